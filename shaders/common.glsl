@@ -1,0 +1,183 @@
+// Shared by every vknorm kernel. Compile-time variant axes (cmake/shaders.cmake):
+//   DTYPE_F32 | DTYPE_F16 | DTYPE_BF16   storage type of tensors (arithmetic is always fp32)
+//   BIND_DESC | BIND_ADDR                push-descriptor storage buffers or buffer device address
+//   REDUCE_SG | REDUCE_SH                subgroup arithmetic or a shared-memory-only fallback
+// Tunables are specialization constants; sizes and eps are push constants.
+#extension GL_EXT_shader_16bit_storage : require
+#extension GL_KHR_shader_subgroup_basic : enable
+#if REDUCE_SG
+#extension GL_KHR_shader_subgroup_arithmetic : require
+#endif
+#if BIND_ADDR
+#extension GL_EXT_buffer_reference : require
+#endif
+
+layout(local_size_x_id = 0) in;
+layout(constant_id = 0) const uint WG = 256;  // invocations per workgroup (a power of two)
+
+// ---- storage types: one element (DATA_T) and four elements (WIDE_T) ----
+#if DTYPE_F32
+#define DATA_T float
+#define WIDE_T vec4
+#define DATA_ALIGN 4
+#define WIDE_ALIGN 16
+#else
+#define DATA_T uint16_t
+#define WIDE_T uvec2
+#define DATA_ALIGN 2
+#define WIDE_ALIGN 8
+#endif
+
+float bf16_to_f(uint b) { return uintBitsToFloat(b << 16); }
+uint f_to_bf16(float f) {
+  uint u = floatBitsToUint(f);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return (u >> 16) | 0x40u;  // NaN stays a quiet NaN
+  return (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;                   // round to nearest even
+}
+
+// 16-bit elements travel as uint in arithmetic (16-bit storage alone allows the conversions;
+// 16-bit arithmetic types would need shaderInt16).
+float to_f(uint v) {
+#if DTYPE_F16
+  return unpackHalf2x16(v).x;
+#else
+  return bf16_to_f(v);
+#endif
+}
+
+uint from_f(float f) {
+#if DTYPE_F16
+  return packHalf2x16(vec2(f, 0.0)) & 0xffffu;
+#else
+  return f_to_bf16(f);
+#endif
+}
+
+// LD(name, i): element i of tensor `name` as float; ST(name, i, v) stores float v there.
+#if DTYPE_F32
+#define LD(name, i) AT(name, i)
+#define ST(name, i, v) AT(name, i) = (v)
+#else
+#define LD(name, i) to_f(uint(AT(name, i)))
+#define ST(name, i, v) AT(name, i) = uint16_t(from_f(v))
+#endif
+
+vec4 to_f4(WIDE_T v) {
+#if DTYPE_F32
+  return v;
+#elif DTYPE_F16
+  return vec4(unpackHalf2x16(v.x), unpackHalf2x16(v.y));
+#else
+  return vec4(bf16_to_f(v.x & 0xffffu), bf16_to_f(v.x >> 16), bf16_to_f(v.y & 0xffffu),
+              bf16_to_f(v.y >> 16));
+#endif
+}
+
+WIDE_T from_f4(vec4 f) {
+#if DTYPE_F32
+  return f;
+#elif DTYPE_F16
+  return uvec2(packHalf2x16(f.xy), packHalf2x16(f.zw));
+#else
+  return uvec2(f_to_bf16(f.x) | (f_to_bf16(f.y) << 16), f_to_bf16(f.z) | (f_to_bf16(f.w) << 16));
+#endif
+}
+
+// ---- binding model ----
+// Each kernel lists its tensors with TENSOR(binding, name, type, qualifier) inside
+// TENSOR_LIST, then PUSH_PARAMS holds the scalar push constants. Accessors: name##_v[i].
+// In descriptor mode every tensor is a push-descriptor storage buffer at set 0; a tensor that
+// is read four elements at a time also gets a WIDE_T alias on the same binding.
+#if BIND_DESC
+#define DECLARE_TENSOR(b, name, T, q) \
+  layout(set = 0, binding = b, std430) q restrict buffer name##_block { T name##_v[]; };
+#define DECLARE_WIDE(b, name, T, q) \
+  layout(set = 0, binding = b, std430) q restrict buffer name##_wblock { T name##_w[]; };
+#define AT(name, i) name##_v[i]
+#define WAT(name, i) name##_w[i]
+#else
+layout(buffer_reference, std430, buffer_reference_align = DATA_ALIGN) buffer DataRef { DATA_T v[]; };
+layout(buffer_reference, std430, buffer_reference_align = WIDE_ALIGN) buffer WideRef { WIDE_T v[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) buffer FloatRef { float v[]; };
+layout(buffer_reference, std430, buffer_reference_align = 8) buffer Vec2Ref { vec2 v[]; };
+layout(buffer_reference, std430, buffer_reference_align = 16) buffer Vec4Ref { vec4 v[]; };
+#define AT(name, i) pc.name.v[i]
+#define WAT(name, i) WideRef(pc.name).v[i]
+#endif
+
+// fp32 tensors (mean, rstd, scratch) independent of DTYPE.
+#if BIND_DESC
+#define DECLARE_F32(b, name, q) \
+  layout(set = 0, binding = b, std430) q restrict buffer name##_fblock { float name##_f[]; };
+#define DECLARE_VEC2(b, name, q) \
+  layout(set = 0, binding = b, std430) q restrict buffer name##_v2block { vec2 name##_v2[]; };
+#define DECLARE_VEC4(b, name, q) \
+  layout(set = 0, binding = b, std430) q restrict buffer name##_v4block { vec4 name##_v4[]; };
+#define FAT(name, i) name##_f[i]
+#define V2AT(name, i) name##_v2[i]
+#define V4AT(name, i) name##_v4[i]
+#else
+#define DECLARE_F32(b, name, q)
+#define DECLARE_VEC2(b, name, q)
+#define DECLARE_VEC4(b, name, q)
+#define FAT(name, i) FloatRef(pc.name).v[i]
+#define V2AT(name, i) Vec2Ref(pc.name).v[i]
+#define V4AT(name, i) Vec4Ref(pc.name).v[i]
+#endif
+// OFF(name): element offset of tensor `name` inside its bound range (descriptor mode only;
+// address mode folds it into the pointer). BINDING_OFFSETS declares the fields.
+#if BIND_DESC
+#define OFF(name) pc.name##_off
+#else
+#define OFF(name) 0u
+#endif
+
+#if BIND_ADDR
+#define DECLARE_TENSOR(b, name, T, q)
+#define DECLARE_WIDE(b, name, T, q)
+#define PTR(name) DataRef name;
+#else
+#define PTR(name)
+#endif
+
+// ---- workgroup reductions (must be called in uniform control flow) ----
+shared vec2 red_shared[WG];
+
+#if REDUCE_SG
+vec2 wg_sum2(vec2 v) {
+  v = subgroupAdd(v);
+  if (gl_NumSubgroups == 1) return v;
+  barrier();  // red_shared may still be read by the previous reduction
+  if (subgroupElect()) red_shared[gl_SubgroupID] = v;
+  barrier();
+  vec2 t = vec2(0.0);
+  for (uint j = gl_SubgroupInvocationID; j < gl_NumSubgroups; j += gl_SubgroupSize) t += red_shared[j];
+  return subgroupAdd(t);
+}
+#else
+// Tree in shared memory; WG is a power of two (the runtime guarantees it).
+vec2 wg_sum2(vec2 v) {
+  uint lid = gl_LocalInvocationIndex;
+  barrier();
+  red_shared[lid] = v;
+  barrier();
+  for (uint s = WG / 2; s > 0; s >>= 1) {
+    if (lid < s) red_shared[lid] += red_shared[lid + s];
+    barrier();
+  }
+  return red_shared[0];
+}
+#endif
+
+float wg_sum(float v) { return wg_sum2(vec2(v, 0.0)).x; }
+
+// Chan/Welford merge of (count, mean, M2) statistics with integer counts.
+void chan_merge(inout uint n, inout float mean, inout float m2, uint nb, float meanb, float m2b) {
+  if (nb == 0) return;
+  uint nn = n + nb;
+  float delta = meanb - mean;
+  float fb = float(nb) / float(nn);
+  mean += delta * fb;
+  m2 += m2b + delta * delta * float(n) * fb;
+  n = nn;
+}

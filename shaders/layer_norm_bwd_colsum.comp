@@ -1,0 +1,34 @@
+#version 450
+// LayerNorm backward, last pass when several row blocks exist: dweight[c] and dbias[c] are the
+// sums over blocks of the fp32 column partials, in block order (deterministic).
+// grid = (column groups of WG, 1).
+#extension GL_GOOGLE_include_directive : require
+#include "common.glsl"
+
+DECLARE_TENSOR(0, dw, DATA_T, writeonly)
+DECLARE_TENSOR(1, dbias, DATA_T, writeonly)
+DECLARE_F32(2, colpart, readonly)
+
+layout(push_constant) uniform PushConstants {
+  PTR(dw) PTR(dbias) PTR(colpart)
+  uint D, blocks;
+#if BIND_DESC
+  uint dw_off, dbias_off;
+#endif
+  uint col_off;
+  uint flags;  // 4 dweight, 8 dbias
+  uint gx_base;
+} pc;
+
+void main() {
+  const uint c = (gl_WorkGroupID.x + pc.gx_base) * WG + gl_LocalInvocationIndex;
+  if (c >= pc.D) return;
+  float sw = 0.0, sb = 0.0;
+  for (uint b = 0; b < pc.blocks; ++b) {
+    uint i = pc.col_off + b * 2 * pc.D + c;
+    sw += FAT(colpart, i);
+    sb += FAT(colpart, i + pc.D);
+  }
+  if ((pc.flags & 4u) != 0) ST(dw, OFF(dw) + c, sw);
+  if ((pc.flags & 8u) != 0) ST(dbias, OFF(dbias) + c, sb);
+}

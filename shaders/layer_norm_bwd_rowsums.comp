@@ -1,0 +1,56 @@
+#version 450
+// LayerNorm backward, split rows, pass 1: workgroup g of a row sums, over its span,
+// g = dy * w and g * xhat with xhat = (x - mean) * rstd. grid = (split, rows of this window).
+#extension GL_GOOGLE_include_directive : require
+#include "common.glsl"
+
+layout(constant_id = 1) const uint ITEMS = 16;
+layout(constant_id = 2) const uint VEC = 1;
+
+DECLARE_TENSOR(0, x, DATA_T, readonly)
+DECLARE_WIDE(0, x, WIDE_T, readonly)
+DECLARE_TENSOR(1, dy, DATA_T, readonly)
+DECLARE_WIDE(1, dy, WIDE_T, readonly)
+DECLARE_TENSOR(2, w, DATA_T, readonly)
+DECLARE_WIDE(2, w, WIDE_T, readonly)
+DECLARE_F32(3, mean, readonly)
+DECLARE_F32(4, rstd, readonly)
+DECLARE_VEC2(5, part, writeonly)
+
+layout(push_constant) uniform PushConstants {
+  PTR(x) PTR(dy) PTR(w) PTR(mean) PTR(rstd) PTR(part)
+  uint D, span;
+  uint x_rs, dy_rs;
+#if BIND_DESC
+  uint x_off, dy_off, w_off, mean_off, rstd_off;
+#endif
+  uint flags;      // 1 weight
+  uint part_off;   // vec2 index of this window's first partial
+} pc;
+
+void main() {
+  const uint row = gl_WorkGroupID.y, g = gl_WorkGroupID.x, split = gl_NumWorkGroups.x;
+  const uint lid = gl_LocalInvocationIndex;
+  const uint xb = OFF(x) + row * pc.x_rs, db = OFF(dy) + row * pc.dy_rs;
+  const float mu = FAT(mean, OFF(mean) + row), rs = FAT(rstd, OFF(rstd) + row);
+  const uint begin = g * pc.span, end = min(pc.D, begin + pc.span);
+  const bool has_w = (pc.flags & 1u) != 0;
+  vec2 acc = vec2(0.0);
+  if (VEC == 4) {
+    for (uint e = begin + lid * 4; e < end; e += WG * 4) {
+      vec4 gv = to_f4(WAT(dy, (db + e) >> 2));
+      if (has_w) gv *= to_f4(WAT(w, (OFF(w) + e) >> 2));
+      vec4 xh = (to_f4(WAT(x, (xb + e) >> 2)) - mu) * rs;
+      acc += vec2(dot(gv, vec4(1.0)), dot(gv, xh));
+    }
+  } else {
+    for (uint e = begin + lid; e < end; e += WG) {
+      float gv = LD(dy, db + e);
+      if (has_w) gv *= LD(w, OFF(w) + e);
+      float xh = (LD(x, xb + e) - mu) * rs;
+      acc += vec2(gv, gv * xh);
+    }
+  }
+  acc = wg_sum2(acc);
+  if (lid == 0) V2AT(part, pc.part_off + row * split + g) = acc;
+}

@@ -1,0 +1,69 @@
+#version 450
+// LayerNorm forward, split rows, pass 1: workgroup g of a row reduces elements
+// [g*span, min(D, (g+1)*span)) to (mean - pivot, M2, count). Each invocation streams batches of
+// ITEMS values through registers (exact two-pass per batch, Chan merge between batches), then
+// the workgroup merges its invocations exactly. grid = (split, rows of this window).
+#extension GL_GOOGLE_include_directive : require
+#include "common.glsl"
+
+layout(constant_id = 1) const uint ITEMS = 16;
+layout(constant_id = 2) const uint VEC = 1;
+
+DECLARE_TENSOR(0, x, DATA_T, readonly)
+DECLARE_WIDE(0, x, WIDE_T, readonly)
+DECLARE_VEC4(1, part, writeonly)
+
+layout(push_constant) uniform PushConstants {
+  PTR(x) PTR(part)
+  uint D, span;            // row length; elements per workgroup (multiple of 4)
+  uint x_rs;
+#if BIND_DESC
+  uint x_off;
+#endif
+  uint part_off;           // vec4 index of this window's first partial
+} pc;
+
+const uint NV = ITEMS / VEC;
+
+void main() {
+  const uint row = gl_WorkGroupID.y, g = gl_WorkGroupID.x, split = gl_NumWorkGroups.x;
+  const uint lid = gl_LocalInvocationIndex;
+  const uint xb = OFF(x) + row * pc.x_rs;
+  const float pivot = LD(x, xb);
+  const uint begin = g * pc.span, end = min(pc.D, begin + pc.span);
+  uint n = 0;
+  float mean = 0.0, m2 = 0.0;
+  for (uint base = begin; base < end; base += WG * ITEMS) {
+    float v[ITEMS];
+    uint nb = 0;
+    float s = 0.0;
+    for (uint t = 0; t < NV; ++t) {
+      if (VEC == 4) {
+        uint e = base + (lid + t * WG) * 4;
+        vec4 q = e < end ? to_f4(WAT(x, (xb + e) >> 2)) - pivot : vec4(0.0);
+        v[t * 4] = q.x; v[t * 4 + 1] = q.y; v[t * 4 + 2] = q.z; v[t * 4 + 3] = q.w;
+        if (e < end) { nb += 4; s += q.x + q.y + q.z + q.w; }
+      } else {
+        uint e = base + lid + t * WG;
+        v[t] = e < end ? LD(x, xb + e) - pivot : 0.0;
+        if (e < end) { nb += 1; s += v[t]; }
+      }
+    }
+    if (nb == 0) continue;
+    float mb = s / float(nb), m2b = 0.0;
+    for (uint t = 0; t < NV; ++t) {
+      uint e = VEC == 4 ? base + (lid + t * WG) * 4 : base + lid + t * WG;
+      for (uint j = 0; j < VEC; ++j) {
+        float d = v[t * VEC + j] - mb;
+        if (e < end) m2b += d * d;
+      }
+    }
+    chan_merge(n, mean, m2, nb, mb, m2b);
+  }
+  // Exact workgroup merge: total mean first, then sum of M2_i + n_i (mean_i - mean)^2.
+  const uint total = end > begin ? end - begin : 0u;
+  float wmean = wg_sum(float(n) * mean) / float(max(total, 1u));
+  float d = mean - wmean;
+  float wm2 = wg_sum(m2 + float(n) * d * d);
+  if (lid == 0) V4AT(part, pc.part_off + row * split + g) = vec4(wmean, wm2, uintBitsToFloat(total), 0.0);
+}

@@ -1,0 +1,37 @@
+// What the selector and the validators need to know about a device, read once from Vulkan or
+// written down by hand (tests keep recorded profiles of devices we cannot run on).
+#pragma once
+
+#include <vknorm/vknorm.h>
+
+#include <cstdint>
+#include <string>
+
+namespace vknorm::detail {
+
+struct InstanceFunctions;
+
+struct DeviceProfile {
+  std::string name;
+  uint32_t vendor_id = 0, device_id = 0, driver_id = 0, driver_version = 0, api_version = 0;
+  VkPhysicalDeviceType type = VK_PHYSICAL_DEVICE_TYPE_OTHER;
+  uint8_t uuid[VK_UUID_SIZE] = {};
+  uint32_t subgroup_size = 32, min_subgroup_size = 32, max_subgroup_size = 32;
+  bool subgroup_arithmetic = false;  // in compute shaders
+  uint32_t max_workgroup_invocations = 128, max_workgroup_size_x = 128;
+  uint32_t max_workgroup_count[3] = {65535, 65535, 65535};
+  uint32_t max_shared_memory_bytes = 16384;
+  uint64_t max_storage_buffer_range = 1u << 27;
+  uint32_t min_storage_buffer_offset_alignment = 256;
+  uint32_t max_push_constants_size = 128;
+  uint32_t max_push_descriptors = 0;
+  uint32_t multiprocessor_count = 0;  // 0: unknown
+  // Supported (not necessarily enabled) features.
+  EnabledFeatures available;
+  DeviceClass device_class = DeviceClass::generic;
+};
+
+DeviceProfile read_device_profile(const InstanceFunctions& fns, VkPhysicalDevice physical_device);
+DeviceClass classify_device(const DeviceProfile& p);
+
+}  // namespace vknorm::detail

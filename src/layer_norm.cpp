@@ -1,0 +1,158 @@
+// LayerNorm forward: one workgroup per row with the row in registers (split == 1), or rows
+// split over `split` workgroups: a statistics pass and an apply pass per wave of rows.
+#include "layer_norm_common.h"
+#include "plan.h"
+#include "selector.h"
+#include "tensor_checks.h"
+
+#include <algorithm>
+
+namespace vknorm {
+using namespace detail;
+
+namespace {
+
+Error plan_layer_norm(Context* ctx, const LayerNormArgs& a, Plan* plan, PlanResult* res) {
+  if (!ctx) return make_error(Status::invalid_argument, "context is null");
+  Error e;
+  if ((e = check_tensor(ctx, a.x, "x")) || (e = check_tensor(ctx, a.y, "y"))) return e;
+  if (!same_shape(a.x, a.y))
+    return make_error(Status::invalid_argument, "y " + shape_string(a.y) + " must have x's shape " + shape_string(a.x));
+  if (a.x.dtype != a.y.dtype) return make_error(Status::invalid_argument, "y must have x's dtype");
+  if ((e = check_eps(a.eps))) return e;
+  RowLayout xl, yl;
+  if ((e = row_layout(a.x, a.normalized_rank, "x", &xl)) || (e = row_layout(a.y, a.normalized_rank, "y", &yl))) return e;
+  const uint64_t R = xl.rows, D = xl.D;
+  if (D == 0) return make_error(Status::invalid_argument, "the normalized size is 0: mean and variance are undefined");
+  if (a.weight.is_set() && (e = check_vector(ctx, a.weight, D, a.x.dtype, "weight"))) return e;
+  if (a.bias.is_set() && (e = check_vector(ctx, a.bias, D, a.x.dtype, "bias"))) return e;
+  if (a.mean.is_set() && (e = check_f32_per_row(ctx, a.mean, R, "mean"))) return e;
+  if (a.rstd.is_set() && (e = check_f32_per_row(ctx, a.rstd, R, "rstd"))) return e;
+
+  Problem p;
+  p.op = Op::layer_norm_forward;
+  p.dtype = a.x.dtype;
+  p.outer = R;
+  p.reduce = D;
+  p.vec4_ok = D % 4 == 0 && xl.row_stride % 4 == 0 && yl.row_stride % 4 == 0 && vec4_aligned(a.x) &&
+              vec4_aligned(a.y) && vec4_aligned(a.weight) && vec4_aligned(a.bias);
+  if ((e = choose_config(ctx, p, a.config, &res->config))) return e;
+  const KernelConfig& c = res->config;
+  const bool split = c.split > 1;
+  res->scratch_bytes = split ? R * c.split * 16 : 0;
+  if (R == 0) {
+    res->empty = true;
+    return ok();
+  }
+  if (!plan) return ok();
+  Tensor scratch;
+  if ((e = check_scratch(ctx, a.scratch, res->scratch_bytes, &scratch))) return e;
+  if ((e = choose_binding_mode(ctx, {&a.x, &a.y, &a.weight, &a.bias, &a.mean, &a.rstd, &scratch}, &plan->address_mode)))
+    return e;
+  Planner pl(ctx, plan->address_mode);
+
+  const uint64_t es = dtype_size(p.dtype);
+  const OuterSpan xs{xl.row_stride, D, es}, ys{yl.row_stride, D, es}, ms{1, 1, 4};
+  uint64_t win = max_window({xs, ys, ms}, pl.window_limit_bytes(), ctx->profile.max_workgroup_count[1]);
+  if (win == 0) return make_error(Status::unsupported, "one row spans more bytes than one binding can address on this device");
+  const uint64_t chunk = uint64_t(c.workgroup_size) * c.items_per_invocation;
+  const uint64_t chunks = ceil_div(D, chunk);
+  if (split) {
+    if (chunks > ctx->profile.max_workgroup_count[0] || c.split > ctx->profile.max_workgroup_count[0])
+      return make_error(Status::unsupported, "rows of " + std::to_string(D) + " elements need more workgroups per row than the device dispatches");
+    if (c.wave_bytes) win = std::min<uint64_t>(win, std::max<uint64_t>(1, c.wave_bytes / (D * es)));
+  }
+  const uint32_t flags = (a.weight.is_set() ? 1u : 0u) | (a.bias.is_set() ? 2u : 0u) |
+                         (a.mean.is_set() ? 4u : 0u) | (a.rstd.is_set() ? 8u : 0u);
+  const uint64_t span = (ceil_div(D, c.split) + 3) / 4 * 4;
+  uint32_t part_base = 0;
+  const BufferView part = split ? pl.scratch(scratch, 0, res->scratch_bytes, 16, &part_base) : BufferView{};
+  for (uint64_t r0 = 0; r0 < R; r0 += win) {
+    const uint64_t k = std::min(win, R - r0);
+    const BufferView xv = pl.view(a.x, r0 * xl.row_stride, xs.elements(k));
+    const BufferView yv = pl.view(a.y, r0 * yl.row_stride, ys.elements(k));
+    const BufferView wv = a.weight.is_set() ? pl.view(a.weight, 0, D) : pl.dummy(a.x);
+    const BufferView bv = a.bias.is_set() ? pl.view(a.bias, 0, D) : pl.dummy(a.x);
+    const BufferView mv = a.mean.is_set() ? pl.view(a.mean, r0, k) : pl.dummy(a.x);
+    const BufferView rv = a.rstd.is_set() ? pl.view(a.rstd, r0, k) : pl.dummy(a.x);
+    const uint32_t part_off = uint32_t(part_base + r0 * c.split);
+    if (!split) {
+      PlannedDispatch d;
+      d.kernel = "layer_norm_row";
+      d.dtype = p.dtype;
+      d.spec = {c.workgroup_size, c.items_per_invocation, c.vector_width};
+      d.bindings = {xv, yv, wv, bv, mv, rv};
+      d.fields = {uint32_t(D), uint32_t(xl.row_stride), uint32_t(yl.row_stride), kOffsetsMarker, flags, f32_bits(a.eps)};
+      d.groups[1] = uint32_t(k);
+      plan->dispatches.push_back(std::move(d));
+      continue;
+    }
+    // The stats pass of this wave may overlap the previous wave's apply pass (they touch
+    // different rows); the apply pass waits for both.
+    PlannedDispatch s;
+    s.kernel = "layer_norm_stats";
+    s.dtype = p.dtype;
+    s.spec = {c.workgroup_size, c.items_per_invocation, c.vector_width};
+    s.bindings = {xv, part};
+    s.fields = {uint32_t(D), uint32_t(span), uint32_t(xl.row_stride), kOffsetsMarker, part_off};
+    s.groups[0] = c.split;
+    s.groups[1] = uint32_t(k);
+    plan->dispatches.push_back(std::move(s));
+    PlannedDispatch d;
+    d.kernel = "layer_norm_apply";
+    d.dtype = p.dtype;
+    d.spec = {c.workgroup_size, c.items_per_invocation, c.vector_width};
+    d.bindings = {xv, yv, wv, bv, mv, rv, part};
+    d.fields = {uint32_t(D), uint32_t(xl.row_stride), uint32_t(yl.row_stride), kOffsetsMarker, flags,
+                f32_bits(a.eps), part_off, c.split};
+    d.groups[0] = uint32_t(chunks);
+    d.groups[1] = uint32_t(k);
+    d.barrier_before = true;
+    plan->dispatches.push_back(std::move(d));
+  }
+  return ok();
+}
+
+}  // namespace
+
+Error layer_norm_scratch_size(Context* ctx, const LayerNormArgs& args, VkDeviceSize* out) {
+  PlanResult r;
+  Error e = plan_layer_norm(ctx, args, nullptr, &r);
+  if (out) *out = e ? 0 : r.scratch_bytes;
+  return e;
+}
+
+Error select_config(Context* ctx, const LayerNormArgs& args, KernelConfig* out) {
+  PlanResult r;
+  Error e = plan_layer_norm(ctx, args, nullptr, &r);
+  if (!e && out) *out = r.config;
+  return e;
+}
+
+Error prepare_layer_norm(Context* ctx, const LayerNormArgs& args) {
+  Plan plan;
+  PlanResult r;
+  Error e = plan_layer_norm(ctx, args, &plan, &r);
+  return e ? e : resolve(ctx, &plan);
+}
+
+Error describe_dispatches(Context* ctx, const LayerNormArgs& args, std::vector<DispatchInfo>* out) {
+  Plan plan;
+  PlanResult r;
+  Error e = plan_layer_norm(ctx, args, &plan, &r);
+  if (!e) e = resolve(ctx, &plan);
+  if (!e && out) describe_plan(plan, out);
+  return e;
+}
+
+Error record_layer_norm(Context* ctx, VkCommandBuffer cmd, const LayerNormArgs& args) {
+  if (cmd == VK_NULL_HANDLE) return make_error(Status::invalid_argument, "command buffer is null");
+  Plan plan;
+  PlanResult r;
+  Error e = plan_layer_norm(ctx, args, &plan, &r);
+  if (!e) e = resolve(ctx, &plan);
+  if (!e) record_plan(ctx, cmd, plan);
+  return e;
+}
+
+}  // namespace vknorm

@@ -1,0 +1,199 @@
+// LayerNorm backward: dx from per-row sums of g = dy*w and g*xhat (computed in registers when one
+// chunk covers a row, else by a row-sums pass), dweight/dbias from register accumulators over row
+// blocks, summed over blocks by a column pass when there are several. Deterministic.
+#include "layer_norm_common.h"
+#include "plan.h"
+#include "selector.h"
+#include "tensor_checks.h"
+
+#include <algorithm>
+
+namespace vknorm {
+using namespace detail;
+
+namespace {
+
+Error plan_backward(Context* ctx, const LayerNormBackwardArgs& a, Plan* plan, PlanResult* res) {
+  if (!ctx) return make_error(Status::invalid_argument, "context is null");
+  Error e;
+  if ((e = check_tensor(ctx, a.dy, "dy")) || (e = check_tensor(ctx, a.x, "x"))) return e;
+  if (!same_shape(a.x, a.dy))
+    return make_error(Status::invalid_argument, "dy " + shape_string(a.dy) + " must have x's shape " + shape_string(a.x));
+  if (a.x.dtype != a.dy.dtype) return make_error(Status::invalid_argument, "dy must have x's dtype");
+  RowLayout xl, dyl, dxl;
+  if ((e = row_layout(a.x, a.normalized_rank, "x", &xl)) || (e = row_layout(a.dy, a.normalized_rank, "dy", &dyl))) return e;
+  const uint64_t R = xl.rows, D = xl.D;
+  if (D == 0) return make_error(Status::invalid_argument, "the normalized size is 0");
+  if (a.dx.is_set()) {
+    if ((e = check_tensor(ctx, a.dx, "dx"))) return e;
+    if (!same_shape(a.x, a.dx) || a.dx.dtype != a.x.dtype)
+      return make_error(Status::invalid_argument, "dx must have x's shape and dtype");
+    if ((e = row_layout(a.dx, a.normalized_rank, "dx", &dxl))) return e;
+  }
+  if (!a.mean.is_set() || !a.rstd.is_set())
+    return make_error(Status::invalid_argument, "mean and rstd (from the forward pass) are required");
+  if ((e = check_f32_per_row(ctx, a.mean, R, "mean")) || (e = check_f32_per_row(ctx, a.rstd, R, "rstd"))) return e;
+  if (a.weight.is_set() && (e = check_vector(ctx, a.weight, D, a.x.dtype, "weight"))) return e;
+  if (a.dweight.is_set() && (e = check_vector(ctx, a.dweight, D, a.x.dtype, "dweight"))) return e;
+  if (a.dbias.is_set() && (e = check_vector(ctx, a.dbias, D, a.x.dtype, "dbias"))) return e;
+
+  Problem p;
+  p.op = Op::layer_norm_backward;
+  p.dtype = a.x.dtype;
+  p.outer = R;
+  p.reduce = D;
+  p.vec4_ok = D % 4 == 0 && xl.row_stride % 4 == 0 && dyl.row_stride % 4 == 0 &&
+              (!a.dx.is_set() || dxl.row_stride % 4 == 0) && vec4_aligned(a.x) && vec4_aligned(a.dy) &&
+              vec4_aligned(a.dx) && vec4_aligned(a.weight);
+  if ((e = choose_config(ctx, p, a.config, &res->config))) return e;
+  const KernelConfig& c = res->config;
+  const bool fused = c.split == 1;
+  const bool want_cols = a.dweight.is_set() || a.dbias.is_set();
+  const bool want_any = want_cols || a.dx.is_set();
+  const uint64_t chunk = uint64_t(c.workgroup_size) * c.items_per_invocation;
+  const uint64_t chunks = ceil_div(D, chunk);
+  const uint64_t es = dtype_size(p.dtype);
+
+  // Windows (row ranges bound at once) and row blocks inside them.
+  bool address_mode = false;
+  if ((e = choose_binding_mode(ctx, {&a.x, &a.dy, &a.weight, &a.mean, &a.rstd, &a.dx, &a.dweight, &a.dbias, &a.scratch},
+                               &address_mode)))
+    return e;
+  Planner pl(ctx, address_mode);
+  const OuterSpan xs{xl.row_stride, D, es}, dys{dyl.row_stride, D, es}, ms{1, 1, 4};
+  std::vector<OuterSpan> spans{xs, dys, ms};
+  if (a.dx.is_set()) spans.push_back({dxl.row_stride, D, es});
+  const uint64_t max_gy = ctx->profile.max_workgroup_count[1];
+  uint64_t win = max_window(spans, pl.window_limit_bytes(), max_gy * c.rows_per_workgroup);
+  if (win == 0) return make_error(Status::unsupported, "one row spans more bytes than one binding can address on this device");
+  if (win < R) win = std::max<uint64_t>(c.rows_per_workgroup, win / c.rows_per_workgroup * c.rows_per_workgroup);
+  uint64_t total_blocks = 0;
+  for (uint64_t r0 = 0; r0 < R; r0 += win) total_blocks += ceil_div(std::min(win, R - r0), c.rows_per_workgroup);
+  const bool direct = !want_cols || total_blocks <= 1;
+  const uint64_t rowsum_bytes = fused ? 0 : (R * c.split * 8 + 15) / 16 * 16;
+  const uint64_t col_bytes = direct ? 0 : total_blocks * 2 * D * 4;
+  res->scratch_bytes = rowsum_bytes + col_bytes;
+  if (R == 0 || !want_any) {
+    res->empty = true;
+    return ok();
+  }
+  if (!plan) return ok();
+  if (chunks > ctx->profile.max_workgroup_count[0] || c.split > ctx->profile.max_workgroup_count[0])
+    return make_error(Status::unsupported, "rows of " + std::to_string(D) + " elements need more workgroups per row than the device dispatches");
+  Tensor scratch;
+  if ((e = check_scratch(ctx, a.scratch, res->scratch_bytes, &scratch))) return e;
+  plan->address_mode = address_mode;
+  if (!address_mode && res->scratch_bytes > pl.window_limit_bytes())
+    return make_error(Status::unsupported, "the scratch this call needs exceeds one binding's range");
+
+  // One scratch binding: row-sum partials (vec2) first, then the fp32 column partials.
+  uint32_t part_base = 0;
+  BufferView part = pl.dummy(a.x);
+  part.offset_field = false;  // the scratch binding has no offset push constant
+  if (res->scratch_bytes) part = pl.scratch(scratch, 0, res->scratch_bytes, 8, &part_base);
+  const uint32_t col_base = uint32_t(part_base * 2 + rowsum_bytes / 4);
+  const uint32_t flags = (a.weight.is_set() ? 1u : 0u) | (a.dx.is_set() ? 2u : 0u) |
+                         (a.dweight.is_set() ? 4u : 0u) | (a.dbias.is_set() ? 8u : 0u) |
+                         (fused ? 16u : 0u) | (direct ? 32u : 0u);
+  const uint64_t span = (ceil_div(D, c.split) + 3) / 4 * 4;
+  const BufferView wv = a.weight.is_set() ? pl.view(a.weight, 0, D) : pl.dummy(a.x);
+  const BufferView dwv = a.dweight.is_set() ? pl.view(a.dweight, 0, D) : pl.dummy(a.x);
+  const BufferView dbv = a.dbias.is_set() ? pl.view(a.dbias, 0, D) : pl.dummy(a.x);
+  uint64_t block_base = 0;
+  for (uint64_t r0 = 0; r0 < R; r0 += win) {
+    const uint64_t k = std::min(win, R - r0);
+    const uint64_t blocks = ceil_div(k, c.rows_per_workgroup);
+    const BufferView xv = pl.view(a.x, r0 * xl.row_stride, xs.elements(k));
+    const BufferView dyv = pl.view(a.dy, r0 * dyl.row_stride, dys.elements(k));
+    const BufferView dxv = a.dx.is_set() ? pl.view(a.dx, r0 * dxl.row_stride, OuterSpan{dxl.row_stride, D, es}.elements(k)) : pl.dummy(a.x);
+    const BufferView mv = pl.view(a.mean, r0, k), rv = pl.view(a.rstd, r0, k);
+    const uint32_t part_off = uint32_t(part_base + r0 * c.split);
+    if (!fused) {
+      PlannedDispatch s;
+      s.kernel = "layer_norm_bwd_rowsums";
+      s.dtype = p.dtype;
+      s.spec = {c.workgroup_size, c.items_per_invocation, c.vector_width};
+      s.bindings = {xv, dyv, wv, mv, rv, part};
+      s.fields = {uint32_t(D), uint32_t(span), uint32_t(xl.row_stride), uint32_t(dyl.row_stride), kOffsetsMarker,
+                  flags & 1u, part_off};
+      s.groups[0] = c.split;
+      s.groups[1] = uint32_t(k);
+      s.barrier_before = !plan->dispatches.empty();
+      plan->dispatches.push_back(std::move(s));
+    }
+    PlannedDispatch d;
+    d.kernel = "layer_norm_bwd";
+    d.dtype = p.dtype;
+    d.spec = {c.workgroup_size, c.items_per_invocation, c.vector_width};
+    d.bindings = {xv, dyv, wv, mv, rv, dxv, dwv, dbv, part};
+    d.fields = {uint32_t(D), uint32_t(k), c.rows_per_workgroup, uint32_t(xl.row_stride), uint32_t(dyl.row_stride),
+                uint32_t(a.dx.is_set() ? dxl.row_stride : 0), kOffsetsMarker, flags, part_off, c.split,
+                col_base, uint32_t(block_base)};
+    d.groups[0] = uint32_t(chunks);
+    d.groups[1] = uint32_t(blocks);
+    d.barrier_before = !fused;
+    plan->dispatches.push_back(std::move(d));
+    block_base += blocks;
+  }
+  if (!direct) {
+    const uint32_t wg = std::min<uint32_t>(256, c.workgroup_size);
+    const uint64_t groups = ceil_div(D, wg);
+    const uint64_t max_gx = ctx->profile.max_workgroup_count[0];
+    for (uint64_t g0 = 0; g0 < groups; g0 += max_gx) {
+      PlannedDispatch s;
+      s.kernel = "layer_norm_bwd_colsum";
+      s.dtype = p.dtype;
+      s.spec = {wg};
+      s.bindings = {dwv, dbv, part};
+      s.fields = {uint32_t(D), uint32_t(total_blocks), kOffsetsMarker, col_base, flags & 12u, uint32_t(g0)};
+      s.groups[0] = uint32_t(std::min(max_gx, groups - g0));
+      s.barrier_before = true;
+      plan->dispatches.push_back(std::move(s));
+    }
+  }
+  return ok();
+}
+
+}  // namespace
+
+Error layer_norm_backward_scratch_size(Context* ctx, const LayerNormBackwardArgs& args, VkDeviceSize* out) {
+  PlanResult r;
+  Error e = plan_backward(ctx, args, nullptr, &r);
+  if (out) *out = e ? 0 : r.scratch_bytes;
+  return e;
+}
+
+Error select_config(Context* ctx, const LayerNormBackwardArgs& args, KernelConfig* out) {
+  PlanResult r;
+  Error e = plan_backward(ctx, args, nullptr, &r);
+  if (!e && out) *out = r.config;
+  return e;
+}
+
+Error prepare_layer_norm_backward(Context* ctx, const LayerNormBackwardArgs& args) {
+  Plan plan;
+  PlanResult r;
+  Error e = plan_backward(ctx, args, &plan, &r);
+  return e ? e : resolve(ctx, &plan);
+}
+
+Error describe_dispatches(Context* ctx, const LayerNormBackwardArgs& args, std::vector<DispatchInfo>* out) {
+  Plan plan;
+  PlanResult r;
+  Error e = plan_backward(ctx, args, &plan, &r);
+  if (!e) e = resolve(ctx, &plan);
+  if (!e && out) describe_plan(plan, out);
+  return e;
+}
+
+Error record_layer_norm_backward(Context* ctx, VkCommandBuffer cmd, const LayerNormBackwardArgs& args) {
+  if (cmd == VK_NULL_HANDLE) return make_error(Status::invalid_argument, "command buffer is null");
+  Plan plan;
+  PlanResult r;
+  Error e = plan_backward(ctx, args, &plan, &r);
+  if (!e) e = resolve(ctx, &plan);
+  if (!e) record_plan(ctx, cmd, plan);
+  return e;
+}
+
+}  // namespace vknorm

@@ -1,0 +1,125 @@
+// RMSNorm over dimension 1: validation, configuration and dispatch planning.
+#include "plan.h"
+#include "selector.h"
+#include "tensor_checks.h"
+
+#include <algorithm>
+
+namespace vknorm {
+using namespace detail;
+
+namespace {
+
+bool aligned_for_vec4(const Tensor& t) {
+  const uint64_t base = t.address ? t.address : t.offset;
+  return base % (4 * dtype_size(t.dtype)) == 0;
+}
+
+Error plan_rms_norm(Context* ctx, const RmsNormArgs& a, Plan* plan, PlanResult* res) {
+  if (!ctx) return make_error(Status::invalid_argument, "context is null");
+  Error e;
+  if ((e = check_tensor(ctx, a.x, "x")) || (e = check_tensor(ctx, a.y, "y"))) return e;
+  if (a.x.rank < 2) return make_error(Status::invalid_argument, "x must have rank >= 2: (N, C, ...), got " + shape_string(a.x));
+  if (!same_shape(a.x, a.y))
+    return make_error(Status::invalid_argument, "y " + shape_string(a.y) + " must have x's shape " + shape_string(a.x));
+  if (a.x.dtype != a.y.dtype) return make_error(Status::invalid_argument, "y must have x's dtype");
+  if ((e = check_eps(a.eps))) return e;
+  const uint64_t N = uint64_t(a.x.shape[0]), C = uint64_t(a.x.shape[1]);
+  if (C == 0) return make_error(Status::invalid_argument, "x has 0 channels: the mean over C is undefined");
+  if (a.weight.is_set() && (e = check_vector(ctx, a.weight, C, a.x.dtype, "weight"))) return e;
+  uint64_t S = 0, xss = 0, yss = 0;
+  if (!collapse(a.x, 2, a.x.rank, &S, &xss, 1) || !collapse(a.y, 2, a.y.rank, &S, &yss, 1))
+    return make_error(Status::invalid_argument, "the spatial dimensions of x and y must collapse into one strided dimension");
+  const uint64_t xsn = uint64_t(a.x.strides[0]), xsc = uint64_t(a.x.strides[1]);
+  const uint64_t ysn = uint64_t(a.y.strides[0]), ysc = uint64_t(a.y.strides[1]);
+
+  Problem p;
+  p.op = Op::rms_norm;
+  p.dtype = a.x.dtype;
+  p.outer = N;
+  p.reduce = C;
+  p.inner = S;
+  p.vec4_ok = S % 4 == 0 && (S == 0 || (xss == 1 && yss == 1)) && xsn % 4 == 0 && xsc % 4 == 0 &&
+              ysn % 4 == 0 && ysc % 4 == 0 && aligned_for_vec4(a.x) && aligned_for_vec4(a.y);
+  if ((e = choose_config(ctx, p, a.config, &res->config))) return e;
+  const KernelConfig& c = res->config;
+  if (N == 0 || S == 0) {
+    res->empty = true;
+    return ok();
+  }
+  if (!plan) return ok();
+  if ((e = choose_binding_mode(ctx, {&a.x, &a.y, &a.weight}, &plan->address_mode))) return e;
+  Planner pl(ctx, plan->address_mode);
+
+  const uint64_t es = dtype_size(p.dtype);
+  const OuterSpan xs{xsn, (C - 1) * xsc + (S - 1) * xss + 1, es};
+  const OuterSpan ys{ysn, (C - 1) * ysc + (S - 1) * yss + 1, es};
+  const uint64_t win = max_window({xs, ys}, pl.window_limit_bytes(), ctx->profile.max_workgroup_count[1]);
+  if (win == 0)
+    return make_error(Status::unsupported, "one batch item of x or y spans more bytes than one binding can address on this device");
+  const uint32_t positions_per_wg = c.workgroup_size / c.channel_split * c.vector_width;
+  const uint64_t blocks = ceil_div(S, positions_per_wg);
+  const uint64_t max_gx = ctx->profile.max_workgroup_count[0];
+  for (uint64_t n0 = 0; n0 < N; n0 += win) {
+    const uint64_t k = std::min(win, N - n0);
+    for (uint64_t b0 = 0; b0 < blocks; b0 += max_gx) {
+      PlannedDispatch d;
+      d.kernel = "rms_norm";
+      d.dtype = p.dtype;
+      d.spec = {c.workgroup_size, c.channel_split, c.items_per_invocation, c.vector_width};
+      d.bindings = {pl.view(a.x, n0 * xsn, xs.elements(k)), pl.view(a.y, n0 * ysn, ys.elements(k)),
+                    a.weight.is_set() ? pl.view(a.weight, 0, C) : pl.dummy(a.x)};
+      d.fields = {uint32_t(C), uint32_t(S), uint32_t(k > 1 ? xsn : 0), uint32_t(xsc), uint32_t(xss),
+                  uint32_t(k > 1 ? ysn : 0), uint32_t(ysc), uint32_t(yss), kOffsetsMarker,
+                  a.weight.is_set() ? 1u : 0u, uint32_t(b0), f32_bits(a.eps)};
+      d.groups[0] = uint32_t(std::min(max_gx, blocks - b0));
+      d.groups[1] = uint32_t(k);
+      plan->dispatches.push_back(std::move(d));
+    }
+  }
+  return ok();
+}
+
+}  // namespace
+
+Error rms_norm_scratch_size(Context* ctx, const RmsNormArgs& args, VkDeviceSize* out) {
+  PlanResult r;
+  Error e = plan_rms_norm(ctx, args, nullptr, &r);
+  if (out) *out = e ? 0 : r.scratch_bytes;
+  return e;
+}
+
+Error select_config(Context* ctx, const RmsNormArgs& args, KernelConfig* out) {
+  PlanResult r;
+  Error e = plan_rms_norm(ctx, args, nullptr, &r);
+  if (!e && out) *out = r.config;
+  return e;
+}
+
+Error prepare_rms_norm(Context* ctx, const RmsNormArgs& args) {
+  Plan plan;
+  PlanResult r;
+  Error e = plan_rms_norm(ctx, args, &plan, &r);
+  return e ? e : resolve(ctx, &plan);
+}
+
+Error describe_dispatches(Context* ctx, const RmsNormArgs& args, std::vector<DispatchInfo>* out) {
+  Plan plan;
+  PlanResult r;
+  Error e = plan_rms_norm(ctx, args, &plan, &r);
+  if (!e) e = resolve(ctx, &plan);
+  if (!e && out) describe_plan(plan, out);
+  return e;
+}
+
+Error record_rms_norm(Context* ctx, VkCommandBuffer cmd, const RmsNormArgs& args) {
+  if (cmd == VK_NULL_HANDLE) return make_error(Status::invalid_argument, "command buffer is null");
+  Plan plan;
+  PlanResult r;
+  Error e = plan_rms_norm(ctx, args, &plan, &r);
+  if (!e) e = resolve(ctx, &plan);
+  if (!e) record_plan(ctx, cmd, plan);
+  return e;
+}
+
+}  // namespace vknorm

@@ -1,0 +1,35 @@
+// Argument validation shared by the operators: every check runs before anything is recorded.
+#pragma once
+
+#include "context.h"
+
+#include <vknorm/vknorm.h>
+
+#include <cstdint>
+#include <string>
+
+namespace vknorm::detail {
+
+// Checks that a set tensor is well formed (binding, rank, shape, strides, offset alignment,
+// size covering every element, dtype enabled on the device). `what` names it in messages.
+Error check_tensor(const Context* ctx, const Tensor& t, const char* what);
+
+// Index one past the largest element the view addresses (0 for empty tensors).
+uint64_t element_extent(const Tensor& t);
+
+// Collapses dims [begin, end) into one strided dim; false if they are not collapsible.
+// Size-1 dims are ignored; an empty range gives size 1, stride `unit_stride`.
+bool collapse(const Tensor& t, int begin, int end, uint64_t* size, uint64_t* stride,
+              uint64_t unit_stride);
+
+bool same_shape(const Tensor& a, const Tensor& b);
+std::string shape_string(const Tensor& t);
+
+Error check_eps(float eps);
+Error check_f32_per_row(const Context* ctx, const Tensor& t, uint64_t rows, const char* what);
+// weight/bias-like tensors: `count` contiguous elements of `dtype`.
+Error check_vector(const Context* ctx, const Tensor& t, uint64_t count, DType dtype,
+                   const char* what);
+Error check_scratch(const Context* ctx, const Tensor& s, VkDeviceSize needed, Tensor* resolved);
+
+}  // namespace vknorm::detail

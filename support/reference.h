@@ -1,0 +1,31 @@
+// fp64 CPU references for every vknorm operator. Inputs are the exact stored values (decode()
+// of what was uploaded); outputs are unrounded fp64.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace vknorm_support {
+
+// x, y: (N, C, S) contiguous; w: C values or empty (weight 1).
+// y = x / sqrt(mean_c(x^2) + eps) * w[c]
+void rms_norm_reference(const std::vector<double>& x, const std::vector<double>& w,
+                        std::vector<double>* y, int64_t N, int64_t C, int64_t S, double eps);
+
+// x, y: (rows, D) contiguous; w, b: D values or empty. mean/rstd: rows values.
+// Two-pass, biased variance, rstd = 1 / sqrt(var + eps).
+void layer_norm_reference(const std::vector<double>& x, const std::vector<double>& w,
+                          const std::vector<double>& b, std::vector<double>* y,
+                          std::vector<double>* mean, std::vector<double>* rstd, int64_t rows,
+                          int64_t D, double eps);
+
+// Backward as a function of (dy, x, w, mean, rstd): uses the given mean / rstd (as stored),
+// xhat = (x - mean) * rstd, g = dy * w,
+// dx = rstd * (g - mean_j(g) - xhat * mean_j(g * xhat)), dw = sum_rows dy * xhat, db = sum_rows dy.
+void layer_norm_backward_reference(const std::vector<double>& dy, const std::vector<double>& x,
+                                   const std::vector<double>& w, const std::vector<double>& mean,
+                                   const std::vector<double>& rstd, std::vector<double>* dx,
+                                   std::vector<double>* dw, std::vector<double>* db,
+                                   int64_t rows, int64_t D);
+
+}  // namespace vknorm_support
