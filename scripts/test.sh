@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Install dependencies (Debian 12), build, then run the doctest suite (ctest) with the Khronos
+# validation layer at every subgroup size lavapipe can emulate (LP_NATIVE_VECTOR_WIDTH 128..2048
+# -> 4..64 lanes), then the vknorm-check conformance matrix at the same sizes (reports in
+# ${REPORT_DIR:-check-reports}/). Fails on any test failure or validation message.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/build.sh
+build=${BUILD_DIR:-build}
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp} VKNORM_DEVICE=${VKNORM_DEVICE:-llvmpipe} VKNORM_VALIDATION=1
+widths=${WIDTHS:-128 256 512 1024 2048}
+for w in $widths; do
+  echo "=== ctest at LP_NATIVE_VECTOR_WIDTH=$w"
+  LP_NATIVE_VECTOR_WIDTH=$w ctest --test-dir "$build" --output-on-failure -j1 --timeout 900
+done
+echo "=== vknorm-check matrix"
+VKNORM_CHECK="$build/tools/check/vknorm-check" WIDTHS="$widths" bash tools/check/ci_matrix.sh "${REPORT_DIR:-check-reports}"
