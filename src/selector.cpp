@@ -17,7 +17,10 @@ static bool is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
 
 // Where the rows come from:
 // - hopper: measured on an H200 (132 SMs, 2048 threads and 64K registers per SM, 50 MB L2,
-//   subgroup 32) with vknorm-bench --tune; see bench/results/.
+//   subgroup 32) with vknorm-bench --tune (bench/results/h200-2026-11-21-run2/): RMSNorm
+//   #36 was fastest with the 64-channel column of 4 positions in registers (256 floats,
+//   3.74 ms against 3.87 ms for 128); L2 waves lost to one pass over all rows (316 us against
+//   393 us: each wave's barrier drains the GPU), so the row stays without waves.
 // - ada: DERIVED, not measured (no Ada GPU is reachable here), from the RTX 4090 figures of the
 //   seed prompts: 128 SMs, 48 warps (1536 threads) and 100 KB shared memory per SM, 72 MB L2,
 //   64K registers per SM. 256-invocation workgroups give 6 resident workgroups per SM (full
@@ -31,7 +34,7 @@ static bool is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
 static const ClassTable kTables[] = {
     {DeviceClass::generic, 256, 64, 8, 8, 8, 32, 0},
     {DeviceClass::ada, 256, 64, 16, 8, 6, 128, 32ull << 20},
-    {DeviceClass::hopper, 256, 128, 16, 8, 8, 132, 24ull << 20},
+    {DeviceClass::hopper, 256, 256, 16, 8, 8, 132, 0},
     {DeviceClass::lavapipe, 128, 64, 8, 8, 4, 2, 0},
 };
 
@@ -118,21 +121,27 @@ void fill_config(const DeviceProfile& d, const Problem& p, KernelConfig* c) {
       c->items_per_invocation = it;
     }
     const uint64_t chunk = uint64_t(c->workgroup_size) * c->items_per_invocation;
+    if (!c->wave_bytes && c->split != 1 && !bwd) c->wave_bytes = t.wave_bytes;
     if (!c->split) {
-      const uint64_t most = std::max<uint64_t>(1, D / chunk);
-      c->split = uint32_t(std::min<uint64_t>(std::max<uint64_t>(2, ceil_div(target_wgs, rows)), most));
-      if (c->split < 2) c->split = 2;  // the split path needs its stats pass
+      const uint64_t most = std::max<uint64_t>(2, D / chunk);
+      if (!bwd) {
+        // Forward: one statistics workgroup per apply chunk. On the H200 this beat fewer,
+        // longer workgroups (1024 per 4M row: 386-393 us at 512, 422 us at 2048), and every
+        // wave of rows must fill the device on its own.
+        c->split = uint32_t(std::min<uint64_t>(most, 65535));
+      } else {
+        c->split = uint32_t(std::min<uint64_t>(std::max<uint64_t>(2, ceil_div(target_wgs, rows)), most));
+      }
     }
     if (!c->rows_per_workgroup) {
       if (bwd) {
         const uint64_t chunks = ceil_div(D, chunk);
         const uint64_t blocks = std::min<uint64_t>(rows, std::max<uint64_t>(1, ceil_div(target_wgs, chunks)));
-        c->rows_per_workgroup = uint32_t(std::min<uint64_t>(ceil_div(rows, std::max<uint64_t>(blocks, 1)), 1u << 30));
+        c->rows_per_workgroup = uint32_t(std::max<uint64_t>(1, std::min<uint64_t>(ceil_div(rows, std::max<uint64_t>(blocks, 1)), 1u << 30)));
       } else {
         c->rows_per_workgroup = 1;
       }
     }
-    if (!c->wave_bytes && c->split > 1 && !bwd) c->wave_bytes = t.wave_bytes;
   }
   if (c->source.empty()) c->source = std::string("table:") + device_class_name(d.device_class);
   c->case_class = case_class(p);

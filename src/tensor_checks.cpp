@@ -66,6 +66,12 @@ Error check_tensor(const Context* ctx, const Tensor& t, const char* what) {
 bool collapse(const Tensor& t, int begin, int end, uint64_t* size, uint64_t* stride,
               uint64_t unit_stride) {
   uint64_t n = 1, st = unit_stride;
+  for (int i = begin; i < end; ++i)
+    if (t.shape[i] == 0) {  // an empty range collapses trivially, whatever its strides
+      *size = 0;
+      *stride = unit_stride;
+      return true;
+    }
   bool have = false;
   for (int i = end - 1; i >= begin; --i) {
     const uint64_t s = uint64_t(t.shape[i]);
