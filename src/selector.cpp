@@ -15,6 +15,8 @@ uint32_t pow2_ceil(uint64_t v) {
 
 static bool is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
 
+constexpr uint64_t kMaxRowsPerWorkgroup = 1024;
+
 // Where the rows come from:
 // - hopper: measured on an H200 (132 SMs, 2048 threads and 64K registers per SM, 50 MB L2,
 //   subgroup 32) with vknorm-bench --tune (bench/results/h200-2026-11-21-run2/): RMSNorm
@@ -137,7 +139,11 @@ void fill_config(const DeviceProfile& d, const Problem& p, KernelConfig* c) {
       if (bwd) {
         const uint64_t chunks = ceil_div(D, chunk);
         const uint64_t blocks = std::min<uint64_t>(rows, std::max<uint64_t>(1, ceil_div(target_wgs, chunks)));
-        c->rows_per_workgroup = uint32_t(std::max<uint64_t>(1, std::min<uint64_t>(ceil_div(rows, std::max<uint64_t>(blocks, 1)), 1u << 30)));
+        // At most kMaxRowsPerWorkgroup rows per workgroup: lavapipe computed wrong results
+        // past 16384 iterations of the row loop (131073x1 rows), and more blocks cost GPUs
+        // only a small column-sum pass.
+        c->rows_per_workgroup = uint32_t(std::max<uint64_t>(
+            1, std::min<uint64_t>(ceil_div(rows, std::max<uint64_t>(blocks, 1)), kMaxRowsPerWorkgroup)));
       } else {
         c->rows_per_workgroup = 1;
       }
@@ -168,7 +174,8 @@ std::string config_problem(const DeviceProfile& d, const Problem& p, const Kerne
     if (c.split == 1 && p.reduce > uint64_t(c.workgroup_size) * c.items_per_invocation)
       return "split 1 needs the row (" + std::to_string(p.reduce) +
              ") to fit in workgroup_size * items_per_invocation";
-    if (c.rows_per_workgroup == 0) return "rows_per_workgroup must be >= 1";
+    if (c.rows_per_workgroup == 0 || c.rows_per_workgroup > kMaxRowsPerWorkgroup)
+      return "rows_per_workgroup must be in 1.." + std::to_string(kMaxRowsPerWorkgroup);
   }
   return "";
 }
