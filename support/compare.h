@@ -23,6 +23,7 @@ struct ErrorStats {
   double nmse = 0;
   double max_abs = 0, max_rel = 0;
   int64_t worst_index = -1;        // element with the largest tolerance excess
+  double worst_got = 0, worst_ref = 0;  // the values at worst_index
   int64_t nan_mismatches = 0;      // NaN in exactly one of got/ref
   int64_t inf_mismatches = 0;      // +-Inf in one and not the same Inf in the other
   int64_t out_of_tolerance = 0;    // finite elements beyond atol + rtol*|ref|

@@ -1,0 +1,188 @@
+// CPU conversions between fp32/fp64 and vknorm's storage dtypes.
+//
+// Every conversion rounds to nearest, ties to even, directly from the source precision (a
+// double is never rounded to float first and then to half: that double rounding can move a
+// value that lies just beside a half-way point to the wrong side). NaN stays NaN and is made
+// quiet (sign and top payload bits kept); +-Inf stays +-Inf; values beyond the largest finite
+// number round to Inf exactly as IEEE 754 says (fp16: |v| >= 65520); subnormals are exact.
+#include "support/dtype_convert.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace vknorm_support {
+namespace {
+
+uint32_t float_bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+float bits_float(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+// Rounds a finite double to the binary format with `precision` significand bits (implicit bit
+// included), minimum normal exponent `emin` (value 2^emin) and largest finite `max_finite`;
+// round to nearest even, overflow to Inf. The result is exactly representable in float.
+double round_to_format(double v, int precision, int emin, double max_finite) {
+  if (!std::isfinite(v) || v == 0.0) return v;
+  int e = 0;
+  std::frexp(v, &e);  // v = m * 2^e, 0.5 <= |m| < 1: the leading bit has weight 2^(e-1)
+  int lead = e - 1;
+  if (lead < emin) lead = emin;  // subnormal range: fixed quantum
+  const int quantum = lead - (precision - 1);
+  // ldexp by a power of two is exact here (no overflow / underflow for our formats), and
+  // nearbyint rounds to nearest even in the default rounding mode.
+  const double r = std::ldexp(std::nearbyint(std::ldexp(v, -quantum)), quantum);
+  if (std::fabs(r) > max_finite) return std::copysign(std::numeric_limits<double>::infinity(), v);
+  return r;
+}
+
+constexpr double kHalfMax = 65504.0;
+constexpr double kBf16Max = 3.3895313892515355e38;  // (2 - 2^-7) * 2^127
+
+uint16_t nan_to_half(uint32_t fbits) {
+  const uint16_t sign = static_cast<uint16_t>((fbits >> 16) & 0x8000u);
+  return static_cast<uint16_t>(sign | 0x7e00u | ((fbits >> 13) & 0x03ffu));
+}
+
+uint16_t nan_to_bf16(uint32_t fbits) {
+  return static_cast<uint16_t>((fbits >> 16) | 0x0040u);
+}
+
+// Encodes a value that is exactly representable in fp16 (or +-Inf / NaN). Used after
+// round_to_format, so no rounding happens here.
+uint16_t exact_half_from_double(double v) {
+  if (std::isnan(v)) return nan_to_half(float_bits(static_cast<float>(v)));
+  return float_to_half(static_cast<float>(v));  // exact in float, so no double rounding
+}
+
+}  // namespace
+
+uint16_t float_to_half(float f) {
+  const uint32_t x = float_bits(f);
+  const uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
+  const uint32_t a = x & 0x7fffffffu;
+  if (a > 0x7f800000u) return nan_to_half(x);
+  if (a == 0x7f800000u) return static_cast<uint16_t>(sign | 0x7c00u);
+  if (a >= 0x38800000u) {  // |f| >= 2^-14: normal half (or overflow)
+    // Rebias the exponent (127 -> 15) and round the 13 dropped mantissa bits to nearest even;
+    // a carry out of the mantissa correctly bumps the exponent (up to Inf at 0x7c00).
+    uint32_t h = a - (112u << 23);
+    h = (h + 0x0fffu + ((h >> 13) & 1u)) >> 13;
+    if (h >= 0x7c00u) h = 0x7c00u;
+    return static_cast<uint16_t>(sign | h);
+  }
+  // Subnormal half or zero: the value in units of 2^-24 is |f| * 2^24 < 1024, computed exactly,
+  // then rounded to an integer (nearest even). 1024 is the smallest normal, whose encoding
+  // 0x0400 is the same integer.
+  const float scaled = bits_float(a) * 16777216.0f;
+  const uint32_t m = static_cast<uint32_t>(std::nearbyint(scaled));
+  return static_cast<uint16_t>(sign | m);
+}
+
+float half_to_float(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  const uint32_t e = (h >> 10) & 0x1fu;
+  const uint32_t m = h & 0x03ffu;
+  if (e == 0x1f) return bits_float(sign | 0x7f800000u | (m << 13));  // Inf / NaN (payload kept)
+  if (e == 0) {
+    // zero or subnormal: m * 2^-24, exact in float
+    const float v = static_cast<float>(m) * (1.0f / 16777216.0f);
+    return (sign != 0u) ? -v : v;
+  }
+  return bits_float(sign | ((e + 112u) << 23) | (m << 13));
+}
+
+uint16_t float_to_bf16(float f) {
+  const uint32_t x = float_bits(f);
+  if ((x & 0x7fffffffu) > 0x7f800000u) return nan_to_bf16(x);
+  // Round to nearest even on the 16 dropped bits; overflow carries into the exponent and ends
+  // at Inf (0x7f80) exactly when IEEE rounding says so. Subnormals share float's encoding.
+  return static_cast<uint16_t>((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
+}
+
+float bf16_to_float(uint16_t b) { return bits_float(static_cast<uint32_t>(b) << 16); }
+
+double quantize(double v, vknorm::DType dtype) {
+  if (std::isnan(v)) return v;
+  switch (dtype) {
+    case vknorm::DType::f32:
+      return static_cast<double>(static_cast<float>(v));  // double -> float rounds RNE
+    case vknorm::DType::f16:
+      return round_to_format(v, 11, -14, kHalfMax);
+    case vknorm::DType::bf16:
+      return round_to_format(v, 8, -126, kBf16Max);
+  }
+  return v;
+}
+
+std::vector<uint8_t> encode(const std::vector<double>& values, vknorm::DType dtype) {
+  const size_t es = vknorm::dtype_size(dtype);
+  std::vector<uint8_t> out(values.size() * es);
+  uint8_t* p = out.data();
+  for (size_t i = 0; i < values.size(); ++i) {
+    const double v = values[i];
+    switch (dtype) {
+      case vknorm::DType::f32: {
+        const float f = static_cast<float>(v);
+        std::memcpy(p + i * 4, &f, 4);
+        break;
+      }
+      case vknorm::DType::f16: {
+        const uint16_t h = exact_half_from_double(quantize(v, dtype));
+        std::memcpy(p + i * 2, &h, 2);
+        break;
+      }
+      case vknorm::DType::bf16: {
+        uint16_t b;
+        if (std::isnan(v)) {
+          b = nan_to_bf16(float_bits(static_cast<float>(v)));
+        } else {
+          // quantize() gives a bf16-exact value (or Inf), so the float's low 16 bits are 0.
+          b = static_cast<uint16_t>(float_bits(static_cast<float>(quantize(v, dtype))) >> 16);
+        }
+        std::memcpy(p + i * 2, &b, 2);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<double> decode(const std::vector<uint8_t>& bytes, vknorm::DType dtype) {
+  const size_t es = vknorm::dtype_size(dtype);
+  const size_t n = bytes.size() / es;
+  std::vector<double> out(n);
+  const uint8_t* p = bytes.data();
+  for (size_t i = 0; i < n; ++i) {
+    switch (dtype) {
+      case vknorm::DType::f32: {
+        float f;
+        std::memcpy(&f, p + i * 4, 4);
+        out[i] = f;
+        break;
+      }
+      case vknorm::DType::f16: {
+        uint16_t h;
+        std::memcpy(&h, p + i * 2, 2);
+        out[i] = half_to_float(h);
+        break;
+      }
+      case vknorm::DType::bf16: {
+        uint16_t b;
+        std::memcpy(&b, p + i * 2, 2);
+        out[i] = bf16_to_float(b);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace vknorm_support

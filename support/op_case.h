@@ -1,0 +1,98 @@
+// One operator invocation on a HostDevice, checked against the fp64 reference: the unit that
+// the tests, vknorm-check and vknorm-bench's error sampling share.
+#pragma once
+
+#include "support/compare.h"
+#include "support/host_device.h"
+
+#include <vknorm/vknorm.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vknorm_support {
+
+enum class OpKind { rms_norm, layer_norm_forward, layer_norm_backward };
+const char* op_kind_name(OpKind k);             // "rms_norm", "layer_norm", "layer_norm_backward"
+bool parse_op_kind(const std::string& s, OpKind* out);
+bool parse_dtype(const std::string& s, vknorm::DType* out);  // "f32" "f16" "bf16" (also fp32..)
+
+enum class DataKind {
+  uniform01,   // U[0,1), as KernelBench's torch.rand
+  normal,      // N(0,1)
+  large_mean,  // 1e4 + U[-1e-2, 1e-2): catastrophic cancellation for E[x^2]-E[x]^2
+  nan_inf,     // normal, with a few NaN / +Inf / -Inf placed in some rows / columns
+};
+const char* data_kind_name(DataKind k);
+bool parse_data_kind(const std::string& s, DataKind* out);
+
+struct CaseSpec {
+  OpKind op = OpKind::rms_norm;
+  vknorm::DType dtype = vknorm::DType::f32;
+  std::vector<int64_t> shape;   // rms_norm: (N, C, d1, ...); layer_norm: (..., normalized dims)
+  int normalized_rank = 1;      // layer_norm*: trailing dims normalized
+  double eps = 1e-5;
+  bool affine = true;           // rms_norm: weight; layer_norm: weight + bias
+  uint64_t seed = 1;
+  DataKind data = DataKind::normal;
+  bool by_address = false;      // pass tensors as device addresses instead of VkBuffers
+  VkDeviceSize misalign_bytes = 0;  // extra byte offset of every tensor inside its buffer
+  const vknorm::KernelConfig* config = nullptr;  // override, else the selector's choice
+  // layer_norm: also request mean / rstd; layer_norm_backward: also dweight / dbias.
+  bool optional_outputs = true;
+  std::string label() const;    // "rms_norm f32 [2,3,4] eps=1e-05 seed=1 normal"
+};
+
+struct OutputCheck {
+  std::string name;  // "y", "mean", "rstd", "dx", "dweight", "dbias"
+  ErrorStats stats;
+  std::vector<double> got, ref;  // kept only when CaseRunOptions::keep_values
+};
+
+struct CaseResult {
+  bool ran = false;        // the operator was recorded and executed
+  bool skipped = false;    // the device lacks something optional; see skip_reason
+  std::string skip_reason;
+  vknorm::Error error;     // non-ok when recording was refused (not a skip)
+  std::vector<OutputCheck> outputs;
+  bool outputs_untouched = true;  // on error: the poisoned outputs still hold the poison
+  bool pass = false;       // ran and every output within tolerance
+  double seconds = 0;      // host wall time of the whole case (upload, run, download, compare)
+  vknorm::KernelConfig config;
+  std::string failure;     // short text of why it failed, empty on pass
+};
+
+struct CaseRunOptions {
+  bool keep_values = false;
+};
+
+// Allocates buffers (poisoned outputs), generates seeded inputs, records the operator in one
+// command buffer, submits, waits, downloads and compares every output. Never throws; device
+// features the case needs but the device lacks (16-bit storage, address binding) give
+// skipped = true with the reason.
+CaseResult run_case(HostDevice& device, const CaseSpec& spec, const CaseRunOptions& options = {});
+
+// Deterministic inputs used by run_case (exposed for tools that time the same data).
+// Counter-based (splitmix64 + Box-Muller written here, no <random> distributions), so the
+// values do not depend on the platform's standard library; already quantized to `dtype`.
+// nan_inf here: normal data with NaN, +Inf, -Inf at about 3 in 1000 positions (run_case
+// instead places them per row / column, see make_case_inputs).
+std::vector<double> make_data(DataKind kind, size_t n, uint64_t seed, vknorm::DType dtype);
+
+// Every input run_case uploads, as the exact stored values (quantized to spec.dtype; mean and
+// rstd of layer_norm_backward are the fp64 statistics of x rounded to fp32). Geometry:
+// rms_norm (N, C, S = product of spatial dims); layer_norm* (rows, D = product of the
+// normalized dims). weight / bias are empty unless spec.affine (rms_norm: no bias).
+// nan_inf: rms_norm columns (n, s) with index % 6 == 1 / 2 / 3 / 4 get a NaN / +Inf / -Inf /
+// +Inf and NaN (when C > 1); layer_norm rows with index % 6 == 1 / 2 / 3 / 4 get a NaN / +Inf /
+// -Inf / +Inf and -Inf; the other columns / rows stay finite.
+struct CaseInputs {
+  int64_t N = 0, C = 0, S = 0;   // rms_norm
+  int64_t rows = 0, D = 0;       // layer_norm, layer_norm_backward
+  bool valid = false;            // the shape fits the op (rank, normalized_rank)
+  std::vector<double> x, weight, bias, dy, mean, rstd;
+};
+CaseInputs make_case_inputs(const CaseSpec& spec);
+
+}  // namespace vknorm_support

@@ -1,0 +1,103 @@
+// fp64 CPU references. Straightforward loops; NaN / Inf propagate as IEEE fp64 arithmetic says,
+// which is the behaviour vknorm.h documents for the device kernels.
+#include "support/reference.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace vknorm_support {
+
+void rms_norm_reference(const std::vector<double>& x, const std::vector<double>& w,
+                        std::vector<double>* y, int64_t N, int64_t C, int64_t S, double eps) {
+  y->assign(static_cast<size_t>(N * C * S), 0.0);
+  std::vector<double> sumsq(static_cast<size_t>(S));
+  for (int64_t n = 0; n < N; ++n) {
+    const size_t base = static_cast<size_t>(n * C * S);
+    std::fill(sumsq.begin(), sumsq.end(), 0.0);
+    for (int64_t c = 0; c < C; ++c) {
+      const double* row = x.data() + base + static_cast<size_t>(c * S);
+      for (int64_t s = 0; s < S; ++s) sumsq[static_cast<size_t>(s)] += row[s] * row[s];
+    }
+    for (int64_t s = 0; s < S; ++s) {
+      double& v = sumsq[static_cast<size_t>(s)];
+      v = 1.0 / std::sqrt(v / static_cast<double>(C) + eps);
+    }
+    for (int64_t c = 0; c < C; ++c) {
+      const size_t off = base + static_cast<size_t>(c * S);
+      const double wc = w.empty() ? 1.0 : w[static_cast<size_t>(c)];
+      for (int64_t s = 0; s < S; ++s) {
+        (*y)[off + static_cast<size_t>(s)] = x[off + static_cast<size_t>(s)] *
+                                             sumsq[static_cast<size_t>(s)] * wc;
+      }
+    }
+  }
+}
+
+void layer_norm_reference(const std::vector<double>& x, const std::vector<double>& w,
+                          const std::vector<double>& b, std::vector<double>* y,
+                          std::vector<double>* mean, std::vector<double>* rstd, int64_t rows,
+                          int64_t D, double eps) {
+  if (y) y->assign(static_cast<size_t>(rows * D), 0.0);
+  if (mean) mean->assign(static_cast<size_t>(rows), 0.0);
+  if (rstd) rstd->assign(static_cast<size_t>(rows), 0.0);
+  for (int64_t r = 0; r < rows; ++r) {
+    const double* xr = x.data() + static_cast<size_t>(r * D);
+    double s = 0;
+    for (int64_t j = 0; j < D; ++j) s += xr[j];
+    const double m = s / static_cast<double>(D);
+    double ss = 0;
+    for (int64_t j = 0; j < D; ++j) {
+      const double d = xr[j] - m;
+      ss += d * d;
+    }
+    const double var = ss / static_cast<double>(D);
+    const double rs = 1.0 / std::sqrt(var + eps);
+    if (mean) (*mean)[static_cast<size_t>(r)] = m;
+    if (rstd) (*rstd)[static_cast<size_t>(r)] = rs;
+    if (y) {
+      double* yr = y->data() + static_cast<size_t>(r * D);
+      for (int64_t j = 0; j < D; ++j) {
+        double v = (xr[j] - m) * rs;
+        if (!w.empty()) v *= w[static_cast<size_t>(j)];
+        if (!b.empty()) v += b[static_cast<size_t>(j)];
+        yr[j] = v;
+      }
+    }
+  }
+}
+
+void layer_norm_backward_reference(const std::vector<double>& dy, const std::vector<double>& x,
+                                   const std::vector<double>& w, const std::vector<double>& mean,
+                                   const std::vector<double>& rstd, std::vector<double>* dx,
+                                   std::vector<double>* dw, std::vector<double>* db,
+                                   int64_t rows, int64_t D) {
+  if (dx) dx->assign(static_cast<size_t>(rows * D), 0.0);
+  if (dw) dw->assign(static_cast<size_t>(D), 0.0);
+  if (db) db->assign(static_cast<size_t>(D), 0.0);
+  std::vector<double> xhat(static_cast<size_t>(D)), g(static_cast<size_t>(D));
+  for (int64_t r = 0; r < rows; ++r) {
+    const size_t base = static_cast<size_t>(r * D);
+    const double m = mean[static_cast<size_t>(r)];
+    const double rs = rstd[static_cast<size_t>(r)];
+    double sum_g = 0, sum_gx = 0;
+    for (int64_t j = 0; j < D; ++j) {
+      const size_t jj = static_cast<size_t>(j);
+      xhat[jj] = (x[base + jj] - m) * rs;
+      g[jj] = dy[base + jj] * (w.empty() ? 1.0 : w[jj]);
+      sum_g += g[jj];
+      sum_gx += g[jj] * xhat[jj];
+      if (dw) (*dw)[jj] += dy[base + jj] * xhat[jj];
+      if (db) (*db)[jj] += dy[base + jj];
+    }
+    if (dx) {
+      const double mg = sum_g / static_cast<double>(D);
+      const double mgx = sum_gx / static_cast<double>(D);
+      for (int64_t j = 0; j < D; ++j) {
+        const size_t jj = static_cast<size_t>(j);
+        (*dx)[base + jj] = rs * (g[jj] - mg - xhat[jj] * mgx);
+      }
+    }
+  }
+}
+
+}  // namespace vknorm_support

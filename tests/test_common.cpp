@@ -1,0 +1,126 @@
+#include "test_common.h"
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <memory>
+
+namespace vknorm_test {
+
+namespace {
+std::unique_ptr<HostDevice> g_host, g_shared;
+bool g_host_failed = false, g_shared_failed = false;
+
+std::unique_ptr<HostDevice> make_host(bool force_shared, bool* failed) {
+  vknorm_support::HostOptions o;
+  o.force_shared_memory_reduction = force_shared;
+  std::string err;
+  auto d = HostDevice::create(o, &err);
+  if (!d) {
+    *failed = true;
+    std::fprintf(stderr, "HostDevice::create failed: %s\n", err.c_str());
+  } else if (!force_shared) {
+    const auto& i = d->info();
+    std::fprintf(stderr,
+                 "vknorm tests on %s (%s), subgroup %u [%u..%u], arithmetic %d, shared-reduction %d, "
+                 "validation %s\n",
+                 i.name.c_str(), vknorm::device_class_name(i.device_class), i.subgroup_size,
+                 i.min_subgroup_size, i.max_subgroup_size, i.subgroup_arithmetic ? 1 : 0,
+                 i.shared_memory_reduction ? 1 : 0, d->validation_enabled() ? "on" : "OFF");
+  }
+  return d;
+}
+}  // namespace
+
+void release_devices() {
+  g_shared.reset();
+  g_host.reset();
+}
+
+HostDevice& host() {
+  if (!g_host && !g_host_failed) g_host = make_host(false, &g_host_failed);
+  REQUIRE_MESSAGE(g_host != nullptr, "no Vulkan device could be created");
+  return *g_host;
+}
+
+HostDevice& shared_reduction_host() {
+  if (!g_shared && !g_shared_failed) g_shared = make_host(true, &g_shared_failed);
+  REQUIRE_MESSAGE(g_shared != nullptr, "no Vulkan device could be created");
+  return *g_shared;
+}
+
+ValidationScope::ValidationScope(HostDevice& d) : dev_(d) { dev_.clear_validation_messages(); }
+
+ValidationScope::~ValidationScope() {
+  const auto msgs = dev_.validation_messages();
+  dev_.clear_validation_messages();
+  if (std::uncaught_exceptions() > 0) return;  // already failing (REQUIRE); messages printed
+  std::string all;
+  for (const auto& m : msgs) all += "\n  " + m;
+  CHECK_MESSAGE(msgs.empty(), "validation layer messages:" << all);
+}
+
+CaseResult check_case(HostDevice& dev, const CaseSpec& spec, bool keep_values) {
+  vknorm_support::CaseRunOptions o;
+  o.keep_values = keep_values;
+  CaseResult r = vknorm_support::run_case(dev, spec, o);
+  if (r.skipped) {
+    MESSAGE("skipped: " << spec.label() << ": " << r.skip_reason);
+    return r;
+  }
+  CHECK_MESSAGE(r.pass, spec.label() << " [config " << vknorm::to_string(r.config) << "]: "
+                                     << r.failure);
+  return r;
+}
+
+CaseSpec rms(DType dt, std::vector<int64_t> shape, double eps, bool affine, DataKind data,
+             uint64_t seed) {
+  CaseSpec s;
+  s.op = OpKind::rms_norm;
+  s.dtype = dt;
+  s.shape = std::move(shape);
+  s.eps = eps;
+  s.affine = affine;
+  s.data = data;
+  s.seed = seed;
+  return s;
+}
+
+CaseSpec ln(DType dt, std::vector<int64_t> shape, int nr, double eps, bool affine, DataKind data,
+            uint64_t seed) {
+  CaseSpec s = rms(dt, std::move(shape), eps, affine, data, seed);
+  s.op = OpKind::layer_norm_forward;
+  s.normalized_rank = nr;
+  return s;
+}
+
+CaseSpec ln_bwd(DType dt, std::vector<int64_t> shape, int nr, bool affine, DataKind data,
+                uint64_t seed) {
+  CaseSpec s = rms(dt, std::move(shape), 1e-5, affine, data, seed);
+  s.op = OpKind::layer_norm_backward;
+  s.normalized_rank = nr;
+  return s;
+}
+
+TestBuffer::TestBuffer(HostDevice& d, VkDeviceSize bytes) : dev(&d) {
+  std::string err;
+  buf = d.create_buffer(bytes, false, &err);
+  REQUIRE_MESSAGE(buf.buffer != VK_NULL_HANDLE, err);
+  poison();
+}
+
+TestBuffer::~TestBuffer() { dev->destroy_buffer(buf); }
+
+void TestBuffer::poison() { dev->fill(buf, kPoisonWord); }
+
+bool TestBuffer::poisoned() const {
+  std::vector<uint8_t> bytes(static_cast<size_t>(buf.size));
+  dev->download(buf, bytes.data(), bytes.size());
+  uint8_t w[4];
+  std::memcpy(w, &kPoisonWord, 4);
+  for (size_t i = 0; i < bytes.size(); ++i)
+    if (bytes[i] != w[i & 3]) return false;
+  return true;
+}
+
+}  // namespace vknorm_test

@@ -1,0 +1,176 @@
+// The selector against recorded device profiles: devices we cannot run on here (the H200 of
+// ../shared/notes/vulkaninfo-h200.txt, an RTX 4090 derived from its published figures, an
+// AMD-like device with 64-lane subgroups) and lavapipe. Every choice must respect the
+// device's limits and the problem's alignment, and the tables must be the ones documented.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include "selector.h"
+
+#include <doctest/doctest.h>
+
+#include <vector>
+
+using namespace vknorm;
+using namespace vknorm::detail;
+
+namespace {
+
+DeviceProfile h200() {  // values read from vulkaninfo-h200.txt (driver 580.159.04)
+  DeviceProfile p;
+  p.name = "NVIDIA H200";
+  p.vendor_id = 0x10de;
+  p.device_id = 0x2335;
+  p.driver_id = VK_DRIVER_ID_NVIDIA_PROPRIETARY;
+  p.type = VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU;
+  p.subgroup_size = p.min_subgroup_size = p.max_subgroup_size = 32;
+  p.subgroup_arithmetic = true;
+  p.max_workgroup_invocations = 1024;
+  p.max_workgroup_size_x = 1024;
+  p.max_workgroup_count[0] = 2147483647;
+  p.max_shared_memory_bytes = 49152;
+  p.max_storage_buffer_range = 4294967295u;
+  p.min_storage_buffer_offset_alignment = 16;
+  p.max_push_constants_size = 256;
+  p.max_push_descriptors = 32;
+  p.multiprocessor_count = 132;
+  p.available = {true, true, true, true, true};
+  return p;
+}
+
+DeviceProfile rtx4090() {  // from the seed prompts' figures: 128 SMs, 48 warps/SM, 100 KB smem/SM
+  DeviceProfile p = h200();
+  p.name = "NVIDIA GeForce RTX 4090";
+  p.device_id = 0x2684;
+  p.multiprocessor_count = 128;
+  return p;
+}
+
+DeviceProfile lavapipe() {  // Mesa 22.3 lavapipe at LP_NATIVE_VECTOR_WIDTH=256
+  DeviceProfile p;
+  p.name = "llvmpipe (LLVM 15.0.6, 256 bits)";
+  p.vendor_id = 0x10005;
+  p.driver_id = VK_DRIVER_ID_MESA_LLVMPIPE;
+  p.type = VK_PHYSICAL_DEVICE_TYPE_CPU;
+  p.subgroup_size = p.min_subgroup_size = p.max_subgroup_size = 8;
+  p.subgroup_arithmetic = true;
+  p.max_workgroup_invocations = 1024;
+  p.max_workgroup_size_x = 1024;
+  p.max_shared_memory_bytes = 32768;
+  p.max_storage_buffer_range = 134217728;
+  p.min_storage_buffer_offset_alignment = 16;
+  p.max_push_constants_size = 128;
+  p.available = {true, true, true, true, false};
+  return p;
+}
+
+DeviceProfile amd_like() {  // wave32/64, 64 KB LDS, 256-invocation limit on old drivers
+  DeviceProfile p;
+  p.name = "AMD Radeon (generic)";
+  p.vendor_id = 0x1002;
+  p.subgroup_size = 64;
+  p.min_subgroup_size = 32;
+  p.max_subgroup_size = 64;
+  p.subgroup_arithmetic = true;
+  p.max_workgroup_invocations = 256;
+  p.max_workgroup_size_x = 256;
+  p.max_shared_memory_bytes = 16384;
+  p.max_storage_buffer_range = 0xFFFFFFFFu;
+  p.min_storage_buffer_offset_alignment = 4;
+  p.max_push_constants_size = 128;
+  return p;
+}
+
+Problem rms(uint64_t N, uint64_t C, uint64_t S, bool vec4 = true) {
+  return Problem{Op::rms_norm, DType::f32, N, C, S, vec4};
+}
+Problem ln(Op op, uint64_t rows, uint64_t D, bool vec4 = true) {
+  return Problem{op, DType::f32, rows, D, 1, vec4};
+}
+
+std::vector<Problem> problems() {
+  std::vector<Problem> v;
+  for (uint64_t C : {1, 3, 64, 1000, 5000})
+    for (uint64_t S : {1, 7, 33, 257, 262144}) v.push_back(rms(4, C, S, S % 4 == 0));
+  for (Op op : {Op::layer_norm_forward, Op::layer_norm_backward})
+    for (uint64_t rows : {1, 16, 33, 65535})
+      for (uint64_t D : {1, 33, 1025, 4096, 65535, 4194304}) v.push_back(ln(op, rows, D, D % 4 == 0));
+  return v;
+}
+
+}  // namespace
+
+TEST_SUITE("selector") {
+  TEST_CASE("device classes") {
+    DeviceProfile p = h200();
+    CHECK(classify_device(p) == DeviceClass::hopper);
+    CHECK(classify_device(rtx4090()) == DeviceClass::ada);
+    CHECK(classify_device(lavapipe()) == DeviceClass::lavapipe);
+    CHECK(classify_device(amd_like()) == DeviceClass::generic);
+  }
+
+  TEST_CASE("every choice respects the device's limits") {
+    for (DeviceProfile p : {h200(), rtx4090(), lavapipe(), amd_like()}) {
+      p.device_class = classify_device(p);
+      for (const Problem& pr : problems()) {
+        KernelConfig c;
+        fill_config(p, pr, &c);
+        INFO(p.name << " " << case_class(pr) << " -> " << to_string(c));
+        CHECK(config_problem(p, pr, c) == "");
+        CHECK(c.workgroup_size <= p.max_workgroup_invocations);
+        CHECK(shared_bytes(pr.op, c.workgroup_size) <= p.max_shared_memory_bytes);
+        CHECK((c.vector_width == 1 || pr.vec4_ok));
+        CHECK(c.source == std::string("table:") + device_class_name(p.device_class));
+      }
+    }
+  }
+
+  TEST_CASE("KernelBench shapes on the H200 use the Hopper table") {
+    DeviceProfile p = h200();
+    p.device_class = classify_device(p);
+    KernelConfig c;
+    fill_config(p, rms(112, 64, 512 * 512), &c);
+    CHECK(c.vector_width == 4);
+    CHECK(c.items_per_invocation * c.channel_split >= 64);  // the column fits in registers
+    KernelConfig l;
+    fill_config(p, ln(Op::layer_norm_forward, 16, 64 * 256 * 256), &l);
+    CHECK(l.split > 1);  // 16 rows cannot fill 132 SMs: rows are split
+    CHECK(l.wave_bytes == class_table(DeviceClass::hopper).wave_bytes);
+    KernelConfig s;
+    fill_config(p, ln(Op::layer_norm_forward, 4096, 1024), &s);
+    CHECK(s.split == 1);  // many short rows: one workgroup per row
+  }
+
+  TEST_CASE("the Ada row is derived, and smaller than Hopper's register budget") {
+    const ClassTable& ada = class_table(DeviceClass::ada);
+    const ClassTable& hop = class_table(DeviceClass::hopper);
+    CHECK(ada.default_sm_count == 128);
+    CHECK(ada.register_floats < hop.register_floats);
+    CHECK(ada.wave_bytes <= 72ull << 20);  // inside the 4090's L2
+  }
+
+  TEST_CASE("impossible configurations are refused with a reason") {
+    DeviceProfile p = lavapipe();
+    p.device_class = classify_device(p);
+    Problem pr = ln(Op::layer_norm_forward, 4, 100000, true);
+    KernelConfig c;
+    fill_config(p, pr, &c);
+    KernelConfig bad = c;
+    bad.workgroup_size = 96;
+    CHECK(config_problem(p, pr, bad) != "");
+    bad = c;
+    bad.split = 1;  // the row does not fit the registers of one workgroup
+    CHECK(config_problem(p, pr, bad) != "");
+    bad = c;
+    bad.vector_width = 4;
+    CHECK(config_problem(p, ln(Op::layer_norm_forward, 4, 1001, false), bad) != "");
+    bad = c;
+    bad.workgroup_size = 2048;
+    CHECK(config_problem(p, pr, bad) != "");
+  }
+
+  TEST_CASE("case classes group similar shapes and separate different ones") {
+    CHECK(case_class(rms(112, 64, 262144)) == case_class(rms(100, 64, 250000)));
+    CHECK(case_class(rms(112, 64, 262144)) != case_class(rms(112, 128, 262144)));
+    CHECK(case_class(ln(Op::layer_norm_forward, 16, 4194304)) !=
+          case_class(ln(Op::layer_norm_backward, 16, 4194304)));
+  }
+}
