@@ -1,0 +1,202 @@
+#include "cli.h"
+
+#include "support/op_case.h"
+
+#include <cstdlib>
+
+namespace vknorm_bench {
+
+const char* usage() {
+  return R"(usage: vknorm-bench [--suite kernelbench|extended | --op OP --shape AxBx.. [options]]
+
+cases
+  --suite NAME           kernelbench (KernelBench L1 #36 RMSNorm, #40 LayerNorm fwd, fwd+bwd)
+                         or extended (kernelbench + f16/bf16 and many-short-row cases)
+  --op OP                rms_norm | layer_norm | layer_norm_backward | layer_norm_fwd_bwd
+  --shape AxBxC..        e.g. 8x64x128x128 (rms: N x C x spatial..; layer norm: .. x normalized)
+  --dtype T              f32 (default) | f16 | bf16
+  --eps X                default 1e-5
+  --normalized-rank K    layer norm: trailing dimensions normalized (default 1)
+  --no-affine            no weight (rms) / weight and bias (layer norm)
+timing
+  --runs N               timed runs per case (default 20, at least 10)
+  --warmup N             untimed runs before (default 3)
+  --no-flush             do not overwrite a scratch buffer (L2 flush) between runs
+  --flush-mib N          flush buffer size (default 256; 32 on CPU devices)
+  --roofline-mib N       copy size of the roofline measurement (default 1024, capped by budget)
+  --budget-mib N         per-tensor memory budget; larger cases are scaled down (halving the
+                         batch). Default: 64 on CPU devices, device memory otherwise
+output
+  --json FILE            write everything as JSON
+  --no-check             skip the sampled fp64 error check
+  --no-profile           skip describe_dispatches / pipeline statistics
+  --quiet                no progress on stderr
+device
+  --device SEL           index or name substring (also VKNORM_DEVICE)
+  --by-address           bind tensors by buffer device address instead of VkBuffer
+  --validation           enable the validation layer (off by default: it skews timings)
+  --list-devices         print the Vulkan devices and exit
+tuning
+  --tune                 measure 3-6 configs around the selector's choice per case and store
+                         the winners (only if faster than the baseline beyond the noise)
+  --tune-cache FILE      the cache: written by --tune (default vknorm-tuning-cache.txt),
+                         read by the library (ContextCreateInfo::tuning_cache_path) otherwise
+)";
+}
+
+namespace {
+
+bool to_int(const std::string& s, int64_t* v) {
+  char* end = nullptr;
+  const long long x = std::strtoll(s.c_str(), &end, 10);
+  if (s.empty() || *end) return false;
+  *v = x;
+  return true;
+}
+
+bool to_double(const std::string& s, double* v) {
+  char* end = nullptr;
+  const double x = std::strtod(s.c_str(), &end);
+  if (s.empty() || *end) return false;
+  *v = x;
+  return true;
+}
+
+}  // namespace
+
+bool parse_options(int argc, char** argv, Options* o, std::string* error) {
+  bool have_shape = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](std::string* v) {
+      if (i + 1 >= argc) {
+        *error = a + " needs a value";
+        return false;
+      }
+      *v = argv[++i];
+      return true;
+    };
+    auto int_value = [&](int64_t lo, int64_t* v) {
+      std::string s;
+      if (!value(&s)) return false;
+      if (!to_int(s, v) || *v < lo) {
+        *error = a + ": bad value '" + s + "'";
+        return false;
+      }
+      return true;
+    };
+    std::string s;
+    int64_t n = 0;
+    if (a == "-h" || a == "--help") {
+      *error = "help";
+      return false;
+    } else if (a == "--suite") {
+      if (!value(&o->suite)) return false;
+      if (suite(o->suite).empty()) {
+        *error = "unknown suite '" + o->suite + "' (kernelbench, extended)";
+        return false;
+      }
+    } else if (a == "--op") {
+      if (!value(&s)) return false;
+      if (!parse_bench_op(s, &o->single.op)) {
+        *error = "unknown op '" + s + "'";
+        return false;
+      }
+      o->have_single = true;
+    } else if (a == "--shape") {
+      if (!value(&s)) return false;
+      if (!parse_shape(s, &o->single.shape)) {
+        *error = "bad shape '" + s + "' (e.g. 8x64x128x128)";
+        return false;
+      }
+      have_shape = true;
+    } else if (a == "--dtype") {
+      if (!value(&s)) return false;
+      if (!vknorm_support::parse_dtype(s, &o->single.dtype)) {
+        *error = "unknown dtype '" + s + "' (f32, f16, bf16)";
+        return false;
+      }
+    } else if (a == "--eps") {
+      if (!value(&s)) return false;
+      if (!to_double(s, &o->single.eps) || !(o->single.eps >= 0)) {
+        *error = "bad eps '" + s + "'";
+        return false;
+      }
+    } else if (a == "--normalized-rank") {
+      if (!int_value(1, &n)) return false;
+      o->single.normalized_rank = static_cast<int>(n);
+    } else if (a == "--no-affine") {
+      o->single.affine = false;
+    } else if (a == "--runs") {
+      if (!int_value(10, &n)) {
+        if (error->find("bad value") != std::string::npos) *error += " (at least 10)";
+        return false;
+      }
+      o->runs = static_cast<int>(n);
+    } else if (a == "--warmup") {
+      if (!int_value(0, &n)) return false;
+      o->warmup = static_cast<int>(n);
+    } else if (a == "--no-flush") {
+      o->flush = false;
+    } else if (a == "--flush-mib") {
+      if (!int_value(1, &n)) return false;
+      o->flush_mib = static_cast<uint64_t>(n);
+      o->flush_mib_given = true;
+    } else if (a == "--roofline-mib") {
+      if (!int_value(1, &n)) return false;
+      o->roofline_mib = static_cast<uint64_t>(n);
+    } else if (a == "--budget-mib") {
+      if (!int_value(1, &n)) return false;
+      o->budget_mib = static_cast<uint64_t>(n);
+    } else if (a == "--json") {
+      if (!value(&o->json_path)) return false;
+    } else if (a == "--no-check") {
+      o->check = false;
+    } else if (a == "--no-profile") {
+      o->profile = false;
+    } else if (a == "--quiet") {
+      o->quiet = true;
+    } else if (a == "--device") {
+      if (!value(&o->device)) return false;
+    } else if (a == "--by-address") {
+      o->by_address = true;
+    } else if (a == "--validation") {
+      o->validation = true;
+    } else if (a == "--list-devices") {
+      o->list_devices = true;
+    } else if (a == "--tune") {
+      o->tune = true;
+    } else if (a == "--tune-cache") {
+      if (!value(&o->tune_cache)) return false;
+    } else {
+      *error = "unknown argument '" + a + "'";
+      return false;
+    }
+  }
+  if (o->list_devices) return true;
+  if (o->have_single != have_shape) {
+    *error = o->have_single ? "--op needs --shape" : "--shape needs --op";
+    return false;
+  }
+  if (o->have_single && !o->suite.empty()) {
+    *error = "give either --suite or --op, not both";
+    return false;
+  }
+  if (!o->have_single && o->suite.empty()) o->suite = "kernelbench";
+  if (o->have_single) {
+    BenchCase& c = o->single;
+    const size_t rank = c.shape.size();
+    if (c.op == BenchOp::rms_norm && rank < 2) {
+      *error = "rms_norm needs a shape of rank >= 2 (N x C x ...)";
+      return false;
+    }
+    if (c.op != BenchOp::rms_norm && static_cast<size_t>(c.normalized_rank) > rank) {
+      *error = "--normalized-rank exceeds the shape's rank";
+      return false;
+    }
+  }
+  if (o->tune && o->tune_cache.empty()) o->tune_cache = "vknorm-tuning-cache.txt";
+  return true;
+}
+
+}  // namespace vknorm_bench

@@ -1,0 +1,38 @@
+// Command line of vknorm-bench.
+#pragma once
+
+#include "cases.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vknorm_bench {
+
+struct Options {
+  std::string suite;                 // "kernelbench", "extended"; empty with a single case
+  bool have_single = false;          // --op given
+  BenchCase single;                  // --op/--shape/--dtype/--eps/--normalized-rank/--no-affine
+  int runs = 20, warmup = 3;
+  bool flush = true;
+  uint64_t flush_mib = 256;          // 0: automatic (256 MiB on GPUs, 32 MiB on CPUs)
+  bool flush_mib_given = false;
+  uint64_t budget_mib = 0;           // per-tensor budget; 0: automatic
+  uint64_t roofline_mib = 1024;      // copy size of the roofline measurement (capped by budget)
+  bool check = true;                 // sampled error check
+  bool profile = true;
+  bool by_address = false;
+  bool validation = false;
+  std::string device;                // VKNORM_DEVICE-style selector
+  std::string json_path;
+  bool tune = false;
+  std::string tune_cache;            // read by the context; written by --tune
+  bool list_devices = false;
+  bool quiet = false;                // no progress on stderr
+};
+
+// Parses argv. Returns false with a message (or "help") in *error.
+bool parse_options(int argc, char** argv, Options* out, std::string* error);
+const char* usage();
+
+}  // namespace vknorm_bench

@@ -1,0 +1,430 @@
+#!/usr/bin/env python3
+"""vknorm side by side with PyTorch on the KernelBench normalization cases.
+
+Runs, in one invocation on one GPU:
+  * PyTorch eager, torch.compile and the seed Triton kernels (bench/seeds/*.py) on
+    KernelBench L1 #36 (RMSNorm over dim 1, (112,64,512,512) fp32) and #40 (LayerNorm over
+    (64,256,256), affine, (16,64,256,256) fp32) forward and forward+backward, timed with
+    triton.testing.do_bench (median, L2 flushed between runs as do_bench does);
+  * their outputs checked against eager (max abs difference, fp32), including the seed 004
+    backward, which is known to be wrong and whose error is reported, not fixed;
+  * `vknorm-bench --suite kernelbench --json TMP` as a subprocess (GPU timestamps, median,
+    L2 flushed between runs; see bench/README.md);
+and prints one table with times and the ratio vknorm / best other. With --out-dir it also
+writes <out-dir>/<date>-<device>.json and .md (the .md holds the exact commands).
+
+Usage: python3 bench/compare_torch.py [--bench build/bench/vknorm-bench] [--out-dir bench/results]
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+
+EPS = 1e-5
+RMS_SHAPE = (112, 64, 512, 512)
+LN_SHAPE = (16, 64, 256, 256)
+LN_NORMALIZED = (64, 256, 256)
+DEVICE = "cuda"
+
+# vknorm-bench's kernelbench case names (bench/cases.cpp) for each row of the table.
+CASES = [
+    ("kb36_rms_norm", "RMSNorm #36 (112,64,512,512) fp32"),
+    ("kb40_layer_norm_fwd", "LayerNorm #40 fwd (16,64,256,256) fp32"),
+    ("kb40_layer_norm_fwd_bwd", "LayerNorm #40 fwd+bwd (16,64,256,256) fp32"),
+]
+
+
+def die(msg, code=2):
+    print(f"compare_torch.py: {msg}", file=sys.stderr)
+    sys.exit(code)
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--bench", default=os.path.join("build", "bench", "vknorm-bench"),
+                   help="path of vknorm-bench (default: build/bench/vknorm-bench)")
+    p.add_argument("--bench-args", default="",
+                   help="extra arguments for vknorm-bench, e.g. '--runs 50'")
+    p.add_argument("--out-dir", default=None,
+                   help="write <date>-<device>.json and .md there (e.g. bench/results)")
+    p.add_argument("--no-compile", action="store_true", help="skip torch.compile")
+    p.add_argument("--no-seeds", action="store_true", help="skip the seed Triton kernels")
+    p.add_argument("--no-vknorm", action="store_true", help="do not run vknorm-bench")
+    p.add_argument("--warmup-ms", type=float, default=25, help="do_bench warmup (ms)")
+    p.add_argument("--rep-ms", type=float, default=200, help="do_bench rep (ms)")
+    p.add_argument("--smoke-cpu", action="store_true",
+                   help="test this script without a GPU: tiny shapes on the CPU, wall-clock "
+                        "timing, no torch.compile/seeds (the numbers mean nothing)")
+    return p.parse_args()
+
+
+def import_torch(smoke_cpu=False):
+    try:
+        import torch  # noqa: F401
+    except Exception as e:  # ImportError, or a broken install
+        die("PyTorch is not available here (import torch failed: %s).\n"
+            "  Run this script on the GPU host with torch and triton installed, or run\n"
+            "  vknorm-bench alone: %s --suite kernelbench" % (e, os.path.join("build", "bench", "vknorm-bench")))
+    import torch
+    if smoke_cpu:
+        return torch, False
+    if not torch.cuda.is_available():
+        die("PyTorch is installed but sees no CUDA device (torch.cuda.is_available() is False).")
+    try:
+        import triton  # noqa: F401
+        import triton.testing  # noqa: F401
+        have_triton = True
+    except Exception as e:
+        print(f"compare_torch.py: triton unavailable ({e}); timing with CUDA events and a "
+              "manual L2 flush, no seed kernels", file=sys.stderr)
+        have_triton = False
+    return torch, have_triton
+
+
+def make_timer(torch, have_triton, warmup_ms, rep_ms):
+    if DEVICE == "cpu":  # --smoke-cpu
+        import time
+
+        def bench(fn):
+            fn()
+            times = []
+            for _ in range(10):
+                t0 = time.perf_counter()
+                fn()
+                times.append((time.perf_counter() - t0) * 1e3)
+            times.sort()
+            return times[len(times) // 2]
+        return bench
+    if have_triton:
+        import triton.testing
+
+        def bench(fn):
+            return float(triton.testing.do_bench(fn, warmup=warmup_ms, rep=rep_ms,
+                                                 return_mode="median"))
+        return bench
+
+    cache = torch.empty(256 << 20, dtype=torch.int8, device=DEVICE)
+
+    def bench(fn):  # do_bench's method: zero a 256 MiB buffer before each timed call
+        fn()
+        torch.cuda.synchronize()
+        times = []
+        for _ in range(max(10, int(rep_ms))):
+            cache.zero_()
+            s = torch.cuda.Event(enable_timing=True)
+            e = torch.cuda.Event(enable_timing=True)
+            s.record()
+            fn()
+            e.record()
+            torch.cuda.synchronize()
+            times.append(s.elapsed_time(e))
+            if sum(times) > rep_ms:
+                break
+        times.sort()
+        return times[len(times) // 2]
+    return bench
+
+
+def import_seeds():
+    sys.path.insert(0, HERE)
+    from seeds import seed_001_rmsnorm, seed_004_layernorm
+    return seed_001_rmsnorm, seed_004_layernorm
+
+
+def max_abs_diff(a, b):
+    return float((a.float() - b.float()).abs().max().item())
+
+
+def minimal_bytes(case):
+    x = 1
+    for d in (RMS_SHAPE if case == "kb36_rms_norm" else LN_SHAPE):
+        x *= d
+    x *= 4
+    d = 1
+    for n in LN_NORMALIZED:
+        d *= n
+    rows = LN_SHAPE[0]
+    fwd = 2 * x + 2 * d * 4 + 2 * rows * 4
+    bwd = 3 * x + d * 4 + 2 * rows * 4 + 2 * d * 4
+    return {"kb36_rms_norm": 2 * x, "kb40_layer_norm_fwd": fwd, "kb40_layer_norm_fwd_bwd": fwd + bwd}[case]
+
+
+def run_torch(args, torch, have_triton):
+    import torch.nn.functional as F
+    bench = make_timer(torch, have_triton, args.warmup_ms, args.rep_ms)
+    seeds = None
+    if have_triton and not args.no_seeds:
+        try:
+            seeds = import_seeds()
+        except Exception as e:
+            print(f"compare_torch.py: seed kernels not importable: {e}", file=sys.stderr)
+    results = {name: {"times_ms": {}, "errors": {}, "notes": []} for name, _ in CASES}
+    torch.manual_seed(0)
+
+    def attempt(case, impl, fn):
+        try:
+            out = fn()
+            if DEVICE == "cuda":
+                torch.cuda.synchronize()
+            return out
+        except Exception as e:
+            msg = f"{impl} failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+            print(f"compare_torch.py: {case}: {msg}", file=sys.stderr)
+            results[case]["notes"].append(msg)
+            return None
+
+    def timed(case, impl, fn):
+        t = attempt(case, impl, lambda: bench(fn))
+        if t is not None:
+            results[case]["times_ms"][impl] = t
+            print(f"  {case:26s} {impl:14s} {t:9.3f} ms", file=sys.stderr)
+
+    # --- RMSNorm #36: KernelBench's Model.forward ---
+    case = "kb36_rms_norm"
+    print(f"{case}: eager / torch.compile / seed 001", file=sys.stderr)
+    x = torch.rand(RMS_SHAPE, device=DEVICE, dtype=torch.float32)
+
+    def rms_eager(t):
+        return t / torch.sqrt(torch.mean(t ** 2, dim=1, keepdim=True) + EPS)
+
+    ref = rms_eager(x)
+    timed(case, "eager", lambda: rms_eager(x))
+    if not args.no_compile:
+        rms_c = torch.compile(rms_eager)
+        out = attempt(case, "torch.compile", lambda: rms_c(x))
+        if out is not None:
+            results[case]["errors"]["torch.compile"] = max_abs_diff(out, ref)
+            del out
+            timed(case, "torch.compile", lambda: rms_c(x))
+    if seeds:
+        s1 = seeds[0]
+        out = attempt(case, "seed 001", lambda: s1.triton_rms_norm_optimized(x, EPS))
+        if out is not None:
+            results[case]["errors"]["seed 001"] = max_abs_diff(out, ref)
+            del out
+            timed(case, "seed 001", lambda: s1.triton_rms_norm_optimized(x, EPS))
+    del x, ref
+    torch.cuda.empty_cache()
+
+    # --- LayerNorm #40 forward: nn.LayerNorm((64,256,256)), weight 1, bias 0 at init ---
+    case = "kb40_layer_norm_fwd"
+    print(f"{case}: eager / torch.compile / seed 004", file=sys.stderr)
+    x = torch.rand(LN_SHAPE, device=DEVICE, dtype=torch.float32)
+    w = torch.ones(LN_NORMALIZED, device=DEVICE, dtype=torch.float32)
+    b = torch.zeros(LN_NORMALIZED, device=DEVICE, dtype=torch.float32)
+
+    def ln_eager(t, w_, b_):
+        return F.layer_norm(t, LN_NORMALIZED, w_, b_, EPS)
+
+    ref = ln_eager(x, w, b)
+    timed(case, "eager", lambda: ln_eager(x, w, b))
+    ln_c = None
+    if not args.no_compile:
+        ln_c = torch.compile(ln_eager)
+        out = attempt(case, "torch.compile", lambda: ln_c(x, w, b))
+        if out is not None:
+            results[case]["errors"]["torch.compile"] = max_abs_diff(out, ref)
+            del out
+            timed(case, "torch.compile", lambda: ln_c(x, w, b))
+    if seeds:
+        s4 = seeds[1]
+        out = attempt(case, "seed 004", lambda: s4.triton_layer_norm_forward(x, w, b, EPS))
+        if out is not None:
+            results[case]["errors"]["seed 004"] = max_abs_diff(out[0], ref)
+            del out
+            timed(case, "seed 004", lambda: s4.triton_layer_norm_forward(x, w, b, EPS))
+    del ref
+    torch.cuda.empty_cache()
+
+    # --- LayerNorm #40 forward + backward (dx, dweight, dbias) ---
+    case = "kb40_layer_norm_fwd_bwd"
+    print(f"{case}: eager / torch.compile / seed 004", file=sys.stderr)
+    dy = torch.randn(LN_SHAPE, device=DEVICE, dtype=torch.float32)
+    xg = x.detach().clone().requires_grad_(True)
+    wg = w.detach().clone().requires_grad_(True)
+    bg = b.detach().clone().requires_grad_(True)
+
+    def fwd_bwd(fn):
+        def run():
+            y = fn(xg, wg, bg)
+            return torch.autograd.grad(y, (xg, wg, bg), dy)
+        return run
+
+    ref = fwd_bwd(ln_eager)()
+    timed(case, "eager", fwd_bwd(ln_eager))
+    if ln_c is not None:
+        out = attempt(case, "torch.compile", fwd_bwd(ln_c))
+        if out is not None:
+            results[case]["errors"]["torch.compile"] = max(max_abs_diff(o, r) for o, r in zip(out, ref))
+            del out
+            timed(case, "torch.compile", fwd_bwd(ln_c))
+    if seeds:
+        s4 = seeds[1]
+
+        def seed_fwd_bwd():
+            y, mean, rstd = s4.triton_layer_norm_forward(x, w, b, EPS)
+            return s4.triton_layer_norm_backward(dy, x, w, mean, rstd)
+
+        out = attempt(case, "seed 004", seed_fwd_bwd)
+        if out is not None:
+            errs = {n: max_abs_diff(o, r) for n, o, r in zip(("dx", "dweight", "dbias"), out, ref)}
+            results[case]["errors"]["seed 004"] = max(errs.values())
+            results[case]["notes"].append(
+                "seed 004 backward (known wrong: its dx uses per-block sums): max abs diff vs "
+                "eager " + ", ".join(f"{k} {v:.3g}" for k, v in errs.items()))
+            del out
+            timed(case, "seed 004", seed_fwd_bwd)
+    del x, w, b, dy, xg, wg, bg, ref
+    torch.cuda.empty_cache()
+    return results
+
+
+def run_vknorm(args):
+    bench = args.bench if os.path.isabs(args.bench) else os.path.join(os.getcwd(), args.bench)
+    if not os.path.exists(bench) and os.path.exists(os.path.join(REPO, args.bench)):
+        bench = os.path.join(REPO, args.bench)
+    if not os.path.exists(bench):
+        return None, None, f"vknorm-bench not found at {args.bench} (build it, or pass --bench PATH)"
+    fd, tmp = tempfile.mkstemp(suffix=".json", prefix="vknorm-bench-")
+    os.close(fd)
+    cmd = [bench, "--suite", "kernelbench", "--json", tmp] + shlex.split(args.bench_args)
+    print("running: " + " ".join(shlex.quote(c) for c in cmd), file=sys.stderr)
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    sys.stderr.write(proc.stdout)
+    data = None
+    try:
+        with open(tmp) as f:
+            data = json.load(f)
+    except Exception as e:
+        return None, cmd, f"vknorm-bench exited {proc.returncode} without a readable JSON ({e})"
+    finally:
+        os.unlink(tmp)
+    if proc.returncode != 0:
+        data.setdefault("notes", []).append(f"vknorm-bench exited {proc.returncode}")
+    return data, cmd, None
+
+
+def build_table(torch_results, vk):
+    impls = ["eager", "torch.compile", "seed 001/004"]
+    rows = []
+    vk_cases = {c.get("name"): c for c in (vk or {}).get("cases", [])}
+    for name, title in CASES:
+        r = torch_results[name]
+        times = dict(r["times_ms"])
+        seed = times.pop("seed 001", None) or times.pop("seed 004", None)
+        row = {"case": name, "title": title, "eager": times.get("eager"),
+               "torch.compile": times.get("torch.compile"), "seed 001/004": seed,
+               "errors": r["errors"], "notes": list(r["notes"])}
+        c = vk_cases.get(name)
+        if c and c.get("ran"):
+            row["vknorm"] = c["time"]["median_ms"]
+            row["vknorm_pct_roofline"] = c.get("pct_roofline")
+            row["vknorm_max_err"] = max([o["max_abs"] for o in c["accuracy"]["outputs"]] or [0]) \
+                if c.get("accuracy", {}).get("ran") else None
+            row["vknorm_config"] = " | ".join(k["text"] for k in c.get("configs", []))
+            if c.get("scaled"):
+                row["notes"].append("vknorm ran a scaled-down shape: " + c.get("scale_note", ""))
+        elif c:
+            row["notes"].append("vknorm: " + c.get("error", "not run"))
+        others = [row[i] for i in impls if row.get(i) is not None]
+        # the seed 004 backward is wrong: it does not compete in the fwd+bwd row
+        if name == "kb40_layer_norm_fwd_bwd":
+            others = [row[i] for i in ("eager", "torch.compile") if row.get(i) is not None]
+        row["best_other"] = min(others) if others else None
+        if row.get("vknorm") and row["best_other"] and not (c and c.get("scaled")):
+            row["ratio"] = row["vknorm"] / row["best_other"]
+        rows.append(row)
+    return rows
+
+
+def fmt(v, spec="{:.3f}"):
+    return "-" if v is None else spec.format(v)
+
+
+def render_table(rows, device, vk_device):
+    lines = []
+    hdr = ["case", "eager ms", "compile ms", "seed ms", "vknorm ms", "vknorm/best", "GB/s vknorm",
+           "%roof", "max err vs eager (compile / seed / vknorm vs fp64)"]
+    lines.append("| " + " | ".join(hdr) + " |")
+    lines.append("|" + "|".join("---" for _ in hdr) + "|")
+    for r in rows:
+        gbps = minimal_bytes(r["case"]) / (r["vknorm"] * 1e6) if r.get("vknorm") else None
+        errs = " / ".join([fmt(r["errors"].get("torch.compile"), "{:.2g}"),
+                           fmt(r["errors"].get("seed 001", r["errors"].get("seed 004")), "{:.2g}"),
+                           fmt(r.get("vknorm_max_err"), "{:.2g}")])
+        lines.append("| " + " | ".join([
+            r["title"], fmt(r["eager"]), fmt(r["torch.compile"]), fmt(r["seed 001/004"]),
+            fmt(r.get("vknorm")), fmt(r.get("ratio"), "{:.2f}x"), fmt(gbps, "{:.0f}"),
+            fmt(r.get("vknorm_pct_roofline"), "{:.0f}%"), errs]) + " |")
+    notes = [f"- {r['case']}: {n}" for r in rows for n in r["notes"]]
+    lines.append("")
+    lines.append(f"GPU: {device}; vknorm device: {vk_device or '-'}. Times are medians "
+                 "(torch: triton.testing.do_bench with its L2 flush; vknorm: GPU timestamps with "
+                 "an L2 flush between runs). vknorm/best: vknorm time / fastest correct other "
+                 "(the seed 004 backward is wrong and does not compete in the fwd+bwd row).")
+    if notes:
+        lines.append("")
+        lines.append("Notes:")
+        lines.extend(notes)
+    return "\n".join(lines)
+
+
+def main():
+    args = parse_args()
+    global RMS_SHAPE, LN_SHAPE, LN_NORMALIZED, DEVICE
+    if args.smoke_cpu:
+        RMS_SHAPE, LN_SHAPE, LN_NORMALIZED, DEVICE = (2, 64, 16, 16), (2, 8, 16, 16), (8, 16, 16), "cpu"
+        args.no_compile = args.no_seeds = True
+    torch, have_triton = import_torch(args.smoke_cpu)
+    device = "cpu (--smoke-cpu)" if args.smoke_cpu else torch.cuda.get_device_name()
+    versions = {"torch": torch.__version__, "python": sys.version.split()[0]}
+    if have_triton:
+        import triton
+        versions["triton"] = triton.__version__
+    print(f"device: {device}; " + ", ".join(f"{k} {v}" for k, v in versions.items()), file=sys.stderr)
+    torch_results = run_torch(args, torch, have_triton)
+
+    vk, vk_cmd, vk_err = (None, None, "skipped (--no-vknorm)") if args.no_vknorm else run_vknorm(args)
+    if vk_err:
+        print(f"compare_torch.py: {vk_err}", file=sys.stderr)
+    vk_device = None
+    if vk:
+        d = vk.get("device", {})
+        vk_device = f"{d.get('name')} (driver {d.get('driver_version_text')}, vknorm {vk.get('vknorm_version')})"
+    rows = build_table(torch_results, vk)
+    table = render_table(rows, device, vk_device)
+    print(table)
+
+    if args.out_dir:
+        os.makedirs(args.out_dir, exist_ok=True)
+        stamp = datetime.datetime.now().strftime("%Y-%m-%d")
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", device).strip("-").lower()
+        base = os.path.join(args.out_dir, f"{stamp}-{slug}")
+        command = " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv)
+        with open(base + ".json", "w") as f:
+            json.dump({"command": command, "vknorm_bench_command": vk_cmd, "device": device,
+                       "versions": versions, "rows": rows, "torch": torch_results,
+                       "vknorm_bench": vk, "vknorm_error": vk_err}, f, indent=2)
+        with open(base + ".md", "w") as f:
+            f.write(f"# vknorm vs PyTorch, {device}, {stamp}\n\n")
+            f.write("Command:\n\n```\n" + command + "\n```\n\n")
+            if vk_cmd:
+                f.write("which ran:\n\n```\n" + " ".join(shlex.quote(c) for c in vk_cmd) + "\n```\n\n")
+            f.write(", ".join(f"{k} {v}" for k, v in versions.items()) + "\n\n")
+            f.write(table + "\n")
+        print(f"wrote {base}.json and {base}.md", file=sys.stderr)
+    return 0 if vk and not vk_err else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+# Seed Triton kernels as importable modules (see bench/compare_torch.py).

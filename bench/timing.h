@@ -1,0 +1,72 @@
+// GPU timing with timestamp queries.
+//
+// One timed run, inside a command buffer of several runs:
+//   [L2 flush: vkCmdFillBuffer over a scratch buffer]   (unless --no-flush)
+//   full barrier (ALL_COMMANDS -> ALL_COMMANDS, all memory)
+//   timestamp  (ALL_COMMANDS: written once everything before it has completed)
+//   body       (the operator's dispatches; host record time measured around it)
+//   timestamp  (ALL_COMMANDS)
+//   full barrier
+// Timestamps are masked to the queue family's timestampValidBits (the difference is taken
+// modulo 2^bits) and scaled by timestampPeriod. Warm-up runs precede the timed ones.
+#pragma once
+
+#include "support/host_device.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace vknorm_bench {
+
+struct TimingOptions {
+  int warmup = 3;
+  int runs = 20;                          // at least 10
+  bool flush = true;                      // write flush_bytes between runs (outside the timing)
+  uint64_t flush_bytes = 256ull << 20;
+};
+
+struct Stats {
+  bool ok = false;
+  std::string error;
+  int runs = 0;
+  double median_ms = 0, min_ms = 0, max_ms = 0, p10_ms = 0, p90_ms = 0, mean_ms = 0;
+  double record_us = 0;                   // host time of the body's recording, median
+  std::vector<double> samples_ms;
+  double spread_ms() const { return p90_ms - p10_ms; }
+};
+
+Stats summarize(std::vector<double> samples_ms);
+
+class Timer {
+ public:
+  Timer(vknorm_support::HostDevice& device, const TimingOptions& options);
+  ~Timer();
+  Timer(const Timer&) = delete;
+  Timer& operator=(const Timer&) = delete;
+  bool ok(std::string* error) const;  // false if the query pool or flush buffer failed
+
+  // `body` records the work to time; it returns false (and the measurement fails) when it
+  // could not record.
+  Stats measure(const std::function<bool(VkCommandBuffer)>& body);
+  // Two timestamps with nothing between: the floor of the method.
+  Stats measure_empty() {
+    return measure([](VkCommandBuffer) { return true; });
+  }
+  const TimingOptions& options() const { return options_; }
+
+ private:
+  bool run_batch(const std::function<bool(VkCommandBuffer)>& body, int count, bool timed,
+                 std::vector<double>* samples_ms, std::vector<double>* record_us,
+                 std::string* error);
+
+  vknorm_support::HostDevice& dev_;
+  TimingOptions options_;
+  VkQueryPool pool_ = VK_NULL_HANDLE;
+  vknorm_support::Buffer flush_;
+  uint32_t flush_value_ = 0;
+  std::string error_;
+};
+
+}  // namespace vknorm_bench

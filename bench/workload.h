@@ -1,0 +1,91 @@
+// One benchmark case on the device: its buffers, inputs, vknorm arguments and recording.
+//
+// Inputs are periodic: a seeded block of P values (P odd, about a million) is uploaded once
+// and replicated on the GPU by buffer copies, so that multi-GiB tensors fill in seconds and
+// the host can recompute any input element (value(i) = block[i % P]) for the error check.
+#pragma once
+
+#include "cases.h"
+#include "support/host_device.h"
+
+#include <vknorm/vknorm.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace vknorm_bench {
+
+// Values of a periodic input tensor (already rounded to the storage dtype).
+struct Pattern {
+  std::vector<double> block;
+  double at(uint64_t i) const { return block[i % block.size()]; }
+};
+
+// The kernels of a case, in recording order: rms / LN forward / LN backward = 1 part,
+// LN forward+backward = 2 parts (0: forward, 1: backward).
+enum class Part { rms_norm, layer_norm_forward, layer_norm_backward };
+
+struct WorkloadOptions {
+  bool by_address = false;  // bind tensors by device address instead of VkBuffer
+  uint64_t seed = 1;
+  bool fill_inputs = true;  // false: allocate only (for select_config / describe checks)
+};
+
+class Workload {
+ public:
+  // Allocates and fills every tensor. Returns nullptr with *error on failure; *out_of_memory
+  // tells whether an allocation failed (the caller may retry with a smaller shape).
+  static std::unique_ptr<Workload> create(vknorm_support::HostDevice& device, const BenchCase& c,
+                                          const WorkloadOptions& options, std::string* error,
+                                          bool* out_of_memory);
+  ~Workload();
+  Workload(const Workload&) = delete;
+  Workload& operator=(const Workload&) = delete;
+
+  const BenchCase& bench_case() const { return case_; }
+  const std::vector<Part>& parts() const { return parts_; }
+
+  // Config override per part (nullptr: the selector's choice). The pointer must stay valid.
+  void set_config(size_t part, const vknorm::KernelConfig* config);
+  // Creates pipelines and grows the scratch buffer for the current configs.
+  vknorm::Error prepare();
+  // Records the case: its parts in order, with a compute barrier between them.
+  vknorm::Error record(VkCommandBuffer cmd);
+  vknorm::Error select(std::vector<vknorm::KernelConfig>* configs);  // one per part
+  vknorm::Error describe(std::vector<vknorm::DispatchInfo>* dispatches);  // all parts
+
+  // For the error check.
+  const Pattern& x() const { return x_; }
+  const Pattern& dy() const { return dy_; }
+  const std::vector<double>& weight() const { return weight_; }  // empty: not affine
+  const std::vector<double>& bias() const { return bias_; }
+  struct Buffers {
+    vknorm_support::Buffer x, y, weight, bias, mean, rstd, dy, dx, dweight, dbias, scratch;
+  };
+  const Buffers& buffers() const { return buf_; }
+  vknorm_support::HostDevice& device() const { return dev_; }
+
+ private:
+  Workload(vknorm_support::HostDevice& device, const BenchCase& c, const WorkloadOptions& o);
+  bool allocate(std::string* error, bool* out_of_memory);
+  bool fill_inputs(std::string* error);
+  vknorm::Tensor tensor(const vknorm_support::Buffer& b, vknorm::DType dt,
+                        const std::vector<int64_t>& shape) const;
+  void build_args();
+  vknorm::Error grow_scratch();
+
+  vknorm_support::HostDevice& dev_;
+  BenchCase case_;
+  WorkloadOptions options_;
+  std::vector<Part> parts_;
+  std::vector<const vknorm::KernelConfig*> configs_;
+  Pattern x_, dy_;
+  std::vector<double> weight_, bias_;
+  Buffers buf_;
+  vknorm::RmsNormArgs rms_{};
+  vknorm::LayerNormArgs ln_{};
+  vknorm::LayerNormBackwardArgs bwd_{};
+};
+
+}  // namespace vknorm_bench
