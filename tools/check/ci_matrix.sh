@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# vknorm-check on lavapipe at the five subgroup sizes it can emulate, as CI runs it.
+#
+#   tools/check/ci_matrix.sh [REPORT_DIR]        (default: check-reports/)
+#
+# For each LP_NATIVE_VECTOR_WIDTH in $WIDTHS (128 256 512 1024 2048: subgroup sizes 4..64) it
+# runs, with the validation layer on:
+#   matrix-lpW     the default conformance matrix
+#   shared-lpW     the quick matrix with --force-shared-reduction (the fallback path)
+#   random-lpW     $RANDOM_COUNT random shapes with seed $RANDOM_SEED
+# and writes REPORT_DIR/<run>.json, <run>.xml (JUnit) and <run>.txt (the summary). It then
+# compares every width's matrix with the first width's (informational, compare-*.txt).
+# Exit status: 0 when every run passed, else the largest exit status of a run (1: a case
+# failed or raised validation messages, 2: usage or device error, 124: a run timed out).
+#
+# Environment: VKNORM_CHECK (the binary; default: build*/tools/check/vknorm-check),
+# VKNORM_DEVICE (default llvmpipe), WIDTHS, RANDOM_COUNT (40), RANDOM_SEED (1),
+# RUN_TIMEOUT (seconds per run, 600), EXTRA_ARGS (added to every run).
+set -u
+
+out=${1:-check-reports}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+check=${VKNORM_CHECK:-}
+if [ -z "$check" ]; then
+  for c in "$root"/build/tools/check/vknorm-check "$root"/build*/tools/check/vknorm-check; do
+    if [ -x "$c" ]; then check=$c; break; fi
+  done
+fi
+if [ -z "$check" ] || [ ! -x "$check" ]; then
+  echo "ci_matrix.sh: vknorm-check not found; build it or set VKNORM_CHECK" >&2
+  exit 2
+fi
+mkdir -p "$out" || exit 2
+
+export VKNORM_DEVICE=${VKNORM_DEVICE:-llvmpipe}
+export VKNORM_VALIDATION=1
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
+widths=${WIDTHS:-128 256 512 1024 2048}
+random_count=${RANDOM_COUNT:-40}
+random_seed=${RANDOM_SEED:-1}
+run_timeout=${RUN_TIMEOUT:-600}
+extra=${EXTRA_ARGS:-}
+
+worst=0
+summary=()
+start_all=$(date +%s)
+
+run() {  # run NAME WIDTH ARGS...
+  local name=$1 width=$2
+  shift 2
+  local t0 rc
+  t0=$(date +%s)
+  echo "=== $name (LP_NATIVE_VECTOR_WIDTH=$width): vknorm-check $* $extra" >&2
+  # shellcheck disable=SC2086
+  LP_NATIVE_VECTOR_WIDTH=$width timeout "$run_timeout" "$check" "$@" $extra \
+    --suite-name "$name" --json "$out/$name.json" --junit "$out/$name.xml" \
+    > "$out/$name.txt"
+  rc=$?
+  tail -n 1 "$out/$name.txt" >&2
+  if [ "$rc" -ne 0 ]; then
+    sed -n '/^FAILED/,$p' "$out/$name.txt" | head -n 60 >&2
+    [ "$rc" -eq 124 ] && echo "$name: timed out after ${run_timeout}s" >&2
+  fi
+  [ "$rc" -gt "$worst" ] && worst=$rc
+  summary+=("$(printf '%-16s rc=%-3s %4ss  %s' "$name" "$rc" "$(( $(date +%s) - t0 ))" \
+    "$(tail -n 1 "$out/$name.txt")")")
+}
+
+first=""
+for w in $widths; do
+  run "matrix-lp$w" "$w"
+  run "shared-lp$w" "$w" --quick --force-shared-reduction
+  run "random-lp$w" "$w" --random "$random_count" --seed "$random_seed"
+  if [ -z "$first" ]; then
+    first=$w
+  elif [ -f "$out/matrix-lp$first.json" ] && [ -f "$out/matrix-lp$w.json" ]; then
+    "$check" --compare "$out/matrix-lp$first.json" "$out/matrix-lp$w.json" --metric-ratio 10 \
+      > "$out/compare-lp$first-vs-lp$w.txt" 2>&1 || true
+  fi
+done
+
+echo
+echo "vknorm-check CI matrix ($(( $(date +%s) - start_all ))s), reports in $out/:"
+printf '  %s\n' "${summary[@]}"
+if [ "$worst" -ne 0 ]; then
+  echo "FAILED (worst exit status $worst)"
+  exit "$worst"
+fi
+echo "all runs passed"

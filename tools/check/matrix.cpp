@@ -1,0 +1,402 @@
+#include "tools/check/matrix.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <random>
+#include <sstream>
+
+namespace vknorm_check {
+
+using vknorm::DType;
+using vknorm_support::DataKind;
+using vknorm_support::OpKind;
+
+const char* matrix_size_name(MatrixSize m) {
+  switch (m) {
+    case MatrixSize::quick: return "quick";
+    case MatrixSize::standard: return "default";
+    case MatrixSize::full: return "full";
+  }
+  return "?";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text forms
+
+std::string format_number(double v) {
+  if (v == 0) return "0";
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+std::string shape_string(const std::vector<int64_t>& shape) {
+  std::string s;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += 'x';
+    s += std::to_string(shape[i]);
+  }
+  return s.empty() ? "scalar" : s;
+}
+
+bool parse_shape(const std::string& text, std::vector<int64_t>* out) {
+  std::string s;
+  for (char c : text) {
+    if (c == '[' || c == ']' || c == ' ') continue;
+    s += (c == ',' || c == 'X' || c == '*') ? 'x' : c;
+  }
+  std::vector<int64_t> dims;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    const size_t next = s.find('x', pos);
+    const std::string tok = s.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
+    if (tok.empty()) return false;
+    int64_t v = 0;
+    const auto r = std::from_chars(tok.data(), tok.data() + tok.size(), v);
+    if (r.ec != std::errc() || r.ptr != tok.data() + tok.size() || v < 0) return false;
+    dims.push_back(v);
+    if (next == std::string::npos) break;
+    pos = next + 1;
+  }
+  if (dims.empty() || static_cast<int>(dims.size()) > vknorm::kMaxRank) return false;
+  *out = dims;
+  return true;
+}
+
+namespace {
+
+struct ConfigField {
+  const char* name;
+  uint32_t vknorm::KernelConfig::*u32;
+  uint64_t vknorm::KernelConfig::*u64;
+};
+const ConfigField kConfigFields[] = {
+    {"workgroup_size", &vknorm::KernelConfig::workgroup_size, nullptr},
+    {"items_per_invocation", &vknorm::KernelConfig::items_per_invocation, nullptr},
+    {"vector_width", &vknorm::KernelConfig::vector_width, nullptr},
+    {"channel_split", &vknorm::KernelConfig::channel_split, nullptr},
+    {"split", &vknorm::KernelConfig::split, nullptr},
+    {"rows_per_workgroup", &vknorm::KernelConfig::rows_per_workgroup, nullptr},
+    {"wave_bytes", nullptr, &vknorm::KernelConfig::wave_bytes},
+};
+
+}  // namespace
+
+bool parse_config(const std::string& s, vknorm::KernelConfig* out, std::string* error) {
+  vknorm::KernelConfig c;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item.empty()) continue;
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos) {
+      *error = "config item '" + item + "' is not key=value";
+      return false;
+    }
+    const std::string key = item.substr(0, eq), val = item.substr(eq + 1);
+    uint64_t v = 0;
+    const auto r = std::from_chars(val.data(), val.data() + val.size(), v);
+    if (r.ec != std::errc() || r.ptr != val.data() + val.size()) {
+      *error = "config value '" + val + "' of '" + key + "' is not an unsigned integer";
+      return false;
+    }
+    bool found = false;
+    for (const auto& f : kConfigFields) {
+      if (key != f.name) continue;
+      found = true;
+      if (f.u32) {
+        if (v > 0xFFFFFFFFull) {
+          *error = "config value of '" + key + "' is too large";
+          return false;
+        }
+        c.*(f.u32) = static_cast<uint32_t>(v);
+      } else {
+        c.*(f.u64) = v;
+      }
+    }
+    if (!found) {
+      *error = "unknown config key '" + key + "' (known: workgroup_size, items_per_invocation, "
+               "vector_width, channel_split, split, rows_per_workgroup, wave_bytes)";
+      return false;
+    }
+  }
+  *out = c;
+  return true;
+}
+
+std::string config_arg(const vknorm::KernelConfig& c) {
+  std::string s;
+  for (const auto& f : kConfigFields) {
+    const uint64_t v = f.u32 ? c.*(f.u32) : c.*(f.u64);
+    if (v == 0) continue;
+    if (!s.empty()) s += ',';
+    s += f.name;
+    s += '=';
+    s += std::to_string(v);
+  }
+  return s;
+}
+
+std::string repro_command(const CheckCase& c, bool force_shared_reduction) {
+  const auto& s = c.spec;
+  std::string cmd = "vknorm-check --case ";
+  cmd += vknorm_support::op_kind_name(s.op);
+  cmd += " --shape " + shape_string(s.shape);
+  cmd += " --dtype ";
+  cmd += vknorm::dtype_name(s.dtype);
+  if (s.op != OpKind::rms_norm) cmd += " --normalized-rank " + std::to_string(s.normalized_rank);
+  cmd += " --eps " + format_number(s.eps);
+  cmd += " --seed " + std::to_string(s.seed);
+  cmd += " --data ";
+  cmd += vknorm_support::data_kind_name(s.data);
+  if (c.layout != Layout::buffer) {
+    cmd += " --layout ";
+    cmd += layout_name(c.layout);
+  }
+  if (!s.affine) cmd += " --no-affine";
+  if (!s.optional_outputs) cmd += " --no-optional-outputs";
+  if (c.has_config) cmd += " --config " + config_arg(c.config);
+  if (force_shared_reduction) cmd += " --force-shared-reduction";
+  return cmd;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The conformance matrix
+
+namespace {
+
+const DType kDTypes[] = {DType::f32, DType::f16, DType::bf16};
+const DataKind kDataKinds[] = {DataKind::normal, DataKind::uniform01, DataKind::large_mean,
+                               DataKind::nan_inf};
+const double kEps[] = {0.0, 1e-5, 10.0};
+
+// tier 0: quick; 1, 2: default; 3: full only.
+struct ShapeEntry {
+  OpKind op;
+  std::vector<int64_t> shape;
+  int normalized_rank;
+  int tier;
+  const char* why;
+};
+
+// clang-format off
+const ShapeEntry kShapes[] = {
+  // rms_norm: (N, C, spatial...): C = 1, 3, 64, 1000; spatial sizes 1, 7, 33, 257.
+  {OpKind::rms_norm, {4, 1, 7}, 1, 0, "C=1"},
+  {OpKind::rms_norm, {2, 3, 33}, 1, 0, "C=3, S=33"},
+  {OpKind::rms_norm, {2, 64, 257}, 1, 0, "C=64, S=257"},
+  {OpKind::rms_norm, {1, 1000, 7}, 1, 0, "C=1000, S=7"},
+  {OpKind::rms_norm, {2, 3, 7, 33}, 1, 0, "rank 4: spatial dims collapse"},
+  {OpKind::rms_norm, {3, 3, 1}, 1, 1, "S=1"},
+  {OpKind::rms_norm, {5, 64}, 1, 1, "rank 2 (no spatial dims)"},
+  {OpKind::rms_norm, {2, 1, 257}, 1, 1, "C=1, S=257"},
+  {OpKind::rms_norm, {1, 1000, 257}, 1, 1, "C=1000, S=257 (257k elements)"},
+  {OpKind::rms_norm, {1, 1, 1}, 1, 2, "single element"},
+  {OpKind::rms_norm, {3, 1000, 33}, 1, 2, "C=1000, S=33"},
+  {OpKind::rms_norm, {2, 64, 4, 8, 9}, 1, 2, "rank 5"},
+  {OpKind::rms_norm, {16, 3, 257}, 1, 2, "many batches"},
+  {OpKind::rms_norm, {1, 1000, 1025}, 1, 3, "1M elements"},
+  {OpKind::rms_norm, {4, 1000, 1025}, 1, 3, "4M elements"},
+  {OpKind::rms_norm, {2, 3, 257, 257}, 1, 3, "rank 4, 400k elements"},
+  {OpKind::rms_norm, {257, 64, 33}, 1, 3, "257 batches"},
+  // layer_norm: rows x D with D = 1, 33, 1025, 65535, longer than a workgroup, split rows.
+  {OpKind::layer_norm_forward, {7, 1}, 1, 0, "D=1"},
+  {OpKind::layer_norm_forward, {5, 33}, 1, 0, "D=33"},
+  {OpKind::layer_norm_forward, {3, 1025}, 1, 0, "D=1025"},
+  {OpKind::layer_norm_forward, {3, 65535}, 1, 0, "D=65535"},
+  {OpKind::layer_norm_forward, {4, 3, 5, 7}, 3, 0, "normalized_rank 3"},
+  {OpKind::layer_norm_forward, {2, 131072}, 1, 0, "few long rows (split across workgroups)"},
+  {OpKind::layer_norm_forward, {1, 1}, 1, 1, "single element"},
+  {OpKind::layer_norm_forward, {33}, 1, 1, "rank 1 (one row)"},
+  {OpKind::layer_norm_forward, {6, 33, 17}, 2, 1, "normalized_rank 2"},
+  {OpKind::layer_norm_forward, {64, 4097}, 1, 1, "rows longer than a workgroup"},
+  {OpKind::layer_norm_forward, {1025, 33}, 1, 1, "many short rows"},
+  {OpKind::layer_norm_forward, {1, 524288}, 1, 1, "one long row (split)"},
+  {OpKind::layer_norm_forward, {2, 3, 4, 1025}, 2, 2, "rank 4, normalized_rank 2"},
+  {OpKind::layer_norm_forward, {1025, 1025}, 1, 3, "1M elements"},
+  {OpKind::layer_norm_forward, {1, 1048575}, 1, 3, "odd 1M row (split)"},
+  {OpKind::layer_norm_forward, {3, 65537}, 1, 2, "D=65537"},
+  {OpKind::layer_norm_forward, {4, 1048576}, 1, 3, "4M elements, long rows (split)"},
+  {OpKind::layer_norm_forward, {16384, 257}, 1, 3, "16384 rows"},
+  {OpKind::layer_norm_forward, {3, 7, 33, 257}, 3, 3, "normalized_rank 3, D=59367"},
+  // layer_norm_backward: the same row lengths; many rows for the dweight / dbias reduction.
+  {OpKind::layer_norm_backward, {7, 1}, 1, 0, "D=1"},
+  {OpKind::layer_norm_backward, {5, 33}, 1, 0, "D=33"},
+  {OpKind::layer_norm_backward, {3, 1025}, 1, 0, "D=1025"},
+  {OpKind::layer_norm_backward, {3, 65535}, 1, 0, "D=65535"},
+  {OpKind::layer_norm_backward, {4, 3, 5, 7}, 3, 0, "normalized_rank 3"},
+  {OpKind::layer_norm_backward, {1025, 33}, 1, 0, "many rows (dweight reduction)"},
+  {OpKind::layer_norm_backward, {131073, 1}, 1, 0, "2^17+1 rows (long dweight reduction)"},
+  {OpKind::layer_norm_backward, {33}, 1, 1, "rank 1 (one row)"},
+  {OpKind::layer_norm_backward, {140000, 7}, 1, 1, "140000 rows"},
+  {OpKind::layer_norm_backward, {6, 33, 17}, 2, 1, "normalized_rank 2"},
+  {OpKind::layer_norm_backward, {64, 4097}, 1, 1, "rows longer than a workgroup"},
+  {OpKind::layer_norm_backward, {2, 131072}, 1, 1, "few long rows"},
+  {OpKind::layer_norm_backward, {4096, 7}, 1, 1, "4096 rows of 7"},
+  {OpKind::layer_norm_backward, {1, 1}, 1, 2, "single element"},
+  {OpKind::layer_norm_backward, {65535, 3}, 1, 2, "65535 rows"},
+  {OpKind::layer_norm_backward, {1025, 1025}, 1, 3, "1M elements"},
+  {OpKind::layer_norm_backward, {1, 524288}, 1, 2, "one long row"},
+  {OpKind::layer_norm_backward, {65535, 33}, 1, 3, "65535 rows of 33"},
+  {OpKind::layer_norm_backward, {4, 1048576}, 1, 3, "4M elements, long rows"},
+  {OpKind::layer_norm_backward, {3, 7, 33, 257}, 3, 3, "normalized_rank 3, D=59367"},
+};
+// clang-format on
+
+int64_t numel(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+uint64_t fnv1a(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+uint64_t splitmix(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+// Seeds stay below 2^31 so that they are exact in JSON and easy to type.
+void assign_seed(CheckCase* c, uint64_t base_seed) {
+  c->spec.seed = 0;
+  const std::string identity = c->label();  // label with seed=0
+  c->spec.seed = 1 + (splitmix(base_seed ^ fnv1a(identity)) % 0x7FFFFFFEull);
+}
+
+CheckCase make_case(OpKind op, DType dt, const std::vector<int64_t>& shape, int nr, double eps,
+                    DataKind data) {
+  CheckCase c;
+  c.spec.op = op;
+  c.spec.dtype = dt;
+  c.spec.shape = shape;
+  c.spec.normalized_rank = op == OpKind::rms_norm ? 1 : nr;
+  c.spec.eps = eps;
+  c.spec.data = data;
+  c.spec.affine = true;
+  return c;
+}
+
+}  // namespace
+
+std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
+  const int max_tier = size == MatrixSize::quick ? 0 : size == MatrixSize::standard ? 2 : 3;
+  // Shapes above this many elements run a reduced eps x data product (all data kinds at
+  // eps=1e-5, eps 0 and 10 with normal data); the quick matrix does so for every shape.
+  const int64_t heavy = size == MatrixSize::full ? int64_t{1} << 21 : int64_t{1} << 18;
+  std::vector<CheckCase> cases;
+  for (const auto& e : kShapes) {
+    if (e.tier > max_tier) continue;
+    const bool reduced = size == MatrixSize::quick || numel(e.shape) > heavy;
+    for (DType dt : kDTypes) {
+      for (double eps : kEps) {
+        for (DataKind data : kDataKinds) {
+          if (reduced && eps != 1e-5 && data != DataKind::normal) continue;
+          // vknorm.h leaves the NaN / Inf behaviour of the backward unspecified.
+          if (e.op == OpKind::layer_norm_backward && data == DataKind::nan_inf) continue;
+          cases.push_back(make_case(e.op, dt, e.shape, e.normalized_rank, eps, data));
+        }
+      }
+    }
+  }
+  // Layout and argument variants: by device address, element-aligned (not 16-byte) offsets,
+  // no weight / bias, no optional outputs. Small and medium shapes, every dtype.
+  struct Variant {
+    OpKind op;
+    std::vector<int64_t> shape;
+    int nr;
+    int tier;
+  };
+  const Variant variants[] = {
+      {OpKind::rms_norm, {2, 3, 33}, 1, 0},
+      {OpKind::rms_norm, {2, 64, 257}, 1, 1},
+      {OpKind::layer_norm_forward, {5, 33}, 1, 0},
+      {OpKind::layer_norm_forward, {3, 65535}, 1, 1},
+      {OpKind::layer_norm_forward, {2, 131072}, 1, 1},
+      {OpKind::layer_norm_backward, {5, 33}, 1, 0},
+      {OpKind::layer_norm_backward, {3, 65535}, 1, 1},
+      {OpKind::layer_norm_backward, {1025, 33}, 1, 2},
+      {OpKind::rms_norm, {1, 1000, 1025}, 1, 3},
+      {OpKind::layer_norm_forward, {1, 1048575}, 1, 3},
+      {OpKind::layer_norm_backward, {1025, 1025}, 1, 3},
+  };
+  for (const auto& v : variants) {
+    if (v.tier > max_tier) continue;
+    for (DType dt : kDTypes) {
+      for (Layout layout : {Layout::address, Layout::misaligned}) {
+        CheckCase c = make_case(v.op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
+        c.layout = layout;
+        cases.push_back(c);
+      }
+      CheckCase c = make_case(v.op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
+      c.spec.affine = false;
+      cases.push_back(c);
+      if (v.op != OpKind::rms_norm) {
+        CheckCase n = make_case(v.op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
+        n.spec.optional_outputs = false;  // no mean / rstd, no dweight / dbias
+        cases.push_back(n);
+      }
+      if (size == MatrixSize::full && v.op != OpKind::layer_norm_backward) {
+        CheckCase a = make_case(v.op, dt, v.shape, v.nr, 1e-5, DataKind::nan_inf);
+        a.layout = Layout::address;
+        a.spec.affine = false;
+        cases.push_back(a);
+      }
+    }
+  }
+  for (auto& c : cases) assign_seed(&c, base_seed);
+  return cases;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random shapes
+
+std::vector<CheckCase> random_cases(int count, uint64_t seed, int64_t max_elements) {
+  // mt19937_64's output sequence is fixed by the standard; the mapping to ranges below is
+  // ours (std::uniform_*_distribution differ between standard libraries).
+  std::mt19937_64 rng(seed);
+  auto below = [&](uint64_t n) { return n ? rng() % n : 0; };
+  auto unit = [&]() { return static_cast<double>(rng() >> 11) * 0x1.0p-53; };
+  const OpKind ops[] = {OpKind::rms_norm, OpKind::layer_norm_forward, OpKind::layer_norm_backward};
+  const double eps_values[] = {0.0, 1e-6, 1e-5, 1e-3, 0.1, 1.0, 10.0};
+  std::vector<CheckCase> cases;
+  for (int i = 0; i < count; ++i) {
+    const OpKind op = ops[below(3)];
+    const DType dt = kDTypes[below(3)];
+    const int min_rank = op == OpKind::rms_norm ? 2 : 1;
+    const int rank = min_rank + static_cast<int>(below(static_cast<uint64_t>(5 - min_rank + 1)));
+    std::vector<int64_t> shape(static_cast<size_t>(rank));
+    for (auto& d : shape) {
+      // Log-uniform in [1, 5000], so small and awkward sizes are as likely as large ones.
+      d = static_cast<int64_t>(std::floor(std::exp(unit() * std::log(5001.0))));
+      d = std::min<int64_t>(std::max<int64_t>(d, 1), 5000);
+    }
+    while (numel(shape) > max_elements) {
+      auto it = std::max_element(shape.begin(), shape.end());
+      *it = (*it + 1) / 2;
+    }
+    const int nr = op == OpKind::rms_norm ? 1 : 1 + static_cast<int>(below(static_cast<uint64_t>(std::min(rank, 3))));
+    DataKind data = kDataKinds[below(4)];
+    if (op == OpKind::layer_norm_backward && data == DataKind::nan_inf) data = DataKind::normal;
+    CheckCase c = make_case(op, dt, shape, nr, eps_values[below(7)], data);
+    const uint64_t l = below(10);
+    c.layout = l < 7 ? Layout::buffer : l < 9 ? Layout::address : Layout::misaligned;
+    c.spec.affine = below(5) != 0;
+    c.spec.optional_outputs = below(5) != 0;
+    c.spec.seed = 1 + below(0x7FFFFFFEull);
+    cases.push_back(c);
+  }
+  return cases;
+}
+
+}  // namespace vknorm_check

@@ -1,0 +1,37 @@
+// vknorm-check: which cases run. The conformance matrix (quick / default / full), the bounded
+// random-shape run, and the textual forms of a case (label, shape, reproduction command).
+#pragma once
+
+#include "tools/check/case_record.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vknorm_check {
+
+enum class MatrixSize { quick, standard, full };
+const char* matrix_size_name(MatrixSize m);  // "quick" "default" "full"
+
+// Operator x dtype x shapes x eps (0, 1e-5, 10) x data kinds, plus layout / affine variants.
+// Every case gets a seed derived from `base_seed` and its identity, so a case keeps its data
+// when the matrix around it changes or is filtered.
+std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed);
+
+// `count` cases with random operator, dtype, rank 1-5 (rms_norm: 2-5), sizes 1-5000 per
+// dimension (at most `max_elements` in all), eps, data kind, layout; reproducible from `seed`.
+std::vector<CheckCase> random_cases(int count, uint64_t seed, int64_t max_elements = 1 << 20);
+
+// "3x65535" <-> {3, 65535} (also accepts ',' and '[...]').
+bool parse_shape(const std::string& s, std::vector<int64_t>* out);
+std::string shape_string(const std::vector<int64_t>& shape);
+// Shortest round-trip decimal form of a double ("1e-05", "10", "0").
+std::string format_number(double v);
+// "workgroup_size=256,items_per_invocation=4,..." (keys as in vknorm::KernelConfig).
+bool parse_config(const std::string& s, vknorm::KernelConfig* out, std::string* error);
+std::string config_arg(const vknorm::KernelConfig& c);  // the form parse_config reads
+
+// Command line that runs exactly this case.
+std::string repro_command(const CheckCase& c, bool force_shared_reduction);
+
+}  // namespace vknorm_check

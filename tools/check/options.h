@@ -1,0 +1,42 @@
+// vknorm-check: command-line options.
+#pragma once
+
+#include "tools/check/case_record.h"
+#include "tools/check/matrix.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vknorm_check {
+
+enum class Mode { matrix, single_case, random, list_devices, list_cases, compare, help };
+
+struct Options {
+  Mode mode = Mode::matrix;
+  MatrixSize matrix = MatrixSize::standard;
+  std::string device;                 // --device (else VKNORM_DEVICE)
+  bool validation = true;             // VKNORM_VALIDATION=0 or --no-validation disables
+  bool force_shared_reduction = false;
+  uint64_t seed = 1;                  // --seed: matrix base seed, random seed, or case seed
+  bool seed_given = false;
+  int random_count = 0;               // --random N
+  int64_t max_elements = 1 << 20;     // --max-elements (random run)
+  std::vector<std::string> filters;   // --filter SUBSTR (all must match the label)
+  std::string json_path, junit_path, suite_name;
+  bool quiet = false, verbose = false;
+  int max_mismatches = 10;            // --case: mismatching elements printed per output
+  // --case
+  CheckCase single;
+  // --compare
+  std::string compare_a, compare_b;
+  double metric_ratio = 2.0;          // metrics differing by more than this factor are listed
+  bool allow_missing = false;         // a case passing in A and absent in B is not a failure
+  std::string command_line;
+};
+
+// Returns false and sets *error on a usage error.
+bool parse_options(int argc, char** argv, Options* out, std::string* error);
+const char* usage_text();
+
+}  // namespace vknorm_check
