@@ -228,7 +228,7 @@ std::string to_string(const KernelConfig& c);
 
 // RMSNorm over dimension 1 of x with shape (N, C, d1, d2, ...), rank >= 2:
 //   y[n,c,s] = x[n,c,s] / sqrt(mean_c(x[n,:,s]^2) + eps) * weight[c]
-// weight is optional (shape (C), any dtype). x and y have the same shape and dtype; the
+// weight is optional (C contiguous elements of x's dtype). x and y have the same shape and dtype; the
 // spatial dimensions d1.. must be collapsible into one strided dimension in both.
 // NaN/Inf: a column holding NaN gives NaN for the column; a column holding +-Inf (and no NaN)
 // gives 0 for its finite elements and NaN for the infinite ones (x / inf), as the fp64
@@ -257,7 +257,8 @@ struct LayerNormArgs {
 };
 
 // LayerNorm backward: from dy, x, weight (optional), mean and rstd (fp32, as the forward
-// produced them) computes dx (optional), dweight and dbias (optional, fp32 or x's dtype).
+// produced them) computes dx (optional), dweight and dbias (optional, x's dtype; they are
+// accumulated in fp32 and rounded once).
 // Deterministic: the same inputs give the same bits (no float atomics).
 struct LayerNormBackwardArgs {
   Tensor dy, x;
@@ -271,8 +272,9 @@ struct LayerNormBackwardArgs {
 };
 
 // Scratch bytes a call needs (0 if none). The caller passes a buffer at least this large in
-// args.scratch (any dtype; only buffer/address, offset and size are read), or relies on the
-// context's own scratch. Contents need no initialization and are left undefined.
+// args.scratch (any dtype; only buffer/address, offset and size are read; offset a multiple of
+// 16), or relies on the context's own scratch. Contents need no initialization and are left
+// undefined. RMSNorm is a single pass and always needs 0 bytes (RmsNormArgs has no scratch).
 Error rms_norm_scratch_size(Context* ctx, const RmsNormArgs& args, VkDeviceSize* out_bytes);
 Error layer_norm_scratch_size(Context* ctx, const LayerNormArgs& args, VkDeviceSize* out_bytes);
 Error layer_norm_backward_scratch_size(Context* ctx, const LayerNormBackwardArgs& args,
