@@ -15,12 +15,26 @@ using vknorm_support::HostDevice;
 
 namespace {
 
-// `count` indices spread evenly over [0, total).
+// About `count` indices in [0, total), taken as runs of up to kRun consecutive indices spread
+// evenly: consecutive elements gather with few copy regions (the validation layer checks
+// regions pairwise, so tens of thousands of single-element regions take minutes).
+constexpr int64_t kRun = 64;
 std::vector<int64_t> spread(int64_t total, int64_t count) {
   count = std::max<int64_t>(1, std::min(total, count));
-  std::vector<int64_t> v(static_cast<size_t>(count));
-  for (int64_t k = 0; k < count; ++k)
-    v[static_cast<size_t>(k)] = k * total / count;  // k < count <= 2^20, total < 2^43: no overflow
+  if (count == total) {
+    std::vector<int64_t> all(static_cast<size_t>(total));
+    for (int64_t i = 0; i < total; ++i) all[static_cast<size_t>(i)] = i;
+    return all;
+  }
+  const int64_t run = std::min(kRun, count);
+  const int64_t runs = (count + run - 1) / run;
+  std::vector<int64_t> v;
+  for (int64_t r = 0; r < runs; ++r) {
+    // runs * (total - run) < 2^20 * 2^43: no overflow
+    const int64_t start = runs > 1 ? r * (total - run) / (runs - 1) : 0;
+    for (int64_t k = 0; k < run; ++k)
+      if (v.empty() || start + k > v.back()) v.push_back(start + k);
+  }
   return v;
 }
 
@@ -93,18 +107,24 @@ void check_rms(Workload& w, int64_t max_samples, Accuracy* a) {
   const BenchCase& c = w.bench_case();
   const int64_t N = c.shape[0], C = c.shape[1], S = c.numel() / (N * C);
   const std::vector<int64_t> columns = spread(N * S, std::max<int64_t>(1, max_samples / C));
-  std::vector<int64_t> index;
-  std::vector<double> ref, xcol(static_cast<size_t>(C)), ycol;
-  for (int64_t col : columns) {
-    const int64_t n = col / S, s = col % S;
-    for (int64_t ch = 0; ch < C; ++ch) {
-      const int64_t i = (n * C + ch) * S + s;
-      index.push_back(i);
-      xcol[static_cast<size_t>(ch)] = w.x().at(static_cast<uint64_t>(i));
-    }
+  const size_t K = columns.size();
+  std::vector<double> ref_by_column(K * static_cast<size_t>(C)), xcol(static_cast<size_t>(C)), ycol;
+  for (size_t k = 0; k < K; ++k) {
+    const int64_t n = columns[k] / S, s = columns[k] % S;
+    for (int64_t ch = 0; ch < C; ++ch)
+      xcol[static_cast<size_t>(ch)] = w.x().at(static_cast<uint64_t>((n * C + ch) * S + s));
     vknorm_support::rms_norm_reference(xcol, w.weight(), &ycol, 1, C, 1, c.eps);
-    ref.insert(ref.end(), ycol.begin(), ycol.end());
+    std::copy(ycol.begin(), ycol.end(), ref_by_column.begin() + static_cast<long>(k * C));
   }
+  // Channel-major order: consecutive sampled columns are consecutive in memory.
+  std::vector<int64_t> index;
+  std::vector<double> ref;
+  for (int64_t ch = 0; ch < C; ++ch)
+    for (size_t k = 0; k < K; ++k) {
+      const int64_t n = columns[k] / S, s = columns[k] % S;
+      index.push_back((n * C + ch) * S + s);
+      ref.push_back(ref_by_column[k * static_cast<size_t>(C) + static_cast<size_t>(ch)]);
+    }
   bool ok = true;
   const std::vector<double> got = gather_values(w.device(), w.buffers().y, index, c.dtype, &ok);
   if (!ok) {
@@ -121,8 +141,11 @@ void check_layer_norm(Workload& w, int64_t max_samples, Accuracy* a) {
   const bool bwd = c.op != BenchOp::layer_norm;
   HostDevice& dev = w.device();
   // Rows: a full-row fp64 reference each, at most ~8M reference elements in all.
-  const std::vector<int64_t> sample_rows =
-      spread(rows, std::min<int64_t>(16, std::max<int64_t>(1, (int64_t{1} << 23) / D)));
+  std::vector<int64_t> sample_rows;
+  {
+    const int64_t n = std::min<int64_t>({rows, 16, std::max<int64_t>(1, (int64_t{1} << 23) / D)});
+    for (int64_t k = 0; k < n; ++k) sample_rows.push_back(n > 1 ? k * (rows - 1) / (n - 1) : 0);
+  }
   const std::vector<int64_t> cols =
       spread(D, std::max<int64_t>(1, max_samples / static_cast<int64_t>(sample_rows.size())));
   const std::vector<double> mean_all = download_all(dev, w.buffers().mean, rows, DType::f32);

@@ -309,6 +309,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "vknorm-bench: timer: %s\n", err.c_str());
     return 1;
   }
+  if (!timer.note().empty()) {
+    std::fprintf(stderr, "vknorm-bench: %s\n", timer.note().c_str());
+    run.timing = timer.options();
+  }
 
   std::vector<CaseResult> results;
   std::vector<TuneResult> tuning;

@@ -54,7 +54,8 @@ class Timer {
   Stats measure_empty() {
     return measure([](VkCommandBuffer) { return true; });
   }
-  const TimingOptions& options() const { return options_; }
+  const TimingOptions& options() const { return options_; }  // flush may have been dropped
+  const std::string& note() const { return note_; }
 
  private:
   bool run_batch(const std::function<bool(VkCommandBuffer)>& body, int count, bool timed,
@@ -66,7 +67,7 @@ class Timer {
   VkQueryPool pool_ = VK_NULL_HANDLE;
   vknorm_support::Buffer flush_;
   uint32_t flush_value_ = 0;
-  std::string error_;
+  std::string error_, note_;
 };
 
 }  // namespace vknorm_bench
