@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
 build=${BUILD_DIR:-build}
+# Mesa 22.3's shader cache ignores LP_NATIVE_VECTOR_WIDTH for some shaders: a warm cache would
+# run code compiled for another subgroup size.
+export MESA_SHADER_CACHE_DISABLE=true
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp} VKNORM_DEVICE=${VKNORM_DEVICE:-llvmpipe} VKNORM_VALIDATION=1
 widths=${WIDTHS:-128 256 512 1024 2048}
 for w in $widths; do

@@ -150,9 +150,12 @@ vec2 wg_sum2(vec2 v) {
   barrier();  // red_shared may still be read by the previous reduction
   if (subgroupElect()) red_shared[gl_SubgroupID] = v;
   barrier();
+  // Every invocation adds the per-subgroup sums in the same order. Not strided by
+  // gl_SubgroupSize: lavapipe at LP_NATIVE_VECTOR_WIDTH 1024/2048 reports 32/64 there while
+  // running 16 lanes, which dropped partial sums.
   vec2 t = vec2(0.0);
-  for (uint j = gl_SubgroupInvocationID; j < gl_NumSubgroups; j += gl_SubgroupSize) t += red_shared[j];
-  return subgroupAdd(t);
+  for (uint j = 0; j < gl_NumSubgroups; ++j) t += red_shared[j];
+  return t;
 }
 #else
 // Tree in shared memory; WG is a power of two (the runtime guarantees it).
