@@ -14,7 +14,7 @@
 # failed or raised validation messages, 2: usage or device error, 124: a run timed out).
 #
 # Environment: VKNORM_CHECK (the binary; default: build*/tools/check/vknorm-check),
-# VKNORM_DEVICE (default llvmpipe), WIDTHS, RANDOM_COUNT (40), RANDOM_SEED (1),
+# VKNORM_DEVICE (default llvmpipe), WIDTHS, RANDOM_COUNT (100), RANDOM_SEED (1),
 # RUN_TIMEOUT (seconds per run, 600), EXTRA_ARGS (added to every run).
 set -u
 
@@ -35,9 +35,10 @@ mkdir -p "$out" || exit 2
 
 export VKNORM_DEVICE=${VKNORM_DEVICE:-llvmpipe}
 export VKNORM_VALIDATION=1
+export MESA_SHADER_CACHE_DISABLE=true  # a warm Mesa 22.3 cache ignores LP_NATIVE_VECTOR_WIDTH
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 widths=${WIDTHS:-128 256 512 1024 2048}
-random_count=${RANDOM_COUNT:-40}
+random_count=${RANDOM_COUNT:-100}
 random_seed=${RANDOM_SEED:-1}
 run_timeout=${RUN_TIMEOUT:-600}
 extra=${EXTRA_ARGS:-}
@@ -59,7 +60,7 @@ run() {  # run NAME WIDTH ARGS...
   rc=$?
   tail -n 1 "$out/$name.txt" >&2
   if [ "$rc" -ne 0 ]; then
-    sed -n '/^FAILED/,$p' "$out/$name.txt" | head -n 60 >&2
+    sed -n '/^FAILED/,$p' "$out/$name.txt" | head -n 40 >&2
     [ "$rc" -eq 124 ] && echo "$name: timed out after ${run_timeout}s" >&2
   fi
   [ "$rc" -gt "$worst" ] && worst=$rc
