@@ -1,6 +1,7 @@
 // LayerNorm forward: one workgroup per row with the row in registers (split == 1), or rows
 // split over `split` workgroups: a statistics pass and an apply pass per wave of rows.
 #include "layer_norm_common.h"
+#include "entry_points.h"
 #include "plan.h"
 #include "selector.h"
 #include "tensor_checks.h"
@@ -116,43 +117,21 @@ Error plan_layer_norm(Context* ctx, const LayerNormArgs& a, Plan* plan, PlanResu
 }  // namespace
 
 Error layer_norm_scratch_size(Context* ctx, const LayerNormArgs& args, VkDeviceSize* out) {
-  PlanResult r;
-  Error e = plan_layer_norm(ctx, args, nullptr, &r);
-  if (out) *out = e ? 0 : r.scratch_bytes;
-  return e;
+  return scratch_size_of(plan_layer_norm, ctx, args, out);
 }
 
 Error select_config(Context* ctx, const LayerNormArgs& args, KernelConfig* out) {
-  PlanResult r;
-  Error e = plan_layer_norm(ctx, args, nullptr, &r);
-  if (!e && out) *out = r.config;
-  return e;
+  return config_of(plan_layer_norm, ctx, args, out);
 }
 
-Error prepare_layer_norm(Context* ctx, const LayerNormArgs& args) {
-  Plan plan;
-  PlanResult r;
-  Error e = plan_layer_norm(ctx, args, &plan, &r);
-  return e ? e : resolve(ctx, &plan);
-}
+Error prepare_layer_norm(Context* ctx, const LayerNormArgs& args) { return prepare_of(plan_layer_norm, ctx, args); }
 
 Error describe_dispatches(Context* ctx, const LayerNormArgs& args, std::vector<DispatchInfo>* out) {
-  Plan plan;
-  PlanResult r;
-  Error e = plan_layer_norm(ctx, args, &plan, &r);
-  if (!e) e = resolve(ctx, &plan);
-  if (!e && out) describe_plan(plan, out);
-  return e;
+  return describe_of(plan_layer_norm, ctx, args, out);
 }
 
 Error record_layer_norm(Context* ctx, VkCommandBuffer cmd, const LayerNormArgs& args) {
-  if (cmd == VK_NULL_HANDLE) return make_error(Status::invalid_argument, "command buffer is null");
-  Plan plan;
-  PlanResult r;
-  Error e = plan_layer_norm(ctx, args, &plan, &r);
-  if (!e) e = resolve(ctx, &plan);
-  if (!e) record_plan(ctx, cmd, plan);
-  return e;
+  return record_of(plan_layer_norm, ctx, cmd, args);
 }
 
 }  // namespace vknorm

@@ -2,6 +2,7 @@
 // chunk covers a row, else by a row-sums pass), dweight/dbias from register accumulators over row
 // blocks, summed over blocks by a column pass when there are several. Deterministic.
 #include "layer_norm_common.h"
+#include "entry_points.h"
 #include "plan.h"
 #include "selector.h"
 #include "tensor_checks.h"
@@ -157,43 +158,21 @@ Error plan_backward(Context* ctx, const LayerNormBackwardArgs& a, Plan* plan, Pl
 }  // namespace
 
 Error layer_norm_backward_scratch_size(Context* ctx, const LayerNormBackwardArgs& args, VkDeviceSize* out) {
-  PlanResult r;
-  Error e = plan_backward(ctx, args, nullptr, &r);
-  if (out) *out = e ? 0 : r.scratch_bytes;
-  return e;
+  return scratch_size_of(plan_backward, ctx, args, out);
 }
 
 Error select_config(Context* ctx, const LayerNormBackwardArgs& args, KernelConfig* out) {
-  PlanResult r;
-  Error e = plan_backward(ctx, args, nullptr, &r);
-  if (!e && out) *out = r.config;
-  return e;
+  return config_of(plan_backward, ctx, args, out);
 }
 
-Error prepare_layer_norm_backward(Context* ctx, const LayerNormBackwardArgs& args) {
-  Plan plan;
-  PlanResult r;
-  Error e = plan_backward(ctx, args, &plan, &r);
-  return e ? e : resolve(ctx, &plan);
-}
+Error prepare_layer_norm_backward(Context* ctx, const LayerNormBackwardArgs& args) { return prepare_of(plan_backward, ctx, args); }
 
 Error describe_dispatches(Context* ctx, const LayerNormBackwardArgs& args, std::vector<DispatchInfo>* out) {
-  Plan plan;
-  PlanResult r;
-  Error e = plan_backward(ctx, args, &plan, &r);
-  if (!e) e = resolve(ctx, &plan);
-  if (!e && out) describe_plan(plan, out);
-  return e;
+  return describe_of(plan_backward, ctx, args, out);
 }
 
 Error record_layer_norm_backward(Context* ctx, VkCommandBuffer cmd, const LayerNormBackwardArgs& args) {
-  if (cmd == VK_NULL_HANDLE) return make_error(Status::invalid_argument, "command buffer is null");
-  Plan plan;
-  PlanResult r;
-  Error e = plan_backward(ctx, args, &plan, &r);
-  if (!e) e = resolve(ctx, &plan);
-  if (!e) record_plan(ctx, cmd, plan);
-  return e;
+  return record_of(plan_backward, ctx, cmd, args);
 }
 
 }  // namespace vknorm

@@ -1,4 +1,5 @@
 // RMSNorm over dimension 1: validation, configuration and dispatch planning.
+#include "entry_points.h"
 #include "plan.h"
 #include "selector.h"
 #include "tensor_checks.h"
@@ -83,43 +84,21 @@ Error plan_rms_norm(Context* ctx, const RmsNormArgs& a, Plan* plan, PlanResult* 
 }  // namespace
 
 Error rms_norm_scratch_size(Context* ctx, const RmsNormArgs& args, VkDeviceSize* out) {
-  PlanResult r;
-  Error e = plan_rms_norm(ctx, args, nullptr, &r);
-  if (out) *out = e ? 0 : r.scratch_bytes;
-  return e;
+  return scratch_size_of(plan_rms_norm, ctx, args, out);
 }
 
 Error select_config(Context* ctx, const RmsNormArgs& args, KernelConfig* out) {
-  PlanResult r;
-  Error e = plan_rms_norm(ctx, args, nullptr, &r);
-  if (!e && out) *out = r.config;
-  return e;
+  return config_of(plan_rms_norm, ctx, args, out);
 }
 
-Error prepare_rms_norm(Context* ctx, const RmsNormArgs& args) {
-  Plan plan;
-  PlanResult r;
-  Error e = plan_rms_norm(ctx, args, &plan, &r);
-  return e ? e : resolve(ctx, &plan);
-}
+Error prepare_rms_norm(Context* ctx, const RmsNormArgs& args) { return prepare_of(plan_rms_norm, ctx, args); }
 
 Error describe_dispatches(Context* ctx, const RmsNormArgs& args, std::vector<DispatchInfo>* out) {
-  Plan plan;
-  PlanResult r;
-  Error e = plan_rms_norm(ctx, args, &plan, &r);
-  if (!e) e = resolve(ctx, &plan);
-  if (!e && out) describe_plan(plan, out);
-  return e;
+  return describe_of(plan_rms_norm, ctx, args, out);
 }
 
 Error record_rms_norm(Context* ctx, VkCommandBuffer cmd, const RmsNormArgs& args) {
-  if (cmd == VK_NULL_HANDLE) return make_error(Status::invalid_argument, "command buffer is null");
-  Plan plan;
-  PlanResult r;
-  Error e = plan_rms_norm(ctx, args, &plan, &r);
-  if (!e) e = resolve(ctx, &plan);
-  if (!e) record_plan(ctx, cmd, plan);
-  return e;
+  return record_of(plan_rms_norm, ctx, cmd, args);
 }
 
 }  // namespace vknorm
