@@ -1,5 +1,7 @@
 #include "cases.h"
 
+#include "support/op_case.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
@@ -39,16 +41,9 @@ std::string shape_string(const std::vector<int64_t>& shape) {
 
 bool parse_shape(const std::string& s, std::vector<int64_t>* out) {
   std::vector<int64_t> shape;
-  std::stringstream ss(s);
-  std::string part;
-  while (std::getline(ss, part, 'x')) {
-    if (part.empty()) return false;
-    for (char ch : part)
-      if (ch < '0' || ch > '9') return false;
-    shape.push_back(std::stoll(part));
-    if (shape.back() <= 0) return false;
-  }
-  if (shape.empty() || static_cast<int>(shape.size()) > vknorm::kMaxRank) return false;
+  if (!vknorm_support::parse_shape(s, &shape)) return false;
+  for (int64_t d : shape)
+    if (d <= 0) return false;  // a benchmark of an empty tensor measures nothing
   *out = shape;
   return true;
 }

@@ -33,6 +33,7 @@ struct BenchCase {
 };
 
 std::string shape_string(const std::vector<int64_t>& shape);  // "112x64x512x512"
+// vknorm_support::parse_shape, refusing empty dimensions (nothing to time).
 bool parse_shape(const std::string& s, std::vector<int64_t>* out);
 
 // Minimal bytes moved (every input read once, every output written once):

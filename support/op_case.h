@@ -17,6 +17,8 @@ enum class OpKind { rms_norm, layer_norm_forward, layer_norm_backward };
 const char* op_kind_name(OpKind k);             // "rms_norm", "layer_norm", "layer_norm_backward"
 bool parse_op_kind(const std::string& s, OpKind* out);
 bool parse_dtype(const std::string& s, vknorm::DType* out);  // "f32" "f16" "bf16" (also fp32..)
+// "3x65535" -> {3, 65535} (also ',' '*' 'X' separators and "[...]"); dims >= 0, rank 1..kMaxRank.
+bool parse_shape(const std::string& s, std::vector<int64_t>* out);
 
 enum class DataKind {
   uniform01,   // U[0,1), as KernelBench's torch.rand

@@ -41,30 +41,6 @@ std::string shape_string(const std::vector<int64_t>& shape) {
   return s.empty() ? "scalar" : s;
 }
 
-bool parse_shape(const std::string& text, std::vector<int64_t>* out) {
-  std::string s;
-  for (char c : text) {
-    if (c == '[' || c == ']' || c == ' ') continue;
-    s += (c == ',' || c == 'X' || c == '*') ? 'x' : c;
-  }
-  std::vector<int64_t> dims;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    const size_t next = s.find('x', pos);
-    const std::string tok = s.substr(pos, next == std::string::npos ? std::string::npos : next - pos);
-    if (tok.empty()) return false;
-    int64_t v = 0;
-    const auto r = std::from_chars(tok.data(), tok.data() + tok.size(), v);
-    if (r.ec != std::errc() || r.ptr != tok.data() + tok.size() || v < 0) return false;
-    dims.push_back(v);
-    if (next == std::string::npos) break;
-    pos = next + 1;
-  }
-  if (dims.empty() || static_cast<int>(dims.size()) > vknorm::kMaxRank) return false;
-  *out = dims;
-  return true;
-}
-
 namespace {
 
 struct ConfigField {

@@ -167,7 +167,7 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
     } else if (a == "--shape") {
       case_opt();
       if (!value(&v)) return false;
-      if (!parse_shape(v, &spec.shape)) {
+      if (!vknorm_support::parse_shape(v, &spec.shape)) {
         *error = "bad --shape '" + v + "' (expected e.g. 3x65535, at most 8 dims)";
         return false;
       }
