@@ -84,15 +84,17 @@ WIDE_T from_f4(vec4 f) {
 }
 
 // ---- binding model ----
-// Each kernel lists its tensors with TENSOR(binding, name, type, qualifier) inside
-// TENSOR_LIST, then PUSH_PARAMS holds the scalar push constants. Accessors: name##_v[i].
+// Each kernel declares its tensors with DECLARE_*(binding, name, [type,] qualifiers) and lists
+// their pointers (PTR) and offsets in its push-constant block. Accessors: AT/WAT/FAT/V2AT/V4AT.
 // In descriptor mode every tensor is a push-descriptor storage buffer at set 0; a tensor that
 // is read four elements at a time also gets a WIDE_T alias on the same binding.
+// `restrict` is part of the qualifiers a kernel passes, never implied: an output that the API
+// lets alias an input exactly (in-place y = x) is declared without it.
 #if BIND_DESC
 #define DECLARE_TENSOR(b, name, T, q) \
-  layout(set = 0, binding = b, std430) q restrict buffer name##_block { T name##_v[]; };
+  layout(set = 0, binding = b, std430) q buffer name##_block { T name##_v[]; };
 #define DECLARE_WIDE(b, name, T, q) \
-  layout(set = 0, binding = b, std430) q restrict buffer name##_wblock { T name##_w[]; };
+  layout(set = 0, binding = b, std430) q buffer name##_wblock { T name##_w[]; };
 #define AT(name, i) name##_v[i]
 #define WAT(name, i) name##_w[i]
 #else
@@ -108,11 +110,11 @@ layout(buffer_reference, std430, buffer_reference_align = 16) buffer Vec4Ref { v
 // fp32 tensors (mean, rstd, scratch) independent of DTYPE.
 #if BIND_DESC
 #define DECLARE_F32(b, name, q) \
-  layout(set = 0, binding = b, std430) q restrict buffer name##_fblock { float name##_f[]; };
+  layout(set = 0, binding = b, std430) q buffer name##_fblock { float name##_f[]; };
 #define DECLARE_VEC2(b, name, q) \
-  layout(set = 0, binding = b, std430) q restrict buffer name##_v2block { vec2 name##_v2[]; };
+  layout(set = 0, binding = b, std430) q buffer name##_v2block { vec2 name##_v2[]; };
 #define DECLARE_VEC4(b, name, q) \
-  layout(set = 0, binding = b, std430) q restrict buffer name##_v4block { vec4 name##_v4[]; };
+  layout(set = 0, binding = b, std430) q buffer name##_v4block { vec4 name##_v4[]; };
 #define FAT(name, i) name##_f[i]
 #define V2AT(name, i) name##_v2[i]
 #define V4AT(name, i) name##_v4[i]
@@ -173,6 +175,13 @@ vec2 wg_sum2(vec2 v) {
 #endif
 
 float wg_sum(float v) { return wg_sum2(vec2(v, 0.0)).x; }
+
+// Corrected two-pass variance (Chan, Golub, LeVeque): mean(d^2) - mean(d)^2 with d = x - m for
+// an approximate mean m. Clamped at 0 against rounding; NaN stays NaN.
+float corrected_variance(float mean_d2, float mean_d) {
+  float v = mean_d2 - mean_d * mean_d;
+  return v < 0.0 ? 0.0 : v;
+}
 
 // Chan/Welford merge of (count, mean, M2) statistics with integer counts.
 void chan_merge(inout uint n, inout float mean, inout float m2, uint nb, float meanb, float m2b) {

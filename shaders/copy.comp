@@ -6,8 +6,8 @@
 
 layout(constant_id = 1) const uint ITEMS = 4;
 
-DECLARE_VEC4(0, src, readonly)
-DECLARE_VEC4(1, dst, writeonly)
+DECLARE_VEC4(0, src, readonly restrict)
+DECLARE_VEC4(1, dst, writeonly restrict)
 
 layout(push_constant) uniform PushConstants {
   PTR(src) PTR(dst)

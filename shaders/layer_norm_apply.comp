@@ -1,6 +1,7 @@
 #version 450
-// LayerNorm forward, split rows, pass 2: merge the row's partials (exactly, in a fixed order),
-// then normalize chunk g = [g*WG*ITEMS, ...) of the row. The runtime orders rows in waves small
+// LayerNorm forward, split rows, pass 2: merge the row's partials (exactly, in a fixed order,
+// around the shift of the row's first partial), then normalize chunk g = [g*WG*ITEMS, ...) of
+// the row. x is read only at the elements this invocation writes, so y may be x (in place). The runtime orders rows in waves small
 // enough that this second read of x comes from L2. grid = (chunks, rows of this window).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -12,13 +13,13 @@ DECLARE_TENSOR(0, x, DATA_T, readonly)
 DECLARE_WIDE(0, x, WIDE_T, readonly)
 DECLARE_TENSOR(1, y, DATA_T, writeonly)
 DECLARE_WIDE(1, y, WIDE_T, writeonly)
-DECLARE_TENSOR(2, w, DATA_T, readonly)
-DECLARE_WIDE(2, w, WIDE_T, readonly)
-DECLARE_TENSOR(3, b, DATA_T, readonly)
-DECLARE_WIDE(3, b, WIDE_T, readonly)
-DECLARE_F32(4, mean, writeonly)
-DECLARE_F32(5, rstd, writeonly)
-DECLARE_VEC4(6, part, readonly)
+DECLARE_TENSOR(2, w, DATA_T, readonly restrict)
+DECLARE_WIDE(2, w, WIDE_T, readonly restrict)
+DECLARE_TENSOR(3, b, DATA_T, readonly restrict)
+DECLARE_WIDE(3, b, WIDE_T, readonly restrict)
+DECLARE_F32(4, mean, writeonly restrict)
+DECLARE_F32(5, rstd, writeonly restrict)
+DECLARE_VEC4(6, part, readonly restrict)
 
 layout(push_constant) uniform PushConstants {
   PTR(x) PTR(y) PTR(w) PTR(b) PTR(mean) PTR(rstd) PTR(part)
@@ -41,41 +42,43 @@ void main() {
   const uint yb = OFF(y) + row * pc.y_rs;
   const uint pb = pc.part_off + row * pc.split;
   const float inv_d = 1.0 / float(pc.D);
+  // Partial i holds (mean_i - shift_i, M2_i, count_i, shift_i); re-express each mean relative
+  // to shift_0 (nearby shifts subtract exactly), then merge exactly: total mean, then
+  // sum of M2_i + n_i (mean_i - mean)^2.
+  const float shift = V4AT(part, pb).w;
   float s = 0.0;
   for (uint i = lid; i < pc.split; i += WG) {
     vec4 q = V4AT(part, pb + i);
-    s += float(floatBitsToUint(q.z)) * q.x;
+    s += float(floatBitsToUint(q.z)) * ((q.w - shift) + q.x);
   }
   const float m = wg_sum(s) * inv_d;
   float s2 = 0.0;
   for (uint i = lid; i < pc.split; i += WG) {
     vec4 q = V4AT(part, pb + i);
-    float d = q.x - m;
+    float d = ((q.w - shift) + q.x) - m;
     s2 += q.y + float(floatBitsToUint(q.z)) * d * d;
   }
   const float rs = 1.0 / sqrt(wg_sum(s2) * inv_d + pc.eps);
-  const float pivot = LD(x, xb);
-  const float shift = pivot + m;
   const uint base = g * WG * ITEMS;
   for (uint t = 0; t < NV; ++t) {
     if (VEC == 4) {
       uint e = base + (lid + t * WG) * 4;
       if (e >= pc.D) continue;
-      vec4 o = ((to_f4(WAT(x, (xb + e) >> 2)) - pivot) - m) * rs;
+      vec4 o = ((to_f4(WAT(x, (xb + e) >> 2)) - shift) - m) * rs;
       if ((pc.flags & 1u) != 0) o *= to_f4(WAT(w, (OFF(w) + e) >> 2));
       if ((pc.flags & 2u) != 0) o += to_f4(WAT(b, (OFF(b) + e) >> 2));
       WAT(y, (yb + e) >> 2) = from_f4(o);
     } else {
       uint e = base + lid + t * WG;
       if (e >= pc.D) continue;
-      float o = ((LD(x, xb + e) - pivot) - m) * rs;
+      float o = ((LD(x, xb + e) - shift) - m) * rs;
       if ((pc.flags & 1u) != 0) o *= LD(w, OFF(w) + e);
       if ((pc.flags & 2u) != 0) o += LD(b, OFF(b) + e);
       ST(y, yb + e, o);
     }
   }
   if (g == 0 && lid == 0) {
-    if ((pc.flags & 4u) != 0) FAT(mean, OFF(mean) + row) = shift;
+    if ((pc.flags & 4u) != 0) FAT(mean, OFF(mean) + row) = shift + m;
     if ((pc.flags & 8u) != 0) FAT(rstd, OFF(rstd) + row) = rs;
   }
 }

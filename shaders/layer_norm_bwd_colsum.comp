@@ -5,9 +5,9 @@
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
-DECLARE_TENSOR(0, dw, DATA_T, writeonly)
-DECLARE_TENSOR(1, dbias, DATA_T, writeonly)
-DECLARE_F32(2, colpart, readonly)
+DECLARE_TENSOR(0, dw, DATA_T, writeonly restrict)
+DECLARE_TENSOR(1, dbias, DATA_T, writeonly restrict)
+DECLARE_F32(2, colpart, readonly restrict)
 
 layout(push_constant) uniform PushConstants {
   PTR(dw) PTR(dbias) PTR(colpart)

@@ -7,15 +7,15 @@
 layout(constant_id = 1) const uint ITEMS = 16;
 layout(constant_id = 2) const uint VEC = 1;
 
-DECLARE_TENSOR(0, x, DATA_T, readonly)
-DECLARE_WIDE(0, x, WIDE_T, readonly)
-DECLARE_TENSOR(1, dy, DATA_T, readonly)
-DECLARE_WIDE(1, dy, WIDE_T, readonly)
-DECLARE_TENSOR(2, w, DATA_T, readonly)
-DECLARE_WIDE(2, w, WIDE_T, readonly)
-DECLARE_F32(3, mean, readonly)
-DECLARE_F32(4, rstd, readonly)
-DECLARE_VEC2(5, part, writeonly)
+DECLARE_TENSOR(0, x, DATA_T, readonly restrict)
+DECLARE_WIDE(0, x, WIDE_T, readonly restrict)
+DECLARE_TENSOR(1, dy, DATA_T, readonly restrict)
+DECLARE_WIDE(1, dy, WIDE_T, readonly restrict)
+DECLARE_TENSOR(2, w, DATA_T, readonly restrict)
+DECLARE_WIDE(2, w, WIDE_T, readonly restrict)
+DECLARE_F32(3, mean, readonly restrict)
+DECLARE_F32(4, rstd, readonly restrict)
+DECLARE_VEC2(5, part, writeonly restrict)
 
 layout(push_constant) uniform PushConstants {
   PTR(x) PTR(dy) PTR(w) PTR(mean) PTR(rstd) PTR(part)

@@ -15,7 +15,7 @@ DECLARE_TENSOR(0, x, DATA_T, readonly)
 DECLARE_WIDE(0, x, WIDE_T, readonly)
 DECLARE_TENSOR(1, y, DATA_T, writeonly)
 DECLARE_WIDE(1, y, WIDE_T, writeonly)
-DECLARE_TENSOR(2, w, DATA_T, readonly)
+DECLARE_TENSOR(2, w, DATA_T, readonly restrict)
 
 layout(push_constant) uniform PushConstants {
   PTR(x) PTR(y) PTR(w)

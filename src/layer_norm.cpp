@@ -1,6 +1,7 @@
 // LayerNorm forward: one workgroup per row with the row in registers (split == 1), or rows
 // split over `split` workgroups: a statistics pass and an apply pass per wave of rows.
 #include "layer_norm_common.h"
+#include "alias_checks.h"
 #include "entry_points.h"
 #include "plan.h"
 #include "selector.h"
@@ -41,6 +42,13 @@ Error plan_layer_norm(Context* ctx, const LayerNormArgs& a, Plan* plan, PlanResu
   const KernelConfig& c = res->config;
   const bool split = c.split > 1;
   res->scratch_bytes = split ? R * c.split * 16 : 0;
+  const Tensor scratch_arg = scratch_view(a.scratch, res->scratch_bytes);
+  if ((e = check_aliasing(ctx,
+                          {{&a.x, "x", false}, {&a.weight, "weight", false}, {&a.bias, "bias", false},
+                           {&a.y, "y", true}, {&a.mean, "mean", true}, {&a.rstd, "rstd", true},
+                           {&scratch_arg, "scratch", true}},
+                          {{"y", "x"}})))
+    return e;
   if (R == 0) {
     res->empty = true;
     return ok();

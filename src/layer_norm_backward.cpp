@@ -2,6 +2,7 @@
 // chunk covers a row, else by a row-sums pass), dweight/dbias from register accumulators over row
 // blocks, summed over blocks by a column pass when there are several. Deterministic.
 #include "layer_norm_common.h"
+#include "alias_checks.h"
 #include "entry_points.h"
 #include "plan.h"
 #include "selector.h"
@@ -74,6 +75,13 @@ Error plan_backward(Context* ctx, const LayerNormBackwardArgs& a, Plan* plan, Pl
   const uint64_t rowsum_bytes = fused ? 0 : (R * c.split * 8 + 15) / 16 * 16;
   const uint64_t col_bytes = direct ? 0 : total_blocks * 2 * D * 4;
   res->scratch_bytes = rowsum_bytes + col_bytes;
+  const Tensor scratch_arg = scratch_view(a.scratch, res->scratch_bytes);
+  if ((e = check_aliasing(ctx,
+                          {{&a.dy, "dy", false}, {&a.x, "x", false}, {&a.weight, "weight", false},
+                           {&a.mean, "mean", false}, {&a.rstd, "rstd", false}, {&a.dx, "dx", true},
+                           {&a.dweight, "dweight", true}, {&a.dbias, "dbias", true},
+                           {&scratch_arg, "scratch", true}})))
+    return e;
   if (R == 0 || !want_any) {
     res->empty = true;
     return ok();

@@ -1,4 +1,5 @@
 // RMSNorm over dimension 1: validation, configuration and dispatch planning.
+#include "alias_checks.h"
 #include "entry_points.h"
 #include "plan.h"
 #include "selector.h"
@@ -28,6 +29,9 @@ Error plan_rms_norm(Context* ctx, const RmsNormArgs& a, Plan* plan, PlanResult* 
   const uint64_t N = uint64_t(a.x.shape[0]), C = uint64_t(a.x.shape[1]);
   if (C == 0) return make_error(Status::invalid_argument, "x has 0 channels: the mean over C is undefined");
   if (a.weight.is_set() && (e = check_vector(ctx, a.weight, C, a.x.dtype, "weight"))) return e;
+  if ((e = check_aliasing(ctx, {{&a.x, "x", false}, {&a.weight, "weight", false}, {&a.y, "y", true}},
+                          {{"y", "x"}})))
+    return e;
   uint64_t S = 0, xss = 0, yss = 0;
   if (!collapse(a.x, 2, a.x.rank, &S, &xss, 1) || !collapse(a.y, 2, a.y.rank, &S, &yss, 1))
     return make_error(Status::invalid_argument, "the spatial dimensions of x and y must collapse into one strided dimension");

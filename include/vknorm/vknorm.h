@@ -225,6 +225,19 @@ std::string to_string(const KernelConfig& c);
 
 // ---------------------------------------------------------------------------------------------
 // Operators
+//
+// Aliasing: two tensors alias when they share memory (the same VkBuffer with intersecting byte
+// ranges, or intersecting device-address ranges; a call that mixes the two compares addresses).
+//   - An output's own elements must be distinct: no stride 0 on a dimension of size > 1, and,
+//     with dimensions sorted by stride, each stride at least the span of the smaller ones.
+//   - An output may alias an input only where the operator lists that pair as "in place" below,
+//     and then exactly: same memory, dtype, shape and strides. In place is correct on every
+//     path (register-resident and split rows, buffers and addresses).
+//   - Outputs never alias each other, and scratch aliases nothing.
+//   - Inputs may alias each other freely (they are only read).
+//   - Views of one buffer whose rows interleave without sharing an element (for example the q
+//     and k slices of a fused QKV buffer: same row stride, disjoint column ranges) do not alias.
+// Every other overlap is invalid_argument, reported before anything is recorded.
 
 // RMSNorm over dimension 1 of x with shape (N, C, d1, d2, ...), rank >= 2:
 //   y[n,c,s] = x[n,c,s] / sqrt(mean_c(x[n,:,s]^2) + eps) * weight[c]
@@ -233,6 +246,7 @@ std::string to_string(const KernelConfig& c);
 // NaN/Inf: a column holding NaN gives NaN for the column; a column holding +-Inf (and no NaN)
 // gives 0 for its finite elements and NaN for the infinite ones (x / inf), as the fp64
 // formula does.
+// In place: y = x.
 struct RmsNormArgs {
   Tensor x, y;
   Tensor weight;  // optional
@@ -246,6 +260,10 @@ struct RmsNormArgs {
 // optional fp32 outputs with one element per row (shape = the leading dimensions, or (rows)).
 // The normalized dimensions must be contiguous; the leading ones must collapse into one
 // row dimension with a single stride. Rows holding NaN or Inf give NaN for the whole row.
+// Statistics: fp32, corrected two-pass (rows in registers) or exact Chan merges of per-workgroup
+// (count, mean, M2) around a shift near the data (split rows): no single element is used as a
+// shift, so neither large-mean rows nor an outlier anywhere in a row lose precision.
+// In place: y = x.
 struct LayerNormArgs {
   Tensor x, y;
   Tensor weight, bias;  // optional
@@ -260,6 +278,7 @@ struct LayerNormArgs {
 // produced them) computes dx (optional), dweight and dbias (optional, x's dtype; they are
 // accumulated in fp32 and rounded once).
 // Deterministic: the same inputs give the same bits (no float atomics).
+// In place: none (dx must not alias dy or x).
 struct LayerNormBackwardArgs {
   Tensor dy, x;
   Tensor weight;        // optional (weight = 1)
