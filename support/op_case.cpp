@@ -90,12 +90,15 @@ const char* data_kind_name(DataKind k) {
       return "large_mean";
     case DataKind::nan_inf:
       return "nan_inf";
+    case DataKind::outlier_first:
+      return "outlier_first";
   }
   return "?";
 }
 
 bool parse_data_kind(const std::string& s, DataKind* out) {
-  for (DataKind k : {DataKind::uniform01, DataKind::normal, DataKind::large_mean, DataKind::nan_inf})
+  for (DataKind k : {DataKind::uniform01, DataKind::normal, DataKind::large_mean, DataKind::nan_inf,
+                     DataKind::outlier_first})
     if (s == data_kind_name(k)) {
       *out = k;
       return true;
@@ -132,6 +135,7 @@ std::string CaseSpec::label() const {
   if (!optional_outputs) s += " noopt";
   if (by_address) s += " addr";
   if (misalign_bytes) s += " misalign=" + std::to_string(misalign_bytes);
+  if (in_place) s += " inplace";
   if (config) s += " config=" + vknorm::to_string(*config);
   return s;
 }
@@ -198,6 +202,9 @@ std::vector<double> make_data(DataKind kind, size_t n, uint64_t seed, vknorm::DT
     case DataKind::large_mean:
       for (size_t i = 0; i < n; ++i) v[i] = 1e4 + (2.0 * uniform_at(seed, i) - 1.0) * 1e-2;
       break;
+    case DataKind::outlier_first:  // make_case_inputs places the outliers
+      fill_normal(&v, seed);
+      break;
     case DataKind::nan_inf: {
       fill_normal(&v, seed);
       const uint64_t s2 = sub_seed(seed, 77);
@@ -220,7 +227,9 @@ CaseInputs make_case_inputs(const CaseSpec& spec) {
   const size_t rank = sh.size();
   const bool any_negative = std::any_of(sh.begin(), sh.end(), [](int64_t d) { return d < 0; });
   const int64_t numel = any_negative ? 0 : product(sh, 0, rank);
-  const DataKind base = spec.data == DataKind::nan_inf ? DataKind::normal : spec.data;
+  const DataKind base =
+      spec.data == DataKind::nan_inf || spec.data == DataKind::outlier_first ? DataKind::normal : spec.data;
+  const double outlier = quantize(1e4, spec.dtype);
   in.x = make_data(base, static_cast<size_t>(numel), spec.seed, spec.dtype);
 
   auto affine_values = [&](int64_t n, uint64_t stream, double center) {
@@ -238,6 +247,9 @@ CaseInputs make_case_inputs(const CaseSpec& spec) {
     in.S = rank >= 2 ? product(sh, 2, rank) : 1;
     if (any_negative) in.N = in.C = in.S = 0;
     if (spec.affine && in.C > 0) in.weight = affine_values(in.C, 1, 1.0);
+    if (spec.data == DataKind::outlier_first && in.valid && in.C > 0)
+      for (int64_t n = 0; n < in.N; ++n)
+        for (int64_t s = 0; s < in.S; ++s) in.x[static_cast<size_t>(n * in.C * in.S + s)] = outlier;
     if (spec.data == DataKind::nan_inf && in.valid) {
       for (int64_t n = 0; n < in.N; ++n)
         for (int64_t s = 0; s < in.S; ++s) {
@@ -271,6 +283,8 @@ CaseInputs make_case_inputs(const CaseSpec& spec) {
     in.weight = affine_values(in.D, 1, 1.0);
     if (spec.op == OpKind::layer_norm_forward) in.bias = affine_values(in.D, 2, 0.0);
   }
+  if (spec.data == DataKind::outlier_first && in.valid && in.D > 0)
+    for (int64_t r = 0; r < in.rows; ++r) in.x[static_cast<size_t>(r * in.D)] = outlier;
   if (spec.data == DataKind::nan_inf && in.valid && in.D > 0) {
     for (int64_t r = 0; r < in.rows; ++r) {
       const int kind = static_cast<int>(r % 6);
@@ -431,6 +445,13 @@ bool CaseRunner::outputs_fully_poisoned(std::string* where) {
     std::vector<uint8_t> bytes(static_cast<size_t>(t.buf.size));
     dev_.download(t.buf, bytes.data(), bytes.size());
     size_t bad = 0;
+    if (!t.host.empty()) {  // an in-place output: its input values must still be there
+      if (std::memcmp(bytes.data() + t.offset, t.host.data(), t.host.size()) != 0) {
+        *where = t.name + " (in place) was modified";
+        return false;
+      }
+      continue;
+    }
     if (!poison_intact(bytes, 0, bytes.size(), &bad)) {
       *where = t.name + " byte " + std::to_string(bad);
       return false;
@@ -520,15 +541,18 @@ void CaseRunner::run() {
   vknorm::LayerNormArgs la{};
   vknorm::LayerNormBackwardArgs ba{};
   const bool has_opt = spec_.optional_outputs;
+  // In place: one tensor named "y", uploaded with x's values, passed as both x and y.
+  const bool in_place = spec_.in_place && spec_.op != OpKind::layer_norm_backward;
+  const char* x_name = in_place ? "y" : "x";
   switch (spec_.op) {
     case OpKind::rms_norm:
-      add("x", false, dt, shape, &in.x);
-      add("y", true, dt, shape, nullptr);
+      if (!in_place) add("x", false, dt, shape, &in.x);
+      add("y", true, dt, shape, in_place ? &in.x : nullptr);
       if (spec_.affine) add("weight", false, dt, {in.C}, &in.weight);
       break;
     case OpKind::layer_norm_forward:
-      add("x", false, dt, shape, &in.x);
-      add("y", true, dt, shape, nullptr);
+      if (!in_place) add("x", false, dt, shape, &in.x);
+      add("y", true, dt, shape, in_place ? &in.x : nullptr);
       if (spec_.affine) {
         add("weight", false, dt, norm_shape, &in.weight);
         add("bias", false, dt, norm_shape, &in.bias);
@@ -561,7 +585,7 @@ void CaseRunner::run() {
   vknorm::Error serr;
   switch (spec_.op) {
     case OpKind::rms_norm:
-      ra.x = view("x");
+      ra.x = view(x_name);
       ra.y = view("y");
       ra.weight = view("weight");
       ra.eps = static_cast<float>(spec_.eps);
@@ -569,7 +593,7 @@ void CaseRunner::run() {
       serr = vknorm::rms_norm_scratch_size(dev_.context(), ra, &scratch_bytes);
       break;
     case OpKind::layer_norm_forward:
-      la.x = view("x");
+      la.x = view(x_name);
       la.y = view("y");
       la.weight = view("weight");
       la.bias = view("bias");

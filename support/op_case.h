@@ -25,6 +25,7 @@ enum class DataKind {
   normal,      // N(0,1)
   large_mean,  // 1e4 + U[-1e-2, 1e-2): catastrophic cancellation for E[x^2]-E[x]^2
   nan_inf,     // normal, with a few NaN / +Inf / -Inf placed in some rows / columns
+  outlier_first,  // normal, with 1e4 as the first element of each normalized row / column
 };
 const char* data_kind_name(DataKind k);
 bool parse_data_kind(const std::string& s, DataKind* out);
@@ -40,6 +41,7 @@ struct CaseSpec {
   DataKind data = DataKind::normal;
   bool by_address = false;      // pass tensors as device addresses instead of VkBuffers
   VkDeviceSize misalign_bytes = 0;  // extra byte offset of every tensor inside its buffer
+  bool in_place = false;        // rms_norm / layer_norm: y is x itself (the same view)
   const vknorm::KernelConfig* config = nullptr;  // override, else the selector's choice
   // layer_norm: also request mean / rstd; layer_norm_backward: also dweight / dbias.
   bool optional_outputs = true;
@@ -89,6 +91,8 @@ std::vector<double> make_data(DataKind kind, size_t n, uint64_t seed, vknorm::DT
 // nan_inf: rms_norm columns (n, s) with index % 6 == 1 / 2 / 3 / 4 get a NaN / +Inf / -Inf /
 // +Inf and NaN (when C > 1); layer_norm rows with index % 6 == 1 / 2 / 3 / 4 get a NaN / +Inf /
 // -Inf / +Inf and -Inf; the other columns / rows stay finite.
+// outlier_first: rms_norm x[n, 0, s] = 1e4, layer_norm x[row, 0] = 1e4 (a shift taken from the
+// first element would be an outlier).
 struct CaseInputs {
   int64_t N = 0, C = 0, S = 0;   // rms_norm
   int64_t rows = 0, D = 0;       // layer_norm, layer_norm_backward

@@ -20,6 +20,7 @@ const char* layout_name(Layout l) {
     case Layout::buffer: return "buffer";
     case Layout::address: return "address";
     case Layout::misaligned: return "misaligned";
+    case Layout::in_place: return "in_place";
   }
   return "?";
 }
@@ -31,6 +32,8 @@ bool parse_layout(const std::string& s, Layout* out) {
     *out = Layout::address;
   } else if (s == "misaligned" || s == "offset") {
     *out = Layout::misaligned;
+  } else if (s == "in_place" || s == "inplace") {
+    *out = Layout::in_place;
   } else {
     return false;
   }

@@ -13,9 +13,10 @@ namespace vknorm_check {
 enum class CaseStatus { pass, fail, skip };
 const char* status_name(CaseStatus s);  // "pass" "fail" "skip"
 
-// How the tensors are bound: by VkBuffer, by device address, or by VkBuffer at an offset that
-// is only element-aligned (exercises the library's offset handling).
-enum class Layout { buffer, address, misaligned };
+// How the tensors are bound: by VkBuffer, by device address, by VkBuffer at an offset that
+// is only element-aligned (exercises the library's offset handling), or in place (y is x, by
+// VkBuffer; rms_norm and layer_norm only).
+enum class Layout { buffer, address, misaligned, in_place };
 const char* layout_name(Layout l);
 bool parse_layout(const std::string& s, Layout* out);
 

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <iterator>
 #include <random>
 #include <sstream>
 
@@ -145,7 +146,7 @@ namespace {
 
 const DType kDTypes[] = {DType::f32, DType::f16, DType::bf16};
 const DataKind kDataKinds[] = {DataKind::normal, DataKind::uniform01, DataKind::large_mean,
-                               DataKind::nan_inf};
+                               DataKind::nan_inf, DataKind::outlier_first};
 const double kEps[] = {0.0, 1e-5, 10.0};
 
 // tier 0: quick; 1, 2: default; 3: full only.
@@ -278,6 +279,8 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
       for (double eps : kEps) {
         for (DataKind data : kDataKinds) {
           if (reduced && eps != 1e-5 && data != DataKind::normal) continue;
+          // The outlier probes the statistics, not eps: one eps is enough.
+          if (data == DataKind::outlier_first && eps != 1e-5) continue;
           // vknorm.h leaves the NaN / Inf behaviour of the backward unspecified.
           if (e.op == OpKind::layer_norm_backward && data == DataKind::nan_inf) continue;
           cases.push_back(make_case(e.op, dt, e.shape, e.normalized_rank, eps, data));
@@ -317,6 +320,13 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
       CheckCase c = make_case(v.op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
       c.spec.affine = false;
       cases.push_back(c);
+      if (v.op != OpKind::layer_norm_backward) {  // y = x; the backward allows no aliasing
+        CheckCase p = make_case(v.op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
+        p.layout = Layout::in_place;
+        cases.push_back(p);
+        p.spec.data = DataKind::outlier_first;
+        cases.push_back(p);
+      }
       if (v.op != OpKind::rms_norm) {
         CheckCase n = make_case(v.op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
         n.spec.optional_outputs = false;  // no mean / rstd, no dweight / dbias
@@ -362,11 +372,12 @@ std::vector<CheckCase> random_cases(int count, uint64_t seed, int64_t max_elemen
       *it = (*it + 1) / 2;
     }
     const int nr = op == OpKind::rms_norm ? 1 : 1 + static_cast<int>(below(static_cast<uint64_t>(std::min(rank, 3))));
-    DataKind data = kDataKinds[below(4)];
+    DataKind data = kDataKinds[below(std::size(kDataKinds))];
     if (op == OpKind::layer_norm_backward && data == DataKind::nan_inf) data = DataKind::normal;
     CheckCase c = make_case(op, dt, shape, nr, eps_values[below(7)], data);
     const uint64_t l = below(10);
-    c.layout = l < 7 ? Layout::buffer : l < 9 ? Layout::address : Layout::misaligned;
+    c.layout = l < 6 ? Layout::buffer : l < 8 ? Layout::address : l < 9 ? Layout::misaligned : Layout::in_place;
+    if (c.layout == Layout::in_place && op == OpKind::layer_norm_backward) c.layout = Layout::buffer;
     c.spec.affine = below(5) != 0;
     c.spec.optional_outputs = below(5) != 0;
     c.spec.seed = 1 + below(0x7FFFFFFEull);

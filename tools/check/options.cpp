@@ -33,10 +33,10 @@ reports:
 case options (--case rms_norm | layer_norm | layer_norm_backward):
   --shape AxBx..            rms_norm: N x C x spatial..; layer_norm: leading.. x normalized..
   --dtype f32|f16|bf16      (f32)      --eps E (1e-5)      --seed S (1)
-  --data normal|uniform01|large_mean|nan_inf (normal)
+  --data normal|uniform01|large_mean|nan_inf|outlier_first (normal)
   --normalized-rank R       layer_norm*: trailing dims normalized (1)
-  --layout buffer|address|misaligned   tensors by VkBuffer, by device address, or at an
-                            element-aligned offset (buffer)
+  --layout buffer|address|misaligned|in_place   tensors by VkBuffer, by device address, at
+                            an element-aligned offset, or y = x in place (buffer)
   --no-affine               no weight / bias
   --no-optional-outputs     layer_norm: no mean / rstd; layer_norm_backward: no dweight / dbias
   --config k=v,..           kernel config override (workgroup_size, items_per_invocation,
@@ -190,7 +190,7 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
       case_opt();
       if (!value(&v)) return false;
       if (!vknorm_support::parse_data_kind(v, &spec.data)) {
-        *error = "unknown data kind '" + v + "' (normal, uniform01, large_mean, nan_inf)";
+        *error = "unknown data kind '" + v + "' (normal, uniform01, large_mean, nan_inf, outlier_first)";
         return false;
       }
     } else if (a == "--normalized-rank") {
@@ -206,7 +206,7 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
       case_opt();
       if (!value(&v)) return false;
       if (!parse_layout(v, &o->single.layout)) {
-        *error = "unknown layout '" + v + "' (buffer, address, misaligned)";
+        *error = "unknown layout '" + v + "' (buffer, address, misaligned, in_place)";
         return false;
       }
     } else if (a == "--by-address") {

@@ -82,6 +82,7 @@ CaseRecord run_one(vknorm_support::HostDevice& device, const CheckCase& c,
 
   vknorm_support::CaseSpec spec = c.spec;
   spec.by_address = c.layout == Layout::address;
+  spec.in_place = c.layout == Layout::in_place;
   // One element of the dtype past an aligned offset; 4 bytes where the case also binds fp32
   // tensors (layer_norm's mean / rstd), since the harness shifts every tensor alike.
   if (c.layout == Layout::misaligned) {
