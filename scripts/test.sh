@@ -2,12 +2,17 @@
 # Install dependencies (Debian 12), build, then run the doctest suite (ctest) with the Khronos
 # validation layer at every subgroup size lavapipe can emulate (LP_NATIVE_VECTOR_WIDTH 128..2048
 # -> 4..64 lanes), then the vknorm-check conformance matrix at the same sizes (reports in
-# ${REPORT_DIR:-check-reports}/). Fails on any test failure or validation message.
+# ${REPORT_DIR:-check-reports}/). Fails on any test failure or validation message. Before the
+# tests, scripts/test-consume.sh builds and runs the three ways of consuming vknorm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh
 build=${BUILD_DIR:-build}
+# The three ways an engine consumes vknorm (install + find_package, pkg-config,
+# add_subdirectory), each built and run; about a minute.
+echo "=== consumption paths"
+BUILD_DIR="$build" bash scripts/test-consume.sh
 # Mesa 22.3's shader cache ignores LP_NATIVE_VECTOR_WIDTH for some shaders: a warm cache would
 # run code compiled for another subgroup size.
 export MESA_SHADER_CACHE_DISABLE=true
