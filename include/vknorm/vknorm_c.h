@@ -1,0 +1,357 @@
+/* vknorm C API: the whole of vknorm/vknorm.h for C99 (and C++) callers and language bindings.
+ *
+ * It is a thin layer over the C++ API (src/c_api.cpp) and keeps its contracts: read
+ * include/vknorm/vknorm.h for the synchronization contract, what each operator computes, the
+ * preconditions of tensors and the NaN/Inf behaviour. This header only states what is C-specific.
+ *
+ * Ownership: a vknorm_context borrows the engine's VkInstance, VkPhysicalDevice, VkDevice and
+ *   pipeline cache (they must outlive it) and owns its pipelines and optional scratch;
+ *   vknorm_destroy_context() frees them. Every struct below is a plain value owned by the caller;
+ *   the library keeps no pointer to one after a call returns. Strings returned as `const char*`
+ *   (names, extension names, the version) are static and never freed.
+ * Threading: as in C++: a context may be used from several threads at once; a command buffer
+ *   passed to one call must not be used concurrently.
+ * Errors: functions that can fail return a vknorm_status. On failure nothing has been recorded
+ *   into the command buffer, out-handles are NULL and other out-values are zeroed. Each such
+ *   call also sets the calling thread's last error message: the reason on failure, "" on success;
+ *   read it with vknorm_last_error_message() or vknorm_copy_last_error(). Functions that cannot
+ *   fail (names, sizes, *_init, tensor helpers) leave it alone. No C++ exception crosses this
+ *   API: a failed host allocation (or any other exception) gives VKNORM_STATUS_OUT_OF_MEMORY.
+ * Structs: plain C structs without sType/size fields (as in VulkanMemoryAllocator). They may
+ *   grow in a minor release before 1.0, so initialize them with the vknorm_*_init() functions (or
+ *   zero them) and compile against the header of the library you link; bindings that redeclare
+ *   them can compare vknorm_version() with VKNORM_HEADER_VERSION at startup.
+ * Optional tensors are zeroed ones (no buffer and no address).
+ */
+#ifndef VKNORM_VKNORM_C_H_
+#define VKNORM_VKNORM_C_H_
+
+#include <vulkan/vulkan.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------------------------ */
+/* Version */
+
+#define VKNORM_VERSION_MAJOR 0
+#define VKNORM_VERSION_MINOR 1
+#define VKNORM_VERSION_PATCH 0
+#define VKNORM_MAKE_VERSION(major, minor, patch) \
+  ((((uint32_t)(major)) << 22) | (((uint32_t)(minor)) << 12) | ((uint32_t)(patch)))
+#define VKNORM_HEADER_VERSION VKNORM_MAKE_VERSION(VKNORM_VERSION_MAJOR, VKNORM_VERSION_MINOR, VKNORM_VERSION_PATCH)
+
+/* The library's version, "0.1.0". */
+const char* vknorm_version_string(void);
+/* The library's version packed with VKNORM_MAKE_VERSION (compare with VKNORM_HEADER_VERSION). */
+uint32_t vknorm_version(void);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Status and errors (values equal vknorm::Status) */
+
+typedef enum vknorm_status {
+  VKNORM_STATUS_OK = 0,
+  VKNORM_STATUS_INVALID_ARGUMENT = 1, /* a bad shape, stride, dtype pairing, size, offset or eps */
+  VKNORM_STATUS_UNSUPPORTED = 2,      /* valid, but this device (or its enabled features) cannot */
+  VKNORM_STATUS_OUT_OF_MEMORY = 3,    /* a Vulkan or host allocation failed */
+  VKNORM_STATUS_VULKAN_ERROR = 4,     /* any other Vulkan failure, with the VkResult in the message */
+  VKNORM_STATUS_MAX_ENUM = 0x7FFFFFFF
+} vknorm_status;
+
+/* "ok", "invalid_argument", ...; "unknown" for other values. */
+const char* vknorm_status_name(vknorm_status status);
+/* The calling thread's last error message ("" after a success); valid until the thread's next
+ * status-returning vknorm call. Never NULL. */
+const char* vknorm_last_error_message(void);
+/* Copies the last error message into buf (truncated, always NUL-terminated when buf_size > 0;
+ * buf may be NULL when buf_size is 0). Returns the length it needs including the NUL. */
+size_t vknorm_copy_last_error(char* buf, size_t buf_size);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Tensors */
+
+typedef enum vknorm_dtype {
+  VKNORM_DTYPE_F32 = 0,
+  VKNORM_DTYPE_F16 = 1,  /* needs storageBuffer16BitAccess */
+  VKNORM_DTYPE_BF16 = 2, /* needs storageBuffer16BitAccess */
+  VKNORM_DTYPE_MAX_ENUM = 0x7FFFFFFF
+} vknorm_dtype;
+
+/* "f32", "f16", "bf16"; "unknown" for other values. */
+const char* vknorm_dtype_name(vknorm_dtype dtype);
+/* Bytes per element (4 or 2). */
+size_t vknorm_dtype_size(vknorm_dtype dtype);
+
+#define VKNORM_MAX_RANK 8
+
+/* vknorm::Tensor: buffer + offset, or a device address; shape and strides in elements. */
+typedef struct vknorm_tensor {
+  VkBuffer buffer;
+  VkDeviceSize offset;
+  VkDeviceAddress address;
+  VkDeviceSize size; /* bytes accessible from offset (or address) on */
+  vknorm_dtype dtype;
+  int32_t rank;
+  int64_t shape[VKNORM_MAX_RANK];
+  int64_t strides[VKNORM_MAX_RANK];
+} vknorm_tensor;
+
+/* A row-major contiguous tensor in `buffer` (a rank outside 1..8 or a NULL shape gives a tensor
+ * the operators reject with VKNORM_STATUS_INVALID_ARGUMENT). */
+vknorm_tensor vknorm_tensor_contiguous(VkBuffer buffer, VkDeviceSize offset, VkDeviceSize size,
+                                       vknorm_dtype dtype, int32_t rank, const int64_t* shape);
+/* The same at a device address (needs bufferDeviceAddress). */
+vknorm_tensor vknorm_tensor_contiguous_at(VkDeviceAddress address, VkDeviceSize size, vknorm_dtype dtype,
+                                          int32_t rank, const int64_t* shape);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Device requirements */
+
+/* vknorm::EnabledFeatures. */
+typedef struct vknorm_device_features {
+  VkBool32 push_descriptor;          /* VK_KHR_push_descriptor: VkBuffer tensors */
+  VkBool32 buffer_device_address;    /* bufferDeviceAddress: address tensors */
+  VkBool32 storage_buffer_16bit;     /* storageBuffer16BitAccess: f16 / bf16 tensors */
+  VkBool32 subgroup_size_control;    /* VK_EXT_subgroup_size_control (optional, tuning) */
+  VkBool32 pipeline_executable_info; /* VK_KHR_pipeline_executable_properties (profiling) */
+} vknorm_device_features;
+
+#define VKNORM_MAX_DEVICE_EXTENSIONS 16
+
+/* What vknorm can use on a physical device. The extension names are static strings, so
+ * `extensions` / `extension_count` can go straight into VkDeviceCreateInfo. */
+typedef struct vknorm_device_requirements {
+  vknorm_device_features supported;          /* what the physical device supports */
+  vknorm_device_features features_to_enable; /* what vknorm asks the engine to enable */
+  uint32_t api_version;                      /* the physical device's apiVersion */
+  uint32_t extension_count;                  /* device extensions to enable (supported ones) */
+  const char* extensions[VKNORM_MAX_DEVICE_EXTENSIONS];
+  uint32_t optional_extension_count;         /* extensions vknorm uses if enabled (0 for now) */
+  const char* optional_extensions[VKNORM_MAX_DEVICE_EXTENSIONS];
+} vknorm_device_requirements;
+
+/* Queries what vknorm can use on `physical_device` (get_instance_proc_addr is required). */
+vknorm_status vknorm_query_device_requirements(VkInstance instance, VkPhysicalDevice physical_device,
+                                               PFN_vkGetInstanceProcAddr get_instance_proc_addr,
+                                               vknorm_device_requirements* out);
+
+/* Storage for the feature structures that enable a vknorm_device_features (vknorm::DeviceFeatureChain). */
+typedef struct vknorm_device_feature_chain {
+  VkPhysicalDeviceFeatures2 features2; /* the head: &features2 goes into VkDeviceCreateInfo::pNext */
+  VkPhysicalDevice16BitStorageFeatures storage16;
+  VkPhysicalDeviceBufferDeviceAddressFeatures bda;
+  VkPhysicalDeviceSubgroupSizeControlFeatures subgroup_size_control;
+  VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR executable_properties;
+} vknorm_device_feature_chain;
+
+/* Fills *out (pNext links point into *out: keep it in place until vkCreateDevice returns) with the
+ * bits of `enable` (usually &req.features_to_enable). */
+vknorm_status vknorm_fill_device_feature_chain(const vknorm_device_features* enable,
+                                               vknorm_device_feature_chain* out);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Context */
+
+typedef struct vknorm_context_t* vknorm_context;
+
+/* vknorm::ContextCreateInfo. */
+typedef struct vknorm_context_create_info {
+  VkInstance instance;
+  VkPhysicalDevice physical_device;
+  VkDevice device;
+  PFN_vkGetInstanceProcAddr get_instance_proc_addr; /* required */
+  VkPipelineCache pipeline_cache;                   /* optional, borrowed */
+  vknorm_device_features enabled;                   /* what the engine enabled on `device` */
+  VkDeviceSize context_scratch_bytes;               /* device-local scratch the context owns */
+  VkBool32 force_shared_memory_reduction;           /* testing */
+  const char* tuning_cache_path;                    /* vknorm-bench --tune cache; NULL: none */
+} vknorm_context_create_info;
+
+/* Zeroes *info (every field's default is 0 / NULL). */
+void vknorm_context_create_info_init(vknorm_context_create_info* info);
+/* Creates a context; *out_context is NULL on failure. */
+vknorm_status vknorm_create_context(const vknorm_context_create_info* info, vknorm_context* out_context);
+/* Destroys a context (NULL is allowed); the engine waits for its GPU work first. */
+void vknorm_destroy_context(vknorm_context context);
+
+typedef enum vknorm_device_class {
+  VKNORM_DEVICE_CLASS_GENERIC = 0,
+  VKNORM_DEVICE_CLASS_ADA = 1,
+  VKNORM_DEVICE_CLASS_HOPPER = 2,
+  VKNORM_DEVICE_CLASS_LAVAPIPE = 3,
+  VKNORM_DEVICE_CLASS_MAX_ENUM = 0x7FFFFFFF
+} vknorm_device_class;
+
+/* "generic", "ada", "hopper", "lavapipe"; "unknown" for other values. */
+const char* vknorm_device_class_name(vknorm_device_class device_class);
+
+/* vknorm::DeviceInfo: what the context found on the device. */
+typedef struct vknorm_device_info {
+  char name[VK_MAX_PHYSICAL_DEVICE_NAME_SIZE];
+  vknorm_device_class device_class;
+  uint32_t vendor_id, device_id, driver_version, api_version;
+  uint32_t driver_id; /* VkDriverId, 0 if unknown */
+  uint8_t uuid[VK_UUID_SIZE];
+  uint32_t subgroup_size, min_subgroup_size, max_subgroup_size;
+  VkBool32 subgroup_arithmetic;     /* in compute shaders */
+  VkBool32 shared_memory_reduction; /* the context uses the shared-memory fallback */
+  uint32_t max_workgroup_invocations, max_shared_memory_bytes;
+  uint64_t max_storage_buffer_range;
+  uint32_t min_storage_buffer_offset_alignment;
+  uint32_t multiprocessor_count; /* 0 if unknown */
+  vknorm_device_features enabled;
+} vknorm_device_info;
+
+/* Copies the context's device information into *out. */
+vknorm_status vknorm_get_device_info(vknorm_context context, vknorm_device_info* out);
+/* Whether the context can run tensors of `dtype` (VK_FALSE for a NULL context). */
+VkBool32 vknorm_supports_dtype(vknorm_context context, vknorm_dtype dtype);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Configurations */
+
+typedef enum vknorm_op {
+  VKNORM_OP_RMS_NORM = 0,
+  VKNORM_OP_LAYER_NORM_FORWARD = 1,
+  VKNORM_OP_LAYER_NORM_BACKWARD = 2,
+  VKNORM_OP_MAX_ENUM = 0x7FFFFFFF
+} vknorm_op;
+
+/* "rms_norm", "layer_norm", "layer_norm_backward"; "unknown" for other values. */
+const char* vknorm_op_name(vknorm_op op);
+
+#define VKNORM_MAX_NAME_SIZE 128
+
+/* vknorm::KernelConfig. As an override, fields left 0 are filled by the selector and the two
+ * strings are ignored; read back, the strings are NUL-terminated (truncated if ever longer). */
+typedef struct vknorm_kernel_config {
+  uint32_t workgroup_size;
+  uint32_t items_per_invocation;
+  uint32_t vector_width;
+  uint32_t channel_split;
+  uint32_t split;
+  uint32_t rows_per_workgroup;
+  uint64_t wave_bytes;
+  char source[VKNORM_MAX_NAME_SIZE];     /* "table:hopper", "tuned", "caller", ... */
+  char case_class[VKNORM_MAX_NAME_SIZE]; /* the tuning-cache key of the call */
+} vknorm_kernel_config;
+
+/* Formats a configuration like vknorm::to_string into buf (truncated, NUL-terminated when
+ * buf_size > 0). Returns the length it needs including the NUL; 0 if config is NULL. */
+size_t vknorm_config_to_string(const vknorm_kernel_config* config, char* buf, size_t buf_size);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Operator arguments (see vknorm.h for the semantics of each field) */
+
+typedef struct vknorm_rms_norm_args {
+  vknorm_tensor x, y;
+  vknorm_tensor weight;               /* optional */
+  float eps;                          /* default 1e-5 */
+  const vknorm_kernel_config* config; /* optional override */
+} vknorm_rms_norm_args;
+
+typedef struct vknorm_layer_norm_args {
+  vknorm_tensor x, y;
+  vknorm_tensor weight, bias; /* optional */
+  vknorm_tensor mean, rstd;   /* optional fp32 outputs */
+  int32_t normalized_rank;    /* default 1 */
+  float eps;                  /* default 1e-5 */
+  vknorm_tensor scratch;      /* see vknorm_layer_norm_scratch_size() */
+  const vknorm_kernel_config* config;
+} vknorm_layer_norm_args;
+
+typedef struct vknorm_layer_norm_backward_args {
+  vknorm_tensor dy, x;
+  vknorm_tensor weight;          /* optional (weight = 1) */
+  vknorm_tensor mean, rstd;      /* required, fp32 */
+  vknorm_tensor dx;              /* optional output */
+  vknorm_tensor dweight, dbias;  /* optional outputs */
+  int32_t normalized_rank;       /* default 1 */
+  vknorm_tensor scratch;
+  const vknorm_kernel_config* config;
+} vknorm_layer_norm_backward_args;
+
+/* Zeroes *args and sets eps = 1e-5. */
+void vknorm_rms_norm_args_init(vknorm_rms_norm_args* args);
+/* Zeroes *args and sets normalized_rank = 1, eps = 1e-5. */
+void vknorm_layer_norm_args_init(vknorm_layer_norm_args* args);
+/* Zeroes *args and sets normalized_rank = 1. */
+void vknorm_layer_norm_backward_args_init(vknorm_layer_norm_backward_args* args);
+
+/* Scratch bytes a call needs (0 if none; RMSNorm always 0). */
+vknorm_status vknorm_rms_norm_scratch_size(vknorm_context ctx, const vknorm_rms_norm_args* args,
+                                           VkDeviceSize* out_bytes);
+/* Scratch bytes a LayerNorm call needs (0 if none). */
+vknorm_status vknorm_layer_norm_scratch_size(vknorm_context ctx, const vknorm_layer_norm_args* args,
+                                             VkDeviceSize* out_bytes);
+/* Scratch bytes a LayerNorm backward call needs (0 if none). */
+vknorm_status vknorm_layer_norm_backward_scratch_size(vknorm_context ctx,
+                                                      const vknorm_layer_norm_backward_args* args,
+                                                      VkDeviceSize* out_bytes);
+
+/* The configuration an RMSNorm call with these arguments would use. */
+vknorm_status vknorm_select_config_rms_norm(vknorm_context ctx, const vknorm_rms_norm_args* args,
+                                            vknorm_kernel_config* out);
+/* The configuration a LayerNorm call with these arguments would use. */
+vknorm_status vknorm_select_config_layer_norm(vknorm_context ctx, const vknorm_layer_norm_args* args,
+                                              vknorm_kernel_config* out);
+/* The configuration a LayerNorm backward call with these arguments would use. */
+vknorm_status vknorm_select_config_layer_norm_backward(vknorm_context ctx,
+                                                       const vknorm_layer_norm_backward_args* args,
+                                                       vknorm_kernel_config* out);
+
+/* Creates the pipelines an RMSNorm call with these arguments needs; records nothing. */
+vknorm_status vknorm_prepare_rms_norm(vknorm_context ctx, const vknorm_rms_norm_args* args);
+/* Creates the pipelines a LayerNorm call with these arguments needs; records nothing. */
+vknorm_status vknorm_prepare_layer_norm(vknorm_context ctx, const vknorm_layer_norm_args* args);
+/* Creates the pipelines a LayerNorm backward call with these arguments needs; records nothing. */
+vknorm_status vknorm_prepare_layer_norm_backward(vknorm_context ctx,
+                                                 const vknorm_layer_norm_backward_args* args);
+
+/* Records RMSNorm into cmd (recording state, compute-capable). */
+vknorm_status vknorm_record_rms_norm(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_rms_norm_args* args);
+/* Records LayerNorm into cmd. */
+vknorm_status vknorm_record_layer_norm(vknorm_context ctx, VkCommandBuffer cmd,
+                                       const vknorm_layer_norm_args* args);
+/* Records LayerNorm backward into cmd. */
+vknorm_status vknorm_record_layer_norm_backward(vknorm_context ctx, VkCommandBuffer cmd,
+                                                const vknorm_layer_norm_backward_args* args);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Dispatch descriptions (profiling tools) */
+
+/* vknorm::DispatchInfo. */
+typedef struct vknorm_dispatch_info {
+  char kernel[VKNORM_MAX_NAME_SIZE]; /* e.g. "layer_norm_apply.f32" */
+  uint32_t groups[3];
+  uint32_t workgroup_size;
+  VkPipeline pipeline;
+} vknorm_dispatch_info;
+
+/* The dispatches a call with these arguments records (creating its pipelines). Two-call idiom:
+ * with out == NULL, *count receives the number of dispatches; otherwise *count is the capacity of
+ * out on entry, min(capacity, number) entries are written, and *count receives the number of
+ * dispatches (larger than the capacity if out was too small). */
+vknorm_status vknorm_describe_dispatches_rms_norm(vknorm_context ctx, const vknorm_rms_norm_args* args,
+                                                  uint32_t* count, vknorm_dispatch_info* out);
+/* The same for LayerNorm. */
+vknorm_status vknorm_describe_dispatches_layer_norm(vknorm_context ctx, const vknorm_layer_norm_args* args,
+                                                    uint32_t* count, vknorm_dispatch_info* out);
+/* The same for LayerNorm backward. */
+vknorm_status vknorm_describe_dispatches_layer_norm_backward(vknorm_context ctx,
+                                                             const vknorm_layer_norm_backward_args* args,
+                                                             uint32_t* count, vknorm_dispatch_info* out);
+
+/* Roofline helper: dst[i] = src[i] over `bytes` bytes (a multiple of 16), as vknorm's kernels access memory. */
+vknorm_status vknorm_record_copy(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_tensor* src,
+                                 const vknorm_tensor* dst, VkDeviceSize bytes);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* VKNORM_VKNORM_C_H_ */

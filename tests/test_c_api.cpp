@@ -1,0 +1,549 @@
+// The C API (vknorm/vknorm_c.h) against the C++ API it wraps: same values, same results, same
+// bytes written, same errors; the last-error buffer, the *_init defaults and the two-call idiom.
+#include <vknorm/vknorm_c.h>
+
+#include "test_common.h"
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace vknorm_test;
+using vknorm::Error;
+using vknorm::KernelConfig;
+using vknorm::Status;
+using vknorm::Tensor;
+
+namespace {
+
+vknorm_context c_ctx(HostDevice& dev) { return reinterpret_cast<vknorm_context>(dev.context()); }
+
+vknorm_tensor c_view(VkBuffer b, VkDeviceSize offset_floats, std::vector<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return vknorm_tensor_contiguous(b, offset_floats * 4, static_cast<VkDeviceSize>(n) * 4, VKNORM_DTYPE_F32,
+                                  static_cast<int32_t>(shape.size()), shape.data());
+}
+
+Tensor cpp_view(VkBuffer b, VkDeviceSize offset_floats, const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return Tensor::contiguous(b, offset_floats * 4, static_cast<VkDeviceSize>(n) * 4, DType::f32, shape);
+}
+
+bool same_tensor(const vknorm_tensor& c, const Tensor& t) {
+  bool same = c.buffer == t.buffer && c.offset == t.offset && c.address == t.address && c.size == t.size &&
+              static_cast<uint32_t>(c.dtype) == static_cast<uint32_t>(t.dtype) && c.rank == t.rank;
+  for (int i = 0; i < VKNORM_MAX_RANK; ++i) same = same && c.shape[i] == t.shape[i] && c.strides[i] == t.strides[i];
+  return same;
+}
+
+void upload_values(HostDevice& dev, const TestBuffer& b, uint32_t seed) {
+  std::vector<float> v(static_cast<size_t>(b.buf.size / 4));
+  uint32_t s = seed * 2654435761u + 1;
+  for (float& f : v) {
+    s = s * 1664525u + 1013904223u;
+    f = static_cast<float>(s >> 8) / static_cast<float>(1u << 24) * 4.0f - 2.0f;
+  }
+  dev.upload(b.buf, v.data(), v.size() * 4);
+}
+
+std::vector<uint8_t> contents(HostDevice& dev, const TestBuffer& b) {
+  std::vector<uint8_t> bytes(static_cast<size_t>(b.buf.size));
+  dev.download(b.buf, bytes.data(), bytes.size());
+  return bytes;
+}
+
+std::string last_error() { return vknorm_last_error_message(); }
+
+}  // namespace
+
+TEST_SUITE("c_api") {
+  TEST_CASE("enum values, names and version equal the C++ API") {
+    CHECK(VKNORM_STATUS_OK == static_cast<int>(Status::ok));
+    CHECK(VKNORM_STATUS_INVALID_ARGUMENT == static_cast<int>(Status::invalid_argument));
+    CHECK(VKNORM_STATUS_UNSUPPORTED == static_cast<int>(Status::unsupported));
+    CHECK(VKNORM_STATUS_OUT_OF_MEMORY == static_cast<int>(Status::out_of_memory));
+    CHECK(VKNORM_STATUS_VULKAN_ERROR == static_cast<int>(Status::vulkan_error));
+    for (int s = 0; s <= 5; ++s)
+      CHECK(std::string(vknorm_status_name(static_cast<vknorm_status>(s))) ==
+            vknorm::status_name(static_cast<Status>(s)));
+    for (int t = 0; t <= 3; ++t) {
+      CHECK(std::string(vknorm_dtype_name(static_cast<vknorm_dtype>(t))) == vknorm::dtype_name(static_cast<DType>(t)));
+      CHECK(std::string(vknorm_op_name(static_cast<vknorm_op>(t))) == vknorm::op_name(static_cast<vknorm::Op>(t)));
+      CHECK(std::string(vknorm_device_class_name(static_cast<vknorm_device_class>(t))) ==
+            vknorm::device_class_name(static_cast<vknorm::DeviceClass>(t)));
+    }
+    CHECK(vknorm_dtype_size(VKNORM_DTYPE_F32) == 4);
+    CHECK(vknorm_dtype_size(VKNORM_DTYPE_BF16) == 2);
+    CHECK(std::string(vknorm_version_string()) == vknorm::version_string());
+    CHECK(vknorm_version() == VKNORM_HEADER_VERSION);
+    CHECK(VKNORM_HEADER_VERSION == VKNORM_MAKE_VERSION(0, 1, 0));
+  }
+
+  TEST_CASE("init functions give the documented defaults") {
+    vknorm_rms_norm_args r;
+    std::memset(&r, 0xAB, sizeof r);
+    vknorm_rms_norm_args_init(&r);
+    CHECK(r.eps == 1e-5f);
+    CHECK(r.eps == vknorm::RmsNormArgs{}.eps);
+    CHECK(r.config == nullptr);
+    CHECK(same_tensor(r.x, Tensor{}));
+    CHECK(same_tensor(r.weight, Tensor{}));
+
+    vknorm_layer_norm_args l;
+    std::memset(&l, 0xAB, sizeof l);
+    vknorm_layer_norm_args_init(&l);
+    CHECK(l.eps == 1e-5f);
+    CHECK(l.normalized_rank == 1);
+    CHECK(l.config == nullptr);
+    for (const vknorm_tensor* t : {&l.x, &l.y, &l.weight, &l.bias, &l.mean, &l.rstd, &l.scratch})
+      CHECK(same_tensor(*t, Tensor{}));
+
+    vknorm_layer_norm_backward_args b;
+    std::memset(&b, 0xAB, sizeof b);
+    vknorm_layer_norm_backward_args_init(&b);
+    CHECK(b.normalized_rank == 1);
+    CHECK(b.config == nullptr);
+    for (const vknorm_tensor* t : {&b.dy, &b.x, &b.weight, &b.mean, &b.rstd, &b.dx, &b.dweight, &b.dbias, &b.scratch})
+      CHECK(same_tensor(*t, Tensor{}));
+
+    vknorm_context_create_info ci;
+    std::memset(&ci, 0xAB, sizeof ci);
+    vknorm_context_create_info_init(&ci);
+    CHECK(ci.instance == VK_NULL_HANDLE);
+    CHECK((ci.get_instance_proc_addr == nullptr));
+    CHECK(ci.enabled.push_descriptor == VK_FALSE);
+    CHECK(ci.context_scratch_bytes == 0);
+    CHECK(ci.force_shared_memory_reduction == VK_FALSE);
+    CHECK(ci.tuning_cache_path == nullptr);
+  }
+
+  TEST_CASE("tensor helpers equal Tensor::contiguous") {
+    const VkBuffer b = reinterpret_cast<VkBuffer>(uintptr_t(0x1234));
+    const std::vector<int64_t> shape{2, 3, 0, 5};
+    CHECK(same_tensor(vknorm_tensor_contiguous(b, 64, 4096, VKNORM_DTYPE_F16, 4, shape.data()),
+                      Tensor::contiguous(b, 64, 4096, DType::f16, shape)));
+    CHECK(same_tensor(vknorm_tensor_contiguous_at(0x10000, 4096, VKNORM_DTYPE_BF16, 4, shape.data()),
+                      Tensor::contiguous_at(0x10000, 4096, DType::bf16, shape)));
+    const std::vector<int64_t> nine(9, 2);
+    CHECK(same_tensor(vknorm_tensor_contiguous(b, 0, 4096, VKNORM_DTYPE_F32, 9, nine.data()),
+                      Tensor::contiguous(b, 0, 4096, DType::f32, nine)));
+    CHECK(vknorm_tensor_contiguous(b, 0, 4096, VKNORM_DTYPE_F32, 3, nullptr).rank == 0);
+    CHECK(vknorm_tensor_contiguous(b, 0, 4096, VKNORM_DTYPE_F32, -1, shape.data()).rank == 0);
+  }
+
+  TEST_CASE("device requirements, feature chain and device info equal the C++ API") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    const vknorm::DeviceRequirements req =
+        vknorm::query_device_requirements(dev.instance(), dev.physical_device(), vkGetInstanceProcAddr);
+    vknorm_device_requirements c;
+    REQUIRE(vknorm_query_device_requirements(dev.instance(), dev.physical_device(), vkGetInstanceProcAddr, &c) ==
+            VKNORM_STATUS_OK);
+    CHECK(last_error().empty());
+    CHECK(c.api_version == req.api_version);
+    CHECK(c.supported.push_descriptor == VkBool32(req.available.push_descriptor));
+    CHECK(c.supported.buffer_device_address == VkBool32(req.available.buffer_device_address));
+    CHECK(c.supported.storage_buffer_16bit == VkBool32(req.available.storage_buffer_16bit));
+    CHECK(c.supported.subgroup_size_control == VkBool32(req.available.subgroup_size_control));
+    CHECK(c.supported.pipeline_executable_info == VkBool32(req.available.pipeline_executable_info));
+    CHECK(std::memcmp(&c.features_to_enable, &c.supported, sizeof c.supported) == 0);
+    REQUIRE(c.extension_count == req.extensions.size());
+    for (uint32_t i = 0; i < c.extension_count; ++i) CHECK(std::string(c.extensions[i]) == req.extensions[i]);
+    CHECK(c.optional_extension_count == 0);
+
+    vknorm_device_requirements refused;
+    refused.extension_count = 99;
+    CHECK(vknorm_query_device_requirements(dev.instance(), dev.physical_device(), nullptr, &refused) ==
+          VKNORM_STATUS_INVALID_ARGUMENT);
+    CHECK(!last_error().empty());
+    CHECK(refused.extension_count == 0);  // out-values are zeroed on failure
+
+    vknorm::DeviceFeatureChain cpp_chain;
+    vknorm::fill_device_feature_chain(req, &cpp_chain);
+    vknorm_device_feature_chain chain;
+    REQUIRE(vknorm_fill_device_feature_chain(&c.features_to_enable, &chain) == VKNORM_STATUS_OK);
+    CHECK(chain.features2.sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2);
+    CHECK(chain.features2.pNext == &chain.storage16);
+    CHECK(chain.storage16.pNext == &chain.bda);
+    CHECK(chain.bda.pNext == &chain.subgroup_size_control);
+    CHECK(chain.subgroup_size_control.pNext == &chain.executable_properties);
+    CHECK(chain.executable_properties.pNext == nullptr);
+    CHECK(chain.storage16.sType == cpp_chain.storage16.sType);
+    CHECK(chain.storage16.storageBuffer16BitAccess == cpp_chain.storage16.storageBuffer16BitAccess);
+    CHECK(chain.bda.bufferDeviceAddress == cpp_chain.bda.bufferDeviceAddress);
+    CHECK(chain.subgroup_size_control.subgroupSizeControl == cpp_chain.subgroup_size_control.subgroupSizeControl);
+    CHECK(chain.executable_properties.pipelineExecutableInfo ==
+          cpp_chain.executable_properties.pipelineExecutableInfo);
+
+    const vknorm::DeviceInfo& d = dev.info();
+    vknorm_device_info i;
+    REQUIRE(vknorm_get_device_info(c_ctx(dev), &i) == VKNORM_STATUS_OK);
+    CHECK(std::string(i.name) == d.name);
+    CHECK(static_cast<uint32_t>(i.device_class) == static_cast<uint32_t>(d.device_class));
+    CHECK(i.vendor_id == d.vendor_id);
+    CHECK(i.driver_version == d.driver_version);
+    CHECK(std::memcmp(i.uuid, d.uuid, VK_UUID_SIZE) == 0);
+    CHECK(i.subgroup_size == d.subgroup_size);
+    CHECK(i.subgroup_arithmetic == VkBool32(d.subgroup_arithmetic));
+    CHECK(i.max_storage_buffer_range == d.max_storage_buffer_range);
+    CHECK(i.enabled.push_descriptor == VkBool32(d.enabled.push_descriptor));
+    CHECK(i.enabled.storage_buffer_16bit == VkBool32(d.enabled.storage_buffer_16bit));
+    CHECK(vknorm_supports_dtype(c_ctx(dev), VKNORM_DTYPE_F32) == VK_TRUE);
+    CHECK(vknorm_supports_dtype(c_ctx(dev), VKNORM_DTYPE_F16) == VkBool32(d.supports(DType::f16)));
+    CHECK(vknorm_supports_dtype(nullptr, VKNORM_DTYPE_F32) == VK_FALSE);
+    CHECK(vknorm_get_device_info(nullptr, &i) == VKNORM_STATUS_INVALID_ARGUMENT);
+  }
+
+  TEST_CASE("a context created through the C API works and reports creation errors") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm_context_create_info ci;
+    vknorm_context_create_info_init(&ci);
+    vknorm_context ctx = reinterpret_cast<vknorm_context>(uintptr_t(1));
+    CHECK(vknorm_create_context(&ci, &ctx) == VKNORM_STATUS_INVALID_ARGUMENT);
+    CHECK(ctx == nullptr);
+    CHECK(last_error().find("get_instance_proc_addr") != std::string::npos);
+    CHECK(vknorm_create_context(nullptr, &ctx) == VKNORM_STATUS_INVALID_ARGUMENT);
+
+    ci.instance = dev.instance();
+    ci.physical_device = dev.physical_device();
+    ci.device = dev.device();
+    ci.get_instance_proc_addr = vkGetInstanceProcAddr;
+    const vknorm::EnabledFeatures& en = dev.info().enabled;
+    ci.enabled.push_descriptor = en.push_descriptor;
+    ci.enabled.buffer_device_address = en.buffer_device_address;
+    ci.enabled.storage_buffer_16bit = en.storage_buffer_16bit;
+    ci.context_scratch_bytes = 1 << 16;
+    const char* bad_cache = "vknorm_test_c_api_bad.cache";  // the path crosses as a C string
+    std::ofstream(bad_cache) << "not a tuning cache\n";
+    ci.tuning_cache_path = bad_cache;
+    const vknorm_status bad_status = vknorm_create_context(&ci, &ctx);
+    std::remove(bad_cache);
+    CHECK(bad_status == VKNORM_STATUS_INVALID_ARGUMENT);
+    CHECK(ctx == nullptr);
+    CHECK(last_error().find(bad_cache) != std::string::npos);
+    if (ctx) vknorm_destroy_context(ctx);
+
+    ci.tuning_cache_path = nullptr;
+    REQUIRE(vknorm_create_context(&ci, &ctx) == VKNORM_STATUS_OK);
+    REQUIRE(ctx != nullptr);
+    CHECK(last_error().empty());
+    vknorm_device_info i;
+    CHECK(vknorm_get_device_info(ctx, &i) == VKNORM_STATUS_OK);
+    CHECK(std::string(i.name) == dev.info().name);
+    vknorm_destroy_context(ctx);
+    vknorm_destroy_context(nullptr);
+  }
+
+  TEST_CASE("error messages: per call, per thread, copied with truncation") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    TestBuffer buf(dev, 4096);
+    vknorm_rms_norm_args c;
+    vknorm_rms_norm_args_init(&c);
+    c.x = c_view(buf.buf.buffer, 0, {2, 4, 8});
+    c.y = c_view(buf.buf.buffer, 512, {2, 4, 9});  // shape differs from x
+    vknorm::RmsNormArgs a;
+    a.x = cpp_view(buf.buf.buffer, 0, {2, 4, 8});
+    a.y = cpp_view(buf.buf.buffer, 512, {2, 4, 9});
+    Error cpp_err;
+    vknorm_status st = VKNORM_STATUS_OK;
+    REQUIRE(dev.run([&](VkCommandBuffer cmd) {
+      cpp_err = vknorm::record_rms_norm(dev.context(), cmd, a);
+      st = vknorm_record_rms_norm(c_ctx(dev), cmd, &c);
+    }) == VK_SUCCESS);
+    CHECK(buf.poisoned());
+    CHECK(cpp_err.status == Status::invalid_argument);
+    REQUIRE(st == VKNORM_STATUS_INVALID_ARGUMENT);
+    const std::string msg = vknorm_last_error_message();
+    CHECK(msg == cpp_err.message);
+    REQUIRE(msg.size() > 8);
+
+    // Copy: the whole message, a truncated one, and the length query.
+    CHECK(vknorm_copy_last_error(nullptr, 0) == msg.size() + 1);
+    std::vector<char> whole(msg.size() + 1, 'x');
+    CHECK(vknorm_copy_last_error(whole.data(), whole.size()) == msg.size() + 1);
+    CHECK(std::string(whole.data()) == msg);
+    char small[8];
+    std::memset(small, 'x', sizeof small);
+    CHECK(vknorm_copy_last_error(small, sizeof small) == msg.size() + 1);
+    CHECK(std::string(small) == msg.substr(0, 7));
+    char one[1] = {'x'};
+    CHECK(vknorm_copy_last_error(one, 1) == msg.size() + 1);
+    CHECK(one[0] == '\0');
+
+    // Functions that cannot fail leave the message alone; the copy is read-only too.
+    CHECK(std::string(vknorm_status_name(st)) == "invalid_argument");
+    vknorm_rms_norm_args_init(&c);
+    CHECK(vknorm_copy_last_error(nullptr, 0) == msg.size() + 1);
+
+    // Another thread has its own (empty) message.
+    std::string other = "unset";
+    std::thread([&] { other = vknorm_last_error_message(); }).join();
+    CHECK(other.empty());
+
+    // Null arguments and a null context are refused with a message.
+    CHECK(vknorm_record_rms_norm(c_ctx(dev), VK_NULL_HANDLE, nullptr) == VKNORM_STATUS_INVALID_ARGUMENT);
+    CHECK(last_error() == "args is null");
+    CHECK(vknorm_prepare_rms_norm(nullptr, &c) == VKNORM_STATUS_INVALID_ARGUMENT);
+    CHECK(last_error() == "context is null");
+
+    // A successful status-returning call clears it.
+    c.x = c_view(buf.buf.buffer, 0, {2, 4, 8});
+    c.y = c_view(buf.buf.buffer, 512, {2, 4, 8});
+    CHECK(vknorm_prepare_rms_norm(c_ctx(dev), &c) == VKNORM_STATUS_OK);
+    CHECK(last_error().empty());
+    char cleared[4] = {'x', 'x', 'x', 'x'};
+    CHECK(vknorm_copy_last_error(cleared, sizeof cleared) == 1);
+    CHECK(cleared[0] == '\0');
+  }
+
+  TEST_CASE("records through the C API write the same bytes as the C++ API") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm_context ctx = c_ctx(dev);
+    // Inputs: x / dy / weight / bias / mean / rstd (one buffer); outputs on each side.
+    const int64_t R = 24, D = 200;
+    const VkDeviceSize X = 0, DY = X + R * D, W = DY + R * D, B = W + D, MEAN = B + D, RSTD = MEAN + R,
+                       IN_FLOATS = RSTD + R;
+    TestBuffer in(dev, IN_FLOATS * 4);
+    upload_values(dev, in, 7);
+    // rstd must be positive for a meaningful backward; any finite values give equal bytes.
+    std::vector<float> rstd(R, 1.5f);
+    dev.upload(in.buf, rstd.data(), R * 4, RSTD * 4);
+    const VkBuffer ib = in.buf.buffer;
+    const VkDeviceSize Y = 0, LY = Y + R * D, LMEAN = LY + R * D, LRSTD = LMEAN + R, DX = LRSTD + R,
+                       DW = DX + R * D, DB = DW + D, COPY = DB + D, OUT_FLOATS = COPY + 1024;
+    TestBuffer out_cpp(dev, OUT_FLOATS * 4), out_c(dev, OUT_FLOATS * 4);
+    TestBuffer scratch_cpp(dev, 1 << 20), scratch_c(dev, 1 << 20);
+
+    const std::vector<int64_t> rms_shape{2, 12, 10, 20}, ln_shape{R, D}, rows{R}, norm{D};
+    vknorm::RmsNormArgs rms;
+    rms.x = cpp_view(ib, X, rms_shape);
+    rms.weight = cpp_view(ib, W, {12});
+    rms.eps = 1e-3f;
+    vknorm::LayerNormArgs ln;
+    ln.x = cpp_view(ib, X, ln_shape);
+    ln.weight = cpp_view(ib, W, norm);
+    ln.bias = cpp_view(ib, B, norm);
+    ln.eps = 1e-4f;
+    vknorm::LayerNormBackwardArgs bwd;
+    bwd.dy = cpp_view(ib, DY, ln_shape);
+    bwd.x = cpp_view(ib, X, ln_shape);
+    bwd.weight = cpp_view(ib, W, norm);
+    bwd.mean = cpp_view(ib, MEAN, rows);
+    bwd.rstd = cpp_view(ib, RSTD, rows);
+
+    vknorm_rms_norm_args crms;
+    vknorm_rms_norm_args_init(&crms);
+    crms.x = c_view(ib, X, rms_shape);
+    crms.weight = c_view(ib, W, {12});
+    crms.eps = 1e-3f;
+    vknorm_layer_norm_args cln;
+    vknorm_layer_norm_args_init(&cln);
+    cln.x = c_view(ib, X, ln_shape);
+    cln.weight = c_view(ib, W, norm);
+    cln.bias = c_view(ib, B, norm);
+    cln.eps = 1e-4f;
+    vknorm_layer_norm_backward_args cbwd;
+    vknorm_layer_norm_backward_args_init(&cbwd);
+    cbwd.dy = c_view(ib, DY, ln_shape);
+    cbwd.x = c_view(ib, X, ln_shape);
+    cbwd.weight = c_view(ib, W, norm);
+    cbwd.mean = c_view(ib, MEAN, rows);
+    cbwd.rstd = c_view(ib, RSTD, rows);
+
+    const VkBuffer oc = out_cpp.buf.buffer, oC = out_c.buf.buffer;
+    rms.y = cpp_view(oc, Y, rms_shape);
+    crms.y = c_view(oC, Y, rms_shape);
+    ln.y = cpp_view(oc, LY, ln_shape);
+    ln.mean = cpp_view(oc, LMEAN, rows);
+    ln.rstd = cpp_view(oc, LRSTD, rows);
+    cln.y = c_view(oC, LY, ln_shape);
+    cln.mean = c_view(oC, LMEAN, rows);
+    cln.rstd = c_view(oC, LRSTD, rows);
+    bwd.dx = cpp_view(oc, DX, ln_shape);
+    bwd.dweight = cpp_view(oc, DW, norm);
+    bwd.dbias = cpp_view(oc, DB, norm);
+    cbwd.dx = c_view(oC, DX, ln_shape);
+    cbwd.dweight = c_view(oC, DW, norm);
+    cbwd.dbias = c_view(oC, DB, norm);
+
+    // Config read-back and an override passed through the C struct.
+    KernelConfig cfg;
+    const Error sel = vknorm::select_config(dev.context(), ln, &cfg);
+    REQUIRE_MESSAGE(sel.ok(), sel.message);
+    vknorm_kernel_config ccfg;
+    REQUIRE(vknorm_select_config_layer_norm(ctx, &cln, &ccfg) == VKNORM_STATUS_OK);
+    CHECK(ccfg.workgroup_size == cfg.workgroup_size);
+    CHECK(ccfg.items_per_invocation == cfg.items_per_invocation);
+    CHECK(ccfg.vector_width == cfg.vector_width);
+    CHECK(ccfg.split == cfg.split);
+    CHECK(ccfg.wave_bytes == cfg.wave_bytes);
+    CHECK(std::string(ccfg.source) == cfg.source);
+    CHECK(std::string(ccfg.case_class) == cfg.case_class);
+    const std::string cfg_text = vknorm::to_string(cfg);
+    std::vector<char> text(cfg_text.size() + 1);
+    CHECK(vknorm_config_to_string(&ccfg, text.data(), text.size()) == cfg_text.size() + 1);
+    CHECK(std::string(text.data()) == cfg_text);
+    char short_text[5];
+    CHECK(vknorm_config_to_string(&ccfg, short_text, sizeof short_text) == cfg_text.size() + 1);
+    CHECK(std::string(short_text) == cfg_text.substr(0, 4));
+    KernelConfig override_cfg;
+    override_cfg.workgroup_size = cfg.workgroup_size >= 64 ? cfg.workgroup_size / 2 : cfg.workgroup_size;
+    ln.config = &override_cfg;
+    vknorm_kernel_config c_override{};
+    c_override.workgroup_size = override_cfg.workgroup_size;
+    cln.config = &c_override;
+    REQUIRE(vknorm::select_config(dev.context(), ln, &cfg).ok());
+    REQUIRE(vknorm_select_config_layer_norm(ctx, &cln, &ccfg) == VKNORM_STATUS_OK);
+    CHECK(std::string(ccfg.source) == "caller");
+    CHECK(ccfg.workgroup_size == cfg.workgroup_size);
+    CHECK(vknorm_select_config_rms_norm(ctx, &crms, &ccfg) == VKNORM_STATUS_OK);
+    CHECK(vknorm_select_config_layer_norm_backward(ctx, &cbwd, &ccfg) == VKNORM_STATUS_OK);
+
+    // Scratch sizes agree; give each side its own scratch when needed.
+    VkDeviceSize s_cpp = 1, s_c = 1;
+    CHECK(vknorm::rms_norm_scratch_size(dev.context(), rms, &s_cpp).ok());
+    CHECK(vknorm_rms_norm_scratch_size(ctx, &crms, &s_c) == VKNORM_STATUS_OK);
+    CHECK(s_c == s_cpp);
+    CHECK(vknorm::layer_norm_scratch_size(dev.context(), ln, &s_cpp).ok());
+    CHECK(vknorm_layer_norm_scratch_size(ctx, &cln, &s_c) == VKNORM_STATUS_OK);
+    CHECK(s_c == s_cpp);
+    CHECK(vknorm::layer_norm_backward_scratch_size(dev.context(), bwd, &s_cpp).ok());
+    CHECK(vknorm_layer_norm_backward_scratch_size(ctx, &cbwd, &s_c) == VKNORM_STATUS_OK);
+    CHECK(s_c == s_cpp);
+    REQUIRE(s_cpp <= (1u << 20));
+    if (s_cpp) {
+      bwd.scratch = cpp_view(scratch_cpp.buf.buffer, 0, {int64_t(s_cpp / 4)});
+      cbwd.scratch = c_view(scratch_c.buf.buffer, 0, {int64_t(s_cpp / 4)});
+    }
+    CHECK(vknorm_prepare_layer_norm_backward(ctx, &cbwd) == VKNORM_STATUS_OK);
+    CHECK(vknorm_prepare_layer_norm(ctx, &cln) == VKNORM_STATUS_OK);
+
+    const vknorm_tensor csrc = c_view(ib, X, {1024}), cdst = c_view(oC, COPY, {1024});
+
+    Error e1, e2, e3, e4;
+    vknorm_status s1 = VKNORM_STATUS_MAX_ENUM, s2 = s1, s3 = s1, s4 = s1;
+    REQUIRE(dev.run([&](VkCommandBuffer cmd) {
+      e1 = vknorm::record_rms_norm(dev.context(), cmd, rms);
+      e2 = vknorm::record_layer_norm(dev.context(), cmd, ln);
+      e3 = vknorm::record_layer_norm_backward(dev.context(), cmd, bwd);
+      e4 = vknorm::record_copy(dev.context(), cmd, cpp_view(ib, X, {1024}), cpp_view(oc, COPY, {1024}), 4096);
+      s1 = vknorm_record_rms_norm(ctx, cmd, &crms);
+      s2 = vknorm_record_layer_norm(ctx, cmd, &cln);
+      s3 = vknorm_record_layer_norm_backward(ctx, cmd, &cbwd);
+      s4 = vknorm_record_copy(ctx, cmd, &csrc, &cdst, 4096);
+    }) == VK_SUCCESS);
+    CHECK_MESSAGE(e1.ok(), e1.message);
+    CHECK_MESSAGE(e2.ok(), e2.message);
+    CHECK_MESSAGE(e3.ok(), e3.message);
+    CHECK_MESSAGE(e4.ok(), e4.message);
+    CHECK(s1 == VKNORM_STATUS_OK);
+    CHECK(s2 == VKNORM_STATUS_OK);
+    CHECK(s3 == VKNORM_STATUS_OK);
+    CHECK(s4 == VKNORM_STATUS_OK);
+    const std::vector<uint8_t> a = contents(dev, out_cpp), b = contents(dev, out_c);
+    CHECK(a == b);
+    // Every output region was written (no poison left) on the C side.
+    size_t poisoned_words = 0;
+    for (size_t i = 0; i < b.size(); i += 4) {
+      uint32_t w;
+      std::memcpy(&w, &b[i], 4);
+      poisoned_words += w == kPoisonWord;
+    }
+    CHECK(poisoned_words == 0);
+  }
+
+  TEST_CASE("describe_dispatches: two-call idiom, equal to the C++ API") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm_context ctx = c_ctx(dev);
+    TestBuffer buf(dev, 1 << 20);
+    const VkBuffer b = buf.buf.buffer;
+    vknorm::LayerNormBackwardArgs a;
+    a.dy = cpp_view(b, 0, {64, 512});
+    a.x = cpp_view(b, 64 * 512, {64, 512});
+    a.mean = cpp_view(b, 2 * 64 * 512, {64});
+    a.rstd = cpp_view(b, 2 * 64 * 512 + 64, {64});
+    a.dx = cpp_view(b, 2 * 64 * 512 + 128, {64, 512});
+    a.dweight = cpp_view(b, 3 * 64 * 512 + 128, {512});
+    vknorm_layer_norm_backward_args c;
+    vknorm_layer_norm_backward_args_init(&c);
+    c.dy = c_view(b, 0, {64, 512});
+    c.x = c_view(b, 64 * 512, {64, 512});
+    c.mean = c_view(b, 2 * 64 * 512, {64});
+    c.rstd = c_view(b, 2 * 64 * 512 + 64, {64});
+    c.dx = c_view(b, 2 * 64 * 512 + 128, {64, 512});
+    c.dweight = c_view(b, 3 * 64 * 512 + 128, {512});
+    VkDeviceSize scratch = 0;
+    REQUIRE(vknorm::layer_norm_backward_scratch_size(dev.context(), a, &scratch).ok());
+    if (scratch) {
+      a.scratch = cpp_view(b, 4 * 64 * 512, {int64_t(scratch / 4)});
+      c.scratch = c_view(b, 4 * 64 * 512, {int64_t(scratch / 4)});
+    }
+    std::vector<vknorm::DispatchInfo> want;
+    REQUIRE(vknorm::describe_dispatches(dev.context(), a, &want).ok());
+    REQUIRE(!want.empty());
+
+    uint32_t count = 12345;
+    REQUIRE(vknorm_describe_dispatches_layer_norm_backward(ctx, &c, &count, nullptr) == VKNORM_STATUS_OK);
+    REQUIRE(count == want.size());
+    std::vector<vknorm_dispatch_info> got(count + 1);
+    std::memset(got.data(), 0x5A, got.size() * sizeof got[0]);
+    REQUIRE(vknorm_describe_dispatches_layer_norm_backward(ctx, &c, &count, got.data()) == VKNORM_STATUS_OK);
+    CHECK(count == want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      CAPTURE(i);
+      CHECK(std::string(got[i].kernel) == want[i].kernel);
+      CHECK(got[i].groups[0] == want[i].groups[0]);
+      CHECK(got[i].groups[1] == want[i].groups[1]);
+      CHECK(got[i].groups[2] == want[i].groups[2]);
+      CHECK(got[i].workgroup_size == want[i].workgroup_size);
+      CHECK(got[i].pipeline == want[i].pipeline);
+    }
+    CHECK(static_cast<unsigned char>(got[count].kernel[0]) == 0x5A);  // past the end: untouched
+
+    // Too small an array: the first entries are written, *count says how many there are.
+    std::memset(got.data(), 0x5A, got.size() * sizeof got[0]);
+    count = 0;
+    CHECK(vknorm_describe_dispatches_layer_norm_backward(ctx, &c, &count, got.data()) == VKNORM_STATUS_OK);
+    CHECK(count == want.size());
+    CHECK(static_cast<unsigned char>(got[0].kernel[0]) == 0x5A);
+    if (want.size() > 1) {
+      count = 1;
+      CHECK(vknorm_describe_dispatches_layer_norm_backward(ctx, &c, &count, got.data()) == VKNORM_STATUS_OK);
+      CHECK(count == want.size());
+      CHECK(std::string(got[0].kernel) == want[0].kernel);
+      CHECK(static_cast<unsigned char>(got[1].kernel[0]) == 0x5A);
+    }
+
+    // The other operators, and the refusals.
+    vknorm_rms_norm_args r;
+    vknorm_rms_norm_args_init(&r);
+    r.x = c_view(b, 0, {2, 8, 16});
+    r.y = c_view(b, 256, {2, 8, 16});
+    count = 0;
+    CHECK(vknorm_describe_dispatches_rms_norm(ctx, &r, &count, nullptr) == VKNORM_STATUS_OK);
+    CHECK(count >= 1);
+    vknorm_layer_norm_args l;
+    vknorm_layer_norm_args_init(&l);
+    l.x = c_view(b, 0, {8, 16});
+    l.y = c_view(b, 256, {8, 16});
+    count = 0;
+    CHECK(vknorm_describe_dispatches_layer_norm(ctx, &l, &count, nullptr) == VKNORM_STATUS_OK);
+    CHECK(count >= 1);
+    CHECK(vknorm_describe_dispatches_layer_norm(ctx, &l, nullptr, nullptr) == VKNORM_STATUS_INVALID_ARGUMENT);
+    CHECK(last_error() == "count is null");
+    l.normalized_rank = 3;
+    count = 7;
+    CHECK(vknorm_describe_dispatches_layer_norm(ctx, &l, &count, got.data()) == VKNORM_STATUS_INVALID_ARGUMENT);
+    CHECK(count == 0);
+    CHECK(!last_error().empty());
+  }
+}
