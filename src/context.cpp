@@ -38,14 +38,14 @@ Error query_device_requirements(VkInstance instance, VkPhysicalDevice physical_d
                       "instance entry points vknorm needs (vkGetPhysicalDeviceProperties2, ...)");
   const DeviceProfile p = read_device_profile(fns, physical_device);
   DeviceRequirements& req = *out;
-  req.supported = p.available;
+  req.supported = p.supported;
   req.api_version = p.api_version;
-  if (p.available.push_descriptor) req.extensions.push_back(VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
-  if (p.available.buffer_device_address && p.api_version < VK_API_VERSION_1_2)
+  if (p.supported.push_descriptor) req.extensions.push_back(VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
+  if (p.supported.buffer_device_address && p.api_version < VK_API_VERSION_1_2)
     req.extensions.push_back(VK_KHR_BUFFER_DEVICE_ADDRESS_EXTENSION_NAME);
-  if (p.available.subgroup_size_control && p.api_version < VK_API_VERSION_1_3)
+  if (p.supported.subgroup_size_control && p.api_version < VK_API_VERSION_1_3)
     req.optional_extensions.push_back(VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME);
-  if (p.available.pipeline_executable_info)
+  if (p.supported.pipeline_executable_info)
     req.optional_extensions.push_back(VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
   return ok();
 }
@@ -242,7 +242,7 @@ Error create_context(const ContextCreateInfo& info, Context** out) {
   // the VkDevice exposes (vkGetDeviceProcAddr returns null for commands of extensions that
   // were not enabled). Feature bits cannot be read back from a VkDevice: those are trusted.
   const EnabledFeatures& en = c->info.enabled;
-  const EnabledFeatures& av = c->profile.available;
+  const EnabledFeatures& av = c->profile.supported;
   struct Claim {
     bool claimed, supported;
     const char* name;
