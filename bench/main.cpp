@@ -263,6 +263,7 @@ int main(int argc, char** argv) {
   ho.validation = opt.validation;
   ho.device_selector = opt.device;
   ho.enable_timestamps = true;
+  ho.enable_profiling_extensions = true;  // pipeline statistics in the profile report
   ho.context_scratch_bytes = 16ull << 20;  // for calls that take no scratch argument (rms_norm)
   if (!opt.tune) ho.tuning_cache_path = opt.tune_cache;  // --tune measures around the tables
   std::unique_ptr<HostDevice> dev = HostDevice::create(ho, &err);

@@ -29,21 +29,35 @@ int main() {
   VkPhysicalDevice phys;
   if (vkEnumeratePhysicalDevices(instance, &n, &phys) < 0 || n == 0) return 1;
 
-  // Ask vknorm what it can use and enable it on the device.
-  vknorm::DeviceRequirements req = vknorm::query_device_requirements(instance, phys, vkGetInstanceProcAddr);
-  vknorm::DeviceFeatureChain features;
-  vknorm::fill_device_feature_chain(req, &features);
+  // Ask vknorm what it needs. Engines chain their own VkPhysicalDeviceVulkan1xFeatures; this
+  // one wants timelineSemaphore from Vulkan 1.2, and vknorm merges its bits into the same
+  // structure (it adds a structure of its own only for what nothing in the chain carries).
+  vknorm::DeviceRequirements req;
+  if (vknorm::Error e = vknorm::query_device_requirements(instance, phys, vkGetInstanceProcAddr, &req)) {
+    std::fprintf(stderr, "vknorm: %s\n", e.message.c_str());
+    return 1;
+  }
+  const vknorm::EnabledFeatures enabled = req.features_to_enable();
+  // The device is used at min(device apiVersion, app.apiVersion).
+  const uint32_t device_api = req.api_version < app.apiVersion ? req.api_version : app.apiVersion;
+  VkPhysicalDeviceVulkan12Features engine12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+  engine12.timelineSemaphore = VK_TRUE;  // the engine's own feature (core in 1.2)
   float priority = 1.0f;
   VkDeviceQueueCreateInfo qci{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
   qci.queueFamilyIndex = 0;  // family 0 supports compute on the devices this example targets
   qci.queueCount = 1;
   qci.pQueuePriorities = &priority;
   VkDeviceCreateInfo dci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
-  dci.pNext = features.chain();
+  if (device_api >= VK_API_VERSION_1_2) dci.pNext = &engine12;
   dci.queueCreateInfoCount = 1;
   dci.pQueueCreateInfos = &qci;
-  dci.enabledExtensionCount = static_cast<uint32_t>(req.extensions.size());
+  dci.enabledExtensionCount = static_cast<uint32_t>(req.extensions.size());  // plus the engine's own
   dci.ppEnabledExtensionNames = req.extensions.data();
+  vknorm::DeviceFeatureChain vknorm_structs;  // must outlive vkCreateDevice
+  if (vknorm::Error e = vknorm::add_device_features(enabled, device_api, &dci, &vknorm_structs)) {
+    std::fprintf(stderr, "vknorm: %s\n", e.message.c_str());
+    return 1;
+  }
   VkDevice device;
   CHECK(vkCreateDevice(phys, &dci, nullptr, &device));
   VkQueue queue;
@@ -55,9 +69,15 @@ int main() {
   ci.physical_device = phys;
   ci.device = device;
   ci.get_instance_proc_addr = vkGetInstanceProcAddr;
-  ci.enabled = req.enabled_subset();
+  ci.enabled = enabled;  // what was really enabled above
   vknorm::Context* ctx = nullptr;
   if (vknorm::Error e = vknorm::create_context(ci, &ctx)) {
+    std::fprintf(stderr, "vknorm: %s\n", e.message.c_str());
+    return 1;
+  }
+  // Create the pipelines now (load time) rather than inside the first record call.
+  if (vknorm::Error e = vknorm::prepare(ctx, vknorm::PrepareInfo::make(vknorm::Op::rms_norm, vknorm::DType::f32,
+                                                                      {2, 8, 3, 5}))) {
     std::fprintf(stderr, "vknorm: %s\n", e.message.c_str());
     return 1;
   }
@@ -68,6 +88,10 @@ int main() {
   VkBufferCreateInfo bci{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
   bci.size = 2 * bytes;
   bci.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
+  // Without push descriptors vknorm binds buffers by device address (vknorm.h, "Buffer
+  // requirements"): then the buffer needs that usage and its memory the matching flag.
+  const bool by_address = vknorm::device_info(ctx).buffers_need_device_address;
+  if (by_address) bci.usage |= VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT;
   VkBuffer buffer;
   CHECK(vkCreateBuffer(device, &bci, nullptr, &buffer));
   VkMemoryRequirements mr;
@@ -79,7 +103,10 @@ int main() {
   while (type < mp.memoryTypeCount &&
          !((mr.memoryTypeBits >> type & 1) && (mp.memoryTypes[type].propertyFlags & want) == want))
     ++type;
+  VkMemoryAllocateFlagsInfo flags{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_FLAGS_INFO};
+  flags.flags = VK_MEMORY_ALLOCATE_DEVICE_ADDRESS_BIT;
   VkMemoryAllocateInfo mai{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
+  mai.pNext = by_address ? &flags : nullptr;
   mai.allocationSize = mr.size;
   mai.memoryTypeIndex = type;
   VkDeviceMemory memory;

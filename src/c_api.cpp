@@ -6,6 +6,8 @@
 #include <vknorm/vknorm.h>
 
 #include <algorithm>
+#include <cstddef>
+#include <type_traits>
 #include <cstring>
 #include <exception>
 #include <iterator>
@@ -262,12 +264,22 @@ void copy_dispatches(const std::vector<vknorm::DispatchInfo>& d, uint32_t* count
 }
 
 // The feature-chain links of vknorm::DeviceFeatureChain::chain(), inside the C struct.
-void link_chain(vknorm_device_feature_chain* c) {
-  c->features2.pNext = &c->storage16;
-  c->storage16.pNext = &c->bda;
-  c->bda.pNext = &c->subgroup_size_control;
-  c->subgroup_size_control.pNext = &c->executable_properties;
-  c->executable_properties.pNext = nullptr;
+// vknorm_device_feature_chain is vknorm::DeviceFeatureChain member for member, so the C++
+// functions fill and link the caller's C storage in place.
+#define VKNORM_SAME_MEMBER(m)                                                                  \
+  static_assert(offsetof(vknorm_device_feature_chain, m) == offsetof(vknorm::DeviceFeatureChain, m), \
+                #m)
+VKNORM_SAME_MEMBER(features2);
+VKNORM_SAME_MEMBER(storage16);
+VKNORM_SAME_MEMBER(bda);
+VKNORM_SAME_MEMBER(subgroup_size_control);
+VKNORM_SAME_MEMBER(executable_properties);
+#undef VKNORM_SAME_MEMBER
+static_assert(sizeof(vknorm_device_feature_chain) == sizeof(vknorm::DeviceFeatureChain), "chain size");
+static_assert(std::is_standard_layout<vknorm::DeviceFeatureChain>::value, "chain layout");
+
+vknorm::DeviceFeatureChain* as_cpp(vknorm_device_feature_chain* c) {
+  return reinterpret_cast<vknorm::DeviceFeatureChain*>(c);
 }
 
 }  // namespace
@@ -324,6 +336,37 @@ vknorm_tensor vknorm_tensor_contiguous_at(VkDeviceAddress address, VkDeviceSize 
   return t;
 }
 
+namespace {
+vknorm_tensor strided_tensor(VkBuffer buffer, VkDeviceSize offset, VkDeviceAddress address, vknorm_dtype dtype,
+                             int32_t rank, const int64_t* shape, const int64_t* strides) {
+  vknorm_tensor t{};
+  t.buffer = buffer;
+  t.offset = offset;
+  t.address = address;
+  t.dtype = dtype;
+  if (rank < 1 || rank > VKNORM_MAX_RANK || !shape || !strides) return t;  // rank 0: rejected later
+  t.rank = rank;
+  std::copy(shape, shape + rank, t.shape);
+  std::copy(strides, strides + rank, t.strides);
+  t.size = to_cpp(t).bytes_needed();
+  return t;
+}
+}  // namespace
+
+vknorm_tensor vknorm_tensor_strided(VkBuffer buffer, VkDeviceSize offset, vknorm_dtype dtype, int32_t rank,
+                                    const int64_t* shape, const int64_t* strides) {
+  return strided_tensor(buffer, offset, 0, dtype, rank, shape, strides);
+}
+
+vknorm_tensor vknorm_tensor_strided_at(VkDeviceAddress address, vknorm_dtype dtype, int32_t rank,
+                                       const int64_t* shape, const int64_t* strides) {
+  return strided_tensor(VK_NULL_HANDLE, 0, address, dtype, rank, shape, strides);
+}
+
+VkDeviceSize vknorm_tensor_bytes_needed(const vknorm_tensor* tensor) {
+  return tensor ? to_cpp(*tensor).bytes_needed() : 0;
+}
+
 // --- device requirements --------------------------------------------------------------------
 
 vknorm_status vknorm_query_device_requirements(VkInstance instance, VkPhysicalDevice physical_device,
@@ -331,20 +374,19 @@ vknorm_status vknorm_query_device_requirements(VkInstance instance, VkPhysicalDe
   if (out) *out = vknorm_device_requirements{};
   return guarded([&]() -> Error {
     if (!out) return null_argument("out");
-    if (!instance || !physical_device || !gipa)
-      return invalid("instance, physical_device and get_instance_proc_addr are required");
-    const vknorm::DeviceRequirements req = vknorm::query_device_requirements(instance, physical_device, gipa);
-    if (req.api_version == 0)
-      return Error{Status::vulkan_error,
-                   "could not read the physical device's properties (the instance lacks Vulkan 1.1 entry points)"};
-    if (req.extensions.size() > VKNORM_MAX_DEVICE_EXTENSIONS)
+    vknorm::DeviceRequirements req;
+    if (Error e = vknorm::query_device_requirements(instance, physical_device, gipa, &req)) return e;
+    if (req.extensions.size() > VKNORM_MAX_DEVICE_EXTENSIONS ||
+        req.optional_extensions.size() > VKNORM_MAX_DEVICE_EXTENSIONS)
       return Error{Status::unsupported, "more device extensions than VKNORM_MAX_DEVICE_EXTENSIONS"};
     vknorm_device_requirements r{};
-    r.supported = to_c(req.available);
-    r.features_to_enable = to_c(req.enabled_subset());
+    r.supported = to_c(req.supported);
+    r.features_to_enable = to_c(req.features_to_enable());
     r.api_version = req.api_version;
     r.extension_count = static_cast<uint32_t>(req.extensions.size());
     std::copy(req.extensions.begin(), req.extensions.end(), r.extensions);
+    r.optional_extension_count = static_cast<uint32_t>(req.optional_extensions.size());
+    std::copy(req.optional_extensions.begin(), req.optional_extensions.end(), r.optional_extensions);
     *out = r;
     return Error{};
   });
@@ -356,17 +398,18 @@ vknorm_status vknorm_fill_device_feature_chain(const vknorm_device_features* ena
   return guarded([&]() -> Error {
     if (!enable) return null_argument("enable");
     if (!out) return null_argument("out");
-    vknorm::DeviceRequirements req;
-    req.available = to_cpp(*enable);
-    vknorm::DeviceFeatureChain chain;
-    vknorm::fill_device_feature_chain(req, &chain);
-    out->features2 = chain.features2;
-    out->storage16 = chain.storage16;
-    out->bda = chain.bda;
-    out->subgroup_size_control = chain.subgroup_size_control;
-    out->executable_properties = chain.executable_properties;
-    link_chain(out);
+    vknorm::fill_device_feature_chain(to_cpp(*enable), as_cpp(out));
+    as_cpp(out)->chain();  // links the structures of *out itself
     return Error{};
+  });
+}
+
+vknorm_status vknorm_add_device_features(const vknorm_device_features* features, uint32_t device_api_version,
+                                         VkDeviceCreateInfo* create_info, vknorm_device_feature_chain* storage) {
+  return guarded([&]() -> Error {
+    if (!features) return null_argument("features");
+    return vknorm::add_device_features(to_cpp(*features), device_api_version, create_info,
+                                       storage ? as_cpp(storage) : nullptr);
   });
 }
 
@@ -425,6 +468,7 @@ vknorm_status vknorm_get_device_info(vknorm_context ctx, vknorm_device_info* out
     r.max_storage_buffer_range = d.max_storage_buffer_range;
     r.min_storage_buffer_offset_alignment = d.min_storage_buffer_offset_alignment;
     r.multiprocessor_count = d.multiprocessor_count;
+    r.buffers_need_device_address = to_c(d.buffers_need_device_address);
     r.enabled = to_c(d.enabled);
     return Error{};
   });
@@ -543,6 +587,37 @@ vknorm_status vknorm_select_config_layer_norm_backward(vknorm_context ctx,
     return e;
   });
 }
+
+void vknorm_prepare_info_init(vknorm_prepare_info* info) {
+  if (!info) return;
+  *info = vknorm_prepare_info{};
+  info->normalized_rank = 1;
+  info->aligned = VK_TRUE;
+  info->weight_grads = VK_TRUE;
+}
+
+vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info) {
+  return guarded([&]() -> Error {
+    if (!info) return null_argument("info");
+    vknorm::PrepareInfo p;
+    p.op = static_cast<vknorm::Op>(info->op);
+    p.dtype = static_cast<DType>(info->dtype);
+    p.rank = info->rank;
+    std::copy(info->shape, info->shape + VKNORM_MAX_RANK, p.shape);
+    p.normalized_rank = info->normalized_rank;
+    p.by_address = info->by_address != VK_FALSE;
+    p.aligned = info->aligned != VK_FALSE;
+    p.weight_grads = info->weight_grads != VK_FALSE;
+    KernelConfig cfg;
+    if (info->config) {
+      cfg = to_cpp(*info->config);
+      p.config = &cfg;
+    }
+    return vknorm::prepare(context(ctx), p);
+  });
+}
+
+size_t vknorm_pipeline_count(vknorm_context ctx) { return ctx ? vknorm::pipeline_count(context(ctx)) : 0; }
 
 vknorm_status vknorm_prepare_rms_norm(vknorm_context ctx, const vknorm_rms_norm_args* args) {
   return guarded([&]() -> Error {

@@ -17,45 +17,168 @@ Error make_error(Status s, std::string message) {
 }
 }  // namespace detail
 
-DeviceRequirements query_device_requirements(VkInstance instance, VkPhysicalDevice physical_device,
-                                             PFN_vkGetInstanceProcAddr gipa) {
-  DeviceRequirements req;
-  InstanceFunctions fns;
-  if (!gipa || !fns.load(instance, gipa)) return req;
-  const DeviceProfile p = read_device_profile(fns, physical_device);
-  req.available = p.available;
-  req.api_version = p.api_version;
-  if (p.available.push_descriptor) req.extensions.push_back(VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
-  if (p.available.buffer_device_address && p.api_version < VK_API_VERSION_1_2)
-    req.extensions.push_back(VK_KHR_BUFFER_DEVICE_ADDRESS_EXTENSION_NAME);
-  if (p.available.subgroup_size_control && p.api_version < VK_API_VERSION_1_3)
-    req.extensions.push_back(VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME);
-  if (p.available.pipeline_executable_info)
-    req.extensions.push_back(VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
-  return req;
+EnabledFeatures DeviceRequirements::features_to_enable() const {
+  EnabledFeatures f = supported;
+  f.subgroup_size_control = false;     // tuning only
+  f.pipeline_executable_info = false;  // profiling only
+  return f;
 }
 
+Error query_device_requirements(VkInstance instance, VkPhysicalDevice physical_device,
+                                PFN_vkGetInstanceProcAddr gipa, DeviceRequirements* out) {
+  if (!out) return make_error(Status::invalid_argument, "query_device_requirements: out is null");
+  *out = DeviceRequirements{};
+  if (!gipa) return make_error(Status::invalid_argument, "query_device_requirements: get_instance_proc_addr is null");
+  if (!instance || !physical_device)
+    return make_error(Status::invalid_argument, "query_device_requirements: instance and physical_device are required");
+  InstanceFunctions fns;
+  if (!fns.load(instance, gipa))
+    return make_error(Status::vulkan_error,
+                      "query_device_requirements: get_instance_proc_addr did not return the Vulkan 1.1 "
+                      "instance entry points vknorm needs (vkGetPhysicalDeviceProperties2, ...)");
+  const DeviceProfile p = read_device_profile(fns, physical_device);
+  DeviceRequirements& req = *out;
+  req.supported = p.supported;
+  req.api_version = p.api_version;
+  if (p.supported.push_descriptor) req.extensions.push_back(VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
+  if (p.supported.buffer_device_address && p.api_version < VK_API_VERSION_1_2)
+    req.extensions.push_back(VK_KHR_BUFFER_DEVICE_ADDRESS_EXTENSION_NAME);
+  if (p.supported.subgroup_size_control && p.api_version < VK_API_VERSION_1_3)
+    req.optional_extensions.push_back(VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME);
+  if (p.supported.pipeline_executable_info)
+    req.optional_extensions.push_back(VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
+  return ok();
+}
+
+namespace {
+
+void set_types(DeviceFeatureChain* c) {
+  c->features2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
+  c->storage16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES;
+  c->bda.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES;
+  c->subgroup_size_control.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES;
+  c->executable_properties.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR;
+}
+
+bool has_name(const VkDeviceCreateInfo* ci, const char* name) {
+  for (uint32_t i = 0; i < ci->enabledExtensionCount; ++i)
+    if (ci->ppEnabledExtensionNames && ci->ppEnabledExtensionNames[i] &&
+        std::strcmp(ci->ppEnabledExtensionNames[i], name) == 0)
+      return true;
+  return false;
+}
+
+}  // namespace
+
 void* DeviceFeatureChain::chain() {
-  features2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
-  storage16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES;
-  bda.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES;
-  subgroup_size_control.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES;
-  executable_properties.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR;
-  features2.pNext = &storage16;
-  storage16.pNext = &bda;
-  bda.pNext = &subgroup_size_control;
-  subgroup_size_control.pNext = &executable_properties;
-  executable_properties.pNext = nullptr;
+  set_types(this);
+  void** tail = &features2.pNext;
+  auto link = [&tail](auto* s, bool used) {
+    if (!used) return;
+    *tail = s;
+    tail = &s->pNext;
+  };
+  link(&storage16, storage16.storageBuffer16BitAccess || storage16.uniformAndStorageBuffer16BitAccess ||
+                       storage16.storagePushConstant16 || storage16.storageInputOutput16);
+  link(&bda, bda.bufferDeviceAddress || bda.bufferDeviceAddressCaptureReplay || bda.bufferDeviceAddressMultiDevice);
+  link(&subgroup_size_control, subgroup_size_control.subgroupSizeControl || subgroup_size_control.computeFullSubgroups);
+  link(&executable_properties, executable_properties.pipelineExecutableInfo);
+  *tail = nullptr;
   return &features2;
 }
 
-void fill_device_feature_chain(const DeviceRequirements& req, DeviceFeatureChain* out) {
+void fill_device_feature_chain(const EnabledFeatures& f, DeviceFeatureChain* out) {
+  if (!out) return;
   *out = DeviceFeatureChain{};
+  out->storage16.storageBuffer16BitAccess = f.storage_buffer_16bit;
+  out->bda.bufferDeviceAddress = f.buffer_device_address;
+  out->subgroup_size_control.subgroupSizeControl = f.subgroup_size_control;
+  out->executable_properties.pipelineExecutableInfo = f.pipeline_executable_info;
   out->chain();
-  out->storage16.storageBuffer16BitAccess = req.available.storage_buffer_16bit;
-  out->bda.bufferDeviceAddress = req.available.buffer_device_address;
-  out->subgroup_size_control.subgroupSizeControl = req.available.subgroup_size_control;
-  out->executable_properties.pipelineExecutableInfo = req.available.pipeline_executable_info;
+}
+
+Error add_device_features(const EnabledFeatures& f, uint32_t api, VkDeviceCreateInfo* ci,
+                          DeviceFeatureChain* storage) {
+  if (!ci || !storage) return make_error(Status::invalid_argument, "add_device_features: create_info and storage are required");
+  // Extensions first, so that nothing is changed on error.
+  struct Need {
+    bool wanted;
+    const char* extension;
+    const char* feature;
+  };
+  const Need needs[] = {
+      {f.push_descriptor, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME, "push_descriptor"},
+      {f.buffer_device_address && api < VK_API_VERSION_1_2, VK_KHR_BUFFER_DEVICE_ADDRESS_EXTENSION_NAME,
+       "buffer_device_address (below Vulkan 1.2)"},
+      {f.subgroup_size_control && api < VK_API_VERSION_1_3, VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME,
+       "subgroup_size_control (below Vulkan 1.3)"},
+      {f.pipeline_executable_info, VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME, "pipeline_executable_info"},
+  };
+  for (const Need& n : needs)
+    if (n.wanted && !has_name(ci, n.extension))
+      return make_error(Status::invalid_argument, std::string("add_device_features: ") + n.feature + " needs " +
+                                                      n.extension + " in VkDeviceCreateInfo::ppEnabledExtensionNames");
+  // Which structures the chain already has; set the bits in every carrier.
+  bool v11 = false, v12 = false, v13 = false, s16 = false, bda = false, sgc = false, pe = false;
+  for (auto* s = static_cast<VkBaseOutStructure*>(const_cast<void*>(ci->pNext)); s; s = s->pNext) {
+    switch (s->sType) {
+      case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES:
+        v11 = true;
+        if (f.storage_buffer_16bit) reinterpret_cast<VkPhysicalDeviceVulkan11Features*>(s)->storageBuffer16BitAccess = VK_TRUE;
+        break;
+      case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES:
+        v12 = true;
+        if (f.buffer_device_address) reinterpret_cast<VkPhysicalDeviceVulkan12Features*>(s)->bufferDeviceAddress = VK_TRUE;
+        break;
+      case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES:
+        v13 = true;
+        if (f.subgroup_size_control) reinterpret_cast<VkPhysicalDeviceVulkan13Features*>(s)->subgroupSizeControl = VK_TRUE;
+        break;
+      case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES:
+        s16 = true;
+        if (f.storage_buffer_16bit) reinterpret_cast<VkPhysicalDevice16BitStorageFeatures*>(s)->storageBuffer16BitAccess = VK_TRUE;
+        break;
+      case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES:
+        bda = true;
+        if (f.buffer_device_address) reinterpret_cast<VkPhysicalDeviceBufferDeviceAddressFeatures*>(s)->bufferDeviceAddress = VK_TRUE;
+        break;
+      case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES:
+        sgc = true;
+        if (f.subgroup_size_control) reinterpret_cast<VkPhysicalDeviceSubgroupSizeControlFeatures*>(s)->subgroupSizeControl = VK_TRUE;
+        break;
+      case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR:
+        pe = true;
+        if (f.pipeline_executable_info)
+          reinterpret_cast<VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR*>(s)->pipelineExecutableInfo = VK_TRUE;
+        break;
+      default:
+        break;
+    }
+  }
+  // Prepend what no structure carries (the individual structures are valid at any version
+  // that has the feature, as long as no VulkanXYFeatures structure is present).
+  set_types(storage);
+  auto prepend = [ci](auto* s) {
+    s->pNext = const_cast<void*>(ci->pNext);
+    ci->pNext = s;
+  };
+  if (f.storage_buffer_16bit && !v11 && !s16) {
+    storage->storage16.storageBuffer16BitAccess = VK_TRUE;
+    prepend(&storage->storage16);
+  }
+  if (f.buffer_device_address && !v12 && !bda) {
+    storage->bda.bufferDeviceAddress = VK_TRUE;
+    prepend(&storage->bda);
+  }
+  if (f.subgroup_size_control && !v13 && !sgc) {
+    storage->subgroup_size_control.subgroupSizeControl = VK_TRUE;
+    prepend(&storage->subgroup_size_control);
+  }
+  if (f.pipeline_executable_info && !pe) {
+    storage->executable_properties.pipelineExecutableInfo = VK_TRUE;
+    prepend(&storage->executable_properties);
+  }
+  return ok();
 }
 
 static Error create_scratch(Context* c, VkDeviceSize bytes) {
@@ -101,33 +224,61 @@ static Error create_scratch(Context* c, VkDeviceSize bytes) {
 Error create_context(const ContextCreateInfo& info, Context** out) {
   if (!out) return make_error(Status::invalid_argument, "out_context is null");
   *out = nullptr;
-  if (!info.instance || !info.physical_device || !info.device || !info.get_instance_proc_addr)
-    return make_error(Status::invalid_argument,
-                      "instance, physical_device, device and get_instance_proc_addr are required");
+  if (!info.get_instance_proc_addr)
+    return make_error(Status::invalid_argument, "ContextCreateInfo::get_instance_proc_addr is null");
+  if (!info.instance || !info.physical_device || !info.device)
+    return make_error(Status::invalid_argument, "instance, physical_device and device are required");
   auto* c = new Context;
   c->info = info;
-  if (!c->ifn.load(info.instance, info.get_instance_proc_addr)) {
+  auto fail = [c](Status st, std::string msg) {
     delete c;
-    return make_error(Status::vulkan_error, "the instance lacks Vulkan 1.1 entry points (vkGetPhysicalDeviceProperties2)");
-  }
+    return make_error(st, std::move(msg));
+  };
+  if (!c->ifn.load(info.instance, info.get_instance_proc_addr))
+    return fail(Status::vulkan_error, "the instance lacks Vulkan 1.1 entry points (vkGetPhysicalDeviceProperties2)");
   c->profile = read_device_profile(c->ifn, info.physical_device);
-  // Only what the device supports can have been enabled.
-  EnabledFeatures& en = c->info.enabled;
-  const EnabledFeatures& av = c->profile.available;
-  en.push_descriptor &= av.push_descriptor;
-  en.buffer_device_address &= av.buffer_device_address;
-  en.storage_buffer_16bit &= av.storage_buffer_16bit;
-  en.subgroup_size_control &= av.subgroup_size_control;
-  en.pipeline_executable_info &= av.pipeline_executable_info;
-  if (!c->dfn.load(info.device, c->ifn.GetDeviceProcAddr, en.push_descriptor, en.buffer_device_address)) {
-    delete c;
-    return make_error(Status::vulkan_error, "vkGetDeviceProcAddr did not return every function vknorm needs "
-                                            "(are the extensions named in EnabledFeatures enabled?)");
-  }
-  if (!en.push_descriptor && !en.buffer_device_address) {
-    delete c;
-    return make_error(Status::unsupported, "vknorm needs VK_KHR_push_descriptor or bufferDeviceAddress enabled on the device");
-  }
+  // Verify the claims instead of trusting (or silently masking) them: first against what the
+  // physical device supports, then, for extension-backed features, against the entry points
+  // the VkDevice exposes (vkGetDeviceProcAddr returns null for commands of extensions that
+  // were not enabled). Feature bits cannot be read back from a VkDevice: those are trusted.
+  const EnabledFeatures& en = c->info.enabled;
+  const EnabledFeatures& av = c->profile.supported;
+  struct Claim {
+    bool claimed, supported;
+    const char* name;
+  };
+  const Claim claims[] = {
+      {en.push_descriptor, av.push_descriptor, "push_descriptor (VK_KHR_push_descriptor)"},
+      {en.buffer_device_address, av.buffer_device_address, "buffer_device_address (bufferDeviceAddress)"},
+      {en.storage_buffer_16bit, av.storage_buffer_16bit, "storage_buffer_16bit (storageBuffer16BitAccess)"},
+      {en.subgroup_size_control, av.subgroup_size_control, "subgroup_size_control (subgroupSizeControl)"},
+      {en.pipeline_executable_info, av.pipeline_executable_info,
+       "pipeline_executable_info (VK_KHR_pipeline_executable_properties)"},
+  };
+  for (const Claim& cl : claims)
+    if (cl.claimed && !cl.supported)
+      return fail(Status::invalid_argument, std::string("ContextCreateInfo::enabled.") + cl.name +
+                                                " is claimed, but " + c->profile.name + " does not support it");
+  const PFN_vkGetDeviceProcAddr gdpa = c->ifn.GetDeviceProcAddr;
+  auto has = [&](const char* fn) { return gdpa(info.device, fn) != nullptr; };
+  if (en.push_descriptor && !has("vkCmdPushDescriptorSetKHR"))
+    return fail(Status::invalid_argument,
+                "ContextCreateInfo::enabled.push_descriptor is claimed, but vkGetDeviceProcAddr(device, "
+                "\"vkCmdPushDescriptorSetKHR\") returned null: VK_KHR_push_descriptor was not enabled on the VkDevice");
+  if (en.buffer_device_address && !has("vkGetBufferDeviceAddress") && !has("vkGetBufferDeviceAddressKHR"))
+    return fail(Status::invalid_argument,
+                "ContextCreateInfo::enabled.buffer_device_address is claimed, but the VkDevice has neither "
+                "vkGetBufferDeviceAddress nor vkGetBufferDeviceAddressKHR: it was created below Vulkan 1.2 "
+                "without VK_KHR_buffer_device_address enabled");
+  if (en.pipeline_executable_info && !has("vkGetPipelineExecutablePropertiesKHR"))
+    return fail(Status::invalid_argument,
+                "ContextCreateInfo::enabled.pipeline_executable_info is claimed, but vkGetDeviceProcAddr(device, "
+                "\"vkGetPipelineExecutablePropertiesKHR\") returned null: VK_KHR_pipeline_executable_properties "
+                "was not enabled on the VkDevice");
+  if (!c->dfn.load(info.device, gdpa, en.push_descriptor, en.buffer_device_address))
+    return fail(Status::vulkan_error, "vkGetDeviceProcAddr did not return every core function vknorm needs");
+  if (!en.push_descriptor && !en.buffer_device_address)
+    return fail(Status::unsupported, "vknorm needs VK_KHR_push_descriptor or bufferDeviceAddress enabled on the device");
   c->shared_memory_reduction = info.force_shared_memory_reduction || !c->profile.subgroup_arithmetic;
   c->pipelines.init(info.device, &c->dfn, info.pipeline_cache, en.pipeline_executable_info);
   if (info.context_scratch_bytes) {
@@ -165,6 +316,7 @@ Error create_context(const ContextCreateInfo& info, Context** out) {
   d.min_storage_buffer_offset_alignment = p.min_storage_buffer_offset_alignment;
   d.multiprocessor_count = p.multiprocessor_count;
   d.enabled = en;
+  d.buffers_need_device_address = !en.push_descriptor;
   *out = c;
   return ok();
 }
@@ -178,6 +330,8 @@ void destroy_context(Context* c) {
 }
 
 const DeviceInfo& device_info(const Context* c) { return c->device_info; }
+
+size_t pipeline_count(const Context* c) { return c ? c->pipelines.size() : 0; }
 
 bool DeviceInfo::supports(DType t) const {
   return t == DType::f32 || enabled.storage_buffer_16bit;

@@ -115,11 +115,11 @@ DeviceProfile read_device_profile(const InstanceFunctions& fns, VkPhysicalDevice
   if (has_sm_builtins) p.multiprocessor_count = smp.shaderSMCount;
   else if (has_amd_core) p.multiprocessor_count = amdp.computeUnitsPerShaderArray *
                                                   amdp.shaderArraysPerEngineCount * amdp.shaderEngineCount;
-  p.available.push_descriptor = has_push;
-  p.available.buffer_device_address = has_bda && bda.bufferDeviceAddress;
-  p.available.storage_buffer_16bit = s16.storageBuffer16BitAccess;
-  p.available.subgroup_size_control = has_sgc && sgcf.subgroupSizeControl;
-  p.available.pipeline_executable_info = has_pe && pef.pipelineExecutableInfo;
+  p.supported.push_descriptor = has_push;
+  p.supported.buffer_device_address = has_bda && bda.bufferDeviceAddress;
+  p.supported.storage_buffer_16bit = s16.storageBuffer16BitAccess;
+  p.supported.subgroup_size_control = has_sgc && sgcf.subgroupSizeControl;
+  p.supported.pipeline_executable_info = has_pe && pef.pipelineExecutableInfo;
   p.device_class = classify_device(p);
   return p;
 }

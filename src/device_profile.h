@@ -27,7 +27,7 @@ struct DeviceProfile {
   uint32_t max_push_descriptors = 0;
   uint32_t multiprocessor_count = 0;  // 0: unknown
   // Supported (not necessarily enabled) features.
-  EnabledFeatures available;
+  EnabledFeatures supported;
   DeviceClass device_class = DeviceClass::generic;
 };
 

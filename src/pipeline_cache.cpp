@@ -92,6 +92,11 @@ VkResult PipelineCache::get(const PipelineKey& key, const PipelineEntry** out) {
   return VK_SUCCESS;
 }
 
+size_t PipelineCache::size() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return entries_.size();
+}
+
 void PipelineCache::destroy() {
   std::lock_guard<std::mutex> lock(mutex_);
   for (auto& kv : entries_) {

@@ -34,13 +34,14 @@ class PipelineCache {
   // not embedded).
   VkResult get(const PipelineKey& key, const PipelineEntry** out);
   void destroy();
+  size_t size() const;  // pipelines created so far
 
  private:
   VkDevice device_ = VK_NULL_HANDLE;
   const DeviceFunctions* fns_ = nullptr;
   VkPipelineCache cache_ = VK_NULL_HANDLE;
   bool capture_statistics_ = false;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::map<PipelineKey, PipelineEntry> entries_;
 };
 

@@ -19,6 +19,18 @@ Error choose_binding_mode(const Context* ctx, const std::vector<const Tensor*>& 
                                     : "the device has neither VK_KHR_push_descriptor nor "
                                       "bufferDeviceAddress enabled; vknorm needs one of them");
     *address_mode = true;
+    // Every VkBuffer tensor is converted with vkGetBufferDeviceAddress. Its usage flags cannot
+    // be queried; a zero address is the one symptom that can be seen here.
+    for (const Tensor* t : tensors) {
+      if (!t || !t->buffer || t->address) continue;
+      VkBufferDeviceAddressInfo info{VK_STRUCTURE_TYPE_BUFFER_DEVICE_ADDRESS_INFO};
+      info.buffer = t->buffer;
+      if (ctx->dfn.GetBufferDeviceAddress(ctx->info.device, &info) == 0)
+        return make_error(Status::invalid_argument,
+                          "vkGetBufferDeviceAddress returned 0 for a VkBuffer tensor of this address-mode call: "
+                          "its buffer needs VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT and memory allocated with "
+                          "VK_MEMORY_ALLOCATE_DEVICE_ADDRESS_BIT (see \"Buffer requirements\" in vknorm.h)");
+    }
   } else {
     *address_mode = false;
   }

@@ -182,7 +182,8 @@ void fill_listing(VkInstance instance, VkPhysicalDevice pd, uint32_t index, Devi
       (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT) != 0;
   d->max_storage_buffer_range = p2.properties.limits.maxStorageBufferRange;
   d->max_shared_memory_bytes = p2.properties.limits.maxComputeSharedMemorySize;
-  d->available = vknorm::query_device_requirements(instance, pd, vkGetInstanceProcAddr).available;
+  vknorm::DeviceRequirements req;
+  if (vknorm::query_device_requirements(instance, pd, vkGetInstanceProcAddr, &req).ok()) d->supported = req.supported;
 }
 
 // Index or case-insensitive name substring; -1 if nothing matches.
@@ -424,11 +425,20 @@ std::unique_ptr<HostDevice> HostDevice::create(const HostOptions& options, std::
   d.queue_family = static_cast<uint32_t>(best);
   d.timestamp_bits = qfs[d.queue_family].timestampValidBits;
 
-  // Device with what vknorm can use.
-  vknorm::DeviceRequirements req =
-      vknorm::query_device_requirements(d.instance, d.physical, vkGetInstanceProcAddr);
+  // Device with what vknorm needs (plus the profiling extensions when asked for): an engine
+  // with no feature chain of its own, so vknorm's DeviceFeatureChain is the whole chain.
+  vknorm::DeviceRequirements req;
+  vknorm::Error qe = vknorm::query_device_requirements(d.instance, d.physical, vkGetInstanceProcAddr, &req);
+  if (qe) return fail("vknorm::query_device_requirements failed: " + qe.message);
+  vknorm::EnabledFeatures enabled = req.features_to_enable();
+  std::vector<const char*> extensions = req.extensions;
+  if (options.enable_profiling_extensions) {
+    extensions.insert(extensions.end(), req.optional_extensions.begin(), req.optional_extensions.end());
+    enabled.subgroup_size_control = req.supported.subgroup_size_control;
+    enabled.pipeline_executable_info = req.supported.pipeline_executable_info;
+  }
   vknorm::DeviceFeatureChain chain;
-  vknorm::fill_device_feature_chain(req, &chain);
+  vknorm::fill_device_feature_chain(enabled, &chain);
   const float priority = 1.0f;
   auto qci = vk_struct<VkDeviceQueueCreateInfo>(VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO);
   qci.queueFamilyIndex = d.queue_family;
@@ -438,13 +448,12 @@ std::unique_ptr<HostDevice> HostDevice::create(const HostOptions& options, std::
   dci.pNext = chain.chain();
   dci.queueCreateInfoCount = 1;
   dci.pQueueCreateInfos = &qci;
-  dci.enabledExtensionCount = static_cast<uint32_t>(req.extensions.size());
-  dci.ppEnabledExtensionNames = req.extensions.data();
+  dci.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
+  dci.ppEnabledExtensionNames = extensions.data();
   VkResult r = vkCreateDevice(d.physical, &dci, nullptr, &d.device);
   if (r != VK_SUCCESS) return fail("vkCreateDevice failed: " + vk_result_name(r));
   vkGetDeviceQueue(d.device, d.queue_family, 0, &d.queue);
 
-  const vknorm::EnabledFeatures enabled = req.enabled_subset();
   d.bda = enabled.buffer_device_address;
   if (d.bda) {
     d.get_address = reinterpret_cast<PFN_vkGetBufferDeviceAddress>(

@@ -24,6 +24,9 @@ struct HostOptions {
   VkDeviceSize context_scratch_bytes = 0;
   std::string tuning_cache_path;  // passed to the context if non-empty
   bool enable_timestamps = true;  // picks a queue family with timestampValidBits > 0
+  // Also enable vknorm's optional profiling / tuning extensions and features
+  // (DeviceRequirements::optional_extensions): vknorm-bench wants pipeline statistics.
+  bool enable_profiling_extensions = false;
 };
 
 struct DeviceListing {
@@ -34,7 +37,7 @@ struct DeviceListing {
   uint32_t driver_id = 0;
   uint32_t subgroup_size = 0, min_subgroup_size = 0, max_subgroup_size = 0;
   bool subgroup_arithmetic = false;
-  vknorm::EnabledFeatures available;  // vknorm-relevant features the device supports
+  vknorm::EnabledFeatures supported;  // vknorm-relevant features the device supports
   uint64_t max_storage_buffer_range = 0;
   uint32_t max_shared_memory_bytes = 0;
 };

@@ -139,22 +139,27 @@ TEST_SUITE("c_api") {
   TEST_CASE("device requirements, feature chain and device info equal the C++ API") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
-    const vknorm::DeviceRequirements req =
-        vknorm::query_device_requirements(dev.instance(), dev.physical_device(), vkGetInstanceProcAddr);
+    vknorm::DeviceRequirements req;
+    REQUIRE(vknorm::query_device_requirements(dev.instance(), dev.physical_device(), vkGetInstanceProcAddr, &req)
+                .ok());
     vknorm_device_requirements c;
     REQUIRE(vknorm_query_device_requirements(dev.instance(), dev.physical_device(), vkGetInstanceProcAddr, &c) ==
             VKNORM_STATUS_OK);
     CHECK(last_error().empty());
     CHECK(c.api_version == req.api_version);
-    CHECK(c.supported.push_descriptor == VkBool32(req.available.push_descriptor));
-    CHECK(c.supported.buffer_device_address == VkBool32(req.available.buffer_device_address));
-    CHECK(c.supported.storage_buffer_16bit == VkBool32(req.available.storage_buffer_16bit));
-    CHECK(c.supported.subgroup_size_control == VkBool32(req.available.subgroup_size_control));
-    CHECK(c.supported.pipeline_executable_info == VkBool32(req.available.pipeline_executable_info));
-    CHECK(std::memcmp(&c.features_to_enable, &c.supported, sizeof c.supported) == 0);
+    CHECK(c.supported.push_descriptor == VkBool32(req.supported.push_descriptor));
+    CHECK(c.supported.buffer_device_address == VkBool32(req.supported.buffer_device_address));
+    CHECK(c.supported.storage_buffer_16bit == VkBool32(req.supported.storage_buffer_16bit));
+    CHECK(c.supported.subgroup_size_control == VkBool32(req.supported.subgroup_size_control));
+    CHECK(c.supported.pipeline_executable_info == VkBool32(req.supported.pipeline_executable_info));
+    const vknorm::EnabledFeatures want = req.features_to_enable();
+    CHECK(c.features_to_enable.buffer_device_address == VkBool32(want.buffer_device_address));
+    CHECK(c.features_to_enable.pipeline_executable_info == VkBool32(want.pipeline_executable_info));
     REQUIRE(c.extension_count == req.extensions.size());
     for (uint32_t i = 0; i < c.extension_count; ++i) CHECK(std::string(c.extensions[i]) == req.extensions[i]);
-    CHECK(c.optional_extension_count == 0);
+    REQUIRE(c.optional_extension_count == req.optional_extensions.size());
+    for (uint32_t i = 0; i < c.optional_extension_count; ++i)
+      CHECK(std::string(c.optional_extensions[i]) == req.optional_extensions[i]);
 
     vknorm_device_requirements refused;
     refused.extension_count = 99;
@@ -163,22 +168,34 @@ TEST_SUITE("c_api") {
     CHECK(!last_error().empty());
     CHECK(refused.extension_count == 0);  // out-values are zeroed on failure
 
+    // The standalone chain: the same structures as the C++ helper's, linked inside *out.
     vknorm::DeviceFeatureChain cpp_chain;
-    vknorm::fill_device_feature_chain(req, &cpp_chain);
+    vknorm::fill_device_feature_chain(want, &cpp_chain);
+    cpp_chain.chain();
     vknorm_device_feature_chain chain;
     REQUIRE(vknorm_fill_device_feature_chain(&c.features_to_enable, &chain) == VKNORM_STATUS_OK);
     CHECK(chain.features2.sType == VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2);
-    CHECK(chain.features2.pNext == &chain.storage16);
-    CHECK(chain.storage16.pNext == &chain.bda);
-    CHECK(chain.bda.pNext == &chain.subgroup_size_control);
-    CHECK(chain.subgroup_size_control.pNext == &chain.executable_properties);
-    CHECK(chain.executable_properties.pNext == nullptr);
-    CHECK(chain.storage16.sType == cpp_chain.storage16.sType);
     CHECK(chain.storage16.storageBuffer16BitAccess == cpp_chain.storage16.storageBuffer16BitAccess);
     CHECK(chain.bda.bufferDeviceAddress == cpp_chain.bda.bufferDeviceAddress);
-    CHECK(chain.subgroup_size_control.subgroupSizeControl == cpp_chain.subgroup_size_control.subgroupSizeControl);
-    CHECK(chain.executable_properties.pipelineExecutableInfo ==
-          cpp_chain.executable_properties.pipelineExecutableInfo);
+    for (auto* p = static_cast<VkBaseOutStructure*>(chain.features2.pNext); p; p = p->pNext) {
+      const auto* base = reinterpret_cast<const uint8_t*>(&chain);
+      const auto* at = reinterpret_cast<const uint8_t*>(p);
+      CHECK(at > base);
+      CHECK(at < base + sizeof chain);  // every link points into the caller's storage
+    }
+
+    // Merging into an engine's own chain with a Vulkan 1.2 features struct.
+    VkPhysicalDeviceVulkan12Features v12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+    VkDeviceCreateInfo dci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+    dci.pNext = &v12;
+    dci.enabledExtensionCount = c.extension_count;
+    dci.ppEnabledExtensionNames = c.extensions;
+    vknorm_device_feature_chain storage;
+    REQUIRE(vknorm_add_device_features(&c.features_to_enable, VK_API_VERSION_1_2, &dci, &storage) ==
+            VKNORM_STATUS_OK);
+    CHECK(v12.bufferDeviceAddress == c.features_to_enable.buffer_device_address);
+    CHECK(vknorm_add_device_features(&c.features_to_enable, VK_API_VERSION_1_2, nullptr, &storage) ==
+          VKNORM_STATUS_INVALID_ARGUMENT);
 
     const vknorm::DeviceInfo& d = dev.info();
     vknorm_device_info i;
@@ -196,7 +213,44 @@ TEST_SUITE("c_api") {
     CHECK(vknorm_supports_dtype(c_ctx(dev), VKNORM_DTYPE_F32) == VK_TRUE);
     CHECK(vknorm_supports_dtype(c_ctx(dev), VKNORM_DTYPE_F16) == VkBool32(d.supports(DType::f16)));
     CHECK(vknorm_supports_dtype(nullptr, VKNORM_DTYPE_F32) == VK_FALSE);
+    CHECK(i.buffers_need_device_address == VkBool32(d.buffers_need_device_address));
     CHECK(vknorm_get_device_info(nullptr, &i) == VKNORM_STATUS_INVALID_ARGUMENT);
+  }
+
+  TEST_CASE("strided tensors and buffer-free prepare equal the C++ API") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    const VkBuffer b = reinterpret_cast<VkBuffer>(uintptr_t(0x1000));
+    const int64_t shape[] = {5, 64}, strides[] = {192, 1};
+    const vknorm_tensor t = vknorm_tensor_strided(b, 64, VKNORM_DTYPE_F16, 2, shape, strides);
+    const Tensor r = Tensor::strided(b, 64, DType::f16, {5, 64}, {192, 1});
+    CHECK(t.size == r.size);
+    CHECK(t.size == VkDeviceSize((4 * 192 + 64) * 2));
+    CHECK(vknorm_tensor_bytes_needed(&t) == r.bytes_needed());
+    CHECK(vknorm_tensor_strided_at(0x10000, VKNORM_DTYPE_F32, 2, shape, strides).address == 0x10000);
+    CHECK(vknorm_tensor_strided(b, 0, VKNORM_DTYPE_F32, 9, shape, strides).rank == 0);
+    CHECK(vknorm_tensor_bytes_needed(nullptr) == 0);
+
+    vknorm_prepare_info p;
+    vknorm_prepare_info_init(&p);
+    CHECK(p.normalized_rank == 1);
+    CHECK(p.aligned == VK_TRUE);
+    CHECK(p.weight_grads == VK_TRUE);
+    p.op = VKNORM_OP_LAYER_NORM_FORWARD;
+    p.dtype = VKNORM_DTYPE_F32;
+    p.rank = 2;
+    p.shape[0] = 3;
+    p.shape[1] = 1537;
+    REQUIRE(vknorm_prepare(c_ctx(dev), &p) == VKNORM_STATUS_OK);
+    const size_t before = vknorm_pipeline_count(c_ctx(dev));
+    CHECK(before == vknorm::pipeline_count(dev.context()));
+    REQUIRE(vknorm::prepare(dev.context(), vknorm::PrepareInfo::make(vknorm::Op::layer_norm_forward, DType::f32,
+                                                                     {3, 1537})).ok());
+    CHECK(vknorm_pipeline_count(c_ctx(dev)) == before);  // the C call created what C++ would use
+    p.rank = 0;
+    CHECK(vknorm_prepare(c_ctx(dev), &p) == VKNORM_STATUS_INVALID_ARGUMENT);
+    CHECK(vknorm_prepare(c_ctx(dev), nullptr) == VKNORM_STATUS_INVALID_ARGUMENT);
+    CHECK(vknorm_pipeline_count(nullptr) == 0);
   }
 
   TEST_CASE("a context created through the C API works and reports creation errors") {

@@ -32,7 +32,7 @@ DeviceProfile h200() {  // values read from vulkaninfo-h200.txt (driver 580.159.
   p.max_push_constants_size = 256;
   p.max_push_descriptors = 32;
   p.multiprocessor_count = 132;
-  p.available = {true, true, true, true, true};
+  p.supported = {true, true, true, true, true};
   return p;
 }
 
@@ -58,7 +58,7 @@ DeviceProfile lavapipe() {  // Mesa 22.3 lavapipe at LP_NATIVE_VECTOR_WIDTH=256
   p.max_storage_buffer_range = 134217728;
   p.min_storage_buffer_offset_alignment = 16;
   p.max_push_constants_size = 128;
-  p.available = {true, true, true, true, false};
+  p.supported = {true, true, true, true, false};
   return p;
 }
 

@@ -94,6 +94,14 @@ T vk_struct(VkStructureType t) {
 
 }  // namespace
 
+int vknorm_include_order_volk_first();       // include_order_volk_first.cpp
+int vknorm_include_order_vknorm_then_volk();  // include_order_vknorm_then_volk.cpp
+
+TEST_CASE("vknorm.h compiles before and after volk.h (VK_NO_PROTOTYPES project-wide)") {
+  CHECK(vknorm_include_order_volk_first() == 4);
+  CHECK(vknorm_include_order_vknorm_then_volk() == 4);
+}
+
 TEST_CASE("vknorm inside a volk-loaded engine") {
   REQUIRE(volkInitialize() == VK_SUCCESS);
   const bool validation = has_layer("VK_LAYER_KHRONOS_validation");
@@ -145,9 +153,12 @@ TEST_CASE("vknorm inside a volk-loaded engine") {
     if (qfs[i].queueFlags & VK_QUEUE_COMPUTE_BIT) qf = i;
   REQUIRE(qf != UINT32_MAX);
 
-  vknorm::DeviceRequirements req = vknorm::query_device_requirements(instance, phys, vkGetInstanceProcAddr);
+  vknorm::DeviceRequirements req;
+  vknorm::Error qerr = vknorm::query_device_requirements(instance, phys, vkGetInstanceProcAddr, &req);
+  REQUIRE_MESSAGE(qerr.ok(), qerr.message);
+  const vknorm::EnabledFeatures enabled = req.features_to_enable();
   vknorm::DeviceFeatureChain chain;
-  vknorm::fill_device_feature_chain(req, &chain);
+  vknorm::fill_device_feature_chain(enabled, &chain);
   const float prio = 1.0f;
   auto qci = vk_struct<VkDeviceQueueCreateInfo>(VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO);
   qci.queueFamilyIndex = qf;
@@ -171,7 +182,7 @@ TEST_CASE("vknorm inside a volk-loaded engine") {
   ci.physical_device = phys;
   ci.device = device;
   ci.get_instance_proc_addr = vkGetInstanceProcAddr;  // volk's global (loaded by volkInitialize)
-  ci.enabled = req.enabled_subset();
+  ci.enabled = enabled;
   vknorm::Context* ctx = nullptr;
   vknorm::Error err = vknorm::create_context(ci, &ctx);
   REQUIRE_MESSAGE(err.ok(), err.message);

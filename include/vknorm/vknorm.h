@@ -3,23 +3,58 @@
 // The library borrows the engine's Vulkan objects and records dispatches into the engine's
 // command buffers. It never submits, waits, or allocates while recording.
 //
-// Integration, in short:
+// Integration, in short (examples/embed_rms_norm.cpp is the complete program):
 //
-//   vknorm::DeviceRequirements req = vknorm::query_device_requirements(instance, phys, gipa);
-//   // ...enable req.extensions and the feature flags req asks for when creating the VkDevice...
+//   vknorm::DeviceRequirements req;
+//   vknorm::Error err = vknorm::query_device_requirements(instance, phys, gipa, &req);
+//   vknorm::EnabledFeatures want = req.features_to_enable();
+//   // The engine's VkDeviceCreateInfo: add req.extensions to its extension list, then let
+//   // vknorm set its feature bits in the engine's own pNext chain (Vulkan11/12/13Features...):
+//   vknorm::DeviceFeatureChain storage;  // holds any structure vknorm had to add
+//   err = vknorm::add_device_features(want, device_api_version, &device_create_info, &storage);
+//   ...vkCreateDevice(phys, &device_create_info, ...)...
 //   vknorm::ContextCreateInfo ci{};
 //   ci.instance = instance; ci.physical_device = phys; ci.device = device;
 //   ci.get_instance_proc_addr = vkGetInstanceProcAddr;   // or volk's, or the loader's
-//   ci.enabled = req.enabled_subset();                     // what was really enabled
+//   ci.enabled = want;                                   // what was REALLY enabled on `device`
 //   vknorm::Context* ctx = nullptr;
-//   vknorm::Error err = vknorm::create_context(ci, &ctx);
+//   err = vknorm::create_context(ci, &ctx);              // checks the claims it can check
 //   if (!err.ok()) { ...err.message... }
+//   vknorm::prepare(ctx, prepare_info);                  // optional: pipelines at load time
 //   vknorm::Tensor x = vknorm::Tensor::contiguous(buf, 0, size, vknorm::DType::f32, {N, C, H, W});
 //   vknorm::Tensor y = ...;
 //   vknorm::RmsNormArgs a{}; a.x = x; a.y = y; a.eps = 1e-5f;
 //   err = vknorm::record_rms_norm(ctx, cmd, a);          // appends dispatches to cmd
 //   ...engine submits cmd...
 //   vknorm::destroy_context(ctx);
+//
+// Include order: this header includes <vulkan/vulkan_core.h> only (never <vulkan/vulkan.h>,
+// so that an engine defining VK_USE_PLATFORM_* before its own later #include <vulkan/vulkan.h>
+// still gets its platform headers), and it uses Vulkan types and PFN_ typedefs only, never a
+// prototype. So it compiles before or after <vulkan/vulkan.h>, and before or after <volk.h>.
+// volk users define VK_NO_PROTOTYPES project-wide (on the compiler command line), as volk
+// itself requires: otherwise whichever of vulkan.h / vknorm.h comes first declares the
+// prototypes that volk's function-pointer globals of the same names then collide with.
+// tests/include_order_*.cpp compile every order.
+//
+// Buffer requirements (what the engine's VkBuffers and memory must satisfy):
+//   - Usage VK_BUFFER_USAGE_STORAGE_BUFFER_BIT on every buffer a tensor or scratch refers to.
+//   - Address mode: a call runs in address mode when its context has no push descriptors
+//     (DeviceInfo::buffers_need_device_address) or when any tensor of the call is given by
+//     address. Then every tensor of that call given as a VkBuffer is converted with
+//     vkGetBufferDeviceAddress, so its buffer needs VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT
+//     and memory allocated with VK_MEMORY_ALLOCATE_DEVICE_ADDRESS_BIT
+//     (VkMemoryAllocateFlagsInfo); the device needs bufferDeviceAddress enabled.
+//     Simplest rule for engines: if device_info(ctx).buffers_need_device_address, or if you
+//     ever pass tensors by address, create every buffer you hand to vknorm with both bits.
+//   - Tensor::offset (or address) a multiple of the element size; scratch offset (or address)
+//     a multiple of 16 bytes. Tensor::size covers every element (Tensor::strided computes it).
+//   - The memory stays bound (the buffer alive) until the GPU has finished the recorded work.
+//   - Checked by vknorm: offsets, sizes, the feature a mode needs, and (address mode) that
+//     vkGetBufferDeviceAddress returned a non-zero address. Not checkable: Vulkan has no query
+//     for a VkBuffer's usage flags or for whether its memory is bound; breaking those is
+//     undefined behaviour that only the validation layer reports
+//     (e.g. VUID-VkBufferDeviceAddressInfo-buffer-02601).
 //
 // Synchronization contract (every record_* call):
 //   Before: the caller makes every input tensor's contents visible to compute-shader storage
@@ -43,7 +78,7 @@
 // buffer and out-handles are reset.
 #pragma once
 
-#include <vulkan/vulkan.h>
+#include <vulkan/vulkan_core.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -113,56 +148,129 @@ struct Tensor {
                            const std::vector<int64_t>& shape);
   static Tensor contiguous_at(VkDeviceAddress address, VkDeviceSize size, DType dtype,
                               const std::vector<int64_t>& shape);
+  // Any strided view; `size` is set to bytes_needed(), so that callers do not compute it.
+  // shape and strides (in elements) must have the same length, at most kMaxRank; a view
+  // that breaks this gets rank kMaxRank + 1 and is rejected by every call, as are negative
+  // strides (size is then 0).
+  static Tensor strided(VkBuffer buffer, VkDeviceSize offset, DType dtype,
+                        std::initializer_list<int64_t> shape, std::initializer_list<int64_t> strides);
+  static Tensor strided(VkBuffer buffer, VkDeviceSize offset, DType dtype,
+                        const std::vector<int64_t>& shape, const std::vector<int64_t>& strides);
+  static Tensor strided_at(VkDeviceAddress address, DType dtype, std::initializer_list<int64_t> shape,
+                           std::initializer_list<int64_t> strides);
+  static Tensor strided_at(VkDeviceAddress address, DType dtype, const std::vector<int64_t>& shape,
+                           const std::vector<int64_t>& strides);
   bool is_set() const { return buffer != VK_NULL_HANDLE || address != 0; }
   int64_t numel() const;
+  // Bytes from offset (or address) on that the view touches: (1 + sum_i (shape[i] - 1) *
+  // strides[i]) * element size; 0 when a dimension is 0, when a stride or dimension is
+  // negative, or when the rank is out of range; saturates at UINT64_MAX on overflow.
+  VkDeviceSize bytes_needed() const;
 };
 
 // ---------------------------------------------------------------------------------------------
 // Device requirements and context
 
-// What vknorm can use on a physical device. The engine enables what it wants of
-// `extensions` and the features below when it creates its VkDevice, then tells the context
-// what it really enabled through ContextCreateInfo::enabled.
+// Features vknorm can use. The same structure says what a physical device supports
+// (DeviceRequirements::supported), what to switch on (features_to_enable()) and what the
+// engine really enabled on its VkDevice (ContextCreateInfo::enabled).
 struct EnabledFeatures {
-  bool push_descriptor = false;          // VK_KHR_push_descriptor: needed for VkBuffer tensors
-  bool buffer_device_address = false;    // bufferDeviceAddress (core 1.2 / KHR): address tensors
+  bool push_descriptor = false;          // VK_KHR_push_descriptor: binds VkBuffer tensors
+  bool buffer_device_address = false;    // bufferDeviceAddress (core 1.2 / KHR): address mode
   bool storage_buffer_16bit = false;     // storageBuffer16BitAccess: f16 / bf16 tensors
-  bool subgroup_size_control = false;    // VK_EXT_subgroup_size_control (optional, tuning)
-  bool pipeline_executable_info = false; // VK_KHR_pipeline_executable_properties (profiling)
+  bool subgroup_size_control = false;    // subgroupSizeControl (1.3 / EXT): optional, tuning
+  bool pipeline_executable_info = false; // VK_KHR_pipeline_executable_properties: optional,
+                                         // profiling (pipeline statistics in vknorm-bench)
 };
 
+// What vknorm needs from a physical device and what it supports there.
 struct DeviceRequirements {
-  std::vector<const char*> extensions;  // device extensions to enable (supported ones only)
-  EnabledFeatures available;            // what the physical device supports
-  uint32_t api_version = 0;             // the physical device's apiVersion
-  // Features to switch on: chain this structure's pNext-ready copies yourself, or use
-  // fill_device_create_chain() below.
-  EnabledFeatures enabled_subset() const { return available; }
+  // Device extensions vknorm needs for its work, limited to those the device supports:
+  // VK_KHR_push_descriptor, and VK_KHR_buffer_device_address on devices below Vulkan 1.2.
+  // Enable all of them together with features_to_enable().
+  std::vector<const char*> extensions;
+  // Profiling / tuning extensions the device supports (VK_EXT_subgroup_size_control where it
+  // is not core, VK_KHR_pipeline_executable_properties). vknorm never needs them and
+  // features_to_enable() never asks for them: enable them, and set the matching
+  // EnabledFeatures bits yourself, only if you want what they give.
+  std::vector<const char*> optional_extensions;
+  EnabledFeatures supported;  // what the physical device supports (not what is enabled)
+  uint32_t api_version = 0;   // the physical device's apiVersion
+  // `supported` minus the optional profiling / tuning features: what to enable (with
+  // `extensions`) for vknorm to run everything the device can run.
+  EnabledFeatures features_to_enable() const;
 };
 
-DeviceRequirements query_device_requirements(VkInstance instance, VkPhysicalDevice physical_device,
-                                             PFN_vkGetInstanceProcAddr get_instance_proc_addr);
+// Fills *out for `physical_device`. Errors: invalid_argument for a null instance, physical
+// device, get_instance_proc_addr or out; vulkan_error when get_instance_proc_addr lacks an
+// instance-level entry point vknorm needs (Vulkan 1.1: vkGetPhysicalDeviceProperties2, ...).
+Error query_device_requirements(VkInstance instance, VkPhysicalDevice physical_device,
+                                PFN_vkGetInstanceProcAddr get_instance_proc_addr,
+                                DeviceRequirements* out);
 
-// Storage for the feature structures that enable what `req` lists; link it into
-// VkDeviceCreateInfo::pNext with `chain()` (it points into this object: keep it alive until
-// vkCreateDevice returns). Engines that build their own chain can ignore this helper.
+// Storage for feature structures vknorm links into a VkDeviceCreateInfo chain; keep it alive
+// (and unmoved) until vkCreateDevice returns.
 struct DeviceFeatureChain {
   VkPhysicalDeviceFeatures2 features2{};
   VkPhysicalDevice16BitStorageFeatures storage16{};
   VkPhysicalDeviceBufferDeviceAddressFeatures bda{};
   VkPhysicalDeviceSubgroupSizeControlFeatures subgroup_size_control{};
   VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR executable_properties{};
-  void* chain();  // returns &features2 with the pNext links set
+  // Returns &features2 followed by the structures above that enable something (a structure
+  // of an extension that is not enabled must not be chained, so unused ones are left out).
+  void* chain();
 };
-void fill_device_feature_chain(const DeviceRequirements& req, DeviceFeatureChain* out);
+
+// For engines without a feature chain of their own: fills *out so that
+// VkDeviceCreateInfo::pNext = out->chain() enables `features` (pEnabledFeatures must then be
+// null). The extensions must be enabled separately (DeviceRequirements::extensions).
+void fill_device_feature_chain(const EnabledFeatures& features, DeviceFeatureChain* out);
+
+// For engines with their own chain: sets the bits of `features` in create_info's pNext
+// chain, in place. For each wanted feature it sets the bit in every structure of the chain
+// that carries it (VkPhysicalDeviceVulkan11Features::storageBuffer16BitAccess,
+// VkPhysicalDeviceVulkan12Features::bufferDeviceAddress,
+// VkPhysicalDeviceVulkan13Features::subgroupSizeControl, or the individual
+// VkPhysicalDevice16BitStorageFeatures / BufferDeviceAddressFeatures /
+// SubgroupSizeControlFeatures / PipelineExecutablePropertiesFeaturesKHR). Only when no
+// structure carries it does it prepend the individual structure from *storage (never
+// when the matching VulkanXYFeatures is present: VUID-VkDeviceCreateInfo-pNext-02829, -02830,
+// -06532). It never clears a bit and never adds a structure twice (calling it again with the
+// same storage is harmless). The structures in the engine's chain must be writable.
+// push_descriptor has no feature bit: its extension is all it needs.
+// No core VkPhysicalDeviceFeatures bit is needed: the shaders declare only the capabilities
+// Shader, StorageBuffer16BitAccess, PhysicalStorageBufferAddresses, GroupNonUniform and
+// GroupNonUniformArithmetic (no Int64: addresses stay pointer-typed), so pEnabledFeatures and
+// VkPhysicalDeviceFeatures2 are left alone.
+// `device_api_version`: the Vulkan version the device is used at, min(the physical device's
+// apiVersion, VkApplicationInfo::apiVersion). Set ppEnabledExtensionNames first: a feature
+// that needs an extension at this version (push descriptor; buffer device address below 1.2;
+// subgroup size control below 1.3; pipeline executable info) whose extension is not in the
+// list is an invalid_argument error, and nothing is changed. Null create_info or storage:
+// invalid_argument.
+Error add_device_features(const EnabledFeatures& features, uint32_t device_api_version,
+                          VkDeviceCreateInfo* create_info, DeviceFeatureChain* storage);
 
 struct ContextCreateInfo {
   VkInstance instance = VK_NULL_HANDLE;
   VkPhysicalDevice physical_device = VK_NULL_HANDLE;
   VkDevice device = VK_NULL_HANDLE;
-  PFN_vkGetInstanceProcAddr get_instance_proc_addr = nullptr;  // required
-  VkPipelineCache pipeline_cache = VK_NULL_HANDLE;              // optional, borrowed
-  EnabledFeatures enabled;  // what the engine enabled on `device` (see query_device_requirements)
+  PFN_vkGetInstanceProcAddr get_instance_proc_addr = nullptr;  // required (null: error)
+  // Optional, borrowed. Pipelines come out of it when it holds them: pass one that you save
+  // and reload across runs to make prepare() / first calls cheap (see prepare()).
+  VkPipelineCache pipeline_cache = VK_NULL_HANDLE;
+  // What the engine REALLY enabled on `device` (usually DeviceRequirements::
+  // features_to_enable(), plus any optional feature it switched on), not what the device
+  // supports. create_context checks the claims it can: a claimed feature the physical device
+  // does not support is an invalid_argument error naming it; so is a claimed feature whose
+  // extension entry point vkGetDeviceProcAddr does not return (push_descriptor:
+  // vkCmdPushDescriptorSetKHR; buffer_device_address: vkGetBufferDeviceAddress[KHR];
+  // pipeline_executable_info: vkGetPipelineExecutablePropertiesKHR), i.e. whose extension
+  // was not enabled on the VkDevice. Feature bits themselves (storageBuffer16BitAccess,
+  // bufferDeviceAddress on a 1.2 device, subgroupSizeControl) cannot be read back from a
+  // VkDevice: those claims are trusted, and a false claim is undefined behaviour that the
+  // validation layer reports.
+  EnabledFeatures enabled;
   // Bytes of device-local scratch the context allocates and owns (0: none). Calls whose
   // scratch argument is unset use it; such calls must not execute concurrently on the GPU
   // (record them on one queue; the library's own barriers order them within a command buffer
@@ -197,7 +305,13 @@ struct DeviceInfo {
   uint64_t max_storage_buffer_range = 0;
   uint32_t min_storage_buffer_offset_alignment = 0;
   uint32_t multiprocessor_count = 0;  // VK_NV_shader_sm_builtins / AMD core count, 0 if unknown
-  EnabledFeatures enabled;
+  EnabledFeatures enabled;  // the verified ContextCreateInfo::enabled
+  // True when the context binds tensors by address by default (no push descriptors enabled):
+  // then every VkBuffer passed to vknorm needs VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT and
+  // memory allocated with VK_MEMORY_ALLOCATE_DEVICE_ADDRESS_BIT (see "Buffer requirements"
+  // at the top). False: VkBuffers need only STORAGE_BUFFER usage, unless a call also passes
+  // a tensor by address.
+  bool buffers_need_device_address = false;
   bool supports(DType t) const;
 };
 const DeviceInfo& device_info(const Context* context);
@@ -306,7 +420,8 @@ Error select_config(Context* ctx, const LayerNormBackwardArgs& args, KernelConfi
 
 // Record the operator into `cmd` (which must be in the recording state and support compute).
 // Pipelines are created on first use of a (kernel, dtype, config) key unless prepared
-// before with the same arguments through prepare_*; prepare to keep pipeline creation off
+// before with the same arguments through prepare_*, or without buffers through prepare()
+// (see "Pipeline creation ahead of time" below); prepare to keep pipeline creation off
 // latency-critical paths.
 Error record_rms_norm(Context* ctx, VkCommandBuffer cmd, const RmsNormArgs& args);
 Error record_layer_norm(Context* ctx, VkCommandBuffer cmd, const LayerNormArgs& args);
@@ -333,5 +448,61 @@ Error describe_dispatches(Context* ctx, const LayerNormBackwardArgs& args,
 // access pattern vknorm's kernels use. Both tensors are read as raw bytes.
 Error record_copy(Context* ctx, VkCommandBuffer cmd, const Tensor& src, const Tensor& dst,
                   VkDeviceSize bytes);
+
+// ---------------------------------------------------------------------------------------------
+// Pipeline creation ahead of time
+//
+// A call creates the compute pipelines it uses on first use of their key (kernel, dtype,
+// binding mode, reduction mode, specialization constants from the selected config) and keeps
+// them for the context's lifetime; later calls with the same key reuse them. Creating a
+// pipeline compiles SPIR-V in the driver, so the first call of a shape class pays for 1 to 3
+// pipelines (rms_norm 1; layer_norm 1, or 2 when rows are split; backward up to 3). Measured on
+// lavapipe (Mesa 22.3, LLVM 15, 2 CPU cores; tests/test_api.cpp, "first-call cost"): 20-25 ms
+// per pipeline, 25-35 ms with the validation layer on.
+// A VkPipelineCache (ContextCreateInfo::pipeline_cache) that the engine saves and reloads makes
+// later runs cheaper on drivers whose cache keeps compiled code (GPU drivers generally do; not
+// measured here). lavapipe's cache does not: a warm VkPipelineCache gave the same 20-25 ms
+// there, and only Mesa's own disk cache helped (about 15 ms).
+// prepare() moves that cost to load time, without buffers.
+
+// The facts that decide which pipelines a call uses, for a call whose tensors are contiguous
+// (row-major, as Tensor::contiguous makes them). Where the scratch comes from (args.scratch or
+// the context's) and which optional tensors are given (weight, bias, mean, rstd, dx) do not
+// change the pipelines. For strided tensors, use prepare_rms_norm() etc. with the real
+// arguments.
+struct PrepareInfo {
+  Op op = Op::rms_norm;
+  DType dtype = DType::f32;
+  int rank = 0;
+  int64_t shape[kMaxRank] = {};  // of x (rms_norm, layer_norm) or of x / dy (backward)
+  int normalized_rank = 1;       // layer_norm, layer_norm_backward: as in the args
+  // Some tensor of the call is given by address (implied when the context has no push
+  // descriptors: DeviceInfo::buffers_need_device_address).
+  bool by_address = false;
+  // Every tensor's offset (or address) is a multiple of 4 elements (16 bytes for f32, 8 for
+  // 16-bit), which lets the selector pick 4-wide kernels where the shape allows. Set false if
+  // some offset is not: the call then uses scalar kernels.
+  bool aligned = true;
+  // layer_norm_backward: dweight or dbias is requested (a pass that sums column partials is
+  // added when the rows need several blocks). A backward call with neither and no dx does
+  // nothing, so prepare does nothing for it either.
+  bool weight_grads = true;
+  const KernelConfig* config = nullptr;  // the override the call passes in args.config, if any
+
+  // Convenience: op, dtype and shape (up to kMaxRank dimensions) in one expression.
+  static PrepareInfo make(Op op, DType dtype, const std::vector<int64_t>& shape,
+                          int normalized_rank = 1);
+};
+
+// Creates every pipeline that a record_* call described by `info` would use. No buffer is
+// needed and nothing is dereferenced or recorded; the only Vulkan calls are pipeline (and
+// pipeline-layout) creation. Errors are those the call would report for this shape
+// (invalid_argument, unsupported), or out_of_memory / vulkan_error from pipeline creation.
+// Safe to call from several threads, and again (already created pipelines are found).
+Error prepare(Context* ctx, const PrepareInfo& info);
+
+// How many compute pipelines the context has created so far. A record_* call whose pipelines
+// were all prepared leaves it unchanged (tests use this; engines may log it).
+size_t pipeline_count(const Context* ctx);
 
 }  // namespace vknorm

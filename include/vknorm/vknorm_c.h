@@ -107,6 +107,16 @@ vknorm_tensor vknorm_tensor_contiguous(VkBuffer buffer, VkDeviceSize offset, VkD
 /* The same at a device address (needs bufferDeviceAddress). */
 vknorm_tensor vknorm_tensor_contiguous_at(VkDeviceAddress address, VkDeviceSize size, vknorm_dtype dtype,
                                           int32_t rank, const int64_t* shape);
+/* Any strided view (strides in elements); `size` is set to the bytes the view needs
+ * (vknorm::Tensor::strided). A bad rank, NULL arrays or negative strides give a tensor the
+ * operators reject. */
+vknorm_tensor vknorm_tensor_strided(VkBuffer buffer, VkDeviceSize offset, vknorm_dtype dtype, int32_t rank,
+                                    const int64_t* shape, const int64_t* strides);
+/* The same at a device address. */
+vknorm_tensor vknorm_tensor_strided_at(VkDeviceAddress address, vknorm_dtype dtype, int32_t rank,
+                                       const int64_t* shape, const int64_t* strides);
+/* Bytes from offset (or address) on that the view touches (0 for empty or malformed views). */
+VkDeviceSize vknorm_tensor_bytes_needed(const vknorm_tensor* tensor);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Device requirements */
@@ -130,7 +140,7 @@ typedef struct vknorm_device_requirements {
   uint32_t api_version;                      /* the physical device's apiVersion */
   uint32_t extension_count;                  /* device extensions to enable (supported ones) */
   const char* extensions[VKNORM_MAX_DEVICE_EXTENSIONS];
-  uint32_t optional_extension_count;         /* extensions vknorm uses if enabled (0 for now) */
+  uint32_t optional_extension_count;         /* profiling / tuning only: never needed */
   const char* optional_extensions[VKNORM_MAX_DEVICE_EXTENSIONS];
 } vknorm_device_requirements;
 
@@ -148,10 +158,19 @@ typedef struct vknorm_device_feature_chain {
   VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR executable_properties;
 } vknorm_device_feature_chain;
 
-/* Fills *out (pNext links point into *out: keep it in place until vkCreateDevice returns) with the
- * bits of `enable` (usually &req.features_to_enable). */
+/* For engines without a chain of their own: fills *out (pNext links point into *out: keep it in
+ * place until vkCreateDevice returns) with the bits of `enable` (usually
+ * &req.features_to_enable); only structures that enable something are linked. */
 vknorm_status vknorm_fill_device_feature_chain(const vknorm_device_features* enable,
                                                vknorm_device_feature_chain* out);
+
+/* For engines with their own chain (vknorm::add_device_features): sets the bits of `features` in
+ * create_info's pNext chain in place, in the VkPhysicalDeviceVulkan11/12/13Features or individual
+ * structures already there, and links a structure of *storage only for a feature that nothing in
+ * the chain carries. Set ppEnabledExtensionNames first. `device_api_version`: the version the
+ * device is used at. Keep *storage in place until vkCreateDevice returns. */
+vknorm_status vknorm_add_device_features(const vknorm_device_features* features, uint32_t device_api_version,
+                                         VkDeviceCreateInfo* create_info, vknorm_device_feature_chain* storage);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Context */
@@ -204,6 +223,9 @@ typedef struct vknorm_device_info {
   uint32_t min_storage_buffer_offset_alignment;
   uint32_t multiprocessor_count; /* 0 if unknown */
   vknorm_device_features enabled;
+  /* VK_TRUE: the context binds tensors by address by default (no push descriptors), so every
+   * VkBuffer needs VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT (vknorm.h, "Buffer requirements"). */
+  VkBool32 buffers_need_device_address;
 } vknorm_device_info;
 
 /* Copies the context's device information into *out. */
@@ -311,6 +333,26 @@ vknorm_status vknorm_prepare_layer_norm(vknorm_context ctx, const vknorm_layer_n
 /* Creates the pipelines a LayerNorm backward call with these arguments needs; records nothing. */
 vknorm_status vknorm_prepare_layer_norm_backward(vknorm_context ctx,
                                                  const vknorm_layer_norm_backward_args* args);
+
+/* vknorm::PrepareInfo: what decides the pipelines of a call with contiguous tensors. */
+typedef struct vknorm_prepare_info {
+  vknorm_op op;
+  vknorm_dtype dtype;
+  int32_t rank;
+  int64_t shape[VKNORM_MAX_RANK]; /* of x (or of x / dy for the backward) */
+  int32_t normalized_rank;        /* layer_norm*, as in the args (default 1) */
+  VkBool32 by_address;            /* some tensor of the call is given by address */
+  VkBool32 aligned;               /* every offset a multiple of 4 elements (default VK_TRUE) */
+  VkBool32 weight_grads;          /* backward: dweight or dbias requested (default VK_TRUE) */
+  const vknorm_kernel_config* config; /* the call's override, or NULL */
+} vknorm_prepare_info;
+
+/* Zeroes *info and sets the defaults: normalized_rank 1, aligned and weight_grads VK_TRUE. */
+void vknorm_prepare_info_init(vknorm_prepare_info* info);
+/* Creates every pipeline a call described by *info would use, without buffers (vknorm::prepare). */
+vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info);
+/* How many compute pipelines the context has created so far (0 for a NULL context). */
+size_t vknorm_pipeline_count(vknorm_context ctx);
 
 /* Records RMSNorm into cmd (recording state, compute-capable). */
 vknorm_status vknorm_record_rms_norm(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_rms_norm_args* args);

@@ -212,7 +212,7 @@ int list_devices(const std::string& json_path) {
   list = Json::array();
   for (const auto& l : devices) {
     const auto& p = l.properties;
-    const auto& f = l.available;
+    const auto& f = l.supported;
     std::printf("[%u] %s (%s)\n", l.index, l.name.c_str(), device_type_name(p.deviceType));
     std::printf("    vendor     0x%04x (%s), device 0x%04x\n", p.vendorID,
                 vendor_name(p.vendorID).c_str(), p.deviceID);
@@ -225,7 +225,7 @@ int list_devices(const std::string& json_path) {
     std::printf("    subgroups  size %u (range %u..%u), arithmetic in compute: %s\n",
                 l.subgroup_size, l.min_subgroup_size, l.max_subgroup_size,
                 yes(l.subgroup_arithmetic));
-    std::printf("    features   push_descriptor %s, buffer_device_address %s, "
+    std::printf("    supported  push_descriptor %s, buffer_device_address %s, "
                 "storage_buffer_16bit %s, subgroup_size_control %s, pipeline_executable_info %s\n",
                 yes(f.push_descriptor), yes(f.buffer_device_address), yes(f.storage_buffer_16bit),
                 yes(f.subgroup_size_control), yes(f.pipeline_executable_info));
