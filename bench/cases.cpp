@@ -182,7 +182,53 @@ BenchCase make(const char* name, BenchOp op, vknorm::DType dt, std::vector<int64
 
 }  // namespace
 
-std::vector<std::string> suite_names() { return {"kernelbench", "extended"}; }
+std::vector<std::string> suite_names() { return {"kernelbench", "extended", "sweep", "smoke"}; }
+
+namespace {
+
+std::string sweep_name(const char* op, const std::vector<int64_t>& shape, vknorm::DType dt) {
+  return std::string("sw_") + op + "_" + shape_string(shape) + "_" + vknorm::dtype_name(dt);
+}
+
+// The "Fast everywhere" sweep: the same list as bench/compare_torch.py's SWEEP (names must
+// match: sweep_table.py joins the two JSON files on them). Grouped by shape with the dtype
+// innermost, so that consecutive cases reuse the arena's slots (and x's fill when the dtype
+// repeats).
+std::vector<BenchCase> sweep_suite() {
+  using vknorm::DType;
+  std::vector<BenchCase> s;
+  const DType dts[] = {DType::f32, DType::f16, DType::bf16};
+  auto add = [&](const char* tag, BenchOp op, std::vector<int64_t> shape, int rank) {
+    for (DType dt : dts) {
+      BenchCase c = make("", op, dt, shape, rank);
+      c.name = sweep_name(tag, shape, dt);
+      s.push_back(c);
+    }
+  };
+  // RMSNorm over channels (dim 1 of N x C x H x W), with weight.
+  for (auto sh : std::vector<std::vector<int64_t>>{{112, 64, 512, 512}, {32, 256, 128, 128},
+                                                  {16, 3, 1024, 1024}, {64, 1024, 32, 32}})
+    add("rms", BenchOp::rms_norm, sh, 1);
+  // RMSNorm over the last dimension, as RMSNorm over dim 1 of an (N, C) tensor.
+  for (auto sh : std::vector<std::vector<int64_t>>{
+           {1, 4096}, {32, 4096}, {4096, 4096}, {32768, 8192}, {65536, 128}})
+    add("rmsrow", BenchOp::rms_norm, sh, 1);
+  // LayerNorm forward (weight and bias): KernelBench #40 over 3 dims, then rows.
+  add("ln", BenchOp::layer_norm, {16, 64, 256, 256}, 3);
+  for (auto sh : std::vector<std::vector<int64_t>>{
+           {262144, 768}, {32768, 8192}, {4096, 4096}, {1, 4096}, {4, 16777216}})
+    add("ln", BenchOp::layer_norm, sh, 1);
+  // LayerNorm backward, and forward + backward.
+  for (BenchOp op : {BenchOp::layer_norm_backward, BenchOp::layer_norm_fwd_bwd}) {
+    const char* tag = op == BenchOp::layer_norm_backward ? "lnbwd" : "lnfwdbwd";
+    add(tag, op, {16, 64, 256, 256}, 3);
+    for (auto sh : std::vector<std::vector<int64_t>>{{262144, 768}, {32768, 8192}, {4096, 4096}})
+      add(tag, op, sh, 1);
+  }
+  return s;
+}
+
+}  // namespace
 
 std::vector<BenchCase> suite(const std::string& name) {
   using vknorm::DType;
@@ -196,6 +242,17 @@ std::vector<BenchCase> suite(const std::string& name) {
     s.push_back(make("kb40_layer_norm_fwd", BenchOp::layer_norm, DType::f32, {16, 64, 256, 256}, 3));
     s.push_back(
         make("kb40_layer_norm_fwd_bwd", BenchOp::layer_norm_fwd_bwd, DType::f32, {16, 64, 256, 256}, 3));
+  }
+  if (name == "sweep") return sweep_suite();
+  if (name == "smoke") {
+    // Small and quick (seconds on lavapipe): for --self-test of the harness on a CPU device.
+    s.push_back(make("smoke_rms_f32", BenchOp::rms_norm, DType::f32, {8, 64, 32, 32}));
+    s.push_back(make("smoke_ln_f16", BenchOp::layer_norm, DType::f16, {1024, 1024}));
+    s.push_back(make("smoke_ln_bwd_bf16", BenchOp::layer_norm_backward, DType::bf16, {512, 768}));
+    s.push_back(
+        make("smoke_ln_fwd_bwd_f32", BenchOp::layer_norm_fwd_bwd, DType::f32, {4, 16, 32, 32}, 3));
+    s.push_back(make("smoke_rms_bf16", BenchOp::rms_norm, DType::bf16, {4, 32, 16, 16}));
+    return s;
   }
   if (name == "extended") {
     s.push_back(make("rms_norm_f16", BenchOp::rms_norm, DType::f16, {112, 64, 512, 512}));

@@ -55,7 +55,8 @@ bool scale_to_budget(BenchCase* c, uint64_t per_tensor_budget, uint64_t total_bu
 // One halving step of the same kind (used when an allocation fails at run time).
 bool halve(BenchCase* c);
 
-// Named suites: "kernelbench" and "extended". Empty result: unknown name.
+// Named suites: "kernelbench", "extended", "sweep" (the Fast-everywhere sweep, ~90 cases) and
+// "smoke" (tiny, for --self-test on CPU devices). Empty result: unknown name.
 std::vector<BenchCase> suite(const std::string& name);
 std::vector<std::string> suite_names();
 

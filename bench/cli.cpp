@@ -7,11 +7,14 @@
 namespace vknorm_bench {
 
 const char* usage() {
-  return R"(usage: vknorm-bench [--suite kernelbench|extended | --op OP --shape AxBx.. [options]]
+  return R"(usage: vknorm-bench [--suite kernelbench|extended|sweep|smoke | --op OP --shape AxBx.. [options]]
 
 cases
-  --suite NAME           kernelbench (KernelBench L1 #36 RMSNorm, #40 LayerNorm fwd, fwd+bwd)
-                         or extended (kernelbench + f16/bf16 and many-short-row cases)
+  --suite NAME           kernelbench (KernelBench L1 #36 RMSNorm, #40 LayerNorm fwd, fwd+bwd),
+                         extended (kernelbench + f16/bf16 and many-short-row cases),
+                         sweep (~90 cases: RMSNorm, LayerNorm fwd/bwd/fwd+bwd x f32/f16/bf16;
+                         default --runs 10) or smoke (5 tiny cases, for --self-test on a CPU)
+  --case NAME            run only the suite's case NAME (as if it were alone)
   --op OP                rms_norm | layer_norm | layer_norm_backward | layer_norm_fwd_bwd
   --shape AxBxC..        e.g. 8x64x128x128 (rms: N x C x spatial..; layer norm: .. x normalized)
   --dtype T              f32 (default) | f16 | bf16
@@ -21,11 +24,20 @@ cases
 timing
   --runs N               timed runs per case (default 20, at least 10)
   --warmup N             untimed runs before (default 3)
+  --warmup-ms X          ... and at least X ms of GPU time of them (default 10)
   --no-flush             do not overwrite a scratch buffer (L2 flush) between runs
   --flush-mib N          flush buffer size (default 256; 32 on CPU devices)
+  --no-roofline          skip the copy roofline (%roof is then 0)
   --roofline-mib N       copy size of the roofline measurement (default 1024, capped by budget)
   --budget-mib N         per-tensor memory budget; larger cases are scaled down (halving the
                          batch). Default: 64 on CPU devices, device memory otherwise
+self-test (the harness: a case must time the same inside the suite and alone)
+  --self-test            run the suite, then each case alone in a fresh process (--case), twice
+                         (alternating); compare medians; exit 1 if a case differs by more than
+                         3% + the repeat-to-repeat noise (noise itself capped at 5%)
+  --self-test-reps N     repetitions of the suite/alone pair (default 2, at least 2)
+  --self-test-tol PCT    allowed difference beyond the noise (default 3)
+  --self-test-max-noise PCT  a case noisier than this fails as NOISY (default 5)
 output
   --json FILE            write everything as JSON
   --no-check             skip the sampled fp64 error check
@@ -93,9 +105,30 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
     } else if (a == "--suite") {
       if (!value(&o->suite)) return false;
       if (suite(o->suite).empty()) {
-        *error = "unknown suite '" + o->suite + "' (kernelbench, extended)";
+        *error = "unknown suite '" + o->suite + "' (kernelbench, extended, sweep, smoke)";
         return false;
       }
+    } else if (a == "--case") {
+      if (!value(&o->case_name)) return false;
+    } else if (a == "--warmup-ms") {
+      if (!value(&s) || !to_double(s, &o->warmup_ms) || !(o->warmup_ms >= 0)) {
+        *error = "--warmup-ms: bad value";
+        return false;
+      }
+    } else if (a == "--no-roofline") {
+      o->roofline = false;
+    } else if (a == "--self-test") {
+      o->self_test = true;
+    } else if (a == "--self-test-reps") {
+      if (!int_value(2, &n)) return false;
+      o->self_test_reps = static_cast<int>(n);
+    } else if (a == "--self-test-tol" || a == "--self-test-max-noise") {
+      double v = 0;
+      if (!value(&s) || !to_double(s, &v) || !(v >= 0)) {
+        *error = a + ": bad value";
+        return false;
+      }
+      (a == "--self-test-tol" ? o->self_test_tol_pct : o->self_test_max_noise_pct) = v;
     } else if (a == "--op") {
       if (!value(&s)) return false;
       if (!parse_bench_op(s, &o->single.op)) {
@@ -133,6 +166,7 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
         return false;
       }
       o->runs = static_cast<int>(n);
+      o->runs_given = true;
     } else if (a == "--warmup") {
       if (!int_value(0, &n)) return false;
       o->warmup = static_cast<int>(n);
@@ -183,6 +217,20 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
     return false;
   }
   if (!o->have_single && o->suite.empty()) o->suite = "kernelbench";
+  if (!o->case_name.empty()) {
+    bool found = false;
+    for (const BenchCase& c : suite(o->suite)) found |= c.name == o->case_name;
+    if (o->have_single || !found) {
+      *error = "--case " + o->case_name + ": no such case in suite " + o->suite;
+      return false;
+    }
+  }
+  if (o->self_test && (o->have_single || o->tune)) {
+    *error = "--self-test needs a --suite (and no --tune)";
+    return false;
+  }
+  // The sweep has ~90 cases: keep it to a few minutes on a GPU (its large cases take ~1 ms).
+  if (o->suite == "sweep" && !o->runs_given) o->runs = 10;
   if (o->have_single) {
     BenchCase& c = o->single;
     const size_t rank = c.shape.size();

@@ -13,7 +13,14 @@ struct Options {
   std::string suite;                 // "kernelbench", "extended"; empty with a single case
   bool have_single = false;          // --op given
   BenchCase single;                  // --op/--shape/--dtype/--eps/--normalized-rank/--no-affine
+  std::string case_name;             // --case: only this case of the suite
   int runs = 20, warmup = 3;
+  bool runs_given = false;
+  double warmup_ms = 10;
+  bool roofline = true;              // --no-roofline: skip the copy roofline (self-test children)
+  bool self_test = false;            // --self-test: suite medians vs alone medians
+  int self_test_reps = 2;
+  double self_test_tol_pct = 3, self_test_max_noise_pct = 5;
   bool flush = true;
   uint64_t flush_mib = 256;          // 0: automatic (256 MiB on GPUs, 32 MiB on CPUs)
   bool flush_mib_given = false;

@@ -62,6 +62,14 @@ def parse_args():
     p.add_argument("--no-vknorm", action="store_true", help="do not run vknorm-bench")
     p.add_argument("--warmup-ms", type=float, default=25, help="do_bench warmup (ms)")
     p.add_argument("--rep-ms", type=float, default=200, help="do_bench rep (ms)")
+    p.add_argument("--suite", default="kernelbench", choices=["kernelbench", "sweep"],
+                   help="kernelbench (default: the table below) or sweep: the ~90 cases of "
+                        "vknorm-bench --suite sweep with eager, torch.compile and cooperative "
+                        "reductions, written with --json (bench/torch_sweep.py)")
+    p.add_argument("--json", default=None, help="--suite sweep: write the results there")
+    p.add_argument("--sweep-budget-s", type=float, default=330,
+                   help="--suite sweep: after this many seconds, time eager only (default 330)")
+    p.add_argument("--sweep-limit", type=int, default=0, help="--suite sweep: first N cases only")
     p.add_argument("--smoke-cpu", action="store_true",
                    help="test this script without a GPU: tiny shapes on the CPU, wall-clock "
                         "timing, no torch.compile/seeds (the numbers mean nothing)")
@@ -392,6 +400,20 @@ def main():
         import triton
         versions["triton"] = triton.__version__
     print(f"device: {device}; " + ", ".join(f"{k} {v}" for k, v in versions.items()), file=sys.stderr)
+    if args.suite == "sweep":
+        sys.path.insert(0, HERE)
+        import torch_sweep
+        if not args.smoke_cpu:
+            args.warmup_ms, args.rep_ms = min(args.warmup_ms, 10), min(args.rep_ms, 40)
+        result = torch_sweep.run_sweep(args, torch, make_timer(torch, have_triton, args.warmup_ms,
+                                                               args.rep_ms), DEVICE)
+        result["versions"] = versions
+        result["command"] = " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv)
+        if args.json:
+            torch_sweep.write(result, args.json)
+        else:
+            print(json.dumps(result, indent=2))
+        return 0
     torch_results = run_torch(args, torch, have_triton)
 
     vk, vk_cmd, vk_err = (None, None, "skipped (--no-vknorm)") if args.no_vknorm else run_vknorm(args)

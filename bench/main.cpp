@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "profile.h"
 #include "report.h"
+#include "selftest.h"
 #include "timing.h"
 #include "tuner.h"
 #include "workload.h"
@@ -150,10 +151,12 @@ void measure_roofline(HostDevice& dev, Timer& timer, uint64_t bytes, RunSummary*
 }
 
 CaseResult run_case(HostDevice& dev, Timer& timer, const Options& opt, const RunSummary& run,
-                    BenchCase c) {
+                    Arena* arena, BenchCase c) {
   CaseResult r;
+  device_local_usage(dev, &r.heap_usage_bytes, &r.heap_budget_bytes);
   WorkloadOptions wo;
   wo.by_address = opt.by_address;
+  wo.arena = arena;
   std::string err;
   std::unique_ptr<Workload> w = create_fitting(dev, &c, wo, &err);
   r.c = c;
@@ -162,6 +165,10 @@ CaseResult run_case(HostDevice& dev, Timer& timer, const Options& opt, const Run
     return r;
   }
   r.c = w->bench_case();  // with the gradient dtype the library accepted
+  r.fills_skipped = w->fills_skipped();
+  for (const vknorm_support::Buffer* b :
+       {&w->buffers().x, &w->buffers().y, &w->buffers().dy, &w->buffers().dx})
+    if (b->buffer != VK_NULL_HANDLE && !b->device_local) r.device_local = false;
   vknorm::Error e = w->select(&r.configs);
   if (!e.ok()) {
     r.error = "select_config: " + e.message;
@@ -291,6 +298,7 @@ int main(int argc, char** argv) {
   }
   run.timing.runs = opt.runs;
   run.timing.warmup = opt.warmup;
+  run.timing.warmup_ms = opt.warmup_ms;
   run.timing.flush = opt.flush;
   run.timing.flush_bytes = (opt.flush_mib_given ? opt.flush_mib : (run.device.cpu ? 32 : 256)) << 20;
   run.total_budget = static_cast<uint64_t>(0.8 * static_cast<double>(heap));
@@ -299,6 +307,10 @@ int main(int argc, char** argv) {
   if (run.budget_reason.empty()) run.budget_reason = "device heap";
 
   std::vector<BenchCase> cases = opt.have_single ? std::vector<BenchCase>{opt.single} : suite(opt.suite);
+  if (!opt.case_name.empty())
+    cases.erase(std::remove_if(cases.begin(), cases.end(),
+                               [&](const BenchCase& c) { return c.name != opt.case_name; }),
+                cases.end());
   for (BenchCase& c : cases) {
     if (!scale_to_budget(&c, run.per_tensor_budget, run.total_budget, run.budget_reason))
       c.scale_note = "does not fit the budget even at one row";
@@ -317,6 +329,8 @@ int main(int argc, char** argv) {
 
   std::vector<CaseResult> results;
   std::vector<TuneResult> tuning;
+  bool self_test_pass = true;
+  vknorm_support::Json self_test;
   if (opt.tune) {
     std::vector<BenchCase> parts;
     for (const BenchCase& c : cases)
@@ -345,19 +359,55 @@ int main(int argc, char** argv) {
     }
     std::printf("\nwrote %s\n", opt.tune_cache.c_str());
   } else {
-    progress("measuring the roofline (vknorm copy shader)");
-    const uint64_t roof = std::min({opt.roofline_mib << 20, run.per_tensor_budget, heap / 4});
-    measure_roofline(*dev, timer, roof, &run);
-    run.timer_floor = timer.measure_empty();
-    for (size_t i = 0; i < cases.size(); ++i) {
-      progress("[" + std::to_string(i + 1) + "/" + std::to_string(cases.size()) + "] " +
-               (cases[i].name.empty() ? "" : cases[i].name + ": ") + cases[i].label() +
-               (cases[i].scale_note.empty() ? "" : " (" + cases[i].scale_note + ")"));
-      results.push_back(run_case(*dev, timer, opt, run, cases[i]));
+    if (opt.roofline) {
+      progress("measuring the roofline (vknorm copy shader)");
+      const uint64_t roof = std::min({opt.roofline_mib << 20, run.per_tensor_budget, heap / 4});
+      measure_roofline(*dev, timer, roof, &run);
     }
+    run.timer_floor = timer.measure_empty();
+    // Reserve the tensors' memory for the largest case up front (arena.h says why): every case
+    // then runs on the same long-lived device-local blocks, alone or inside a suite.
+    Arena arena(*dev);
+    {
+      std::vector<uint64_t> need(static_cast<size_t>(Slot::count), 0);
+      for (const BenchCase& c : cases)
+        for (const auto& [slot, bytes] : slot_bytes(c))
+          need[static_cast<size_t>(slot)] = std::max(need[static_cast<size_t>(slot)], bytes);
+      for (size_t i = 0; i < need.size(); ++i) {
+        std::string e;
+        if (need[i] && !arena.reserve(static_cast<Slot>(i), need[i], &e))
+          progress(std::string("  could not reserve ") + slot_name(static_cast<Slot>(i)) + " (" +
+                   std::to_string(need[i]) + " bytes) up front: " + e);
+      }
+      run.arena_bytes = arena.total_bytes();
+      if (!arena.device_local())
+        std::fprintf(stderr, "vknorm-bench: warning: tensor memory is not device-local\n");
+    }
+    auto run_all = [&]() {
+      std::vector<CaseResult> out;
+      for (size_t i = 0; i < cases.size(); ++i) {
+        progress("[" + std::to_string(i + 1) + "/" + std::to_string(cases.size()) + "] " +
+                 (cases[i].name.empty() ? "" : cases[i].name + ": ") + cases[i].label() +
+                 (cases[i].scale_note.empty() ? "" : " (" + cases[i].scale_note + ")"));
+        out.push_back(run_case(*dev, timer, opt, run, &arena, cases[i]));
+      }
+      return out;
+    };
+    results = run_all();
     print_header(stdout, run);
     print_table(stdout, run, results);
     if (opt.profile || opt.check) print_profiles(stdout, results);
+    if (opt.self_test) {
+      std::vector<SelfTestRow> rows = run_self_test(
+          opt, argc, argv, results,
+          [&]() {
+            progress("self-test: the suite again");
+            return run_all();
+          },
+          progress);
+      self_test_pass = print_self_test(stdout, opt, rows);
+      self_test = self_test_json(opt, rows);
+    }
   }
 
   int rc = 0;
@@ -369,8 +419,10 @@ int main(int argc, char** argv) {
   }
   for (const CaseResult& r : results)
     if (!r.ran || (r.accuracy.ran && !r.accuracy.pass())) rc = 1;
+  if (!self_test_pass) rc = 1;
   if (!opt.json_path.empty()) {
-    const vknorm_support::Json j = to_json(run, results, tuning);
+    vknorm_support::Json j = to_json(run, results, tuning);
+    if (opt.self_test) j["self_test"] = self_test;
     if (!vknorm_support::write_text_file(opt.json_path, j.dump(2) + "\n")) {
       std::fprintf(stderr, "vknorm-bench: cannot write %s\n", opt.json_path.c_str());
       rc = 1;

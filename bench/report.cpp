@@ -300,6 +300,8 @@ Json to_json(const RunSummary& run, const std::vector<CaseResult>& cases,
   t["per_tensor_budget_bytes"] = run.per_tensor_budget;
   t["total_budget_bytes"] = run.total_budget;
   t["budget_reason"] = run.budget_reason;
+  t["warmup_ms"] = run.timing.warmup_ms;
+  t["arena_bytes"] = run.arena_bytes;
   t["timer_floor"] = stats_json(run.timer_floor);
   j["timing"] = t;
   Json roof = Json::object();
@@ -331,6 +333,12 @@ Json to_json(const RunSummary& run, const std::vector<CaseResult>& cases,
       ov["host_record_us"] = r.stats.record_us;
       c["overhead"] = ov;
       c["accuracy"] = accuracy_json(r.accuracy);
+      Json mem = Json::object();
+      mem["device_local"] = r.device_local;
+      mem["heap_usage_bytes_at_start"] = r.heap_usage_bytes;
+      mem["heap_budget_bytes_at_start"] = r.heap_budget_bytes;
+      mem["inputs_already_filled"] = r.fills_skipped;
+      c["memory"] = mem;
     }
     cs.push_back(c);
   }

@@ -40,6 +40,7 @@ struct RunSummary {
   double roofline_gbps = 0;
   Stats timer_floor;              // two timestamps, nothing between
   std::string tune_cache;         // cache read by the context, if any
+  uint64_t arena_bytes = 0;       // device memory reserved for the tensors before the cases
 };
 
 struct CaseResult {
@@ -54,6 +55,11 @@ struct CaseResult {
   BenchCase min_case;             // the minimal call timed as dispatch overhead
   Stats min_call;
   Accuracy accuracy;
+  // Memory: device-local heap usage / budget (VK_EXT_memory_budget) when the case started,
+  // whether all its tensors were device-local, whether x/dy were already filled.
+  uint64_t heap_usage_bytes = 0, heap_budget_bytes = 0;
+  bool device_local = true;
+  bool fills_skipped = false;
 };
 
 void print_header(std::FILE* f, const RunSummary& run);

@@ -142,12 +142,15 @@ Stats Timer::measure(const std::function<bool(VkCommandBuffer)>& body) {
   }
   std::string err;
   std::vector<double> samples, record;
-  for (int done = 0; done < options_.warmup;) {
-    const int n = std::min(kRunsPerSubmit, options_.warmup - done);
-    if (!run_batch(body, n, false, nullptr, nullptr, &err)) {
+  double warm_ms = 0;
+  for (int done = 0; done < options_.warmup || (warm_ms < options_.warmup_ms && done < 1000);) {
+    const int n = std::min(kRunsPerSubmit, std::max(options_.warmup - done, 1 + done));
+    std::vector<double> warm;
+    if (!run_batch(body, n, true, &warm, nullptr, &err)) {
       s.error = err;
       return s;
     }
+    for (double v : warm) warm_ms += v;
     done += n;
   }
   for (int done = 0; done < options_.runs;) {

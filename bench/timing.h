@@ -22,6 +22,10 @@ namespace vknorm_bench {
 
 struct TimingOptions {
   int warmup = 3;
+  // ... and at least this much GPU time of warm-up (capped at 1000 runs), so that a short case
+  // does not start its timed runs on clocks that dropped while the host was busy (filling,
+  // checking the previous case): 3 runs of a 30 us case are not a warm-up.
+  double warmup_ms = 10;
   int runs = 20;                          // at least 10
   bool flush = true;                      // write flush_bytes between runs (outside the timing)
   uint64_t flush_bytes = 256ull << 20;

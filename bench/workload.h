@@ -5,6 +5,7 @@
 // the host can recompute any input element (value(i) = block[i % P]) for the error check.
 #pragma once
 
+#include "arena.h"
 #include "cases.h"
 #include "support/host_device.h"
 
@@ -15,6 +16,9 @@
 #include <vector>
 
 namespace vknorm_bench {
+
+// Bytes per arena slot that the case needs (what Arena::reserve is given before a run).
+std::vector<std::pair<Slot, uint64_t>> slot_bytes(const BenchCase& c);
 
 // Values of a periodic input tensor (already rounded to the storage dtype).
 struct Pattern {
@@ -30,6 +34,8 @@ struct WorkloadOptions {
   bool by_address = false;  // bind tensors by device address instead of VkBuffer
   uint64_t seed = 1;
   bool fill_inputs = true;  // false: allocate only (for select_config / describe checks)
+  // Where the tensors live (see arena.h). nullptr: the workload makes a private arena.
+  Arena* arena = nullptr;
 };
 
 class Workload {
@@ -64,18 +70,23 @@ class Workload {
     vknorm_support::Buffer x, y, weight, bias, mean, rstd, dy, dx, dweight, dbias, scratch;
   };
   const Buffers& buffers() const { return buf_; }
+  bool fills_skipped() const { return fills_skipped_; }
   vknorm_support::HostDevice& device() const { return dev_; }
 
  private:
   Workload(vknorm_support::HostDevice& device, const BenchCase& c, const WorkloadOptions& o);
   bool allocate(std::string* error, bool* out_of_memory);
   bool fill_inputs(std::string* error);
+  bool fill_periodic(Slot slot, const vknorm_support::Buffer& b, const Pattern& p, uint64_t tag,
+                     std::string* error);
   vknorm::Tensor tensor(const vknorm_support::Buffer& b, vknorm::DType dt,
                         const std::vector<int64_t>& shape) const;
   void build_args();
   vknorm::Error grow_scratch();
 
   vknorm_support::HostDevice& dev_;
+  std::unique_ptr<Arena> own_arena_;
+  Arena* arena_ = nullptr;
   BenchCase case_;
   WorkloadOptions options_;
   std::vector<Part> parts_;
@@ -83,6 +94,7 @@ class Workload {
   Pattern x_, dy_;
   std::vector<double> weight_, bias_;
   Buffers buf_;
+  bool fills_skipped_ = false;
   vknorm::RmsNormArgs rms_{};
   vknorm::LayerNormArgs ln_{};
   vknorm::LayerNormBackwardArgs bwd_{};

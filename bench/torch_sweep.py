@@ -1,0 +1,204 @@
+"""The "Fast everywhere" sweep for PyTorch (compare_torch.py --suite sweep).
+
+The case list mirrors vknorm-bench's sweep suite (bench/cases.cpp, sweep_suite): the names must
+match, sweep_table.py joins the two JSON files on them. Each case is timed with PyTorch eager,
+torch.compile, and torch.compile with inductor's cooperative reductions
+(torch._inductor.config.triton.cooperative_reductions = True, the setting behind
+TORCHINDUCTOR_COOPERATIVE_REDUCTIONS=1) where that applies: only cases with few rows (<= 64),
+the shape cooperative reductions exist for. Anything that fails or is skipped is "n/a" with the
+reason. A copy (y.copy_(x), 1 GiB fp32) measured in the same run is the roofline.
+"""
+import json
+import os
+import sys
+import time
+
+EPS = 1e-5
+DTYPES = ("f32", "f16", "bf16")
+
+
+def sweep_cases():
+    cases = []
+
+    def add(tag, op, shape, rank=1):
+        for dt in DTYPES:
+            cases.append({"name": f"sw_{tag}_{'x'.join(map(str, shape))}_{dt}", "op": op,
+                          "shape": list(shape), "dtype": dt, "normalized_rank": rank})
+    for sh in [(112, 64, 512, 512), (32, 256, 128, 128), (16, 3, 1024, 1024), (64, 1024, 32, 32)]:
+        add("rms", "rms_norm", sh)
+    for sh in [(1, 4096), (32, 4096), (4096, 4096), (32768, 8192), (65536, 128)]:
+        add("rmsrow", "rms_norm", sh)
+    add("ln", "layer_norm", (16, 64, 256, 256), 3)
+    for sh in [(262144, 768), (32768, 8192), (4096, 4096), (1, 4096), (4, 16777216)]:
+        add("ln", "layer_norm", sh)
+    for op, tag in (("layer_norm_backward", "lnbwd"), ("layer_norm_fwd_bwd", "lnfwdbwd")):
+        add(tag, op, (16, 64, 256, 256), 3)
+        for sh in [(262144, 768), (32768, 8192), (4096, 4096)]:
+            add(tag, op, sh)
+    return cases
+
+
+def geometry(c):
+    n = 1
+    for d in c["shape"]:
+        n *= d
+    if c["op"] == "rms_norm":
+        row = c["shape"][1]
+    else:
+        row = 1
+        for d in c["shape"][len(c["shape"]) - c["normalized_rank"]:]:
+            row *= d
+    return n, row, n // row
+
+
+def minimal_bytes(c):
+    """As vknorm-bench (bench/cases.h): inputs read once, outputs written once; dweight/dbias fp32."""
+    es = 4 if c["dtype"] == "f32" else 2
+    n, row, rows = geometry(c)
+    big, param, stat, grad = n * es, row * es, rows * 4, row * 4
+    fwd = 2 * big + 2 * param + 2 * stat
+    bwd = 3 * big + param + 2 * stat + 2 * grad
+    return {"rms_norm": 2 * big + param, "layer_norm": fwd, "layer_norm_backward": bwd,
+            "layer_norm_fwd_bwd": fwd + bwd}[c["op"]]
+
+
+def shrink(c, scale):
+    """--smoke-cpu: divide the leading dimension until the case is tiny."""
+    c = dict(c)
+    shape = list(c["shape"])
+    while geometry(dict(c, shape=shape))[0] > scale and shape[0] > 1:
+        shape[0] = (shape[0] + 1) // 2
+    while geometry(dict(c, shape=shape))[0] > scale:
+        i = max(range(len(shape)), key=lambda k: shape[k])
+        shape[i] = (shape[i] + 1) // 2
+    c["shape"] = shape
+    return c
+
+
+def make_fns(torch, c, device):
+    F = torch.nn.functional
+    dt = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16}[c["dtype"]]
+    shape = c["shape"]
+    g = torch.Generator(device=device).manual_seed(1)
+    x = torch.rand(shape, generator=g, device=device, dtype=torch.float32).to(dt)
+    n, row, rows = geometry(c)
+    if c["op"] == "rms_norm":
+        C = shape[1]
+        w = torch.ones(C, device=device, dtype=dt) + 0.25 * torch.randn(C, generator=g, device=device).to(dt)
+        wshape = [1, C] + [1] * (len(shape) - 2)
+
+        def fwd(x, w):  # over dim 1, fp32 math, as vknorm
+            xf = x.float()
+            r = torch.rsqrt(xf.pow(2).mean(1, keepdim=True) + EPS)
+            return (xf * r * w.float().view(wshape)).to(x.dtype)
+        return {"fn": fwd, "args": (x, w), "bwd": False}
+    norm = shape[len(shape) - c["normalized_rank"]:]
+    w = (torch.ones(norm, device=device) + 0.25 * torch.randn(norm, generator=g, device=device)).to(dt)
+    b = (0.1 * torch.randn(norm, generator=g, device=device)).to(dt)
+
+    def fwd(x, w, b):
+        return F.layer_norm(x, norm, w, b, EPS)
+    if c["op"] == "layer_norm":
+        return {"fn": fwd, "args": (x, w, b), "bwd": False}
+    dy = torch.randn(shape, generator=g, device=device, dtype=torch.float32).to(dt)
+    return {"fn": fwd, "args": (x, w, b), "bwd": True, "dy": dy,
+            "fwd_too": c["op"] == "layer_norm_fwd_bwd"}
+
+
+def timed_callable(torch, spec, fn):
+    """What to time: the forward; the backward alone (graph built once); or both."""
+    if not spec["bwd"]:
+        args = spec["args"]
+        return lambda: fn(*args)
+    x, w, b = (t.detach().requires_grad_(True) for t in spec["args"])
+    dy = spec["dy"]
+    if spec["fwd_too"]:
+        def step():
+            y = fn(x, w, b)
+            return torch.autograd.grad(y, (x, w, b), dy)
+        return step
+    y = fn(x, w, b)
+    return lambda: torch.autograd.grad(y, (x, w, b), dy, retain_graph=True)
+
+
+def run_sweep(args, torch, bench, device):
+    """Returns the JSON-able result of the sweep."""
+    cases = sweep_cases()
+    if device == "cpu":
+        cases = [shrink(c, 1 << 14) for c in cases][: args.sweep_limit or len(cases)]
+    elif args.sweep_limit:
+        cases = cases[: args.sweep_limit]
+    start = time.time()
+    # Roofline: a device copy in the same run (read + write), as vknorm-bench's copy shader.
+    nbytes = (1 << 30) if device != "cpu" else (1 << 24)
+    src = torch.empty(nbytes // 4, device=device, dtype=torch.float32).fill_(1.0)
+    dst = torch.empty_like(src)
+    copy_ms = bench(lambda: dst.copy_(src))
+    roof_gbps = 2 * nbytes / (copy_ms * 1e6)
+    del src, dst
+    coop_ok = None
+    try:
+        import torch._inductor.config as icfg
+        coop_ok = hasattr(icfg.triton, "cooperative_reductions")
+    except Exception:
+        coop_ok = False
+    rows = []
+    for i, c in enumerate(cases):
+        r = {"name": c["name"], "op": c["op"], "shape": c["shape"], "dtype": c["dtype"],
+             "bytes": minimal_bytes(c)}
+        print(f"[{i + 1}/{len(cases)}] {c['name']}", file=sys.stderr)
+        try:
+            spec = make_fns(torch, c, device)
+        except Exception as e:  # out of memory, typically
+            r["error"] = f"setup: {type(e).__name__}: {e}"[:300]
+            rows.append(r)
+            continue
+        variants = [("eager", None)]
+        over = time.time() - start > args.sweep_budget_s
+        if not args.no_compile:
+            variants.append(("compile", {}))
+            _, _, nrows = geometry(c)
+            if nrows <= 64:
+                variants.append(("coop", {"triton.cooperative_reductions": True}))
+        for label, patch in variants:
+            if patch is not None and over:
+                r[label + "_error"] = "n/a (skipped: --sweep-budget-s exceeded)"
+                continue
+            if label == "coop" and not coop_ok:
+                r[label + "_error"] = "n/a (this torch has no triton.cooperative_reductions)"
+                continue
+            try:
+                if patch is None:
+                    fn = spec["fn"]
+                else:
+                    torch._dynamo.reset()
+                    import torch._inductor.config as icfg
+                    with icfg.patch(patch):
+                        fn = torch.compile(spec["fn"], dynamic=False)
+                        call = timed_callable(torch, spec, fn)
+                        call()  # compile under the patched config
+                call = timed_callable(torch, spec, fn)
+                ms = bench(call)
+                r[label + "_ms"] = ms
+                r[label + "_pct_roofline"] = 100.0 * r["bytes"] / (ms * 1e6) / roof_gbps
+            except Exception as e:
+                r[label + "_error"] = f"n/a ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"[:300]
+        rows.append(r)
+        del spec
+        if device != "cpu":
+            torch.cuda.empty_cache()
+    return {"tool": "compare_torch.py --suite sweep", "device": device_name(torch, device),
+            "torch": torch.__version__, "roofline": {"method": "torch copy_ (1 GiB fp32), read + write",
+                                                     "bytes": nbytes, "ms": copy_ms, "gbps": roof_gbps},
+            "cooperative_reductions_setting": bool(coop_ok), "seconds": time.time() - start,
+            "cases": rows}
+
+
+def device_name(torch, device):
+    return "cpu" if device == "cpu" else torch.cuda.get_device_name()
+
+
+def write(result, path):
+    with open(path, "w") as f:
+        json.dump(result, f, indent=2)
+    print(f"wrote {path}", file=sys.stderr)
