@@ -62,6 +62,8 @@ TEST_SUITE("aliasing") {
         for (const KernelConfig* cfg : {static_cast<const KernelConfig*>(nullptr), &split4, &split3}) {
           for (std::vector<int64_t> shape : {std::vector<int64_t>{1, 8193}, {2, 100003}, {3, 20000}, {7, 33}}) {
             if (cfg && shape[1] < 64) continue;
+            // The (2, 100003) once per dtype and binding, with the selector's config.
+            if (cfg && shape[1] == 100003) continue;
             CaseSpec s = ln(dt, shape, 1, 1e-5, false, DataKind::normal, 700);
             s.optional_outputs = false;  // the reported case: no weight, bias, mean or rstd
             s.in_place = true;
@@ -202,8 +204,8 @@ TEST_SUITE("aliasing") {
     }
     for (DType dt : kAllDtypes) {
       check_case(dev, ln(dt, {3, 20000}, 1, 1e-5, true, DataKind::outlier_first, 731));
-      check_case(dev, ln(dt, {2, 300000}, 1, 1e-5, true, DataKind::outlier_first, 732));
-      check_case(dev, ln(dt, {2, 300000}, 1, 1e-5, true, DataKind::large_mean, 733));
+      check_case(dev, ln(dt, {1, 300000}, 1, 1e-5, true, DataKind::outlier_first, 732));
+      check_case(dev, ln(dt, {1, 300000}, 1, 1e-5, true, DataKind::large_mean, 733));
       check_case(dev, rms(dt, {2, 64, 257}, 1e-5, true, DataKind::outlier_first, 734));
     }
   }
