@@ -142,6 +142,28 @@ layout(buffer_reference, std430, buffer_reference_align = 16) buffer Vec4Ref { v
 #define PTR(name)
 #endif
 
+// ---- 16-byte accesses of 16-bit data: eight elements per uvec4 (row kernels, VEC = 8) ----
+// DECLARE_WIDE8(binding, name, qualifiers) adds a uvec4 view of a 16-bit tensor; W8AT(name, i)
+// is its i-th group of 8 elements (element index 8 i, 16-byte aligned). LOAD8 / STORE8 convert
+// a group to / from two vec4. fp32 tensors never use them (16 bytes are a vec4: WIDE_T).
+#if BIND_DESC
+#define DECLARE_WIDE8(b, name, q) \
+  layout(set = 0, binding = b, std430) q buffer name##_w8block { uvec4 name##_w8[]; };
+#define W8AT(name, i) name##_w8[i]
+#else
+layout(buffer_reference, std430, buffer_reference_align = 16) buffer Wide8Ref { uvec4 v[]; };
+#define DECLARE_WIDE8(b, name, q)
+#define W8AT(name, i) Wide8Ref(pc.name).v[i]
+#endif
+#if DTYPE_F32
+#define LOAD8(name, i, lo, hi)
+#define STORE8(name, i, lo, hi)
+#else
+#define LOAD8(name, i, lo, hi) \
+  { uvec4 u8_ = W8AT(name, i); lo = to_f4(u8_.xy); hi = to_f4(u8_.zw); }
+#define STORE8(name, i, lo, hi) W8AT(name, i) = uvec4(from_f4(lo), from_f4(hi))
+#endif
+
 // ---- workgroup reductions (must be called in uniform control flow) ----
 shared vec2 red_shared[WG];
 
@@ -175,6 +197,26 @@ vec2 wg_sum2(vec2 v) {
 #endif
 
 float wg_sum(float v) { return wg_sum2(vec2(v, 0.0)).x; }
+
+// Sum of v over each aligned segment of `seg` consecutive local invocations (seg a power of two
+// dividing WG; every invocation gets its own segment's sum). Row kernels map one row to one
+// segment. seg == WG is wg_sum2. Smaller segments are reduced in shared memory, never through
+// subgroup operations: whether a subgroup lies inside one segment depends on the real subgroup
+// size, which lavapipe misreports (gl_SubgroupSize 32/64 while 16 lanes run), and on how
+// invocations map to subgroups, which Vulkan does not fix. Fixed tree order: deterministic.
+vec2 seg_sum2(vec2 v, uint seg) {
+  if (seg >= WG) return wg_sum2(v);
+  uint lid = gl_LocalInvocationIndex;
+  uint k = lid & (seg - 1u);
+  barrier();  // red_shared may still be read by the previous reduction
+  red_shared[lid] = v;
+  barrier();
+  for (uint s = seg >> 1; s > 0; s >>= 1) {
+    if (k < s) red_shared[lid] += red_shared[lid + s];
+    barrier();
+  }
+  return red_shared[lid - k];
+}
 
 // Corrected two-pass variance (Chan, Golub, LeVeque): mean(d^2) - mean(d)^2 with d = x - m for
 // an approximate mean m. Clamped at 0 against rounding; NaN stays NaN.

@@ -1,15 +1,21 @@
 #version 450
-// LayerNorm forward, one workgroup per row, the row held in registers (ITEMS elements per
-// invocation). Corrected two-pass statistics: m = fp32 mean, d = x - m (exact when x is near m),
+// LayerNorm forward with the row held in registers (ITEMS elements per invocation). A workgroup
+// handles RPW = WG / LPR rows with LPR invocations (lanes) per row: short rows pack several rows
+// into one workgroup (LPR = WG: one row per workgroup). Per-row sums go through seg_sum2
+// (common.glsl), whose row-to-invocation mapping never depends on gl_SubgroupSize. VEC elements
+// per access: 1, 4 (16-byte fp32 / 8-byte 16-bit) or 8 (16-byte 16-bit, uvec4).
+// Corrected two-pass statistics: m = fp32 mean, d = x - m (exact when x is near m),
 // c = mean(d) corrects m's rounding, var = mean(d^2) - c^2, y = (d - c) * rstd. Rows with a large
 // mean and a tiny spread keep their digits, and no single element (an outlier) serves as a
 // shift. Every element is read before any is written, by the invocation that writes it, so y
-// may be x itself (in place). grid = (1, rows of this window).
+// may be x itself (in place; x and y are not `restrict`). grid = (gx, gy): row block =
+// x + y * gx (rows past pc.rows only join the barriers).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
 layout(constant_id = 1) const uint ITEMS = 16;  // elements per invocation (multiple of VEC)
-layout(constant_id = 2) const uint VEC = 1;     // 1 or 4 elements per access
+layout(constant_id = 2) const uint VEC = 1;     // 1, 4 or 8 (16-bit only) elements per access
+layout(constant_id = 3) const uint LPR = 256;   // lanes per row: a power of two dividing WG
 
 DECLARE_TENSOR(0, x, DATA_T, readonly)
 DECLARE_WIDE(0, x, WIDE_T, readonly)
@@ -21,11 +27,18 @@ DECLARE_TENSOR(3, b, DATA_T, readonly restrict)
 DECLARE_WIDE(3, b, WIDE_T, readonly restrict)
 DECLARE_F32(4, mean, writeonly restrict)
 DECLARE_F32(5, rstd, writeonly restrict)
+#if !DTYPE_F32
+DECLARE_WIDE8(0, x, readonly)
+DECLARE_WIDE8(1, y, writeonly)
+DECLARE_WIDE8(2, w, readonly restrict)
+DECLARE_WIDE8(3, b, readonly restrict)
+#endif
 
 layout(push_constant) uniform PushConstants {
   PTR(x) PTR(y) PTR(w) PTR(b) PTR(mean) PTR(rstd)
   uint D;                  // row length
   uint x_rs, y_rs;         // row strides (elements)
+  uint rows;               // rows of this dispatch
 #if BIND_DESC
   uint x_off, y_off, w_off, b_off, mean_off, rstd_off;
 #endif
@@ -33,69 +46,112 @@ layout(push_constant) uniform PushConstants {
   float eps;
 } pc;
 
-const uint NV = ITEMS / VEC;
+const uint NC = ITEMS / VEC;              // chunks (accesses) per lane
+const uint QPC = VEC == 8 ? 2 : 1;        // vec4 registers per chunk (VEC >= 4)
+const uint NQ = VEC >= 4 ? NC * QPC : 1;  // vec4 registers per lane (VEC >= 4)
+const uint NS = VEC == 1 ? ITEMS : 1;     // float registers per lane (VEC == 1)
+
+float hsum(vec4 v) { return v.x + v.y + v.z + v.w; }
 
 void main() {
-  const uint row = gl_WorkGroupID.y;
   const uint lid = gl_LocalInvocationIndex;
+  const uint lane = lid % LPR;
+  const uint block = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+  const uint row = block * (WG / LPR) + lid / LPR;
+  const bool ok = row < pc.rows;
   const uint xb = OFF(x) + row * pc.x_rs;
   const uint yb = OFF(y) + row * pc.y_rs;
   const float inv_d = 1.0 / float(pc.D);
+  const uint step = LPR * VEC;  // elements between a lane's consecutive chunks
   float m, c, rs;
-  if (VEC == 4) {
-    vec4 v[NV];
-    vec4 acc = vec4(0.0);
-    for (uint t = 0; t < NV; ++t) {
-      uint e = (lid + t * WG) * 4;
-      v[t] = e < pc.D ? to_f4(WAT(x, (xb + e) >> 2)) : vec4(0.0);
-      acc += v[t];
-    }
-    m = wg_sum(acc.x + acc.y + acc.z + acc.w) * inv_d;
-    vec4 s1 = vec4(0.0), s2 = vec4(0.0);
-    for (uint t = 0; t < NV; ++t) {
-      uint e = (lid + t * WG) * 4;
-      vec4 d = v[t] - m;
-      if (e < pc.D) { s1 += d; s2 += d * d; }
-    }
-    vec2 sums = wg_sum2(vec2(s1.x + s1.y + s1.z + s1.w, s2.x + s2.y + s2.z + s2.w)) * inv_d;
-    c = sums.x;
-    rs = 1.0 / sqrt(corrected_variance(sums.y, c) + pc.eps);
-    for (uint t = 0; t < NV; ++t) {
-      uint e = (lid + t * WG) * 4;
-      if (e >= pc.D) continue;
-      vec4 o = ((v[t] - m) - c) * rs;
-      if ((pc.flags & 1u) != 0) o *= to_f4(WAT(w, (OFF(w) + e) >> 2));
-      if ((pc.flags & 2u) != 0) o += to_f4(WAT(b, (OFF(b) + e) >> 2));
-      WAT(y, (yb + e) >> 2) = from_f4(o);
-    }
-  } else {
-    float v[NV];
+  if (VEC >= 4) {
+    // Chunk t of this lane starts at element lane * VEC + t * step; VEC 8 keeps (lo, hi) in
+    // v[2t], v[2t + 1]. Unused registers hold 0 and are masked out of the statistics.
+    vec4 v[NQ];
     float acc = 0.0;
-    for (uint t = 0; t < NV; ++t) {
-      uint e = lid + t * WG;
-      v[t] = e < pc.D ? LD(x, xb + e) : 0.0;
-      acc += v[t];
+    for (uint t = 0; t < NC; ++t) {
+      const uint e = lane * VEC + t * step;
+      vec4 lo = vec4(0.0), hi = vec4(0.0);
+      if (ok && e < pc.D) {
+        if (VEC == 8) {
+          LOAD8(x, (xb + e) >> 3, lo, hi);
+        } else {
+          lo = to_f4(WAT(x, (xb + e) >> 2));
+        }
+      }
+      v[t * QPC] = lo;
+      if (QPC == 2) v[t * QPC + QPC - 1] = hi;  // index in range whatever QPC is
+      acc += hsum(lo) + hsum(hi);
     }
-    m = wg_sum(acc) * inv_d;
-    float s1 = 0.0, s2 = 0.0;
-    for (uint t = 0; t < NV; ++t) {
-      uint e = lid + t * WG;
-      float d = v[t] - m;
-      if (e < pc.D) { s1 += d; s2 += d * d; }
+    m = seg_sum2(vec2(acc, 0.0), LPR).x * inv_d;
+    vec4 s1 = vec4(0.0), s2 = vec4(0.0);
+    for (uint t = 0; t < NC; ++t) {
+      const uint e = lane * VEC + t * step;
+      if (!(ok && e < pc.D)) continue;
+      for (uint q = 0; q < QPC; ++q) {
+        vec4 d = v[t * QPC + q] - m;
+        s1 += d;
+        s2 += d * d;
+      }
     }
-    vec2 sums = wg_sum2(vec2(s1, s2)) * inv_d;
+    vec2 sums = seg_sum2(vec2(hsum(s1), hsum(s2)), LPR) * inv_d;
     c = sums.x;
     rs = 1.0 / sqrt(corrected_variance(sums.y, c) + pc.eps);
-    for (uint t = 0; t < NV; ++t) {
-      uint e = lid + t * WG;
-      if (e >= pc.D) continue;
-      float o = ((v[t] - m) - c) * rs;
-      if ((pc.flags & 1u) != 0) o *= LD(w, OFF(w) + e);
-      if ((pc.flags & 2u) != 0) o += LD(b, OFF(b) + e);
-      ST(y, yb + e, o);
+    if (ok)
+      for (uint t = 0; t < NC; ++t) {
+        const uint e = lane * VEC + t * step;
+        if (e >= pc.D) break;
+        vec4 lo = ((v[t * QPC] - m) - c) * rs;
+        vec4 hi = QPC == 2 ? ((v[t * QPC + QPC - 1] - m) - c) * rs : vec4(0.0);
+        if (VEC == 8) {
+          if ((pc.flags & 1u) != 0) {
+            vec4 wl, wh;
+            LOAD8(w, (OFF(w) + e) >> 3, wl, wh);
+            lo *= wl;
+            hi *= wh;
+          }
+          if ((pc.flags & 2u) != 0) {
+            vec4 bl, bh;
+            LOAD8(b, (OFF(b) + e) >> 3, bl, bh);
+            lo += bl;
+            hi += bh;
+          }
+          STORE8(y, (yb + e) >> 3, lo, hi);
+        } else {
+          if ((pc.flags & 1u) != 0) lo *= to_f4(WAT(w, (OFF(w) + e) >> 2));
+          if ((pc.flags & 2u) != 0) lo += to_f4(WAT(b, (OFF(b) + e) >> 2));
+          WAT(y, (yb + e) >> 2) = from_f4(lo);
+        }
+      }
+  } else {
+    float v[NS];
+    float acc = 0.0;
+    for (uint t = 0; t < NS; ++t) {
+      const uint e = lane + t * LPR;
+      v[t] = (ok && e < pc.D) ? LD(x, xb + e) : 0.0;
+      acc += v[t];
     }
+    m = seg_sum2(vec2(acc, 0.0), LPR).x * inv_d;
+    float s1 = 0.0, s2 = 0.0;
+    for (uint t = 0; t < NS; ++t) {
+      const uint e = lane + t * LPR;
+      float d = v[t] - m;
+      if (ok && e < pc.D) { s1 += d; s2 += d * d; }
+    }
+    vec2 sums = seg_sum2(vec2(s1, s2), LPR) * inv_d;
+    c = sums.x;
+    rs = 1.0 / sqrt(corrected_variance(sums.y, c) + pc.eps);
+    if (ok)
+      for (uint t = 0; t < NS; ++t) {
+        const uint e = lane + t * LPR;
+        if (e >= pc.D) break;
+        float o = ((v[t] - m) - c) * rs;
+        if ((pc.flags & 1u) != 0) o *= LD(w, OFF(w) + e);
+        if ((pc.flags & 2u) != 0) o += LD(b, OFF(b) + e);
+        ST(y, yb + e, o);
+      }
   }
-  if (lid == 0) {
+  if (ok && lane == 0) {
     if ((pc.flags & 4u) != 0) FAT(mean, OFF(mean) + row) = m + c;
     if ((pc.flags & 8u) != 0) FAT(rstd, OFF(rstd) + row) = rs;
   }

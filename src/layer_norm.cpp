@@ -38,6 +38,9 @@ Error plan_layer_norm(Context* ctx, const LayerNormArgs& a, Plan* plan, PlanResu
   p.reduce = D;
   p.vec4_ok = D % 4 == 0 && xl.row_stride % 4 == 0 && yl.row_stride % 4 == 0 && vec4_aligned(a.x) &&
               vec4_aligned(a.y) && vec4_aligned(a.weight) && vec4_aligned(a.bias);
+  // 16-byte accesses of 16-bit data (layer_norm_row only): 8-element sizes, strides, offsets.
+  p.vec8_ok = p.dtype != DType::f32 && D % 8 == 0 && (R <= 1 || (xl.row_stride % 8 == 0 && yl.row_stride % 8 == 0)) &&
+              vec_aligned(a.x, 8) && vec_aligned(a.y, 8) && vec_aligned(a.weight, 8) && vec_aligned(a.bias, 8);
   if ((e = choose_config(ctx, p, a.config, &res->config))) return e;
   const KernelConfig& c = res->config;
   const bool split = c.split > 1;
@@ -62,7 +65,11 @@ Error plan_layer_norm(Context* ctx, const LayerNormArgs& a, Plan* plan, PlanResu
 
   const uint64_t es = dtype_size(p.dtype);
   const OuterSpan xs{xl.row_stride, D, es}, ys{yl.row_stride, D, es}, ms{1, 1, 4};
-  uint64_t win = max_window({xs, ys, ms}, pl.window_limit_bytes(), ctx->profile.max_workgroup_count[1]);
+  // The row kernel covers a window's rows with a 2D grid of rows_per_workgroup-row blocks (one
+  // dispatch per window); the split paths put rows on the grid's y.
+  const uint64_t max_gx = ctx->profile.max_workgroup_count[0], max_gy = ctx->profile.max_workgroup_count[1];
+  const uint64_t row_cap = split ? max_gy : std::min<uint64_t>(uint64_t(1) << 31, max_gx * max_gy * c.rows_per_workgroup);
+  uint64_t win = max_window({xs, ys, ms}, pl.window_limit_bytes(), row_cap);
   if (win == 0) return make_error(Status::unsupported, "one row spans more bytes than one binding can address on this device");
   const uint64_t chunk = uint64_t(c.workgroup_size) * c.items_per_invocation;
   const uint64_t chunks = ceil_div(D, chunk);
@@ -89,10 +96,14 @@ Error plan_layer_norm(Context* ctx, const LayerNormArgs& a, Plan* plan, PlanResu
       PlannedDispatch d;
       d.kernel = "layer_norm_row";
       d.dtype = p.dtype;
-      d.spec = {c.workgroup_size, c.items_per_invocation, c.vector_width};
+      const uint64_t blocks = ceil_div(k, c.rows_per_workgroup);
+      const uint64_t gx = std::min(blocks, max_gx);
+      d.spec = {c.workgroup_size, c.items_per_invocation, c.vector_width, c.workgroup_size / c.rows_per_workgroup};
       d.bindings = {xv, yv, wv, bv, mv, rv};
-      d.fields = {uint32_t(D), uint32_t(xl.row_stride), uint32_t(yl.row_stride), kOffsetsMarker, flags, f32_bits(a.eps)};
-      d.groups[1] = uint32_t(k);
+      d.fields = {uint32_t(D), uint32_t(xl.row_stride), uint32_t(yl.row_stride), uint32_t(k), kOffsetsMarker, flags,
+                  f32_bits(a.eps)};
+      d.groups[0] = uint32_t(gx);
+      d.groups[1] = uint32_t(ceil_div(blocks, gx));
       plan->dispatches.push_back(std::move(d));
       continue;
     }

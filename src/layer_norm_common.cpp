@@ -21,10 +21,12 @@ Error row_layout(const Tensor& t, int k, const char* what, RowLayout* out) {
   return ok();
 }
 
-bool vec4_aligned(const Tensor& t) {
+bool vec4_aligned(const Tensor& t) { return vec_aligned(t, 4); }
+
+bool vec_aligned(const Tensor& t, uint64_t elems) {
   if (!t.is_set()) return true;
   const uint64_t base = t.address ? t.address : t.offset;
-  return base % (4 * dtype_size(t.dtype)) == 0;
+  return base % (elems * dtype_size(t.dtype)) == 0;
 }
 
 }  // namespace vknorm::detail

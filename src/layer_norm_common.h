@@ -17,5 +17,6 @@ struct RowLayout {
 // x viewed as (rows, D) with the trailing `normalized_rank` dims contiguous.
 Error row_layout(const Tensor& t, int normalized_rank, const char* what, RowLayout* out);
 bool vec4_aligned(const Tensor& t);  // offset/address allows 4-element accesses
+bool vec_aligned(const Tensor& t, uint64_t elems);  // ... `elems`-element accesses (unset: true)
 
 }  // namespace vknorm::detail

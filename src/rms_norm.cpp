@@ -17,6 +17,13 @@ bool aligned_for_vec4(const Tensor& t) {
   return base % (4 * dtype_size(t.dtype)) == 0;
 }
 
+// The tensor (if set) starts on a multiple of `elems` elements of its dtype.
+bool aligned_to(const Tensor& t, uint64_t elems) {
+  if (!t.is_set()) return true;
+  const uint64_t base = t.address ? t.address : t.offset;
+  return base % (elems * dtype_size(t.dtype)) == 0;
+}
+
 Error plan_rms_norm(Context* ctx, const RmsNormArgs& a, Plan* plan, PlanResult* res) {
   if (!ctx) return make_error(Status::invalid_argument, "context is null");
   Error e;
@@ -44,8 +51,20 @@ Error plan_rms_norm(Context* ctx, const RmsNormArgs& a, Plan* plan, PlanResult* 
   p.outer = N;
   p.reduce = C;
   p.inner = S;
-  p.vec4_ok = S % 4 == 0 && (S == 0 || (xss == 1 && yss == 1)) && xsn % 4 == 0 && xsc % 4 == 0 &&
-              ysn % 4 == 0 && ysc % 4 == 0 && aligned_for_vec4(a.x) && aligned_for_vec4(a.y);
+  // Rows: the reduced dim contiguous in x and y and one position per batch item, i.e. (N, C)
+  // or (N, C, 1, 1): rms_norm_rows (rows may be strided; a row stride only matters for N > 1).
+  p.row_path = S == 1 && (C == 1 || (xsc == 1 && ysc == 1));
+  if (p.row_path) {
+    auto rows_aligned = [&](uint64_t v) {
+      return C % v == 0 && (N <= 1 || (xsn % v == 0 && ysn % v == 0)) && aligned_to(a.x, v) &&
+             aligned_to(a.y, v) && aligned_to(a.weight, v);
+    };
+    p.vec4_ok = rows_aligned(4);
+    p.vec8_ok = p.dtype != DType::f32 && rows_aligned(8);
+  } else {
+    p.vec4_ok = S % 4 == 0 && (S == 0 || (xss == 1 && yss == 1)) && xsn % 4 == 0 && xsc % 4 == 0 &&
+                ysn % 4 == 0 && ysc % 4 == 0 && aligned_for_vec4(a.x) && aligned_for_vec4(a.y);
+  }
   if ((e = choose_config(ctx, p, a.config, &res->config))) return e;
   const KernelConfig& c = res->config;
   if (N == 0 || S == 0) {
@@ -57,6 +76,34 @@ Error plan_rms_norm(Context* ctx, const RmsNormArgs& a, Plan* plan, PlanResult* 
   Planner pl(ctx, plan->address_mode);
 
   const uint64_t es = dtype_size(p.dtype);
+  if (uses_row_kernel(p, c)) {
+    // One workgroup per rows_per_workgroup rows, over a 2D grid so that a window of rows is one
+    // dispatch; windows only where the rows exceed one binding.
+    const uint64_t rpw = c.rows_per_workgroup;
+    const OuterSpan xs{N > 1 ? xsn : C, C, es}, ys{N > 1 ? ysn : C, C, es};
+    const uint64_t max_gx = ctx->profile.max_workgroup_count[0], max_gy = ctx->profile.max_workgroup_count[1];
+    const uint64_t cap = std::min<uint64_t>(uint64_t(1) << 31, max_gx * max_gy * rpw);
+    const uint64_t win = max_window({xs, ys}, pl.window_limit_bytes(), cap);
+    if (win == 0)
+      return make_error(Status::unsupported, "one row of x or y spans more bytes than one binding can address on this device");
+    for (uint64_t n0 = 0; n0 < N; n0 += win) {
+      const uint64_t k = std::min(win, N - n0);
+      const uint64_t blocks = ceil_div(k, rpw);
+      const uint64_t gx = std::min(blocks, max_gx);
+      PlannedDispatch d;
+      d.kernel = "rms_norm_rows";
+      d.dtype = p.dtype;
+      d.spec = {c.workgroup_size, c.items_per_invocation, c.vector_width, uint32_t(c.workgroup_size / rpw)};
+      d.bindings = {pl.view(a.x, n0 * xsn, xs.elements(k)), pl.view(a.y, n0 * ysn, ys.elements(k)),
+                    a.weight.is_set() ? pl.view(a.weight, 0, C) : pl.dummy(a.x)};
+      d.fields = {uint32_t(C), uint32_t(k > 1 ? xsn : 0), uint32_t(k > 1 ? ysn : 0), uint32_t(k), kOffsetsMarker,
+                  a.weight.is_set() ? 1u : 0u, f32_bits(a.eps)};
+      d.groups[0] = uint32_t(gx);
+      d.groups[1] = uint32_t(ceil_div(blocks, gx));
+      plan->dispatches.push_back(std::move(d));
+    }
+    return ok();
+  }
   const OuterSpan xs{xsn, (C - 1) * xsc + (S - 1) * xss + 1, es};
   const OuterSpan ys{ysn, (C - 1) * ysc + (S - 1) * yss + 1, es};
   const uint64_t win = max_window({xs, ys}, pl.window_limit_bytes(), ctx->profile.max_workgroup_count[1]);

@@ -55,11 +55,13 @@ static int log2_bucket(uint64_t v) {
 std::string case_class(const Problem& p) {
   std::ostringstream s;
   s << op_name(p.op) << "/" << dtype_name(p.dtype);
-  if (p.op == Op::rms_norm)
+  if (p.op == Op::rms_norm && p.row_path)  // rms_norm_rows: keyed like layer norm rows
+    s << "/rows/D2^" << log2_bucket(p.reduce) << "/R2^" << log2_bucket(p.outer);
+  else if (p.op == Op::rms_norm)
     s << "/C" << pow2_ceil(p.reduce) << "/S2^" << log2_bucket(p.inner) << "/N2^" << log2_bucket(p.outer);
   else
     s << "/D2^" << log2_bucket(p.reduce) << "/R2^" << log2_bucket(p.outer);
-  s << (p.vec4_ok ? "/v4" : "/v1");
+  s << (p.vec8_ok ? "/v8" : p.vec4_ok ? "/v4" : "/v1");
   return s.str();
 }
 
@@ -80,15 +82,76 @@ static uint32_t sm_count(const DeviceProfile& d, const ClassTable& t) {
   return d.multiprocessor_count ? d.multiprocessor_count : t.default_sm_count;
 }
 
+bool uses_row_kernel(const Problem& p, const KernelConfig& c) {
+  if (p.op == Op::rms_norm) return p.row_path && c.channel_split == 0;
+  return p.op == Op::layer_norm_forward && c.split == 1;
+}
+
+// Row kernels (rms_norm_rows.comp, layer_norm_row.comp): a row of D contiguous elements is
+// spread over L lanes (invocations) holding `items` elements each in registers; a workgroup of
+// wg = L x rows_per_workgroup invocations handles rows_per_workgroup rows. The rule, from the
+// shape and the device limits only (no tuned shapes):
+//   1. vector_width: 16-byte accesses where every tensor allows them (16-bit data: 8 elements,
+//      vec8_ok; fp32: 4), else 4 elements (8 bytes of 16-bit data), else 1.
+//   2. items cap K = the class's ln_items (16 on Hopper / Ada: at most 16 row values per
+//      invocation, well inside a 64-register budget even with LayerNorm's second pass; 8 on
+//      lavapipe and generic devices).
+//   3. lanes per row L = the smallest power of two with L x K >= D, at most the largest
+//      workgroup; items = vector_width x pow2_ceil(chunks per lane) (the row fits exactly).
+//      rms_norm_rows streams rows longer than L x K (x read twice); layer_norm_row is only
+//      chosen when the row fits (else the split path).
+//   4. rows_per_workgroup = table workgroup size / L (at least 1): short rows share a
+//      workgroup (D = 768 f32: 64 lanes, 4 rows per 256 invocations), so no invocation is idle
+//      and every reduction stays inside the row's own segment. Then halved while the rows give
+//      fewer than SMs x workgroups_per_sm workgroups (keep every SM busy: decode-size calls run
+//      many small workgroups instead of a few big ones), but never below a 32-invocation
+//      workgroup (or the subgroup size).
+//   5. One dispatch per call whenever the tensor fits one binding: the rows of a window go over
+//      a 2D grid, so no maxComputeWorkGroupCount[1] windows ((1, 4096) is one workgroup).
+// Fields the caller (or the tuning cache) set are kept; the others follow from them.
+static void fill_row_config(const DeviceProfile& d, const ClassTable& t, const Problem& p,
+                            uint32_t max_wg, uint32_t min_wg, uint64_t target_wgs, KernelConfig* c) {
+  const uint64_t D = p.reduce, R = p.outer;
+  if (!c->vector_width) c->vector_width = p.vec8_ok ? 8 : p.vec4_ok ? 4 : 1;
+  const uint32_t vec = c->vector_width;
+  const uint32_t K = std::max<uint32_t>(vec, pow2_ceil(t.ln_items));
+  const uint64_t chunks = ceil_div(D, vec);
+  const uint32_t per_lane = std::max<uint32_t>(1, (c->items_per_invocation ? c->items_per_invocation : K) / vec);
+  uint32_t L;
+  if (c->workgroup_size && c->rows_per_workgroup) {
+    L = std::max<uint32_t>(1, c->workgroup_size / c->rows_per_workgroup);
+  } else {
+    L = std::min<uint32_t>(max_wg, pow2_ceil(ceil_div(chunks, per_lane)));
+    if (c->workgroup_size) L = std::min(L, c->workgroup_size);
+  }
+  if (!c->items_per_invocation)
+    c->items_per_invocation = uint32_t(std::min<uint64_t>(K, vec * uint64_t(pow2_ceil(ceil_div(chunks, L)))));
+  if (!c->rows_per_workgroup) {
+    if (c->workgroup_size) {
+      c->rows_per_workgroup = std::max<uint32_t>(1, c->workgroup_size / L);
+    } else {
+      uint32_t rpw = std::max<uint32_t>(1, std::min(t.workgroup_size, max_wg) / L);
+      while (rpw > 1 && ceil_div(R, rpw) < target_wgs && uint64_t(L) * rpw > min_wg) rpw /= 2;
+      while (uint64_t(L) * rpw < min_wg) rpw *= 2;
+      c->rows_per_workgroup = rpw;
+    }
+  }
+  if (!c->workgroup_size) c->workgroup_size = L * c->rows_per_workgroup;
+  (void)d;
+}
+
 void fill_config(const DeviceProfile& d, const Problem& p, KernelConfig* c) {
   const ClassTable& t = class_table(d.device_class);
   const uint32_t max_wg = max_workgroup(d, p.op);
   const uint32_t min_wg = std::min<uint32_t>(max_wg, std::max<uint32_t>(32, pow2_ceil(d.subgroup_size)));
   const uint64_t target_wgs = uint64_t(sm_count(d, t)) * t.workgroups_per_sm;
-  if (!c->vector_width) c->vector_width = p.vec4_ok ? 4 : 1;
-  const uint32_t vec = c->vector_width;
 
-  if (p.op == Op::rms_norm) {
+  if (p.op == Op::rms_norm && p.row_path && !c->channel_split) {
+    fill_row_config(d, t, p, max_wg, min_wg, target_wgs, c);
+    c->split = 1;
+  } else if (p.op == Op::rms_norm) {
+    if (!c->vector_width) c->vector_width = p.vec4_ok ? 4 : 1;
+    const uint32_t vec = c->vector_width;
     const uint64_t C = p.reduce, positions = ceil_div(p.inner, vec);
     if (!c->workgroup_size) c->workgroup_size = std::min(t.workgroup_size, max_wg);
     const uint32_t wg = c->workgroup_size;
@@ -109,17 +172,27 @@ void fill_config(const DeviceProfile& d, const Problem& p, KernelConfig* c) {
   } else {
     const uint64_t D = p.reduce, rows = p.outer;
     const bool bwd = p.op == Op::layer_norm_backward;
-    const uint32_t items = std::max<uint32_t>(vec, bwd ? t.bwd_items : t.ln_items);
+    const uint32_t items = std::max<uint32_t>(std::max<uint32_t>(c->vector_width, 4),
+                                              bwd ? t.bwd_items : t.ln_items);
     const bool fits = D <= uint64_t(max_wg) * (c->items_per_invocation ? c->items_per_invocation : items);
     if (!c->split) c->split = fits ? 1 : 0;  // 0: computed below
+    if (!bwd && c->split == 1) {  // the row kernel
+      fill_row_config(d, t, p, max_wg, min_wg, target_wgs, c);
+      if (c->source.empty()) c->source = std::string("table:") + device_class_name(d.device_class);
+      c->case_class = case_class(p);
+      return;
+    }
+    if (!c->vector_width) c->vector_width = p.vec4_ok ? 4 : 1;
+    const uint32_t vec = c->vector_width;
+    const uint32_t it_default = std::max<uint32_t>(vec, bwd ? t.bwd_items : t.ln_items);
     if (!c->workgroup_size)
       c->workgroup_size = c->split == 1
-          ? std::max(min_wg, std::min(max_wg, pow2_ceil(ceil_div(D, items))))
+          ? std::max(min_wg, std::min(max_wg, pow2_ceil(ceil_div(D, it_default))))
           : std::min(t.workgroup_size, max_wg);
     if (!c->items_per_invocation) {
-      uint32_t it = items;
+      uint32_t it = it_default;
       if (c->split == 1)  // short rows: shrink the register arrays to what the row needs
-        it = std::max<uint32_t>(vec, std::min<uint32_t>(items, pow2_ceil(ceil_div(D, c->workgroup_size))));
+        it = std::max<uint32_t>(vec, std::min<uint32_t>(it_default, pow2_ceil(ceil_div(D, c->workgroup_size))));
       c->items_per_invocation = it;
     }
     const uint64_t chunk = uint64_t(c->workgroup_size) * c->items_per_invocation;
@@ -157,11 +230,26 @@ std::string config_problem(const DeviceProfile& d, const Problem& p, const Kerne
   const uint32_t max_wg = max_workgroup(d, p.op);
   if (!is_pow2(c.workgroup_size) || c.workgroup_size > max_wg)
     return "workgroup_size must be a power of two <= " + std::to_string(max_wg) + " on this device";
-  if (c.vector_width != 1 && c.vector_width != 4) return "vector_width must be 1 or 4";
+  const bool row = uses_row_kernel(p, c);
+  if (c.vector_width != 1 && c.vector_width != 4 && !(row && c.vector_width == 8))
+    return row ? "vector_width must be 1, 4 or 8 (16-bit data)" : "vector_width must be 1 or 4 (8: row kernels only)";
   if (c.vector_width == 4 && !p.vec4_ok)
     return "vector_width 4 needs 4-element aligned offsets, strides and sizes";
+  if (c.vector_width == 8 && !p.vec8_ok)
+    return "vector_width 8 needs 16-bit data with 8-element (16-byte) aligned offsets, strides and sizes";
   if (!is_pow2(c.items_per_invocation) || c.items_per_invocation > 256)
     return "items_per_invocation must be a power of two <= 256";
+  if (row) {
+    if (c.items_per_invocation % c.vector_width)
+      return "items_per_invocation must be a multiple of vector_width";
+    if (!is_pow2(c.rows_per_workgroup) || c.rows_per_workgroup > c.workgroup_size)
+      return "rows_per_workgroup must be a power of two <= workgroup_size on the row kernels";
+    if (p.op == Op::layer_norm_forward &&
+        p.reduce > uint64_t(c.workgroup_size / c.rows_per_workgroup) * c.items_per_invocation)
+      return "the row (" + std::to_string(p.reduce) +
+             ") must fit in (workgroup_size / rows_per_workgroup) * items_per_invocation";
+    return "";
+  }
   if (p.op == Op::rms_norm) {
     if (!is_pow2(c.channel_split) || c.channel_split > c.workgroup_size)
       return "channel_split must be a power of two <= workgroup_size";

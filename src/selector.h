@@ -19,6 +19,8 @@ struct Problem {
   uint64_t reduce = 0;  // rms: C (channels); layer norm: D (row length)
   uint64_t inner = 1;   // rms: S (positions per batch); layer norm: 1
   bool vec4_ok = false; // every tensor allows 4-element accesses (alignment, strides, sizes)
+  bool vec8_ok = false; // 16-bit data allowing 8-element (16-byte) accesses (row kernels only)
+  bool row_path = false; // rms: the reduced dim is contiguous in x and y and S == 1 (rows of C)
 };
 
 // Per device class. Each row says where its numbers come from (see selector.cpp).
@@ -41,6 +43,10 @@ void fill_config(const DeviceProfile& profile, const Problem& p, KernelConfig* c
 
 // Empty string when `cfg` (fully filled) can run on `profile` for `p`; else why not.
 std::string config_problem(const DeviceProfile& profile, const Problem& p, const KernelConfig& cfg);
+
+// True when `cfg` runs p on a row kernel: rms_norm_rows (rms_norm with row_path and no
+// channel_split asked for) or layer_norm_row (layer_norm_forward with split 1).
+bool uses_row_kernel(const Problem& p, const KernelConfig& cfg);
 
 // Shared memory a kernel of this op needs at this workgroup size.
 uint32_t shared_bytes(Op op, uint32_t workgroup_size);

@@ -29,10 +29,10 @@ void check_config_sane(HostDevice& dev, const KernelConfig& c, vknorm::Op op, co
   CHECK(c.workgroup_size <= lim.maxComputeWorkGroupSize[0]);
   CHECK(c.workgroup_size <= dev.info().max_workgroup_invocations);
   CHECK(c.items_per_invocation > 0);
-  CHECK((c.vector_width == 1 || c.vector_width == 4));
+  CHECK((c.vector_width == 1 || c.vector_width == 4 || c.vector_width == 8));
   CHECK(c.split >= 1);
   CHECK(c.rows_per_workgroup >= 1);
-  if (op == vknorm::Op::rms_norm) {
+  if (op == vknorm::Op::rms_norm && c.case_class.find("/rows/") == std::string::npos) {  // channel kernel
     CHECK(c.channel_split >= 1);
     CHECK(c.channel_split <= c.workgroup_size);
   }
@@ -353,6 +353,13 @@ TEST_SUITE("shared_reduction") {
       check_case(dev, ln_bwd(dt, {64, 33}, 1, true, DataKind::normal, 506));
       check_case(dev, ln_bwd(dt, {2000, 64}, 1, true, DataKind::normal, 507));
       check_case(dev, ln_bwd(dt, {4, 20000}, 1, true, DataKind::normal, 508));
+      // Row kernels: one row per workgroup (wg_sum2), several rows (segments), streamed rows.
+      check_case(dev, rms(dt, {3, 4096}, 1e-5, true, DataKind::normal, 512));
+      check_case(dev, rms(dt, {300, 128}, 1e-5, true, DataKind::normal, 513));
+      check_case(dev, rms(dt, {1000, 7}, 1e-5, false, DataKind::normal, 514));
+      check_case(dev, rms(dt, {2, 65535}, 1e-5, true, DataKind::normal, 515));
+      check_case(dev, ln(dt, {500, 128}, 1, 1e-5, true, DataKind::normal, 516));
+      check_case(dev, ln(dt, {100, 768}, 1, 1e-5, true, DataKind::large_mean, 517));
     }
     check_case(dev, ln(DType::f32, {16, 1024}, 1, 1e-5, true, DataKind::large_mean, 509));
     check_case(dev, ln(DType::f32, {12, 100}, 1, 1e-5, true, DataKind::nan_inf, 510));

@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
 #include <vector>
 
 using namespace vknorm;
@@ -90,6 +91,13 @@ std::vector<Problem> problems() {
   std::vector<Problem> v;
   for (uint64_t C : {1, 3, 64, 1000, 5000})
     for (uint64_t S : {1, 7, 33, 257, 262144}) v.push_back(rms(4, C, S, S % 4 == 0));
+  for (DType dt : {DType::f32, DType::f16})  // RMSNorm over contiguous rows: rms_norm_rows
+    for (uint64_t rows : {1, 3, 4096, 262144})
+      for (uint64_t D : {1, 7, 128, 768, 4096, 8192, 65535}) {
+        const bool v4 = D % 4 == 0, v8 = dt != DType::f32 && D % 8 == 0;
+        v.push_back(Problem{Op::rms_norm, dt, rows, D, 1, v4, v8, true});
+        v.push_back(Problem{Op::layer_norm_forward, dt, rows, D, 1, v4, v8, false});
+      }
   for (Op op : {Op::layer_norm_forward, Op::layer_norm_backward})
     for (uint64_t rows : {1, 16, 33, 65535})
       for (uint64_t D : {1, 33, 1025, 4096, 65535, 4194304}) v.push_back(ln(op, rows, D, D % 4 == 0));
@@ -118,6 +126,7 @@ TEST_SUITE("selector") {
         CHECK(c.workgroup_size <= p.max_workgroup_invocations);
         CHECK(shared_bytes(pr.op, c.workgroup_size) <= p.max_shared_memory_bytes);
         CHECK((c.vector_width == 1 || pr.vec4_ok));
+        CHECK((c.vector_width != 8 || pr.vec8_ok));
         CHECK(c.source == std::string("table:") + device_class_name(p.device_class));
       }
     }
@@ -137,6 +146,47 @@ TEST_SUITE("selector") {
     KernelConfig s;
     fill_config(p, ln(Op::layer_norm_forward, 4096, 1024), &s);
     CHECK(s.split == 1);  // many short rows: one workgroup per row
+  }
+
+  TEST_CASE("row kernels on the H200: the rule of selector.cpp") {
+    DeviceProfile p = h200();
+    p.device_class = classify_device(p);
+    auto row = [&](Op op, DType dt, uint64_t R, uint64_t D) {
+      KernelConfig c;
+      fill_config(p, Problem{op, dt, R, D, 1, D % 4 == 0, dt != DType::f32 && D % 8 == 0, op == Op::rms_norm}, &c);
+      INFO(to_string(c));
+      CHECK(c.case_class.find(op == Op::rms_norm ? "/rows/" : "/D2^") != std::string::npos);
+      return c;
+    };
+    // LLM RMSNorm, f16 (32768, 8192): 16-byte accesses, 512 lanes x 16 halves, one row each.
+    KernelConfig c = row(Op::rms_norm, DType::f16, 32768, 8192);
+    CHECK(c.vector_width == 8);
+    CHECK(c.channel_split == 0);
+    CHECK(c.workgroup_size / c.rows_per_workgroup * c.items_per_invocation >= 8192);
+    CHECK(c.items_per_invocation <= 64);
+    // Decode (1, 4096): one workgroup holds the row.
+    c = row(Op::rms_norm, DType::f16, 1, 4096);
+    CHECK(c.rows_per_workgroup == 1);
+    CHECK(c.workgroup_size * c.items_per_invocation >= 4096);
+    // LayerNorm (262144, 768) f32: several rows per workgroup, no idle lane.
+    c = row(Op::layer_norm_forward, DType::f32, 262144, 768);
+    CHECK(c.split == 1);
+    CHECK(c.vector_width == 4);
+    CHECK(c.rows_per_workgroup >= 2);
+    CHECK(c.workgroup_size >= 128);
+    CHECK(c.workgroup_size / c.rows_per_workgroup * c.items_per_invocation >= 768);
+    CHECK(c.workgroup_size / c.rows_per_workgroup * c.items_per_invocation < 2 * 768 + 64);
+    // D = 128 with many rows: 8 lanes of 16 floats per row, 32 rows per workgroup.
+    c = row(Op::layer_norm_forward, DType::f32, 262144, 128);
+    CHECK(c.rows_per_workgroup == 32);
+    // Few rows: smaller workgroups spread them over the SMs.
+    c = row(Op::rms_norm, DType::f32, 64, 128);
+    CHECK(c.workgroup_size <= 64);
+    // The channel kernel keeps (N, C, S > 1).
+    c = KernelConfig{};
+    fill_config(p, rms(112, 64, 512 * 512), &c);
+    CHECK(c.channel_split >= 1);
+    CHECK(c.case_class.find("/rows/") == std::string::npos);
   }
 
   TEST_CASE("the Ada row is derived, and smaller than Hopper's register budget") {
@@ -170,6 +220,9 @@ TEST_SUITE("selector") {
   TEST_CASE("case classes group similar shapes and separate different ones") {
     CHECK(case_class(rms(112, 64, 262144)) == case_class(rms(100, 64, 250000)));
     CHECK(case_class(rms(112, 64, 262144)) != case_class(rms(112, 128, 262144)));
+    Problem rows = rms(4096, 4096, 1);
+    rows.row_path = true;
+    CHECK(case_class(rows) != case_class(rms(4096, 4096, 1)));  // row path vs channel path
     CHECK(case_class(ln(Op::layer_norm_forward, 16, 4194304)) !=
           case_class(ln(Op::layer_norm_backward, 16, 4194304)));
   }

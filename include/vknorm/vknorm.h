@@ -324,13 +324,25 @@ const DeviceInfo& device_info(const Context* context);
 enum class Op : uint32_t { rms_norm = 0, layer_norm_forward, layer_norm_backward };
 const char* op_name(Op op);
 
+// Row kernels: RMSNorm whose reduced dim is contiguous with one position per batch item
+// ((N, C) or (N, C, 1, 1): rms_norm_rows) and LayerNorm forward with split 1 (layer_norm_row)
+// spread each row over workgroup_size / rows_per_workgroup invocations ("lanes per row", a power
+// of two); there:
+//   workgroup_size       = lanes per row x rows_per_workgroup
+//   items_per_invocation = row elements each lane keeps in registers (a multiple of
+//                          vector_width); rms_norm_rows streams rows longer than lanes x items
+//                          (x read twice), layer_norm_row needs the row to fit
+//   vector_width         = 1, 4, or 8 (16-bit data only: 16-byte accesses of 8 elements)
+//   rows_per_workgroup   = rows one workgroup handles (a power of two <= workgroup_size)
+//   channel_split        = 0 (setting it on such an RMSNorm call selects the channel kernel)
+// A zero field is chosen by vknorm (the rule is documented in src/selector.cpp).
 struct KernelConfig {
   uint32_t workgroup_size = 0;    // invocations per workgroup
   uint32_t items_per_invocation = 0;  // register-resident elements per invocation
-  uint32_t vector_width = 0;      // 1 or 4 (16-byte fp32 / 8-byte 16-bit accesses)
-  uint32_t channel_split = 0;     // rms_norm: invocations sharing one channel column
+  uint32_t vector_width = 0;      // 1 or 4 (16-byte fp32 / 8-byte 16-bit accesses); 8: row kernels
+  uint32_t channel_split = 0;     // rms_norm channel kernel: invocations sharing one channel column
   uint32_t split = 0;             // layer_norm: workgroups per row (1 = one workgroup per row)
-  uint32_t rows_per_workgroup = 0;  // layer_norm_backward: rows whose dweight partials share
+  uint32_t rows_per_workgroup = 0;  // row kernels: rows per workgroup (above); layer_norm_backward: rows whose dweight partials share
   uint64_t wave_bytes = 0;        // split paths: bytes per L2-resident wave (0 = one wave)
   std::string source;             // "table:hopper", "tuned", "caller", ... (read back only)
   std::string case_class;         // the tuning-cache key of the call (read back only)
