@@ -177,6 +177,10 @@ void fill_config(const DeviceProfile& d, const Problem& p, KernelConfig* c) {
     const bool fits = D <= uint64_t(max_wg) * (c->items_per_invocation ? c->items_per_invocation : items);
     if (!c->split) c->split = fits ? 1 : 0;  // 0: computed below
     if (!bwd && c->split == 1) {  // the row kernel
+      // 16-bit LayerNorm rows keep 8-byte accesses: on the H200, 16-byte ones (vec 8) were
+      // slower for (32768, 8192) f16 (348 us against 318 us) and (4096, 4096) bf16 (31 against
+      // 28.6 us), bench/results/h200-2026-11-22-rows/. RMSNorm rows gain from them (below).
+      if (!c->vector_width) c->vector_width = p.vec4_ok ? 4 : 1;
       fill_row_config(d, t, p, max_wg, min_wg, target_wgs, c);
       if (c->source.empty()) c->source = std::string("table:") + device_class_name(d.device_class);
       c->case_class = case_class(p);

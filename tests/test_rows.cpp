@@ -213,6 +213,25 @@ TEST_SUITE("rows") {
     }
   }
 
+  TEST_CASE("layer_norm rows with 16-byte accesses (vector_width 8, by override)") {
+    // The selector keeps 8-byte accesses for 16-bit LayerNorm rows (measured faster on the
+    // H200); the 8-wide path stays reachable through a config and must stay correct.
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    KernelConfig v8;
+    v8.vector_width = 8;
+    uint64_t seed = 900;
+    for (DType dt : {DType::f16, DType::bf16})
+      for (std::vector<int64_t> shape : {std::vector<int64_t>{300, 128}, {17, 768}, {3, 8192}}) {
+        CaseSpec s = ln(dt, shape, 1, 1e-5, true, DataKind::normal, ++seed);
+        s.config = &v8;
+        auto r = check_case(dev, s);
+        CHECK(r.config.vector_width == 8);
+        s.in_place = true;
+        check_case(dev, s);
+      }
+  }
+
   TEST_CASE("paths: (1, 4096) is one dispatch; KernelBench #36 stays on the channel kernel") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
