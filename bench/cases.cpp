@@ -8,35 +8,51 @@
 
 namespace vknorm_bench {
 
-const char* bench_op_name(BenchOp op) {
-  switch (op) {
-    case BenchOp::rms_norm: return "rms_norm";
-    case BenchOp::layer_norm: return "layer_norm";
-    case BenchOp::layer_norm_backward: return "layer_norm_backward";
-    case BenchOp::layer_norm_fwd_bwd: return "layer_norm_fwd_bwd";
-  }
-  return "?";
+namespace {
+
+// Composite bench ops: (name, [(op case, name suffix of the part for the tuner)]).
+struct Composite {
+  const char* name;
+  std::vector<std::pair<const char*, const char*>> parts;
+};
+const std::vector<Composite>& composites() {
+  static const std::vector<Composite> c = {
+      {"layer_norm_fwd_bwd", {{"layer_norm", ".fwd"}, {"layer_norm_backward", ".bwd"}}},
+  };
+  return c;
 }
 
-bool parse_bench_op(const std::string& s, BenchOp* out) {
-  for (BenchOp op : {BenchOp::rms_norm, BenchOp::layer_norm, BenchOp::layer_norm_backward,
-                     BenchOp::layer_norm_fwd_bwd}) {
-    if (s == bench_op_name(op)) {
-      *out = op;
-      return true;
-    }
-  }
-  if (s == "layer_norm_forward") {
-    *out = BenchOp::layer_norm;
+}  // namespace
+
+bool parse_bench_op(const std::string& s, std::string* out) {
+  if (const vknorm_support::OpCase* op = vknorm_support::find_op_case(s)) {
+    *out = op->name();
     return true;
   }
+  for (const Composite& c : composites())
+    if (s == c.name) {
+      *out = c.name;
+      return true;
+    }
   return false;
 }
 
-std::string shape_string(const std::vector<int64_t>& shape) {
-  std::string s;
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "x" : "") + std::to_string(shape[i]);
-  return s;
+std::vector<std::string> bench_op_names() {
+  std::vector<std::string> v;
+  for (const vknorm_support::OpCase* op : vknorm_support::op_cases()) v.push_back(op->name());
+  for (const Composite& c : composites()) v.push_back(c.name);
+  return v;
+}
+
+std::vector<const vknorm_support::OpCase*> bench_op_parts(const std::string& op) {
+  if (const vknorm_support::OpCase* c = vknorm_support::find_op_case(op)) return {c};
+  for (const Composite& c : composites())
+    if (op == c.name) {
+      std::vector<const vknorm_support::OpCase*> v;
+      for (const auto& p : c.parts) v.push_back(vknorm_support::find_op_case(p.first));
+      return v;
+    }
+  return {};
 }
 
 bool parse_shape(const std::string& s, std::vector<int64_t>* out) {
@@ -49,10 +65,20 @@ bool parse_shape(const std::string& s, std::vector<int64_t>* out) {
 }
 
 std::string BenchCase::label() const {
-  std::string s = std::string(bench_op_name(op)) + " " + vknorm::dtype_name(dtype) + " [" +
-                  shape_string(shape) + "]";
-  if (op != BenchOp::rms_norm) s += " norm" + std::to_string(normalized_rank);
+  std::string s = op + " " + vknorm::dtype_name(dtype) + " [" + shape_string(shape) + "]";
+  const auto p = parts();
+  if (!p.empty() && p[0]->uses_normalized_rank()) s += " norm" + std::to_string(normalized_rank);
   return s;
+}
+
+vknorm_support::BenchShape BenchCase::bench_shape() const {
+  vknorm_support::BenchShape b;
+  b.dtype = dtype;
+  b.grad_dtype = grad_dtype;
+  b.shape = shape;
+  b.normalized_rank = normalized_rank;
+  b.affine = affine;
+  return b;
 }
 
 int64_t BenchCase::numel() const {
@@ -62,86 +88,65 @@ int64_t BenchCase::numel() const {
 }
 
 int64_t BenchCase::row_length() const {
-  if (op == BenchOp::rms_norm) return shape.size() > 1 ? shape[1] : 1;
-  int64_t d = 1;
-  for (size_t i = shape.size() - static_cast<size_t>(normalized_rank); i < shape.size(); ++i)
-    d *= shape[i];
-  return d;
+  const auto p = parts();
+  return p.empty() ? 1 : p[0]->row_length(shape, normalized_rank);
 }
 
 int64_t BenchCase::rows() const { return numel() / std::max<int64_t>(1, row_length()); }
 
-namespace {
-
-struct TensorBytes {
-  uint64_t big = 0;      // one x-sized tensor
-  uint64_t param = 0;    // weight or bias (case dtype)
-  uint64_t grad = 0;     // dweight / dbias
-  uint64_t stat = 0;     // mean or rstd (fp32)
-};
-
-TensorBytes tensor_bytes(const BenchCase& c) {
-  TensorBytes t;
-  const uint64_t es = vknorm::dtype_size(c.dtype);
-  t.big = static_cast<uint64_t>(c.numel()) * es;
-  if (c.op == BenchOp::rms_norm) {
-    t.param = c.affine ? static_cast<uint64_t>(c.row_length()) * es : 0;
-  } else {
-    t.param = c.affine ? static_cast<uint64_t>(c.row_length()) * es : 0;
-    t.grad = static_cast<uint64_t>(c.row_length()) * vknorm::dtype_size(c.grad_dtype);
-    t.stat = static_cast<uint64_t>(c.rows()) * 4;
-  }
-  return t;
-}
-
-}  // namespace
-
 uint64_t minimal_bytes(const BenchCase& c) {
-  const TensorBytes t = tensor_bytes(c);
-  const uint64_t fwd = 2 * t.big + 2 * t.param + 2 * t.stat;
-  const uint64_t bwd = 3 * t.big + t.param + 2 * t.stat + (c.affine ? 2 * t.grad : 0);
-  switch (c.op) {
-    case BenchOp::rms_norm: return 2 * t.big + t.param;
-    case BenchOp::layer_norm: return fwd;
-    case BenchOp::layer_norm_backward: return bwd;
-    case BenchOp::layer_norm_fwd_bwd: return fwd + bwd;
-  }
-  return 0;
+  uint64_t sum = 0;
+  for (const vknorm_support::OpCase* p : c.parts()) sum += p->minimal_bytes(c.bench_shape());
+  return sum;
 }
 
-uint64_t largest_tensor_bytes(const BenchCase& c) { return tensor_bytes(c).big; }
+std::vector<const vknorm_support::OpCase*> setup_ops(const BenchCase& c) {
+  const auto parts = c.parts();
+  std::vector<const vknorm_support::OpCase*> v(parts.size(), nullptr);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const char* setup = parts[i]->setup_op();
+    if (!setup) continue;
+    bool produced = false;
+    for (size_t k = 0; k < i; ++k) produced = produced || std::string(parts[k]->name()) == setup;
+    if (!produced) v[i] = vknorm_support::find_op_case(setup);
+  }
+  return v;
+}
+
+std::vector<vknorm_support::BenchTensor> bench_tensors(const BenchCase& c) {
+  std::vector<vknorm_support::BenchTensor> all;
+  auto add = [&](const vknorm_support::OpCase* op) {
+    for (const auto& t : op->bench_tensors(c.bench_shape())) {
+      bool have = false;
+      for (const auto& a : all) have = have || a.role == t.role;
+      if (!have) all.push_back(t);
+    }
+  };
+  const auto parts = c.parts();
+  const auto setups = setup_ops(c);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (setups[i]) add(setups[i]);
+    add(parts[i]);
+  }
+  return all;
+}
+
+uint64_t largest_tensor_bytes(const BenchCase& c) {
+  return static_cast<uint64_t>(c.numel()) * vknorm::dtype_size(c.dtype);
+}
 
 uint64_t allocated_bytes(const BenchCase& c) {
-  const TensorBytes t = tensor_bytes(c);
-  switch (c.op) {
-    case BenchOp::rms_norm: return 2 * t.big + t.param;
-    case BenchOp::layer_norm: return 2 * t.big + 2 * t.param + 2 * t.stat;
-    // backward allocates y too: the forward run that produces mean / rstd writes it
-    case BenchOp::layer_norm_backward:
-    case BenchOp::layer_norm_fwd_bwd: return 4 * t.big + 2 * t.param + 2 * t.stat + 2 * t.grad;
-  }
-  return 0;
+  uint64_t sum = 0;
+  for (const auto& t : bench_tensors(c)) sum += t.bytes();
+  return sum;
 }
 
 bool halve(BenchCase* c) {
   if (c->requested_shape.empty()) c->requested_shape = c->shape;
-  const size_t lead = c->op == BenchOp::rms_norm
-                          ? c->shape.size()
-                          : c->shape.size() - static_cast<size_t>(c->normalized_rank);
-  // rms: the batch, then the largest spatial dimension (never the channels);
-  // layer norm: the batch, then the largest leading dimension, then the first normalized one.
-  std::vector<size_t> order;
-  order.push_back(0);
-  std::vector<size_t> rest;
-  for (size_t i = 1; i < lead; ++i)
-    if (!(c->op == BenchOp::rms_norm && i == 1)) rest.push_back(i);
-  std::stable_sort(rest.begin(), rest.end(),
-                   [&](size_t a, size_t b) { return c->shape[a] > c->shape[b]; });
-  order.insert(order.end(), rest.begin(), rest.end());
-  if (c->op != BenchOp::rms_norm && c->shape.size() > static_cast<size_t>(c->normalized_rank))
-    order.push_back(lead);
-  for (size_t i : order) {
-    if (i < c->shape.size() && c->shape[i] > 1 && !(c->op == BenchOp::rms_norm && i == 1)) {
+  const auto parts = c->parts();
+  if (parts.empty()) return false;
+  for (size_t i : parts[0]->halving_order(c->shape, c->normalized_rank)) {
+    if (i < c->shape.size() && c->shape[i] > 1) {
       c->shape[i] = (c->shape[i] + 1) / 2;
       return true;
     }
@@ -168,7 +173,7 @@ bool scale_to_budget(BenchCase* c, uint64_t per_tensor_budget, uint64_t total_bu
 
 namespace {
 
-BenchCase make(const char* name, BenchOp op, vknorm::DType dt, std::vector<int64_t> shape,
+BenchCase make(const char* name, const char* op, vknorm::DType dt, std::vector<int64_t> shape,
                int normalized_rank = 1) {
   BenchCase c;
   c.name = name;
@@ -198,7 +203,7 @@ std::vector<BenchCase> sweep_suite() {
   using vknorm::DType;
   std::vector<BenchCase> s;
   const DType dts[] = {DType::f32, DType::f16, DType::bf16};
-  auto add = [&](const char* tag, BenchOp op, std::vector<int64_t> shape, int rank) {
+  auto add = [&](const char* tag, const char* op, std::vector<int64_t> shape, int rank) {
     for (DType dt : dts) {
       BenchCase c = make("", op, dt, shape, rank);
       c.name = sweep_name(tag, shape, dt);
@@ -208,19 +213,19 @@ std::vector<BenchCase> sweep_suite() {
   // RMSNorm over channels (dim 1 of N x C x H x W), with weight.
   for (auto sh : std::vector<std::vector<int64_t>>{{112, 64, 512, 512}, {32, 256, 128, 128},
                                                   {16, 3, 1024, 1024}, {64, 1024, 32, 32}})
-    add("rms", BenchOp::rms_norm, sh, 1);
+    add("rms", "rms_norm", sh, 1);
   // RMSNorm over the last dimension, as RMSNorm over dim 1 of an (N, C) tensor.
   for (auto sh : std::vector<std::vector<int64_t>>{
            {1, 4096}, {32, 4096}, {4096, 4096}, {32768, 8192}, {65536, 128}})
-    add("rmsrow", BenchOp::rms_norm, sh, 1);
+    add("rmsrow", "rms_norm", sh, 1);
   // LayerNorm forward (weight and bias): KernelBench #40 over 3 dims, then rows.
-  add("ln", BenchOp::layer_norm, {16, 64, 256, 256}, 3);
+  add("ln", "layer_norm", {16, 64, 256, 256}, 3);
   for (auto sh : std::vector<std::vector<int64_t>>{
            {262144, 768}, {32768, 8192}, {4096, 4096}, {1, 4096}, {4, 16777216}})
-    add("ln", BenchOp::layer_norm, sh, 1);
+    add("ln", "layer_norm", sh, 1);
   // LayerNorm backward, and forward + backward.
-  for (BenchOp op : {BenchOp::layer_norm_backward, BenchOp::layer_norm_fwd_bwd}) {
-    const char* tag = op == BenchOp::layer_norm_backward ? "lnbwd" : "lnfwdbwd";
+  for (auto [op, tag] : {std::pair<const char*, const char*>{"layer_norm_backward", "lnbwd"},
+                         {"layer_norm_fwd_bwd", "lnfwdbwd"}}) {
     add(tag, op, {16, 64, 256, 256}, 3);
     for (auto sh : std::vector<std::vector<int64_t>>{{262144, 768}, {32768, 8192}, {4096, 4096}})
       add(tag, op, sh, 1);
@@ -236,44 +241,49 @@ std::vector<BenchCase> suite(const std::string& name) {
   if (name == "kernelbench" || name == "extended") {
     // KernelBench level 1 #36 (RMSNorm over dim 1) and #40 (LayerNorm over the last three
     // dimensions, elementwise affine), as in shared/notes/measured.md.
-    BenchCase rms = make("kb36_rms_norm", BenchOp::rms_norm, DType::f32, {112, 64, 512, 512});
+    BenchCase rms = make("kb36_rms_norm", "rms_norm", DType::f32, {112, 64, 512, 512});
     rms.affine = false;  // KernelBench's model has no weight: x / sqrt(mean(x^2, dim=1) + eps)
     s.push_back(rms);
-    s.push_back(make("kb40_layer_norm_fwd", BenchOp::layer_norm, DType::f32, {16, 64, 256, 256}, 3));
+    s.push_back(make("kb40_layer_norm_fwd", "layer_norm", DType::f32, {16, 64, 256, 256}, 3));
     s.push_back(
-        make("kb40_layer_norm_fwd_bwd", BenchOp::layer_norm_fwd_bwd, DType::f32, {16, 64, 256, 256}, 3));
+        make("kb40_layer_norm_fwd_bwd", "layer_norm_fwd_bwd", DType::f32, {16, 64, 256, 256}, 3));
   }
   if (name == "sweep") return sweep_suite();
   if (name == "smoke") {
     // Small and quick (seconds on lavapipe): for --self-test of the harness on a CPU device.
-    s.push_back(make("smoke_rms_f32", BenchOp::rms_norm, DType::f32, {8, 64, 32, 32}));
-    s.push_back(make("smoke_ln_f16", BenchOp::layer_norm, DType::f16, {1024, 1024}));
-    s.push_back(make("smoke_ln_bwd_bf16", BenchOp::layer_norm_backward, DType::bf16, {512, 768}));
+    s.push_back(make("smoke_rms_f32", "rms_norm", DType::f32, {8, 64, 32, 32}));
+    s.push_back(make("smoke_ln_f16", "layer_norm", DType::f16, {1024, 1024}));
+    s.push_back(make("smoke_ln_bwd_bf16", "layer_norm_backward", DType::bf16, {512, 768}));
     s.push_back(
-        make("smoke_ln_fwd_bwd_f32", BenchOp::layer_norm_fwd_bwd, DType::f32, {4, 16, 32, 32}, 3));
-    s.push_back(make("smoke_rms_bf16", BenchOp::rms_norm, DType::bf16, {4, 32, 16, 16}));
+        make("smoke_ln_fwd_bwd_f32", "layer_norm_fwd_bwd", DType::f32, {4, 16, 32, 32}, 3));
+    s.push_back(make("smoke_rms_bf16", "rms_norm", DType::bf16, {4, 32, 16, 16}));
     return s;
   }
   if (name == "extended") {
-    s.push_back(make("rms_norm_f16", BenchOp::rms_norm, DType::f16, {112, 64, 512, 512}));
-    s.push_back(make("rms_norm_bf16_odd", BenchOp::rms_norm, DType::bf16, {33, 96, 129, 257}));
-    s.push_back(make("ln_rows_f16", BenchOp::layer_norm, DType::f16, {32768, 8192}));
-    s.push_back(make("ln_rows_bf16", BenchOp::layer_norm, DType::bf16, {4096, 4096}));
-    s.push_back(make("ln_rows_f32_short", BenchOp::layer_norm, DType::f32, {262144, 768}));
-    s.push_back(make("ln_bwd_rows_f16", BenchOp::layer_norm_backward, DType::f16, {32768, 8192}));
-    s.push_back(make("ln_fwd_bwd_bf16", BenchOp::layer_norm_fwd_bwd, DType::bf16, {4096, 4096}));
+    s.push_back(make("rms_norm_f16", "rms_norm", DType::f16, {112, 64, 512, 512}));
+    s.push_back(make("rms_norm_bf16_odd", "rms_norm", DType::bf16, {33, 96, 129, 257}));
+    s.push_back(make("ln_rows_f16", "layer_norm", DType::f16, {32768, 8192}));
+    s.push_back(make("ln_rows_bf16", "layer_norm", DType::bf16, {4096, 4096}));
+    s.push_back(make("ln_rows_f32_short", "layer_norm", DType::f32, {262144, 768}));
+    s.push_back(make("ln_bwd_rows_f16", "layer_norm_backward", DType::f16, {32768, 8192}));
+    s.push_back(make("ln_fwd_bwd_bf16", "layer_norm_fwd_bwd", DType::bf16, {4096, 4096}));
   }
   return s;
 }
 
 std::vector<BenchCase> kernel_parts(const BenchCase& c) {
-  if (c.op != BenchOp::layer_norm_fwd_bwd) return {c};
-  BenchCase f = c, b = c;
-  f.op = BenchOp::layer_norm;
-  b.op = BenchOp::layer_norm_backward;
-  f.name = c.name.empty() ? "" : c.name + ".fwd";
-  b.name = c.name.empty() ? "" : c.name + ".bwd";
-  return {f, b};
+  for (const Composite& comp : composites()) {
+    if (c.op != comp.name) continue;
+    std::vector<BenchCase> v;
+    for (const auto& [op, suffix] : comp.parts) {
+      BenchCase p = c;
+      p.op = op;
+      p.name = c.name.empty() ? "" : c.name + suffix;
+      v.push_back(p);
+    }
+    return v;
+  }
+  return {c};
 }
 
 }  // namespace vknorm_bench

@@ -2,6 +2,9 @@
 // must move at least, and how to shrink it to fit a memory budget.
 #pragma once
 
+#include "support/op_case.h"
+#include "support/op_registry.h"
+
 #include <vknorm/vknorm.h>
 
 #include <cstdint>
@@ -10,13 +13,17 @@
 
 namespace vknorm_bench {
 
-enum class BenchOp { rms_norm, layer_norm, layer_norm_backward, layer_norm_fwd_bwd };
-const char* bench_op_name(BenchOp op);  // the --op spellings
-bool parse_bench_op(const std::string& s, BenchOp* out);
+// What a bench case times: one registered op case ("rms_norm", ...), or a composite, a
+// sequence of op cases recorded in one command buffer ("layer_norm_fwd_bwd").
+// The --op spellings: op-case names and aliases, and composite names; *out = the canonical name.
+bool parse_bench_op(const std::string& s, std::string* out);
+std::vector<std::string> bench_op_names();
+// The op cases a bench op records, in order (empty: unknown name).
+std::vector<const vknorm_support::OpCase*> bench_op_parts(const std::string& op);
 
 struct BenchCase {
   std::string name;               // e.g. "kb36_rms_norm"; empty for single cases
-  BenchOp op = BenchOp::rms_norm;
+  std::string op = "rms_norm";    // a bench op (see parse_bench_op)
   vknorm::DType dtype = vknorm::DType::f32;
   std::vector<int64_t> shape;     // rms: (N, C, d1, ...); layer norm: (..., normalized dims)
   int normalized_rank = 1;        // layer norm: trailing dimensions normalized
@@ -26,23 +33,26 @@ struct BenchCase {
   std::vector<int64_t> requested_shape;  // before scaling down (== shape when not scaled)
   std::string scale_note;         // why and how the shape was scaled, empty if not
 
-  std::string label() const;      // "rms_norm f32 [112,64,512,512]"
+  std::string label() const;      // "rms_norm f32 [112x64x512x512]"
+  std::vector<const vknorm_support::OpCase*> parts() const { return bench_op_parts(op); }
+  vknorm_support::BenchShape bench_shape() const;
   int64_t rows() const;           // layer norm: rows; rms: N * spatial
   int64_t row_length() const;     // layer norm: normalized elements; rms: C
   int64_t numel() const;
 };
 
-std::string shape_string(const std::vector<int64_t>& shape);  // "112x64x512x512"
+using vknorm_support::shape_string;  // "112x64x512x512"
 // vknorm_support::parse_shape, refusing empty dimensions (nothing to time).
 bool parse_shape(const std::string& s, std::vector<int64_t>* out);
 
-// Minimal bytes moved (every input read once, every output written once):
-//   rms:  x + y (+ weight)
-//   LN forward:  x + y + weight + bias + mean + rstd
-//   LN backward: dy + x + weight + mean + rstd + dx + dweight + dbias
-//   fwd+bwd: the sum of both.
-// mean/rstd are fp32, weight/bias in the case's dtype, dweight/dbias in grad_dtype.
+// Minimal bytes moved (every input read once, every output written once): the sum of the
+// parts' OpCase::minimal_bytes.
 uint64_t minimal_bytes(const BenchCase& c);
+// The tensors the bench allocates for the case: those of every part and of the parts' setup
+// ops, by role, in first-use order.
+std::vector<vknorm_support::BenchTensor> bench_tensors(const BenchCase& c);
+// The setup op of each part that no earlier part produces (nullptr where none).
+std::vector<const vknorm_support::OpCase*> setup_ops(const BenchCase& c);
 // Bytes of the largest tensor and of all tensors the bench allocates for the case.
 uint64_t largest_tensor_bytes(const BenchCase& c);
 uint64_t allocated_bytes(const BenchCase& c);
@@ -60,7 +70,8 @@ bool halve(BenchCase* c);
 std::vector<BenchCase> suite(const std::string& name);
 std::vector<std::string> suite_names();
 
-// For the tuner: the single-kernel cases of a case (fwd+bwd -> forward, backward).
+// For the tuner: the single-kernel cases of a case (a composite -> its parts, named
+// <name><suffix>, e.g. ".fwd", ".bwd").
 std::vector<BenchCase> kernel_parts(const BenchCase& c);
 
 }  // namespace vknorm_bench

@@ -132,7 +132,9 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
     } else if (a == "--op") {
       if (!value(&s)) return false;
       if (!parse_bench_op(s, &o->single.op)) {
-        *error = "unknown op '" + s + "'";
+        std::string known;
+        for (const std::string& name : bench_op_names()) known += (known.empty() ? "" : ", ") + name;
+        *error = "unknown op '" + s + "' (" + known + ")";
         return false;
       }
       o->have_single = true;
@@ -234,11 +236,14 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
   if (o->have_single) {
     BenchCase& c = o->single;
     const size_t rank = c.shape.size();
-    if (c.op == BenchOp::rms_norm && rank < 2) {
-      *error = "rms_norm needs a shape of rank >= 2 (N x C x ...)";
+    const auto parts = c.parts();
+    const vknorm_support::OpCase* op = parts.front();
+    if (rank < static_cast<size_t>(op->min_rank())) {
+      *error = c.op + " needs a shape of rank >= " + std::to_string(op->min_rank()) + " (" +
+               op->shape_help() + ")";
       return false;
     }
-    if (c.op != BenchOp::rms_norm && static_cast<size_t>(c.normalized_rank) > rank) {
+    if (op->uses_normalized_rank() && static_cast<size_t>(c.normalized_rank) > rank) {
       *error = "--normalized-rank exceeds the shape's rank";
       return false;
     }

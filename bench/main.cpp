@@ -98,12 +98,8 @@ BenchCase minimal_case(const BenchCase& c) {
   m.name = c.name + ".min";
   m.requested_shape.clear();
   m.scale_note.clear();
-  if (c.op == BenchOp::rms_norm) {
-    m.shape = {1, c.shape[1], 1};
-  } else {
-    m.shape = {1, std::min<int64_t>(c.row_length(), 1024)};
-    m.normalized_rank = 1;
-  }
+  const auto parts = c.parts();
+  if (!parts.empty()) m.shape = parts[0]->minimal_shape(c.shape, c.normalized_rank, &m.normalized_rank);
   return m;
 }
 
@@ -166,9 +162,10 @@ CaseResult run_case(HostDevice& dev, Timer& timer, const Options& opt, const Run
   }
   r.c = w->bench_case();  // with the gradient dtype the library accepted
   r.fills_skipped = w->fills_skipped();
-  for (const vknorm_support::Buffer* b :
-       {&w->buffers().x, &w->buffers().y, &w->buffers().dy, &w->buffers().dx})
-    if (b->buffer != VK_NULL_HANDLE && !b->device_local) r.device_local = false;
+  for (const char* role : {"x", "y", "dy", "dx"}) {  // the x-sized tensors
+    const vknorm_support::Buffer& b = w->buffer(role);
+    if (b.buffer != VK_NULL_HANDLE && !b.device_local) r.device_local = false;
+  }
   vknorm::Error e = w->select(&r.configs);
   if (!e.ok()) {
     r.error = "select_config: " + e.message;

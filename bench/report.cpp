@@ -31,7 +31,7 @@ std::string configs_text(const std::vector<vknorm::KernelConfig>& configs) {
 }
 
 std::string case_name(const BenchCase& c) {
-  return c.name.empty() ? std::string(bench_op_name(c.op)) : c.name;
+  return c.name.empty() ? c.op : c.name;
 }
 
 Json stats_json(const Stats& s) {
@@ -79,17 +79,24 @@ Json config_json(const vknorm::KernelConfig& c) {
 Json case_json(const BenchCase& c) {
   Json j = Json::object();
   j["name"] = c.name;
-  j["op"] = bench_op_name(c.op);
+  j["op"] = c.op;
   j["dtype"] = vknorm::dtype_name(c.dtype);
   j["shape"] = shape_json(c.shape);
   j["requested_shape"] = shape_json(c.requested_shape.empty() ? c.shape : c.requested_shape);
   j["scaled"] = !c.scale_note.empty();
   if (!c.scale_note.empty()) j["scale_note"] = c.scale_note;
-  if (c.op != BenchOp::rms_norm) j["normalized_rank"] = c.normalized_rank;
+  // grad_dtype: for ops with parameter gradients (whether or not this case is affine).
+  vknorm_support::BenchShape with_params = c.bench_shape();
+  with_params.affine = true;
+  bool nr = false, grads = false;
+  for (const vknorm_support::OpCase* p : c.parts()) {
+    nr = nr || p->uses_normalized_rank();
+    for (const auto& t : p->bench_tensors(with_params)) grads = grads || t.grad;
+  }
+  if (nr) j["normalized_rank"] = c.normalized_rank;
   j["eps"] = c.eps;
   j["affine"] = c.affine;
-  if (c.op == BenchOp::layer_norm_backward || c.op == BenchOp::layer_norm_fwd_bwd)
-    j["grad_dtype"] = vknorm::dtype_name(c.grad_dtype);
+  if (grads) j["grad_dtype"] = vknorm::dtype_name(c.grad_dtype);
   return j;
 }
 

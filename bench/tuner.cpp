@@ -55,7 +55,8 @@ std::vector<Candidate> candidate_configs(const BenchCase& part, const vknorm::Ke
                 (c.workgroup_size *= 2) && (c.items_per_invocation /= 2);
        }},
   };
-  if (part.op == BenchOp::rms_norm) {
+  const vknorm_support::OpCase* op = part.parts().front();  // a kernel part: one op case
+  if (op->tunes_channel_split()) {
     // Channels per column = channel_split x items: vary the split at constant coverage first.
     edits.insert(edits.begin() + 2, {"csplit x2 items /2", [](vknorm::KernelConfig& c) {
                    return c.channel_split > 0 && c.items_per_invocation > 1 &&
@@ -76,7 +77,7 @@ std::vector<Candidate> candidate_configs(const BenchCase& part, const vknorm::Ke
     };
     edits.insert(edits.begin(), split_edits.begin(), split_edits.end());
   }
-  if (part.op == BenchOp::layer_norm_backward) {
+  if (op->tunes_rows_per_workgroup()) {
     edits.push_back({"rows x2", [](vknorm::KernelConfig& c) { return c.rows_per_workgroup > 0 && (c.rows_per_workgroup *= 2); }});
     edits.push_back({"rows /2", [](vknorm::KernelConfig& c) { return c.rows_per_workgroup > 1 && (c.rows_per_workgroup /= 2); }});
   }

@@ -2,6 +2,7 @@
 
 #include "support/dtype_convert.h"
 #include "support/op_case.h"
+#include "support/op_registry.h"
 
 #include <algorithm>
 
@@ -40,29 +41,16 @@ void transfer_barrier(VkCommandBuffer cmd) {
 
 }  // namespace
 
+// The arena slot of a tensor role (slots are named after the roles).
+Slot slot_of(const std::string& role) {
+  for (size_t i = 0; i < static_cast<size_t>(Slot::count); ++i)
+    if (role == slot_name(static_cast<Slot>(i))) return static_cast<Slot>(i);
+  return Slot::count;
+}
+
 std::vector<std::pair<Slot, uint64_t>> slot_bytes(const BenchCase& c) {
-  const uint64_t es = vknorm::dtype_size(c.dtype);
-  const uint64_t big = static_cast<uint64_t>(c.numel()) * es;
-  const uint64_t param = static_cast<uint64_t>(c.row_length()) * es;
-  const uint64_t grad = static_cast<uint64_t>(c.row_length()) * vknorm::dtype_size(c.grad_dtype);
-  const uint64_t stat = static_cast<uint64_t>(c.rows()) * 4;
-  const bool ln = c.op != BenchOp::rms_norm;
-  const bool bwd = c.op == BenchOp::layer_norm_backward || c.op == BenchOp::layer_norm_fwd_bwd;
-  std::vector<std::pair<Slot, uint64_t>> v = {{Slot::x, big}, {Slot::y, big}};
-  if (c.affine) v.push_back({Slot::weight, param});
-  if (ln && c.affine) v.push_back({Slot::bias, param});
-  if (ln) {
-    v.push_back({Slot::mean, stat});
-    v.push_back({Slot::rstd, stat});
-  }
-  if (bwd) {
-    v.push_back({Slot::dy, big});
-    v.push_back({Slot::dx, big});
-    if (c.affine) {
-      v.push_back({Slot::dweight, grad});
-      v.push_back({Slot::dbias, grad});
-    }
-  }
+  std::vector<std::pair<Slot, uint64_t>> v;
+  for (const auto& t : bench_tensors(c)) v.push_back({slot_of(t.role), t.bytes()});
   return v;
 }
 
@@ -73,21 +61,15 @@ Workload::Workload(vknorm_support::HostDevice& device, const BenchCase& c, const
     own_arena_ = std::make_unique<Arena>(device);
     arena_ = own_arena_.get();
   }
-  switch (c.op) {
-    case BenchOp::rms_norm: parts_ = {Part::rms_norm}; break;
-    case BenchOp::layer_norm: parts_ = {Part::layer_norm_forward}; break;
-    case BenchOp::layer_norm_backward: parts_ = {Part::layer_norm_backward}; break;
-    case BenchOp::layer_norm_fwd_bwd:
-      parts_ = {Part::layer_norm_forward, Part::layer_norm_backward};
-      break;
-  }
+  parts_ = c.parts();
+  setups_ = setup_ops(c);
+  tensors_ = bench_tensors(c);
   configs_.assign(parts_.size(), nullptr);
 }
 
 Workload::~Workload() {
-  for (Buffer* b : {&buf_.x, &buf_.y, &buf_.weight, &buf_.bias, &buf_.mean, &buf_.rstd, &buf_.dy,
-                    &buf_.dx, &buf_.dweight, &buf_.dbias, &buf_.scratch})
-    arena_->release(*b);
+  for (auto& [role, b] : buf_) arena_->release(b);
+  arena_->release(scratch_);
 }
 
 std::unique_ptr<Workload> Workload::create(vknorm_support::HostDevice& device, const BenchCase& c,
@@ -95,12 +77,17 @@ std::unique_ptr<Workload> Workload::create(vknorm_support::HostDevice& device, c
                                            bool* out_of_memory) {
   *out_of_memory = false;
   std::unique_ptr<Workload> w(new Workload(device, c, options));
+  if (w->parts_.empty()) {
+    *error = "unknown bench op '" + c.op + "'";
+    return nullptr;
+  }
   if (!w->allocate(error, out_of_memory)) return nullptr;
   w->build_args();
   Error e = w->prepare();
-  const bool has_grads = w->buf_.dweight.buffer != VK_NULL_HANDLE;
+  bool has_grads = false;
+  for (const auto& t : w->tensors_) has_grads = has_grads || t.grad;
   if (e.status == Status::invalid_argument && has_grads && c.grad_dtype != c.dtype) {
-    // fp32 dweight/dbias refused for 16-bit x: fall back to x's dtype (the other legal one).
+    // fp32 parameter gradients refused for 16-bit x: fall back to x's dtype (the other legal one).
     BenchCase c2 = c;
     c2.grad_dtype = c.dtype;
     w.reset(new Workload(device, c2, options));
@@ -118,12 +105,15 @@ std::unique_ptr<Workload> Workload::create(vknorm_support::HostDevice& device, c
 }
 
 bool Workload::allocate(std::string* error, bool* out_of_memory) {
-  Buffer* target[] = {&buf_.x,    &buf_.y,    &buf_.dy,      &buf_.dx,    &buf_.weight, &buf_.bias,
-                      &buf_.mean, &buf_.rstd, &buf_.dweight, &buf_.dbias, &buf_.scratch};
-  for (const auto& [slot, bytes] : slot_bytes(case_)) {
+  for (const auto& t : tensors_) {
+    const Slot slot = slot_of(t.role);
+    if (slot == Slot::count) {
+      *error = "no arena slot for tensor role '" + t.role + "' (bench/arena.h)";
+      return false;
+    }
     std::string e;
-    if (!arena_->view(slot, bytes, target[static_cast<size_t>(slot)], &e)) {
-      *error = std::string("allocating ") + slot_name(slot) + " (" + std::to_string(bytes) +
+    if (!arena_->view(slot, t.bytes(), &buf_[t.role], &e)) {
+      *error = std::string("allocating ") + slot_name(slot) + " (" + std::to_string(t.bytes()) +
                " bytes): " + e;
       *out_of_memory = true;
       return false;
@@ -138,84 +128,75 @@ vknorm::Tensor Workload::tensor(const Buffer& b, DType dt, const std::vector<int
   return vknorm::Tensor::contiguous(b.buffer, 0, b.size, dt, shape);
 }
 
+vknorm::Tensor Workload::view(const std::string& role) const {
+  for (const auto& t : tensors_)
+    if (t.role == role) return tensor(buffer(role), t.dtype, t.shape);
+  return vknorm::Tensor{};
+}
+
+const Buffer& Workload::buffer(const std::string& role) const {
+  static const Buffer none{};
+  const auto it = buf_.find(role);
+  return it == buf_.end() ? none : it->second;
+}
+
+const Pattern& Workload::pattern(const std::string& role) const {
+  static const Pattern none{};
+  const auto it = patterns_.find(role);
+  return it == patterns_.end() ? none : it->second;
+}
+
+const std::vector<double>& Workload::param(const std::string& role) const {
+  static const std::vector<double> none;
+  const auto it = params_.find(role);
+  return it == params_.end() ? none : it->second;
+}
+
 void Workload::build_args() {
   const BenchCase& c = case_;
-  const size_t nr = static_cast<size_t>(c.op == BenchOp::rms_norm ? 0 : c.normalized_rank);
-  std::vector<int64_t> normalized(c.shape.end() - static_cast<long>(nr), c.shape.end());
-  std::vector<int64_t> leading(c.shape.begin(), c.shape.end() - static_cast<long>(nr));
-  if (leading.empty()) leading = {1};
-  if (c.op == BenchOp::rms_norm) {
-    rms_.x = tensor(buf_.x, c.dtype, c.shape);
-    rms_.y = tensor(buf_.y, c.dtype, c.shape);
-    rms_.weight = tensor(buf_.weight, c.dtype, {c.row_length()});
-    rms_.eps = static_cast<float>(c.eps);
-    return;
+  vknorm_support::OpParams p;
+  p.normalized_rank = c.normalized_rank;
+  p.eps = c.eps;
+  const vknorm_support::RoleLookup lookup = [this](const std::string& role) { return view(role); };
+  calls_.clear();
+  setup_calls_.clear();
+  for (size_t i = 0; i < parts_.size(); ++i) {
+    calls_.push_back(parts_[i]->bind(lookup, p));
+    // The setup op runs once with the selector's config.
+    setup_calls_.push_back(setups_[i] ? setups_[i]->bind(lookup, p) : nullptr);
   }
-  ln_.x = tensor(buf_.x, c.dtype, c.shape);
-  ln_.y = tensor(buf_.y, c.dtype, c.shape);
-  ln_.weight = tensor(buf_.weight, c.dtype, normalized);
-  ln_.bias = tensor(buf_.bias, c.dtype, normalized);
-  ln_.mean = tensor(buf_.mean, DType::f32, leading);
-  ln_.rstd = tensor(buf_.rstd, DType::f32, leading);
-  ln_.normalized_rank = c.normalized_rank;
-  ln_.eps = static_cast<float>(c.eps);
-  bwd_.dy = tensor(buf_.dy, c.dtype, c.shape);
-  bwd_.x = ln_.x;
-  bwd_.weight = ln_.weight;
-  bwd_.mean = ln_.mean;
-  bwd_.rstd = ln_.rstd;
-  bwd_.dx = tensor(buf_.dx, c.dtype, c.shape);
-  bwd_.dweight = tensor(buf_.dweight, c.grad_dtype, normalized);
-  bwd_.dbias = tensor(buf_.dbias, c.grad_dtype, normalized);
-  bwd_.normalized_rank = c.normalized_rank;
 }
 
 void Workload::set_config(size_t part, const vknorm::KernelConfig* config) {
   configs_.at(part) = config;
-  switch (parts_[part]) {
-    case Part::rms_norm: rms_.config = config; break;
-    case Part::layer_norm_forward: ln_.config = config; break;
-    case Part::layer_norm_backward: bwd_.config = config; break;
-  }
+  calls_.at(part)->set_config(config);
 }
 
 Error Workload::grow_scratch() {
   vknorm::Context* ctx = dev_.context();
   VkDeviceSize need = 0;
-  for (size_t i = 0; i < parts_.size(); ++i) {
-    VkDeviceSize bytes = 0;
-    Error e;
-    switch (parts_[i]) {
-      case Part::rms_norm: e = vknorm::rms_norm_scratch_size(ctx, rms_, &bytes); break;
-      case Part::layer_norm_forward: e = vknorm::layer_norm_scratch_size(ctx, ln_, &bytes); break;
-      case Part::layer_norm_backward:
-        e = vknorm::layer_norm_backward_scratch_size(ctx, bwd_, &bytes);
-        break;
+  // The setup ops share the scratch.
+  for (const auto* list : {&calls_, &setup_calls_}) {
+    for (const auto& call : *list) {
+      if (!call) continue;
+      VkDeviceSize bytes = 0;
+      Error e = call->scratch_size(ctx, &bytes);
+      if (!e.ok()) return e;
+      need = std::max(need, bytes);
     }
-    if (!e.ok()) return e;
-    need = std::max(need, bytes);
   }
-  if (case_.op == BenchOp::layer_norm_backward) {  // the setup forward shares the scratch
-    VkDeviceSize bytes = 0;
-    const vknorm::KernelConfig* saved = ln_.config;
-    ln_.config = nullptr;
-    Error e = vknorm::layer_norm_scratch_size(ctx, ln_, &bytes);
-    ln_.config = saved;
-    if (!e.ok()) return e;
-    need = std::max(need, bytes);
-  }
-  if (need > buf_.scratch.size) {
-    arena_->release(buf_.scratch);
+  if (need > scratch_.size) {
+    arena_->release(scratch_);
     const VkDeviceSize size = (need + 65535) / 65536 * 65536;
     std::string err;
-    if (!arena_->view(Slot::scratch, size, &buf_.scratch, &err))
+    if (!arena_->view(Slot::scratch, size, &scratch_, &err))
       return Error{Status::out_of_memory, "scratch (" + std::to_string(size) + " bytes): " + err};
   }
-  if (buf_.scratch.buffer != VK_NULL_HANDLE) {
-    const vknorm::Tensor s =
-        tensor(buf_.scratch, DType::f32, {static_cast<int64_t>(buf_.scratch.size / 4)});
-    ln_.scratch = s;
-    bwd_.scratch = s;
+  if (scratch_.buffer != VK_NULL_HANDLE) {
+    const vknorm::Tensor s = tensor(scratch_, DType::f32, {static_cast<int64_t>(scratch_.size / 4)});
+    for (const auto* list : {&calls_, &setup_calls_})
+      for (const auto& call : *list)
+        if (call && call->takes_scratch()) call->set_scratch(s);
   }
   return Error{};
 }
@@ -224,12 +205,8 @@ Error Workload::prepare() {
   Error e = grow_scratch();
   if (!e.ok()) return e;
   vknorm::Context* ctx = dev_.context();
-  for (Part p : parts_) {
-    switch (p) {
-      case Part::rms_norm: e = vknorm::prepare_rms_norm(ctx, rms_); break;
-      case Part::layer_norm_forward: e = vknorm::prepare_layer_norm(ctx, ln_); break;
-      case Part::layer_norm_backward: e = vknorm::prepare_layer_norm_backward(ctx, bwd_); break;
-    }
+  for (const auto& call : calls_) {
+    e = call->prepare(ctx);
     if (!e.ok()) return e;
   }
   return e;
@@ -237,29 +214,19 @@ Error Workload::prepare() {
 
 Error Workload::record(VkCommandBuffer cmd) {
   vknorm::Context* ctx = dev_.context();
-  for (size_t i = 0; i < parts_.size(); ++i) {
+  for (size_t i = 0; i < calls_.size(); ++i) {
     if (i > 0) dev_.full_barrier(cmd);
-    Error e;
-    switch (parts_[i]) {
-      case Part::rms_norm: e = vknorm::record_rms_norm(ctx, cmd, rms_); break;
-      case Part::layer_norm_forward: e = vknorm::record_layer_norm(ctx, cmd, ln_); break;
-      case Part::layer_norm_backward: e = vknorm::record_layer_norm_backward(ctx, cmd, bwd_); break;
-    }
+    Error e = calls_[i]->record(ctx, cmd);
     if (!e.ok()) return e;
   }
   return Error{};
 }
 
 Error Workload::select(std::vector<vknorm::KernelConfig>* configs) {
-  configs->assign(parts_.size(), vknorm::KernelConfig{});
+  configs->assign(calls_.size(), vknorm::KernelConfig{});
   vknorm::Context* ctx = dev_.context();
-  for (size_t i = 0; i < parts_.size(); ++i) {
-    Error e;
-    switch (parts_[i]) {
-      case Part::rms_norm: e = vknorm::select_config(ctx, rms_, &(*configs)[i]); break;
-      case Part::layer_norm_forward: e = vknorm::select_config(ctx, ln_, &(*configs)[i]); break;
-      case Part::layer_norm_backward: e = vknorm::select_config(ctx, bwd_, &(*configs)[i]); break;
-    }
+  for (size_t i = 0; i < calls_.size(); ++i) {
+    Error e = calls_[i]->select(ctx, &(*configs)[i]);
     if (!e.ok()) return e;
   }
   return Error{};
@@ -268,14 +235,9 @@ Error Workload::select(std::vector<vknorm::KernelConfig>* configs) {
 Error Workload::describe(std::vector<vknorm::DispatchInfo>* dispatches) {
   dispatches->clear();
   vknorm::Context* ctx = dev_.context();
-  for (Part p : parts_) {
+  for (const auto& call : calls_) {
     std::vector<vknorm::DispatchInfo> d;
-    Error e;
-    switch (p) {
-      case Part::rms_norm: e = vknorm::describe_dispatches(ctx, rms_, &d); break;
-      case Part::layer_norm_forward: e = vknorm::describe_dispatches(ctx, ln_, &d); break;
-      case Part::layer_norm_backward: e = vknorm::describe_dispatches(ctx, bwd_, &d); break;
-    }
+    Error e = call->describe(ctx, &d);
     if (!e.ok()) return e;
     dispatches->insert(dispatches->end(), d.begin(), d.end());
   }
@@ -287,17 +249,20 @@ bool Workload::fill_inputs(std::string* error) {
   const BenchCase& c = case_;
   const uint64_t n = static_cast<uint64_t>(c.numel());
   // KernelBench draws x from torch.rand (U[0,1)); dy is N(0,1); weight ~ 1, bias ~ 0.
-  x_ = make_pattern(DataKind::uniform01, n, options_.seed, c.dtype);
-  if (buf_.dy.buffer != VK_NULL_HANDLE) dy_ = make_pattern(DataKind::normal, n, options_.seed + 2, c.dtype);
+  patterns_["x"] = make_pattern(DataKind::uniform01, n, options_.seed, c.dtype);
+  const bool has_dy = buffer("dy").buffer != VK_NULL_HANDLE;
+  if (has_dy) patterns_["dy"] = make_pattern(DataKind::normal, n, options_.seed + 2, c.dtype);
   if (c.affine) {
     const size_t d = static_cast<size_t>(c.row_length());
-    weight_ = affine_values(d, options_.seed + 3, c.dtype, 1.0, 0.25);
-    const std::vector<uint8_t> wb = vknorm_support::encode(weight_, c.dtype);
-    dev_.upload(buf_.weight, wb.data(), wb.size());
-    if (buf_.bias.buffer != VK_NULL_HANDLE) {
-      bias_ = affine_values(d, options_.seed + 4, c.dtype, 0.0, 0.1);
-      const std::vector<uint8_t> bb = vknorm_support::encode(bias_, c.dtype);
-      dev_.upload(buf_.bias, bb.data(), bb.size());
+    if (buffer("weight").buffer != VK_NULL_HANDLE) {
+      params_["weight"] = affine_values(d, options_.seed + 3, c.dtype, 1.0, 0.25);
+      const std::vector<uint8_t> wb = vknorm_support::encode(params_["weight"], c.dtype);
+      dev_.upload(buffer("weight"), wb.data(), wb.size());
+    }
+    if (buffer("bias").buffer != VK_NULL_HANDLE) {
+      params_["bias"] = affine_values(d, options_.seed + 4, c.dtype, 0.0, 0.1);
+      const std::vector<uint8_t> bb = vknorm_support::encode(params_["bias"], c.dtype);
+      dev_.upload(buffer("bias"), bb.data(), bb.size());
     }
   }
   // x (kind 1) and dy (kind 2): the tag names the pattern (kind, dtype, seed, period), so that
@@ -306,24 +271,20 @@ bool Workload::fill_inputs(std::string* error) {
     const uint64_t period = std::min(n, kPatternPeriod);
     return (kind << 56) | (static_cast<uint64_t>(c.dtype) << 48) | ((seed & 0xffffff) << 24) | period;
   };
-  if (!fill_periodic(Slot::x, buf_.x, x_, tag(1, options_.seed), error)) return false;
-  if (buf_.dy.buffer != VK_NULL_HANDLE &&
-      !fill_periodic(Slot::dy, buf_.dy, dy_, tag(2, options_.seed + 2), error))
+  if (!fill_periodic(Slot::x, buffer("x"), patterns_["x"], tag(1, options_.seed), error)) return false;
+  if (has_dy && !fill_periodic(Slot::dy, buffer("dy"), patterns_["dy"], tag(2, options_.seed + 2), error))
     return false;
-  // The backward needs the forward's mean / rstd: run the forward once (selector's config).
-  if (c.op == BenchOp::layer_norm_backward) {
+  // Inputs that an op produces (the backward's mean / rstd): run the setup op once.
+  for (size_t i = 0; i < setup_calls_.size(); ++i) {
+    if (!setup_calls_[i]) continue;
     Error e;
     const VkResult r = dev_.run([&](VkCommandBuffer cmd) {
       dev_.full_barrier(cmd);
-      const vknorm::KernelConfig* saved = ln_.config;
-      ln_.config = nullptr;
-      e = vknorm::record_layer_norm(dev_.context(), cmd, ln_);
-      ln_.config = saved;
+      e = setup_calls_[i]->record(dev_.context(), cmd);
     });
     if (!e.ok() || r != VK_SUCCESS) {
-      *error = "forward pass for mean/rstd failed: " + (e.ok() ? std::string("VkResult ") +
-                                                                     std::to_string(r)
-                                                               : e.message);
+      *error = std::string(setups_[i]->name()) + " pass for the inputs of " + parts_[i]->name() +
+               " failed: " + (e.ok() ? std::string("VkResult ") + std::to_string(r) : e.message);
       return false;
     }
   }

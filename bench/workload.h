@@ -11,6 +11,7 @@
 
 #include <vknorm/vknorm.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,10 +26,6 @@ struct Pattern {
   std::vector<double> block;
   double at(uint64_t i) const { return block[i % block.size()]; }
 };
-
-// The kernels of a case, in recording order: rms / LN forward / LN backward = 1 part,
-// LN forward+backward = 2 parts (0: forward, 1: backward).
-enum class Part { rms_norm, layer_norm_forward, layer_norm_backward };
 
 struct WorkloadOptions {
   bool by_address = false;  // bind tensors by device address instead of VkBuffer
@@ -50,7 +47,8 @@ class Workload {
   Workload& operator=(const Workload&) = delete;
 
   const BenchCase& bench_case() const { return case_; }
-  const std::vector<Part>& parts() const { return parts_; }
+  // The op cases recorded, in order (a composite has several).
+  const std::vector<const vknorm_support::OpCase*>& parts() const { return parts_; }
 
   // Config override per part (nullptr: the selector's choice). The pointer must stay valid.
   void set_config(size_t part, const vknorm::KernelConfig* config);
@@ -61,15 +59,12 @@ class Workload {
   vknorm::Error select(std::vector<vknorm::KernelConfig>* configs);  // one per part
   vknorm::Error describe(std::vector<vknorm::DispatchInfo>* dispatches);  // all parts
 
-  // For the error check.
-  const Pattern& x() const { return x_; }
-  const Pattern& dy() const { return dy_; }
-  const std::vector<double>& weight() const { return weight_; }  // empty: not affine
-  const std::vector<double>& bias() const { return bias_; }
-  struct Buffers {
-    vknorm_support::Buffer x, y, weight, bias, mean, rstd, dy, dx, dweight, dbias, scratch;
-  };
-  const Buffers& buffers() const { return buf_; }
+  // For the error check: periodic inputs ("x", "dy") and parameters ("weight", "bias") by
+  // role (an empty pattern / vector where the case has none).
+  const Pattern& pattern(const std::string& role) const;
+  const std::vector<double>& param(const std::string& role) const;
+  // The buffer of a role (buffer == VK_NULL_HANDLE where the case has none).
+  const vknorm_support::Buffer& buffer(const std::string& role) const;
   bool fills_skipped() const { return fills_skipped_; }
   vknorm_support::HostDevice& device() const { return dev_; }
 
@@ -81,6 +76,7 @@ class Workload {
                      std::string* error);
   vknorm::Tensor tensor(const vknorm_support::Buffer& b, vknorm::DType dt,
                         const std::vector<int64_t>& shape) const;
+  vknorm::Tensor view(const std::string& role) const;
   void build_args();
   vknorm::Error grow_scratch();
 
@@ -89,15 +85,17 @@ class Workload {
   Arena* arena_ = nullptr;
   BenchCase case_;
   WorkloadOptions options_;
-  std::vector<Part> parts_;
+  std::vector<const vknorm_support::OpCase*> parts_;
+  std::vector<const vknorm_support::OpCase*> setups_;  // per part, nullptr: none
+  std::vector<vknorm_support::BenchTensor> tensors_;
   std::vector<const vknorm::KernelConfig*> configs_;
-  Pattern x_, dy_;
-  std::vector<double> weight_, bias_;
-  Buffers buf_;
+  std::map<std::string, Pattern> patterns_;
+  std::map<std::string, std::vector<double>> params_;
+  std::map<std::string, vknorm_support::Buffer> buf_;
+  vknorm_support::Buffer scratch_;
   bool fills_skipped_ = false;
-  vknorm::RmsNormArgs rms_{};
-  vknorm::LayerNormArgs ln_{};
-  vknorm::LayerNormBackwardArgs bwd_{};
+  std::vector<std::unique_ptr<vknorm_support::BoundOp>> calls_;   // per part
+  std::vector<std::unique_ptr<vknorm_support::BoundOp>> setup_calls_;  // per part, or null
 };
 
 }  // namespace vknorm_bench

@@ -1,5 +1,6 @@
 // One operator invocation on a HostDevice, checked against the fp64 reference: the unit that
-// the tests, vknorm-check and vknorm-bench's error sampling share.
+// the tests and vknorm-check share. What differs per operator is the op's OpCase
+// (support/op_registry.h, support/ops/<op>_case.cpp); run_case itself names no operator.
 #pragma once
 
 #include "support/compare.h"
@@ -13,12 +14,13 @@
 
 namespace vknorm_support {
 
-enum class OpKind { rms_norm, layer_norm_forward, layer_norm_backward };
-const char* op_kind_name(OpKind k);             // "rms_norm", "layer_norm", "layer_norm_backward"
-bool parse_op_kind(const std::string& s, OpKind* out);
+class OpCase;
+
 bool parse_dtype(const std::string& s, vknorm::DType* out);  // "f32" "f16" "bf16" (also fp32..)
 // "3x65535" -> {3, 65535} (also ',' '*' 'X' separators and "[...]"); dims >= 0, rank 1..kMaxRank.
 bool parse_shape(const std::string& s, std::vector<int64_t>* out);
+// {3, 65535} -> "3x65535" (parse_shape reads it back; "," gives the label form "3,65535").
+std::string shape_string(const std::vector<int64_t>& shape, const char* separator = "x");
 
 enum class DataKind {
   uniform01,   // U[0,1), as KernelBench's torch.rand
@@ -31,7 +33,7 @@ const char* data_kind_name(DataKind k);
 bool parse_data_kind(const std::string& s, DataKind* out);
 
 struct CaseSpec {
-  OpKind op = OpKind::rms_norm;
+  const OpCase* op = nullptr;   // from op_cases() / find_op_case()
   vknorm::DType dtype = vknorm::DType::f32;
   std::vector<int64_t> shape;   // rms_norm: (N, C, d1, ...); layer_norm: (..., normalized dims)
   int normalized_rank = 1;      // layer_norm*: trailing dims normalized
@@ -84,7 +86,7 @@ CaseResult run_case(HostDevice& device, const CaseSpec& spec, const CaseRunOptio
 // instead places them per row / column, see make_case_inputs).
 std::vector<double> make_data(DataKind kind, size_t n, uint64_t seed, vknorm::DType dtype);
 
-// Every input run_case uploads, as the exact stored values (quantized to spec.dtype; mean and
+// Every input run_case uploads (made by spec.op->make_inputs), as the exact stored values (quantized to spec.dtype; mean and
 // rstd of layer_norm_backward are the fp64 statistics of x rounded to fp32). Geometry:
 // rms_norm (N, C, S = product of spatial dims); layer_norm* (rows, D = product of the
 // normalized dims). weight / bias are empty unless spec.affine (rms_norm: no bias).
@@ -93,6 +95,7 @@ std::vector<double> make_data(DataKind kind, size_t n, uint64_t seed, vknorm::DT
 // -Inf / +Inf and -Inf; the other columns / rows stay finite.
 // outlier_first: rms_norm x[n, 0, s] = 1e4, layer_norm x[row, 0] = 1e4 (a shift taken from the
 // first element would be an outlier).
+// The geometry fields are the op's own (an op case may add its meaning to them).
 struct CaseInputs {
   int64_t N = 0, C = 0, S = 0;   // rms_norm
   int64_t rows = 0, D = 0;       // layer_norm, layer_norm_backward

@@ -73,10 +73,16 @@ CaseResult check_case(HostDevice& dev, const CaseSpec& spec, bool keep_values) {
   return r;
 }
 
+const vknorm_support::OpCase* op_case(const std::string& name) {
+  const vknorm_support::OpCase* c = vknorm_support::find_op_case(name);
+  REQUIRE_MESSAGE(c != nullptr, "no op case " << name);
+  return c;
+}
+
 CaseSpec rms(DType dt, std::vector<int64_t> shape, double eps, bool affine, DataKind data,
              uint64_t seed) {
   CaseSpec s;
-  s.op = OpKind::rms_norm;
+  s.op = op_case("rms_norm");
   s.dtype = dt;
   s.shape = std::move(shape);
   s.eps = eps;
@@ -89,7 +95,7 @@ CaseSpec rms(DType dt, std::vector<int64_t> shape, double eps, bool affine, Data
 CaseSpec ln(DType dt, std::vector<int64_t> shape, int nr, double eps, bool affine, DataKind data,
             uint64_t seed) {
   CaseSpec s = rms(dt, std::move(shape), eps, affine, data, seed);
-  s.op = OpKind::layer_norm_forward;
+  s.op = op_case("layer_norm");
   s.normalized_rank = nr;
   return s;
 }
@@ -97,7 +103,7 @@ CaseSpec ln(DType dt, std::vector<int64_t> shape, int nr, double eps, bool affin
 CaseSpec ln_bwd(DType dt, std::vector<int64_t> shape, int nr, bool affine, DataKind data,
                 uint64_t seed) {
   CaseSpec s = rms(dt, std::move(shape), 1e-5, affine, data, seed);
-  s.op = OpKind::layer_norm_backward;
+  s.op = op_case("layer_norm_backward");
   s.normalized_rank = nr;
   return s;
 }

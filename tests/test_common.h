@@ -4,6 +4,7 @@
 
 #include "support/host_device.h"
 #include "support/op_case.h"
+#include "support/op_registry.h"
 
 #include <doctest/doctest.h>
 #include <vknorm/vknorm.h>
@@ -18,7 +19,6 @@ using vknorm_support::CaseResult;
 using vknorm_support::CaseSpec;
 using vknorm_support::DataKind;
 using vknorm_support::HostDevice;
-using vknorm_support::OpKind;
 
 // The process-wide device (created on first use; REQUIREs success).
 HostDevice& host();
@@ -42,6 +42,9 @@ constexpr DType kAllDtypes[] = {DType::f32, DType::f16, DType::bf16};
 // Runs the case and CHECKs that it passed (or was skipped, with a MESSAGE). Returns the result.
 CaseResult check_case(HostDevice& dev, const CaseSpec& spec, bool keep_values = false);
 
+// The registered op case of that name (REQUIREs it exists).
+const vknorm_support::OpCase* op_case(const std::string& name);
+// Specs of the three operators (thin wrappers: the op case does the rest).
 CaseSpec rms(DType dt, std::vector<int64_t> shape, double eps = 1e-5, bool affine = true,
              DataKind data = DataKind::normal, uint64_t seed = 1);
 CaseSpec ln(DType dt, std::vector<int64_t> shape, int nr = 1, double eps = 1e-5,

@@ -2,6 +2,7 @@
 #include "support/compare.h"
 #include "support/dtype_convert.h"
 #include "support/op_case.h"
+#include "support/op_registry.h"
 #include "support/reference.h"
 
 #include <doctest/doctest.h>
@@ -213,7 +214,7 @@ TEST_SUITE("support") {
 
   TEST_CASE("case inputs: geometry and structured NaN / Inf placement") {
     CaseSpec s;
-    s.op = OpKind::layer_norm_forward;
+    s.op = find_op_case("layer_norm");
     s.shape = {12, 5, 7};
     s.normalized_rank = 2;
     s.data = DataKind::nan_inf;
@@ -229,7 +230,7 @@ TEST_SUITE("support") {
       const int k = int(r % 6);
       CHECK(finite == (k == 0 || k == 5));
     }
-    s.op = OpKind::rms_norm;
+    s.op = find_op_case("rms_norm");
     s.shape = {2, 3, 4, 5};
     in = make_case_inputs(s);
     CHECK(in.valid);
@@ -237,7 +238,7 @@ TEST_SUITE("support") {
     CHECK(in.C == 3);
     CHECK(in.S == 20);
     CHECK(in.bias.empty());
-    s.op = OpKind::layer_norm_backward;
+    s.op = find_op_case("layer_norm_backward");
     s.shape = {4, 9};
     s.normalized_rank = 1;
     s.data = DataKind::normal;
@@ -254,11 +255,13 @@ TEST_SUITE("support") {
   }
 
   TEST_CASE("names parse back") {
-    for (OpKind k : {OpKind::rms_norm, OpKind::layer_norm_forward, OpKind::layer_norm_backward}) {
-      OpKind o;
-      REQUIRE(parse_op_kind(op_kind_name(k), &o));
-      CHECK(o == k);
+    REQUIRE(op_cases().size() >= 3);
+    for (const OpCase* k : op_cases()) {
+      CHECK(find_op_case(k->name()) == k);
+      for (const std::string& a : k->aliases()) CHECK(find_op_case(a) == k);
     }
+    CHECK(find_op_case("layer_norm_forward") == find_op_case("layer_norm"));
+    CHECK(find_op_case("no_such_op") == nullptr);
     for (DataKind k : {DataKind::uniform01, DataKind::normal, DataKind::large_mean, DataKind::nan_inf}) {
       DataKind o;
       REQUIRE(parse_data_kind(data_kind_name(k), &o));

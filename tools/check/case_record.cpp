@@ -41,12 +41,12 @@ bool parse_layout(const std::string& s, Layout* out) {
 }
 
 std::string CheckCase::label() const {
-  std::string s = vknorm_support::op_kind_name(spec.op);
+  std::string s = spec.op->name();
   s += ' ';
   s += vknorm::dtype_name(spec.dtype);
   s += ' ';
-  s += shape_string(spec.shape);
-  if (spec.op != vknorm_support::OpKind::rms_norm) {
+  s += vknorm_support::shape_string(spec.shape);
+  if (spec.op->uses_normalized_rank()) {
     s += " nr=" + std::to_string(spec.normalized_rank);
   }
   s += " eps=" + format_number(spec.eps);

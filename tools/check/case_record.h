@@ -3,6 +3,7 @@
 #pragma once
 
 #include "support/op_case.h"
+#include "support/op_registry.h"
 
 #include <cstdint>
 #include <string>

@@ -34,15 +34,11 @@ std::vector<CheckCase> select_cases(const Options& o) {
 
 // Coordinates of flat index `i` of output `name` of the case, e.g. "[2,1043]".
 std::string coords(const vknorm_support::CaseSpec& s, const std::string& name, int64_t i) {
+  // The output's shape as the op case allocates it.
   std::vector<int64_t> shape = s.shape;
-  const size_t nr = static_cast<size_t>(s.normalized_rank);
-  if (s.op != vknorm_support::OpKind::rms_norm && nr <= shape.size()) {
-    if (name == "mean" || name == "rstd") {
-      shape.resize(shape.size() - nr);
-    } else if (name == "dweight" || name == "dbias") {
-      shape.erase(shape.begin(), shape.end() - static_cast<std::ptrdiff_t>(nr));
-    }
-  }
+  const vknorm_support::CaseInputs in = vknorm_support::make_case_inputs(s);
+  for (const auto& t : s.op->tensors(s, in))
+    if (t.name == name) shape = t.shape;
   if (shape.empty()) return "[" + std::to_string(i) + "]";
   std::vector<int64_t> c(shape.size());
   int64_t rest = i;

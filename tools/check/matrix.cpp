@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <iterator>
 #include <random>
@@ -12,7 +13,8 @@ namespace vknorm_check {
 
 using vknorm::DType;
 using vknorm_support::DataKind;
-using vknorm_support::OpKind;
+using vknorm_support::OpCase;
+using vknorm_support::find_op_case;
 
 const char* matrix_size_name(MatrixSize m) {
   switch (m) {
@@ -31,15 +33,6 @@ std::string format_number(double v) {
   char buf[64];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, r.ptr);
-}
-
-std::string shape_string(const std::vector<int64_t>& shape) {
-  std::string s;
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i) s += 'x';
-    s += std::to_string(shape[i]);
-  }
-  return s.empty() ? "scalar" : s;
 }
 
 namespace {
@@ -119,11 +112,11 @@ std::string config_arg(const vknorm::KernelConfig& c) {
 std::string repro_command(const CheckCase& c, bool force_shared_reduction) {
   const auto& s = c.spec;
   std::string cmd = "vknorm-check --case ";
-  cmd += vknorm_support::op_kind_name(s.op);
-  cmd += " --shape " + shape_string(s.shape);
+  cmd += s.op->name();
+  cmd += " --shape " + vknorm_support::shape_string(s.shape);
   cmd += " --dtype ";
   cmd += vknorm::dtype_name(s.dtype);
-  if (s.op != OpKind::rms_norm) cmd += " --normalized-rank " + std::to_string(s.normalized_rank);
+  if (s.op->uses_normalized_rank()) cmd += " --normalized-rank " + std::to_string(s.normalized_rank);
   cmd += " --eps " + format_number(s.eps);
   cmd += " --seed " + std::to_string(s.seed);
   cmd += " --data ";
@@ -150,8 +143,9 @@ const DataKind kDataKinds[] = {DataKind::normal, DataKind::uniform01, DataKind::
 const double kEps[] = {0.0, 1e-5, 10.0};
 
 // tier 0: quick; 1, 2: default; 3: full only.
+// Keyed by op-case name; build_matrix fails loudly on a name that is not registered.
 struct ShapeEntry {
-  OpKind op;
+  const char* op;
   std::vector<int64_t> shape;
   int normalized_rank;
   int tier;
@@ -161,64 +155,64 @@ struct ShapeEntry {
 // clang-format off
 const ShapeEntry kShapes[] = {
   // rms_norm: (N, C, spatial...): C = 1, 3, 64, 1000; spatial sizes 1, 7, 33, 257.
-  {OpKind::rms_norm, {4, 1, 7}, 1, 0, "C=1"},
-  {OpKind::rms_norm, {2, 3, 33}, 1, 0, "C=3, S=33"},
-  {OpKind::rms_norm, {2, 64, 257}, 1, 0, "C=64, S=257"},
-  {OpKind::rms_norm, {1, 1000, 7}, 1, 0, "C=1000, S=7"},
-  {OpKind::rms_norm, {2, 3, 7, 33}, 1, 0, "rank 4: spatial dims collapse"},
-  {OpKind::rms_norm, {3, 3, 1}, 1, 1, "S=1"},
-  {OpKind::rms_norm, {5, 64}, 1, 1, "rank 2 (no spatial dims)"},
-  {OpKind::rms_norm, {2, 1, 257}, 1, 1, "C=1, S=257"},
-  {OpKind::rms_norm, {1, 1000, 257}, 1, 1, "C=1000, S=257 (257k elements)"},
-  {OpKind::rms_norm, {1, 1, 1}, 1, 2, "single element"},
-  {OpKind::rms_norm, {3, 1000, 33}, 1, 2, "C=1000, S=33"},
-  {OpKind::rms_norm, {2, 64, 4, 8, 9}, 1, 2, "rank 5"},
-  {OpKind::rms_norm, {16, 3, 257}, 1, 2, "many batches"},
-  {OpKind::rms_norm, {1, 1000, 1025}, 1, 3, "1M elements"},
-  {OpKind::rms_norm, {4, 1000, 1025}, 1, 3, "4M elements"},
-  {OpKind::rms_norm, {2, 3, 257, 257}, 1, 3, "rank 4, 400k elements"},
-  {OpKind::rms_norm, {257, 64, 33}, 1, 3, "257 batches"},
+  {"rms_norm", {4, 1, 7}, 1, 0, "C=1"},
+  {"rms_norm", {2, 3, 33}, 1, 0, "C=3, S=33"},
+  {"rms_norm", {2, 64, 257}, 1, 0, "C=64, S=257"},
+  {"rms_norm", {1, 1000, 7}, 1, 0, "C=1000, S=7"},
+  {"rms_norm", {2, 3, 7, 33}, 1, 0, "rank 4: spatial dims collapse"},
+  {"rms_norm", {3, 3, 1}, 1, 1, "S=1"},
+  {"rms_norm", {5, 64}, 1, 1, "rank 2 (no spatial dims)"},
+  {"rms_norm", {2, 1, 257}, 1, 1, "C=1, S=257"},
+  {"rms_norm", {1, 1000, 257}, 1, 1, "C=1000, S=257 (257k elements)"},
+  {"rms_norm", {1, 1, 1}, 1, 2, "single element"},
+  {"rms_norm", {3, 1000, 33}, 1, 2, "C=1000, S=33"},
+  {"rms_norm", {2, 64, 4, 8, 9}, 1, 2, "rank 5"},
+  {"rms_norm", {16, 3, 257}, 1, 2, "many batches"},
+  {"rms_norm", {1, 1000, 1025}, 1, 3, "1M elements"},
+  {"rms_norm", {4, 1000, 1025}, 1, 3, "4M elements"},
+  {"rms_norm", {2, 3, 257, 257}, 1, 3, "rank 4, 400k elements"},
+  {"rms_norm", {257, 64, 33}, 1, 3, "257 batches"},
   // layer_norm: rows x D with D = 1, 33, 1025, 65535, longer than a workgroup, split rows.
-  {OpKind::layer_norm_forward, {7, 1}, 1, 0, "D=1"},
-  {OpKind::layer_norm_forward, {5, 33}, 1, 0, "D=33"},
-  {OpKind::layer_norm_forward, {3, 1025}, 1, 0, "D=1025"},
-  {OpKind::layer_norm_forward, {3, 65535}, 1, 0, "D=65535"},
-  {OpKind::layer_norm_forward, {4, 3, 5, 7}, 3, 0, "normalized_rank 3"},
-  {OpKind::layer_norm_forward, {2, 131072}, 1, 0, "few long rows (split across workgroups)"},
-  {OpKind::layer_norm_forward, {1, 1}, 1, 1, "single element"},
-  {OpKind::layer_norm_forward, {33}, 1, 1, "rank 1 (one row)"},
-  {OpKind::layer_norm_forward, {6, 33, 17}, 2, 1, "normalized_rank 2"},
-  {OpKind::layer_norm_forward, {64, 4097}, 1, 1, "rows longer than a workgroup"},
-  {OpKind::layer_norm_forward, {1025, 33}, 1, 1, "many short rows"},
-  {OpKind::layer_norm_forward, {1, 524288}, 1, 1, "one long row (split)"},
-  {OpKind::layer_norm_forward, {2, 3, 4, 1025}, 2, 2, "rank 4, normalized_rank 2"},
-  {OpKind::layer_norm_forward, {1025, 1025}, 1, 3, "1M elements"},
-  {OpKind::layer_norm_forward, {1, 1048575}, 1, 3, "odd 1M row (split)"},
-  {OpKind::layer_norm_forward, {3, 65537}, 1, 2, "D=65537"},
-  {OpKind::layer_norm_forward, {4, 1048576}, 1, 3, "4M elements, long rows (split)"},
-  {OpKind::layer_norm_forward, {16384, 257}, 1, 3, "16384 rows"},
-  {OpKind::layer_norm_forward, {3, 7, 33, 257}, 3, 3, "normalized_rank 3, D=59367"},
+  {"layer_norm", {7, 1}, 1, 0, "D=1"},
+  {"layer_norm", {5, 33}, 1, 0, "D=33"},
+  {"layer_norm", {3, 1025}, 1, 0, "D=1025"},
+  {"layer_norm", {3, 65535}, 1, 0, "D=65535"},
+  {"layer_norm", {4, 3, 5, 7}, 3, 0, "normalized_rank 3"},
+  {"layer_norm", {2, 131072}, 1, 0, "few long rows (split across workgroups)"},
+  {"layer_norm", {1, 1}, 1, 1, "single element"},
+  {"layer_norm", {33}, 1, 1, "rank 1 (one row)"},
+  {"layer_norm", {6, 33, 17}, 2, 1, "normalized_rank 2"},
+  {"layer_norm", {64, 4097}, 1, 1, "rows longer than a workgroup"},
+  {"layer_norm", {1025, 33}, 1, 1, "many short rows"},
+  {"layer_norm", {1, 524288}, 1, 1, "one long row (split)"},
+  {"layer_norm", {2, 3, 4, 1025}, 2, 2, "rank 4, normalized_rank 2"},
+  {"layer_norm", {1025, 1025}, 1, 3, "1M elements"},
+  {"layer_norm", {1, 1048575}, 1, 3, "odd 1M row (split)"},
+  {"layer_norm", {3, 65537}, 1, 2, "D=65537"},
+  {"layer_norm", {4, 1048576}, 1, 3, "4M elements, long rows (split)"},
+  {"layer_norm", {16384, 257}, 1, 3, "16384 rows"},
+  {"layer_norm", {3, 7, 33, 257}, 3, 3, "normalized_rank 3, D=59367"},
   // layer_norm_backward: the same row lengths; many rows for the dweight / dbias reduction.
-  {OpKind::layer_norm_backward, {7, 1}, 1, 0, "D=1"},
-  {OpKind::layer_norm_backward, {5, 33}, 1, 0, "D=33"},
-  {OpKind::layer_norm_backward, {3, 1025}, 1, 0, "D=1025"},
-  {OpKind::layer_norm_backward, {3, 65535}, 1, 0, "D=65535"},
-  {OpKind::layer_norm_backward, {4, 3, 5, 7}, 3, 0, "normalized_rank 3"},
-  {OpKind::layer_norm_backward, {1025, 33}, 1, 0, "many rows (dweight reduction)"},
-  {OpKind::layer_norm_backward, {131073, 1}, 1, 0, "2^17+1 rows (long dweight reduction)"},
-  {OpKind::layer_norm_backward, {33}, 1, 1, "rank 1 (one row)"},
-  {OpKind::layer_norm_backward, {140000, 7}, 1, 1, "140000 rows"},
-  {OpKind::layer_norm_backward, {6, 33, 17}, 2, 1, "normalized_rank 2"},
-  {OpKind::layer_norm_backward, {64, 4097}, 1, 1, "rows longer than a workgroup"},
-  {OpKind::layer_norm_backward, {2, 131072}, 1, 1, "few long rows"},
-  {OpKind::layer_norm_backward, {4096, 7}, 1, 1, "4096 rows of 7"},
-  {OpKind::layer_norm_backward, {1, 1}, 1, 2, "single element"},
-  {OpKind::layer_norm_backward, {65535, 3}, 1, 2, "65535 rows"},
-  {OpKind::layer_norm_backward, {1025, 1025}, 1, 3, "1M elements"},
-  {OpKind::layer_norm_backward, {1, 524288}, 1, 2, "one long row"},
-  {OpKind::layer_norm_backward, {65535, 33}, 1, 3, "65535 rows of 33"},
-  {OpKind::layer_norm_backward, {4, 1048576}, 1, 3, "4M elements, long rows"},
-  {OpKind::layer_norm_backward, {3, 7, 33, 257}, 3, 3, "normalized_rank 3, D=59367"},
+  {"layer_norm_backward", {7, 1}, 1, 0, "D=1"},
+  {"layer_norm_backward", {5, 33}, 1, 0, "D=33"},
+  {"layer_norm_backward", {3, 1025}, 1, 0, "D=1025"},
+  {"layer_norm_backward", {3, 65535}, 1, 0, "D=65535"},
+  {"layer_norm_backward", {4, 3, 5, 7}, 3, 0, "normalized_rank 3"},
+  {"layer_norm_backward", {1025, 33}, 1, 0, "many rows (dweight reduction)"},
+  {"layer_norm_backward", {131073, 1}, 1, 0, "2^17+1 rows (long dweight reduction)"},
+  {"layer_norm_backward", {33}, 1, 1, "rank 1 (one row)"},
+  {"layer_norm_backward", {140000, 7}, 1, 1, "140000 rows"},
+  {"layer_norm_backward", {6, 33, 17}, 2, 1, "normalized_rank 2"},
+  {"layer_norm_backward", {64, 4097}, 1, 1, "rows longer than a workgroup"},
+  {"layer_norm_backward", {2, 131072}, 1, 1, "few long rows"},
+  {"layer_norm_backward", {4096, 7}, 1, 1, "4096 rows of 7"},
+  {"layer_norm_backward", {1, 1}, 1, 2, "single element"},
+  {"layer_norm_backward", {65535, 3}, 1, 2, "65535 rows"},
+  {"layer_norm_backward", {1025, 1025}, 1, 3, "1M elements"},
+  {"layer_norm_backward", {1, 524288}, 1, 2, "one long row"},
+  {"layer_norm_backward", {65535, 33}, 1, 3, "65535 rows of 33"},
+  {"layer_norm_backward", {4, 1048576}, 1, 3, "4M elements, long rows"},
+  {"layer_norm_backward", {3, 7, 33, 257}, 3, 3, "normalized_rank 3, D=59367"},
 };
 // clang-format on
 
@@ -251,13 +245,22 @@ void assign_seed(CheckCase* c, uint64_t base_seed) {
   c->spec.seed = 1 + (splitmix(base_seed ^ fnv1a(identity)) % 0x7FFFFFFEull);
 }
 
-CheckCase make_case(OpKind op, DType dt, const std::vector<int64_t>& shape, int nr, double eps,
-                    DataKind data) {
+const OpCase* op_named(const char* name) {
+  const OpCase* op = find_op_case(name);
+  if (!op) {
+    std::fprintf(stderr, "vknorm-check: the matrix names '%s', which is not a registered op case\n", name);
+    std::abort();
+  }
+  return op;
+}
+
+CheckCase make_case(const OpCase* op, DType dt, const std::vector<int64_t>& shape, int nr,
+                    double eps, DataKind data) {
   CheckCase c;
   c.spec.op = op;
   c.spec.dtype = dt;
   c.spec.shape = shape;
-  c.spec.normalized_rank = op == OpKind::rms_norm ? 1 : nr;
+  c.spec.normalized_rank = op->uses_normalized_rank() ? nr : 1;
   c.spec.eps = eps;
   c.spec.data = data;
   c.spec.affine = true;
@@ -274,6 +277,7 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
   std::vector<CheckCase> cases;
   for (const auto& e : kShapes) {
     if (e.tier > max_tier) continue;
+    const OpCase* op = op_named(e.op);
     const bool reduced = size == MatrixSize::quick || numel(e.shape) > heavy;
     for (DType dt : kDTypes) {
       for (double eps : kEps) {
@@ -281,9 +285,9 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
           if (reduced && eps != 1e-5 && data != DataKind::normal) continue;
           // The outlier probes the statistics, not eps: one eps is enough.
           if (data == DataKind::outlier_first && eps != 1e-5) continue;
-          // vknorm.h leaves the NaN / Inf behaviour of the backward unspecified.
-          if (e.op == OpKind::layer_norm_backward && data == DataKind::nan_inf) continue;
-          cases.push_back(make_case(e.op, dt, e.shape, e.normalized_rank, eps, data));
+          // Ops whose NaN / Inf behaviour vknorm.h leaves unspecified (the backward).
+          if (!op->nan_inf_specified() && data == DataKind::nan_inf) continue;
+          cases.push_back(make_case(op, dt, e.shape, e.normalized_rank, eps, data));
         }
       }
     }
@@ -291,49 +295,50 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
   // Layout and argument variants: by device address, element-aligned (not 16-byte) offsets,
   // no weight / bias, no optional outputs. Small and medium shapes, every dtype.
   struct Variant {
-    OpKind op;
+    const char* op;
     std::vector<int64_t> shape;
     int nr;
     int tier;
   };
   const Variant variants[] = {
-      {OpKind::rms_norm, {2, 3, 33}, 1, 0},
-      {OpKind::rms_norm, {2, 64, 257}, 1, 1},
-      {OpKind::layer_norm_forward, {5, 33}, 1, 0},
-      {OpKind::layer_norm_forward, {3, 65535}, 1, 1},
-      {OpKind::layer_norm_forward, {2, 131072}, 1, 1},
-      {OpKind::layer_norm_backward, {5, 33}, 1, 0},
-      {OpKind::layer_norm_backward, {3, 65535}, 1, 1},
-      {OpKind::layer_norm_backward, {1025, 33}, 1, 2},
-      {OpKind::rms_norm, {1, 1000, 1025}, 1, 3},
-      {OpKind::layer_norm_forward, {1, 1048575}, 1, 3},
-      {OpKind::layer_norm_backward, {1025, 1025}, 1, 3},
+      {"rms_norm", {2, 3, 33}, 1, 0},
+      {"rms_norm", {2, 64, 257}, 1, 1},
+      {"layer_norm", {5, 33}, 1, 0},
+      {"layer_norm", {3, 65535}, 1, 1},
+      {"layer_norm", {2, 131072}, 1, 1},
+      {"layer_norm_backward", {5, 33}, 1, 0},
+      {"layer_norm_backward", {3, 65535}, 1, 1},
+      {"layer_norm_backward", {1025, 33}, 1, 2},
+      {"rms_norm", {1, 1000, 1025}, 1, 3},
+      {"layer_norm", {1, 1048575}, 1, 3},
+      {"layer_norm_backward", {1025, 1025}, 1, 3},
   };
   for (const auto& v : variants) {
     if (v.tier > max_tier) continue;
+    const OpCase* op = op_named(v.op);
     for (DType dt : kDTypes) {
       for (Layout layout : {Layout::address, Layout::misaligned}) {
-        CheckCase c = make_case(v.op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
+        CheckCase c = make_case(op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
         c.layout = layout;
         cases.push_back(c);
       }
-      CheckCase c = make_case(v.op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
+      CheckCase c = make_case(op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
       c.spec.affine = false;
       cases.push_back(c);
-      if (v.op != OpKind::layer_norm_backward) {  // y = x; the backward allows no aliasing
-        CheckCase p = make_case(v.op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
+      if (op->supports_in_place()) {  // y = x (the backward allows no aliasing)
+        CheckCase p = make_case(op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
         p.layout = Layout::in_place;
         cases.push_back(p);
         p.spec.data = DataKind::outlier_first;
         cases.push_back(p);
       }
-      if (v.op != OpKind::rms_norm) {
-        CheckCase n = make_case(v.op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
+      if (op->has_optional_outputs()) {
+        CheckCase n = make_case(op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
         n.spec.optional_outputs = false;  // no mean / rstd, no dweight / dbias
         cases.push_back(n);
       }
-      if (size == MatrixSize::full && v.op != OpKind::layer_norm_backward) {
-        CheckCase a = make_case(v.op, dt, v.shape, v.nr, 1e-5, DataKind::nan_inf);
+      if (size == MatrixSize::full && op->nan_inf_specified()) {
+        CheckCase a = make_case(op, dt, v.shape, v.nr, 1e-5, DataKind::nan_inf);
         a.layout = Layout::address;
         a.spec.affine = false;
         cases.push_back(a);
@@ -353,13 +358,13 @@ std::vector<CheckCase> random_cases(int count, uint64_t seed, int64_t max_elemen
   std::mt19937_64 rng(seed);
   auto below = [&](uint64_t n) { return n ? rng() % n : 0; };
   auto unit = [&]() { return static_cast<double>(rng() >> 11) * 0x1.0p-53; };
-  const OpKind ops[] = {OpKind::rms_norm, OpKind::layer_norm_forward, OpKind::layer_norm_backward};
+  const std::vector<const OpCase*>& ops = vknorm_support::op_cases();
   const double eps_values[] = {0.0, 1e-6, 1e-5, 1e-3, 0.1, 1.0, 10.0};
   std::vector<CheckCase> cases;
   for (int i = 0; i < count; ++i) {
-    const OpKind op = ops[below(3)];
+    const OpCase* op = ops[below(ops.size())];
     const DType dt = kDTypes[below(3)];
-    const int min_rank = op == OpKind::rms_norm ? 2 : 1;
+    const int min_rank = op->min_rank();
     const int rank = min_rank + static_cast<int>(below(static_cast<uint64_t>(5 - min_rank + 1)));
     std::vector<int64_t> shape(static_cast<size_t>(rank));
     for (auto& d : shape) {
@@ -371,13 +376,13 @@ std::vector<CheckCase> random_cases(int count, uint64_t seed, int64_t max_elemen
       auto it = std::max_element(shape.begin(), shape.end());
       *it = (*it + 1) / 2;
     }
-    const int nr = op == OpKind::rms_norm ? 1 : 1 + static_cast<int>(below(static_cast<uint64_t>(std::min(rank, 3))));
+    const int nr = !op->uses_normalized_rank() ? 1 : 1 + static_cast<int>(below(static_cast<uint64_t>(std::min(rank, 3))));
     DataKind data = kDataKinds[below(std::size(kDataKinds))];
-    if (op == OpKind::layer_norm_backward && data == DataKind::nan_inf) data = DataKind::normal;
+    if (!op->nan_inf_specified() && data == DataKind::nan_inf) data = DataKind::normal;
     CheckCase c = make_case(op, dt, shape, nr, eps_values[below(7)], data);
     const uint64_t l = below(10);
     c.layout = l < 6 ? Layout::buffer : l < 8 ? Layout::address : l < 9 ? Layout::misaligned : Layout::in_place;
-    if (c.layout == Layout::in_place && op == OpKind::layer_norm_backward) c.layout = Layout::buffer;
+    if (c.layout == Layout::in_place && !op->supports_in_place()) c.layout = Layout::buffer;
     c.spec.affine = below(5) != 0;
     c.spec.optional_outputs = below(5) != 0;
     c.spec.seed = 1 + below(0x7FFFFFFEull);

@@ -22,8 +22,6 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed);
 // dimension (at most `max_elements` in all), eps, data kind, layout; reproducible from `seed`.
 std::vector<CheckCase> random_cases(int count, uint64_t seed, int64_t max_elements = 1 << 20);
 
-// {3, 65535} -> "3x65535" (vknorm_support::parse_shape reads it back).
-std::string shape_string(const std::vector<int64_t>& shape);
 // Shortest round-trip decimal form of a double ("1e-05", "10", "0").
 std::string format_number(double v);
 // "workgroup_size=256,items_per_invocation=4,..." (keys as in vknorm::KernelConfig).

@@ -1,6 +1,7 @@
 #include "tools/check/options.h"
 
 #include "support/host_device.h"
+#include "support/op_registry.h"
 
 #include <charconv>
 #include <cmath>
@@ -159,8 +160,9 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
       o->verbose = true;
     } else if (a == "--case") {
       if (!value(&v)) return false;
-      if (!vknorm_support::parse_op_kind(v, &spec.op)) {
-        *error = "unknown operator '" + v + "' (rms_norm, layer_norm, layer_norm_backward)";
+      spec.op = vknorm_support::find_op_case(v);
+      if (!spec.op) {
+        *error = "unknown operator '" + v + "' (" + vknorm_support::op_case_names() + ")";
         return false;
       }
       o->mode = Mode::single_case;
@@ -265,12 +267,13 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
     }
     spec.seed = o->seed;
     const int rank = static_cast<int>(spec.shape.size());
-    if (spec.op == vknorm_support::OpKind::rms_norm) {
+    if (rank < spec.op->min_rank()) {
+      *error = std::string(spec.op->name()) + " needs a shape of rank >= " +
+               std::to_string(spec.op->min_rank()) + " (" + spec.op->shape_help() + ")";
+      return false;
+    }
+    if (!spec.op->uses_normalized_rank()) {
       spec.normalized_rank = 1;
-      if (rank < 2) {
-        *error = "rms_norm needs a shape of rank >= 2 (N x C x ...)";
-        return false;
-      }
     } else if (spec.normalized_rank > rank) {
       *error = "--normalized-rank exceeds the rank of --shape";
       return false;

@@ -13,7 +13,6 @@
 namespace vknorm_check {
 
 using vknorm_support::Json;
-using vknorm_support::OpKind;
 
 std::string fmt_metric(double v) {
   if (std::isnan(v)) return "nan";
@@ -51,7 +50,7 @@ Json case_json(const CaseRecord& r) {
   const auto& s = r.c.spec;
   Json j = Json::object();
   j["label"] = r.label;
-  j["op"] = vknorm_support::op_kind_name(s.op);
+  j["op"] = s.op->name();
   j["dtype"] = vknorm::dtype_name(s.dtype);
   j["shape"] = shape_json(s.shape);
   j["normalized_rank"] = s.normalized_rank;
@@ -257,9 +256,9 @@ std::string report_junit(const RunReport& rep) {
     std::vector<const CaseRecord*> cases;
   };
   std::vector<Suite> suites;
-  for (OpKind op : {OpKind::rms_norm, OpKind::layer_norm_forward, OpKind::layer_norm_backward}) {
+  for (const vknorm_support::OpCase* op : vknorm_support::op_cases()) {
     Suite s;
-    s.name = prefix + vknorm_support::op_kind_name(op);
+    s.name = prefix + op->name();
     for (const auto& c : rep.cases) {
       if (c.c.spec.op == op) s.cases.push_back(&c);
     }
@@ -351,11 +350,11 @@ void print_summary(const RunReport& rep, std::FILE* out) {
     rows.emplace_back(key, Row{});
     return rows.back().second;
   };
-  for (OpKind op : {OpKind::rms_norm, OpKind::layer_norm_forward, OpKind::layer_norm_backward}) {
+  for (const vknorm_support::OpCase* op : vknorm_support::op_cases()) {
     for (auto dt : {vknorm::DType::f32, vknorm::DType::f16, vknorm::DType::bf16}) {
       for (const auto& c : rep.cases) {
         if (c.c.spec.op != op || c.c.spec.dtype != dt) continue;
-        Row& r = row(std::string(vknorm_support::op_kind_name(op)) + " " + vknorm::dtype_name(dt));
+        Row& r = row(std::string(op->name()) + " " + vknorm::dtype_name(dt));
         r.pass += c.status == CaseStatus::pass;
         r.fail += c.status == CaseStatus::fail;
         r.skip += c.status == CaseStatus::skip;

@@ -86,7 +86,7 @@ CaseRecord run_one(vknorm_support::HostDevice& device, const CheckCase& c,
   // One element of the dtype past an aligned offset; 4 bytes where the case also binds fp32
   // tensors (layer_norm's mean / rstd), since the harness shifts every tensor alike.
   if (c.layout == Layout::misaligned) {
-    spec.misalign_bytes = spec.op == vknorm_support::OpKind::rms_norm ? vknorm::dtype_size(spec.dtype) : 4;
+    spec.misalign_bytes = spec.op->misalign_bytes(spec.dtype);
   }
   spec.config = c.has_config ? &r.c.config : nullptr;
 

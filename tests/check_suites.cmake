@@ -1,0 +1,35 @@
+# ctest entry vknorm.suite_list: every doctest suite of vknorm_tests must have its ctest entry
+# (tests/CMakeLists.txt's VKNORM_TEST_SUITES), so that a new suite cannot be silently left out
+# of `ctest`. Run: cmake -DTESTS=<vknorm_tests> -DEXPECTED="a;b;.." -P check_suites.cmake
+cmake_minimum_required(VERSION 3.21)  # IN_LIST
+execute_process(COMMAND ${TESTS} --list-test-suites --force-colors=0
+                OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${TESTS} --list-test-suites failed (${rc}):\n${out}")
+endif()
+string(REPLACE "\n" ";" lines "${out}")
+set(found "")
+foreach(line IN LISTS lines)
+  string(STRIP "${line}" line)
+  if(line STREQUAL "" OR line MATCHES "^\\[doctest\\]" OR line MATCHES "^===")
+    continue()
+  endif()
+  list(APPEND found "${line}")
+endforeach()
+set(missing "")
+foreach(s IN LISTS found)
+  if(NOT s IN_LIST EXPECTED)
+    list(APPEND missing "${s}")
+  endif()
+endforeach()
+set(stale "")
+foreach(s IN LISTS EXPECTED)
+  if(NOT s IN_LIST found)
+    list(APPEND stale "${s}")
+  endif()
+endforeach()
+if(missing OR stale)
+  message(FATAL_ERROR "doctest suites without a ctest entry: [${missing}]; ctest entries "
+                      "without a suite: [${stale}]. Update VKNORM_TEST_SUITES in tests/CMakeLists.txt.")
+endif()
+message(STATUS "all ${found} suites have ctest entries")
