@@ -1,15 +1,20 @@
 // Resolves a plan (module names, push-constant words, pipelines), records it and describes it.
 #include "plan.h"
 
+#include "embedded_spirv.h"
+
 #include <algorithm>
 #include <string>
 #include <vector>
 
 namespace vknorm::detail {
 
+// "<kernel>.<dtype>.<desc|addr>.<sg|sh>"; a kernel without workgroup reductions has a single
+// module for both reduction paths, named without the suffix (reduce=none, cmake/shaders.cmake).
 static std::string module_name(const PlannedDispatch& d, bool address_mode, bool shared) {
-  return d.kernel + "." + dtype_name(d.dtype) + (address_mode ? ".addr" : ".desc") +
-         (shared ? ".sh" : ".sg");
+  const std::string base = d.kernel + "." + dtype_name(d.dtype) + (address_mode ? ".addr" : ".desc");
+  const std::string full = base + (shared ? ".sh" : ".sg");
+  return find_embedded_spirv(full.c_str()) || !find_embedded_spirv(base.c_str()) ? full : base;
 }
 
 static std::vector<uint32_t> push_words(const PlannedDispatch& d, bool address_mode) {

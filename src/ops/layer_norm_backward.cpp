@@ -123,7 +123,7 @@ Error plan_backward(Context* ctx, const LayerNormBackwardArgs& a, Plan* plan, Pl
     const uint32_t part_off = uint32_t(part_base + r0 * c.split);
     if (!fused) {
       PlannedDispatch s;
-      s.kernel = "layer_norm_bwd_rowsums";
+      s.kernel = "layer_norm_backward_rowsums";
       s.dtype = p.dtype;
       s.spec = {c.workgroup_size, c.items_per_invocation, c.vector_width};
       s.bindings = {xv, dyv, wv, mv, rv, part};
@@ -135,7 +135,7 @@ Error plan_backward(Context* ctx, const LayerNormBackwardArgs& a, Plan* plan, Pl
       plan->dispatches.push_back(std::move(s));
     }
     PlannedDispatch d;
-    d.kernel = "layer_norm_bwd";
+    d.kernel = "layer_norm_backward";
     d.dtype = p.dtype;
     d.spec = {c.workgroup_size, c.items_per_invocation, c.vector_width};
     d.bindings = {xv, dyv, wv, mv, rv, dxv, dwv, dbv, part};
@@ -154,7 +154,7 @@ Error plan_backward(Context* ctx, const LayerNormBackwardArgs& a, Plan* plan, Pl
     const uint64_t max_gx = ctx->profile.max_workgroup_count[0];
     for (uint64_t g0 = 0; g0 < groups; g0 += max_gx) {
       PlannedDispatch s;
-      s.kernel = "layer_norm_bwd_colsum";
+      s.kernel = "layer_norm_backward_colsum";
       s.dtype = p.dtype;
       s.spec = {wg};
       s.bindings = {dwv, dbv, part};
