@@ -1,25 +1,41 @@
-# Compile every shaders/*.comp into one SPIR-V module per variant, validate each with spirv-val,
-# and embed them all into a generated C++ source (the library needs no files at run time).
-# Variant axes are compile-time defines: storage dtype x binding model x reduction path.
+# Compile shaders/*.comp into one SPIR-V module per variant it lists, validate each with
+# spirv-val, and embed them all into a generated C++ source (the library needs no files at run
+# time). Each kernel names its variants on a line of its own, right after #version:
+#   // vknorm-variants: dtype=f32,f16,bf16 reduce=sg,sh
+# dtype: storage types (DTYPE_*); reduce: sg (subgroup arithmetic) and sh (shared memory only)
+# for kernels with workgroup reductions, or `none` for kernels without any (one module, compiled
+# as the shared-memory variant, named without the reduction suffix). Every kernel gets both
+# binding models (BIND_DESC, BIND_ADDR). Module names: <kernel>.<dtype>.<desc|addr>[.<sg|sh>].
 set(VKNORM_SPIRV_DIR ${CMAKE_CURRENT_BINARY_DIR}/spirv)
 file(MAKE_DIRECTORY ${VKNORM_SPIRV_DIR})
 file(GLOB VKNORM_SHADERS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/shaders/*.comp)
-file(GLOB VKNORM_SHADER_INCLUDES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/shaders/*.glsl)
+file(GLOB VKNORM_SHADER_INCLUDES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/shaders/*.glsl
+     ${CMAKE_CURRENT_SOURCE_DIR}/shaders/*.h)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${VKNORM_SHADERS})
 
-set(VKNORM_DTYPES f32 f16 bf16)
 set(VKNORM_BINDINGS desc addr)
-set(VKNORM_REDUCTIONS sg sh)
 
 set(VKNORM_SPV_FILES)
 foreach(src ${VKNORM_SHADERS})
   get_filename_component(kernel ${src} NAME_WE)
-  foreach(dt ${VKNORM_DTYPES})
+  file(STRINGS ${src} variants REGEX "^// vknorm-variants:" LIMIT_COUNT 1)
+  if(NOT variants MATCHES "dtype=([a-z0-9,]+) reduce=([a-z,]+)")
+    message(FATAL_ERROR "${src}: no '// vknorm-variants: dtype=... reduce=...' line")
+  endif()
+  string(REPLACE "," ";" dtypes "${CMAKE_MATCH_1}")
+  string(REPLACE "," ";" reductions "${CMAKE_MATCH_2}")
+  foreach(dt ${dtypes})
     foreach(bind ${VKNORM_BINDINGS})
-      foreach(red ${VKNORM_REDUCTIONS})
+      foreach(red ${reductions})
         string(TOUPPER "${dt}" DT)
         string(TOUPPER "${bind}" BIND)
-        string(TOUPPER "${red}" RED)
-        set(out ${VKNORM_SPIRV_DIR}/${kernel}.${dt}.${bind}.${red}.spv)
+        if(red STREQUAL "none")
+          set(RED SH)
+          set(out ${VKNORM_SPIRV_DIR}/${kernel}.${dt}.${bind}.spv)
+        else()
+          string(TOUPPER "${red}" RED)
+          set(out ${VKNORM_SPIRV_DIR}/${kernel}.${dt}.${bind}.${red}.spv)
+        endif()
         add_custom_command(OUTPUT ${out}
           COMMAND ${GLSLANG_VALIDATOR} --quiet --target-env vulkan1.1 -Os
                   -DDTYPE_${DT}=1 -DBIND_${BIND}=1 -DREDUCE_${RED}=1

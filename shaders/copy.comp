@@ -1,4 +1,5 @@
 #version 450
+// vknorm-variants: dtype=f32 reduce=none
 // Roofline reference: dst = src, 16 bytes per access, ITEMS accesses per invocation strided by
 // the workgroup (the access pattern of the norm kernels). grid = (groups, 1).
 #extension GL_GOOGLE_include_directive : require

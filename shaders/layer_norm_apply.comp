@@ -1,4 +1,5 @@
 #version 450
+// vknorm-variants: dtype=f32,f16,bf16 reduce=sg,sh
 // LayerNorm forward, split rows, pass 2: merge the row's partials (exactly, in a fixed order,
 // around the shift of the row's first partial), then normalize chunk g = [g*WG*ITEMS, ...) of
 // the row. x is read only at the elements this invocation writes, so y may be x (in place). The runtime orders rows in waves small

@@ -1,4 +1,5 @@
 #version 450
+// vknorm-variants: dtype=f32,f16,bf16 reduce=sg,sh
 // LayerNorm forward with the row held in registers (ITEMS elements per invocation). A workgroup
 // handles RPW = WG / LPR rows with LPR invocations (lanes) per row: short rows pack several rows
 // into one workgroup (LPR = WG: one row per workgroup). Per-row sums go through seg_sum2

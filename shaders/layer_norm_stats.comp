@@ -1,4 +1,5 @@
 #version 450
+// vknorm-variants: dtype=f32,f16,bf16 reduce=sg,sh
 // LayerNorm forward, split rows, pass 1: workgroup g of a row reduces elements
 // [g*span, min(D, (g+1)*span)) to (mean - shift, M2, count, shift). The shift is the fp32 mean
 // of the workgroup's first batch: a value near its data (so x - shift keeps the digits of rows

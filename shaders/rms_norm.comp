@@ -1,4 +1,5 @@
 #version 450
+// vknorm-variants: dtype=f32,f16,bf16 reduce=none
 // RMSNorm over dimension 1 of (N, C, S): y = x / sqrt(mean_c(x^2) + eps) * w[c].
 // Workgroup = P positions x CSPLIT channel lanes (P = WG / CSPLIT). Each invocation keeps its
 // share of the channel column in registers (up to CMAX values per lane) so x is read once;

@@ -1,4 +1,5 @@
 #version 450
+// vknorm-variants: dtype=f32,f16,bf16 reduce=sg,sh
 // RMSNorm over contiguous rows: x viewed as (rows, D) with the reduced dimension contiguous
 // (RMSNorm over dim 1 of (N, C) or (N, C, 1, 1); rows may be strided).
 //   y = x * rsqrt(mean(x^2) + eps) * w

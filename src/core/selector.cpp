@@ -1,5 +1,7 @@
 #include "selector.h"
 
+#include "op_spec.h"
+
 #include <algorithm>
 #include <sstream>
 
@@ -13,9 +15,7 @@ uint32_t pow2_ceil(uint64_t v) {
   return p;
 }
 
-static bool is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
-
-constexpr uint64_t kMaxRowsPerWorkgroup = 1024;
+bool is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
 
 // Where the rows come from:
 // - hopper: measured on an H200 (132 SMs, 2048 threads and 64K registers per SM, 50 MB L2,
@@ -46,28 +46,28 @@ const ClassTable& class_table(DeviceClass c) {
   return kTables[0];
 }
 
-static int log2_bucket(uint64_t v) {
+int log2_bucket(uint64_t v) {
   int b = 0;
   while ((uint64_t(1) << b) < v) ++b;
   return b;
 }
 
+std::string rows_case_shape(const Problem& p) {
+  return "/D2^" + std::to_string(log2_bucket(p.reduce)) + "/R2^" + std::to_string(log2_bucket(p.outer));
+}
+
 std::string case_class(const Problem& p) {
+  const OpSpec* spec = find_op_spec(p.op);
   std::ostringstream s;
-  s << op_name(p.op) << "/" << dtype_name(p.dtype);
-  if (p.op == Op::rms_norm && p.row_path)  // rms_norm_rows: keyed like layer norm rows
-    s << "/rows/D2^" << log2_bucket(p.reduce) << "/R2^" << log2_bucket(p.outer);
-  else if (p.op == Op::rms_norm)
-    s << "/C" << pow2_ceil(p.reduce) << "/S2^" << log2_bucket(p.inner) << "/N2^" << log2_bucket(p.outer);
-  else
-    s << "/D2^" << log2_bucket(p.reduce) << "/R2^" << log2_bucket(p.outer);
+  s << op_name(p.op) << "/" << dtype_name(p.dtype) << (spec ? spec->case_shape(p) : std::string());
   s << (p.vec8_ok ? "/v8" : p.vec4_ok ? "/v4" : "/v1");
   return s.str();
 }
 
 uint32_t shared_bytes(Op op, uint32_t wg) {
-  // wg_sum2's vec2 per invocation; rms_norm adds a vec4 per invocation for its lane sums.
-  return wg * 8 + (op == Op::rms_norm ? wg * 16 : 0);
+  // wg_sum2's vec2 per invocation, plus what the op's kernels add (OpSpec).
+  const OpSpec* spec = find_op_spec(op);
+  return wg * 8 + (spec ? wg * spec->extra_shared_bytes_per_invocation : 0);
 }
 
 static uint32_t max_workgroup(const DeviceProfile& d, Op op) {
@@ -83,8 +83,8 @@ static uint32_t sm_count(const DeviceProfile& d, const ClassTable& t) {
 }
 
 bool uses_row_kernel(const Problem& p, const KernelConfig& c) {
-  if (p.op == Op::rms_norm) return p.row_path && c.channel_split == 0;
-  return p.op == Op::layer_norm_forward && c.split == 1;
+  const OpSpec* spec = find_op_spec(p.op);
+  return spec && spec->uses_row_kernel(p, c);
 }
 
 // Row kernels (rms_norm_rows.comp, layer_norm_row.comp): a row of D contiguous elements is
@@ -109,8 +109,10 @@ bool uses_row_kernel(const Problem& p, const KernelConfig& c) {
 //   5. One dispatch per call whenever the tensor fits one binding: the rows of a window go over
 //      a 2D grid, so no maxComputeWorkGroupCount[1] windows ((1, 4096) is one workgroup).
 // Fields the caller (or the tuning cache) set are kept; the others follow from them.
-static void fill_row_config(const DeviceProfile& d, const ClassTable& t, const Problem& p,
-                            uint32_t max_wg, uint32_t min_wg, uint64_t target_wgs, KernelConfig* c) {
+void fill_row_config(const SelectorLimits& lim, const Problem& p, KernelConfig* c) {
+  const ClassTable& t = lim.table;
+  const uint32_t max_wg = lim.max_wg, min_wg = lim.min_wg;
+  const uint64_t target_wgs = lim.target_wgs;
   const uint64_t D = p.reduce, R = p.outer;
   if (!c->vector_width) c->vector_width = p.vec8_ok ? 8 : p.vec4_ok ? 4 : 1;
   const uint32_t vec = c->vector_width;
@@ -137,95 +139,16 @@ static void fill_row_config(const DeviceProfile& d, const ClassTable& t, const P
     }
   }
   if (!c->workgroup_size) c->workgroup_size = L * c->rows_per_workgroup;
-  (void)d;
 }
 
 void fill_config(const DeviceProfile& d, const Problem& p, KernelConfig* c) {
+  const OpSpec* spec = find_op_spec(p.op);
+  if (!spec) return;
   const ClassTable& t = class_table(d.device_class);
   const uint32_t max_wg = max_workgroup(d, p.op);
   const uint32_t min_wg = std::min<uint32_t>(max_wg, std::max<uint32_t>(32, pow2_ceil(d.subgroup_size)));
-  const uint64_t target_wgs = uint64_t(sm_count(d, t)) * t.workgroups_per_sm;
-
-  if (p.op == Op::rms_norm && p.row_path && !c->channel_split) {
-    fill_row_config(d, t, p, max_wg, min_wg, target_wgs, c);
-    c->split = 1;
-  } else if (p.op == Op::rms_norm) {
-    if (!c->vector_width) c->vector_width = p.vec4_ok ? 4 : 1;
-    const uint32_t vec = c->vector_width;
-    const uint64_t C = p.reduce, positions = ceil_div(p.inner, vec);
-    if (!c->workgroup_size) c->workgroup_size = std::min(t.workgroup_size, max_wg);
-    const uint32_t wg = c->workgroup_size;
-    const uint32_t cap = std::max<uint32_t>(1, t.register_floats / vec);
-    if (!c->channel_split) {
-      uint32_t lanes = std::min<uint32_t>(wg, pow2_ceil(positions));
-      uint32_t split = wg / lanes;
-      const uint32_t needed = pow2_ceil(ceil_div(C, cap));
-      if (needed > split) split = std::min(wg, needed);
-      c->channel_split = split;
-    }
-    if (!c->items_per_invocation) {
-      const uint64_t per_lane = ceil_div(C, c->channel_split);
-      c->items_per_invocation = per_lane > cap ? 1 : std::min(cap, pow2_ceil(per_lane));
-    }
-    c->split = 1;
-    c->rows_per_workgroup = 1;
-  } else {
-    const uint64_t D = p.reduce, rows = p.outer;
-    const bool bwd = p.op == Op::layer_norm_backward;
-    const uint32_t items = std::max<uint32_t>(std::max<uint32_t>(c->vector_width, 4),
-                                              bwd ? t.bwd_items : t.ln_items);
-    const bool fits = D <= uint64_t(max_wg) * (c->items_per_invocation ? c->items_per_invocation : items);
-    if (!c->split) c->split = fits ? 1 : 0;  // 0: computed below
-    if (!bwd && c->split == 1) {  // the row kernel
-      // 16-bit LayerNorm rows keep 8-byte accesses: on the H200, 16-byte ones (vec 8) were
-      // slower for (32768, 8192) f16 (348 us against 318 us) and (4096, 4096) bf16 (31 against
-      // 28.6 us), bench/results/h200-2026-11-22-rows/. RMSNorm rows gain from them (below).
-      if (!c->vector_width) c->vector_width = p.vec4_ok ? 4 : 1;
-      fill_row_config(d, t, p, max_wg, min_wg, target_wgs, c);
-      if (c->source.empty()) c->source = std::string("table:") + device_class_name(d.device_class);
-      c->case_class = case_class(p);
-      return;
-    }
-    if (!c->vector_width) c->vector_width = p.vec4_ok ? 4 : 1;
-    const uint32_t vec = c->vector_width;
-    const uint32_t it_default = std::max<uint32_t>(vec, bwd ? t.bwd_items : t.ln_items);
-    if (!c->workgroup_size)
-      c->workgroup_size = c->split == 1
-          ? std::max(min_wg, std::min(max_wg, pow2_ceil(ceil_div(D, it_default))))
-          : std::min(t.workgroup_size, max_wg);
-    if (!c->items_per_invocation) {
-      uint32_t it = it_default;
-      if (c->split == 1)  // short rows: shrink the register arrays to what the row needs
-        it = std::max<uint32_t>(vec, std::min<uint32_t>(it_default, pow2_ceil(ceil_div(D, c->workgroup_size))));
-      c->items_per_invocation = it;
-    }
-    const uint64_t chunk = uint64_t(c->workgroup_size) * c->items_per_invocation;
-    if (!c->wave_bytes && c->split != 1 && !bwd) c->wave_bytes = t.wave_bytes;
-    if (!c->split) {
-      const uint64_t most = std::max<uint64_t>(2, D / chunk);
-      if (!bwd) {
-        // Forward: one statistics workgroup per apply chunk. On the H200 this beat fewer,
-        // longer workgroups (1024 per 4M row: 386-393 us at 512, 422 us at 2048), and every
-        // wave of rows must fill the device on its own.
-        c->split = uint32_t(std::min<uint64_t>(most, 65535));
-      } else {
-        c->split = uint32_t(std::min<uint64_t>(std::max<uint64_t>(2, ceil_div(target_wgs, rows)), most));
-      }
-    }
-    if (!c->rows_per_workgroup) {
-      if (bwd) {
-        const uint64_t chunks = ceil_div(D, chunk);
-        const uint64_t blocks = std::min<uint64_t>(rows, std::max<uint64_t>(1, ceil_div(target_wgs, chunks)));
-        // At most kMaxRowsPerWorkgroup rows per workgroup: lavapipe computed wrong results
-        // past 16384 iterations of the row loop (131073x1 rows), and more blocks cost GPUs
-        // only a small column-sum pass.
-        c->rows_per_workgroup = uint32_t(std::max<uint64_t>(
-            1, std::min<uint64_t>(ceil_div(rows, std::max<uint64_t>(blocks, 1)), kMaxRowsPerWorkgroup)));
-      } else {
-        c->rows_per_workgroup = 1;
-      }
-    }
-  }
+  const SelectorLimits limits{d, t, max_wg, min_wg, uint64_t(sm_count(d, t)) * t.workgroups_per_sm};
+  spec->fill_config(limits, p, c);
   if (c->source.empty()) c->source = std::string("table:") + device_class_name(d.device_class);
   c->case_class = case_class(p);
 }
@@ -248,28 +171,9 @@ std::string config_problem(const DeviceProfile& d, const Problem& p, const Kerne
       return "items_per_invocation must be a multiple of vector_width";
     if (!is_pow2(c.rows_per_workgroup) || c.rows_per_workgroup > c.workgroup_size)
       return "rows_per_workgroup must be a power of two <= workgroup_size on the row kernels";
-    if (p.op == Op::layer_norm_forward &&
-        p.reduce > uint64_t(c.workgroup_size / c.rows_per_workgroup) * c.items_per_invocation)
-      return "the row (" + std::to_string(p.reduce) +
-             ") must fit in (workgroup_size / rows_per_workgroup) * items_per_invocation";
-    return "";
   }
-  if (p.op == Op::rms_norm) {
-    if (!is_pow2(c.channel_split) || c.channel_split > c.workgroup_size)
-      return "channel_split must be a power of two <= workgroup_size";
-    if (uint64_t(c.items_per_invocation) * c.vector_width > 512)
-      return "items_per_invocation * vector_width must be <= 512";
-  } else {
-    if (c.items_per_invocation % c.vector_width)
-      return "items_per_invocation must be a multiple of vector_width";
-    if (c.split == 0) return "split must be >= 1";
-    if (c.split == 1 && p.reduce > uint64_t(c.workgroup_size) * c.items_per_invocation)
-      return "split 1 needs the row (" + std::to_string(p.reduce) +
-             ") to fit in workgroup_size * items_per_invocation";
-    if (c.rows_per_workgroup == 0 || c.rows_per_workgroup > kMaxRowsPerWorkgroup)
-      return "rows_per_workgroup must be in 1.." + std::to_string(kMaxRowsPerWorkgroup);
-  }
-  return "";
+  const OpSpec* spec = find_op_spec(p.op);
+  return spec ? spec->check_config(p, c, row) : "unknown op";
 }
 
 }  // namespace vknorm::detail

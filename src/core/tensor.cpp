@@ -1,60 +1,9 @@
-// Names, versions and small value helpers of the public API.
+// Tensor construction (contiguous / strided, by buffer or by address) and its size helpers.
 #include <vknorm/vknorm.h>
 
-#include <sstream>
+#include <vector>
 
 namespace vknorm {
-
-const char* version_string() { return VKNORM_VERSION; }
-
-const char* status_name(Status s) {
-  switch (s) {
-    case Status::ok: return "ok";
-    case Status::invalid_argument: return "invalid_argument";
-    case Status::unsupported: return "unsupported";
-    case Status::out_of_memory: return "out_of_memory";
-    case Status::vulkan_error: return "vulkan_error";
-  }
-  return "unknown";
-}
-
-const char* dtype_name(DType t) {
-  switch (t) {
-    case DType::f32: return "f32";
-    case DType::f16: return "f16";
-    case DType::bf16: return "bf16";
-  }
-  return "unknown";
-}
-
-size_t dtype_size(DType t) { return t == DType::f32 ? 4 : 2; }
-
-const char* device_class_name(DeviceClass c) {
-  switch (c) {
-    case DeviceClass::generic: return "generic";
-    case DeviceClass::ada: return "ada";
-    case DeviceClass::hopper: return "hopper";
-    case DeviceClass::lavapipe: return "lavapipe";
-  }
-  return "unknown";
-}
-
-const char* op_name(Op op) {
-  switch (op) {
-    case Op::rms_norm: return "rms_norm";
-    case Op::layer_norm_forward: return "layer_norm";
-    case Op::layer_norm_backward: return "layer_norm_backward";
-  }
-  return "unknown";
-}
-
-std::string to_string(const KernelConfig& c) {
-  std::ostringstream s;
-  s << "wg=" << c.workgroup_size << " items=" << c.items_per_invocation << " vec=" << c.vector_width
-    << " csplit=" << c.channel_split << " split=" << c.split << " rows=" << c.rows_per_workgroup
-    << " wave=" << c.wave_bytes << " (" << c.source << ")";
-  return s.str();
-}
 
 static Tensor make_contiguous(DType dtype, const int64_t* shape, size_t rank) {
   Tensor t;

@@ -1,14 +1,18 @@
 // LayerNorm backward: dx from per-row sums of g = dy*w and g*xhat (computed in registers when one
 // chunk covers a row, else by a row-sums pass), dweight/dbias from register accumulators over row
 // blocks, summed over blocks by a column pass when there are several. Deterministic.
-#include "layer_norm_common.h"
-#include "alias_checks.h"
-#include "entry_points.h"
-#include "plan.h"
-#include "selector.h"
-#include "tensor_checks.h"
+#include "layer_norm_rows.h"
+
+#include "core/alias_checks.h"
+#include "core/entry_points.h"
+#include "core/op_spec.h"
+#include "core/placeholders.h"
+#include "core/plan.h"
+#include "core/selector.h"
+#include "core/tensor_checks.h"
 
 #include <algorithm>
+#include <string>
 
 namespace vknorm {
 using namespace detail;
@@ -119,7 +123,7 @@ Error plan_backward(Context* ctx, const LayerNormBackwardArgs& a, Plan* plan, Pl
     const uint32_t part_off = uint32_t(part_base + r0 * c.split);
     if (!fused) {
       PlannedDispatch s;
-      s.kernel = "layer_norm_bwd_rowsums";
+      s.kernel = "layer_norm_backward_rowsums";
       s.dtype = p.dtype;
       s.spec = {c.workgroup_size, c.items_per_invocation, c.vector_width};
       s.bindings = {xv, dyv, wv, mv, rv, part};
@@ -131,7 +135,7 @@ Error plan_backward(Context* ctx, const LayerNormBackwardArgs& a, Plan* plan, Pl
       plan->dispatches.push_back(std::move(s));
     }
     PlannedDispatch d;
-    d.kernel = "layer_norm_bwd";
+    d.kernel = "layer_norm_backward";
     d.dtype = p.dtype;
     d.spec = {c.workgroup_size, c.items_per_invocation, c.vector_width};
     d.bindings = {xv, dyv, wv, mv, rv, dxv, dwv, dbv, part};
@@ -150,7 +154,7 @@ Error plan_backward(Context* ctx, const LayerNormBackwardArgs& a, Plan* plan, Pl
     const uint64_t max_gx = ctx->profile.max_workgroup_count[0];
     for (uint64_t g0 = 0; g0 < groups; g0 += max_gx) {
       PlannedDispatch s;
-      s.kernel = "layer_norm_bwd_colsum";
+      s.kernel = "layer_norm_backward_colsum";
       s.dtype = p.dtype;
       s.spec = {wg};
       s.bindings = {dwv, dbv, part};
@@ -163,7 +167,48 @@ Error plan_backward(Context* ctx, const LayerNormBackwardArgs& a, Plan* plan, Pl
   return ok();
 }
 
+// ---- OpSpec ----
+
+std::string bwd_case_shape(const Problem& p) { return rows_case_shape(p); }
+
+bool bwd_uses_row_kernel(const Problem&, const KernelConfig&) { return false; }
+
+void bwd_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* c) {
+  choose_split(lim, p, /*backward=*/true, c);
+  fill_split_config(lim, p, /*backward=*/true, c);
+}
+
+std::string bwd_check_config(const Problem& p, const KernelConfig& c, bool) { return check_split_config(p, c); }
+
+Error bwd_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
+  const std::vector<int64_t> shape = dims(info, 0, info.rank);
+  const int nr = info.normalized_rank;
+  const bool nr_ok = nr >= 1 && nr <= info.rank;  // else the planner reports it
+  const int64_t rows = nr_ok ? product(dims(info, 0, info.rank - nr)) : 1;
+  const int64_t D = nr_ok ? product(dims(info, info.rank - nr, info.rank)) : 1;
+  LayerNormBackwardArgs a;
+  a.dy = ph->tensor(info.dtype, shape);
+  a.x = ph->tensor(info.dtype, shape);
+  a.dx = ph->tensor(info.dtype, shape);
+  a.mean = ph->tensor(DType::f32, {rows});
+  a.rstd = ph->tensor(DType::f32, {rows});
+  if (info.weight_grads) a.dweight = ph->tensor(info.dtype, {D});
+  a.normalized_rank = nr;
+  a.config = info.config;
+  VkDeviceSize bytes = 0;
+  if (Error e = layer_norm_backward_scratch_size(ctx, a, &bytes)) return e;
+  if (bytes) a.scratch = ph->scratch(bytes);
+  return prepare_layer_norm_backward(ctx, a);
+}
+
 }  // namespace
+
+namespace detail {
+extern const OpSpec kLayerNormBackwardSpec = {Op::layer_norm_backward, "layer_norm_backward", 0,
+                                              bwd_case_shape,          bwd_fill_config,
+                                              bwd_uses_row_kernel,     bwd_check_config,
+                                              bwd_prepare};
+}  // namespace detail
 
 Error layer_norm_backward_scratch_size(Context* ctx, const LayerNormBackwardArgs& args, VkDeviceSize* out) {
   return scratch_size_of(plan_backward, ctx, args, out);

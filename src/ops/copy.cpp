@@ -1,6 +1,6 @@
 // The copy kernel that benchmarks use as their roofline (same access width as the norms).
-#include "plan.h"
-#include "tensor_checks.h"
+#include "core/plan.h"
+#include "core/tensor_checks.h"
 
 #include <algorithm>
 

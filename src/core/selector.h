@@ -1,5 +1,6 @@
-// Chooses kernel configurations from per-device-class tables, a tuning cache entry or the
-// caller's override, and checks any configuration against the device's limits.
+// Selector helpers shared by the operators: the shape facts of a call (Problem), the per-device-
+// class tables, the generic config checks and the row-kernel rule. The per-op rules live in
+// src/ops/<op>.cpp (OpSpec::fill_config); the entry points below dispatch to them by Op id.
 #pragma once
 
 #include "device_profile.h"
@@ -36,22 +37,41 @@ struct ClassTable {
 };
 const ClassTable& class_table(DeviceClass c);
 
+// What an op's default-config rule may depend on besides the Problem.
+struct SelectorLimits {
+  const DeviceProfile& device;
+  const ClassTable& table;
+  uint32_t max_wg;      // largest workgroup the op may use on this device (power of two)
+  uint32_t min_wg;      // smallest workgroup worth running (32 or the subgroup size)
+  uint64_t target_wgs;  // SMs x workgroups_per_sm: workgroups that keep the device busy
+};
+
+// "<op>/<dtype><op's case_shape>/<v1|v4|v8>": the tuning cache's key for p.
 std::string case_class(const Problem& p);
 
-// Fills every zero field of *cfg from the table for `profile` (fields already set are kept).
+// Fills every zero field of *cfg from the table for `profile` (fields already set are kept),
+// through the op's rule, and sets source and case_class.
 void fill_config(const DeviceProfile& profile, const Problem& p, KernelConfig* cfg);
 
 // Empty string when `cfg` (fully filled) can run on `profile` for `p`; else why not.
 std::string config_problem(const DeviceProfile& profile, const Problem& p, const KernelConfig& cfg);
 
-// True when `cfg` runs p on a row kernel: rms_norm_rows (rms_norm with row_path and no
-// channel_split asked for) or layer_norm_row (layer_norm_forward with split 1).
+// True when `cfg` runs p on a row kernel (OpSpec::uses_row_kernel).
 bool uses_row_kernel(const Problem& p, const KernelConfig& cfg);
 
 // Shared memory a kernel of this op needs at this workgroup size.
 uint32_t shared_bytes(Op op, uint32_t workgroup_size);
 
+// The row-kernel rule (selector.cpp) shared by every op with a row kernel: vector width, items,
+// lanes per row and rows per workgroup of rows of p.reduce contiguous elements.
+void fill_row_config(const SelectorLimits& limits, const Problem& p, KernelConfig* cfg);
+
+// "/D2^<log2 reduce>/R2^<log2 outer>": the case shape of row problems.
+std::string rows_case_shape(const Problem& p);
+
 uint64_t ceil_div(uint64_t a, uint64_t b);
 uint32_t pow2_ceil(uint64_t v);
+bool is_pow2(uint64_t v);
+int log2_bucket(uint64_t v);  // smallest b with 2^b >= v
 
 }  // namespace vknorm::detail

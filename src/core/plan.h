@@ -1,7 +1,9 @@
 // A call is planned completely (bindings, push constants, geometry, pipelines) before anything
 // is recorded, so that every error surfaces while the command buffer is still untouched.
+// planner.cpp: binding mode, views and windows; record.cpp: resolve (pipelines), record, describe.
 #pragma once
 
+#include "config.h"
 #include "context.h"
 #include "pipeline_cache.h"
 #include "selector.h"
@@ -82,10 +84,6 @@ Error resolve(Context* ctx, Plan* plan);
 void record_plan(Context* ctx, VkCommandBuffer cmd, const Plan& plan);
 void describe_plan(const Plan& plan, std::vector<DispatchInfo>* out);
 
-}  // namespace vknorm::detail
-
-namespace vknorm::detail {
-
 // A tensor indexed by the outer dimension that windows split (batches, rows).
 struct OuterSpan {
   uint64_t stride = 0;  // elements between consecutive outer indices
@@ -104,9 +102,5 @@ struct PlanResult {
   VkDeviceSize scratch_bytes = 0;
   bool empty = false;  // nothing to do (a zero-size dimension)
 };
-
-// Config from the caller, the tuning cache or the table, then checked against the device.
-Error choose_config(Context* ctx, const Problem& p, const KernelConfig* override_cfg,
-                    KernelConfig* out);
 
 }  // namespace vknorm::detail

@@ -1,11 +1,16 @@
-// RMSNorm over dimension 1: validation, configuration and dispatch planning.
-#include "alias_checks.h"
-#include "entry_points.h"
-#include "plan.h"
-#include "selector.h"
-#include "tensor_checks.h"
+// RMSNorm over dimension 1: validation, default config, dispatch planning and the OpSpec.
+// Two kernels: rms_norm (channels of (N, C, S) in a column per position) and rms_norm_rows
+// (contiguous rows of C when S == 1).
+#include "core/alias_checks.h"
+#include "core/entry_points.h"
+#include "core/op_spec.h"
+#include "core/placeholders.h"
+#include "core/plan.h"
+#include "core/selector.h"
+#include "core/tensor_checks.h"
 
 #include <algorithm>
+#include <string>
 
 namespace vknorm {
 using namespace detail;
@@ -132,7 +137,72 @@ Error plan_rms_norm(Context* ctx, const RmsNormArgs& a, Plan* plan, PlanResult* 
   return ok();
 }
 
+// ---- OpSpec ----
+
+std::string rms_case_shape(const Problem& p) {
+  if (p.row_path) return "/rows" + rows_case_shape(p);  // rms_norm_rows: keyed like layer norm rows
+  return "/C" + std::to_string(pow2_ceil(p.reduce)) + "/S2^" + std::to_string(log2_bucket(p.inner)) +
+         "/N2^" + std::to_string(log2_bucket(p.outer));
+}
+
+bool rms_uses_row_kernel(const Problem& p, const KernelConfig& c) { return p.row_path && c.channel_split == 0; }
+
+// rms_norm_rows: the core's row rule. rms_norm: a column of C channels per position, cached in
+// registers up to the class's register_floats per invocation, split over channel_split lanes.
+void rms_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* c) {
+  if (p.row_path && !c->channel_split) {
+    fill_row_config(lim, p, c);
+    c->split = 1;
+    return;
+  }
+  const ClassTable& t = lim.table;
+  if (!c->vector_width) c->vector_width = p.vec4_ok ? 4 : 1;
+  const uint32_t vec = c->vector_width;
+  const uint64_t C = p.reduce, positions = ceil_div(p.inner, vec);
+  if (!c->workgroup_size) c->workgroup_size = std::min(t.workgroup_size, lim.max_wg);
+  const uint32_t wg = c->workgroup_size;
+  const uint32_t cap = std::max<uint32_t>(1, t.register_floats / vec);
+  if (!c->channel_split) {
+    uint32_t lanes = std::min<uint32_t>(wg, pow2_ceil(positions));
+    uint32_t split = wg / lanes;
+    const uint32_t needed = pow2_ceil(ceil_div(C, cap));
+    if (needed > split) split = std::min(wg, needed);
+    c->channel_split = split;
+  }
+  if (!c->items_per_invocation) {
+    const uint64_t per_lane = ceil_div(C, c->channel_split);
+    c->items_per_invocation = per_lane > cap ? 1 : std::min(cap, pow2_ceil(per_lane));
+  }
+  c->split = 1;
+  c->rows_per_workgroup = 1;
+}
+
+std::string rms_check_config(const Problem&, const KernelConfig& c, bool row_kernel) {
+  if (row_kernel) return "";
+  if (!is_pow2(c.channel_split) || c.channel_split > c.workgroup_size)
+    return "channel_split must be a power of two <= workgroup_size";
+  if (uint64_t(c.items_per_invocation) * c.vector_width > 512)
+    return "items_per_invocation * vector_width must be <= 512";
+  return "";
+}
+
+Error rms_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
+  const std::vector<int64_t> shape = dims(info, 0, info.rank);
+  RmsNormArgs a;
+  a.x = ph->tensor(info.dtype, shape);
+  a.y = ph->tensor(info.dtype, shape);
+  a.config = info.config;
+  return prepare_rms_norm(ctx, a);
+}
+
 }  // namespace
+
+namespace detail {
+// rms_norm's kernels keep a vec4 of lane sums per invocation in shared memory.
+extern const OpSpec kRmsNormSpec = {Op::rms_norm,          "rms_norm",         16, rms_case_shape,
+                                    rms_fill_config,       rms_uses_row_kernel, rms_check_config,
+                                    rms_prepare};
+}  // namespace detail
 
 Error rms_norm_scratch_size(Context* ctx, const RmsNormArgs& args, VkDeviceSize* out) {
   return scratch_size_of(plan_rms_norm, ctx, args, out);

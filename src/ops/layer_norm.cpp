@@ -1,13 +1,17 @@
 // LayerNorm forward: one workgroup per row with the row in registers (split == 1), or rows
 // split over `split` workgroups: a statistics pass and an apply pass per wave of rows.
-#include "layer_norm_common.h"
-#include "alias_checks.h"
-#include "entry_points.h"
-#include "plan.h"
-#include "selector.h"
-#include "tensor_checks.h"
+#include "layer_norm_rows.h"
+
+#include "core/alias_checks.h"
+#include "core/entry_points.h"
+#include "core/op_spec.h"
+#include "core/placeholders.h"
+#include "core/plan.h"
+#include "core/selector.h"
+#include "core/tensor_checks.h"
 
 #include <algorithm>
+#include <string>
 
 namespace vknorm {
 using namespace detail;
@@ -133,7 +137,53 @@ Error plan_layer_norm(Context* ctx, const LayerNormArgs& a, Plan* plan, PlanResu
   return ok();
 }
 
+// ---- OpSpec ----
+
+std::string ln_case_shape(const Problem& p) { return rows_case_shape(p); }
+
+bool ln_uses_row_kernel(const Problem&, const KernelConfig& c) { return c.split == 1; }
+
+void ln_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* c) {
+  choose_split(lim, p, /*backward=*/false, c);
+  if (c->split == 1) {  // the row kernel
+    // 16-bit LayerNorm rows keep 8-byte accesses: on the H200, 16-byte ones (vec 8) were
+    // slower for (32768, 8192) f16 (348 us against 318 us) and (4096, 4096) bf16 (31 against
+    // 28.6 us), bench/results/h200-2026-11-22-rows/. RMSNorm rows gain from them.
+    if (!c->vector_width) c->vector_width = p.vec4_ok ? 4 : 1;
+    fill_row_config(lim, p, c);
+    return;
+  }
+  fill_split_config(lim, p, /*backward=*/false, c);
+}
+
+std::string ln_check_config(const Problem& p, const KernelConfig& c, bool row_kernel) {
+  if (!row_kernel) return check_split_config(p, c);
+  if (p.reduce > uint64_t(c.workgroup_size / c.rows_per_workgroup) * c.items_per_invocation)
+    return "the row (" + std::to_string(p.reduce) +
+           ") must fit in (workgroup_size / rows_per_workgroup) * items_per_invocation";
+  return "";
+}
+
+Error ln_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
+  const std::vector<int64_t> shape = dims(info, 0, info.rank);
+  LayerNormArgs a;
+  a.x = ph->tensor(info.dtype, shape);
+  a.y = ph->tensor(info.dtype, shape);
+  a.normalized_rank = info.normalized_rank;
+  a.config = info.config;
+  VkDeviceSize bytes = 0;
+  if (Error e = layer_norm_scratch_size(ctx, a, &bytes)) return e;
+  if (bytes) a.scratch = ph->scratch(bytes);
+  return prepare_layer_norm(ctx, a);
+}
+
 }  // namespace
+
+namespace detail {
+extern const OpSpec kLayerNormSpec = {Op::layer_norm_forward, "layer_norm",     0,
+                                      ln_case_shape,          ln_fill_config,   ln_uses_row_kernel,
+                                      ln_check_config,        ln_prepare};
+}  // namespace detail
 
 Error layer_norm_scratch_size(Context* ctx, const LayerNormArgs& args, VkDeviceSize* out) {
   return scratch_size_of(plan_layer_norm, ctx, args, out);

@@ -1,10 +1,11 @@
 #version 450
+// vknorm-variants: dtype=f32,f16,bf16 reduce=sg,sh
 // LayerNorm backward, main pass. Workgroup (g, blk) owns columns [g*WG*ITEMS, ...) of the rows
 // of block blk. Per row: the row sums of g = dy*w and g*xhat come from this workgroup's own
 // registers when one chunk covers the row (FUSED, no first pass), else from the first pass's
 // partials; then dx = rstd * (g - mean(g) - xhat * mean(g*xhat)). dweight / dbias accumulate
 // in registers over the block's rows and are written directly (single block) or as fp32
-// partials for layer_norm_bwd_colsum: deterministic, no atomics. grid = (chunks, blocks).
+// partials for layer_norm_backward_colsum: deterministic, no atomics. grid = (chunks, blocks).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
@@ -21,21 +22,21 @@ DECLARE_F32(3, mean, readonly restrict)
 DECLARE_F32(4, rstd, readonly restrict)
 DECLARE_TENSOR(5, dx, DATA_T, writeonly restrict)
 DECLARE_WIDE(5, dx, WIDE_T, writeonly restrict)
-DECLARE_TENSOR(6, dw, DATA_T, writeonly restrict)
+DECLARE_TENSOR(6, dweight, DATA_T, writeonly restrict)
 DECLARE_TENSOR(7, dbias, DATA_T, writeonly restrict)
 DECLARE_VEC2(8, part, readonly restrict)
 DECLARE_F32(8, colpart, writeonly restrict)
 
 layout(push_constant) uniform PushConstants {
-  PTR(x) PTR(dy) PTR(w) PTR(mean) PTR(rstd) PTR(dx) PTR(dw) PTR(dbias) PTR(part)
+  PTR(x) PTR(dy) PTR(w) PTR(mean) PTR(rstd) PTR(dx) PTR(dweight) PTR(dbias) PTR(part)
   uint D, rows, rows_per_block;  // rows of this window
   uint x_rs, dy_rs, dx_rs;
 #if BIND_DESC
-  uint x_off, dy_off, w_off, mean_off, rstd_off, dx_off, dw_off, dbias_off;
+  uint x_off, dy_off, w_off, mean_off, rstd_off, dx_off, dweight_off, dbias_off;
 #endif
   uint flags;        // 1 weight, 2 dx, 4 dweight, 8 dbias, 16 fused, 32 direct dweight/dbias
   uint part_off, split;   // row-sum partials (vec2) of this window, partials per row
-  uint col_off, block_base;  // fp32 column partials: [block][dw D | db D] at col_off
+  uint col_off, block_base;  // fp32 column partials: [block][dweight D | dbias D] at col_off
 } pc;
 
 #if BIND_ADDR
@@ -115,7 +116,7 @@ void main() {
       if (e >= pc.D) continue;
       uint i = t * VEC + j;
       if (direct) {
-        if ((pc.flags & 4u) != 0) ST(dw, OFF(dw) + e, dwa[i]);
+        if ((pc.flags & 4u) != 0) ST(dweight, OFF(dweight) + e, dwa[i]);
         if ((pc.flags & 8u) != 0) ST(dbias, OFF(dbias) + e, dba[i]);
       } else {
         FAT(colpart, cb + e) = dwa[i];

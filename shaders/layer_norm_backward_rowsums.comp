@@ -1,4 +1,5 @@
 #version 450
+// vknorm-variants: dtype=f32,f16,bf16 reduce=sg,sh
 // LayerNorm backward, split rows, pass 1: workgroup g of a row sums, over its span,
 // g = dy * w and g * xhat with xhat = (x - mean) * rstd. grid = (split, rows of this window).
 #extension GL_GOOGLE_include_directive : require

@@ -7,7 +7,7 @@
 namespace vknorm::detail {
 
 struct EmbeddedSpirv {
-  const char* name;  // "<kernel>.<f32|f16|bf16>.<desc|addr>.<sg|sh>"
+  const char* name;  // "<kernel>.<f32|f16|bf16>.<desc|addr>[.<sg|sh>]" (no suffix: no reductions)
   const uint32_t* words;
   size_t word_count;
 };

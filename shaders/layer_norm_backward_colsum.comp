@@ -1,19 +1,20 @@
 #version 450
+// vknorm-variants: dtype=f32,f16,bf16 reduce=none
 // LayerNorm backward, last pass when several row blocks exist: dweight[c] and dbias[c] are the
 // sums over blocks of the fp32 column partials, in block order (deterministic).
 // grid = (column groups of WG, 1).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
-DECLARE_TENSOR(0, dw, DATA_T, writeonly restrict)
+DECLARE_TENSOR(0, dweight, DATA_T, writeonly restrict)
 DECLARE_TENSOR(1, dbias, DATA_T, writeonly restrict)
 DECLARE_F32(2, colpart, readonly restrict)
 
 layout(push_constant) uniform PushConstants {
-  PTR(dw) PTR(dbias) PTR(colpart)
+  PTR(dweight) PTR(dbias) PTR(colpart)
   uint D, blocks;
 #if BIND_DESC
-  uint dw_off, dbias_off;
+  uint dweight_off, dbias_off;
 #endif
   uint col_off;
   uint flags;  // 4 dweight, 8 dbias
@@ -29,6 +30,6 @@ void main() {
     sw += FAT(colpart, i);
     sb += FAT(colpart, i + pc.D);
   }
-  if ((pc.flags & 4u) != 0) ST(dw, OFF(dw) + c, sw);
+  if ((pc.flags & 4u) != 0) ST(dweight, OFF(dweight) + c, sw);
   if ((pc.flags & 8u) != 0) ST(dbias, OFF(dbias) + c, sb);
 }

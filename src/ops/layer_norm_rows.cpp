@@ -1,0 +1,102 @@
+#include "layer_norm_rows.h"
+
+#include "core/tensor_checks.h"
+
+#include <algorithm>
+
+namespace vknorm::detail {
+
+Error row_layout(const Tensor& t, int k, const char* what, RowLayout* out) {
+  if (k < 1 || k > t.rank)
+    return make_error(Status::invalid_argument, std::string("normalized_rank must be in 1..") +
+                                                    std::to_string(t.rank) + " for " + what + " " +
+                                                    shape_string(t));
+  uint64_t D = 0, st = 0;
+  if (!collapse(t, t.rank - k, t.rank, &D, &st, 1) || (D > 1 && st != 1))
+    return make_error(Status::invalid_argument, std::string(what) + ": the normalized dimensions must be contiguous");
+  uint64_t rows = 0, rs = 0;
+  if (!collapse(t, 0, t.rank - k, &rows, &rs, D))
+    return make_error(Status::invalid_argument, std::string(what) + ": the leading dimensions must collapse into one strided row dimension");
+  out->rows = rows;
+  out->D = D;
+  out->row_stride = rows > 1 ? rs : D;
+  return ok();
+}
+
+bool vec4_aligned(const Tensor& t) { return vec_aligned(t, 4); }
+
+bool vec_aligned(const Tensor& t, uint64_t elems) {
+  if (!t.is_set()) return true;
+  const uint64_t base = t.address ? t.address : t.offset;
+  return base % (elems * dtype_size(t.dtype)) == 0;
+}
+
+void choose_split(const SelectorLimits& lim, const Problem& p, bool backward, KernelConfig* c) {
+  const uint32_t items = std::max<uint32_t>(std::max<uint32_t>(c->vector_width, 4),
+                                            backward ? lim.table.bwd_items : lim.table.ln_items);
+  const bool fits = p.reduce <= uint64_t(lim.max_wg) * (c->items_per_invocation ? c->items_per_invocation : items);
+  if (!c->split) c->split = fits ? 1 : 0;  // 0: computed by fill_split_config
+}
+
+// Split paths: `split` workgroups per row (0 until computed), `items` elements per invocation.
+// The split-1 forward row kernel never comes here (its op uses fill_row_config).
+void fill_split_config(const SelectorLimits& lim, const Problem& p, bool backward, KernelConfig* c) {
+  const ClassTable& t = lim.table;
+  const uint32_t max_wg = lim.max_wg, min_wg = lim.min_wg;
+  const uint64_t target_wgs = lim.target_wgs;
+  const uint64_t D = p.reduce, rows = p.outer;
+  const bool bwd = backward;
+  if (!c->vector_width) c->vector_width = p.vec4_ok ? 4 : 1;
+  const uint32_t vec = c->vector_width;
+  const uint32_t it_default = std::max<uint32_t>(vec, bwd ? t.bwd_items : t.ln_items);
+  if (!c->workgroup_size)
+    c->workgroup_size = c->split == 1
+        ? std::max(min_wg, std::min(max_wg, pow2_ceil(ceil_div(D, it_default))))
+        : std::min(t.workgroup_size, max_wg);
+  if (!c->items_per_invocation) {
+    uint32_t it = it_default;
+    if (c->split == 1)  // short rows: shrink the register arrays to what the row needs
+      it = std::max<uint32_t>(vec, std::min<uint32_t>(it_default, pow2_ceil(ceil_div(D, c->workgroup_size))));
+    c->items_per_invocation = it;
+  }
+  const uint64_t chunk = uint64_t(c->workgroup_size) * c->items_per_invocation;
+  if (!c->wave_bytes && c->split != 1 && !bwd) c->wave_bytes = t.wave_bytes;
+  if (!c->split) {
+    const uint64_t most = std::max<uint64_t>(2, D / chunk);
+    if (!bwd) {
+      // Forward: one statistics workgroup per apply chunk. On the H200 this beat fewer,
+      // longer workgroups (1024 per 4M row: 386-393 us at 512, 422 us at 2048), and every
+      // wave of rows must fill the device on its own.
+      c->split = uint32_t(std::min<uint64_t>(most, 65535));
+    } else {
+      c->split = uint32_t(std::min<uint64_t>(std::max<uint64_t>(2, ceil_div(target_wgs, rows)), most));
+    }
+  }
+  if (!c->rows_per_workgroup) {
+    if (bwd) {
+      const uint64_t chunks = ceil_div(D, chunk);
+      const uint64_t blocks = std::min<uint64_t>(rows, std::max<uint64_t>(1, ceil_div(target_wgs, chunks)));
+      // At most kMaxRowsPerWorkgroup rows per workgroup: lavapipe computed wrong results
+      // past 16384 iterations of the row loop (131073x1 rows), and more blocks cost GPUs
+      // only a small column-sum pass.
+      c->rows_per_workgroup = uint32_t(std::max<uint64_t>(
+          1, std::min<uint64_t>(ceil_div(rows, std::max<uint64_t>(blocks, 1)), kMaxRowsPerWorkgroup)));
+    } else {
+      c->rows_per_workgroup = 1;
+    }
+  }
+}
+
+std::string check_split_config(const Problem& p, const KernelConfig& c) {
+  if (c.items_per_invocation % c.vector_width)
+    return "items_per_invocation must be a multiple of vector_width";
+  if (c.split == 0) return "split must be >= 1";
+  if (c.split == 1 && p.reduce > uint64_t(c.workgroup_size) * c.items_per_invocation)
+    return "split 1 needs the row (" + std::to_string(p.reduce) +
+           ") to fit in workgroup_size * items_per_invocation";
+  if (c.rows_per_workgroup == 0 || c.rows_per_workgroup > kMaxRowsPerWorkgroup)
+    return "rows_per_workgroup must be in 1.." + std::to_string(kMaxRowsPerWorkgroup);
+  return "";
+}
+
+}  // namespace vknorm::detail

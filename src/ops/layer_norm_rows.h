@@ -1,0 +1,37 @@
+// What LayerNorm forward and backward share: the (rows, D) view of their tensors, the split-row
+// config rule and its checks (the row kernel of the forward pass uses the core's row rule).
+#pragma once
+
+#include "core/context.h"
+#include "core/selector.h"
+
+#include <vknorm/vknorm.h>
+
+#include <cstdint>
+#include <string>
+
+namespace vknorm::detail {
+
+struct RowLayout {
+  uint64_t rows = 0, D = 0;
+  uint64_t row_stride = 0;  // elements between rows
+};
+
+// x viewed as (rows, D) with the trailing `normalized_rank` dims contiguous.
+Error row_layout(const Tensor& t, int normalized_rank, const char* what, RowLayout* out);
+bool vec4_aligned(const Tensor& t);  // offset/address allows 4-element accesses
+bool vec_aligned(const Tensor& t, uint64_t elems);  // ... `elems`-element accesses (unset: true)
+
+// At most this many rows per workgroup of the backward pass (see fill_split_config).
+constexpr uint64_t kMaxRowsPerWorkgroup = 1024;
+
+// Sets split to 1 when the row fits one workgroup (0: fill_split_config computes it).
+void choose_split(const SelectorLimits& limits, const Problem& p, bool backward, KernelConfig* cfg);
+// The rest of the default config of the split-row paths (layer_norm_stats/apply and the
+// backward kernels) and of split 1 of the backward pass, after choose_split. The forward row
+// kernel (split 1) is filled by its op. `backward` picks the backward pass's items and blocks.
+void fill_split_config(const SelectorLimits& limits, const Problem& p, bool backward, KernelConfig* cfg);
+// Checks of a split-row config (not the row kernel's); "" when fine.
+std::string check_split_config(const Problem& p, const KernelConfig& cfg);
+
+}  // namespace vknorm::detail

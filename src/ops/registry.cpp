@@ -1,0 +1,18 @@
+// The operator registry: every OpSpec the library offers, found by Op id (core/op_spec.h).
+// An explicit list rather than self-registration, so that static-library links keep every op.
+#include "core/op_spec.h"
+
+namespace vknorm::detail {
+
+extern const OpSpec kRmsNormSpec;
+extern const OpSpec kLayerNormSpec;
+extern const OpSpec kLayerNormBackwardSpec;
+
+const OpSpec* find_op_spec(Op op) {
+  static const OpSpec* const kSpecs[] = {&kRmsNormSpec, &kLayerNormSpec, &kLayerNormBackwardSpec};
+  for (const OpSpec* s : kSpecs)
+    if (s->op == op) return s;
+  return nullptr;
+}
+
+}  // namespace vknorm::detail
