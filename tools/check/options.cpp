@@ -40,8 +40,10 @@ case options (--case rms_norm | layer_norm | layer_norm_backward):
                             an element-aligned offset, or y = x in place (buffer)
   --no-affine               no weight / bias
   --no-optional-outputs     layer_norm: no mean / rstd; layer_norm_backward: no dweight / dbias
-  --config k=v,..           kernel config override (workgroup_size, items_per_invocation,
-                            vector_width, channel_split, split, rows_per_workgroup, wave_bytes)
+  --config CFG              kernel config override, as the reports print it ('wg=256 items=4
+                            vec=4 csplit=0 split=2 rows=0 wave=0') or k=v,.. with the long
+                            names (workgroup_size, items_per_invocation, vector_width,
+                            channel_split, split, rows_per_workgroup, wave_bytes)
   --mismatches K            mismatching elements printed per output (10)
 compare options:
   --metric-ratio R          list cases whose nmse / max_abs / max_rel differ by more than a
@@ -223,7 +225,10 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
     } else if (a == "--config") {
       case_opt();
       if (!value(&v)) return false;
-      if (!parse_config(v, &o->single.config, error)) return false;
+      if (const vknorm::Error e = vknorm::parse_config(v, &o->single.config)) {
+        *error = "bad --config: " + e.message;
+        return false;
+      }
       o->single.has_config = true;
     } else if (a == "--mismatches") {
       if (!value(&v)) return false;
