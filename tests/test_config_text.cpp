@@ -1,6 +1,6 @@
 // One text form per value: parse_config reads what to_string(KernelConfig) writes (and the long
-// field names), and the public tuning-cache reader / writer round-trip through the file the
-// library reads.
+// field names), the public tuning-cache reader / writer round-trip through the file the
+// library reads, and query_device_info gives what the context's device_info gives.
 #include "test_common.h"
 
 #include <cstdio>
@@ -238,5 +238,43 @@ TEST_SUITE("config_text") {
     tuned.reset();
     dev.destroy_buffer(x);
     std::remove(path.c_str());
+  }
+
+  TEST_CASE("query_device_info matches the context's device_info") {
+    HostDevice& dev = host();
+    const vknorm::DeviceInfo& c = dev.info();
+    vknorm::DeviceInfo q;
+    const Error e = vknorm::query_device_info(dev.instance(), dev.physical_device(), vkGetInstanceProcAddr, &q);
+    REQUIRE_MESSAGE(e.ok(), e.message);
+    CHECK(q.name == c.name);
+    CHECK(q.device_class == c.device_class);
+    CHECK(q.vendor_id == c.vendor_id);
+    CHECK(q.device_id == c.device_id);
+    CHECK(q.driver_version == c.driver_version);
+    CHECK(q.api_version == c.api_version);
+    CHECK(q.driver_id == c.driver_id);
+    CHECK(vknorm::device_uuid_string(q) == vknorm::device_uuid_string(c));
+    CHECK(q.subgroup_size == c.subgroup_size);
+    CHECK(q.min_subgroup_size == c.min_subgroup_size);
+    CHECK(q.max_subgroup_size == c.max_subgroup_size);
+    CHECK(q.subgroup_arithmetic == c.subgroup_arithmetic);
+    CHECK(q.shared_memory_reduction == !q.subgroup_arithmetic);
+    CHECK(q.max_workgroup_invocations == c.max_workgroup_invocations);
+    CHECK(q.max_shared_memory_bytes == c.max_shared_memory_bytes);
+    CHECK(q.max_storage_buffer_range == c.max_storage_buffer_range);
+    CHECK(q.min_storage_buffer_offset_alignment == c.min_storage_buffer_offset_alignment);
+    CHECK(q.multiprocessor_count == c.multiprocessor_count);
+    vknorm::DeviceRequirements req;
+    REQUIRE(vknorm::query_device_requirements(dev.instance(), dev.physical_device(), vkGetInstanceProcAddr, &req).ok());
+    CHECK(q.enabled.push_descriptor == req.supported.push_descriptor);
+    CHECK(q.enabled.buffer_device_address == req.supported.buffer_device_address);
+    CHECK(q.enabled.storage_buffer_16bit == req.supported.storage_buffer_16bit);
+    CHECK(q.buffers_need_device_address == !req.supported.push_descriptor);
+    CHECK(vknorm::query_device_info(dev.instance(), dev.physical_device(), nullptr, &q).status ==
+          Status::invalid_argument);
+    CHECK(vknorm::query_device_info(VK_NULL_HANDLE, dev.physical_device(), vkGetInstanceProcAddr, &q).status ==
+          Status::invalid_argument);
+    CHECK(vknorm::query_device_info(dev.instance(), dev.physical_device(), vkGetInstanceProcAddr, nullptr).status ==
+          Status::invalid_argument);
   }
 }

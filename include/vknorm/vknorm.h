@@ -557,6 +557,15 @@ Error read_tuning_cache(const std::string& path, std::vector<TuningCacheEntry>* 
 Error write_tuning_cache(const std::string& path, const DeviceInfo& device,
                          const std::vector<TuningCacheEntry>& entries);
 
+// What a context on `physical_device` would report in device_info(), read without a VkDevice
+// or a context (for tools that list devices). The device's fields are those a context reads;
+// `enabled` holds every vknorm feature the device supports (a context reports the subset the
+// engine enabled), shared_memory_reduction is the path a context uses unless forced, and
+// buffers_need_device_address follows from push-descriptor support. Errors as
+// query_device_requirements.
+Error query_device_info(VkInstance instance, VkPhysicalDevice physical_device,
+                        PFN_vkGetInstanceProcAddr get_instance_proc_addr, DeviceInfo* out);
+
 // =============================================================================================
 
 }  // namespace vknorm
