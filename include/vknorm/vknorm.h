@@ -517,4 +517,55 @@ Error prepare(Context* ctx, const PrepareInfo& info);
 // were all prepared leaves it unchanged (tests use this; engines may log it).
 size_t pipeline_count(const Context* ctx);
 
+// =============================================================================================
+// Text forms and the tuning cache. One text form per value: a KernelConfig is written by
+// to_string (above) and read back by parse_config; tools print and read configs only through
+// this pair, and write the tuning cache only through write_tuning_cache.
+
+// Reads a KernelConfig: what to_string writes ("wg=256 items=64 vec=4 csplit=1 split=1 rows=1
+// wave=0 (table:hopper)"; the trailing "(source)" is optional, "()" is an empty source) and the
+// field names of KernelConfig as keys (workgroup_size=, items_per_invocation=, vector_width=,
+// channel_split=, split=, rows_per_workgroup=, wave_bytes=). Pairs are separated by ',' or
+// whitespace, in any order; a field not given is 0 (not set); case_class is not part of the
+// text. invalid_argument, with *out unchanged, for an unknown key, a value that is not an
+// unsigned decimal integer or too large for its field, a field given twice, or text after the
+// source. parse_config(to_string(c)) gives c back (but for case_class).
+Error parse_config(const std::string& text, KernelConfig* out);
+
+// The autotune cache file (ContextCreateInfo::tuning_cache_path), as `vknorm-bench --tune`
+// writes it: entries keyed by device UUID, driver version and case class.
+struct TuningCacheEntry {
+  std::string device_uuid;      // 32 lowercase hex digits (read back; the writer uses its device)
+  uint32_t driver_version = 0;  // DeviceInfo::driver_version (read back, as device_uuid)
+  std::string case_class;       // KernelConfig::case_class of the calls the entry applies to
+  KernelConfig config;          // read back with source "tuned"
+  double tuned_ms = 0, baseline_ms = 0;  // informational
+};
+
+// DeviceInfo::uuid as 32 lowercase hex digits, the form the tuning cache keys on.
+std::string device_uuid_string(const DeviceInfo& info);
+
+// Every entry of the file at `path`; a missing file gives none. invalid_argument when the file
+// cannot be read or is malformed (the message names the line).
+Error read_tuning_cache(const std::string& path, std::vector<TuningCacheEntry>* out);
+
+// Merges `entries`, measured on `device` (its UUID and driver version key them), into the file
+// at `path`, creating it: an entry replaces one with the same key, entries of other devices and
+// drivers are kept. The file is replaced atomically (written beside it, then renamed).
+// invalid_argument when the existing file is malformed, an entry has no case_class, or the file
+// cannot be written.
+Error write_tuning_cache(const std::string& path, const DeviceInfo& device,
+                         const std::vector<TuningCacheEntry>& entries);
+
+// What a context on `physical_device` would report in device_info(), read without a VkDevice
+// or a context (for tools that list devices). The device's fields are those a context reads;
+// `enabled` holds every vknorm feature the device supports (a context reports the subset the
+// engine enabled), shared_memory_reduction is the path a context uses unless forced, and
+// buffers_need_device_address follows from push-descriptor support. Errors as
+// query_device_requirements.
+Error query_device_info(VkInstance instance, VkPhysicalDevice physical_device,
+                        PFN_vkGetInstanceProcAddr get_instance_proc_addr, DeviceInfo* out);
+
+// =============================================================================================
+
 }  // namespace vknorm

@@ -1,6 +1,8 @@
 // Context creation and destruction, device requirements, and what the context reports.
 #include "context.h"
 
+#include "device_info_query.h"
+
 #include "embedded_spirv.h"
 
 #include <cstring>
@@ -295,28 +297,7 @@ Error create_context(const ContextCreateInfo& info, Context** out) {
       return make_error(Status::invalid_argument, std::string("tuning cache ") + info.tuning_cache_path + ": " + why);
     }
   }
-  DeviceInfo& d = c->device_info;
-  const DeviceProfile& p = c->profile;
-  d.name = p.name;
-  d.device_class = p.device_class;
-  d.vendor_id = p.vendor_id;
-  d.device_id = p.device_id;
-  d.driver_version = p.driver_version;
-  d.api_version = p.api_version;
-  d.driver_id = p.driver_id;
-  std::memcpy(d.uuid, p.uuid, VK_UUID_SIZE);
-  d.subgroup_size = p.subgroup_size;
-  d.min_subgroup_size = p.min_subgroup_size;
-  d.max_subgroup_size = p.max_subgroup_size;
-  d.subgroup_arithmetic = p.subgroup_arithmetic;
-  d.shared_memory_reduction = c->shared_memory_reduction;
-  d.max_workgroup_invocations = p.max_workgroup_invocations;
-  d.max_shared_memory_bytes = p.max_shared_memory_bytes;
-  d.max_storage_buffer_range = p.max_storage_buffer_range;
-  d.min_storage_buffer_offset_alignment = p.min_storage_buffer_offset_alignment;
-  d.multiprocessor_count = p.multiprocessor_count;
-  d.enabled = en;
-  d.buffers_need_device_address = !en.push_descriptor;
+  fill_device_info(c->profile, en, c->shared_memory_reduction, &c->device_info);
   *out = c;
   return ok();
 }

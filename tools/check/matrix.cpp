@@ -37,77 +37,17 @@ std::string format_number(double v) {
 
 namespace {
 
-struct ConfigField {
-  const char* name;
-  uint32_t vknorm::KernelConfig::*u32;
-  uint64_t vknorm::KernelConfig::*u64;
-};
-const ConfigField kConfigFields[] = {
-    {"workgroup_size", &vknorm::KernelConfig::workgroup_size, nullptr},
-    {"items_per_invocation", &vknorm::KernelConfig::items_per_invocation, nullptr},
-    {"vector_width", &vknorm::KernelConfig::vector_width, nullptr},
-    {"channel_split", &vknorm::KernelConfig::channel_split, nullptr},
-    {"split", &vknorm::KernelConfig::split, nullptr},
-    {"rows_per_workgroup", &vknorm::KernelConfig::rows_per_workgroup, nullptr},
-    {"wave_bytes", nullptr, &vknorm::KernelConfig::wave_bytes},
-};
+// Single-quoted for a POSIX shell ("it's" -> 'it'\''s').
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char ch : s) {
+    if (ch == '\'') q += "'\\''";
+    else q += ch;
+  }
+  return q + "'";
+}
 
 }  // namespace
-
-bool parse_config(const std::string& s, vknorm::KernelConfig* out, std::string* error) {
-  vknorm::KernelConfig c;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (item.empty()) continue;
-    const size_t eq = item.find('=');
-    if (eq == std::string::npos) {
-      *error = "config item '" + item + "' is not key=value";
-      return false;
-    }
-    const std::string key = item.substr(0, eq), val = item.substr(eq + 1);
-    uint64_t v = 0;
-    const auto r = std::from_chars(val.data(), val.data() + val.size(), v);
-    if (r.ec != std::errc() || r.ptr != val.data() + val.size()) {
-      *error = "config value '" + val + "' of '" + key + "' is not an unsigned integer";
-      return false;
-    }
-    bool found = false;
-    for (const auto& f : kConfigFields) {
-      if (key != f.name) continue;
-      found = true;
-      if (f.u32) {
-        if (v > 0xFFFFFFFFull) {
-          *error = "config value of '" + key + "' is too large";
-          return false;
-        }
-        c.*(f.u32) = static_cast<uint32_t>(v);
-      } else {
-        c.*(f.u64) = v;
-      }
-    }
-    if (!found) {
-      *error = "unknown config key '" + key + "' (known: workgroup_size, items_per_invocation, "
-               "vector_width, channel_split, split, rows_per_workgroup, wave_bytes)";
-      return false;
-    }
-  }
-  *out = c;
-  return true;
-}
-
-std::string config_arg(const vknorm::KernelConfig& c) {
-  std::string s;
-  for (const auto& f : kConfigFields) {
-    const uint64_t v = f.u32 ? c.*(f.u32) : c.*(f.u64);
-    if (v == 0) continue;
-    if (!s.empty()) s += ',';
-    s += f.name;
-    s += '=';
-    s += std::to_string(v);
-  }
-  return s;
-}
 
 std::string repro_command(const CheckCase& c, bool force_shared_reduction) {
   const auto& s = c.spec;
@@ -127,7 +67,7 @@ std::string repro_command(const CheckCase& c, bool force_shared_reduction) {
   }
   if (!s.affine) cmd += " --no-affine";
   if (!s.optional_outputs) cmd += " --no-optional-outputs";
-  if (c.has_config) cmd += " --config " + config_arg(c.config);
+  if (c.has_config) cmd += " --config " + shell_quote(vknorm::to_string(c.config));
   if (force_shared_reduction) cmd += " --force-shared-reduction";
   return cmd;
 }
