@@ -335,7 +335,7 @@ const char* op_name(Op op);
 //   vector_width         = 1, 4, or 8 (16-bit data only: 16-byte accesses of 8 elements)
 //   rows_per_workgroup   = rows one workgroup handles (a power of two <= workgroup_size)
 //   channel_split        = 0 (setting it on such an RMSNorm call selects the channel kernel)
-// A zero field is chosen by vknorm (the rule is documented in src/selector.cpp).
+// A zero field is chosen by vknorm (the rule is documented in src/core/selector.cpp).
 struct KernelConfig {
   uint32_t workgroup_size = 0;    // invocations per workgroup
   uint32_t items_per_invocation = 0;  // register-resident elements per invocation
