@@ -7,9 +7,12 @@ namespace vknorm::detail {
 extern const OpSpec kRmsNormSpec;
 extern const OpSpec kLayerNormSpec;
 extern const OpSpec kLayerNormBackwardSpec;
+extern const OpSpec kRmsNormLastSpec;
+extern const OpSpec kAddRmsNormSpec;
 
 const OpSpec* find_op_spec(Op op) {
-  static const OpSpec* const kSpecs[] = {&kRmsNormSpec, &kLayerNormSpec, &kLayerNormBackwardSpec};
+  static const OpSpec* const kSpecs[] = {&kRmsNormSpec,     &kLayerNormSpec,  &kLayerNormBackwardSpec,
+                                         &kRmsNormLastSpec, &kAddRmsNormSpec};
   for (const OpSpec* s : kSpecs)
     if (s->op == op) return s;
   return nullptr;

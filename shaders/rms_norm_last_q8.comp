@@ -1,0 +1,8 @@
+#version 450
+// vknorm-variants: dtype=f32,f16,bf16 reduce=sg,sh
+// RMSNorm over the trailing dims (optional fused residual add) with int8 y and a per-row
+// dynamic or a static scale. Its own module because it declares StorageBuffer8BitAccess,
+// which a device without 8-bit storage cannot load. The kernel is rms_norm_last.glsl.
+#extension GL_GOOGLE_include_directive : require
+#define OUT_I8 1
+#include "rms_norm_last.glsl"
