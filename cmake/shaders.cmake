@@ -6,12 +6,15 @@
 # for kernels with workgroup reductions, or `none` for kernels without any (one module, compiled
 # as the shared-memory variant, named without the reduction suffix). Every kernel gets both
 # binding models (BIND_DESC, BIND_ADDR). Module names: <kernel>.<dtype>.<desc|addr>[.<sg|sh>].
+# Each kernel has a contract, shaders/contracts/<kernel>.h (bindings, push constants, flags,
+# specialization constants), shared with the C++ host code.
 set(VKNORM_SPIRV_DIR ${CMAKE_CURRENT_BINARY_DIR}/spirv)
 file(MAKE_DIRECTORY ${VKNORM_SPIRV_DIR})
 file(GLOB VKNORM_SHADERS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/shaders/*.comp)
 file(GLOB VKNORM_SHADER_INCLUDES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/shaders/*.glsl
-     ${CMAKE_CURRENT_SOURCE_DIR}/shaders/*.h)
+     ${CMAKE_CURRENT_SOURCE_DIR}/shaders/*.h ${CMAKE_CURRENT_SOURCE_DIR}/shaders/contracts/*.h)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${VKNORM_SHADERS})
+
 
 set(VKNORM_BINDINGS desc addr)
 
