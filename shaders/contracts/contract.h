@@ -22,11 +22,14 @@
 #define VKNORM_CXX_SPEC(id, name, value) std::uint32_t name = value;
 #define VKNORM_CXX_FLAG(name, bit) static constexpr std::uint32_t FLAG_##name = bit;
 #define VKNORM_CXX_ID(id, ...) id,
+#define VKNORM_CXX_FIELD_NAME(type, name) #name " "
+#define VKNORM_CXX_BINDING_NAME(id, name) #name " "
 #define VKNORM_CXX_OFFSET_BIT(id, name) | (1u << id)
 #define VKNORM_CXX_NO_BIT(id, name)
 
 // vknorm::kernels::<kernel>: Push (the fields), Spec (WG, then the constants by id), FLAG_*
-// and `contract`, the layout the core builds push constants and pipelines from.
+// and `contract`, the layout the core builds push constants and pipelines from. The names are
+// for the build-time check (tools/contract_check).
 #define VKNORM_KERNEL(kernel, K)                                                                 \
   namespace vknorm::kernels {                                                                    \
   struct kernel {                                                                                \
@@ -43,6 +46,9 @@
     static constexpr std::size_t field_sizes[] = {K##_FIELDS(VKNORM_CXX_FIELD_SIZE) 4};          \
     static constexpr std::uint32_t binding_ids[] = {K##_BINDINGS(VKNORM_CXX_ID, VKNORM_CXX_ID) 0}; \
     static constexpr std::uint32_t spec_ids[] = {0, K##_SPECS(VKNORM_CXX_ID) 0};                 \
+    static constexpr const char* binding_names =                                                 \
+        "" K##_BINDINGS(VKNORM_CXX_BINDING_NAME, VKNORM_CXX_BINDING_NAME);                        \
+    static constexpr const char* field_names = "" K##_FIELDS(VKNORM_CXX_FIELD_NAME);             \
     static constexpr ::vknorm::detail::KernelContract contract{                                  \
         #kernel, sizeof(binding_ids) / 4 - 1,                                                    \
         0u K##_BINDINGS(VKNORM_CXX_OFFSET_BIT, VKNORM_CXX_NO_BIT), sizeof(Push),                 \

@@ -19,9 +19,13 @@ struct KernelContract {
     for (uint32_t m = offset_mask; m; m &= m - 1) ++n;
     return n;
   }
-  // Address mode: a 64-bit pointer per binding; descriptor mode: a word per element offset.
+  // The push block: a 64-bit pointer per binding (address mode) or a word per element offset
+  // (descriptor mode), in binding order, then the fields.
+  constexpr uint32_t fields_offset(bool address_mode) const {
+    return address_mode ? 8 * bindings : 4 * offset_count();
+  }
   constexpr uint32_t push_bytes(bool address_mode) const {
-    return (address_mode ? 8 * bindings : 4 * offset_count()) + field_bytes;
+    return fields_offset(address_mode) + field_bytes;
   }
 };
 

@@ -4,6 +4,7 @@
 #include "embedded_spirv.h"
 
 #include <algorithm>
+#include <cassert>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,7 @@ static std::vector<uint32_t> push_words(const PlannedDispatch& d, bool address_m
     }
   }
   words.insert(words.end(), d.fields.begin(), d.fields.end());
+  assert(words.size() * 4 == d.kernel->push_bytes(address_mode));
   return words;
 }
 
