@@ -8,7 +8,7 @@
 //   r = 1 / sqrt(mean(h^2) + eps);  rstd = r                     [FLAG_WRITE_RSTD]
 //   y = h * r * (weight_offset + w)   (w = weight, or 1 without) [FLAG_WEIGHT]
 //   OUT_I8: q = clamp(roundEven(y / s), -127, 127) with s = max|y| / 127 per row, written to
-//   y_scale [FLAG_DYNAMIC_SCALE], or the static scale pc.scale.
+//   y_scale [FLAG_DYNAMIC_SCALE], or the static scale pc.static_scale.
 // A workgroup handles WG / LPR rows with LPR lanes per row; each lane keeps up to ITEMS
 // elements in registers, VEC per access (1, 4, or 8 for 16-bit data). Longer rows are streamed
 // (read again per pass). The row sums go through seg_sum2 (common.glsl), whose row-to-
@@ -17,49 +17,36 @@
 // written, by the invocation that writes it; the streamed passes re-read h from residual_out
 // when it is written. Those tensors are declared without `restrict`.
 // grid = (gx, gy): row block = x + y * gx (rows past pc.rows only join the barriers).
-#extension GL_GOOGLE_include_directive : require
-#include "common.glsl"
-#if OUT_I8
-#extension GL_EXT_shader_8bit_storage : require
-#extension GL_EXT_shader_explicit_arithmetic_types_int8 : require
-#endif
+// Included after common.glsl and the kernel's contract (bindings, pc, ITEMS / VEC / LPR, FLAG_*).
 
-layout(constant_id = 1) const uint ITEMS = 16;  // register-resident elements per lane (multiple of VEC)
-layout(constant_id = 2) const uint VEC = 1;     // elements per access: 1, 4, or 8 (16-bit only)
-layout(constant_id = 3) const uint LPR = 256;   // lanes per row: a power of two dividing WG
-
-// pc.flags: which optional tensors the call has. Push constants, not specialization constants,
-// so that the optional tensors do not multiply pipelines (prepare() knows only the shape).
-const uint FLAG_WEIGHT = 1u, FLAG_RESIDUAL = 2u, FLAG_WRITE_RESIDUAL = 4u, FLAG_WRITE_RSTD = 8u,
-           FLAG_DYNAMIC_SCALE = 16u;
 #define HAS_W ((pc.flags & FLAG_WEIGHT) != 0u)
 #define HAS_RES ((pc.flags & FLAG_RESIDUAL) != 0u)
 #define WRITE_RES ((pc.flags & FLAG_WRITE_RESIDUAL) != 0u)
 #define WRITE_RSTD ((pc.flags & FLAG_WRITE_RSTD) != 0u)
 #define DYNAMIC ((pc.flags & FLAG_DYNAMIC_SCALE) != 0u)
 
-DECLARE_TENSOR(0, x, DATA_T, readonly)
-DECLARE_WIDE(0, x, WIDE_T, readonly)
-DECLARE_TENSOR(1, res, DATA_T, readonly)
-DECLARE_WIDE(1, res, WIDE_T, readonly)
-DECLARE_TENSOR(2, ro, DATA_T, )
-DECLARE_WIDE(2, ro, WIDE_T, )
-DECLARE_TENSOR(4, w, DATA_T, readonly restrict)
-DECLARE_WIDE(4, w, WIDE_T, readonly restrict)
-DECLARE_F32(5, rstd, writeonly restrict)
-DECLARE_F32(6, scale, writeonly restrict)
+DECLARE_TENSOR(x, DATA_T, readonly)
+DECLARE_WIDE(x, WIDE_T, readonly)
+DECLARE_TENSOR(res, DATA_T, readonly)
+DECLARE_WIDE(res, WIDE_T, readonly)
+DECLARE_TENSOR(ro, DATA_T, )
+DECLARE_WIDE(ro, WIDE_T, )
+DECLARE_TENSOR(w, DATA_T, readonly restrict)
+DECLARE_WIDE(w, WIDE_T, readonly restrict)
+DECLARE_F32(rstd, writeonly restrict)
+DECLARE_F32(scale, writeonly restrict)
 #if !DTYPE_F32
-DECLARE_WIDE8(0, x, readonly)
-DECLARE_WIDE8(1, res, readonly)
-DECLARE_WIDE8(2, ro, )
-DECLARE_WIDE8(4, w, readonly restrict)
+DECLARE_WIDE8(x, readonly)
+DECLARE_WIDE8(res, readonly)
+DECLARE_WIDE8(ro, )
+DECLARE_WIDE8(w, readonly restrict)
 #endif
 #if OUT_I8
 // int8 codes, one per element (VEC 1), or packed 4 / 8 per access (VEC 4 / 8).
 #if BIND_DESC
-layout(set = 0, binding = 3, std430) writeonly buffer y_q1block { int8_t y_q1[]; };
-layout(set = 0, binding = 3, std430) writeonly buffer y_q4block { uint y_q4[]; };
-layout(set = 0, binding = 3, std430) writeonly buffer y_q8block { uvec2 y_q8[]; };
+layout(set = 0, binding = y_binding, std430) writeonly buffer y_q1block { int8_t y_q1[]; };
+layout(set = 0, binding = y_binding, std430) writeonly buffer y_q4block { uint y_q4[]; };
+layout(set = 0, binding = y_binding, std430) writeonly buffer y_q8block { uvec2 y_q8[]; };
 #define Q1AT(i) y_q1[i]
 #define Q4AT(i) y_q4[i]
 #define Q8AT(i) y_q8[i]
@@ -72,29 +59,12 @@ layout(buffer_reference, std430, buffer_reference_align = 8) buffer U32x2Ref { u
 #define Q8AT(i) U32x2Ref(pc.y).v[i]
 #endif
 #else
-DECLARE_TENSOR(3, y, DATA_T, writeonly)
-DECLARE_WIDE(3, y, WIDE_T, writeonly)
+DECLARE_TENSOR(y, DATA_T, writeonly)
+DECLARE_WIDE(y, WIDE_T, writeonly)
 #if !DTYPE_F32
-DECLARE_WIDE8(3, y, writeonly)
+DECLARE_WIDE8(y, writeonly)
 #endif
 #endif
-
-layout(push_constant) uniform PushConstants {
-  PTR(x) PTR(res) PTR(ro) PTR(y) PTR(w) PTR(rstd) PTR(scale)
-  uint D;                 // row length
-  uint rows, inner;       // rows of this dispatch; rows = outer x inner
-  uint x_so, x_si;        // row strides (elements) of x over the outer / inner row index
-  uint res_so, res_si;
-  uint ro_so, ro_si;
-  uint y_so, y_si;
-#if BIND_DESC
-  uint x_off, res_off, ro_off, y_off, w_off, rstd_off, scale_off;
-#endif
-  uint flags;             // FLAG_*
-  float eps;
-  float weight_offset;
-  float static_scale;     // OUT_I8 without FLAG_DYNAMIC_SCALE
-} pc;
 
 const uint NC = ITEMS / VEC;              // chunks (accesses) per lane
 const uint QPC = VEC == 8 ? 2 : 1;        // vec4 registers per chunk (VEC >= 4)
@@ -202,11 +172,15 @@ void store_y(uint i, vec4 lo, vec4 hi, float inv) { STORE_CHUNK(y, i, lo, hi); }
 #endif
 
 // 1 / scale of a row from its max |y|, and the scale written once per row (lane 0).
+// The host sets FLAG_DYNAMIC_SCALE only for an int8 y; the test is not compiled out so that
+// both modules keep the contract's scale binding.
 float inverse_scale(float amax, bool writer, uint row) {
+  if (DYNAMIC) {
+    if (writer) FAT(scale, OFF(scale) + row) = amax / 127.0;
+    return amax > 0.0 ? 127.0 / amax : 0.0;  // an all-zero row: scale 0, codes 0
+  }
 #if OUT_I8
-  if (!DYNAMIC) return 1.0 / pc.static_scale;
-  if (writer) FAT(scale, OFF(scale) + row) = amax / 127.0;
-  return amax > 0.0 ? 127.0 / amax : 0.0;  // an all-zero row: scale 0, codes 0
+  return 1.0 / pc.static_scale;
 #else
   return 1.0;
 #endif

@@ -9,6 +9,9 @@
 #include "core/selector.h"
 #include "core/tensor_checks.h"
 
+#include "contracts/rms_norm_last.h"
+#include "contracts/rms_norm_last_q8.h"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -105,9 +108,6 @@ bool aligned_to(const Tensor& t, uint64_t elems) {
   const uint64_t base = t.address ? t.address : t.offset;
   return base % (elems * dtype_size(t.dtype)) == 0;
 }
-
-constexpr uint32_t kFlagWeight = 1, kFlagResidual = 2, kFlagWriteResidual = 4, kFlagWriteRstd = 8,
-                   kFlagDynamicScale = 16;
 
 Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
   if (!ctx) return make_error(Status::invalid_argument, "context is null");
@@ -209,44 +209,55 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
       if (rows_of[k] == t) return int(k);
     return -1;
   };
+  using K = kernels::rms_norm_last;  // FLAG_* (rms_norm_last_q8 has the same lists)
   uint32_t flags = 0;
-  if (a.weight->is_set()) flags |= kFlagWeight;
-  if (has_res) flags |= kFlagResidual;
-  if (write_res) flags |= kFlagWriteResidual;
-  if (a.rstd->is_set()) flags |= kFlagWriteRstd;
-  if (dynamic) flags |= kFlagDynamicScale;
+  if (a.weight->is_set()) flags |= K::FLAG_WEIGHT;
+  if (has_res) flags |= K::FLAG_RESIDUAL;
+  if (write_res) flags |= K::FLAG_WRITE_RESIDUAL;
+  if (a.rstd->is_set()) flags |= K::FLAG_WRITE_RSTD;
+  if (dynamic) flags |= K::FLAG_DYNAMIC_SCALE;
   for (uint64_t o0 = 0; o0 < g.outer; o0 += win) {
     const uint64_t k = std::min(win, g.outer - o0);
     const uint64_t rows = k * g.inner, blocks = ceil_div(rows, rpw);
     const uint64_t gx = std::min(blocks, max_gx);
-    PlannedDispatch d;
-    d.kernel = q8 ? "rms_norm_last_q8" : "rms_norm_last";
-    d.dtype = p.dtype;
-    d.spec = {c.workgroup_size, c.items_per_invocation, c.vector_width, uint32_t(c.workgroup_size / rpw)};
-    // A row tensor's view of this window, and its two strides (0 where the index is always 0).
-    auto rows_view = [&](const Tensor* t, uint32_t* so, uint32_t* si) {
-      const int idx = tensor_index(t);
-      if (idx < 0) {
-        *so = *si = 0;
-        return pl.dummy(x);
-      }
-      *so = k > 1 ? uint32_t(g.strides[idx].so) : 0;
-      *si = g.inner > 1 ? uint32_t(g.strides[idx].si) : 0;
-      return pl.view(*t, o0 * spans[idx].stride, spans[idx].elements(k));
+    // Both modules share the contract lists; the kernel type picks the module.
+    auto dispatch_of = [&](auto kernel) {
+      using KK = decltype(kernel);
+      typename KK::Spec sc;
+      sc.WG = c.workgroup_size;
+      sc.ITEMS = c.items_per_invocation;
+      sc.VEC = c.vector_width;
+      sc.LPR = uint32_t(c.workgroup_size / rpw);
+      typename KK::Push pc{};
+      pc.D = uint32_t(D);
+      pc.rows = uint32_t(rows);
+      pc.inner = uint32_t(g.inner);
+      pc.flags = flags;
+      pc.eps = a.eps;
+      pc.weight_offset = a.weight_offset;
+      pc.static_scale = a.static_scale;
+      // A row tensor's view of this window, and its two strides (0 where the index is always 0).
+      auto rows_view = [&](const Tensor* t, uint32_t* so, uint32_t* si) {
+        const int idx = tensor_index(t);
+        if (idx < 0) {
+          *so = *si = 0;
+          return pl.dummy(x);
+        }
+        *so = k > 1 ? uint32_t(g.strides[idx].so) : 0;
+        *si = g.inner > 1 ? uint32_t(g.strides[idx].si) : 0;
+        return pl.view(*t, o0 * spans[idx].stride, spans[idx].elements(k));
+      };
+      const BufferView xv = rows_view(&x, &pc.x_so, &pc.x_si);
+      const BufferView rv = rows_view(has_res ? a.residual : nullptr, &pc.res_so, &pc.res_si);
+      const BufferView ov = rows_view(write_res ? a.residual_out : nullptr, &pc.ro_so, &pc.ro_si);
+      const BufferView yv = rows_view(&y, &pc.y_so, &pc.y_si);
+      const BufferView wv = a.weight->is_set() ? pl.view(*a.weight, 0, D) : pl.dummy(x);
+      const uint64_t r0 = o0 * g.inner;
+      const BufferView sv = a.rstd->is_set() ? pl.view(*a.rstd, r0, rows) : pl.dummy(x);
+      const BufferView qv = dynamic ? pl.view(*a.y_scale, r0, rows) : pl.dummy(x);
+      return plan_dispatch<KK>(p.dtype, sc, pc, xv, rv, ov, yv, wv, sv, qv);
     };
-    uint32_t s[8];
-    d.bindings = {rows_view(&x, &s[0], &s[1]),
-                  rows_view(has_res ? a.residual : nullptr, &s[2], &s[3]),
-                  rows_view(write_res ? a.residual_out : nullptr, &s[4], &s[5]),
-                  rows_view(&y, &s[6], &s[7]),
-                  a.weight->is_set() ? pl.view(*a.weight, 0, D) : pl.dummy(x)};
-    const uint64_t r0 = o0 * g.inner;
-    BufferView rstd_v = a.rstd->is_set() ? pl.view(*a.rstd, r0, rows) : pl.dummy(x);
-    BufferView scale_v = dynamic ? pl.view(*a.y_scale, r0, rows) : pl.dummy(x);
-    d.bindings.push_back(rstd_v);
-    d.bindings.push_back(scale_v);
-    d.fields = {uint32_t(D), uint32_t(rows), uint32_t(g.inner), s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7],
-                kOffsetsMarker, flags, f32_bits(a.eps), f32_bits(a.weight_offset), f32_bits(a.static_scale)};
+    PlannedDispatch d = q8 ? dispatch_of(kernels::rms_norm_last_q8{}) : dispatch_of(kernels::rms_norm_last{});
     d.groups[0] = uint32_t(gx);
     d.groups[1] = uint32_t(ceil_div(blocks, gx));
     plan->dispatches.push_back(std::move(d));
