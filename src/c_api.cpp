@@ -38,6 +38,8 @@ VKNORM_SAME_VALUE(VKNORM_DTYPE_I8, DType::i8);
 VKNORM_SAME_VALUE(VKNORM_OP_RMS_NORM, vknorm::Op::rms_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_LAYER_NORM_FORWARD, vknorm::Op::layer_norm_forward);
 VKNORM_SAME_VALUE(VKNORM_OP_LAYER_NORM_BACKWARD, vknorm::Op::layer_norm_backward);
+VKNORM_SAME_VALUE(VKNORM_OP_RMS_NORM_LAST, vknorm::Op::rms_norm_last);
+VKNORM_SAME_VALUE(VKNORM_OP_ADD_RMS_NORM, vknorm::Op::add_rms_norm);
 VKNORM_SAME_VALUE(VKNORM_DEVICE_CLASS_GENERIC, vknorm::DeviceClass::generic);
 VKNORM_SAME_VALUE(VKNORM_DEVICE_CLASS_ADA, vknorm::DeviceClass::ada);
 VKNORM_SAME_VALUE(VKNORM_DEVICE_CLASS_HOPPER, vknorm::DeviceClass::hopper);
@@ -253,6 +255,44 @@ struct LayerNormBackwardCall {
   LayerNormBackwardCall& operator=(const LayerNormBackwardCall&) = delete;
 };
 
+// The fields both RMSNorm-last forms share.
+template <class Cpp, class CArgs>
+void fill_rms_last(const CArgs& a, KernelConfig* config, Cpp* args) {
+  args->x = to_cpp(a.x);
+  args->y = to_cpp(a.y);
+  args->weight = to_cpp(a.weight);
+  args->weight_offset = a.weight_offset;
+  args->rstd = to_cpp(a.rstd);
+  args->y_scale = to_cpp(a.y_scale);
+  args->static_scale = a.static_scale;
+  args->normalized_rank = a.normalized_rank;
+  args->eps = a.eps;
+  if (a.config) {
+    *config = to_cpp(*a.config);
+    args->config = config;
+  }
+}
+
+struct RmsNormLastCall {
+  vknorm::RmsNormLastArgs args;
+  KernelConfig config;
+  explicit RmsNormLastCall(const vknorm_rms_norm_last_args& a) { fill_rms_last(a, &config, &args); }
+  RmsNormLastCall(const RmsNormLastCall&) = delete;
+  RmsNormLastCall& operator=(const RmsNormLastCall&) = delete;
+};
+
+struct AddRmsNormCall {
+  vknorm::AddRmsNormArgs args;
+  KernelConfig config;
+  explicit AddRmsNormCall(const vknorm_add_rms_norm_args& a) {
+    fill_rms_last(a, &config, &args);
+    args.residual = to_cpp(a.residual);
+    args.residual_out = to_cpp(a.residual_out);
+  }
+  AddRmsNormCall(const AddRmsNormCall&) = delete;
+  AddRmsNormCall& operator=(const AddRmsNormCall&) = delete;
+};
+
 // describe_dispatches' results through the two-call idiom (see the header).
 void copy_dispatches(const std::vector<vknorm::DispatchInfo>& d, uint32_t* count, vknorm_dispatch_info* out) {
   const uint32_t capacity = out ? *count : 0;
@@ -284,6 +324,54 @@ static_assert(std::is_standard_layout<vknorm::DeviceFeatureChain>::value, "chain
 
 vknorm::DeviceFeatureChain* as_cpp(vknorm_device_feature_chain* c) {
   return reinterpret_cast<vknorm::DeviceFeatureChain*>(c);
+}
+
+// rms_norm_last / add_rms_norm: the five calls written once over a Call type.
+
+template <class Call, class CArgs, class Fn>
+vknorm_status with_call(const CArgs* args, Fn fn) {
+  return guarded([&]() -> Error {
+    if (!args) return null_argument("args");
+    const Call call(*args);
+    return fn(call.args);
+  });
+}
+
+template <class Call, class CArgs>
+vknorm_status select_with(vknorm_context ctx, const CArgs* args, vknorm_kernel_config* out) {
+  if (out) *out = vknorm_kernel_config{};
+  return with_call<Call>(args, [&](const auto& a) {
+    KernelConfig c;
+    Error e = vknorm::select_config(context(ctx), a, &c);
+    if (!e && out) to_c(c, out);
+    return e;
+  });
+}
+
+template <class Call, class CArgs>
+vknorm_status describe_with(vknorm_context ctx, const CArgs* args, uint32_t* count, vknorm_dispatch_info* out) {
+  return guarded([&]() -> Error {
+    if (!count) return null_argument("count");
+    const uint32_t capacity = *count;
+    *count = 0;
+    if (!args) return null_argument("args");
+    const Call call(*args);
+    std::vector<vknorm::DispatchInfo> d;
+    Error e = vknorm::describe_dispatches(context(ctx), call.args, &d);
+    *count = capacity;
+    if (!e) copy_dispatches(d, count, out);
+    else *count = 0;
+    return e;
+  });
+}
+
+template <class CArgs, class Defaults>
+void init_rms_last(CArgs* args) {
+  if (!args) return;
+  *args = CArgs{};
+  const Defaults d;
+  args->normalized_rank = d.normalized_rank;
+  args->eps = d.eps;
 }
 
 }  // namespace
@@ -612,6 +700,7 @@ vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info
     p.by_address = info->by_address != VK_FALSE;
     p.aligned = info->aligned != VK_FALSE;
     p.weight_grads = info->weight_grads != VK_FALSE;
+    p.int8_output = info->int8_output != VK_FALSE;
     KernelConfig cfg;
     if (info->config) {
       cfg = to_cpp(*info->config);
@@ -723,6 +812,54 @@ vknorm_status vknorm_describe_dispatches_layer_norm_backward(vknorm_context ctx,
     else *count = 0;
     return e;
   });
+}
+
+
+void vknorm_rms_norm_last_args_init(vknorm_rms_norm_last_args* args) {
+  init_rms_last<vknorm_rms_norm_last_args, vknorm::RmsNormLastArgs>(args);
+}
+void vknorm_add_rms_norm_args_init(vknorm_add_rms_norm_args* args) {
+  init_rms_last<vknorm_add_rms_norm_args, vknorm::AddRmsNormArgs>(args);
+}
+vknorm_status vknorm_rms_norm_last_scratch_size(vknorm_context ctx, const vknorm_rms_norm_last_args* args,
+                                                VkDeviceSize* out_bytes) {
+  if (out_bytes) *out_bytes = 0;
+  return with_call<RmsNormLastCall>(args, [&](const auto& a) { return vknorm::rms_norm_last_scratch_size(context(ctx), a, out_bytes); });
+}
+vknorm_status vknorm_add_rms_norm_scratch_size(vknorm_context ctx, const vknorm_add_rms_norm_args* args,
+                                               VkDeviceSize* out_bytes) {
+  if (out_bytes) *out_bytes = 0;
+  return with_call<AddRmsNormCall>(args, [&](const auto& a) { return vknorm::add_rms_norm_scratch_size(context(ctx), a, out_bytes); });
+}
+vknorm_status vknorm_select_config_rms_norm_last(vknorm_context ctx, const vknorm_rms_norm_last_args* args,
+                                                 vknorm_kernel_config* out) {
+  return select_with<RmsNormLastCall>(ctx, args, out);
+}
+vknorm_status vknorm_select_config_add_rms_norm(vknorm_context ctx, const vknorm_add_rms_norm_args* args,
+                                                vknorm_kernel_config* out) {
+  return select_with<AddRmsNormCall>(ctx, args, out);
+}
+vknorm_status vknorm_prepare_rms_norm_last(vknorm_context ctx, const vknorm_rms_norm_last_args* args) {
+  return with_call<RmsNormLastCall>(args, [&](const auto& a) { return vknorm::prepare_rms_norm_last(context(ctx), a); });
+}
+vknorm_status vknorm_prepare_add_rms_norm(vknorm_context ctx, const vknorm_add_rms_norm_args* args) {
+  return with_call<AddRmsNormCall>(args, [&](const auto& a) { return vknorm::prepare_add_rms_norm(context(ctx), a); });
+}
+vknorm_status vknorm_record_rms_norm_last(vknorm_context ctx, VkCommandBuffer cmd,
+                                         const vknorm_rms_norm_last_args* args) {
+  return with_call<RmsNormLastCall>(args, [&](const auto& a) { return vknorm::record_rms_norm_last(context(ctx), cmd, a); });
+}
+vknorm_status vknorm_record_add_rms_norm(vknorm_context ctx, VkCommandBuffer cmd,
+                                        const vknorm_add_rms_norm_args* args) {
+  return with_call<AddRmsNormCall>(args, [&](const auto& a) { return vknorm::record_add_rms_norm(context(ctx), cmd, a); });
+}
+vknorm_status vknorm_describe_dispatches_rms_norm_last(vknorm_context ctx, const vknorm_rms_norm_last_args* args,
+                                                       uint32_t* count, vknorm_dispatch_info* out) {
+  return describe_with<RmsNormLastCall>(ctx, args, count, out);
+}
+vknorm_status vknorm_describe_dispatches_add_rms_norm(vknorm_context ctx, const vknorm_add_rms_norm_args* args,
+                                                      uint32_t* count, vknorm_dispatch_info* out) {
+  return describe_with<AddRmsNormCall>(ctx, args, count, out);
 }
 
 vknorm_status vknorm_record_copy(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_tensor* src,

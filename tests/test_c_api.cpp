@@ -71,7 +71,7 @@ TEST_SUITE("c_api") {
     for (int s = 0; s <= 5; ++s)
       CHECK(std::string(vknorm_status_name(static_cast<vknorm_status>(s))) ==
             vknorm::status_name(static_cast<Status>(s)));
-    for (int t = 0; t <= 3; ++t) {
+    for (int t = 0; t <= 5; ++t) {
       CHECK(std::string(vknorm_dtype_name(static_cast<vknorm_dtype>(t))) == vknorm::dtype_name(static_cast<DType>(t)));
       CHECK(std::string(vknorm_op_name(static_cast<vknorm_op>(t))) == vknorm::op_name(static_cast<vknorm::Op>(t)));
       CHECK(std::string(vknorm_device_class_name(static_cast<vknorm_device_class>(t))) ==
@@ -79,6 +79,8 @@ TEST_SUITE("c_api") {
     }
     CHECK(vknorm_dtype_size(VKNORM_DTYPE_F32) == 4);
     CHECK(vknorm_dtype_size(VKNORM_DTYPE_BF16) == 2);
+    CHECK(vknorm_dtype_size(VKNORM_DTYPE_I8) == 1);
+    CHECK(std::string(vknorm_op_name(VKNORM_OP_ADD_RMS_NORM)) == "add_rms_norm");
     CHECK(std::string(vknorm_version_string()) == vknorm::version_string());
     CHECK(vknorm_version() == VKNORM_HEADER_VERSION);
     CHECK(VKNORM_HEADER_VERSION == VKNORM_MAKE_VERSION(0, 1, 0));
@@ -599,5 +601,90 @@ TEST_SUITE("c_api") {
     CHECK(vknorm_describe_dispatches_layer_norm(ctx, &l, &count, got.data()) == VKNORM_STATUS_INVALID_ARGUMENT);
     CHECK(count == 0);
     CHECK(!last_error().empty());
+  }
+
+  TEST_CASE("rms_norm_last and add_rms_norm through the C API: same bytes, config, dispatches") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm_context ctx = c_ctx(dev);
+    const int64_t R = 12, D = 96;
+    const VkDeviceSize X = 0, RES = X + R * D, W = RES + R * D, IN_FLOATS = W + D;
+    TestBuffer in(dev, IN_FLOATS * 4);
+    upload_values(dev, in, 11);
+    const VkBuffer ib = in.buf.buffer;
+    const VkDeviceSize Y = 0, RO = Y + R * D, RS = RO + R * D, Y2 = RS + R, OUT_FLOATS = Y2 + R * D;
+    TestBuffer out_cpp(dev, OUT_FLOATS * 4), out_c(dev, OUT_FLOATS * 4);
+    const VkBuffer oc = out_cpp.buf.buffer, oC = out_c.buf.buffer;
+    const std::vector<int64_t> shape{R, D}, rows{R}, norm{D};
+
+    vknorm::AddRmsNormArgs add;
+    add.x = cpp_view(ib, X, shape);
+    add.residual = cpp_view(ib, RES, shape);
+    add.residual_out = cpp_view(oc, RO, shape);
+    add.y = cpp_view(oc, Y, shape);
+    add.weight = cpp_view(ib, W, norm);
+    add.weight_offset = 1.0f;
+    add.rstd = cpp_view(oc, RS, rows);
+    vknorm::RmsNormLastArgs last;
+    last.x = cpp_view(ib, X, shape);
+    last.y = cpp_view(oc, Y2, shape);
+
+    vknorm_add_rms_norm_args cadd;
+    vknorm_add_rms_norm_args_init(&cadd);
+    CHECK(cadd.normalized_rank == 1);
+    CHECK(cadd.eps == vknorm::AddRmsNormArgs{}.eps);
+    cadd.x = c_view(ib, X, shape);
+    cadd.residual = c_view(ib, RES, shape);
+    cadd.residual_out = c_view(oC, RO, shape);
+    cadd.y = c_view(oC, Y, shape);
+    cadd.weight = c_view(ib, W, norm);
+    cadd.weight_offset = 1.0f;
+    cadd.rstd = c_view(oC, RS, rows);
+    vknorm_rms_norm_last_args clast;
+    vknorm_rms_norm_last_args_init(&clast);
+    CHECK(clast.eps == vknorm::RmsNormLastArgs{}.eps);
+    clast.x = c_view(ib, X, shape);
+    clast.y = c_view(oC, Y2, shape);
+
+    KernelConfig cfg;
+    REQUIRE(vknorm::select_config(dev.context(), add, &cfg).ok());
+    vknorm_kernel_config ccfg;
+    REQUIRE(vknorm_select_config_add_rms_norm(ctx, &cadd, &ccfg) == VKNORM_STATUS_OK);
+    CHECK(ccfg.workgroup_size == cfg.workgroup_size);
+    CHECK(ccfg.vector_width == cfg.vector_width);
+    VkDeviceSize bytes = 1;
+    CHECK(vknorm_rms_norm_last_scratch_size(ctx, &clast, &bytes) == VKNORM_STATUS_OK);
+    CHECK(bytes == 0);
+    CHECK(vknorm_add_rms_norm_scratch_size(ctx, &cadd, &bytes) == VKNORM_STATUS_OK);
+    CHECK(vknorm_prepare_add_rms_norm(ctx, &cadd) == VKNORM_STATUS_OK);
+    CHECK(vknorm_prepare_rms_norm_last(ctx, &clast) == VKNORM_STATUS_OK);
+    uint32_t count = 0;
+    REQUIRE(vknorm_describe_dispatches_rms_norm_last(ctx, &clast, &count, nullptr) == VKNORM_STATUS_OK);
+    CHECK(count == 1);
+    vknorm_dispatch_info info[2];
+    count = 2;
+    REQUIRE(vknorm_describe_dispatches_add_rms_norm(ctx, &cadd, &count, info) == VKNORM_STATUS_OK);
+    CHECK(count == 1);
+    CHECK(std::string(info[0].kernel).rfind("rms_norm_last.", 0) == 0);
+
+    Error e1, e2;
+    REQUIRE(dev.run([&](VkCommandBuffer cmd) {
+      e1 = vknorm::record_add_rms_norm(dev.context(), cmd, add);
+      e2 = vknorm::record_rms_norm_last(dev.context(), cmd, last);
+    }) == VK_SUCCESS);
+    REQUIRE(e1.ok());
+    REQUIRE(e2.ok());
+    vknorm_status s1 = VKNORM_STATUS_OK, s2 = VKNORM_STATUS_OK;
+    REQUIRE(dev.run([&](VkCommandBuffer cmd) {
+      s1 = vknorm_record_add_rms_norm(ctx, cmd, &cadd);
+      s2 = vknorm_record_rms_norm_last(ctx, cmd, &clast);
+    }) == VK_SUCCESS);
+    CHECK(s1 == VKNORM_STATUS_OK);
+    CHECK(s2 == VKNORM_STATUS_OK);
+    CHECK(contents(dev, out_cpp) == contents(dev, out_c));
+
+    cadd.residual.buffer = VK_NULL_HANDLE;  // the same error as the C++ API
+    CHECK(vknorm_record_add_rms_norm(ctx, VK_NULL_HANDLE, &cadd) == VKNORM_STATUS_INVALID_ARGUMENT);
+    CHECK(vknorm_record_add_rms_norm(ctx, VK_NULL_HANDLE, nullptr) == VKNORM_STATUS_INVALID_ARGUMENT);
   }
 }

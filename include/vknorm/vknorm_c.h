@@ -243,10 +243,13 @@ typedef enum vknorm_op {
   VKNORM_OP_RMS_NORM = 0,
   VKNORM_OP_LAYER_NORM_FORWARD = 1,
   VKNORM_OP_LAYER_NORM_BACKWARD = 2,
+  VKNORM_OP_RMS_NORM_LAST = 3,
+  VKNORM_OP_ADD_RMS_NORM = 4,
   VKNORM_OP_MAX_ENUM = 0x7FFFFFFF
 } vknorm_op;
 
-/* "rms_norm", "layer_norm", "layer_norm_backward"; "unknown" for other values. */
+/* "rms_norm", "layer_norm", "layer_norm_backward", "rms_norm_last", "add_rms_norm";
+ * "unknown" for other values. */
 const char* vknorm_op_name(vknorm_op op);
 
 #define VKNORM_MAX_NAME_SIZE 128
@@ -347,6 +350,7 @@ typedef struct vknorm_prepare_info {
   VkBool32 by_address;            /* some tensor of the call is given by address */
   VkBool32 aligned;               /* every offset a multiple of 4 elements (default VK_TRUE) */
   VkBool32 weight_grads;          /* backward: dweight or dbias requested (default VK_TRUE) */
+  VkBool32 int8_output;           /* rms_norm_last, add_rms_norm: y is int8 */
   const vknorm_kernel_config* config; /* the call's override, or NULL */
 } vknorm_prepare_info;
 
@@ -390,6 +394,59 @@ vknorm_status vknorm_describe_dispatches_layer_norm(vknorm_context ctx, const vk
 vknorm_status vknorm_describe_dispatches_layer_norm_backward(vknorm_context ctx,
                                                              const vknorm_layer_norm_backward_args* args,
                                                              uint32_t* count, vknorm_dispatch_info* out);
+
+/* ------------------------------------------------------------------------------------------ */
+/* RMSNorm over the trailing dims and the fused residual add (vknorm::RmsNormLastArgs,
+ * vknorm::AddRmsNormArgs: strided rows, weight offset, optional rstd, int8 y with a dynamic
+ * per-row scale in y_scale or a static scale). */
+
+typedef struct vknorm_rms_norm_last_args {
+  vknorm_tensor x, y;
+  vknorm_tensor weight;      /* optional */
+  float weight_offset;       /* y = x * rstd * (weight_offset + weight); needs a weight */
+  vknorm_tensor rstd;        /* optional fp32 output, one per row */
+  vknorm_tensor y_scale;     /* int8 y with a dynamic scale: fp32 output, one per row */
+  float static_scale;        /* int8 y: > 0 selects this static scale */
+  int32_t normalized_rank;   /* default 1 */
+  float eps;                 /* default 1e-6 */
+  const vknorm_kernel_config* config;
+} vknorm_rms_norm_last_args;
+
+typedef struct vknorm_add_rms_norm_args {
+  vknorm_tensor x, residual;
+  vknorm_tensor residual_out; /* optional output; may be `residual` itself */
+  vknorm_tensor y;
+  vknorm_tensor weight;
+  float weight_offset;
+  vknorm_tensor rstd, y_scale;
+  float static_scale;
+  int32_t normalized_rank;
+  float eps;
+  const vknorm_kernel_config* config;
+} vknorm_add_rms_norm_args;
+
+/* Zeroes *args and sets normalized_rank = 1, eps = 1e-6. */
+void vknorm_rms_norm_last_args_init(vknorm_rms_norm_last_args* args);
+void vknorm_add_rms_norm_args_init(vknorm_add_rms_norm_args* args);
+/* As the other operators' calls (always 0 scratch bytes). */
+vknorm_status vknorm_rms_norm_last_scratch_size(vknorm_context ctx, const vknorm_rms_norm_last_args* args,
+                                                VkDeviceSize* out_bytes);
+vknorm_status vknorm_add_rms_norm_scratch_size(vknorm_context ctx, const vknorm_add_rms_norm_args* args,
+                                               VkDeviceSize* out_bytes);
+vknorm_status vknorm_select_config_rms_norm_last(vknorm_context ctx, const vknorm_rms_norm_last_args* args,
+                                                 vknorm_kernel_config* out);
+vknorm_status vknorm_select_config_add_rms_norm(vknorm_context ctx, const vknorm_add_rms_norm_args* args,
+                                                vknorm_kernel_config* out);
+vknorm_status vknorm_prepare_rms_norm_last(vknorm_context ctx, const vknorm_rms_norm_last_args* args);
+vknorm_status vknorm_prepare_add_rms_norm(vknorm_context ctx, const vknorm_add_rms_norm_args* args);
+vknorm_status vknorm_record_rms_norm_last(vknorm_context ctx, VkCommandBuffer cmd,
+                                         const vknorm_rms_norm_last_args* args);
+vknorm_status vknorm_record_add_rms_norm(vknorm_context ctx, VkCommandBuffer cmd,
+                                        const vknorm_add_rms_norm_args* args);
+vknorm_status vknorm_describe_dispatches_rms_norm_last(vknorm_context ctx, const vknorm_rms_norm_last_args* args,
+                                                       uint32_t* count, vknorm_dispatch_info* out);
+vknorm_status vknorm_describe_dispatches_add_rms_norm(vknorm_context ctx, const vknorm_add_rms_norm_args* args,
+                                                      uint32_t* count, vknorm_dispatch_info* out);
 
 /* Roofline helper: dst[i] = src[i] over `bytes` bytes (a multiple of 16), as vknorm's kernels access memory. */
 vknorm_status vknorm_record_copy(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_tensor* src,
