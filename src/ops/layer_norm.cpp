@@ -102,8 +102,9 @@ Error plan_layer_norm(Context* ctx, const LayerNormArgs& a, Plan* plan, PlanResu
     const BufferView yv = pl.view(a.y, r0 * yl.row_stride, ys.elements(k));
     const BufferView wv = a.weight.is_set() ? pl.view(a.weight, 0, D) : pl.dummy(a.x);
     const BufferView bv = a.bias.is_set() ? pl.view(a.bias, 0, D) : pl.dummy(a.x);
-    const BufferView mv = a.mean.is_set() ? pl.view(a.mean, r0, k) : pl.dummy(a.x);
-    const BufferView rv = a.rstd.is_set() ? pl.view(a.rstd, r0, k) : pl.dummy(a.x);
+    // Unused outputs bind y (written by this dispatch anyway), never an input.
+    const BufferView mv = a.mean.is_set() ? pl.view(a.mean, r0, k) : pl.dummy(a.y);
+    const BufferView rv = a.rstd.is_set() ? pl.view(a.rstd, r0, k) : pl.dummy(a.y);
     const uint32_t part_off = uint32_t(part_base + r0 * c.split);
     if (!split) {
       const uint64_t blocks = ceil_div(k, c.rows_per_workgroup);

@@ -104,8 +104,11 @@ Error plan_backward(Context* ctx, const LayerNormBackwardArgs& a, Plan* plan, Pl
     return make_error(Status::unsupported, "the scratch this call needs exceeds one binding's range");
 
   // One scratch binding: row-sum partials (vec2) first, then the fp32 column partials.
+  // Unused bindings: inputs get a view of x; outputs (writable in the shader) a view of an
+  // output of this call, so that synchronization validation sees no write to an input.
+  const Tensor& any_out = a.dx.is_set() ? a.dx : a.dweight.is_set() ? a.dweight : a.dbias;
   uint32_t part_base = 0;
-  BufferView part = pl.dummy(a.x);
+  BufferView part = pl.dummy(any_out);
   if (res->scratch_bytes) part = pl.scratch(scratch, 0, res->scratch_bytes, 8, &part_base);
   const uint32_t col_base = uint32_t(part_base * 2 + rowsum_bytes / 4);
   using Main = kernels::layer_norm_backward;
@@ -116,15 +119,15 @@ Error plan_backward(Context* ctx, const LayerNormBackwardArgs& a, Plan* plan, Pl
                          (fused ? Main::FLAG_FUSED : 0u) | (direct ? Main::FLAG_DIRECT : 0u);
   const uint64_t span = (ceil_div(D, c.split) + 3) / 4 * 4;
   const BufferView wv = a.weight.is_set() ? pl.view(a.weight, 0, D) : pl.dummy(a.x);
-  const BufferView dwv = a.dweight.is_set() ? pl.view(a.dweight, 0, D) : pl.dummy(a.x);
-  const BufferView dbv = a.dbias.is_set() ? pl.view(a.dbias, 0, D) : pl.dummy(a.x);
+  const BufferView dwv = a.dweight.is_set() ? pl.view(a.dweight, 0, D) : pl.dummy(any_out);
+  const BufferView dbv = a.dbias.is_set() ? pl.view(a.dbias, 0, D) : pl.dummy(any_out);
   uint64_t block_base = 0;
   for (uint64_t r0 = 0; r0 < R; r0 += win) {
     const uint64_t k = std::min(win, R - r0);
     const uint64_t blocks = ceil_div(k, c.rows_per_workgroup);
     const BufferView xv = pl.view(a.x, r0 * xl.row_stride, xs.elements(k));
     const BufferView dyv = pl.view(a.dy, r0 * dyl.row_stride, dys.elements(k));
-    const BufferView dxv = a.dx.is_set() ? pl.view(a.dx, r0 * dxl.row_stride, OuterSpan{dxl.row_stride, D, es}.elements(k)) : pl.dummy(a.x);
+    const BufferView dxv = a.dx.is_set() ? pl.view(a.dx, r0 * dxl.row_stride, OuterSpan{dxl.row_stride, D, es}.elements(k)) : pl.dummy(any_out);
     const BufferView mv = pl.view(a.mean, r0, k), rv = pl.view(a.rstd, r0, k);
     const uint32_t part_off = uint32_t(part_base + r0 * c.split);
     if (!fused) {

@@ -237,24 +237,26 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
       pc.weight_offset = a.weight_offset;
       pc.static_scale = a.static_scale;
       // A row tensor's view of this window, and its two strides (0 where the index is always 0).
-      auto rows_view = [&](const Tensor* t, uint32_t* so, uint32_t* si) {
+      // Unused bindings: an input slot views x, an output slot y (written here anyway), so that
+      // synchronization validation never sees a write binding on an input.
+      auto rows_view = [&](const Tensor* t, const Tensor& unused, uint32_t* so, uint32_t* si) {
         const int idx = tensor_index(t);
         if (idx < 0) {
           *so = *si = 0;
-          return pl.dummy(x);
+          return pl.dummy(unused);
         }
         *so = k > 1 ? uint32_t(g.strides[idx].so) : 0;
         *si = g.inner > 1 ? uint32_t(g.strides[idx].si) : 0;
         return pl.view(*t, o0 * spans[idx].stride, spans[idx].elements(k));
       };
-      const BufferView xv = rows_view(&x, &pc.x_so, &pc.x_si);
-      const BufferView rv = rows_view(has_res ? a.residual : nullptr, &pc.res_so, &pc.res_si);
-      const BufferView ov = rows_view(write_res ? a.residual_out : nullptr, &pc.ro_so, &pc.ro_si);
-      const BufferView yv = rows_view(&y, &pc.y_so, &pc.y_si);
+      const BufferView xv = rows_view(&x, x, &pc.x_so, &pc.x_si);
+      const BufferView rv = rows_view(has_res ? a.residual : nullptr, x, &pc.res_so, &pc.res_si);
+      const BufferView ov = rows_view(write_res ? a.residual_out : nullptr, y, &pc.ro_so, &pc.ro_si);
+      const BufferView yv = rows_view(&y, y, &pc.y_so, &pc.y_si);
       const BufferView wv = a.weight->is_set() ? pl.view(*a.weight, 0, D) : pl.dummy(x);
       const uint64_t r0 = o0 * g.inner;
-      const BufferView sv = a.rstd->is_set() ? pl.view(*a.rstd, r0, rows) : pl.dummy(x);
-      const BufferView qv = dynamic ? pl.view(*a.y_scale, r0, rows) : pl.dummy(x);
+      const BufferView sv = a.rstd->is_set() ? pl.view(*a.rstd, r0, rows) : pl.dummy(y);
+      const BufferView qv = dynamic ? pl.view(*a.y_scale, r0, rows) : pl.dummy(y);
       return plan_dispatch<KK>(p.dtype, sc, pc, xv, rv, ov, yv, wv, sv, qv);
     };
     PlannedDispatch d = q8 ? dispatch_of(kernels::rms_norm_last_q8{}) : dispatch_of(kernels::rms_norm_last{});
