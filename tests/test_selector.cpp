@@ -226,4 +226,36 @@ TEST_SUITE("selector") {
     CHECK(case_class(ln(Op::layer_norm_forward, 16, 4194304)) !=
           case_class(ln(Op::layer_norm_backward, 16, 4194304)));
   }
+
+  TEST_CASE("layer_norm_backward on the H200: one wave of resident workgroups over the rows") {
+    DeviceProfile p = h200();
+    p.device_class = classify_device(p);
+    // (4096, 4096) bf16: 512-invocation workgroups, 132 SMs x (2048 / 512) = 528 resident, one
+    // chunk per row -> 528 blocks of 8 rows.
+    Problem a{Op::layer_norm_backward, DType::bf16, 4096, 4096, 1, true};
+    KernelConfig c;
+    fill_config(p, a, &c);
+    INFO(to_string(c));
+    CHECK(c.split == 1);
+    CHECK(c.workgroup_size == 512);
+    CHECK(c.rows_per_workgroup == 8);
+    // (32768, 8192) f16: 1024 invocations, 2 per SM -> 264 blocks of 125 rows.
+    Problem b{Op::layer_norm_backward, DType::f16, 32768, 8192, 1, true};
+    KernelConfig d;
+    fill_config(p, b, &d);
+    INFO(to_string(d));
+    CHECK(d.workgroup_size == 1024);
+    CHECK(d.rows_per_workgroup == 125);
+    // Unknown threads per SM (lavapipe, generic): workgroups_per_sm x SMs as before.
+    DeviceProfile l = lavapipe();
+    l.device_class = classify_device(l);
+    KernelConfig e;
+    fill_config(l, a, &e);
+    const ClassTable& t = class_table(DeviceClass::lavapipe);
+    const uint64_t target = uint64_t(t.default_sm_count) * t.workgroups_per_sm;
+    const uint64_t chunks = (4096 + uint64_t(e.workgroup_size) * e.items_per_invocation - 1) /
+                            (uint64_t(e.workgroup_size) * e.items_per_invocation);
+    const uint64_t blocks = std::max<uint64_t>(1, (target + chunks - 1) / chunks);
+    CHECK(e.rows_per_workgroup == (4096 + blocks - 1) / blocks);
+  }
 }

@@ -34,10 +34,10 @@ bool is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
 // - generic: conservative values that fit every Vulkan 1.1 compute device (maxComputeWork-
 //   GroupInvocations >= 128 is checked separately).
 static const ClassTable kTables[] = {
-    {DeviceClass::generic, 256, 64, 8, 8, 8, 32, 0},
-    {DeviceClass::ada, 256, 64, 16, 8, 6, 128, 32ull << 20},
-    {DeviceClass::hopper, 256, 256, 16, 8, 8, 132, 0},
-    {DeviceClass::lavapipe, 128, 64, 8, 8, 4, 2, 0},
+    {DeviceClass::generic, 256, 64, 8, 8, 8, 32, 0, 0},
+    {DeviceClass::ada, 256, 64, 16, 8, 6, 128, 32ull << 20, 1536},
+    {DeviceClass::hopper, 256, 256, 16, 8, 8, 132, 0, 2048},
+    {DeviceClass::lavapipe, 128, 64, 8, 8, 4, 2, 0, 0},
 };
 
 const ClassTable& class_table(DeviceClass c) {
@@ -141,13 +141,21 @@ void fill_row_config(const SelectorLimits& lim, const Problem& p, KernelConfig* 
   if (!c->workgroup_size) c->workgroup_size = L * c->rows_per_workgroup;
 }
 
+uint64_t resident_workgroups(const SelectorLimits& lim, uint32_t wg) {
+  const ClassTable& t = lim.table;
+  if (!t.threads_per_sm || !wg) return lim.target_wgs;
+  const uint64_t per_sm = std::max<uint64_t>(1, std::min<uint64_t>(t.workgroups_per_sm, t.threads_per_sm / wg));
+  return lim.sm_count * per_sm;
+}
+
 void fill_config(const DeviceProfile& d, const Problem& p, KernelConfig* c) {
   const OpSpec* spec = find_op_spec(p.op);
   if (!spec) return;
   const ClassTable& t = class_table(d.device_class);
   const uint32_t max_wg = max_workgroup(d, p.op);
   const uint32_t min_wg = std::min<uint32_t>(max_wg, std::max<uint32_t>(32, pow2_ceil(d.subgroup_size)));
-  const SelectorLimits limits{d, t, max_wg, min_wg, uint64_t(sm_count(d, t)) * t.workgroups_per_sm};
+  const uint64_t sms = sm_count(d, t);
+  const SelectorLimits limits{d, t, max_wg, min_wg, sms * t.workgroups_per_sm, sms};
   spec->fill_config(limits, p, c);
   if (c->source.empty()) c->source = std::string("table:") + device_class_name(d.device_class);
   c->case_class = case_class(p);

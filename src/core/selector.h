@@ -34,6 +34,7 @@ struct ClassTable {
   uint32_t workgroups_per_sm;  // split paths aim for this many workgroups per SM / CU
   uint32_t default_sm_count;   // when the device does not report it
   uint64_t wave_bytes;         // split layer norm: x bytes per L2-resident wave (0: no waves)
+  uint32_t threads_per_sm;     // resident invocations per SM / CU (0: unknown)
 };
 const ClassTable& class_table(DeviceClass c);
 
@@ -44,7 +45,12 @@ struct SelectorLimits {
   uint32_t max_wg;      // largest workgroup the op may use on this device (power of two)
   uint32_t min_wg;      // smallest workgroup worth running (32 or the subgroup size)
   uint64_t target_wgs;  // SMs x workgroups_per_sm: workgroups that keep the device busy
+  uint64_t sm_count;    // SMs / CUs (reported, or the table's default)
 };
+
+// Workgroups of `workgroup_size` invocations the device holds at once (one wave): SMs x
+// min(workgroups_per_sm, threads_per_sm / workgroup_size); target_wgs where threads_per_sm is 0.
+uint64_t resident_workgroups(const SelectorLimits& limits, uint32_t workgroup_size);
 
 // "<op>/<dtype><op's case_shape>/<v1|v4|v8>": the tuning cache's key for p.
 std::string case_class(const Problem& p);
