@@ -37,6 +37,7 @@ VKNORM_SAME_VALUE(VKNORM_DTYPE_BF16, DType::bf16);
 VKNORM_SAME_VALUE(VKNORM_OP_RMS_NORM, vknorm::Op::rms_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_LAYER_NORM_FORWARD, vknorm::Op::layer_norm_forward);
 VKNORM_SAME_VALUE(VKNORM_OP_LAYER_NORM_BACKWARD, vknorm::Op::layer_norm_backward);
+VKNORM_SAME_VALUE(VKNORM_OP_RMS_NORM_BACKWARD, vknorm::Op::rms_norm_backward);
 VKNORM_SAME_VALUE(VKNORM_DEVICE_CLASS_GENERIC, vknorm::DeviceClass::generic);
 VKNORM_SAME_VALUE(VKNORM_DEVICE_CLASS_ADA, vknorm::DeviceClass::ada);
 VKNORM_SAME_VALUE(VKNORM_DEVICE_CLASS_HOPPER, vknorm::DeviceClass::hopper);
@@ -248,6 +249,28 @@ struct LayerNormBackwardCall {
   }
   LayerNormBackwardCall(const LayerNormBackwardCall&) = delete;
   LayerNormBackwardCall& operator=(const LayerNormBackwardCall&) = delete;
+};
+
+struct RmsNormBackwardCall {
+  vknorm::RmsNormBackwardArgs args;
+  KernelConfig config;
+  explicit RmsNormBackwardCall(const vknorm_rms_norm_backward_args& a) {
+    args.dy = to_cpp(a.dy);
+    args.x = to_cpp(a.x);
+    args.weight = to_cpp(a.weight);
+    args.weight_offset = a.weight_offset;
+    args.rstd = to_cpp(a.rstd);
+    args.dx = to_cpp(a.dx);
+    args.dweight = to_cpp(a.dweight);
+    args.normalized_rank = a.normalized_rank;
+    args.scratch = to_cpp(a.scratch);
+    if (a.config) {
+      config = to_cpp(*a.config);
+      args.config = &config;
+    }
+  }
+  RmsNormBackwardCall(const RmsNormBackwardCall&) = delete;
+  RmsNormBackwardCall& operator=(const RmsNormBackwardCall&) = delete;
 };
 
 // describe_dispatches' results through the two-call idiom (see the header).
@@ -517,6 +540,14 @@ void vknorm_layer_norm_backward_args_init(vknorm_layer_norm_backward_args* args)
   args->normalized_rank = vknorm::LayerNormBackwardArgs{}.normalized_rank;
 }
 
+void vknorm_rms_norm_backward_args_init(vknorm_rms_norm_backward_args* args) {
+  if (!args) return;
+  *args = vknorm_rms_norm_backward_args{};
+  const vknorm::RmsNormBackwardArgs defaults;
+  args->normalized_rank = defaults.normalized_rank;
+  args->weight_offset = defaults.weight_offset;
+}
+
 vknorm_status vknorm_rms_norm_scratch_size(vknorm_context ctx, const vknorm_rms_norm_args* args,
                                            VkDeviceSize* out_bytes) {
   if (out_bytes) *out_bytes = 0;
@@ -545,6 +576,17 @@ vknorm_status vknorm_layer_norm_backward_scratch_size(vknorm_context ctx,
     if (!args) return null_argument("args");
     const LayerNormBackwardCall call(*args);
     return vknorm::layer_norm_backward_scratch_size(context(ctx), call.args, out_bytes);
+  });
+}
+
+vknorm_status vknorm_rms_norm_backward_scratch_size(vknorm_context ctx,
+                                                    const vknorm_rms_norm_backward_args* args,
+                                                    VkDeviceSize* out_bytes) {
+  if (out_bytes) *out_bytes = 0;
+  return guarded([&]() -> Error {
+    if (!args) return null_argument("args");
+    const RmsNormBackwardCall call(*args);
+    return vknorm::rms_norm_backward_scratch_size(context(ctx), call.args, out_bytes);
   });
 }
 
@@ -581,6 +623,20 @@ vknorm_status vknorm_select_config_layer_norm_backward(vknorm_context ctx,
   return guarded([&]() -> Error {
     if (!args) return null_argument("args");
     const LayerNormBackwardCall call(*args);
+    KernelConfig c;
+    Error e = vknorm::select_config(context(ctx), call.args, &c);
+    if (!e && out) to_c(c, out);
+    return e;
+  });
+}
+
+vknorm_status vknorm_select_config_rms_norm_backward(vknorm_context ctx,
+                                                     const vknorm_rms_norm_backward_args* args,
+                                                     vknorm_kernel_config* out) {
+  if (out) *out = vknorm_kernel_config{};
+  return guarded([&]() -> Error {
+    if (!args) return null_argument("args");
+    const RmsNormBackwardCall call(*args);
     KernelConfig c;
     Error e = vknorm::select_config(context(ctx), call.args, &c);
     if (!e && out) to_c(c, out);
@@ -643,6 +699,14 @@ vknorm_status vknorm_prepare_layer_norm_backward(vknorm_context ctx, const vknor
   });
 }
 
+vknorm_status vknorm_prepare_rms_norm_backward(vknorm_context ctx, const vknorm_rms_norm_backward_args* args) {
+  return guarded([&]() -> Error {
+    if (!args) return null_argument("args");
+    const RmsNormBackwardCall call(*args);
+    return vknorm::prepare_rms_norm_backward(context(ctx), call.args);
+  });
+}
+
 vknorm_status vknorm_record_rms_norm(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_rms_norm_args* args) {
   return guarded([&]() -> Error {
     if (!args) return null_argument("args");
@@ -666,6 +730,15 @@ vknorm_status vknorm_record_layer_norm_backward(vknorm_context ctx, VkCommandBuf
     if (!args) return null_argument("args");
     const LayerNormBackwardCall call(*args);
     return vknorm::record_layer_norm_backward(context(ctx), cmd, call.args);
+  });
+}
+
+vknorm_status vknorm_record_rms_norm_backward(vknorm_context ctx, VkCommandBuffer cmd,
+                                              const vknorm_rms_norm_backward_args* args) {
+  return guarded([&]() -> Error {
+    if (!args) return null_argument("args");
+    const RmsNormBackwardCall call(*args);
+    return vknorm::record_rms_norm_backward(context(ctx), cmd, call.args);
   });
 }
 
@@ -712,6 +785,24 @@ vknorm_status vknorm_describe_dispatches_layer_norm_backward(vknorm_context ctx,
     *count = 0;
     if (!args) return null_argument("args");
     const LayerNormBackwardCall call(*args);
+    std::vector<vknorm::DispatchInfo> d;
+    Error e = vknorm::describe_dispatches(context(ctx), call.args, &d);
+    *count = capacity;
+    if (!e) copy_dispatches(d, count, out);
+    else *count = 0;
+    return e;
+  });
+}
+
+vknorm_status vknorm_describe_dispatches_rms_norm_backward(vknorm_context ctx,
+                                                           const vknorm_rms_norm_backward_args* args,
+                                                           uint32_t* count, vknorm_dispatch_info* out) {
+  return guarded([&]() -> Error {
+    if (!count) return null_argument("count");
+    const uint32_t capacity = *count;
+    *count = 0;
+    if (!args) return null_argument("args");
+    const RmsNormBackwardCall call(*args);
     std::vector<vknorm::DispatchInfo> d;
     Error e = vknorm::describe_dispatches(context(ctx), call.args, &d);
     *count = capacity;
