@@ -213,6 +213,24 @@ const ShapeEntry kShapes[] = {
   {"layer_norm_backward", {65535, 33}, 1, 3, "65535 rows of 33"},
   {"layer_norm_backward", {4, 1048576}, 1, 3, "4M elements, long rows"},
   {"layer_norm_backward", {3, 7, 33, 257}, 3, 3, "normalized_rank 3, D=59367"},
+  // rms_norm_backward: rows in registers (single pass) up to ~16K elements, split rows past
+  // that; many rows for the dweight reduction (one-wave row blocks + the column pass).
+  {"rms_norm_backward", {7, 1}, 1, 0, "D=1"},
+  {"rms_norm_backward", {5, 33}, 1, 0, "D=33"},
+  {"rms_norm_backward", {3, 4097}, 1, 0, "D=4097"},
+  {"rms_norm_backward", {3, 65535}, 1, 0, "D=65535 (split rows)"},
+  {"rms_norm_backward", {4, 3, 5, 7}, 3, 0, "normalized_rank 3"},
+  {"rms_norm_backward", {3000, 64}, 1, 0, "many rows (dweight reduction)"},
+  {"rms_norm_backward", {33}, 1, 1, "rank 1 (one row)"},
+  {"rms_norm_backward", {6, 33, 17}, 2, 1, "normalized_rank 2"},
+  {"rms_norm_backward", {64, 8192}, 1, 1, "rows of 8192"},
+  {"rms_norm_backward", {2, 131072}, 1, 1, "few long rows"},
+  {"rms_norm_backward", {140000, 7}, 1, 1, "140000 rows"},
+  {"rms_norm_backward", {1, 1}, 1, 2, "single element"},
+  {"rms_norm_backward", {16, 16384}, 1, 2, "rows of 16384 (largest single pass)"},
+  {"rms_norm_backward", {65535, 33}, 1, 3, "65535 rows of 33"},
+  {"rms_norm_backward", {1025, 1025}, 1, 3, "1M elements"},
+  {"rms_norm_backward", {1, 524288}, 1, 2, "one long row"},
 };
 // clang-format on
 
@@ -309,6 +327,9 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
       {"layer_norm_backward", {5, 33}, 1, 0},
       {"layer_norm_backward", {3, 65535}, 1, 1},
       {"layer_norm_backward", {1025, 33}, 1, 2},
+      {"rms_norm_backward", {5, 33}, 1, 0},
+      {"rms_norm_backward", {3, 65535}, 1, 1},
+      {"rms_norm_backward", {1025, 33}, 1, 2},
       {"rms_norm", {1, 1000, 1025}, 1, 3},
       {"layer_norm", {1, 1048575}, 1, 3},
       {"layer_norm_backward", {1025, 1025}, 1, 3},

@@ -31,7 +31,7 @@ reports:
   --junit FILE              JUnit XML report (testsuite per operator, testcase per case)
   --suite-name NAME         prefix of the JUnit testsuite names (e.g. "lp256")
   --quiet | --verbose       no progress line / one line per case on stderr
-case options (--case rms_norm | layer_norm | layer_norm_backward):
+case options (--case rms_norm | layer_norm | layer_norm_backward | rms_norm_backward):
   --shape AxBx..            rms_norm: N x C x spatial..; layer_norm: leading.. x normalized..
   --dtype f32|f16|bf16      (f32)      --eps E (1e-5)      --seed S (1)
   --data normal|uniform01|large_mean|nan_inf|outlier_first (normal)
@@ -39,7 +39,8 @@ case options (--case rms_norm | layer_norm | layer_norm_backward):
   --layout buffer|address|misaligned|in_place   tensors by VkBuffer, by device address, at
                             an element-aligned offset, or y = x in place (buffer)
   --no-affine               no weight / bias
-  --no-optional-outputs     layer_norm: no mean / rstd; layer_norm_backward: no dweight / dbias
+  --no-optional-outputs     layer_norm: no mean / rstd; layer_norm_backward: no dweight / dbias;
+                            rms_norm_backward: no dweight
   --config k=v,..           kernel config override (workgroup_size, items_per_invocation,
                             vector_width, channel_split, split, rows_per_workgroup, wave_bytes)
   --mismatches K            mismatching elements printed per output (10)
