@@ -341,8 +341,11 @@ struct KernelConfig {
   uint32_t items_per_invocation = 0;  // register-resident elements per invocation
   uint32_t vector_width = 0;      // 1 or 4 (16-byte fp32 / 8-byte 16-bit accesses); 8: row kernels
   uint32_t channel_split = 0;     // rms_norm channel kernel: invocations sharing one channel column
-  uint32_t split = 0;             // layer_norm: workgroups per row (1 = one workgroup per row)
-  uint32_t rows_per_workgroup = 0;  // row kernels: rows per workgroup (above); *_backward: rows whose dweight partials share
+  uint32_t split = 0;             // layer_norm*, rms_norm_backward: workgroups per row (1 = one
+                                  // workgroup per row; backward: the row in its registers, one
+                                  // pass; > 1: the backward's row-sums pass uses that many)
+  uint32_t rows_per_workgroup = 0;  // row kernels: rows per workgroup (above); *_backward: rows one
+                                    // workgroup loops over, whose dweight partials it sums in registers
   uint64_t wave_bytes = 0;        // split paths: bytes per L2-resident wave (0 = one wave)
   std::string source;             // "table:hopper", "tuned", "caller", ... (read back only)
   std::string case_class;         // the tuning-cache key of the call (read back only)

@@ -135,7 +135,9 @@ class RmsNormBackwardCase : public RowNormCase {
   }
   std::vector<BenchTensor> bench_tensors(const BenchShape& s) const override {
     const std::vector<int64_t> norm = normalized(s), lead = leading(s);
-    std::vector<BenchTensor> t = {{"x", s.dtype, s.shape}};
+    std::vector<BenchTensor> t;
+    t.reserve(6);
+    t.push_back({"x", s.dtype, s.shape});
     if (s.affine) t.push_back({"weight", s.dtype, norm});
     t.push_back({"rstd", vknorm::DType::f32, lead});
     t.push_back({"dy", s.dtype, s.shape});
