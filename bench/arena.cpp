@@ -9,8 +9,8 @@ namespace vknorm_bench {
 using vknorm_support::Buffer;
 
 const char* slot_name(Slot s) {
-  static const char* names[] = {"x",    "y",    "dy",      "dx",    "weight", "bias",
-                                "mean", "rstd", "dweight", "dbias", "scratch"};
+  static const char* names[] = {"x",    "y",    "dy",      "dx",    "weight",   "bias",         "mean",
+                                "rstd", "dweight", "dbias", "scratch", "residual", "residual_out", "y_scale"};
   return names[static_cast<size_t>(s)];
 }
 

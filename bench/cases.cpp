@@ -187,7 +187,7 @@ BenchCase make(const char* name, const char* op, vknorm::DType dt, std::vector<i
 
 }  // namespace
 
-std::vector<std::string> suite_names() { return {"kernelbench", "extended", "sweep", "smoke"}; }
+std::vector<std::string> suite_names() { return {"kernelbench", "extended", "sweep", "llm", "smoke"}; }
 
 namespace {
 
@@ -241,6 +241,27 @@ std::vector<BenchCase> sweep_suite() {
   return s;
 }
 
+// The norms of LLM engines (issue "The norms of LLM and transformer engines"): the same list as
+// bench/torch_sweep.py's llm_cases (joined on the names). 16-bit storage, last-dim rows.
+std::vector<BenchCase> llm_suite() {
+  using vknorm::DType;
+  std::vector<BenchCase> s;
+  auto add = [&](const char* tag, const char* op, std::vector<int64_t> shape) {
+    for (DType dt : {DType::f16, DType::bf16}) {
+      BenchCase c = make("", op, dt, shape, 1);
+      c.name = std::string("llm_") + tag + "_" + shape_string(shape) + "_" + vknorm::dtype_name(dt);
+      s.push_back(c);
+    }
+  };
+  for (auto sh : std::vector<std::vector<int64_t>>{{1, 4096}, {32, 4096}, {4096, 4096}, {32768, 8192}, {65536, 128}})
+    add("rmslast", "rms_norm_last", sh);
+  for (auto sh : std::vector<std::vector<int64_t>>{{1, 4096}, {4096, 8192}, {32768, 8192}})
+    add("addrms", "add_rms_norm", sh);
+  for (auto sh : std::vector<std::vector<int64_t>>{{4096, 4096}, {32768, 8192}}) add("rmsq8", "rms_norm_last_q8", sh);
+  add("addrmsq8", "add_rms_norm_q8", {4096, 8192});
+  return s;
+}
+
 }  // namespace
 
 std::vector<BenchCase> suite(const std::string& name) {
@@ -257,6 +278,7 @@ std::vector<BenchCase> suite(const std::string& name) {
         make("kb40_layer_norm_fwd_bwd", "layer_norm_fwd_bwd", DType::f32, {16, 64, 256, 256}, 3));
   }
   if (name == "sweep") return sweep_suite();
+  if (name == "llm") return llm_suite();
   if (name == "smoke") {
     // Small and quick (seconds on lavapipe): for --self-test of the harness on a CPU device.
     s.push_back(make("smoke_rms_f32", "rms_norm", DType::f32, {8, 64, 32, 32}));
@@ -266,6 +288,9 @@ std::vector<BenchCase> suite(const std::string& name) {
         make("smoke_ln_fwd_bwd_f32", "layer_norm_fwd_bwd", DType::f32, {4, 16, 32, 32}, 3));
     s.push_back(make("smoke_rms_bf16", "rms_norm", DType::bf16, {4, 32, 16, 16}));
     s.push_back(make("smoke_rms_bwd_f16", "rms_norm_backward", DType::f16, {512, 768}));
+    s.push_back(make("smoke_rms_last_f16", "rms_norm_last", DType::f16, {64, 4096}));
+    s.push_back(make("smoke_add_rms_bf16", "add_rms_norm", DType::bf16, {32, 2048}));
+    s.push_back(make("smoke_rms_q8_f16", "rms_norm_last_q8", DType::f16, {64, 1024}));
     return s;
   }
   if (name == "extended") {

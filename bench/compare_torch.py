@@ -62,7 +62,7 @@ def parse_args():
     p.add_argument("--no-vknorm", action="store_true", help="do not run vknorm-bench")
     p.add_argument("--warmup-ms", type=float, default=25, help="do_bench warmup (ms)")
     p.add_argument("--rep-ms", type=float, default=200, help="do_bench rep (ms)")
-    p.add_argument("--suite", default="kernelbench", choices=["kernelbench", "sweep"],
+    p.add_argument("--suite", default="kernelbench", choices=["kernelbench", "sweep", "llm"],
                    help="kernelbench (default: the table below) or sweep: the ~90 cases of "
                         "vknorm-bench --suite sweep with eager, torch.compile and cooperative "
                         "reductions, written with --json (bench/torch_sweep.py)")
@@ -400,7 +400,7 @@ def main():
         import triton
         versions["triton"] = triton.__version__
     print(f"device: {device}; " + ", ".join(f"{k} {v}" for k, v in versions.items()), file=sys.stderr)
-    if args.suite == "sweep":
+    if args.suite in ("sweep", "llm"):  # llm: the LLM-norm cases of vknorm-bench --suite llm
         sys.path.insert(0, HERE)
         import torch_sweep
         if not args.smoke_cpu:

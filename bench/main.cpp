@@ -11,7 +11,6 @@
 #include "tuner.h"
 #include "workload.h"
 
-#include "src/tuning_cache.h"
 #include "support/host_device.h"
 #include "support/json.h"
 
@@ -64,7 +63,7 @@ DeviceSummary summarize_device(HostDevice& dev) {
   d.device_id = info.device_id;
   d.driver_version = info.driver_version;
   d.api_version = info.api_version;
-  d.uuid = vknorm::detail::uuid_hex(info.uuid);
+  d.uuid = vknorm::device_uuid_string(info);
   d.subgroup_size = info.subgroup_size;
   d.cpu = info.device_class == vknorm::DeviceClass::lavapipe ||
           dev.properties().deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;

@@ -4,11 +4,13 @@
 # its own time limit and a failing step does not stop the others; the exit status is the
 # number of failed steps. Worst case (every step at its limit) about 8.8 minutes.
 #   usage: bench/run_sweep.sh OUTDIR        (binary: ${BUILD_DIR:-build}/bench/vknorm-bench)
+#   SUITE=llm bench/run_sweep.sh OUTDIR     the LLM-norm suite instead of the sweep (no self-test)
 # On a host without a Vulkan loader, source .gl/install.sh first (shared/notes/measured.md).
 set -u
 out=${1:?usage: bench/run_sweep.sh OUTDIR}
 cd "$(dirname "$0")/.."
 bench=${BUILD_DIR:-build}/bench/vknorm-bench
+suite=${SUITE:-sweep}
 py=${PYTHON:-python3}
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1 XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
@@ -24,12 +26,12 @@ step() {  # step NAME LIMIT_S LOG command...
   [ $rc -eq 0 ] || failed=$((failed + 1))
 }
 : >"$out/selftest.txt"; : >"$out/vknorm-sweep.txt"; : >"$out/torch-sweep.log"
-step self-test 170 "$out/selftest.txt" \
+[ "$suite" = sweep ] && step self-test 170 "$out/selftest.txt" \
   "$bench" --suite extended --self-test --no-check --no-profile --json "$out/selftest.json"
 step vknorm-sweep 120 "$out/vknorm-sweep.txt" \
-  "$bench" --suite sweep --json "$out/vknorm-sweep.json"
+  "$bench" --suite "$suite" --json "$out/vknorm-sweep.json"
 step torch-sweep 230 "$out/torch-sweep.log" \
-  "$py" bench/compare_torch.py --suite sweep --sweep-budget-s 150 --json "$out/torch-sweep.json"
+  "$py" bench/compare_torch.py --suite "$suite" --sweep-budget-s 150 --json "$out/torch-sweep.json"
 step table 20 "$out/torch-sweep.log" \
   "$py" bench/sweep_table.py "$out/vknorm-sweep.json" "$out/torch-sweep.json" \
   --md "$out/sweep.md" --svg "$out/sweep.svg"

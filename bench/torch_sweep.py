@@ -38,6 +38,24 @@ def sweep_cases():
     return cases
 
 
+def llm_cases():
+    """vknorm-bench --suite llm (bench/cases.cpp, llm_suite): the same names."""
+    cases = []
+
+    def add(tag, op, shape):
+        for dt in ("f16", "bf16"):
+            cases.append({"name": f"llm_{tag}_{'x'.join(map(str, shape))}_{dt}", "op": op,
+                          "shape": list(shape), "dtype": dt, "normalized_rank": 1})
+    for sh in [(1, 4096), (32, 4096), (4096, 4096), (32768, 8192), (65536, 128)]:
+        add("rmslast", "rms_norm_last", sh)
+    for sh in [(1, 4096), (4096, 8192), (32768, 8192)]:
+        add("addrms", "add_rms_norm", sh)
+    for sh in [(4096, 4096), (32768, 8192)]:
+        add("rmsq8", "rms_norm_last_q8", sh)
+    add("addrmsq8", "add_rms_norm_q8", (4096, 8192))
+    return cases
+
+
 def geometry(c):
     n = 1
     for d in c["shape"]:
@@ -58,8 +76,11 @@ def minimal_bytes(c):
     big, param, stat, grad = n * es, row * es, rows * 4, row * 4
     fwd = 2 * big + 2 * param + 2 * stat
     bwd = 3 * big + param + 2 * stat + 2 * grad
+    q8 = n + stat  # int8 y + fp32 per-row scales (dynamic)
     return {"rms_norm": 2 * big + param, "layer_norm": fwd, "layer_norm_backward": bwd,
-            "layer_norm_fwd_bwd": fwd + bwd}[c["op"]]
+            "layer_norm_fwd_bwd": fwd + bwd, "rms_norm_last": 2 * big + param,
+            "add_rms_norm": 4 * big + param, "rms_norm_last_q8": big + param + q8,
+            "add_rms_norm_q8": 3 * big + param + n}[c["op"]]
 
 
 def shrink(c, scale):
@@ -92,6 +113,8 @@ def make_fns(torch, c, device):
             r = torch.rsqrt(xf.pow(2).mean(1, keepdim=True) + EPS)
             return (xf * r * w.float().view(wshape)).to(x.dtype)
         return {"fn": fwd, "args": (x, w), "bwd": False}
+    if c["op"] in ("rms_norm_last", "add_rms_norm", "rms_norm_last_q8", "add_rms_norm_q8"):
+        return llm_fns(torch, c, device, dt, x, g)
     norm = shape[len(shape) - c["normalized_rank"]:]
     w = (torch.ones(norm, device=device) + 0.25 * torch.randn(norm, generator=g, device=device)).to(dt)
     b = (0.1 * torch.randn(norm, generator=g, device=device)).to(dt)
@@ -103,6 +126,46 @@ def make_fns(torch, c, device):
     dy = torch.randn(shape, generator=g, device=device, dtype=torch.float32).to(dt)
     return {"fn": fwd, "args": (x, w, b), "bwd": True, "dy": dy,
             "fwd_too": c["op"] == "layer_norm_fwd_bwd"}
+
+
+def llm_fns(torch, c, device, dt, x, g):
+    """F.rms_norm over the last dim; the fused add as the unfused PyTorch code (h = x + r, then
+    the norm; h is returned, as residual_out); int8 output as vLLM's per-token dynamic (or a
+    static) quantization of the fp32 normalized value."""
+    F = torch.nn.functional
+    D = c["shape"][-1]
+    w = (torch.ones(D, device=device) + 0.25 * torch.randn(D, generator=g, device=device)).to(dt)
+    add = c["op"].startswith("add_")
+    q8 = c["op"].endswith("_q8")
+    static = add and q8  # add_rms_norm_q8: static scale, as the vknorm case
+    scale = 4.0 / 127.0
+
+    def quant(y):
+        if static:
+            return torch.clamp(torch.round(y / scale), -127, 127).to(torch.int8)
+        s = y.abs().amax(-1, keepdim=True) / 127.0
+        return torch.clamp(torch.round(y / s), -127, 127).to(torch.int8), s
+
+    if not q8:
+        if add:
+            def fwd(x, r, w):
+                h = x + r
+                return F.rms_norm(h, (D,), w, EPS), h
+        else:
+            def fwd(x, w):
+                return F.rms_norm(x, (D,), w, EPS)
+    else:
+        if add:
+            def fwd(x, r, w):
+                h = x + r
+                return quant(F.rms_norm(h.float(), (D,), w.float(), EPS)), h
+        else:
+            def fwd(x, w):
+                return quant(F.rms_norm(x.float(), (D,), w.float(), EPS))
+    if add:
+        r = torch.randn(c["shape"], generator=g, device=device, dtype=torch.float32).to(dt)
+        return {"fn": fwd, "args": (x, r, w), "bwd": False}
+    return {"fn": fwd, "args": (x, w), "bwd": False}
 
 
 def timed_callable(torch, spec, fn):
@@ -123,7 +186,7 @@ def timed_callable(torch, spec, fn):
 
 def run_sweep(args, torch, bench, device):
     """Returns the JSON-able result of the sweep."""
-    cases = sweep_cases()
+    cases = llm_cases() if getattr(args, "suite", "sweep") == "llm" else sweep_cases()
     if device == "cpu":
         cases = [shrink(c, 1 << 14) for c in cases][: args.sweep_limit or len(cases)]
     elif args.sweep_limit:
@@ -187,7 +250,7 @@ def run_sweep(args, torch, bench, device):
         del spec
         if device != "cpu":
             torch.cuda.empty_cache()
-    return {"tool": "compare_torch.py --suite sweep", "device": device_name(torch, device),
+    return {"tool": f"compare_torch.py --suite {getattr(args, 'suite', 'sweep')}", "device": device_name(torch, device),
             "torch": torch.__version__, "roofline": {"method": "torch copy_ (1 GiB fp32), read + write",
                                                      "bytes": nbytes, "ms": copy_ms, "gbps": roof_gbps},
             "cooperative_reductions_setting": bool(coop_ok), "seconds": time.time() - start,

@@ -1,7 +1,5 @@
 #include "tuner.h"
 
-#include "src/tuning_cache.h"
-
 #include <algorithm>
 
 namespace vknorm_bench {
@@ -173,20 +171,21 @@ TuneResult tune_part(Workload& w, Timer& timer, const Progress& progress) {
 
 bool store_results(const std::string& path, const vknorm::DeviceInfo& info,
                    const std::vector<TuneResult>& results, std::string* error) {
-  vknorm::detail::TuningCache cache;
-  if (!cache.load(path, error)) return false;
+  std::vector<vknorm::TuningCacheEntry> entries;
   for (const TuneResult& r : results) {
     if (!r.error.empty() || r.candidates.empty() || r.case_class.empty()) continue;
-    vknorm::detail::TuningEntry e;
-    e.device_uuid = vknorm::detail::uuid_hex(info.uuid);
-    e.driver_version = info.driver_version;
+    vknorm::TuningCacheEntry e;
     e.case_class = r.case_class;
     e.config = r.chosen().effective;
     e.tuned_ms = r.improved ? r.best_ms : r.baseline_ms;
     e.baseline_ms = r.baseline_ms;
-    cache.upsert(e);
+    entries.push_back(e);
   }
-  return cache.save(path, error);
+  if (const vknorm::Error e = vknorm::write_tuning_cache(path, info, entries)) {
+    *error = e.message;
+    return false;
+  }
+  return true;
 }
 
 }  // namespace vknorm_bench

@@ -1,7 +1,7 @@
 // The autotuner: measures a few configs around the selector's choice for each kernel of a
 // case and keeps the fastest only when it beats the selector's choice by more than the
 // measured noise (tuning never makes a case slower). Results go to the tuning cache
-// (src/tuning_cache.h), keyed by device UUID, driver version and the selector's case class.
+// (vknorm::write_tuning_cache), keyed by device UUID, driver version and the selector's case class.
 #pragma once
 
 #include "cases.h"

@@ -252,6 +252,8 @@ bool Workload::fill_inputs(std::string* error) {
   patterns_["x"] = make_pattern(DataKind::uniform01, n, options_.seed, c.dtype);
   const bool has_dy = buffer("dy").buffer != VK_NULL_HANDLE;
   if (has_dy) patterns_["dy"] = make_pattern(DataKind::normal, n, options_.seed + 2, c.dtype);
+  const bool has_residual = buffer("residual").buffer != VK_NULL_HANDLE;
+  if (has_residual) patterns_["residual"] = make_pattern(DataKind::normal, n, options_.seed + 5, c.dtype);
   if (c.affine) {
     const size_t d = static_cast<size_t>(c.row_length());
     if (buffer("weight").buffer != VK_NULL_HANDLE) {
@@ -273,6 +275,9 @@ bool Workload::fill_inputs(std::string* error) {
   };
   if (!fill_periodic(Slot::x, buffer("x"), patterns_["x"], tag(1, options_.seed), error)) return false;
   if (has_dy && !fill_periodic(Slot::dy, buffer("dy"), patterns_["dy"], tag(2, options_.seed + 2), error))
+    return false;
+  if (has_residual &&
+      !fill_periodic(Slot::residual, buffer("residual"), patterns_["residual"], tag(3, options_.seed + 5), error))
     return false;
   // Inputs that an op produces (the backward's mean / rstd): run the setup op once.
   for (size_t i = 0; i < setup_calls_.size(); ++i) {

@@ -6,12 +6,32 @@
 # for kernels with workgroup reductions, or `none` for kernels without any (one module, compiled
 # as the shared-memory variant, named without the reduction suffix). Every kernel gets both
 # binding models (BIND_DESC, BIND_ADDR). Module names: <kernel>.<dtype>.<desc|addr>[.<sg|sh>].
+# Each kernel has a contract, shaders/contracts/<kernel>.h (bindings, push constants, flags,
+# specialization constants), shared with the C++ host code; vknorm_contract_check compares
+# every compiled module with it, so that a host struct and a shader block that disagree fail
+# the build.
 set(VKNORM_SPIRV_DIR ${CMAKE_CURRENT_BINARY_DIR}/spirv)
 file(MAKE_DIRECTORY ${VKNORM_SPIRV_DIR})
 file(GLOB VKNORM_SHADERS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/shaders/*.comp)
 file(GLOB VKNORM_SHADER_INCLUDES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/shaders/*.glsl
-     ${CMAKE_CURRENT_SOURCE_DIR}/shaders/*.h)
+     ${CMAKE_CURRENT_SOURCE_DIR}/shaders/*.h ${CMAKE_CURRENT_SOURCE_DIR}/shaders/contracts/*.h)
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${VKNORM_SHADERS})
+
+# The contract check: a host tool built from every kernel's contract (generated lists).
+set(contract_includes "")
+set(contract_table "")
+foreach(src ${VKNORM_SHADERS})
+  get_filename_component(kernel ${src} NAME_WE)
+  string(APPEND contract_includes "#include \"contracts/${kernel}.h\"\n")
+  string(APPEND contract_table "VKNORM_CONTRACT(${kernel})\n")
+endforeach()
+set(VKNORM_CONTRACT_DIR ${CMAKE_CURRENT_BINARY_DIR}/contract_check)
+file(CONFIGURE OUTPUT ${VKNORM_CONTRACT_DIR}/contract_list.inc CONTENT "${contract_includes}")
+file(CONFIGURE OUTPUT ${VKNORM_CONTRACT_DIR}/contract_table.inc CONTENT "${contract_table}")
+add_executable(vknorm_contract_check ${CMAKE_CURRENT_SOURCE_DIR}/tools/contract_check/contract_check.cpp)
+target_include_directories(vknorm_contract_check PRIVATE ${VKNORM_CONTRACT_DIR}
+  ${CMAKE_CURRENT_SOURCE_DIR}/shaders ${CMAKE_CURRENT_SOURCE_DIR}/src)
+target_compile_options(vknorm_contract_check PRIVATE ${VKNORM_WARNINGS})
 
 set(VKNORM_BINDINGS desc addr)
 
@@ -41,7 +61,8 @@ foreach(src ${VKNORM_SHADERS})
                   -DDTYPE_${DT}=1 -DBIND_${BIND}=1 -DREDUCE_${RED}=1
                   -I${CMAKE_CURRENT_SOURCE_DIR}/shaders -o ${out} ${src}
           COMMAND ${SPIRV_VAL} --target-env vulkan1.1 ${out}
-          DEPENDS ${src} ${VKNORM_SHADER_INCLUDES}
+          COMMAND vknorm_contract_check ${kernel} ${bind} ${out}
+          DEPENDS ${src} ${VKNORM_SHADER_INCLUDES} vknorm_contract_check
           COMMENT "glslang ${kernel} ${dt} ${bind} ${red}" VERBATIM)
         list(APPEND VKNORM_SPV_FILES ${out})
       endforeach()

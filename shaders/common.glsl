@@ -84,17 +84,19 @@ WIDE_T from_f4(vec4 f) {
 }
 
 // ---- binding model ----
-// Each kernel declares its tensors with DECLARE_*(binding, name, [type,] qualifiers) and lists
-// their pointers (PTR) and offsets in its push-constant block. Accessors: AT/WAT/FAT/V2AT/V4AT.
+// A kernel's contract (contracts/<kernel>.h, included after this file) numbers its bindings
+// and declares the push block: a pointer per binding in address mode, <name>_off per tensor
+// in descriptor mode. The kernel declares each binding's views with DECLARE_*(name, [type,]
+// qualifiers), binding <name>_binding. Accessors: AT/WAT/FAT/V2AT/V4AT.
 // In descriptor mode every tensor is a push-descriptor storage buffer at set 0; a tensor that
 // is read four elements at a time also gets a WIDE_T alias on the same binding.
 // `restrict` is part of the qualifiers a kernel passes, never implied: an output that the API
 // lets alias an input exactly (in-place y = x) is declared without it.
 #if BIND_DESC
-#define DECLARE_TENSOR(b, name, T, q) \
-  layout(set = 0, binding = b, std430) q buffer name##_block { T name##_v[]; };
-#define DECLARE_WIDE(b, name, T, q) \
-  layout(set = 0, binding = b, std430) q buffer name##_wblock { T name##_w[]; };
+#define DECLARE_TENSOR(name, T, q) \
+  layout(set = 0, binding = name##_binding, std430) q buffer name##_block { T name##_v[]; };
+#define DECLARE_WIDE(name, T, q) \
+  layout(set = 0, binding = name##_binding, std430) q buffer name##_wblock { T name##_w[]; };
 #define AT(name, i) name##_v[i]
 #define WAT(name, i) name##_w[i]
 #else
@@ -109,25 +111,25 @@ layout(buffer_reference, std430, buffer_reference_align = 16) buffer Vec4Ref { v
 
 // fp32 tensors (mean, rstd, scratch) independent of DTYPE.
 #if BIND_DESC
-#define DECLARE_F32(b, name, q) \
-  layout(set = 0, binding = b, std430) q buffer name##_fblock { float name##_f[]; };
-#define DECLARE_VEC2(b, name, q) \
-  layout(set = 0, binding = b, std430) q buffer name##_v2block { vec2 name##_v2[]; };
-#define DECLARE_VEC4(b, name, q) \
-  layout(set = 0, binding = b, std430) q buffer name##_v4block { vec4 name##_v4[]; };
+#define DECLARE_F32(name, q) \
+  layout(set = 0, binding = name##_binding, std430) q buffer name##_fblock { float name##_f[]; };
+#define DECLARE_VEC2(name, q) \
+  layout(set = 0, binding = name##_binding, std430) q buffer name##_v2block { vec2 name##_v2[]; };
+#define DECLARE_VEC4(name, q) \
+  layout(set = 0, binding = name##_binding, std430) q buffer name##_v4block { vec4 name##_v4[]; };
 #define FAT(name, i) name##_f[i]
 #define V2AT(name, i) name##_v2[i]
 #define V4AT(name, i) name##_v4[i]
 #else
-#define DECLARE_F32(b, name, q)
-#define DECLARE_VEC2(b, name, q)
-#define DECLARE_VEC4(b, name, q)
+#define DECLARE_F32(name, q)
+#define DECLARE_VEC2(name, q)
+#define DECLARE_VEC4(name, q)
 #define FAT(name, i) FloatRef(pc.name).v[i]
 #define V2AT(name, i) Vec2Ref(pc.name).v[i]
 #define V4AT(name, i) Vec4Ref(pc.name).v[i]
 #endif
 // OFF(name): element offset of tensor `name` inside its bound range (descriptor mode only;
-// address mode folds it into the pointer). BINDING_OFFSETS declares the fields.
+// address mode folds it into the pointer).
 #if BIND_DESC
 #define OFF(name) pc.name##_off
 #else
@@ -135,24 +137,21 @@ layout(buffer_reference, std430, buffer_reference_align = 16) buffer Vec4Ref { v
 #endif
 
 #if BIND_ADDR
-#define DECLARE_TENSOR(b, name, T, q)
-#define DECLARE_WIDE(b, name, T, q)
-#define PTR(name) DataRef name;
-#else
-#define PTR(name)
+#define DECLARE_TENSOR(name, T, q)
+#define DECLARE_WIDE(name, T, q)
 #endif
 
 // ---- 16-byte accesses of 16-bit data: eight elements per uvec4 (row kernels, VEC = 8) ----
-// DECLARE_WIDE8(binding, name, qualifiers) adds a uvec4 view of a 16-bit tensor; W8AT(name, i)
+// DECLARE_WIDE8(name, qualifiers) adds a uvec4 view of a 16-bit tensor; W8AT(name, i)
 // is its i-th group of 8 elements (element index 8 i, 16-byte aligned). LOAD8 / STORE8 convert
 // a group to / from two vec4. fp32 tensors never use them (16 bytes are a vec4: WIDE_T).
 #if BIND_DESC
-#define DECLARE_WIDE8(b, name, q) \
-  layout(set = 0, binding = b, std430) q buffer name##_w8block { uvec4 name##_w8[]; };
+#define DECLARE_WIDE8(name, q) \
+  layout(set = 0, binding = name##_binding, std430) q buffer name##_w8block { uvec4 name##_w8[]; };
 #define W8AT(name, i) name##_w8[i]
 #else
 layout(buffer_reference, std430, buffer_reference_align = 16) buffer Wide8Ref { uvec4 v[]; };
-#define DECLARE_WIDE8(b, name, q)
+#define DECLARE_WIDE8(name, q)
 #define W8AT(name, i) Wide8Ref(pc.name).v[i]
 #endif
 #if DTYPE_F32

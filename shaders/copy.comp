@@ -4,20 +4,10 @@
 // the workgroup (the access pattern of the norm kernels). grid = (groups, 1).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
+#include "contracts/copy.h"  // bindings, push constants pc, spec constants
 
-layout(constant_id = 1) const uint ITEMS = 4;
-
-DECLARE_VEC4(0, src, readonly restrict)
-DECLARE_VEC4(1, dst, writeonly restrict)
-
-layout(push_constant) uniform PushConstants {
-  PTR(src) PTR(dst)
-  uint count;    // vec4 elements in this window
-#if BIND_DESC
-  uint src_off, dst_off;
-#endif
-  uint gx_base;
-} pc;
+DECLARE_VEC4(src, readonly restrict)
+DECLARE_VEC4(dst, writeonly restrict)
 
 void main() {
   const uint base = (gl_WorkGroupID.x + pc.gx_base) * WG * ITEMS + gl_LocalInvocationIndex;

@@ -6,33 +6,19 @@
 // enough that this second read of x comes from L2. grid = (chunks, rows of this window).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
+#include "contracts/layer_norm_apply.h"  // bindings, push constants pc, spec constants
 
-layout(constant_id = 1) const uint ITEMS = 16;
-layout(constant_id = 2) const uint VEC = 1;
-
-DECLARE_TENSOR(0, x, DATA_T, readonly)
-DECLARE_WIDE(0, x, WIDE_T, readonly)
-DECLARE_TENSOR(1, y, DATA_T, writeonly)
-DECLARE_WIDE(1, y, WIDE_T, writeonly)
-DECLARE_TENSOR(2, w, DATA_T, readonly restrict)
-DECLARE_WIDE(2, w, WIDE_T, readonly restrict)
-DECLARE_TENSOR(3, b, DATA_T, readonly restrict)
-DECLARE_WIDE(3, b, WIDE_T, readonly restrict)
-DECLARE_F32(4, mean, writeonly restrict)
-DECLARE_F32(5, rstd, writeonly restrict)
-DECLARE_VEC4(6, part, readonly restrict)
-
-layout(push_constant) uniform PushConstants {
-  PTR(x) PTR(y) PTR(w) PTR(b) PTR(mean) PTR(rstd) PTR(part)
-  uint D;
-  uint x_rs, y_rs;
-#if BIND_DESC
-  uint x_off, y_off, w_off, b_off, mean_off, rstd_off;
-#endif
-  uint flags;              // 1 weight, 2 bias, 4 mean, 8 rstd
-  float eps;
-  uint part_off, split;    // partials of this window; partials per row
-} pc;
+DECLARE_TENSOR(x, DATA_T, readonly)
+DECLARE_WIDE(x, WIDE_T, readonly)
+DECLARE_TENSOR(y, DATA_T, writeonly)
+DECLARE_WIDE(y, WIDE_T, writeonly)
+DECLARE_TENSOR(w, DATA_T, readonly restrict)
+DECLARE_WIDE(w, WIDE_T, readonly restrict)
+DECLARE_TENSOR(b, DATA_T, readonly restrict)
+DECLARE_WIDE(b, WIDE_T, readonly restrict)
+DECLARE_F32(mean, writeonly restrict)
+DECLARE_F32(rstd, writeonly restrict)
+DECLARE_VEC4(part, readonly restrict)
 
 const uint NV = ITEMS / VEC;
 
@@ -66,20 +52,20 @@ void main() {
       uint e = base + (lid + t * WG) * 4;
       if (e >= pc.D) continue;
       vec4 o = ((to_f4(WAT(x, (xb + e) >> 2)) - shift) - m) * rs;
-      if ((pc.flags & 1u) != 0) o *= to_f4(WAT(w, (OFF(w) + e) >> 2));
-      if ((pc.flags & 2u) != 0) o += to_f4(WAT(b, (OFF(b) + e) >> 2));
+      if ((pc.flags & FLAG_WEIGHT) != 0) o *= to_f4(WAT(w, (OFF(w) + e) >> 2));
+      if ((pc.flags & FLAG_BIAS) != 0) o += to_f4(WAT(b, (OFF(b) + e) >> 2));
       WAT(y, (yb + e) >> 2) = from_f4(o);
     } else {
       uint e = base + lid + t * WG;
       if (e >= pc.D) continue;
       float o = ((LD(x, xb + e) - shift) - m) * rs;
-      if ((pc.flags & 1u) != 0) o *= LD(w, OFF(w) + e);
-      if ((pc.flags & 2u) != 0) o += LD(b, OFF(b) + e);
+      if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + e);
+      if ((pc.flags & FLAG_BIAS) != 0) o += LD(b, OFF(b) + e);
       ST(y, yb + e, o);
     }
   }
   if (g == 0 && lid == 0) {
-    if ((pc.flags & 4u) != 0) FAT(mean, OFF(mean) + row) = shift + m;
-    if ((pc.flags & 8u) != 0) FAT(rstd, OFF(rstd) + row) = rs;
+    if ((pc.flags & FLAG_MEAN) != 0) FAT(mean, OFF(mean) + row) = shift + m;
+    if ((pc.flags & FLAG_RSTD) != 0) FAT(rstd, OFF(rstd) + row) = rs;
   }
 }

@@ -8,40 +8,28 @@
 // partials for layer_norm_backward_colsum: deterministic, no atomics. grid = (chunks, blocks).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
+#include "contracts/layer_norm_backward.h"  // bindings, push constants pc, spec constants
 
-layout(constant_id = 1) const uint ITEMS = 8;
-layout(constant_id = 2) const uint VEC = 1;
-
-DECLARE_TENSOR(0, x, DATA_T, readonly restrict)
-DECLARE_WIDE(0, x, WIDE_T, readonly restrict)
-DECLARE_TENSOR(1, dy, DATA_T, readonly restrict)
-DECLARE_WIDE(1, dy, WIDE_T, readonly restrict)
-DECLARE_TENSOR(2, w, DATA_T, readonly restrict)
-DECLARE_WIDE(2, w, WIDE_T, readonly restrict)
-DECLARE_F32(3, mean, readonly restrict)
-DECLARE_F32(4, rstd, readonly restrict)
-DECLARE_TENSOR(5, dx, DATA_T, writeonly restrict)
-DECLARE_WIDE(5, dx, WIDE_T, writeonly restrict)
-DECLARE_TENSOR(6, dweight, DATA_T, writeonly restrict)
-DECLARE_TENSOR(7, dbias, DATA_T, writeonly restrict)
-DECLARE_VEC2(8, part, readonly restrict)
-DECLARE_F32(8, colpart, writeonly restrict)
-
-layout(push_constant) uniform PushConstants {
-  PTR(x) PTR(dy) PTR(w) PTR(mean) PTR(rstd) PTR(dx) PTR(dweight) PTR(dbias) PTR(part)
-  uint D, rows, rows_per_block;  // rows of this window
-  uint x_rs, dy_rs, dx_rs;
+DECLARE_TENSOR(x, DATA_T, readonly restrict)
+DECLARE_WIDE(x, WIDE_T, readonly restrict)
+DECLARE_TENSOR(dy, DATA_T, readonly restrict)
+DECLARE_WIDE(dy, WIDE_T, readonly restrict)
+DECLARE_TENSOR(w, DATA_T, readonly restrict)
+DECLARE_WIDE(w, WIDE_T, readonly restrict)
+DECLARE_F32(mean, readonly restrict)
+DECLARE_F32(rstd, readonly restrict)
+DECLARE_TENSOR(dx, DATA_T, writeonly restrict)
+DECLARE_WIDE(dx, WIDE_T, writeonly restrict)
+DECLARE_TENSOR(dweight, DATA_T, writeonly restrict)
+DECLARE_TENSOR(dbias, DATA_T, writeonly restrict)
+// The column partials (colpart) live in the scratch binding too.
 #if BIND_DESC
-  uint x_off, dy_off, w_off, mean_off, rstd_off, dx_off, dweight_off, dbias_off;
+const int colpart_binding = part_binding;
+#else
+#define colpart part
 #endif
-  uint flags;        // 1 weight, 2 dx, 4 dweight, 8 dbias, 16 fused, 32 direct dweight/dbias
-  uint part_off, split;   // row-sum partials (vec2) of this window, partials per row
-  uint col_off, block_base;  // fp32 column partials: [block][dweight D | dbias D] at col_off
-} pc;
-
-#if BIND_ADDR
-#define colpart part  // the column partials live behind the scratch pointer too
-#endif
+DECLARE_VEC2(part, readonly restrict)
+DECLARE_F32(colpart, writeonly restrict)
 
 const uint NV = ITEMS / VEC;
 
@@ -67,7 +55,7 @@ void main() {
   const uint g = gl_WorkGroupID.x, blk = gl_WorkGroupID.y;
   const uint lid = gl_LocalInvocationIndex;
   const uint base = g * WG * ITEMS;
-  const bool has_w = (pc.flags & 1u) != 0, fused = (pc.flags & 16u) != 0;
+  const bool has_w = (pc.flags & FLAG_WEIGHT) != 0, fused = (pc.flags & FLAG_FUSED) != 0;
   const float inv_d = 1.0 / float(pc.D);
   float wv[ITEMS], dwa[ITEMS], dba[ITEMS], xv[ITEMS], gv[ITEMS];
   for (uint i = 0; i < ITEMS; ++i) { wv[i] = 1.0; dwa[i] = 0.0; dba[i] = 0.0; }
@@ -93,7 +81,7 @@ void main() {
       for (uint j = lid; j < pc.split; j += WG) acc += V2AT(part, pb + j);
     }
     acc = wg_sum2(acc) * inv_d;
-    if ((pc.flags & 2u) != 0) {
+    if ((pc.flags & FLAG_DX) != 0) {
       const uint ob = OFF(dx) + row * pc.dx_rs;
       for (uint t = 0; t < NV; ++t) {
         uint e = elem(base, lid, t);
@@ -108,7 +96,7 @@ void main() {
       }
     }
   }
-  const bool direct = (pc.flags & 32u) != 0;
+  const bool direct = (pc.flags & FLAG_DIRECT) != 0;
   const uint cb = pc.col_off + (pc.block_base + blk) * 2 * pc.D;
   for (uint t = 0; t < NV; ++t) {
     for (uint j = 0; j < VEC; ++j) {
@@ -116,8 +104,8 @@ void main() {
       if (e >= pc.D) continue;
       uint i = t * VEC + j;
       if (direct) {
-        if ((pc.flags & 4u) != 0) ST(dweight, OFF(dweight) + e, dwa[i]);
-        if ((pc.flags & 8u) != 0) ST(dbias, OFF(dbias) + e, dba[i]);
+        if ((pc.flags & FLAG_DWEIGHT) != 0) ST(dweight, OFF(dweight) + e, dwa[i]);
+        if ((pc.flags & FLAG_DBIAS) != 0) ST(dbias, OFF(dbias) + e, dba[i]);
       } else {
         FAT(colpart, cb + e) = dwa[i];
         FAT(colpart, cb + pc.D + e) = dba[i];

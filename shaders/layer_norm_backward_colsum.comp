@@ -5,21 +5,11 @@
 // grid = (column groups of WG, 1).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
+#include "contracts/layer_norm_backward_colsum.h"  // bindings, push constants pc, spec constants
 
-DECLARE_TENSOR(0, dweight, DATA_T, writeonly restrict)
-DECLARE_TENSOR(1, dbias, DATA_T, writeonly restrict)
-DECLARE_F32(2, colpart, readonly restrict)
-
-layout(push_constant) uniform PushConstants {
-  PTR(dweight) PTR(dbias) PTR(colpart)
-  uint D, blocks;
-#if BIND_DESC
-  uint dweight_off, dbias_off;
-#endif
-  uint col_off;
-  uint flags;  // 4 dweight, 8 dbias
-  uint gx_base;
-} pc;
+DECLARE_TENSOR(dweight, DATA_T, writeonly restrict)
+DECLARE_TENSOR(dbias, DATA_T, writeonly restrict)
+DECLARE_F32(colpart, readonly restrict)
 
 void main() {
   const uint c = (gl_WorkGroupID.x + pc.gx_base) * WG + gl_LocalInvocationIndex;
@@ -30,6 +20,6 @@ void main() {
     sw += FAT(colpart, i);
     sb += FAT(colpart, i + pc.D);
   }
-  if ((pc.flags & 4u) != 0) ST(dweight, OFF(dweight) + c, sw);
-  if ((pc.flags & 8u) != 0) ST(dbias, OFF(dbias) + c, sb);
+  if ((pc.flags & FLAG_DWEIGHT) != 0) ST(dweight, OFF(dweight) + c, sw);
+  if ((pc.flags & FLAG_DBIAS) != 0) ST(dbias, OFF(dbias) + c, sb);
 }

@@ -4,30 +4,17 @@
 // g = dy * w and g * xhat with xhat = (x - mean) * rstd. grid = (split, rows of this window).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
+#include "contracts/layer_norm_backward_rowsums.h"  // bindings, push constants pc, spec constants
 
-layout(constant_id = 1) const uint ITEMS = 16;
-layout(constant_id = 2) const uint VEC = 1;
-
-DECLARE_TENSOR(0, x, DATA_T, readonly restrict)
-DECLARE_WIDE(0, x, WIDE_T, readonly restrict)
-DECLARE_TENSOR(1, dy, DATA_T, readonly restrict)
-DECLARE_WIDE(1, dy, WIDE_T, readonly restrict)
-DECLARE_TENSOR(2, w, DATA_T, readonly restrict)
-DECLARE_WIDE(2, w, WIDE_T, readonly restrict)
-DECLARE_F32(3, mean, readonly restrict)
-DECLARE_F32(4, rstd, readonly restrict)
-DECLARE_VEC2(5, part, writeonly restrict)
-
-layout(push_constant) uniform PushConstants {
-  PTR(x) PTR(dy) PTR(w) PTR(mean) PTR(rstd) PTR(part)
-  uint D, span;
-  uint x_rs, dy_rs;
-#if BIND_DESC
-  uint x_off, dy_off, w_off, mean_off, rstd_off;
-#endif
-  uint flags;      // 1 weight
-  uint part_off;   // vec2 index of this window's first partial
-} pc;
+DECLARE_TENSOR(x, DATA_T, readonly restrict)
+DECLARE_WIDE(x, WIDE_T, readonly restrict)
+DECLARE_TENSOR(dy, DATA_T, readonly restrict)
+DECLARE_WIDE(dy, WIDE_T, readonly restrict)
+DECLARE_TENSOR(w, DATA_T, readonly restrict)
+DECLARE_WIDE(w, WIDE_T, readonly restrict)
+DECLARE_F32(mean, readonly restrict)
+DECLARE_F32(rstd, readonly restrict)
+DECLARE_VEC2(part, writeonly restrict)
 
 void main() {
   const uint row = gl_WorkGroupID.y, g = gl_WorkGroupID.x, split = gl_NumWorkGroups.x;
@@ -35,7 +22,7 @@ void main() {
   const uint xb = OFF(x) + row * pc.x_rs, db = OFF(dy) + row * pc.dy_rs;
   const float mu = FAT(mean, OFF(mean) + row), rs = FAT(rstd, OFF(rstd) + row);
   const uint begin = g * pc.span, end = min(pc.D, begin + pc.span);
-  const bool has_w = (pc.flags & 1u) != 0;
+  const bool has_w = (pc.flags & FLAG_WEIGHT) != 0;
   vec2 acc = vec2(0.0);
   if (VEC == 4) {
     for (uint e = begin + lid * 4; e < end; e += WG * 4) {

@@ -13,39 +13,24 @@
 // x + y * gx (rows past pc.rows only join the barriers).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
+#include "contracts/layer_norm_row.h"  // bindings, push constants pc, spec constants
 
-layout(constant_id = 1) const uint ITEMS = 16;  // elements per invocation (multiple of VEC)
-layout(constant_id = 2) const uint VEC = 1;     // 1, 4 or 8 (16-bit only) elements per access
-layout(constant_id = 3) const uint LPR = 256;   // lanes per row: a power of two dividing WG
-
-DECLARE_TENSOR(0, x, DATA_T, readonly)
-DECLARE_WIDE(0, x, WIDE_T, readonly)
-DECLARE_TENSOR(1, y, DATA_T, writeonly)
-DECLARE_WIDE(1, y, WIDE_T, writeonly)
-DECLARE_TENSOR(2, w, DATA_T, readonly restrict)
-DECLARE_WIDE(2, w, WIDE_T, readonly restrict)
-DECLARE_TENSOR(3, b, DATA_T, readonly restrict)
-DECLARE_WIDE(3, b, WIDE_T, readonly restrict)
-DECLARE_F32(4, mean, writeonly restrict)
-DECLARE_F32(5, rstd, writeonly restrict)
+DECLARE_TENSOR(x, DATA_T, readonly)
+DECLARE_WIDE(x, WIDE_T, readonly)
+DECLARE_TENSOR(y, DATA_T, writeonly)
+DECLARE_WIDE(y, WIDE_T, writeonly)
+DECLARE_TENSOR(w, DATA_T, readonly restrict)
+DECLARE_WIDE(w, WIDE_T, readonly restrict)
+DECLARE_TENSOR(b, DATA_T, readonly restrict)
+DECLARE_WIDE(b, WIDE_T, readonly restrict)
+DECLARE_F32(mean, writeonly restrict)
+DECLARE_F32(rstd, writeonly restrict)
 #if !DTYPE_F32
-DECLARE_WIDE8(0, x, readonly)
-DECLARE_WIDE8(1, y, writeonly)
-DECLARE_WIDE8(2, w, readonly restrict)
-DECLARE_WIDE8(3, b, readonly restrict)
+DECLARE_WIDE8(x, readonly)
+DECLARE_WIDE8(y, writeonly)
+DECLARE_WIDE8(w, readonly restrict)
+DECLARE_WIDE8(b, readonly restrict)
 #endif
-
-layout(push_constant) uniform PushConstants {
-  PTR(x) PTR(y) PTR(w) PTR(b) PTR(mean) PTR(rstd)
-  uint D;                  // row length
-  uint x_rs, y_rs;         // row strides (elements)
-  uint rows;               // rows of this dispatch
-#if BIND_DESC
-  uint x_off, y_off, w_off, b_off, mean_off, rstd_off;
-#endif
-  uint flags;              // 1 weight, 2 bias, 4 mean, 8 rstd
-  float eps;
-} pc;
 
 const uint NC = ITEMS / VEC;              // chunks (accesses) per lane
 const uint QPC = VEC == 8 ? 2 : 1;        // vec4 registers per chunk (VEC >= 4)
@@ -105,13 +90,13 @@ void main() {
         vec4 lo = ((v[t * QPC] - m) - c) * rs;
         vec4 hi = QPC == 2 ? ((v[t * QPC + QPC - 1] - m) - c) * rs : vec4(0.0);
         if (VEC == 8) {
-          if ((pc.flags & 1u) != 0) {
+          if ((pc.flags & FLAG_WEIGHT) != 0) {
             vec4 wl, wh;
             LOAD8(w, (OFF(w) + e) >> 3, wl, wh);
             lo *= wl;
             hi *= wh;
           }
-          if ((pc.flags & 2u) != 0) {
+          if ((pc.flags & FLAG_BIAS) != 0) {
             vec4 bl, bh;
             LOAD8(b, (OFF(b) + e) >> 3, bl, bh);
             lo += bl;
@@ -119,8 +104,8 @@ void main() {
           }
           STORE8(y, (yb + e) >> 3, lo, hi);
         } else {
-          if ((pc.flags & 1u) != 0) lo *= to_f4(WAT(w, (OFF(w) + e) >> 2));
-          if ((pc.flags & 2u) != 0) lo += to_f4(WAT(b, (OFF(b) + e) >> 2));
+          if ((pc.flags & FLAG_WEIGHT) != 0) lo *= to_f4(WAT(w, (OFF(w) + e) >> 2));
+          if ((pc.flags & FLAG_BIAS) != 0) lo += to_f4(WAT(b, (OFF(b) + e) >> 2));
           WAT(y, (yb + e) >> 2) = from_f4(lo);
         }
       }
@@ -147,13 +132,13 @@ void main() {
         const uint e = lane + t * LPR;
         if (e >= pc.D) break;
         float o = ((v[t] - m) - c) * rs;
-        if ((pc.flags & 1u) != 0) o *= LD(w, OFF(w) + e);
-        if ((pc.flags & 2u) != 0) o += LD(b, OFF(b) + e);
+        if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + e);
+        if ((pc.flags & FLAG_BIAS) != 0) o += LD(b, OFF(b) + e);
         ST(y, yb + e, o);
       }
   }
   if (ok && lane == 0) {
-    if ((pc.flags & 4u) != 0) FAT(mean, OFF(mean) + row) = m + c;
-    if ((pc.flags & 8u) != 0) FAT(rstd, OFF(rstd) + row) = rs;
+    if ((pc.flags & FLAG_MEAN) != 0) FAT(mean, OFF(mean) + row) = m + c;
+    if ((pc.flags & FLAG_RSTD) != 0) FAT(rstd, OFF(rstd) + row) = rs;
   }
 }

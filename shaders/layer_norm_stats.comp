@@ -10,23 +10,11 @@
 // already have overwritten (in-place y = x). grid = (split, rows of this window).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
+#include "contracts/layer_norm_stats.h"  // bindings, push constants pc, spec constants
 
-layout(constant_id = 1) const uint ITEMS = 16;
-layout(constant_id = 2) const uint VEC = 1;
-
-DECLARE_TENSOR(0, x, DATA_T, readonly restrict)
-DECLARE_WIDE(0, x, WIDE_T, readonly restrict)
-DECLARE_VEC4(1, part, writeonly restrict)
-
-layout(push_constant) uniform PushConstants {
-  PTR(x) PTR(part)
-  uint D, span;            // row length; elements per workgroup (multiple of 4)
-  uint x_rs;
-#if BIND_DESC
-  uint x_off;
-#endif
-  uint part_off;           // vec4 index of this window's first partial
-} pc;
+DECLARE_TENSOR(x, DATA_T, readonly restrict)
+DECLARE_WIDE(x, WIDE_T, readonly restrict)
+DECLARE_VEC4(part, writeonly restrict)
 
 const uint NV = ITEMS / VEC;
 

@@ -7,29 +7,13 @@
 // (fp32) or 8-byte (16-bit) accesses. grid = (position blocks, batches of this window).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
+#include "contracts/rms_norm.h"  // bindings, push constants pc, spec constants
 
-layout(constant_id = 1) const uint CSPLIT = 1;  // invocations sharing one column
-layout(constant_id = 2) const uint CMAX = 64;   // register-resident channels per invocation
-layout(constant_id = 3) const uint VEC = 1;     // positions per invocation: 1 or 4
-
-DECLARE_TENSOR(0, x, DATA_T, readonly)
-DECLARE_WIDE(0, x, WIDE_T, readonly)
-DECLARE_TENSOR(1, y, DATA_T, writeonly)
-DECLARE_WIDE(1, y, WIDE_T, writeonly)
-DECLARE_TENSOR(2, w, DATA_T, readonly restrict)
-
-layout(push_constant) uniform PushConstants {
-  PTR(x) PTR(y) PTR(w)
-  uint C, S;
-  uint x_sn, x_sc, x_ss;  // element strides (batch, channel, position)
-  uint y_sn, y_sc, y_ss;
-#if BIND_DESC
-  uint x_off, y_off, w_off;  // element offsets of element 0 in the bound range
-#endif
-  uint has_weight;
-  uint gx_base;  // first position block of this dispatch
-  float eps;
-} pc;
+DECLARE_TENSOR(x, DATA_T, readonly)
+DECLARE_WIDE(x, WIDE_T, readonly)
+DECLARE_TENSOR(y, DATA_T, writeonly)
+DECLARE_WIDE(y, WIDE_T, writeonly)
+DECLARE_TENSOR(w, DATA_T, readonly restrict)
 
 shared vec4 lane_sums[WG];
 

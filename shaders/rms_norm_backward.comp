@@ -12,35 +12,21 @@
 // deterministic, no atomics. grid = (chunks, blocks).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
+#include "contracts/rms_norm_backward.h"  // bindings, push constants pc, spec constants
 
-layout(constant_id = 1) const uint ITEMS = 8;
-layout(constant_id = 2) const uint VEC = 1;
-
-DECLARE_TENSOR(0, x, DATA_T, readonly restrict)
-DECLARE_WIDE(0, x, WIDE_T, readonly restrict)
-DECLARE_TENSOR(1, dy, DATA_T, readonly restrict)
-DECLARE_WIDE(1, dy, WIDE_T, readonly restrict)
-DECLARE_TENSOR(2, w, DATA_T, readonly restrict)
-DECLARE_WIDE(2, w, WIDE_T, readonly restrict)
-DECLARE_F32(3, rstd, readonly restrict)
-DECLARE_TENSOR(4, dx, DATA_T, writeonly restrict)
-DECLARE_WIDE(4, dx, WIDE_T, writeonly restrict)
-DECLARE_TENSOR(5, dweight, DATA_T, writeonly restrict)
-DECLARE_F32(6, part, )
-DECLARE_VEC4(6, part, writeonly)
-
-layout(push_constant) uniform PushConstants {
-  PTR(x) PTR(dy) PTR(w) PTR(rstd) PTR(dx) PTR(dweight) PTR(part)
-  uint D, rows, rows_per_block;  // rows of this window
-  uint x_rs, dy_rs, dx_rs;
-#if BIND_DESC
-  uint x_off, dy_off, w_off, rstd_off, dx_off, dweight_off;
-#endif
-  uint flags;        // 1 weight, 2 dx, 4 dweight, 16 fused, 32 direct dweight
-  float weight_offset;
-  uint part_off, split;      // row-sum partials (fp32) of this window, partials per row
-  uint col_off, block_base;  // fp32 column partials: [block][D] at col_off
-} pc;
+DECLARE_TENSOR(x, DATA_T, readonly restrict)
+DECLARE_WIDE(x, WIDE_T, readonly restrict)
+DECLARE_TENSOR(dy, DATA_T, readonly restrict)
+DECLARE_WIDE(dy, WIDE_T, readonly restrict)
+DECLARE_TENSOR(w, DATA_T, readonly restrict)
+DECLARE_WIDE(w, WIDE_T, readonly restrict)
+DECLARE_F32(rstd, readonly restrict)
+DECLARE_TENSOR(dx, DATA_T, writeonly restrict)
+DECLARE_WIDE(dx, WIDE_T, writeonly restrict)
+DECLARE_TENSOR(dweight, DATA_T, writeonly restrict)
+// part: row-sum partials (read) and column partials (written, 16 bytes at a time with VEC 4).
+DECLARE_F32(part, )
+DECLARE_VEC4(part, writeonly)
 
 const uint NV = ITEMS / VEC;
 
@@ -66,8 +52,8 @@ void main() {
   const uint g = gl_WorkGroupID.x, blk = gl_WorkGroupID.y;
   const uint lid = gl_LocalInvocationIndex;
   const uint base = g * WG * ITEMS;
-  const bool has_w = (pc.flags & 1u) != 0, fused = (pc.flags & 16u) != 0;
-  const bool want_dw = (pc.flags & 4u) != 0;
+  const bool has_w = (pc.flags & FLAG_WEIGHT) != 0, fused = (pc.flags & FLAG_FUSED) != 0;
+  const bool want_dw = (pc.flags & FLAG_DWEIGHT) != 0;
   const float inv_d = 1.0 / float(pc.D);
   float wv[ITEMS], dwa[ITEMS], xv[ITEMS], gv[ITEMS];
   for (uint i = 0; i < ITEMS; ++i) { wv[i] = 0.0; dwa[i] = 0.0; }
@@ -94,7 +80,7 @@ void main() {
       for (uint j = lid; j < pc.split; j += WG) acc += FAT(part, pb + j);
     }
     const float m = wg_sum(acc) * inv_d;
-    if ((pc.flags & 2u) != 0) {
+    if ((pc.flags & FLAG_DX) != 0) {
       const uint ob = OFF(dx) + row * pc.dx_rs;
       for (uint t = 0; t < NV; ++t) {
         uint e = elem(base, lid, t);
@@ -110,7 +96,7 @@ void main() {
     }
   }
   if (!want_dw) return;
-  const bool direct = (pc.flags & 32u) != 0;
+  const bool direct = (pc.flags & FLAG_DIRECT) != 0;
   const uint cb = pc.col_off + (pc.block_base + blk) * pc.D;
   for (uint t = 0; t < NV; ++t) {
     uint e0 = elem(base, lid, t);

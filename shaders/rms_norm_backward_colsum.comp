@@ -6,19 +6,10 @@
 // sums in lane order: a fixed order, so deterministic. grid = (column groups of 32, 1).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
+#include "contracts/rms_norm_backward_colsum.h"  // bindings, push constants pc
 
-DECLARE_TENSOR(0, dweight, DATA_T, writeonly restrict)
-DECLARE_F32(1, part, readonly restrict)
-
-layout(push_constant) uniform PushConstants {
-  PTR(dweight) PTR(part)
-  uint D, blocks;
-#if BIND_DESC
-  uint dweight_off;
-#endif
-  uint col_off;
-  uint gx_base;
-} pc;
+DECLARE_TENSOR(dweight, DATA_T, writeonly restrict)
+DECLARE_F32(part, readonly restrict)
 
 const uint CW = 32;
 shared float lane_sum[WG];

@@ -5,30 +5,16 @@
 // defines them). grid = (split, rows of this window); one fp32 partial per workgroup.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
+#include "contracts/rms_norm_backward_rowsums.h"  // bindings, push constants pc, spec constants
 
-layout(constant_id = 1) const uint ITEMS = 16;  // unused here; shares the main pass's spec list
-layout(constant_id = 2) const uint VEC = 1;
-
-DECLARE_TENSOR(0, x, DATA_T, readonly restrict)
-DECLARE_WIDE(0, x, WIDE_T, readonly restrict)
-DECLARE_TENSOR(1, dy, DATA_T, readonly restrict)
-DECLARE_WIDE(1, dy, WIDE_T, readonly restrict)
-DECLARE_TENSOR(2, w, DATA_T, readonly restrict)
-DECLARE_WIDE(2, w, WIDE_T, readonly restrict)
-DECLARE_F32(3, rstd, readonly restrict)
-DECLARE_F32(4, part, writeonly restrict)
-
-layout(push_constant) uniform PushConstants {
-  PTR(x) PTR(dy) PTR(w) PTR(rstd) PTR(part)
-  uint D, span;
-  uint x_rs, dy_rs;
-#if BIND_DESC
-  uint x_off, dy_off, w_off, rstd_off;
-#endif
-  uint flags;      // 1 weight
-  float weight_offset;
-  uint part_off;   // fp32 index of this window's first partial
-} pc;
+DECLARE_TENSOR(x, DATA_T, readonly restrict)
+DECLARE_WIDE(x, WIDE_T, readonly restrict)
+DECLARE_TENSOR(dy, DATA_T, readonly restrict)
+DECLARE_WIDE(dy, WIDE_T, readonly restrict)
+DECLARE_TENSOR(w, DATA_T, readonly restrict)
+DECLARE_WIDE(w, WIDE_T, readonly restrict)
+DECLARE_F32(rstd, readonly restrict)
+DECLARE_F32(part, writeonly restrict)
 
 void main() {
   const uint row = gl_WorkGroupID.y, g = gl_WorkGroupID.x, split = gl_NumWorkGroups.x;
@@ -36,7 +22,7 @@ void main() {
   const uint xb = OFF(x) + row * pc.x_rs, db = OFF(dy) + row * pc.dy_rs;
   const float rs = FAT(rstd, OFF(rstd) + row);
   const uint begin = g * pc.span, end = min(pc.D, begin + pc.span);
-  const bool has_w = (pc.flags & 1u) != 0;
+  const bool has_w = (pc.flags & FLAG_WEIGHT) != 0;
   float acc = 0.0;
   if (VEC == 4) {
     for (uint e = begin + lid * 4; e < end; e += WG * 4) {

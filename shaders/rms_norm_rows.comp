@@ -13,34 +13,19 @@
 // grid = (gx, gy): row block = x + y * gx (rows past pc.rows only join the barriers).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
+#include "contracts/rms_norm_rows.h"  // bindings, push constants pc, spec constants
 
-layout(constant_id = 1) const uint ITEMS = 16;  // register-resident elements per lane (multiple of VEC)
-layout(constant_id = 2) const uint VEC = 1;     // elements per access: 1, 4, or 8 (16-bit only)
-layout(constant_id = 3) const uint LPR = 256;   // lanes per row: a power of two dividing WG
-
-DECLARE_TENSOR(0, x, DATA_T, readonly)
-DECLARE_WIDE(0, x, WIDE_T, readonly)
-DECLARE_TENSOR(1, y, DATA_T, writeonly)
-DECLARE_WIDE(1, y, WIDE_T, writeonly)
-DECLARE_TENSOR(2, w, DATA_T, readonly restrict)
-DECLARE_WIDE(2, w, WIDE_T, readonly restrict)
+DECLARE_TENSOR(x, DATA_T, readonly)
+DECLARE_WIDE(x, WIDE_T, readonly)
+DECLARE_TENSOR(y, DATA_T, writeonly)
+DECLARE_WIDE(y, WIDE_T, writeonly)
+DECLARE_TENSOR(w, DATA_T, readonly restrict)
+DECLARE_WIDE(w, WIDE_T, readonly restrict)
 #if !DTYPE_F32
-DECLARE_WIDE8(0, x, readonly)
-DECLARE_WIDE8(1, y, writeonly)
-DECLARE_WIDE8(2, w, readonly restrict)
+DECLARE_WIDE8(x, readonly)
+DECLARE_WIDE8(y, writeonly)
+DECLARE_WIDE8(w, readonly restrict)
 #endif
-
-layout(push_constant) uniform PushConstants {
-  PTR(x) PTR(y) PTR(w)
-  uint D;           // row length
-  uint x_rs, y_rs;  // row strides (elements)
-  uint rows;        // rows of this dispatch
-#if BIND_DESC
-  uint x_off, y_off, w_off;
-#endif
-  uint has_weight;
-  float eps;
-} pc;
 
 const uint NC = ITEMS / VEC;                  // chunks (accesses) per lane
 const uint QPC = VEC == 8 ? 2 : 1;            // vec4 registers per chunk (VEC >= 4)

@@ -34,6 +34,7 @@ VKNORM_SAME_VALUE(VKNORM_STATUS_VULKAN_ERROR, Status::vulkan_error);
 VKNORM_SAME_VALUE(VKNORM_DTYPE_F32, DType::f32);
 VKNORM_SAME_VALUE(VKNORM_DTYPE_F16, DType::f16);
 VKNORM_SAME_VALUE(VKNORM_DTYPE_BF16, DType::bf16);
+VKNORM_SAME_VALUE(VKNORM_DTYPE_I8, DType::i8);
 VKNORM_SAME_VALUE(VKNORM_OP_RMS_NORM, vknorm::Op::rms_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_LAYER_NORM_FORWARD, vknorm::Op::layer_norm_forward);
 VKNORM_SAME_VALUE(VKNORM_OP_LAYER_NORM_BACKWARD, vknorm::Op::layer_norm_backward);
@@ -146,6 +147,7 @@ vknorm::EnabledFeatures to_cpp(const vknorm_device_features& f) {
   r.push_descriptor = f.push_descriptor != VK_FALSE;
   r.buffer_device_address = f.buffer_device_address != VK_FALSE;
   r.storage_buffer_16bit = f.storage_buffer_16bit != VK_FALSE;
+  r.storage_buffer_8bit = f.storage_buffer_8bit != VK_FALSE;
   r.subgroup_size_control = f.subgroup_size_control != VK_FALSE;
   r.pipeline_executable_info = f.pipeline_executable_info != VK_FALSE;
   return r;
@@ -156,6 +158,7 @@ vknorm_device_features to_c(const vknorm::EnabledFeatures& f) {
   r.push_descriptor = to_c(f.push_descriptor);
   r.buffer_device_address = to_c(f.buffer_device_address);
   r.storage_buffer_16bit = to_c(f.storage_buffer_16bit);
+  r.storage_buffer_8bit = to_c(f.storage_buffer_8bit);
   r.subgroup_size_control = to_c(f.subgroup_size_control);
   r.pipeline_executable_info = to_c(f.pipeline_executable_info);
   return r;
@@ -295,6 +298,7 @@ void copy_dispatches(const std::vector<vknorm::DispatchInfo>& d, uint32_t* count
 VKNORM_SAME_MEMBER(features2);
 VKNORM_SAME_MEMBER(storage16);
 VKNORM_SAME_MEMBER(bda);
+VKNORM_SAME_MEMBER(storage8);
 VKNORM_SAME_MEMBER(subgroup_size_control);
 VKNORM_SAME_MEMBER(executable_properties);
 #undef VKNORM_SAME_MEMBER

@@ -118,6 +118,8 @@ double quantize(double v, vknorm::DType dtype) {
       return round_to_format(v, 11, -14, kHalfMax);
     case vknorm::DType::bf16:
       return round_to_format(v, 8, -126, kBf16Max);
+    case vknorm::DType::i8:  // round half to even, saturate (the device's int8 outputs)
+      return std::min(127.0, std::max(-128.0, std::nearbyint(v)));
   }
   return v;
 }
@@ -150,6 +152,11 @@ std::vector<uint8_t> encode(const std::vector<double>& values, vknorm::DType dty
         std::memcpy(p + i * 2, &b, 2);
         break;
       }
+      case vknorm::DType::i8: {
+        const int8_t q = static_cast<int8_t>(quantize(v, dtype));
+        std::memcpy(p + i, &q, 1);
+        break;
+      }
     }
   }
   return out;
@@ -178,6 +185,12 @@ std::vector<double> decode(const std::vector<uint8_t>& bytes, vknorm::DType dtyp
         uint16_t b;
         std::memcpy(&b, p + i * 2, 2);
         out[i] = bf16_to_float(b);
+        break;
+      }
+      case vknorm::DType::i8: {
+        int8_t q;
+        std::memcpy(&q, p + i, 1);
+        out[i] = q;
         break;
       }
     }

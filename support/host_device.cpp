@@ -146,26 +146,14 @@ VkResult create_instance(bool validation, bool* validation_on, bool* debug_utils
 
 void fill_listing(VkInstance instance, VkPhysicalDevice pd, uint32_t index, DeviceListing* d) {
   d->index = index;
+  // Driver name and info strings are the listing's own; the rest vknorm reads itself.
   auto driver = vk_struct<VkPhysicalDeviceDriverProperties>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES);
-  auto subgroup = vk_struct<VkPhysicalDeviceSubgroupProperties>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES);
-  auto sgc = vk_struct<VkPhysicalDeviceSubgroupSizeControlProperties>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES);
   VkPhysicalDeviceProperties basic{};
   vkGetPhysicalDeviceProperties(pd, &basic);
   auto p2 = vk_struct<VkPhysicalDeviceProperties2>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2);
-  p2.pNext = &subgroup;
   const bool has_driver = basic.apiVersion >= VK_API_VERSION_1_2 ||
                           has_device_extension(pd, "VK_KHR_driver_properties");
-  const bool has_sgc = basic.apiVersion >= VK_API_VERSION_1_3 ||
-                       has_device_extension(pd, VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME);
-  void** tail = &subgroup.pNext;
-  if (has_driver) {
-    *tail = &driver;
-    tail = &driver.pNext;
-  }
-  if (has_sgc) {
-    *tail = &sgc;
-    tail = &sgc.pNext;
-  }
+  if (has_driver) p2.pNext = &driver;
   vkGetPhysicalDeviceProperties2(pd, &p2);
   d->properties = p2.properties;
   d->name = p2.properties.deviceName;
@@ -174,16 +162,7 @@ void fill_listing(VkInstance instance, VkPhysicalDevice pd, uint32_t index, Devi
     d->driver_info = driver.driverInfo;
     d->driver_id = static_cast<uint32_t>(driver.driverID);
   }
-  d->subgroup_size = subgroup.subgroupSize;
-  d->min_subgroup_size = has_sgc ? sgc.minSubgroupSize : subgroup.subgroupSize;
-  d->max_subgroup_size = has_sgc ? sgc.maxSubgroupSize : subgroup.subgroupSize;
-  d->subgroup_arithmetic =
-      (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) != 0 &&
-      (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT) != 0;
-  d->max_storage_buffer_range = p2.properties.limits.maxStorageBufferRange;
-  d->max_shared_memory_bytes = p2.properties.limits.maxComputeSharedMemorySize;
-  vknorm::DeviceRequirements req;
-  if (vknorm::query_device_requirements(instance, pd, vkGetInstanceProcAddr, &req).ok()) d->supported = req.supported;
+  vknorm::query_device_info(instance, pd, vkGetInstanceProcAddr, &d->info);
 }
 
 // Index or case-insensitive name substring; -1 if nothing matches.

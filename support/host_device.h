@@ -35,11 +35,9 @@ struct DeviceListing {
   VkPhysicalDeviceProperties properties{};
   std::string driver_name, driver_info;  // VkPhysicalDeviceDriverProperties, if available
   uint32_t driver_id = 0;
-  uint32_t subgroup_size = 0, min_subgroup_size = 0, max_subgroup_size = 0;
-  bool subgroup_arithmetic = false;
-  vknorm::EnabledFeatures supported;  // vknorm-relevant features the device supports
-  uint64_t max_storage_buffer_range = 0;
-  uint32_t max_shared_memory_bytes = 0;
+  // What a context on the device would report (vknorm::query_device_info): subgroups, limits;
+  // info.enabled = the vknorm-relevant features the device supports.
+  vknorm::DeviceInfo info;
 };
 
 struct Buffer {

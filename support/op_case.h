@@ -104,6 +104,7 @@ struct CaseInputs {
   int64_t rows = 0, D = 0;       // layer_norm, layer_norm_backward
   bool valid = false;            // the shape fits the op (rank, normalized_rank)
   std::vector<double> x, weight, bias, dy, mean, rstd;
+  std::vector<double> residual;  // add_rms_norm
 };
 CaseInputs make_case_inputs(const CaseSpec& spec);
 

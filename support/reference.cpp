@@ -2,6 +2,8 @@
 // which is the behaviour vknorm.h documents for the device kernels.
 #include "support/reference.h"
 
+#include "support/dtype_convert.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -96,6 +98,53 @@ void layer_norm_backward_reference(const std::vector<double>& dy, const std::vec
         const size_t jj = static_cast<size_t>(j);
         (*dx)[base + jj] = rs * (g[jj] - mg - xhat[jj] * mgx);
       }
+    }
+  }
+}
+
+void rms_norm_last_reference(const std::vector<double>& x, const std::vector<double>& residual,
+                             const std::vector<double>& w, double weight_offset, vknorm::DType dtype,
+                             int64_t rows, int64_t D, double eps, std::vector<double>* h,
+                             std::vector<double>* y, std::vector<double>* rstd) {
+  const size_t n = static_cast<size_t>(rows * D);
+  std::vector<double> hv(x.begin(), x.begin() + static_cast<long>(n));
+  if (!residual.empty())
+    for (size_t i = 0; i < n; ++i) hv[i] = quantize(x[i] + residual[i], dtype);
+  y->assign(n, 0.0);
+  rstd->assign(static_cast<size_t>(rows), 0.0);
+  for (int64_t r = 0; r < rows; ++r) {
+    const double* row = hv.data() + r * D;
+    double ss = 0;
+    for (int64_t j = 0; j < D; ++j) ss += row[j] * row[j];
+    const double rs = 1.0 / std::sqrt(ss / static_cast<double>(D) + eps);
+    (*rstd)[static_cast<size_t>(r)] = rs;
+    for (int64_t j = 0; j < D; ++j) {
+      const double wj = w.empty() ? 1.0 : weight_offset + w[static_cast<size_t>(j)];
+      (*y)[static_cast<size_t>(r * D + j)] = row[j] * rs * wj;
+    }
+  }
+  if (h) *h = std::move(hv);
+}
+
+void quantize_rows_reference(const std::vector<double>& y, int64_t rows, int64_t D, double static_scale,
+                             std::vector<double>* codes, std::vector<double>* scales,
+                             std::vector<double>* ratio) {
+  codes->assign(y.size(), 0.0);
+  ratio->assign(y.size(), 0.0);
+  scales->assign(static_cast<size_t>(rows), 0.0);
+  for (int64_t r = 0; r < rows; ++r) {
+    double s = static_scale;
+    if (!(static_scale > 0)) {
+      double amax = 0;
+      for (int64_t j = 0; j < D; ++j) amax = std::max(amax, std::fabs(y[static_cast<size_t>(r * D + j)]));
+      s = amax / 127.0;
+    }
+    (*scales)[static_cast<size_t>(r)] = s;
+    for (int64_t j = 0; j < D; ++j) {
+      const size_t i = static_cast<size_t>(r * D + j);
+      const double q = s > 0 ? y[i] / s : 0.0;
+      (*ratio)[i] = q;
+      (*codes)[i] = std::min(127.0, std::max(-127.0, std::nearbyint(q)));
     }
   }
 }

@@ -2,6 +2,8 @@
 // of what was uploaded); outputs are unrounded fp64.
 #pragma once
 
+#include <vknorm/vknorm.h>
+
 #include <cstdint>
 #include <vector>
 
@@ -27,6 +29,20 @@ void layer_norm_backward_reference(const std::vector<double>& dy, const std::vec
                                    const std::vector<double>& rstd, std::vector<double>* dx,
                                    std::vector<double>* dw, std::vector<double>* db,
                                    int64_t rows, int64_t D);
+
+// rms_norm_last / add_rms_norm on (rows, D) contiguous: h = x (+ residual, then rounded to
+// `dtype` as the device stores it; residual empty: none), rstd = 1 / sqrt(mean(h^2) + eps),
+// y = h * rstd * (weight_offset + w) (w empty: y = h * rstd). h may be null.
+void rms_norm_last_reference(const std::vector<double>& x, const std::vector<double>& residual,
+                             const std::vector<double>& w, double weight_offset, vknorm::DType dtype,
+                             int64_t rows, int64_t D, double eps, std::vector<double>* h,
+                             std::vector<double>* y, std::vector<double>* rstd);
+
+// int8 codes of y rows: s = static_scale (> 0) or max|y| / 127 per row (scales), ratio = y / s
+// (0 where s = 0) and codes = clamp(round-half-even(ratio), -127, 127).
+void quantize_rows_reference(const std::vector<double>& y, int64_t rows, int64_t D, double static_scale,
+                             std::vector<double>* codes, std::vector<double>* scales,
+                             std::vector<double>* ratio);
 
 // RMSNorm over rows of D: rstd[r] = 1 / sqrt(mean_j(x[r, j]^2) + eps) (rows values).
 void rms_rstd_reference(const std::vector<double>& x, std::vector<double>* rstd, int64_t rows,

@@ -120,6 +120,7 @@ enum class DType : uint32_t {
   f32 = 0,
   f16 = 1,   // IEEE binary16 storage, fp32 arithmetic; needs storageBuffer16BitAccess
   bf16 = 2,  // bfloat16 storage (read as 16-bit words), fp32 arithmetic; same requirement
+  i8 = 3,    // int8: quantized outputs only (RMSNorm with int8 y); needs storageBuffer8BitAccess
 };
 const char* dtype_name(DType t);
 size_t dtype_size(DType t);
@@ -178,6 +179,8 @@ struct EnabledFeatures {
   bool push_descriptor = false;          // VK_KHR_push_descriptor: binds VkBuffer tensors
   bool buffer_device_address = false;    // bufferDeviceAddress (core 1.2 / KHR): address mode
   bool storage_buffer_16bit = false;     // storageBuffer16BitAccess: f16 / bf16 tensors
+  bool storage_buffer_8bit = false;      // storageBuffer8BitAccess (1.2 / VK_KHR_8bit_storage):
+                                         // int8 outputs; optional
   bool subgroup_size_control = false;    // subgroupSizeControl (1.3 / EXT): optional, tuning
   bool pipeline_executable_info = false; // VK_KHR_pipeline_executable_properties: optional,
                                          // profiling (pipeline statistics in vknorm-bench)
@@ -186,7 +189,8 @@ struct EnabledFeatures {
 // What vknorm needs from a physical device and what it supports there.
 struct DeviceRequirements {
   // Device extensions vknorm needs for its work, limited to those the device supports:
-  // VK_KHR_push_descriptor, and VK_KHR_buffer_device_address on devices below Vulkan 1.2.
+  // VK_KHR_push_descriptor, and VK_KHR_buffer_device_address / VK_KHR_8bit_storage on devices
+  // below Vulkan 1.2.
   // Enable all of them together with features_to_enable().
   std::vector<const char*> extensions;
   // Profiling / tuning extensions the device supports (VK_EXT_subgroup_size_control where it
@@ -214,6 +218,7 @@ struct DeviceFeatureChain {
   VkPhysicalDeviceFeatures2 features2{};
   VkPhysicalDevice16BitStorageFeatures storage16{};
   VkPhysicalDeviceBufferDeviceAddressFeatures bda{};
+  VkPhysicalDevice8BitStorageFeatures storage8{};
   VkPhysicalDeviceSubgroupSizeControlFeatures subgroup_size_control{};
   VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR executable_properties{};
   // Returns &features2 followed by the structures above that enable something (a structure
@@ -229,9 +234,9 @@ void fill_device_feature_chain(const EnabledFeatures& features, DeviceFeatureCha
 // For engines with their own chain: sets the bits of `features` in create_info's pNext
 // chain, in place. For each wanted feature it sets the bit in every structure of the chain
 // that carries it (VkPhysicalDeviceVulkan11Features::storageBuffer16BitAccess,
-// VkPhysicalDeviceVulkan12Features::bufferDeviceAddress,
+// VkPhysicalDeviceVulkan12Features::bufferDeviceAddress / storageBuffer8BitAccess,
 // VkPhysicalDeviceVulkan13Features::subgroupSizeControl, or the individual
-// VkPhysicalDevice16BitStorageFeatures / BufferDeviceAddressFeatures /
+// VkPhysicalDevice16BitStorageFeatures / 8BitStorageFeatures / BufferDeviceAddressFeatures /
 // SubgroupSizeControlFeatures / PipelineExecutablePropertiesFeaturesKHR). Only when no
 // structure carries it does it prepend the individual structure from *storage (never
 // when the matching VulkanXYFeatures is present: VUID-VkDeviceCreateInfo-pNext-02829, -02830,
@@ -239,12 +244,14 @@ void fill_device_feature_chain(const EnabledFeatures& features, DeviceFeatureCha
 // same storage is harmless). The structures in the engine's chain must be writable.
 // push_descriptor has no feature bit: its extension is all it needs.
 // No core VkPhysicalDeviceFeatures bit is needed: the shaders declare only the capabilities
-// Shader, StorageBuffer16BitAccess, PhysicalStorageBufferAddresses, GroupNonUniform and
-// GroupNonUniformArithmetic (no Int64: addresses stay pointer-typed), so pEnabledFeatures and
+// Shader, StorageBuffer16BitAccess, StorageBuffer8BitAccess (int8 outputs only),
+// PhysicalStorageBufferAddresses, GroupNonUniform and GroupNonUniformArithmetic (no Int64 or
+// Int8 arithmetic: addresses stay pointer-typed, int8 is only stored), so pEnabledFeatures and
 // VkPhysicalDeviceFeatures2 are left alone.
 // `device_api_version`: the Vulkan version the device is used at, min(the physical device's
 // apiVersion, VkApplicationInfo::apiVersion). Set ppEnabledExtensionNames first: a feature
-// that needs an extension at this version (push descriptor; buffer device address below 1.2;
+// that needs an extension at this version (push descriptor; buffer device address and 8-bit
+// storage below 1.2;
 // subgroup size control below 1.3; pipeline executable info) whose extension is not in the
 // list is an invalid_argument error, and nothing is changed. Null create_info or storage:
 // invalid_argument.
@@ -321,7 +328,14 @@ const DeviceInfo& device_info(const Context* context);
 // geometry. The selector fills them from per-device-class tables; a tuning cache or the caller
 // may override them (fields left 0 are filled by the selector).
 
-enum class Op : uint32_t { rms_norm = 0, layer_norm_forward, layer_norm_backward, rms_norm_backward };
+enum class Op : uint32_t {
+  rms_norm = 0,
+  layer_norm_forward,
+  layer_norm_backward,
+  rms_norm_last,      // RmsNormLastArgs
+  add_rms_norm,       // AddRmsNormArgs
+  rms_norm_backward,  // RmsNormBackwardArgs
+};
 const char* op_name(Op op);
 
 // Row kernels: RMSNorm whose reduced dim is contiguous with one position per batch item
@@ -335,7 +349,7 @@ const char* op_name(Op op);
 //   vector_width         = 1, 4, or 8 (16-bit data only: 16-byte accesses of 8 elements)
 //   rows_per_workgroup   = rows one workgroup handles (a power of two <= workgroup_size)
 //   channel_split        = 0 (setting it on such an RMSNorm call selects the channel kernel)
-// A zero field is chosen by vknorm (the rule is documented in src/selector.cpp).
+// A zero field is chosen by vknorm (the rule is documented in src/core/selector.cpp).
 struct KernelConfig {
   uint32_t workgroup_size = 0;    // invocations per workgroup
   uint32_t items_per_invocation = 0;  // register-resident elements per invocation
@@ -381,6 +395,58 @@ struct RmsNormArgs {
   Tensor weight;  // optional
   float eps = 1e-5f;
   const KernelConfig* config = nullptr;  // optional override
+};
+
+// RMSNorm over the trailing `normalized_rank` dimensions of x (torch.nn.functional.rms_norm,
+// the norm of LLM engines):
+//   rstd = 1 / sqrt(mean(x^2 over the row) + eps)   (fp32; written to `rstd` when set)
+//   y    = x * rstd * (weight_offset + weight)      (y = x * rstd without weight)
+// The D = product of normalized dims elements of a row are contiguous in every tensor; the
+// leading dimensions may be strided as long as they collapse into at most two strided
+// dimensions (for example the q or k slice of a fused QKV buffer, or a (tokens, heads, head_dim)
+// view of one, for per-head "QK-norm"). weight (optional) has D contiguous elements of x's
+// dtype; weight_offset (Gemma: 1) needs a weight. rstd (optional, fp32, one per row) is what
+// RMSNorm backward takes.
+// Quantized output: y may have dtype i8 (needs storageBuffer8BitAccess): then
+//   q = clamp(roundEven(y / s), -127, 127),  y as above in fp32, never rounded to x's dtype,
+// with s = static_scale when static_scale > 0, else the per-row dynamic scale
+// s = max|y| / 127 written as fp32 to y_scale (one per row; an all-zero row gets s = 0 and
+// codes 0), as vLLM's rms_norm_dynamic_per_token_quant.
+// NaN/Inf: a row holding NaN gives NaN for the whole row; a row holding +-Inf (and no NaN) gives
+// 0 for its finite elements and NaN for the infinite ones (x / inf). With int8 output such a
+// row's codes are unspecified and its dynamic scale is NaN or Inf.
+// In place: y = x (not with an int8 y).
+struct RmsNormLastArgs {
+  Tensor x, y;
+  Tensor weight;              // optional
+  float weight_offset = 0.0f;
+  Tensor rstd;                // optional output
+  Tensor y_scale;             // int8 y with dynamic scale: fp32 per row (output)
+  float static_scale = 0.0f;  // int8 y: > 0 selects this static scale instead
+  int normalized_rank = 1;
+  float eps = 1e-6f;
+  const KernelConfig* config = nullptr;
+};
+
+// Fused residual add + RMSNorm (FlashInfer fused_add_rmsnorm, vLLM fused_add_rms_norm):
+//   h = x + residual, rounded to the storage dtype (as the unfused code would store it)
+//   residual_out = h   (optional; it may be `residual` itself: the usual in-place update)
+//   y = RMSNorm(h) exactly as RmsNormLastArgs (weight, weight_offset, rstd, int8 y, scales)
+// x, residual and residual_out have x's shape and dtype; the layout rules are
+// RmsNormLastArgs's for every one of them.
+// In place: residual_out = residual, and y = x (not with an int8 y).
+struct AddRmsNormArgs {
+  Tensor x, residual;
+  Tensor residual_out;        // optional output
+  Tensor y;
+  Tensor weight;              // optional
+  float weight_offset = 0.0f;
+  Tensor rstd;                // optional output
+  Tensor y_scale;             // int8 y with dynamic scale
+  float static_scale = 0.0f;
+  int normalized_rank = 1;
+  float eps = 1e-6f;
+  const KernelConfig* config = nullptr;
 };
 
 // LayerNorm over the trailing `normalized_rank` dimensions of x (torch.nn.LayerNorm):
@@ -454,12 +520,16 @@ Error layer_norm_backward_scratch_size(Context* ctx, const LayerNormBackwardArgs
                                        VkDeviceSize* out_bytes);
 Error rms_norm_backward_scratch_size(Context* ctx, const RmsNormBackwardArgs& args,
                                      VkDeviceSize* out_bytes);
+Error rms_norm_last_scratch_size(Context* ctx, const RmsNormLastArgs& args, VkDeviceSize* out_bytes);
+Error add_rms_norm_scratch_size(Context* ctx, const AddRmsNormArgs& args, VkDeviceSize* out_bytes);
 
 // The configuration a call with these arguments would use (after validation).
 Error select_config(Context* ctx, const RmsNormArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const LayerNormArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const LayerNormBackwardArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const RmsNormBackwardArgs& args, KernelConfig* out);
+Error select_config(Context* ctx, const RmsNormLastArgs& args, KernelConfig* out);
+Error select_config(Context* ctx, const AddRmsNormArgs& args, KernelConfig* out);
 
 // Record the operator into `cmd` (which must be in the recording state and support compute).
 // Pipelines are created on first use of a (kernel, dtype, config) key unless prepared
@@ -471,11 +541,15 @@ Error record_layer_norm(Context* ctx, VkCommandBuffer cmd, const LayerNormArgs& 
 Error record_layer_norm_backward(Context* ctx, VkCommandBuffer cmd,
                                  const LayerNormBackwardArgs& args);
 Error record_rms_norm_backward(Context* ctx, VkCommandBuffer cmd, const RmsNormBackwardArgs& args);
+Error record_rms_norm_last(Context* ctx, VkCommandBuffer cmd, const RmsNormLastArgs& args);
+Error record_add_rms_norm(Context* ctx, VkCommandBuffer cmd, const AddRmsNormArgs& args);
 
 Error prepare_rms_norm(Context* ctx, const RmsNormArgs& args);
 Error prepare_layer_norm(Context* ctx, const LayerNormArgs& args);
 Error prepare_layer_norm_backward(Context* ctx, const LayerNormBackwardArgs& args);
 Error prepare_rms_norm_backward(Context* ctx, const RmsNormBackwardArgs& args);
+Error prepare_rms_norm_last(Context* ctx, const RmsNormLastArgs& args);
+Error prepare_add_rms_norm(Context* ctx, const AddRmsNormArgs& args);
 
 // Recorded-dispatch description of the last recorded (or prepared) call, for profiling tools.
 struct DispatchInfo {
@@ -490,6 +564,8 @@ Error describe_dispatches(Context* ctx, const LayerNormBackwardArgs& args,
                           std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const RmsNormBackwardArgs& args,
                           std::vector<DispatchInfo>* out);
+Error describe_dispatches(Context* ctx, const RmsNormLastArgs& args, std::vector<DispatchInfo>* out);
+Error describe_dispatches(Context* ctx, const AddRmsNormArgs& args, std::vector<DispatchInfo>* out);
 
 // Roofline helper for benchmarks: y[i] = x[i] over `bytes` bytes (multiple of 16) with the same
 // access pattern vknorm's kernels use. Both tensors are read as raw bytes.
@@ -534,6 +610,9 @@ struct PrepareInfo {
   // column partials is added when the rows need several blocks). A backward call with neither
   // and no dx does nothing, so prepare does nothing for it either.
   bool weight_grads = true;
+  // rms_norm_last, add_rms_norm: y is int8 (a separate pipeline); other optional tensors
+  // (residual_out, rstd, weight, y_scale) do not change the pipelines.
+  bool int8_output = false;
   const KernelConfig* config = nullptr;  // the override the call passes in args.config, if any
 
   // Convenience: op, dtype and shape (up to kMaxRank dimensions) in one expression.
@@ -551,5 +630,56 @@ Error prepare(Context* ctx, const PrepareInfo& info);
 // How many compute pipelines the context has created so far. A record_* call whose pipelines
 // were all prepared leaves it unchanged (tests use this; engines may log it).
 size_t pipeline_count(const Context* ctx);
+
+// =============================================================================================
+// Text forms and the tuning cache. One text form per value: a KernelConfig is written by
+// to_string (above) and read back by parse_config; tools print and read configs only through
+// this pair, and write the tuning cache only through write_tuning_cache.
+
+// Reads a KernelConfig: what to_string writes ("wg=256 items=64 vec=4 csplit=1 split=1 rows=1
+// wave=0 (table:hopper)"; the trailing "(source)" is optional, "()" is an empty source) and the
+// field names of KernelConfig as keys (workgroup_size=, items_per_invocation=, vector_width=,
+// channel_split=, split=, rows_per_workgroup=, wave_bytes=). Pairs are separated by ',' or
+// whitespace, in any order; a field not given is 0 (not set); case_class is not part of the
+// text. invalid_argument, with *out unchanged, for an unknown key, a value that is not an
+// unsigned decimal integer or too large for its field, a field given twice, or text after the
+// source. parse_config(to_string(c)) gives c back (but for case_class).
+Error parse_config(const std::string& text, KernelConfig* out);
+
+// The autotune cache file (ContextCreateInfo::tuning_cache_path), as `vknorm-bench --tune`
+// writes it: entries keyed by device UUID, driver version and case class.
+struct TuningCacheEntry {
+  std::string device_uuid;      // 32 lowercase hex digits (read back; the writer uses its device)
+  uint32_t driver_version = 0;  // DeviceInfo::driver_version (read back, as device_uuid)
+  std::string case_class;       // KernelConfig::case_class of the calls the entry applies to
+  KernelConfig config;          // read back with source "tuned"
+  double tuned_ms = 0, baseline_ms = 0;  // informational
+};
+
+// DeviceInfo::uuid as 32 lowercase hex digits, the form the tuning cache keys on.
+std::string device_uuid_string(const DeviceInfo& info);
+
+// Every entry of the file at `path`; a missing file gives none. invalid_argument when the file
+// cannot be read or is malformed (the message names the line).
+Error read_tuning_cache(const std::string& path, std::vector<TuningCacheEntry>* out);
+
+// Merges `entries`, measured on `device` (its UUID and driver version key them), into the file
+// at `path`, creating it: an entry replaces one with the same key, entries of other devices and
+// drivers are kept. The file is replaced atomically (written beside it, then renamed).
+// invalid_argument when the existing file is malformed, an entry has no case_class, or the file
+// cannot be written.
+Error write_tuning_cache(const std::string& path, const DeviceInfo& device,
+                         const std::vector<TuningCacheEntry>& entries);
+
+// What a context on `physical_device` would report in device_info(), read without a VkDevice
+// or a context (for tools that list devices). The device's fields are those a context reads;
+// `enabled` holds every vknorm feature the device supports (a context reports the subset the
+// engine enabled), shared_memory_reduction is the path a context uses unless forced, and
+// buffers_need_device_address follows from push-descriptor support. Errors as
+// query_device_requirements.
+Error query_device_info(VkInstance instance, VkPhysicalDevice physical_device,
+                        PFN_vkGetInstanceProcAddr get_instance_proc_addr, DeviceInfo* out);
+
+// =============================================================================================
 
 }  // namespace vknorm

@@ -78,12 +78,13 @@ typedef enum vknorm_dtype {
   VKNORM_DTYPE_F32 = 0,
   VKNORM_DTYPE_F16 = 1,  /* needs storageBuffer16BitAccess */
   VKNORM_DTYPE_BF16 = 2, /* needs storageBuffer16BitAccess */
+  VKNORM_DTYPE_I8 = 3,   /* int8, quantized outputs only; needs storageBuffer8BitAccess */
   VKNORM_DTYPE_MAX_ENUM = 0x7FFFFFFF
 } vknorm_dtype;
 
-/* "f32", "f16", "bf16"; "unknown" for other values. */
+/* "f32", "f16", "bf16", "i8"; "unknown" for other values. */
 const char* vknorm_dtype_name(vknorm_dtype dtype);
-/* Bytes per element (4 or 2). */
+/* Bytes per element (4, 2 or 1). */
 size_t vknorm_dtype_size(vknorm_dtype dtype);
 
 #define VKNORM_MAX_RANK 8
@@ -126,6 +127,7 @@ typedef struct vknorm_device_features {
   VkBool32 push_descriptor;          /* VK_KHR_push_descriptor: VkBuffer tensors */
   VkBool32 buffer_device_address;    /* bufferDeviceAddress: address tensors */
   VkBool32 storage_buffer_16bit;     /* storageBuffer16BitAccess: f16 / bf16 tensors */
+  VkBool32 storage_buffer_8bit;      /* storageBuffer8BitAccess: int8 outputs (optional) */
   VkBool32 subgroup_size_control;    /* VK_EXT_subgroup_size_control (optional, tuning) */
   VkBool32 pipeline_executable_info; /* VK_KHR_pipeline_executable_properties (profiling) */
 } vknorm_device_features;
@@ -154,6 +156,7 @@ typedef struct vknorm_device_feature_chain {
   VkPhysicalDeviceFeatures2 features2; /* the head: &features2 goes into VkDeviceCreateInfo::pNext */
   VkPhysicalDevice16BitStorageFeatures storage16;
   VkPhysicalDeviceBufferDeviceAddressFeatures bda;
+  VkPhysicalDevice8BitStorageFeatures storage8;
   VkPhysicalDeviceSubgroupSizeControlFeatures subgroup_size_control;
   VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR executable_properties;
 } vknorm_device_feature_chain;
@@ -240,7 +243,7 @@ typedef enum vknorm_op {
   VKNORM_OP_RMS_NORM = 0,
   VKNORM_OP_LAYER_NORM_FORWARD = 1,
   VKNORM_OP_LAYER_NORM_BACKWARD = 2,
-  VKNORM_OP_RMS_NORM_BACKWARD = 3,
+  VKNORM_OP_RMS_NORM_BACKWARD = 5, /* 3, 4: rms_norm_last, add_rms_norm (C++ API only for now) */
   VKNORM_OP_MAX_ENUM = 0x7FFFFFFF
 } vknorm_op;
 

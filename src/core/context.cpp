@@ -1,6 +1,8 @@
 // Context creation and destruction, device requirements, and what the context reports.
 #include "context.h"
 
+#include "device_info_query.h"
+
 #include "embedded_spirv.h"
 
 #include <cstring>
@@ -43,6 +45,8 @@ Error query_device_requirements(VkInstance instance, VkPhysicalDevice physical_d
   if (p.supported.push_descriptor) req.extensions.push_back(VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
   if (p.supported.buffer_device_address && p.api_version < VK_API_VERSION_1_2)
     req.extensions.push_back(VK_KHR_BUFFER_DEVICE_ADDRESS_EXTENSION_NAME);
+  if (p.supported.storage_buffer_8bit && p.api_version < VK_API_VERSION_1_2)
+    req.extensions.push_back(VK_KHR_8BIT_STORAGE_EXTENSION_NAME);
   if (p.supported.subgroup_size_control && p.api_version < VK_API_VERSION_1_3)
     req.optional_extensions.push_back(VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME);
   if (p.supported.pipeline_executable_info)
@@ -56,6 +60,7 @@ void set_types(DeviceFeatureChain* c) {
   c->features2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
   c->storage16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES;
   c->bda.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES;
+  c->storage8.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES;
   c->subgroup_size_control.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES;
   c->executable_properties.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR;
 }
@@ -81,6 +86,8 @@ void* DeviceFeatureChain::chain() {
   link(&storage16, storage16.storageBuffer16BitAccess || storage16.uniformAndStorageBuffer16BitAccess ||
                        storage16.storagePushConstant16 || storage16.storageInputOutput16);
   link(&bda, bda.bufferDeviceAddress || bda.bufferDeviceAddressCaptureReplay || bda.bufferDeviceAddressMultiDevice);
+  link(&storage8, storage8.storageBuffer8BitAccess || storage8.uniformAndStorageBuffer8BitAccess ||
+                      storage8.storagePushConstant8);
   link(&subgroup_size_control, subgroup_size_control.subgroupSizeControl || subgroup_size_control.computeFullSubgroups);
   link(&executable_properties, executable_properties.pipelineExecutableInfo);
   *tail = nullptr;
@@ -92,6 +99,7 @@ void fill_device_feature_chain(const EnabledFeatures& f, DeviceFeatureChain* out
   *out = DeviceFeatureChain{};
   out->storage16.storageBuffer16BitAccess = f.storage_buffer_16bit;
   out->bda.bufferDeviceAddress = f.buffer_device_address;
+  out->storage8.storageBuffer8BitAccess = f.storage_buffer_8bit;
   out->subgroup_size_control.subgroupSizeControl = f.subgroup_size_control;
   out->executable_properties.pipelineExecutableInfo = f.pipeline_executable_info;
   out->chain();
@@ -110,6 +118,8 @@ Error add_device_features(const EnabledFeatures& f, uint32_t api, VkDeviceCreate
       {f.push_descriptor, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME, "push_descriptor"},
       {f.buffer_device_address && api < VK_API_VERSION_1_2, VK_KHR_BUFFER_DEVICE_ADDRESS_EXTENSION_NAME,
        "buffer_device_address (below Vulkan 1.2)"},
+      {f.storage_buffer_8bit && api < VK_API_VERSION_1_2, VK_KHR_8BIT_STORAGE_EXTENSION_NAME,
+       "storage_buffer_8bit (below Vulkan 1.2)"},
       {f.subgroup_size_control && api < VK_API_VERSION_1_3, VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME,
        "subgroup_size_control (below Vulkan 1.3)"},
       {f.pipeline_executable_info, VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME, "pipeline_executable_info"},
@@ -119,7 +129,7 @@ Error add_device_features(const EnabledFeatures& f, uint32_t api, VkDeviceCreate
       return make_error(Status::invalid_argument, std::string("add_device_features: ") + n.feature + " needs " +
                                                       n.extension + " in VkDeviceCreateInfo::ppEnabledExtensionNames");
   // Which structures the chain already has; set the bits in every carrier.
-  bool v11 = false, v12 = false, v13 = false, s16 = false, bda = false, sgc = false, pe = false;
+  bool v11 = false, v12 = false, v13 = false, s16 = false, s8 = false, bda = false, sgc = false, pe = false;
   for (auto* s = static_cast<VkBaseOutStructure*>(const_cast<void*>(ci->pNext)); s; s = s->pNext) {
     switch (s->sType) {
       case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES:
@@ -129,6 +139,7 @@ Error add_device_features(const EnabledFeatures& f, uint32_t api, VkDeviceCreate
       case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES:
         v12 = true;
         if (f.buffer_device_address) reinterpret_cast<VkPhysicalDeviceVulkan12Features*>(s)->bufferDeviceAddress = VK_TRUE;
+        if (f.storage_buffer_8bit) reinterpret_cast<VkPhysicalDeviceVulkan12Features*>(s)->storageBuffer8BitAccess = VK_TRUE;
         break;
       case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES:
         v13 = true;
@@ -137,6 +148,10 @@ Error add_device_features(const EnabledFeatures& f, uint32_t api, VkDeviceCreate
       case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES:
         s16 = true;
         if (f.storage_buffer_16bit) reinterpret_cast<VkPhysicalDevice16BitStorageFeatures*>(s)->storageBuffer16BitAccess = VK_TRUE;
+        break;
+      case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES:
+        s8 = true;
+        if (f.storage_buffer_8bit) reinterpret_cast<VkPhysicalDevice8BitStorageFeatures*>(s)->storageBuffer8BitAccess = VK_TRUE;
         break;
       case VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES:
         bda = true;
@@ -169,6 +184,10 @@ Error add_device_features(const EnabledFeatures& f, uint32_t api, VkDeviceCreate
   if (f.buffer_device_address && !v12 && !bda) {
     storage->bda.bufferDeviceAddress = VK_TRUE;
     prepend(&storage->bda);
+  }
+  if (f.storage_buffer_8bit && !v12 && !s8) {
+    storage->storage8.storageBuffer8BitAccess = VK_TRUE;
+    prepend(&storage->storage8);
   }
   if (f.subgroup_size_control && !v13 && !sgc) {
     storage->subgroup_size_control.subgroupSizeControl = VK_TRUE;
@@ -251,6 +270,7 @@ Error create_context(const ContextCreateInfo& info, Context** out) {
       {en.push_descriptor, av.push_descriptor, "push_descriptor (VK_KHR_push_descriptor)"},
       {en.buffer_device_address, av.buffer_device_address, "buffer_device_address (bufferDeviceAddress)"},
       {en.storage_buffer_16bit, av.storage_buffer_16bit, "storage_buffer_16bit (storageBuffer16BitAccess)"},
+      {en.storage_buffer_8bit, av.storage_buffer_8bit, "storage_buffer_8bit (storageBuffer8BitAccess)"},
       {en.subgroup_size_control, av.subgroup_size_control, "subgroup_size_control (subgroupSizeControl)"},
       {en.pipeline_executable_info, av.pipeline_executable_info,
        "pipeline_executable_info (VK_KHR_pipeline_executable_properties)"},
@@ -295,28 +315,7 @@ Error create_context(const ContextCreateInfo& info, Context** out) {
       return make_error(Status::invalid_argument, std::string("tuning cache ") + info.tuning_cache_path + ": " + why);
     }
   }
-  DeviceInfo& d = c->device_info;
-  const DeviceProfile& p = c->profile;
-  d.name = p.name;
-  d.device_class = p.device_class;
-  d.vendor_id = p.vendor_id;
-  d.device_id = p.device_id;
-  d.driver_version = p.driver_version;
-  d.api_version = p.api_version;
-  d.driver_id = p.driver_id;
-  std::memcpy(d.uuid, p.uuid, VK_UUID_SIZE);
-  d.subgroup_size = p.subgroup_size;
-  d.min_subgroup_size = p.min_subgroup_size;
-  d.max_subgroup_size = p.max_subgroup_size;
-  d.subgroup_arithmetic = p.subgroup_arithmetic;
-  d.shared_memory_reduction = c->shared_memory_reduction;
-  d.max_workgroup_invocations = p.max_workgroup_invocations;
-  d.max_shared_memory_bytes = p.max_shared_memory_bytes;
-  d.max_storage_buffer_range = p.max_storage_buffer_range;
-  d.min_storage_buffer_offset_alignment = p.min_storage_buffer_offset_alignment;
-  d.multiprocessor_count = p.multiprocessor_count;
-  d.enabled = en;
-  d.buffers_need_device_address = !en.push_descriptor;
+  fill_device_info(c->profile, en, c->shared_memory_reduction, &c->device_info);
   *out = c;
   return ok();
 }
@@ -334,7 +333,13 @@ const DeviceInfo& device_info(const Context* c) { return c->device_info; }
 size_t pipeline_count(const Context* c) { return c ? c->pipelines.size() : 0; }
 
 bool DeviceInfo::supports(DType t) const {
-  return t == DType::f32 || enabled.storage_buffer_16bit;
+  switch (t) {
+    case DType::f32: return true;
+    case DType::f16:
+    case DType::bf16: return enabled.storage_buffer_16bit;
+    case DType::i8: return enabled.storage_buffer_8bit;
+  }
+  return false;
 }
 
 }  // namespace vknorm

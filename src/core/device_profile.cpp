@@ -78,12 +78,16 @@ DeviceProfile read_device_profile(const InstanceFunctions& fns, VkPhysicalDevice
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES};
   VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR pef{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR};
+  VkPhysicalDevice8BitStorageFeatures s8{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES};
   VkPhysicalDeviceFeatures2 feats{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
   feats.pNext = &s16;
   tail = &s16.pNext;
   const bool has_bda = base.apiVersion >= VK_API_VERSION_1_2 ||
                        has_extension(exts, VK_KHR_BUFFER_DEVICE_ADDRESS_EXTENSION_NAME);
   if (has_bda) { *tail = &bda; tail = &bda.pNext; }
+  const bool has_s8 = base.apiVersion >= VK_API_VERSION_1_2 ||
+                      has_extension(exts, VK_KHR_8BIT_STORAGE_EXTENSION_NAME);
+  if (has_s8) { *tail = &s8; tail = &s8.pNext; }
   if (has_sgc) { *tail = &sgcf; tail = &sgcf.pNext; }
   const bool has_pe = has_extension(exts, VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
   if (has_pe) { *tail = &pef; tail = &pef.pNext; }
@@ -118,6 +122,7 @@ DeviceProfile read_device_profile(const InstanceFunctions& fns, VkPhysicalDevice
   p.supported.push_descriptor = has_push;
   p.supported.buffer_device_address = has_bda && bda.bufferDeviceAddress;
   p.supported.storage_buffer_16bit = s16.storageBuffer16BitAccess;
+  p.supported.storage_buffer_8bit = has_s8 && s8.storageBuffer8BitAccess;
   p.supported.subgroup_size_control = has_sgc && sgcf.subgroupSizeControl;
   p.supported.pipeline_executable_info = has_pe && pef.pipelineExecutableInfo;
   p.device_class = classify_device(p);

@@ -25,11 +25,20 @@ const char* dtype_name(DType t) {
     case DType::f32: return "f32";
     case DType::f16: return "f16";
     case DType::bf16: return "bf16";
+    case DType::i8: return "i8";
   }
   return "unknown";
 }
 
-size_t dtype_size(DType t) { return t == DType::f32 ? 4 : 2; }
+size_t dtype_size(DType t) {
+  switch (t) {
+    case DType::f32: return 4;
+    case DType::f16:
+    case DType::bf16: return 2;
+    case DType::i8: return 1;
+  }
+  return 0;
+}
 
 const char* device_class_name(DeviceClass c) {
   switch (c) {

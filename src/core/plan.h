@@ -5,12 +5,14 @@
 
 #include "config.h"
 #include "context.h"
+#include "kernel_contract.h"
 #include "pipeline_cache.h"
 #include "selector.h"
 
 #include <vknorm/vknorm.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -23,28 +25,35 @@ struct BufferView {
   VkDeviceSize bind_offset = 0;  // descriptor mode: aligned offset of the descriptor range
   VkDeviceSize bind_range = 0;
   uint32_t elem_base = 0;        // descriptor mode: element index of the view's start in range
-  bool offset_field = true;      // the kernel has an <name>_off push constant for this binding
 };
 
 struct PlannedDispatch {
-  std::string kernel;            // "layer_norm_row"
+  const KernelContract* kernel = nullptr;
   DType dtype = DType::f32;
-  std::vector<uint32_t> spec;    // spec[0] is the workgroup size
-  std::vector<BufferView> bindings;
-  std::vector<uint32_t> fields;  // push constants after the pointers, with OFFSETS_MARKER
+  std::vector<uint32_t> spec;        // by constant id; spec[0] is the workgroup size
+  std::vector<BufferView> bindings;  // by binding
+  std::vector<uint32_t> fields;      // the contract's Push struct, after pointers / offsets
   uint32_t groups[3] = {1, 1, 1};
   bool barrier_before = false;
   const PipelineEntry* pipeline = nullptr;  // set by resolve()
   std::string module;                        // set by resolve()
 };
 
-// Placeholder in PlannedDispatch::fields where the binding offsets go (descriptor mode).
-constexpr uint32_t kOffsetsMarker = 0xFFFFFFF7u;
-inline uint32_t f32_bits(float f) {
-  uint32_t u;
-  static_assert(sizeof u == sizeof f, "");
-  __builtin_memcpy(&u, &f, 4);
-  return u;
+// A dispatch of kernel K (vknorm::kernels::<kernel>, from its contract header): one view per
+// binding, in binding order. The typed Spec and Push are kept as words.
+template <class K, class... Views>
+PlannedDispatch plan_dispatch(DType dtype, const typename K::Spec& spec,
+                              const typename K::Push& push, const Views&... views) {
+  static_assert(sizeof...(Views) == K::contract.bindings, "one BufferView per binding of the contract");
+  PlannedDispatch d;
+  d.kernel = &K::contract;
+  d.dtype = dtype;
+  d.spec.resize(sizeof spec / 4);
+  std::memcpy(d.spec.data(), &spec, sizeof spec);
+  d.bindings = {views...};
+  d.fields.resize(sizeof push / 4);
+  if (!d.fields.empty()) std::memcpy(d.fields.data(), &push, sizeof push);
+  return d;
 }
 
 struct Plan {

@@ -72,7 +72,6 @@ BufferView Planner::view(const Tensor& t, uint64_t elem_begin, uint64_t elem_cou
 BufferView Planner::scratch(const Tensor& s, uint64_t byte_begin, uint64_t bytes, uint32_t unit,
                             uint32_t* unit_base) const {
   BufferView v;
-  v.offset_field = false;
   if (address_mode_) {
     v.address = address_of(ctx_, s) + byte_begin;
     *unit_base = 0;

@@ -4,6 +4,7 @@
 #include "embedded_spirv.h"
 
 #include <algorithm>
+#include <cassert>
 #include <string>
 #include <vector>
 
@@ -12,27 +13,26 @@ namespace vknorm::detail {
 // "<kernel>.<dtype>.<desc|addr>.<sg|sh>"; a kernel without workgroup reductions has a single
 // module for both reduction paths, named without the suffix (reduce=none, cmake/shaders.cmake).
 static std::string module_name(const PlannedDispatch& d, bool address_mode, bool shared) {
-  const std::string base = d.kernel + "." + dtype_name(d.dtype) + (address_mode ? ".addr" : ".desc");
+  const std::string base = std::string(d.kernel->name) + "." + dtype_name(d.dtype) + (address_mode ? ".addr" : ".desc");
   const std::string full = base + (shared ? ".sh" : ".sg");
   return find_embedded_spirv(full.c_str()) || !find_embedded_spirv(base.c_str()) ? full : base;
 }
 
+// The push block of shaders/contracts/contract.h: a pointer per binding (address mode) or the
+// element offset of each binding that has one (descriptor mode), then the contract's fields.
 static std::vector<uint32_t> push_words(const PlannedDispatch& d, bool address_mode) {
   std::vector<uint32_t> words;
-  if (address_mode)
-    for (const BufferView& b : d.bindings) {
+  for (size_t i = 0; i < d.bindings.size(); ++i) {
+    const BufferView& b = d.bindings[i];
+    if (address_mode) {
       words.push_back(static_cast<uint32_t>(b.address));
       words.push_back(static_cast<uint32_t>(b.address >> 32));
+    } else if (d.kernel->offset_mask >> i & 1u) {
+      words.push_back(b.elem_base);
     }
-  for (uint32_t f : d.fields) {
-    if (f != kOffsetsMarker) {
-      words.push_back(f);
-      continue;
-    }
-    if (address_mode) continue;
-    for (const BufferView& b : d.bindings)
-      if (b.offset_field) words.push_back(b.elem_base);
   }
+  words.insert(words.end(), d.fields.begin(), d.fields.end());
+  assert(words.size() * 4 == d.kernel->push_bytes(address_mode));
   return words;
 }
 
@@ -42,8 +42,8 @@ Error resolve(Context* ctx, Plan* plan) {
     PipelineKey key;
     key.module = d.module;
     key.spec = d.spec;
-    key.bindings = plan->address_mode ? 0 : static_cast<uint32_t>(d.bindings.size());
-    key.push_bytes = static_cast<uint32_t>(push_words(d, plan->address_mode).size() * 4);
+    key.bindings = plan->address_mode ? 0 : d.kernel->bindings;
+    key.push_bytes = d.kernel->push_bytes(plan->address_mode);
     if (key.push_bytes > ctx->profile.max_push_constants_size)
       return make_error(Status::unsupported, d.module + " needs " + std::to_string(key.push_bytes) +
                                                  " bytes of push constants; the device allows " +
@@ -101,7 +101,7 @@ void describe_plan(const Plan& plan, std::vector<DispatchInfo>* out) {
   out->clear();
   for (const PlannedDispatch& d : plan.dispatches) {
     DispatchInfo i;
-    i.kernel = d.module.empty() ? d.kernel : d.module;
+    i.kernel = d.module.empty() ? d.kernel->name : d.module;
     std::copy(d.groups, d.groups + 3, i.groups);
     i.workgroup_size = d.spec.empty() ? 0 : d.spec[0];
     i.pipeline = d.pipeline ? d.pipeline->pipeline : VK_NULL_HANDLE;

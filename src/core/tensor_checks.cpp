@@ -36,7 +36,7 @@ Error check_tensor(const Context* ctx, const Tensor& t, const char* what) {
     return make_error(Status::invalid_argument, w + ": give either a buffer or an address, not both");
   if (t.address != 0 && t.offset != 0)
     return make_error(Status::invalid_argument, w + ": offset must be 0 for an address tensor");
-  if (static_cast<uint32_t>(t.dtype) > static_cast<uint32_t>(DType::bf16))
+  if (static_cast<uint32_t>(t.dtype) > static_cast<uint32_t>(DType::i8))
     return make_error(Status::invalid_argument, w + ": unknown dtype");
   if (t.rank < 1 || t.rank > kMaxRank)
     return make_error(Status::invalid_argument, w + ": rank must be 1.." + std::to_string(kMaxRank));
@@ -57,9 +57,10 @@ Error check_tensor(const Context* ctx, const Tensor& t, const char* what) {
     return make_error(Status::invalid_argument,
                       w + " " + shape_string(t) + " needs " + std::to_string(extent * es) +
                           " bytes but its size is " + std::to_string(t.size));
-  if (t.dtype != DType::f32 && !ctx->device_info.supports(t.dtype))
-    return make_error(Status::unsupported, w + ": " + dtype_name(t.dtype) +
-                                               " needs storageBuffer16BitAccess, which is not enabled on this device");
+  if (!ctx->device_info.supports(t.dtype))
+    return make_error(Status::unsupported, w + ": " + dtype_name(t.dtype) + " needs " +
+                                               (t.dtype == DType::i8 ? "storageBuffer8BitAccess" : "storageBuffer16BitAccess") +
+                                               ", which is not enabled on this device");
   return ok();
 }
 

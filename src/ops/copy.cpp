@@ -2,6 +2,8 @@
 #include "core/plan.h"
 #include "core/tensor_checks.h"
 
+#include "contracts/copy.h"
+
 #include <algorithm>
 
 namespace vknorm {
@@ -30,13 +32,17 @@ Error record_copy(Context* ctx, VkCommandBuffer cmd, const Tensor& src, const Te
     const uint64_t count = std::min(window, bytes - b0) / 16;
     const uint64_t groups = ceil_div(count, uint64_t(wg) * items);
     for (uint64_t g0 = 0; g0 < groups; g0 += max_gx) {
-      PlannedDispatch pd;
-      pd.kernel = "copy";
-      pd.spec = {wg, items};
-      pd.bindings = {pl.view(s, b0 / 4, count * 4), pl.view(d, b0 / 4, count * 4)};
+      using K = kernels::copy;
+      K::Spec sc;
+      sc.WG = wg;
+      sc.ITEMS = items;
+      K::Push pc{};
+      pc.count = uint32_t(count);
+      pc.gx_base = uint32_t(g0);
+      PlannedDispatch pd = plan_dispatch<K>(DType::f32, sc, pc, pl.view(s, b0 / 4, count * 4),
+                                            pl.view(d, b0 / 4, count * 4));
       // views count in floats; the kernel indexes vec4s.
       for (BufferView& v : pd.bindings) v.elem_base /= 4;
-      pd.fields = {uint32_t(count), kOffsetsMarker, uint32_t(g0)};
       pd.groups[0] = uint32_t(std::min(max_gx, groups - g0));
       plan.dispatches.push_back(std::move(pd));
     }

@@ -10,6 +10,10 @@
 #include "core/selector.h"
 #include "core/tensor_checks.h"
 
+#include "contracts/layer_norm_apply.h"
+#include "contracts/layer_norm_row.h"
+#include "contracts/layer_norm_stats.h"
+
 #include <algorithm>
 #include <string>
 
@@ -82,8 +86,13 @@ Error plan_layer_norm(Context* ctx, const LayerNormArgs& a, Plan* plan, PlanResu
       return make_error(Status::unsupported, "rows of " + std::to_string(D) + " elements need more workgroups per row than the device dispatches");
     if (c.wave_bytes) win = std::min<uint64_t>(win, std::max<uint64_t>(1, c.wave_bytes / (D * es)));
   }
-  const uint32_t flags = (a.weight.is_set() ? 1u : 0u) | (a.bias.is_set() ? 2u : 0u) |
-                         (a.mean.is_set() ? 4u : 0u) | (a.rstd.is_set() ? 8u : 0u);
+  // One flags word for the row and the apply kernel: their contracts give the same bits.
+  using Row = kernels::layer_norm_row;
+  using Apply = kernels::layer_norm_apply;
+  static_assert(Row::FLAG_WEIGHT == Apply::FLAG_WEIGHT && Row::FLAG_BIAS == Apply::FLAG_BIAS &&
+                Row::FLAG_MEAN == Apply::FLAG_MEAN && Row::FLAG_RSTD == Apply::FLAG_RSTD, "");
+  const uint32_t flags = (a.weight.is_set() ? Row::FLAG_WEIGHT : 0u) | (a.bias.is_set() ? Row::FLAG_BIAS : 0u) |
+                         (a.mean.is_set() ? Row::FLAG_MEAN : 0u) | (a.rstd.is_set() ? Row::FLAG_RSTD : 0u);
   const uint64_t span = (ceil_div(D, c.split) + 3) / 4 * 4;
   uint32_t part_base = 0;
   const BufferView part = split ? pl.scratch(scratch, 0, res->scratch_bytes, 16, &part_base) : BufferView{};
@@ -97,15 +106,21 @@ Error plan_layer_norm(Context* ctx, const LayerNormArgs& a, Plan* plan, PlanResu
     const BufferView rv = a.rstd.is_set() ? pl.view(a.rstd, r0, k) : pl.dummy(a.x);
     const uint32_t part_off = uint32_t(part_base + r0 * c.split);
     if (!split) {
-      PlannedDispatch d;
-      d.kernel = "layer_norm_row";
-      d.dtype = p.dtype;
       const uint64_t blocks = ceil_div(k, c.rows_per_workgroup);
       const uint64_t gx = std::min(blocks, max_gx);
-      d.spec = {c.workgroup_size, c.items_per_invocation, c.vector_width, c.workgroup_size / c.rows_per_workgroup};
-      d.bindings = {xv, yv, wv, bv, mv, rv};
-      d.fields = {uint32_t(D), uint32_t(xl.row_stride), uint32_t(yl.row_stride), uint32_t(k), kOffsetsMarker, flags,
-                  f32_bits(a.eps)};
+      Row::Spec sc;
+      sc.WG = c.workgroup_size;
+      sc.ITEMS = c.items_per_invocation;
+      sc.VEC = c.vector_width;
+      sc.LPR = c.workgroup_size / c.rows_per_workgroup;
+      Row::Push pc{};
+      pc.D = uint32_t(D);
+      pc.x_rs = uint32_t(xl.row_stride);
+      pc.y_rs = uint32_t(yl.row_stride);
+      pc.rows = uint32_t(k);
+      pc.flags = flags;
+      pc.eps = a.eps;
+      PlannedDispatch d = plan_dispatch<Row>(p.dtype, sc, pc, xv, yv, wv, bv, mv, rv);
       d.groups[0] = uint32_t(gx);
       d.groups[1] = uint32_t(ceil_div(blocks, gx));
       plan->dispatches.push_back(std::move(d));
@@ -113,22 +128,33 @@ Error plan_layer_norm(Context* ctx, const LayerNormArgs& a, Plan* plan, PlanResu
     }
     // The stats pass of this wave may overlap the previous wave's apply pass (they touch
     // different rows); the apply pass waits for both.
-    PlannedDispatch s;
-    s.kernel = "layer_norm_stats";
-    s.dtype = p.dtype;
-    s.spec = {c.workgroup_size, c.items_per_invocation, c.vector_width};
-    s.bindings = {xv, part};
-    s.fields = {uint32_t(D), uint32_t(span), uint32_t(xl.row_stride), kOffsetsMarker, part_off};
+    using Stats = kernels::layer_norm_stats;
+    Stats::Spec ss;
+    ss.WG = c.workgroup_size;
+    ss.ITEMS = c.items_per_invocation;
+    ss.VEC = c.vector_width;
+    Stats::Push sp{};
+    sp.D = uint32_t(D);
+    sp.span = uint32_t(span);
+    sp.x_rs = uint32_t(xl.row_stride);
+    sp.part_off = part_off;
+    PlannedDispatch s = plan_dispatch<Stats>(p.dtype, ss, sp, xv, part);
     s.groups[0] = c.split;
     s.groups[1] = uint32_t(k);
     plan->dispatches.push_back(std::move(s));
-    PlannedDispatch d;
-    d.kernel = "layer_norm_apply";
-    d.dtype = p.dtype;
-    d.spec = {c.workgroup_size, c.items_per_invocation, c.vector_width};
-    d.bindings = {xv, yv, wv, bv, mv, rv, part};
-    d.fields = {uint32_t(D), uint32_t(xl.row_stride), uint32_t(yl.row_stride), kOffsetsMarker, flags,
-                f32_bits(a.eps), part_off, c.split};
+    Apply::Spec asc;
+    asc.WG = c.workgroup_size;
+    asc.ITEMS = c.items_per_invocation;
+    asc.VEC = c.vector_width;
+    Apply::Push ap{};
+    ap.D = uint32_t(D);
+    ap.x_rs = uint32_t(xl.row_stride);
+    ap.y_rs = uint32_t(yl.row_stride);
+    ap.flags = flags;
+    ap.eps = a.eps;
+    ap.part_off = part_off;
+    ap.split = c.split;
+    PlannedDispatch d = plan_dispatch<Apply>(p.dtype, asc, ap, xv, yv, wv, bv, mv, rv, part);
     d.groups[0] = uint32_t(chunks);
     d.groups[1] = uint32_t(k);
     d.barrier_before = true;

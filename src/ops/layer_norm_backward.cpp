@@ -11,6 +11,10 @@
 #include "core/selector.h"
 #include "core/tensor_checks.h"
 
+#include "contracts/layer_norm_backward.h"
+#include "contracts/layer_norm_backward_colsum.h"
+#include "contracts/layer_norm_backward_rowsums.h"
+
 #include <algorithm>
 #include <string>
 
@@ -102,12 +106,14 @@ Error plan_backward(Context* ctx, const LayerNormBackwardArgs& a, Plan* plan, Pl
   // One scratch binding: row-sum partials (vec2) first, then the fp32 column partials.
   uint32_t part_base = 0;
   BufferView part = pl.dummy(a.x);
-  part.offset_field = false;  // the scratch binding has no offset push constant
   if (res->scratch_bytes) part = pl.scratch(scratch, 0, res->scratch_bytes, 8, &part_base);
   const uint32_t col_base = uint32_t(part_base * 2 + rowsum_bytes / 4);
-  const uint32_t flags = (a.weight.is_set() ? 1u : 0u) | (a.dx.is_set() ? 2u : 0u) |
-                         (a.dweight.is_set() ? 4u : 0u) | (a.dbias.is_set() ? 8u : 0u) |
-                         (fused ? 16u : 0u) | (direct ? 32u : 0u);
+  using Main = kernels::layer_norm_backward;
+  using Rowsums = kernels::layer_norm_backward_rowsums;
+  using Colsum = kernels::layer_norm_backward_colsum;
+  const uint32_t flags = (a.weight.is_set() ? Main::FLAG_WEIGHT : 0u) | (a.dx.is_set() ? Main::FLAG_DX : 0u) |
+                         (a.dweight.is_set() ? Main::FLAG_DWEIGHT : 0u) | (a.dbias.is_set() ? Main::FLAG_DBIAS : 0u) |
+                         (fused ? Main::FLAG_FUSED : 0u) | (direct ? Main::FLAG_DIRECT : 0u);
   const uint64_t span = (ceil_div(D, c.split) + 3) / 4 * 4;
   const BufferView wv = a.weight.is_set() ? pl.view(a.weight, 0, D) : pl.dummy(a.x);
   const BufferView dwv = a.dweight.is_set() ? pl.view(a.dweight, 0, D) : pl.dummy(a.x);
@@ -122,26 +128,40 @@ Error plan_backward(Context* ctx, const LayerNormBackwardArgs& a, Plan* plan, Pl
     const BufferView mv = pl.view(a.mean, r0, k), rv = pl.view(a.rstd, r0, k);
     const uint32_t part_off = uint32_t(part_base + r0 * c.split);
     if (!fused) {
-      PlannedDispatch s;
-      s.kernel = "layer_norm_backward_rowsums";
-      s.dtype = p.dtype;
-      s.spec = {c.workgroup_size, c.items_per_invocation, c.vector_width};
-      s.bindings = {xv, dyv, wv, mv, rv, part};
-      s.fields = {uint32_t(D), uint32_t(span), uint32_t(xl.row_stride), uint32_t(dyl.row_stride), kOffsetsMarker,
-                  flags & 1u, part_off};
+      Rowsums::Spec ss;
+      ss.WG = c.workgroup_size;
+      ss.ITEMS = c.items_per_invocation;
+      ss.VEC = c.vector_width;
+      Rowsums::Push sp{};
+      sp.D = uint32_t(D);
+      sp.span = uint32_t(span);
+      sp.x_rs = uint32_t(xl.row_stride);
+      sp.dy_rs = uint32_t(dyl.row_stride);
+      sp.flags = a.weight.is_set() ? Rowsums::FLAG_WEIGHT : 0u;
+      sp.part_off = part_off;
+      PlannedDispatch s = plan_dispatch<Rowsums>(p.dtype, ss, sp, xv, dyv, wv, mv, rv, part);
       s.groups[0] = c.split;
       s.groups[1] = uint32_t(k);
       s.barrier_before = !plan->dispatches.empty();
       plan->dispatches.push_back(std::move(s));
     }
-    PlannedDispatch d;
-    d.kernel = "layer_norm_backward";
-    d.dtype = p.dtype;
-    d.spec = {c.workgroup_size, c.items_per_invocation, c.vector_width};
-    d.bindings = {xv, dyv, wv, mv, rv, dxv, dwv, dbv, part};
-    d.fields = {uint32_t(D), uint32_t(k), c.rows_per_workgroup, uint32_t(xl.row_stride), uint32_t(dyl.row_stride),
-                uint32_t(a.dx.is_set() ? dxl.row_stride : 0), kOffsetsMarker, flags, part_off, c.split,
-                col_base, uint32_t(block_base)};
+    Main::Spec sc;
+    sc.WG = c.workgroup_size;
+    sc.ITEMS = c.items_per_invocation;
+    sc.VEC = c.vector_width;
+    Main::Push pc{};
+    pc.D = uint32_t(D);
+    pc.rows = uint32_t(k);
+    pc.rows_per_block = c.rows_per_workgroup;
+    pc.x_rs = uint32_t(xl.row_stride);
+    pc.dy_rs = uint32_t(dyl.row_stride);
+    pc.dx_rs = uint32_t(a.dx.is_set() ? dxl.row_stride : 0);
+    pc.flags = flags;
+    pc.part_off = part_off;
+    pc.split = c.split;
+    pc.col_off = col_base;
+    pc.block_base = uint32_t(block_base);
+    PlannedDispatch d = plan_dispatch<Main>(p.dtype, sc, pc, xv, dyv, wv, mv, rv, dxv, dwv, dbv, part);
     d.groups[0] = uint32_t(chunks);
     d.groups[1] = uint32_t(blocks);
     d.barrier_before = !fused;
@@ -153,12 +173,15 @@ Error plan_backward(Context* ctx, const LayerNormBackwardArgs& a, Plan* plan, Pl
     const uint64_t groups = ceil_div(D, wg);
     const uint64_t max_gx = ctx->profile.max_workgroup_count[0];
     for (uint64_t g0 = 0; g0 < groups; g0 += max_gx) {
-      PlannedDispatch s;
-      s.kernel = "layer_norm_backward_colsum";
-      s.dtype = p.dtype;
-      s.spec = {wg};
-      s.bindings = {dwv, dbv, part};
-      s.fields = {uint32_t(D), uint32_t(total_blocks), kOffsetsMarker, col_base, flags & 12u, uint32_t(g0)};
+      Colsum::Spec sc;
+      sc.WG = wg;
+      Colsum::Push pc{};
+      pc.D = uint32_t(D);
+      pc.blocks = uint32_t(total_blocks);
+      pc.col_off = col_base;
+      pc.flags = (a.dweight.is_set() ? Colsum::FLAG_DWEIGHT : 0u) | (a.dbias.is_set() ? Colsum::FLAG_DBIAS : 0u);
+      pc.gx_base = uint32_t(g0);
+      PlannedDispatch s = plan_dispatch<Colsum>(p.dtype, sc, pc, dwv, dbv, part);
       s.groups[0] = uint32_t(std::min(max_gx, groups - g0));
       s.barrier_before = true;
       plan->dispatches.push_back(std::move(s));

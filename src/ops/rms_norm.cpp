@@ -9,6 +9,9 @@
 #include "core/selector.h"
 #include "core/tensor_checks.h"
 
+#include "contracts/rms_norm.h"
+#include "contracts/rms_norm_rows.h"
+
 #include <algorithm>
 #include <string>
 
@@ -95,14 +98,22 @@ Error plan_rms_norm(Context* ctx, const RmsNormArgs& a, Plan* plan, PlanResult* 
       const uint64_t k = std::min(win, N - n0);
       const uint64_t blocks = ceil_div(k, rpw);
       const uint64_t gx = std::min(blocks, max_gx);
-      PlannedDispatch d;
-      d.kernel = "rms_norm_rows";
-      d.dtype = p.dtype;
-      d.spec = {c.workgroup_size, c.items_per_invocation, c.vector_width, uint32_t(c.workgroup_size / rpw)};
-      d.bindings = {pl.view(a.x, n0 * xsn, xs.elements(k)), pl.view(a.y, n0 * ysn, ys.elements(k)),
-                    a.weight.is_set() ? pl.view(a.weight, 0, C) : pl.dummy(a.x)};
-      d.fields = {uint32_t(C), uint32_t(k > 1 ? xsn : 0), uint32_t(k > 1 ? ysn : 0), uint32_t(k), kOffsetsMarker,
-                  a.weight.is_set() ? 1u : 0u, f32_bits(a.eps)};
+      using K = kernels::rms_norm_rows;
+      K::Spec sc;
+      sc.WG = c.workgroup_size;
+      sc.ITEMS = c.items_per_invocation;
+      sc.VEC = c.vector_width;
+      sc.LPR = uint32_t(c.workgroup_size / rpw);
+      K::Push pc{};
+      pc.D = uint32_t(C);
+      pc.x_rs = uint32_t(k > 1 ? xsn : 0);
+      pc.y_rs = uint32_t(k > 1 ? ysn : 0);
+      pc.rows = uint32_t(k);
+      pc.has_weight = a.weight.is_set() ? 1u : 0u;
+      pc.eps = a.eps;
+      PlannedDispatch d = plan_dispatch<K>(p.dtype, sc, pc, pl.view(a.x, n0 * xsn, xs.elements(k)),
+                                           pl.view(a.y, n0 * ysn, ys.elements(k)),
+                                           a.weight.is_set() ? pl.view(a.weight, 0, C) : pl.dummy(a.x));
       d.groups[0] = uint32_t(gx);
       d.groups[1] = uint32_t(ceil_div(blocks, gx));
       plan->dispatches.push_back(std::move(d));
@@ -120,15 +131,27 @@ Error plan_rms_norm(Context* ctx, const RmsNormArgs& a, Plan* plan, PlanResult* 
   for (uint64_t n0 = 0; n0 < N; n0 += win) {
     const uint64_t k = std::min(win, N - n0);
     for (uint64_t b0 = 0; b0 < blocks; b0 += max_gx) {
-      PlannedDispatch d;
-      d.kernel = "rms_norm";
-      d.dtype = p.dtype;
-      d.spec = {c.workgroup_size, c.channel_split, c.items_per_invocation, c.vector_width};
-      d.bindings = {pl.view(a.x, n0 * xsn, xs.elements(k)), pl.view(a.y, n0 * ysn, ys.elements(k)),
-                    a.weight.is_set() ? pl.view(a.weight, 0, C) : pl.dummy(a.x)};
-      d.fields = {uint32_t(C), uint32_t(S), uint32_t(k > 1 ? xsn : 0), uint32_t(xsc), uint32_t(xss),
-                  uint32_t(k > 1 ? ysn : 0), uint32_t(ysc), uint32_t(yss), kOffsetsMarker,
-                  a.weight.is_set() ? 1u : 0u, uint32_t(b0), f32_bits(a.eps)};
+      using K = kernels::rms_norm;
+      K::Spec sc;
+      sc.WG = c.workgroup_size;
+      sc.CSPLIT = c.channel_split;
+      sc.CMAX = c.items_per_invocation;
+      sc.VEC = c.vector_width;
+      K::Push pc{};
+      pc.C = uint32_t(C);
+      pc.S = uint32_t(S);
+      pc.x_sn = uint32_t(k > 1 ? xsn : 0);
+      pc.x_sc = uint32_t(xsc);
+      pc.x_ss = uint32_t(xss);
+      pc.y_sn = uint32_t(k > 1 ? ysn : 0);
+      pc.y_sc = uint32_t(ysc);
+      pc.y_ss = uint32_t(yss);
+      pc.has_weight = a.weight.is_set() ? 1u : 0u;
+      pc.gx_base = uint32_t(b0);
+      pc.eps = a.eps;
+      PlannedDispatch d = plan_dispatch<K>(p.dtype, sc, pc, pl.view(a.x, n0 * xsn, xs.elements(k)),
+                                           pl.view(a.y, n0 * ysn, ys.elements(k)),
+                                           a.weight.is_set() ? pl.view(a.weight, 0, C) : pl.dummy(a.x));
       d.groups[0] = uint32_t(std::min(max_gx, blocks - b0));
       d.groups[1] = uint32_t(k);
       plan->dispatches.push_back(std::move(d));

@@ -58,7 +58,7 @@ std::string CheckCase::label() const {
   }
   if (!spec.affine) s += " noaffine";
   if (!spec.optional_outputs) s += " noopt";
-  if (has_config) s += " cfg=" + config_arg(config);
+  if (has_config) s += " cfg=" + vknorm::to_string(config);
   s += " seed=" + std::to_string(spec.seed);
   return s;
 }

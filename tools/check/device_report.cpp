@@ -212,7 +212,8 @@ int list_devices(const std::string& json_path) {
   list = Json::array();
   for (const auto& l : devices) {
     const auto& p = l.properties;
-    const auto& f = l.supported;
+    const vknorm::DeviceInfo& info = l.info;
+    const auto& f = info.enabled;  // query_device_info: every feature the device supports
     std::printf("[%u] %s (%s)\n", l.index, l.name.c_str(), device_type_name(p.deviceType));
     std::printf("    vendor     0x%04x (%s), device 0x%04x\n", p.vendorID,
                 vendor_name(p.vendorID).c_str(), p.deviceID);
@@ -223,22 +224,22 @@ int list_devices(const std::string& json_path) {
                 p.driverVersion);
     std::printf("    api        Vulkan %s\n", api_version_string(p.apiVersion).c_str());
     std::printf("    subgroups  size %u (range %u..%u), arithmetic in compute: %s\n",
-                l.subgroup_size, l.min_subgroup_size, l.max_subgroup_size,
-                yes(l.subgroup_arithmetic));
+                info.subgroup_size, info.min_subgroup_size, info.max_subgroup_size,
+                yes(info.subgroup_arithmetic));
     std::printf("    supported  push_descriptor %s, buffer_device_address %s, "
                 "storage_buffer_16bit %s, subgroup_size_control %s, pipeline_executable_info %s\n",
                 yes(f.push_descriptor), yes(f.buffer_device_address), yes(f.storage_buffer_16bit),
                 yes(f.subgroup_size_control), yes(f.pipeline_executable_info));
     std::printf("    limits     max storage buffer range %llu, shared memory %u bytes, "
                 "workgroup invocations %u\n",
-                static_cast<unsigned long long>(l.max_storage_buffer_range),
-                l.max_shared_memory_bytes, p.limits.maxComputeWorkGroupInvocations);
+                static_cast<unsigned long long>(info.max_storage_buffer_range),
+                info.max_shared_memory_bytes, p.limits.maxComputeWorkGroupInvocations);
     std::printf("    vknorm     f32: yes; f16/bf16: %s; VkBuffer tensors: %s; "
                 "address tensors: %s; reduction: %s\n",
                 f.storage_buffer_16bit ? "yes" : "no (needs 16-bit storage)",
                 f.push_descriptor ? "yes (push descriptors)" : "yes (descriptor sets)",
                 f.buffer_device_address ? "yes" : "no (needs bufferDeviceAddress)",
-                l.subgroup_arithmetic ? "subgroup arithmetic" : "shared-memory fallback");
+                info.subgroup_arithmetic ? "subgroup arithmetic" : "shared-memory fallback");
     Json j = Json::object();
     j["index"] = l.index;
     j["name"] = l.name;
@@ -254,20 +255,20 @@ int list_devices(const std::string& json_path) {
     j["driver_version_string"] = driver_version_string(p.vendorID, l.driver_id, p.driverVersion);
     j["api_version"] = p.apiVersion;
     j["api_version_string"] = api_version_string(p.apiVersion);
-    j["subgroup_size"] = l.subgroup_size;
-    j["min_subgroup_size"] = l.min_subgroup_size;
-    j["max_subgroup_size"] = l.max_subgroup_size;
-    j["subgroup_arithmetic"] = l.subgroup_arithmetic;
+    j["subgroup_size"] = info.subgroup_size;
+    j["min_subgroup_size"] = info.min_subgroup_size;
+    j["max_subgroup_size"] = info.max_subgroup_size;
+    j["subgroup_arithmetic"] = info.subgroup_arithmetic;
     j["features"] = features_json(f);
-    j["max_storage_buffer_range"] = l.max_storage_buffer_range;
-    j["max_shared_memory_bytes"] = l.max_shared_memory_bytes;
+    j["max_storage_buffer_range"] = info.max_storage_buffer_range;
+    j["max_shared_memory_bytes"] = info.max_shared_memory_bytes;
     Json& s = j["vknorm_support"];
     s["f32"] = true;
     s["f16"] = f.storage_buffer_16bit;
     s["bf16"] = f.storage_buffer_16bit;
     s["buffer_tensors"] = f.push_descriptor ? "push_descriptor" : "descriptor_set";
     s["address_tensors"] = f.buffer_device_address;
-    s["reduction"] = l.subgroup_arithmetic ? "subgroup" : "shared_memory";
+    s["reduction"] = info.subgroup_arithmetic ? "subgroup" : "shared_memory";
     list.push_back(j);
   }
   if (!json_path.empty() && !vknorm_support::write_text_file(json_path, out.dump())) {

@@ -37,77 +37,17 @@ std::string format_number(double v) {
 
 namespace {
 
-struct ConfigField {
-  const char* name;
-  uint32_t vknorm::KernelConfig::*u32;
-  uint64_t vknorm::KernelConfig::*u64;
-};
-const ConfigField kConfigFields[] = {
-    {"workgroup_size", &vknorm::KernelConfig::workgroup_size, nullptr},
-    {"items_per_invocation", &vknorm::KernelConfig::items_per_invocation, nullptr},
-    {"vector_width", &vknorm::KernelConfig::vector_width, nullptr},
-    {"channel_split", &vknorm::KernelConfig::channel_split, nullptr},
-    {"split", &vknorm::KernelConfig::split, nullptr},
-    {"rows_per_workgroup", &vknorm::KernelConfig::rows_per_workgroup, nullptr},
-    {"wave_bytes", nullptr, &vknorm::KernelConfig::wave_bytes},
-};
+// Single-quoted for a POSIX shell ("it's" -> 'it'\''s').
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char ch : s) {
+    if (ch == '\'') q += "'\\''";
+    else q += ch;
+  }
+  return q + "'";
+}
 
 }  // namespace
-
-bool parse_config(const std::string& s, vknorm::KernelConfig* out, std::string* error) {
-  vknorm::KernelConfig c;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (item.empty()) continue;
-    const size_t eq = item.find('=');
-    if (eq == std::string::npos) {
-      *error = "config item '" + item + "' is not key=value";
-      return false;
-    }
-    const std::string key = item.substr(0, eq), val = item.substr(eq + 1);
-    uint64_t v = 0;
-    const auto r = std::from_chars(val.data(), val.data() + val.size(), v);
-    if (r.ec != std::errc() || r.ptr != val.data() + val.size()) {
-      *error = "config value '" + val + "' of '" + key + "' is not an unsigned integer";
-      return false;
-    }
-    bool found = false;
-    for (const auto& f : kConfigFields) {
-      if (key != f.name) continue;
-      found = true;
-      if (f.u32) {
-        if (v > 0xFFFFFFFFull) {
-          *error = "config value of '" + key + "' is too large";
-          return false;
-        }
-        c.*(f.u32) = static_cast<uint32_t>(v);
-      } else {
-        c.*(f.u64) = v;
-      }
-    }
-    if (!found) {
-      *error = "unknown config key '" + key + "' (known: workgroup_size, items_per_invocation, "
-               "vector_width, channel_split, split, rows_per_workgroup, wave_bytes)";
-      return false;
-    }
-  }
-  *out = c;
-  return true;
-}
-
-std::string config_arg(const vknorm::KernelConfig& c) {
-  std::string s;
-  for (const auto& f : kConfigFields) {
-    const uint64_t v = f.u32 ? c.*(f.u32) : c.*(f.u64);
-    if (v == 0) continue;
-    if (!s.empty()) s += ',';
-    s += f.name;
-    s += '=';
-    s += std::to_string(v);
-  }
-  return s;
-}
 
 std::string repro_command(const CheckCase& c, bool force_shared_reduction) {
   const auto& s = c.spec;
@@ -127,7 +67,7 @@ std::string repro_command(const CheckCase& c, bool force_shared_reduction) {
   }
   if (!s.affine) cmd += " --no-affine";
   if (!s.optional_outputs) cmd += " --no-optional-outputs";
-  if (c.has_config) cmd += " --config " + config_arg(c.config);
+  if (c.has_config) cmd += " --config " + shell_quote(vknorm::to_string(c.config));
   if (force_shared_reduction) cmd += " --force-shared-reduction";
   return cmd;
 }
@@ -231,6 +171,44 @@ const ShapeEntry kShapes[] = {
   {"rms_norm_backward", {65535, 33}, 1, 3, "65535 rows of 33"},
   {"rms_norm_backward", {1025, 1025}, 1, 3, "1M elements"},
   {"rms_norm_backward", {1, 524288}, 1, 2, "one long row"},
+  // rms_norm_last and its fused-add / int8 forms: D = 1, 33, 4097, 65535 (longer than a
+  // workgroup's registers: streamed), one row, per-head views, many rows.
+  {"rms_norm_last", {7, 1}, 1, 0, "D=1"},
+  {"rms_norm_last", {5, 33}, 1, 0, "D=33"},
+  {"rms_norm_last", {3, 4097}, 1, 0, "D=4097"},
+  {"rms_norm_last", {2, 65535}, 1, 1, "D=65535 (streamed)"},
+  {"rms_norm_last", {4096}, 1, 1, "rank 1 (decode: one row)"},
+  {"rms_norm_last", {9, 4, 64}, 1, 1, "(tokens, heads, head_dim)"},
+  {"rms_norm_last", {3, 5, 128}, 2, 2, "normalized_rank 2"},
+  {"rms_norm_last", {1025, 257}, 1, 2, "many rows"},
+  {"rms_norm_last", {64, 8192}, 1, 3, "LLM hidden size"},
+  {"rms_norm_last_q8", {7, 1}, 1, 0, "D=1"},
+  {"rms_norm_last_q8", {5, 33}, 1, 0, "D=33"},
+  {"rms_norm_last_q8", {3, 4097}, 1, 0, "D=4097"},
+  {"rms_norm_last_q8", {2, 65535}, 1, 1, "D=65535 (streamed)"},
+  {"rms_norm_last_q8", {4096}, 1, 1, "rank 1 (decode: one row)"},
+  {"rms_norm_last_q8", {9, 4, 64}, 1, 1, "(tokens, heads, head_dim)"},
+  {"rms_norm_last_q8", {3, 5, 128}, 2, 2, "normalized_rank 2"},
+  {"rms_norm_last_q8", {1025, 257}, 1, 2, "many rows"},
+  {"rms_norm_last_q8", {64, 8192}, 1, 3, "LLM hidden size"},
+  {"add_rms_norm", {7, 1}, 1, 0, "D=1"},
+  {"add_rms_norm", {5, 33}, 1, 0, "D=33"},
+  {"add_rms_norm", {3, 4097}, 1, 0, "D=4097"},
+  {"add_rms_norm", {2, 65535}, 1, 1, "D=65535 (streamed)"},
+  {"add_rms_norm", {4096}, 1, 1, "rank 1 (decode: one row)"},
+  {"add_rms_norm", {9, 4, 64}, 1, 1, "(tokens, heads, head_dim)"},
+  {"add_rms_norm", {3, 5, 128}, 2, 2, "normalized_rank 2"},
+  {"add_rms_norm", {1025, 257}, 1, 2, "many rows"},
+  {"add_rms_norm", {64, 8192}, 1, 3, "LLM hidden size"},
+  {"add_rms_norm_q8", {7, 1}, 1, 0, "D=1"},
+  {"add_rms_norm_q8", {5, 33}, 1, 0, "D=33"},
+  {"add_rms_norm_q8", {3, 4097}, 1, 0, "D=4097"},
+  {"add_rms_norm_q8", {2, 65535}, 1, 1, "D=65535 (streamed)"},
+  {"add_rms_norm_q8", {4096}, 1, 1, "rank 1 (decode: one row)"},
+  {"add_rms_norm_q8", {9, 4, 64}, 1, 1, "(tokens, heads, head_dim)"},
+  {"add_rms_norm_q8", {3, 5, 128}, 2, 2, "normalized_rank 2"},
+  {"add_rms_norm_q8", {1025, 257}, 1, 2, "many rows"},
+  {"add_rms_norm_q8", {64, 8192}, 1, 3, "LLM hidden size"},
 };
 // clang-format on
 
@@ -333,6 +311,15 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
       {"rms_norm", {1, 1000, 1025}, 1, 3},
       {"layer_norm", {1, 1048575}, 1, 3},
       {"layer_norm_backward", {1025, 1025}, 1, 3},
+      {"rms_norm_last", {5, 33}, 1, 0},
+      {"rms_norm_last", {3, 4097}, 1, 1},
+      {"rms_norm_last_q8", {5, 33}, 1, 0},
+      {"rms_norm_last_q8", {2, 65535}, 1, 1},
+      {"add_rms_norm", {5, 33}, 1, 0},
+      {"add_rms_norm", {3, 4097}, 1, 1},
+      {"add_rms_norm", {2, 65535}, 1, 2},
+      {"add_rms_norm_q8", {5, 33}, 1, 0},
+      {"add_rms_norm_q8", {3, 4097}, 1, 1},
   };
   for (const auto& v : variants) {
     if (v.tier > max_tier) continue;

@@ -24,11 +24,8 @@ std::vector<CheckCase> random_cases(int count, uint64_t seed, int64_t max_elemen
 
 // Shortest round-trip decimal form of a double ("1e-05", "10", "0").
 std::string format_number(double v);
-// "workgroup_size=256,items_per_invocation=4,..." (keys as in vknorm::KernelConfig).
-bool parse_config(const std::string& s, vknorm::KernelConfig* out, std::string* error);
-std::string config_arg(const vknorm::KernelConfig& c);  // the form parse_config reads
-
-// Command line that runs exactly this case.
+// Command line that runs exactly this case (a config override as vknorm::to_string writes
+// it, single-quoted; --config reads it back with vknorm::parse_config).
 std::string repro_command(const CheckCase& c, bool force_shared_reduction);
 
 }  // namespace vknorm_check

@@ -31,7 +31,7 @@ reports:
   --junit FILE              JUnit XML report (testsuite per operator, testcase per case)
   --suite-name NAME         prefix of the JUnit testsuite names (e.g. "lp256")
   --quiet | --verbose       no progress line / one line per case on stderr
-case options (--case rms_norm | layer_norm | layer_norm_backward | rms_norm_backward):
+case options (--case rms_norm | layer_norm | layer_norm_backward):
   --shape AxBx..            rms_norm: N x C x spatial..; layer_norm: leading.. x normalized..
   --dtype f32|f16|bf16      (f32)      --eps E (1e-5)      --seed S (1)
   --data normal|uniform01|large_mean|nan_inf|outlier_first (normal)
@@ -41,8 +41,10 @@ case options (--case rms_norm | layer_norm | layer_norm_backward | rms_norm_back
   --no-affine               no weight / bias
   --no-optional-outputs     layer_norm: no mean / rstd; layer_norm_backward: no dweight / dbias;
                             rms_norm_backward: no dweight
-  --config k=v,..           kernel config override (workgroup_size, items_per_invocation,
-                            vector_width, channel_split, split, rows_per_workgroup, wave_bytes)
+  --config CFG              kernel config override, as the reports print it ('wg=256 items=4
+                            vec=4 csplit=0 split=2 rows=0 wave=0') or k=v,.. with the long
+                            names (workgroup_size, items_per_invocation, vector_width,
+                            channel_split, split, rows_per_workgroup, wave_bytes)
   --mismatches K            mismatching elements printed per output (10)
 compare options:
   --metric-ratio R          list cases whose nmse / max_abs / max_rel differ by more than a
@@ -68,222 +70,279 @@ bool parse_double(const std::string& s, double* out) {
   return true;
 }
 
-}  // namespace
+// The command line being read: the current argument and its value, if it takes one.
+class ArgReader {
+ public:
+  ArgReader(int argc, char** argv) : argc_(argc), argv_(argv) {}
+  bool next() { return ++i_ < argc_; }
+  const std::string& arg() const { return arg_; }
+  void load() { arg_ = argv_[i_]; }
+  // The next argument as this option's value; false + "needs a value" when there is none.
+  bool value(std::string* v, std::string* error) {
+    if (i_ + 1 >= argc_) {
+      *error = "option " + arg_ + " needs a value";
+      return false;
+    }
+    *v = argv_[++i_];
+    return true;
+  }
+  // The next two arguments (--compare A B); false when fewer remain.
+  bool two_values(std::string* a, std::string* b) {
+    if (i_ + 2 >= argc_) return false;
+    *a = argv_[++i_];
+    *b = argv_[++i_];
+    return true;
+  }
 
-bool parse_options(int argc, char** argv, Options* o, std::string* error) {
+ private:
+  int argc_;
+  char** argv_;
+  int i_ = 0;
+  std::string arg_;
+};
+
+// What the options say beyond Options itself; validate() reads it at the end.
+struct ParseState {
+  bool quick = false, full = false, list = false, shape_given = false;
+  std::string case_only_name;  // the last option that needs --case, if any was given
+};
+
+// One option parser's answer: not its option, read it, or a usage error (*error set).
+enum class Parsed { not_mine, done, help, failed };
+
+void record_command_line(int argc, char** argv, Options* o) {
   for (int i = 0; i < argc; ++i) {
     if (i) o->command_line += ' ';
     o->command_line += argv[i];
   }
+}
+
+void set_defaults(Options* o) {
   const std::string env_validation = vknorm_support::env_or("VKNORM_VALIDATION", "");
   if (env_validation == "0") o->validation = false;
-
-  bool quick = false, full = false, list = false, shape_given = false;
-  bool case_only_given = false;
-  std::string case_only_name;
   auto& spec = o->single.spec;
   spec.dtype = vknorm::DType::f32;
   spec.eps = 1e-5;
   spec.data = vknorm_support::DataKind::normal;
   spec.affine = true;
   spec.seed = 1;
+}
 
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&](std::string* v) {
-      if (i + 1 >= argc) {
-        *error = "option " + a + " needs a value";
-        return false;
-      }
-      *v = argv[++i];
-      return true;
-    };
-    auto case_opt = [&]() {
-      case_only_given = true;
-      case_only_name = a;
-    };
-    std::string v;
-    if (a == "-h" || a == "--help") {
-      o->mode = Mode::help;
-      return true;
-    } else if (a == "--list-devices") {
-      o->mode = Mode::list_devices;
-    } else if (a == "--device") {
-      if (!value(&o->device)) return false;
-    } else if (a == "--no-validation") {
-      o->validation = false;
-    } else if (a == "--validation") {
-      o->validation = true;
-    } else if (a == "--force-shared-reduction") {
-      o->force_shared_reduction = true;
-    } else if (a == "--quick") {
-      quick = true;
-    } else if (a == "--full") {
-      full = true;
-    } else if (a == "--list") {
-      list = true;
-    } else if (a == "--seed") {
-      if (!value(&v)) return false;
-      if (!parse_u64(v, &o->seed)) {
-        *error = "--seed needs an unsigned integer, got '" + v + "'";
-        return false;
-      }
-      o->seed_given = true;
-    } else if (a == "--filter") {
-      if (!value(&v)) return false;
-      o->filters.push_back(v);
-    } else if (a == "--random") {
-      if (!value(&v)) return false;
-      uint64_t n = 0;
-      if (!parse_u64(v, &n) || n == 0 || n > 1000000) {
-        *error = "--random needs a count in 1..1000000, got '" + v + "'";
-        return false;
-      }
-      o->random_count = static_cast<int>(n);
-      o->mode = Mode::random;
-    } else if (a == "--max-elements") {
-      if (!value(&v)) return false;
-      uint64_t n = 0;
-      if (!parse_u64(v, &n) || n == 0 || n > (1ull << 31)) {
-        *error = "--max-elements needs a count in 1..2^31, got '" + v + "'";
-        return false;
-      }
-      o->max_elements = static_cast<int64_t>(n);
-    } else if (a == "--json") {
-      if (!value(&o->json_path)) return false;
-    } else if (a == "--junit") {
-      if (!value(&o->junit_path)) return false;
-    } else if (a == "--suite-name") {
-      if (!value(&o->suite_name)) return false;
-    } else if (a == "--quiet" || a == "-q") {
-      o->quiet = true;
-    } else if (a == "--verbose" || a == "-v") {
-      o->verbose = true;
-    } else if (a == "--case") {
-      if (!value(&v)) return false;
-      spec.op = vknorm_support::find_op_case(v);
-      if (!spec.op) {
-        *error = "unknown operator '" + v + "' (" + vknorm_support::op_case_names() + ")";
-        return false;
-      }
-      o->mode = Mode::single_case;
-    } else if (a == "--shape") {
-      case_opt();
-      if (!value(&v)) return false;
-      if (!vknorm_support::parse_shape(v, &spec.shape)) {
-        *error = "bad --shape '" + v + "' (expected e.g. 3x65535, at most 8 dims)";
-        return false;
-      }
-      shape_given = true;
-    } else if (a == "--dtype") {
-      case_opt();
-      if (!value(&v)) return false;
-      if (!vknorm_support::parse_dtype(v, &spec.dtype)) {
-        *error = "unknown dtype '" + v + "' (f32, f16, bf16)";
-        return false;
-      }
-    } else if (a == "--eps") {
-      case_opt();
-      if (!value(&v)) return false;
-      if (!parse_double(v, &spec.eps)) {
-        *error = "bad --eps '" + v + "'";
-        return false;
-      }
-    } else if (a == "--data") {
-      case_opt();
-      if (!value(&v)) return false;
-      if (!vknorm_support::parse_data_kind(v, &spec.data)) {
-        *error = "unknown data kind '" + v + "' (normal, uniform01, large_mean, nan_inf, outlier_first)";
-        return false;
-      }
-    } else if (a == "--normalized-rank") {
-      case_opt();
-      if (!value(&v)) return false;
-      uint64_t n = 0;
-      if (!parse_u64(v, &n) || n < 1 || n > static_cast<uint64_t>(vknorm::kMaxRank)) {
-        *error = "bad --normalized-rank '" + v + "'";
-        return false;
-      }
-      spec.normalized_rank = static_cast<int>(n);
-    } else if (a == "--layout") {
-      case_opt();
-      if (!value(&v)) return false;
-      if (!parse_layout(v, &o->single.layout)) {
-        *error = "unknown layout '" + v + "' (buffer, address, misaligned, in_place)";
-        return false;
-      }
-    } else if (a == "--by-address") {
-      case_opt();
-      o->single.layout = Layout::address;
-    } else if (a == "--no-affine") {
-      case_opt();
-      spec.affine = false;
-    } else if (a == "--no-optional-outputs") {
-      case_opt();
-      spec.optional_outputs = false;
-    } else if (a == "--config") {
-      case_opt();
-      if (!value(&v)) return false;
-      if (!parse_config(v, &o->single.config, error)) return false;
-      o->single.has_config = true;
-    } else if (a == "--mismatches") {
-      if (!value(&v)) return false;
-      uint64_t n = 0;
-      if (!parse_u64(v, &n) || n > 1000) {
-        *error = "bad --mismatches '" + v + "'";
-        return false;
-      }
-      o->max_mismatches = static_cast<int>(n);
-    } else if (a == "--compare") {
-      if (i + 2 >= argc) {
-        *error = "--compare needs two JSON reports: --compare A.json B.json";
-        return false;
-      }
-      o->compare_a = argv[++i];
-      o->compare_b = argv[++i];
-      o->mode = Mode::compare;
-    } else if (a == "--metric-ratio") {
-      if (!value(&v)) return false;
-      if (!parse_double(v, &o->metric_ratio) || o->metric_ratio < 1) {
-        *error = "--metric-ratio needs a number >= 1";
-        return false;
-      }
-    } else if (a == "--allow-missing") {
-      o->allow_missing = true;
-    } else {
-      *error = "unknown argument '" + a + "'";
-      return false;
+// Device, matrix, run and report options.
+Parsed parse_general_option(ArgReader& in, Options* o, ParseState* st, std::string* error) {
+  const std::string& a = in.arg();
+  std::string v;
+  if (a == "-h" || a == "--help") {
+    o->mode = Mode::help;
+    return Parsed::help;
+  } else if (a == "--list-devices") {
+    o->mode = Mode::list_devices;
+  } else if (a == "--device") {
+    if (!in.value(&o->device, error)) return Parsed::failed;
+  } else if (a == "--no-validation") {
+    o->validation = false;
+  } else if (a == "--validation") {
+    o->validation = true;
+  } else if (a == "--force-shared-reduction") {
+    o->force_shared_reduction = true;
+  } else if (a == "--quick") {
+    st->quick = true;
+  } else if (a == "--full") {
+    st->full = true;
+  } else if (a == "--list") {
+    st->list = true;
+  } else if (a == "--seed") {
+    if (!in.value(&v, error)) return Parsed::failed;
+    if (!parse_u64(v, &o->seed)) {
+      *error = "--seed needs an unsigned integer, got '" + v + "'";
+      return Parsed::failed;
     }
+    o->seed_given = true;
+  } else if (a == "--filter") {
+    if (!in.value(&v, error)) return Parsed::failed;
+    o->filters.push_back(v);
+  } else if (a == "--random") {
+    if (!in.value(&v, error)) return Parsed::failed;
+    uint64_t n = 0;
+    if (!parse_u64(v, &n) || n == 0 || n > 1000000) {
+      *error = "--random needs a count in 1..1000000, got '" + v + "'";
+      return Parsed::failed;
+    }
+    o->random_count = static_cast<int>(n);
+    o->mode = Mode::random;
+  } else if (a == "--max-elements") {
+    if (!in.value(&v, error)) return Parsed::failed;
+    uint64_t n = 0;
+    if (!parse_u64(v, &n) || n == 0 || n > (1ull << 31)) {
+      *error = "--max-elements needs a count in 1..2^31, got '" + v + "'";
+      return Parsed::failed;
+    }
+    o->max_elements = static_cast<int64_t>(n);
+  } else if (a == "--json") {
+    if (!in.value(&o->json_path, error)) return Parsed::failed;
+  } else if (a == "--junit") {
+    if (!in.value(&o->junit_path, error)) return Parsed::failed;
+  } else if (a == "--suite-name") {
+    if (!in.value(&o->suite_name, error)) return Parsed::failed;
+  } else if (a == "--quiet" || a == "-q") {
+    o->quiet = true;
+  } else if (a == "--verbose" || a == "-v") {
+    o->verbose = true;
+  } else {
+    return Parsed::not_mine;
   }
+  return Parsed::done;
+}
 
-  if (quick && full) {
+// --case and the options that describe its case (all but --case and --mismatches need --case).
+Parsed parse_case_option(ArgReader& in, Options* o, ParseState* st, std::string* error) {
+  const std::string& a = in.arg();
+  auto& spec = o->single.spec;
+  std::string v;
+  if (a == "--case") {
+    if (!in.value(&v, error)) return Parsed::failed;
+    spec.op = vknorm_support::find_op_case(v);
+    if (!spec.op) {
+      *error = "unknown operator '" + v + "' (" + vknorm_support::op_case_names() + ")";
+      return Parsed::failed;
+    }
+    o->mode = Mode::single_case;
+    return Parsed::done;
+  }
+  if (a == "--mismatches") {
+    if (!in.value(&v, error)) return Parsed::failed;
+    uint64_t n = 0;
+    if (!parse_u64(v, &n) || n > 1000) {
+      *error = "bad --mismatches '" + v + "'";
+      return Parsed::failed;
+    }
+    o->max_mismatches = static_cast<int>(n);
+    return Parsed::done;
+  }
+  static const char* const kCaseOnly[] = {"--shape", "--dtype", "--eps", "--data",
+                                          "--normalized-rank", "--layout", "--by-address",
+                                          "--no-affine", "--no-optional-outputs", "--config"};
+  bool case_only = false;
+  for (const char* name : kCaseOnly) case_only = case_only || a == name;
+  if (!case_only) return Parsed::not_mine;
+  st->case_only_name = a;
+  if (a == "--shape") {
+    if (!in.value(&v, error)) return Parsed::failed;
+    if (!vknorm_support::parse_shape(v, &spec.shape)) {
+      *error = "bad --shape '" + v + "' (expected e.g. 3x65535, at most 8 dims)";
+      return Parsed::failed;
+    }
+    st->shape_given = true;
+  } else if (a == "--dtype") {
+    if (!in.value(&v, error)) return Parsed::failed;
+    if (!vknorm_support::parse_dtype(v, &spec.dtype)) {
+      *error = "unknown dtype '" + v + "' (f32, f16, bf16)";
+      return Parsed::failed;
+    }
+  } else if (a == "--eps") {
+    if (!in.value(&v, error)) return Parsed::failed;
+    if (!parse_double(v, &spec.eps)) {
+      *error = "bad --eps '" + v + "'";
+      return Parsed::failed;
+    }
+  } else if (a == "--data") {
+    if (!in.value(&v, error)) return Parsed::failed;
+    if (!vknorm_support::parse_data_kind(v, &spec.data)) {
+      *error = "unknown data kind '" + v + "' (normal, uniform01, large_mean, nan_inf, outlier_first)";
+      return Parsed::failed;
+    }
+  } else if (a == "--normalized-rank") {
+    if (!in.value(&v, error)) return Parsed::failed;
+    uint64_t n = 0;
+    if (!parse_u64(v, &n) || n < 1 || n > static_cast<uint64_t>(vknorm::kMaxRank)) {
+      *error = "bad --normalized-rank '" + v + "'";
+      return Parsed::failed;
+    }
+    spec.normalized_rank = static_cast<int>(n);
+  } else if (a == "--layout") {
+    if (!in.value(&v, error)) return Parsed::failed;
+    if (!parse_layout(v, &o->single.layout)) {
+      *error = "unknown layout '" + v + "' (buffer, address, misaligned, in_place)";
+      return Parsed::failed;
+    }
+  } else if (a == "--by-address") {
+    o->single.layout = Layout::address;
+  } else if (a == "--no-affine") {
+    spec.affine = false;
+  } else if (a == "--no-optional-outputs") {
+    spec.optional_outputs = false;
+  } else if (a == "--config") {
+    if (!in.value(&v, error)) return Parsed::failed;
+    if (const vknorm::Error e = vknorm::parse_config(v, &o->single.config)) {
+      *error = "bad --config: " + e.message;
+      return Parsed::failed;
+    }
+    o->single.has_config = true;
+  }
+  return Parsed::done;
+}
+
+// --compare A B and the options that tune it.
+Parsed parse_compare_option(ArgReader& in, Options* o, std::string* error) {
+  const std::string& a = in.arg();
+  std::string v;
+  if (a == "--compare") {
+    if (!in.two_values(&o->compare_a, &o->compare_b)) {
+      *error = "--compare needs two JSON reports: --compare A.json B.json";
+      return Parsed::failed;
+    }
+    o->mode = Mode::compare;
+  } else if (a == "--metric-ratio") {
+    if (!in.value(&v, error)) return Parsed::failed;
+    if (!parse_double(v, &o->metric_ratio) || o->metric_ratio < 1) {
+      *error = "--metric-ratio needs a number >= 1";
+      return Parsed::failed;
+    }
+  } else if (a == "--allow-missing") {
+    o->allow_missing = true;
+  } else {
+    return Parsed::not_mine;
+  }
+  return Parsed::done;
+}
+
+// A --case run: the shape it needs, checked against the operator.
+bool validate_single_case(const ParseState& st, Options* o, std::string* error) {
+  auto& spec = o->single.spec;
+  if (!st.shape_given) {
+    *error = "--case needs --shape";
+    return false;
+  }
+  spec.seed = o->seed;
+  const int rank = static_cast<int>(spec.shape.size());
+  if (rank < spec.op->min_rank()) {
+    *error = std::string(spec.op->name()) + " needs a shape of rank >= " +
+             std::to_string(spec.op->min_rank()) + " (" + spec.op->shape_help() + ")";
+    return false;
+  }
+  if (!spec.op->uses_normalized_rank()) {
+    spec.normalized_rank = 1;
+  } else if (spec.normalized_rank > rank) {
+    *error = "--normalized-rank exceeds the rank of --shape";
+    return false;
+  }
+  return true;
+}
+
+// The combinations: options that exclude or need each other, and the final mode.
+bool validate(const ParseState& st, Options* o, std::string* error) {
+  if (st.quick && st.full) {
     *error = "--quick and --full exclude each other";
     return false;
   }
-  o->matrix = quick ? MatrixSize::quick : full ? MatrixSize::full : MatrixSize::standard;
+  o->matrix = st.quick ? MatrixSize::quick : st.full ? MatrixSize::full : MatrixSize::standard;
   if (o->mode == Mode::single_case) {
-    if (!shape_given) {
-      *error = "--case needs --shape";
-      return false;
-    }
-    spec.seed = o->seed;
-    const int rank = static_cast<int>(spec.shape.size());
-    if (rank < spec.op->min_rank()) {
-      *error = std::string(spec.op->name()) + " needs a shape of rank >= " +
-               std::to_string(spec.op->min_rank()) + " (" + spec.op->shape_help() + ")";
-      return false;
-    }
-    if (!spec.op->uses_normalized_rank()) {
-      spec.normalized_rank = 1;
-    } else if (spec.normalized_rank > rank) {
-      *error = "--normalized-rank exceeds the rank of --shape";
-      return false;
-    }
-  } else if (case_only_given) {
-    *error = "option " + case_only_name + " needs --case";
+    if (!validate_single_case(st, o, error)) return false;
+  } else if (!st.case_only_name.empty()) {
+    *error = "option " + st.case_only_name + " needs --case";
     return false;
   }
-  if (list) {
+  if (st.list) {
     if (o->mode != Mode::matrix && o->mode != Mode::random) {
       *error = "--list applies to the matrix and --random";
       return false;
@@ -292,6 +351,28 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
   }
   if (o->quiet && o->verbose) o->verbose = false;
   return true;
+}
+
+}  // namespace
+
+bool parse_options(int argc, char** argv, Options* o, std::string* error) {
+  record_command_line(argc, argv, o);
+  set_defaults(o);
+  ParseState st;
+  ArgReader in(argc, argv);
+  while (in.next()) {
+    in.load();
+    Parsed p = parse_general_option(in, o, &st, error);
+    if (p == Parsed::not_mine) p = parse_case_option(in, o, &st, error);
+    if (p == Parsed::not_mine) p = parse_compare_option(in, o, error);
+    if (p == Parsed::help) return true;
+    if (p == Parsed::failed) return false;
+    if (p == Parsed::not_mine) {
+      *error = "unknown argument '" + in.arg() + "'";
+      return false;
+    }
+  }
+  return validate(st, o, error);
 }
 
 }  // namespace vknorm_check

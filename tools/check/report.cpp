@@ -60,7 +60,7 @@ Json case_json(const CaseRecord& r) {
   j["layout"] = layout_name(r.c.layout);
   j["affine"] = s.affine;
   j["optional_outputs"] = s.optional_outputs;
-  if (r.c.has_config) j["config_override"] = config_arg(r.c.config);
+  if (r.c.has_config) j["config_override"] = vknorm::to_string(r.c.config);
   j["status"] = status_name(r.status);
   j["reason"] = r.reason;
   j["seconds"] = r.seconds;

@@ -1,0 +1,19 @@
+// Contract of shaders/layer_norm_apply.comp with its host code (expansions: contract.h).
+#ifndef VKNORM_CONTRACT_LAYER_NORM_APPLY
+#define VKNORM_CONTRACT_LAYER_NORM_APPLY
+#include "contract.h"
+
+#define LAYER_NORM_APPLY_BINDINGS(TENSOR, SCRATCH) \
+  TENSOR(0, x) TENSOR(1, y) TENSOR(2, w) TENSOR(3, b) TENSOR(4, mean) TENSOR(5, rstd) SCRATCH(6, part)
+#define LAYER_NORM_APPLY_FIELDS(F) \
+  F(uint, D)                       \
+  F(uint, x_rs) F(uint, y_rs)      /* row strides (elements) */ \
+  F(uint, flags)                   \
+  F(float, eps)                    \
+  F(uint, part_off)                /* vec4 index of this window's first partial */ \
+  F(uint, split)                   /* partials per row */
+#define LAYER_NORM_APPLY_FLAGS(B) B(WEIGHT, 1) B(BIAS, 2) B(MEAN, 4) B(RSTD, 8)
+#define LAYER_NORM_APPLY_SPECS(S) S(1, ITEMS, 16) S(2, VEC, 1)
+
+VKNORM_KERNEL(layer_norm_apply, LAYER_NORM_APPLY)
+#endif

@@ -1,0 +1,29 @@
+// Contract lists of rms_norm_last.comp and rms_norm_last_q8.comp: one kernel body
+// (rms_norm_last.glsl), two modules (int8 y needs StorageBuffer8BitAccess). Expansions:
+// contract.h; the kernels are declared by contracts/rms_norm_last{,_q8}.h.
+#ifndef VKNORM_CONTRACT_RMS_NORM_LAST_LISTS
+#define VKNORM_CONTRACT_RMS_NORM_LAST_LISTS
+#include "contract.h"
+
+#define RMS_NORM_LAST_BINDINGS(TENSOR, SCRATCH) \
+  TENSOR(0, x) TENSOR(1, res) TENSOR(2, ro) TENSOR(3, y) TENSOR(4, w) TENSOR(5, rstd) TENSOR(6, scale)
+#define RMS_NORM_LAST_FIELDS(F)               \
+  F(uint, D)                                  /* row length */ \
+  F(uint, rows) F(uint, inner)                /* rows of this dispatch = outer x inner */ \
+  F(uint, x_so) F(uint, x_si)                 /* row strides over the outer / inner index */ \
+  F(uint, res_so) F(uint, res_si)             \
+  F(uint, ro_so) F(uint, ro_si)               \
+  F(uint, y_so) F(uint, y_si)                 \
+  F(uint, flags)                              /* FLAG_*: which optional tensors the call has */ \
+  F(float, eps)                               \
+  F(float, weight_offset)                     \
+  F(float, static_scale)                      /* int8 y without FLAG_DYNAMIC_SCALE */
+// Push flags, not specialization constants: optional tensors do not multiply pipelines
+// (prepare() knows only the shape).
+#define RMS_NORM_LAST_FLAGS(B) \
+  B(WEIGHT, 1) B(RESIDUAL, 2) B(WRITE_RESIDUAL, 4) B(WRITE_RSTD, 8) B(DYNAMIC_SCALE, 16)
+#define RMS_NORM_LAST_SPECS(S) \
+  S(1, ITEMS, 16)              /* register-resident elements per lane (multiple of VEC) */ \
+  S(2, VEC, 1)                 /* elements per access: 1, 4, or 8 (16-bit only) */ \
+  S(3, LPR, 256)               /* lanes per row: a power of two dividing WG */
+#endif

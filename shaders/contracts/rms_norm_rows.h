@@ -1,0 +1,20 @@
+// Contract of shaders/rms_norm_rows.comp with its host code (expansions: contract.h).
+#ifndef VKNORM_CONTRACT_RMS_NORM_ROWS
+#define VKNORM_CONTRACT_RMS_NORM_ROWS
+#include "contract.h"
+
+#define RMS_NORM_ROWS_BINDINGS(TENSOR, SCRATCH) TENSOR(0, x) TENSOR(1, y) TENSOR(2, w)
+#define RMS_NORM_ROWS_FIELDS(F) \
+  F(uint, D)                    /* row length */ \
+  F(uint, x_rs) F(uint, y_rs)   /* row strides (elements) */ \
+  F(uint, rows)                 /* rows of this dispatch */ \
+  F(uint, has_weight)           \
+  F(float, eps)
+#define RMS_NORM_ROWS_FLAGS(B)
+#define RMS_NORM_ROWS_SPECS(S) \
+  S(1, ITEMS, 16)              /* register-resident elements per lane (multiple of VEC) */ \
+  S(2, VEC, 1)                 /* elements per access: 1, 4, or 8 (16-bit only) */ \
+  S(3, LPR, 256)               /* lanes per row: a power of two dividing WG */
+
+VKNORM_KERNEL(rms_norm_rows, RMS_NORM_ROWS)
+#endif

@@ -1,0 +1,311 @@
+// RMSNorm over the trailing dimensions (torch.nn.functional.rms_norm), optionally fused with a
+// residual add and an int8 output. Body of rms_norm_last.comp and rms_norm_last_q8.comp (which
+// defines OUT_I8: y holds int8 codes). Rows are the leading dims viewed as (outer, inner) with
+// one stride each (so q / k slices of a fused QKV buffer and per-head (tokens, heads, dim)
+// views run in place); the D elements of a row are contiguous.
+//   h = x + residual (rounded to the storage dtype), or x        [FLAG_RESIDUAL]
+//   residual_out = h                                             [FLAG_WRITE_RESIDUAL]
+//   r = 1 / sqrt(mean(h^2) + eps);  rstd = r                     [FLAG_WRITE_RSTD]
+//   y = h * r * (weight_offset + w)   (w = weight, or 1 without) [FLAG_WEIGHT]
+//   OUT_I8: q = clamp(roundEven(y / s), -127, 127) with s = max|y| / 127 per row, written to
+//   y_scale [FLAG_DYNAMIC_SCALE], or the static scale pc.static_scale.
+// A workgroup handles WG / LPR rows with LPR lanes per row; each lane keeps up to ITEMS
+// elements in registers, VEC per access (1, 4, or 8 for 16-bit data). Longer rows are streamed
+// (read again per pass). The row sums go through seg_sum2 (common.glsl), whose row-to-
+// invocation mapping never depends on gl_SubgroupSize.
+// In place: y may be x, and residual_out may be residual: every element is read, before it is
+// written, by the invocation that writes it; the streamed passes re-read h from residual_out
+// when it is written. Those tensors are declared without `restrict`.
+// grid = (gx, gy): row block = x + y * gx (rows past pc.rows only join the barriers).
+// Included after common.glsl and the kernel's contract (bindings, pc, ITEMS / VEC / LPR, FLAG_*).
+
+#define HAS_W ((pc.flags & FLAG_WEIGHT) != 0u)
+#define HAS_RES ((pc.flags & FLAG_RESIDUAL) != 0u)
+#define WRITE_RES ((pc.flags & FLAG_WRITE_RESIDUAL) != 0u)
+#define WRITE_RSTD ((pc.flags & FLAG_WRITE_RSTD) != 0u)
+#define DYNAMIC ((pc.flags & FLAG_DYNAMIC_SCALE) != 0u)
+
+DECLARE_TENSOR(x, DATA_T, readonly)
+DECLARE_WIDE(x, WIDE_T, readonly)
+DECLARE_TENSOR(res, DATA_T, readonly)
+DECLARE_WIDE(res, WIDE_T, readonly)
+DECLARE_TENSOR(ro, DATA_T, )
+DECLARE_WIDE(ro, WIDE_T, )
+DECLARE_TENSOR(w, DATA_T, readonly restrict)
+DECLARE_WIDE(w, WIDE_T, readonly restrict)
+DECLARE_F32(rstd, writeonly restrict)
+DECLARE_F32(scale, writeonly restrict)
+#if !DTYPE_F32
+DECLARE_WIDE8(x, readonly)
+DECLARE_WIDE8(res, readonly)
+DECLARE_WIDE8(ro, )
+DECLARE_WIDE8(w, readonly restrict)
+#endif
+#if OUT_I8
+// int8 codes, one per element (VEC 1), or packed 4 / 8 per access (VEC 4 / 8).
+#if BIND_DESC
+layout(set = 0, binding = y_binding, std430) writeonly buffer y_q1block { int8_t y_q1[]; };
+layout(set = 0, binding = y_binding, std430) writeonly buffer y_q4block { uint y_q4[]; };
+layout(set = 0, binding = y_binding, std430) writeonly buffer y_q8block { uvec2 y_q8[]; };
+#define Q1AT(i) y_q1[i]
+#define Q4AT(i) y_q4[i]
+#define Q8AT(i) y_q8[i]
+#else
+layout(buffer_reference, std430, buffer_reference_align = 1) buffer I8Ref { int8_t v[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) buffer U32Ref { uint v[]; };
+layout(buffer_reference, std430, buffer_reference_align = 8) buffer U32x2Ref { uvec2 v[]; };
+#define Q1AT(i) I8Ref(pc.y).v[i]
+#define Q4AT(i) U32Ref(pc.y).v[i]
+#define Q8AT(i) U32x2Ref(pc.y).v[i]
+#endif
+#else
+DECLARE_TENSOR(y, DATA_T, writeonly)
+DECLARE_WIDE(y, WIDE_T, writeonly)
+#if !DTYPE_F32
+DECLARE_WIDE8(y, writeonly)
+#endif
+#endif
+
+const uint NC = ITEMS / VEC;              // chunks (accesses) per lane
+const uint QPC = VEC == 8 ? 2 : 1;        // vec4 registers per chunk (VEC >= 4)
+const uint NQ = VEC >= 4 ? NC * QPC : 1;  // vec4 registers per lane (VEC >= 4)
+const uint NS = VEC == 1 ? ITEMS : 1;     // float registers per lane (VEC == 1)
+
+// One chunk of VEC elements at element index i (a multiple of VEC) as two vec4 (lo, hi);
+// unused components are 0 (VEC 1: lo.x only; VEC 4: lo only).
+#define LOAD_CHUNK(name, i, lo, hi)        \
+  {                                        \
+    lo = vec4(0.0);                        \
+    hi = vec4(0.0);                        \
+    if (VEC == 8) {                        \
+      LOAD8(name, (i) >> 3, lo, hi);       \
+    } else if (VEC == 4) {                 \
+      lo = to_f4(WAT(name, (i) >> 2));     \
+    } else {                               \
+      lo.x = LD(name, i);                  \
+    }                                      \
+  }
+#define STORE_CHUNK(name, i, lo, hi)       \
+  {                                        \
+    if (VEC == 8) {                        \
+      STORE8(name, (i) >> 3, lo, hi);      \
+    } else if (VEC == 4) {                 \
+      WAT(name, (i) >> 2) = from_f4(lo);   \
+    } else {                               \
+      ST(name, i, lo.x);                   \
+    }                                      \
+  }
+
+// The storage dtype's value of v (h is rounded before the norm, as the unfused code would).
+vec4 round_storage(vec4 v) {
+#if DTYPE_F32
+  return v;
+#else
+  return to_f4(from_f4(v));
+#endif
+}
+
+// h at element index e of the row: x (+ residual, rounded). `again`: a streamed pass after
+// the first, which reads h back from residual_out when it was written (residual may be it).
+void load_h(uint xb, uint rb, uint ob, uint e, bool again, out vec4 lo, out vec4 hi) {
+  if (again && WRITE_RES) {
+    LOAD_CHUNK(ro, ob + e, lo, hi);
+    return;
+  }
+  LOAD_CHUNK(x, xb + e, lo, hi);
+  if (HAS_RES) {
+    vec4 rl, rh;
+    LOAD_CHUNK(res, rb + e, rl, rh);
+    lo = round_storage(lo + rl);
+    hi = round_storage(hi + rh);
+  }
+}
+
+void load_w(uint e, out vec4 lo, out vec4 hi) {
+  if (!HAS_W) {
+    lo = vec4(1.0);
+    hi = vec4(1.0);
+    return;
+  }
+  LOAD_CHUNK(w, OFF(w) + e, lo, hi);
+  lo += pc.weight_offset;
+  hi += pc.weight_offset;
+}
+
+// Max of v over each segment of `seg` lanes (shared-memory tree, fixed order; uniform flow).
+float seg_max(float v, uint seg) {
+  const uint lid = gl_LocalInvocationIndex;
+  const uint k = lid & (seg - 1u);
+  barrier();
+  red_shared[lid].x = v;
+  barrier();
+  for (uint s = seg >> 1; s > 0; s >>= 1) {
+    if (k < s) red_shared[lid].x = max(red_shared[lid].x, red_shared[lid + s].x);
+    barrier();
+  }
+  return red_shared[lid - k].x;
+}
+
+float max_abs(vec4 a, vec4 b) {
+  const vec4 m = max(abs(a), abs(b));
+  return max(max(m.x, m.y), max(m.z, m.w));
+}
+
+#if OUT_I8
+int quant(float v, float inv) { return int(clamp(roundEven(v * inv), -127.0, 127.0)); }
+uint pack4(vec4 v, float inv) {
+  return (uint(quant(v.x, inv)) & 0xffu) | ((uint(quant(v.y, inv)) & 0xffu) << 8) |
+         ((uint(quant(v.z, inv)) & 0xffu) << 16) | (uint(quant(v.w, inv)) << 24);
+}
+// Stores the codes of y chunk (lo, hi) at element index i; inv = 1 / scale.
+void store_y(uint i, vec4 lo, vec4 hi, float inv) {
+  if (VEC == 8) {
+    Q8AT(i >> 3) = uvec2(pack4(lo, inv), pack4(hi, inv));
+  } else if (VEC == 4) {
+    Q4AT(i >> 2) = pack4(lo, inv);
+  } else {
+    Q1AT(i) = int8_t(quant(lo.x, inv));
+  }
+}
+#else
+void store_y(uint i, vec4 lo, vec4 hi, float inv) { STORE_CHUNK(y, i, lo, hi); }
+#endif
+
+// 1 / scale of a row from its max |y|, and the scale written once per row (lane 0).
+// The host sets FLAG_DYNAMIC_SCALE only for an int8 y; the test is not compiled out so that
+// both modules keep the contract's scale binding.
+float inverse_scale(float amax, bool writer, uint row) {
+  if (DYNAMIC) {
+    if (writer) FAT(scale, OFF(scale) + row) = amax / 127.0;
+    return amax > 0.0 ? 127.0 / amax : 0.0;  // an all-zero row: scale 0, codes 0
+  }
+#if OUT_I8
+  return 1.0 / pc.static_scale;
+#else
+  return 1.0;
+#endif
+}
+
+void main() {
+  const uint lid = gl_LocalInvocationIndex;
+  const uint lane = lid % LPR;
+  const uint block = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+  const uint row = block * (WG / LPR) + lid / LPR;
+  const bool ok = row < pc.rows;
+  const uint ro_ = ok ? row / pc.inner : 0u, ri = ok ? row % pc.inner : 0u;
+  const uint xb = OFF(x) + ro_ * pc.x_so + ri * pc.x_si;
+  const uint rb = OFF(res) + ro_ * pc.res_so + ri * pc.res_si;
+  const uint ob = OFF(ro) + ro_ * pc.ro_so + ri * pc.ro_si;
+  const uint yb = OFF(y) + ro_ * pc.y_so + ri * pc.y_si;
+  const float inv_d = 1.0 / float(pc.D);
+  const uint step = LPR * VEC;  // elements between a lane's consecutive chunks
+  const bool writer = ok && lane == 0;
+#if OUT_I8
+  const bool need_max = DYNAMIC;
+#else
+  const bool need_max = false;
+#endif
+
+  if (pc.D > LPR * ITEMS) {
+    // Streamed: sum of squares (writing residual_out), [max |y|], then the output pass.
+    float ss = 0.0;
+    if (ok)
+      for (uint e = lane * VEC; e < pc.D; e += step) {
+        vec4 a, b;
+        load_h(xb, rb, ob, e, false, a, b);
+        if (WRITE_RES) STORE_CHUNK(ro, ob + e, a, b);
+        ss += dot(a, a) + dot(b, b);
+      }
+    const float r = 1.0 / sqrt(seg_sum2(vec2(ss, 0.0), LPR).x * inv_d + pc.eps);
+    if (WRITE_RSTD && writer) FAT(rstd, OFF(rstd) + row) = r;
+    float amax = 0.0;
+    if (need_max) {
+      if (ok)
+        for (uint e = lane * VEC; e < pc.D; e += step) {
+          vec4 a, b, wa, wc;
+          load_h(xb, rb, ob, e, true, a, b);
+          load_w(e, wa, wc);
+          amax = max(amax, max_abs(a * r * wa, b * r * wc));
+        }
+      amax = seg_max(amax, LPR);
+    }
+    const float inv = inverse_scale(amax, writer, row);
+    if (ok)
+      for (uint e = lane * VEC; e < pc.D; e += step) {
+        vec4 a, b, wa, wc;
+        load_h(xb, rb, ob, e, true, a, b);
+        load_w(e, wa, wc);
+        store_y(yb + e, a * r * wa, b * r * wc, inv);
+      }
+    return;
+  }
+
+  if (VEC >= 4) {
+    vec4 v[NQ];
+    float ss = 0.0;
+    for (uint t = 0; t < NC; ++t) {
+      const uint e = lane * VEC + t * step;
+      vec4 a = vec4(0.0), b = vec4(0.0);
+      if (ok && e < pc.D) {
+        load_h(xb, rb, ob, e, false, a, b);
+        if (WRITE_RES) STORE_CHUNK(ro, ob + e, a, b);
+      }
+      v[t * QPC] = a;
+      if (QPC == 2) v[t * QPC + QPC - 1] = b;  // index in range whatever QPC is
+      ss += dot(a, a) + dot(b, b);
+    }
+    const float r = 1.0 / sqrt(seg_sum2(vec2(ss, 0.0), LPR).x * inv_d + pc.eps);
+    if (WRITE_RSTD && writer) FAT(rstd, OFF(rstd) + row) = r;
+    float amax = 0.0;
+    // y in registers (the weight read once); padding chunks stay 0.
+    for (uint t = 0; t < NC; ++t) {
+      const uint e = lane * VEC + t * step;
+      if (!ok || e >= pc.D) break;
+      vec4 wa, wc;
+      load_w(e, wa, wc);
+      v[t * QPC] *= r * wa;
+      if (QPC == 2) v[t * QPC + QPC - 1] *= r * wc;
+      if (need_max) amax = max(amax, max_abs(v[t * QPC], QPC == 2 ? v[t * QPC + QPC - 1] : vec4(0.0)));
+    }
+    if (need_max) amax = seg_max(amax, LPR);
+    const float inv = inverse_scale(amax, writer, row);
+    if (!ok) return;
+    for (uint t = 0; t < NC; ++t) {
+      const uint e = lane * VEC + t * step;
+      if (e >= pc.D) break;
+      store_y(yb + e, v[t * QPC], QPC == 2 ? v[t * QPC + QPC - 1] : vec4(0.0), inv);
+    }
+  } else {
+    float v[NS];
+    float ss = 0.0;
+    for (uint t = 0; t < NS; ++t) {
+      const uint e = lane + t * LPR;
+      vec4 a = vec4(0.0), b;
+      if (ok && e < pc.D) {
+        load_h(xb, rb, ob, e, false, a, b);
+        if (WRITE_RES) STORE_CHUNK(ro, ob + e, a, b);
+      }
+      v[t] = a.x;
+      ss += v[t] * v[t];
+    }
+    const float r = 1.0 / sqrt(seg_sum2(vec2(ss, 0.0), LPR).x * inv_d + pc.eps);
+    if (WRITE_RSTD && writer) FAT(rstd, OFF(rstd) + row) = r;
+    float amax = 0.0;
+    for (uint t = 0; t < NS; ++t) {
+      const uint e = lane + t * LPR;
+      if (!ok || e >= pc.D) break;
+      vec4 wa, wc;
+      load_w(e, wa, wc);
+      v[t] *= r * wa.x;
+      if (need_max) amax = max(amax, abs(v[t]));
+    }
+    if (need_max) amax = seg_max(amax, LPR);
+    const float inv = inverse_scale(amax, writer, row);
+    if (!ok) return;
+    for (uint t = 0; t < NS; ++t) {
+      const uint e = lane + t * LPR;
+      if (e >= pc.D) break;
+      store_y(yb + e, vec4(v[t], 0.0, 0.0, 0.0), vec4(0.0), inv);
+    }
+  }
+}

@@ -1,0 +1,11 @@
+// add_rms_norm: see support/ops/rms_norm_last.h (the four cases of the rms_norm_last kernel family).
+#include "support/ops/rms_norm_last.h"
+
+namespace vknorm_support {
+
+const OpCase& add_rms_norm_case() {
+  static const RmsLastCase c("add_rms_norm", 42, true, false);
+  return c;
+}
+
+}  // namespace vknorm_support

@@ -1,0 +1,230 @@
+// What rms_norm_last, add_rms_norm and their int8-output forms share (one kernel family, four
+// op cases): inputs, roles, binding, the fp64 reference with its int8 tie rule, and the bench.
+//   rms_norm_last      weight, no offset
+//   add_rms_norm       residual (in place: residual_out = residual), weight_offset 1 (Gemma)
+//   rms_norm_last_q8   int8 y, dynamic per-row scale (y_scale)
+//   add_rms_norm_q8    int8 y, static scale 4 / 127 (|y| > 4 saturates at +-127)
+#pragma once
+
+#include "support/case_data.h"
+#include "support/dtype_convert.h"
+#include "support/op_registry.h"
+#include "support/ops/row_norm.h"
+#include "support/reference.h"
+
+#include <cmath>
+
+namespace vknorm_support {
+
+// int8 codes: equal to the reference's, except where the fp64 y / s lies within this distance
+// of a rounding tie (k + 0.5): the device computes y in fp32, so either neighbour is accepted.
+constexpr double kInt8TieWindow = 4e-3;
+
+template <class Args>
+class RmsLastBound : public BoundOp {
+ public:
+  explicit RmsLastBound(const Args& a) : a_(a) {}
+  vknorm::Error scratch_size(vknorm::Context* ctx, VkDeviceSize* bytes) const override;
+  bool takes_scratch() const override { return false; }
+  void set_scratch(const vknorm::Tensor&) override {}
+  void set_config(const vknorm::KernelConfig* c) override { a_.config = c; }
+  vknorm::Error select(vknorm::Context* ctx, vknorm::KernelConfig* out) const override {
+    return vknorm::select_config(ctx, a_, out);
+  }
+  vknorm::Error describe(vknorm::Context* ctx, std::vector<vknorm::DispatchInfo>* out) const override {
+    return vknorm::describe_dispatches(ctx, a_, out);
+  }
+  vknorm::Error prepare(vknorm::Context* ctx) const override;
+  vknorm::Error record(vknorm::Context* ctx, VkCommandBuffer cmd) const override;
+
+ private:
+  Args a_;
+};
+
+template <>
+inline vknorm::Error RmsLastBound<vknorm::RmsNormLastArgs>::scratch_size(vknorm::Context* ctx, VkDeviceSize* b) const {
+  return vknorm::rms_norm_last_scratch_size(ctx, a_, b);
+}
+template <>
+inline vknorm::Error RmsLastBound<vknorm::AddRmsNormArgs>::scratch_size(vknorm::Context* ctx, VkDeviceSize* b) const {
+  return vknorm::add_rms_norm_scratch_size(ctx, a_, b);
+}
+template <>
+inline vknorm::Error RmsLastBound<vknorm::RmsNormLastArgs>::prepare(vknorm::Context* ctx) const {
+  return vknorm::prepare_rms_norm_last(ctx, a_);
+}
+template <>
+inline vknorm::Error RmsLastBound<vknorm::RmsNormLastArgs>::record(vknorm::Context* ctx, VkCommandBuffer cmd) const {
+  return vknorm::record_rms_norm_last(ctx, cmd, a_);
+}
+template <>
+inline vknorm::Error RmsLastBound<vknorm::AddRmsNormArgs>::prepare(vknorm::Context* ctx) const {
+  return vknorm::prepare_add_rms_norm(ctx, a_);
+}
+template <>
+inline vknorm::Error RmsLastBound<vknorm::AddRmsNormArgs>::record(vknorm::Context* ctx, VkCommandBuffer cmd) const {
+  return vknorm::record_add_rms_norm(ctx, cmd, a_);
+}
+
+class RmsLastCase : public RowNormCase {
+ public:
+  RmsLastCase(const char* name, int order, bool add, bool q8) : name_(name), order_(order), add_(add), q8_(q8) {}
+  const char* name() const override { return name_; }
+  std::vector<std::string> aliases() const override { return {}; }
+  int order() const override { return order_; }
+  bool uses_eps() const override { return true; }
+  // In place: y = x (16-bit / fp32 y), or residual_out = residual for the fused add.
+  bool supports_in_place() const override { return add_ || !q8_; }  // an int8 y cannot be x
+  const char* in_place_input() const override { return add_ ? "residual" : "x"; }
+  const char* in_place_output() const override { return add_ ? "residual_out" : "y"; }
+  bool nan_inf_specified() const override { return !q8_; }  // int8 codes of such rows: unspecified
+
+  double weight_offset() const { return add_ ? 1.0 : 0.0; }
+  double static_scale() const { return add_ && q8_ ? 4.0 / 127.0 : 0.0; }
+  vknorm::DType y_dtype(vknorm::DType x) const { return q8_ ? vknorm::DType::i8 : x; }
+
+  CaseInputs make_inputs(const CaseSpec& spec) const override {
+    CaseInputs in;
+    const BaseInputs b = make_x(spec, &in);
+    set_row_geometry(spec, b.any_negative, &in);
+    if (spec.affine && in.D > 0) in.weight = affine_values(spec, in.D, 1, add_ ? 0.0 : 1.0);
+    if (add_ && in.valid) {
+      CaseSpec rs = spec;
+      rs.seed = sub_seed(spec.seed, 7);
+      rs.data = DataKind::normal;
+      in.residual = make_data(DataKind::normal, in.x.size(), rs.seed, spec.dtype);
+    }
+    place_row_specials(spec, b.outlier, &in);
+    return in;
+  }
+
+  std::vector<TensorRole> tensors(const CaseSpec& spec, const CaseInputs& in) const override {
+    const std::vector<int64_t> norm = normalized_shape(spec, in), lead = leading_shape(spec, in);
+    std::vector<TensorRole> t;
+    t.push_back({"x", false, spec.dtype, spec.shape, &in.x});
+    if (add_) {
+      t.push_back({"residual", false, spec.dtype, spec.shape, &in.residual});
+      if (spec.optional_outputs || spec.in_place) t.push_back({"residual_out", true, spec.dtype, spec.shape, nullptr});
+    }
+    t.push_back({"y", true, y_dtype(spec.dtype), spec.shape, nullptr});
+    if (spec.affine) t.push_back({"weight", false, spec.dtype, norm, &in.weight});
+    if (spec.optional_outputs) t.push_back({"rstd", true, vknorm::DType::f32, lead, nullptr});
+    if (q8_ && !(static_scale() > 0)) t.push_back({"y_scale", true, vknorm::DType::f32, lead, nullptr});
+    return t;
+  }
+
+  template <class Args>
+  void bind_common(const RoleLookup& v, const OpParams& p, Args* a) const {
+    a->x = v("x");
+    a->y = v("y");
+    a->weight = v("weight");
+    if (a->weight.is_set()) a->weight_offset = static_cast<float>(weight_offset());
+    a->rstd = v("rstd");
+    a->y_scale = v("y_scale");
+    a->static_scale = static_cast<float>(static_scale());
+    a->normalized_rank = p.normalized_rank;
+    a->eps = static_cast<float>(p.eps);
+    a->config = p.config;
+  }
+
+  std::unique_ptr<BoundOp> bind(const RoleLookup& v, const OpParams& p) const override {
+    if (add_) {
+      vknorm::AddRmsNormArgs a{};
+      bind_common(v, p, &a);
+      a.residual = v("residual");
+      a.residual_out = v("residual_out");
+      return std::make_unique<RmsLastBound<vknorm::AddRmsNormArgs>>(a);
+    }
+    vknorm::RmsNormLastArgs a{};
+    bind_common(v, p, &a);
+    return std::make_unique<RmsLastBound<vknorm::RmsNormLastArgs>>(a);
+  }
+
+  void check_outputs(const CaseSpec& spec, const CaseInputs& in, const OutputCheckFn& check) const override {
+    std::vector<double> h, y, rstd;
+    rms_norm_last_reference(in.x, in.residual, in.weight, spec.affine ? weight_offset() : 0.0, spec.dtype,
+                            in.rows, in.D, spec.eps, &h, &y, &rstd);
+    if (add_ && (spec.optional_outputs || spec.in_place)) check("residual_out", h, tolerance_for(spec.dtype), nullptr);
+    if (q8_) {
+      std::vector<double> codes, scales, ratio;
+      quantize_rows_reference(y, in.rows, in.D, static_scale(), &codes, &scales, &ratio);
+      // Accept the other neighbour of a near-tie (see kInt8TieWindow).
+      auto ties = [&](std::vector<double>& got) {
+        for (size_t i = 0; i < got.size() && i < codes.size(); ++i) {
+          const double frac = std::fabs(ratio[i] - std::trunc(ratio[i]));
+          if (std::fabs(frac - 0.5) < kInt8TieWindow && std::fabs(got[i] - codes[i]) == 1.0) got[i] = codes[i];
+        }
+      };
+      check("y", codes, tolerance_for(vknorm::DType::i8), ties);
+      if (!(static_scale() > 0)) check("y_scale", scales, tolerance_for(vknorm::DType::f32, in.D), nullptr);
+    } else {
+      check("y", y, tolerance_for(spec.dtype), nullptr);
+    }
+    if (spec.optional_outputs) {
+      // rstd of rows holding NaN / Inf: vknorm.h specifies only y there.
+      auto finite_rows = [&](std::vector<double>& got) {
+        for (size_t r = 0; r < got.size() && r < rstd.size(); ++r)
+          if (!std::isfinite(rstd[r]) || rstd[r] == 0) got[r] = rstd[r];
+      };
+      check("rstd", rstd, tolerance_for(vknorm::DType::f32, in.D), finite_rows);
+    }
+  }
+
+  // x + y (+ residual + residual_out) + weight (+ y_scale); y in its own dtype.
+  uint64_t minimal_bytes(const BenchShape& s) const override {
+    const RowBytes b = row_bytes(s);
+    const uint64_t n = static_cast<uint64_t>(s.numel());
+    const uint64_t y = n * vknorm::dtype_size(y_dtype(s.dtype));
+    const uint64_t scales = q8_ && !(static_scale() > 0) ? b.stat : 0;
+    return b.big + y + (add_ ? 2 * b.big : 0) + b.param + scales;
+  }
+  std::vector<BenchTensor> bench_tensors(const BenchShape& s) const override {
+    std::vector<BenchTensor> t;
+    t.reserve(6);  // (also keeps GCC 12's -Wfree-nonheap-object false positive quiet)
+    t.push_back({"x", s.dtype, s.shape});
+    t.push_back({"y", y_dtype(s.dtype), s.shape});
+    if (add_) {
+      t.push_back({"residual", s.dtype, s.shape});
+      t.push_back({"residual_out", s.dtype, s.shape});
+    }
+    if (s.affine) t.push_back({"weight", s.dtype, normalized(s)});
+    if (q8_ && !(static_scale() > 0)) t.push_back({"y_scale", vknorm::DType::f32, leading(s)});
+    return t;
+  }
+
+  std::string sampled_check(SampledRun& run, const BenchShape& s, double eps, int64_t max_samples,
+                            const SampleCheckFn& add) const override {
+    const int64_t D = row_length(s.shape, s.normalized_rank), rows = s.numel() / std::max<int64_t>(1, D);
+    const int64_t n = std::min<int64_t>({rows, 16, std::max<int64_t>(1, (int64_t{1} << 23) / D)});
+    const std::vector<int64_t> cols = spread(D, std::max<int64_t>(1, max_samples / n));
+    std::vector<int64_t> index;
+    std::vector<double> ref, xrow(static_cast<size_t>(D)), rrow, yrow, h, r, codes, scales, ratio;
+    const std::vector<double>& w = run.param("weight");
+    for (int64_t k = 0; k < n; ++k) {
+      const int64_t row = n > 1 ? k * (rows - 1) / (n - 1) : 0;
+      for (int64_t j = 0; j < D; ++j) xrow[static_cast<size_t>(j)] = run.input("x", static_cast<uint64_t>(row * D + j));
+      if (add_) {
+        rrow.resize(static_cast<size_t>(D));
+        for (int64_t j = 0; j < D; ++j)
+          rrow[static_cast<size_t>(j)] = run.input("residual", static_cast<uint64_t>(row * D + j));
+      }
+      rms_norm_last_reference(xrow, rrow, w, w.empty() ? 0.0 : weight_offset(), s.dtype, 1, D, eps, &h, &yrow, &r);
+      if (q8_) quantize_rows_reference(yrow, 1, D, static_scale(), &codes, &scales, &ratio);
+      const std::vector<double>& out = q8_ ? codes : yrow;
+      for (int64_t j : cols) {
+        ref.push_back(out[static_cast<size_t>(j)]);
+        index.push_back(row * D + j);
+      }
+    }
+    bool ok = true;
+    add("y", run.gather("y", index, y_dtype(s.dtype), &ok), ref, y_dtype(s.dtype), D);
+    return ok ? "" : "gathering y failed";
+  }
+
+ private:
+  const char* name_;
+  int order_;
+  bool add_, q8_;
+};
+
+}  // namespace vknorm_support

@@ -1,0 +1,11 @@
+// rms_norm_last_q8: see support/ops/rms_norm_last.h (the four cases of the rms_norm_last kernel family).
+#include "support/ops/rms_norm_last.h"
+
+namespace vknorm_support {
+
+const OpCase& rms_norm_last_q8_case() {
+  static const RmsLastCase c("rms_norm_last_q8", 41, false, true);
+  return c;
+}
+
+}  // namespace vknorm_support

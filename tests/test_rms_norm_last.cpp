@@ -1,0 +1,325 @@
+// rms_norm_last, add_rms_norm and their int8-output forms against the fp64 reference
+// (support/ops/rms_norm_last.h), in f32 / f16 / bf16: row lengths around the register and
+// vector-width boundaries (D = 1, 33, 4097, 65535 streamed), in place (y = x; residual_out =
+// residual), by address, misaligned offsets, without weight / optional outputs; per-head views
+// of a fused QKV buffer (two strided leading dims, in place); and every bad argument.
+#include "test_common.h"
+
+#include "support/dtype_convert.h"
+#include "support/reference.h"
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+using namespace vknorm_test;
+using vknorm::Error;
+using vknorm::Status;
+using vknorm::Tensor;
+
+namespace {
+
+const char* const kOps[] = {"rms_norm_last", "rms_norm_last_q8", "add_rms_norm", "add_rms_norm_q8"};
+
+CaseSpec spec_of(const char* op, DType dt, std::vector<int64_t> shape, int nr = 1, uint64_t seed = 1) {
+  CaseSpec s;
+  s.op = op_case(op);
+  s.dtype = dt;
+  s.shape = std::move(shape);
+  s.normalized_rank = nr;
+  s.seed = seed;
+  return s;
+}
+
+Tensor view_of(HostDevice& dev, const TestBuffer& b, DType dt, std::vector<int64_t> shape,
+               std::vector<int64_t> strides, VkDeviceSize offset = 0) {
+  if (dev.info().buffers_need_device_address)
+    return Tensor::strided_at(b.buf.address + offset, dt, shape, strides);
+  return Tensor::strided(b.buf.buffer, offset, dt, shape, strides);
+}
+
+std::vector<double> download(HostDevice& dev, const TestBuffer& b, size_t n, DType dt) {
+  std::vector<uint8_t> bytes(n * vknorm::dtype_size(dt));
+  dev.download(b.buf, bytes.data(), bytes.size());
+  return vknorm_support::decode(bytes, dt);
+}
+
+}  // namespace
+
+TEST_SUITE("rms_norm_last") {
+  TEST_CASE("every form: row lengths, dtypes, rank, normalized_rank") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    uint64_t seed = 500;
+    const std::vector<std::pair<std::vector<int64_t>, int>> shapes = {
+        {{7, 1}, 1},   {{5, 33}, 1},     {{3, 4097}, 1}, {{2, 65535}, 1}, {{4096}, 1},
+        {{9, 4, 64}, 1}, {{3, 5, 128}, 2}, {{300, 128}, 1}, {{2, 8192}, 1}, {{1, 1}, 1}};
+    for (const char* op : kOps)
+      for (DType dt : kAllDtypes)
+        for (const auto& [shape, nr] : shapes) {
+          CAPTURE(op);
+          check_case(dev, spec_of(op, dt, shape, nr, ++seed));
+        }
+  }
+
+  TEST_CASE("in place, by address, misaligned, no weight, no optional outputs, eps, data kinds") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    uint64_t seed = 700;
+    for (const char* op : kOps)
+      for (DType dt : kAllDtypes)
+        for (const std::vector<int64_t>& shape : {std::vector<int64_t>{5, 33}, std::vector<int64_t>{3, 4097}}) {
+          CAPTURE(op);
+          CaseSpec s = spec_of(op, dt, shape, 1, ++seed);
+          s.in_place = true;
+          check_case(dev, s);
+          s.data = DataKind::outlier_first;
+          check_case(dev, s);
+          s = spec_of(op, dt, shape, 1, ++seed);
+          s.by_address = true;
+          check_case(dev, s);
+          s = spec_of(op, dt, shape, 1, ++seed);
+          s.misalign_bytes = 4;
+          check_case(dev, s);
+          s = spec_of(op, dt, shape, 1, ++seed);
+          s.affine = false;
+          s.optional_outputs = false;
+          check_case(dev, s);
+          s = spec_of(op, dt, shape, 1, ++seed);
+          s.data = DataKind::large_mean;
+          s.eps = 0;
+          check_case(dev, s);
+          if (op_case(op)->nan_inf_specified()) {
+            s = spec_of(op, dt, shape, 1, ++seed);
+            s.data = DataKind::nan_inf;
+            check_case(dev, s);
+          }
+        }
+  }
+
+  TEST_CASE("forced configs: streamed rows, every vector width, several rows per workgroup") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    struct Cfg {
+      uint32_t wg, items, vec, rows;
+    };
+    for (const char* op : kOps)
+      for (DType dt : kAllDtypes)
+        for (Cfg c : {Cfg{64, 4, 4, 1}, Cfg{128, 8, 1, 4}, Cfg{256, 16, 4, 2}, Cfg{128, 8, 8, 1}}) {
+          if (c.vec == 8 && dt == DType::f32) continue;
+          vknorm::KernelConfig cfg;
+          cfg.workgroup_size = c.wg;
+          cfg.items_per_invocation = c.items;
+          cfg.vector_width = c.vec;
+          cfg.rows_per_workgroup = c.rows;
+          CAPTURE(op);
+          CAPTURE(c.wg);
+          CAPTURE(c.vec);
+          CaseSpec s = spec_of(op, dt, {9, 1032}, 1, 900 + c.wg + c.vec);  // 1032 > lanes x items: streamed
+          s.config = &cfg;
+          check_case(dev, s);
+          s.shape = {33, 96};
+          check_case(dev, s);
+        }
+  }
+
+  TEST_CASE("QK-norm: per-head views of a fused QKV buffer, in place, weight offset") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    std::mt19937_64 rng(5);
+    std::normal_distribution<double> nd(0.0, 1.0);
+    for (DType dt : kAllDtypes) {
+      const int64_t T = 7, H = 3, Dh = 64;  // (tokens, 3 * heads * head_dim) rows
+      const int64_t row = 3 * H * Dh, n = T * row;
+      const size_t es = vknorm::dtype_size(dt);
+      std::vector<double> qkv(static_cast<size_t>(n)), w(static_cast<size_t>(Dh));
+      for (double& v : qkv) v = vknorm_support::quantize(nd(rng), dt);
+      for (double& v : w) v = vknorm_support::quantize(0.1 * nd(rng), dt);
+      TestBuffer buf(dev, VkDeviceSize(n) * es), wb(dev, VkDeviceSize(Dh) * es), rs(dev, VkDeviceSize(2 * T * H) * 4);
+      const std::vector<uint8_t> bytes = vknorm_support::encode(qkv, dt), wbytes = vknorm_support::encode(w, dt);
+      dev.upload(buf.buf, bytes.data(), bytes.size());
+      dev.upload(wb.buf, wbytes.data(), wbytes.size());
+      // q: elements [0, H*Dh) of each row; k: [H*Dh, 2*H*Dh); v untouched.
+      for (int part = 0; part < 2; ++part) {
+        vknorm::RmsNormLastArgs a{};
+        a.x = view_of(dev, buf, dt, {T, H, Dh}, {row, Dh, 1}, VkDeviceSize(part * H * Dh) * es);
+        a.y = a.x;
+        a.weight = view_of(dev, wb, dt, {Dh}, {1});
+        a.weight_offset = 1.0f;
+        a.rstd = view_of(dev, rs, DType::f32, {T, H}, {H, 1}, VkDeviceSize(part * T * H) * 4);
+        a.eps = 1e-6f;
+        Error err;
+        REQUIRE(dev.run([&](VkCommandBuffer cmd) { err = vknorm::record_rms_norm_last(dev.context(), cmd, a); }) ==
+                VK_SUCCESS);
+        REQUIRE_MESSAGE(err.ok(), err.message);
+      }
+      const std::vector<double> got = download(dev, buf, size_t(n), dt);
+      const std::vector<double> rstd = download(dev, rs, size_t(2 * T * H), DType::f32);
+      const double tol = dt == DType::f32 ? 1e-5 : dt == DType::f16 ? 2e-3 : 1.6e-2;
+      size_t bad = 0, bad_rstd = 0, touched = 0;
+      for (int64_t t = 0; t < T; ++t)
+        for (int64_t j = 0; j < 3 * H; ++j) {
+          const size_t base = size_t(t * row + j * Dh);
+          std::vector<double> x(qkv.begin() + long(base), qkv.begin() + long(base + Dh)), y, r;
+          if (j >= 2 * H) {  // v
+            for (int64_t e = 0; e < Dh; ++e) touched += got[base + size_t(e)] != x[size_t(e)];
+            continue;
+          }
+          vknorm_support::rms_norm_last_reference(x, {}, w, 1.0, dt, 1, Dh, 1e-6, nullptr, &y, &r);
+          for (int64_t e = 0; e < Dh; ++e)
+            bad += !(std::fabs(got[base + size_t(e)] - y[size_t(e)]) <= tol * (1 + std::fabs(y[size_t(e)])));
+          const int part = j < H ? 0 : 1;
+          const double gr = rstd[size_t(part * T * H + t * H + j % H)];
+          bad_rstd += !(std::fabs(gr - r[0]) <= 1e-5 * r[0]);
+        }
+      CAPTURE(vknorm::dtype_name(dt));
+      CHECK(bad == 0);
+      CHECK(bad_rstd == 0);
+      CHECK(touched == 0);
+    }
+  }
+
+  TEST_CASE("fused add: residual_out omitted; y into a separate buffer while residual is updated in place") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    for (DType dt : kAllDtypes) {
+      CaseSpec s = spec_of("add_rms_norm", dt, {17, 768}, 1, 31);
+      s.optional_outputs = false;  // no residual_out, no rstd
+      check_case(dev, s);
+      s.in_place = true;           // residual_out = residual
+      check_case(dev, s);
+    }
+  }
+
+  TEST_CASE("bad arguments: a clear error before anything is recorded") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm::Context* ctx = dev.context();
+    TestBuffer xb(dev, 1 << 14), yb(dev, 1 << 14), rb(dev, 1 << 14), sb(dev, 1 << 10), wb(dev, 1 << 12);
+    const DType f = DType::f32;
+    auto base = [&]() {
+      vknorm::AddRmsNormArgs a{};
+      a.x = view_of(dev, xb, f, {4, 64}, {64, 1});
+      a.residual = view_of(dev, rb, f, {4, 64}, {64, 1});
+      a.y = view_of(dev, yb, f, {4, 64}, {64, 1});
+      return a;
+    };
+    auto refused = [&](const vknorm::AddRmsNormArgs& a, Status want, const char* what) {
+      CAPTURE(what);
+      Error err;
+      REQUIRE(dev.run([&](VkCommandBuffer cmd) { err = vknorm::record_add_rms_norm(ctx, cmd, a); }) == VK_SUCCESS);
+      CHECK_MESSAGE(err.status == want, err.message);
+      CHECK(!err.message.empty());
+      vknorm::KernelConfig c;
+      CHECK(vknorm::select_config(ctx, a, &c).status == want);
+      CHECK(vknorm::prepare_add_rms_norm(ctx, a).status == want);
+      CHECK(yb.poisoned());
+    };
+    {
+      vknorm::AddRmsNormArgs a = base();
+      REQUIRE(vknorm::prepare_add_rms_norm(ctx, a).ok());
+    }
+    vknorm::AddRmsNormArgs a = base();
+    a.y = view_of(dev, yb, f, {4, 64}, {32, 1});  // row stride < D: rows overlap
+    refused(a, Status::invalid_argument, "output row stride < D");
+    a = base();
+    a.residual = view_of(dev, rb, f, {4, 63}, {64, 1});
+    refused(a, Status::invalid_argument, "residual shape mismatch");
+    a = base();
+    a.residual = view_of(dev, rb, DType::f16, {4, 64}, {64, 1});
+    refused(a, Status::invalid_argument, "residual dtype mismatch");
+    a = base();
+    a.residual = Tensor{};
+    refused(a, Status::invalid_argument, "add_rms_norm without residual");
+    a = base();
+    a.weight_offset = 1.0f;
+    refused(a, Status::invalid_argument, "weight_offset without weight");
+    a = base();
+    a.x = view_of(dev, xb, f, {4, 64}, {64, 2});
+    refused(a, Status::invalid_argument, "normalized dims not contiguous");
+    a = base();
+    a.y = a.residual;
+    refused(a, Status::invalid_argument, "y aliases residual (not an allowed pair)");
+    a = base();
+    a.residual_out = view_of(dev, rb, f, {4, 64}, {64, 1}, 4);
+    refused(a, Status::invalid_argument, "residual_out partially overlaps residual");
+    a = base();
+    a.rstd = view_of(dev, sb, f, {3}, {1});
+    refused(a, Status::invalid_argument, "rstd too small");
+    a = base();
+    a.y_scale = view_of(dev, sb, f, {4}, {1});
+    refused(a, Status::invalid_argument, "y_scale with a 16/32-bit y");
+    a = base();
+    a.static_scale = 0.5f;
+    refused(a, Status::invalid_argument, "static_scale with a 16/32-bit y");
+    a = base();
+    a.x = view_of(dev, xb, f, {2, 2, 2, 32}, {2048, 512, 64, 1});
+    a.residual = view_of(dev, rb, f, {2, 2, 2, 32}, {2048, 512, 64, 1});
+    a.y = view_of(dev, yb, f, {2, 2, 2, 32}, {2048, 512, 64, 1});
+    refused(a, Status::invalid_argument, "three strided leading dims");
+    a = base();
+    a.x.dtype = DType::i8;
+    refused(a, Status::invalid_argument, "int8 x");
+    if (dev.info().supports(DType::i8)) {
+      a = base();
+      a.y = view_of(dev, yb, DType::i8, {4, 64}, {64, 1});
+      refused(a, Status::invalid_argument, "int8 y with a dynamic scale and no y_scale");
+      a.y_scale = view_of(dev, sb, f, {3}, {1});
+      refused(a, Status::invalid_argument, "y_scale too small");
+      a.y_scale = view_of(dev, sb, f, {4}, {1});
+      a.static_scale = 0.25f;
+      refused(a, Status::invalid_argument, "y_scale given with a static scale");
+      a.y_scale = Tensor{};
+      a.static_scale = -1.0f;
+      refused(a, Status::invalid_argument, "negative static scale");
+      a = base();
+      a.y = view_of(dev, xb, DType::i8, {4, 64}, {64, 1});
+      a.static_scale = 0.25f;
+      refused(a, Status::invalid_argument, "int8 y in place of x");
+    }
+  }
+
+  TEST_CASE("int8 output on a context without 8-bit storage: unsupported") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm::ContextCreateInfo ci{};
+    ci.instance = dev.instance();
+    ci.physical_device = dev.physical_device();
+    ci.device = dev.device();
+    ci.get_instance_proc_addr = vkGetInstanceProcAddr;
+    ci.enabled = dev.info().enabled;
+    ci.enabled.storage_buffer_8bit = false;
+    vknorm::Context* ctx = nullptr;
+    REQUIRE(vknorm::create_context(ci, &ctx).ok());
+    CHECK_FALSE(vknorm::device_info(ctx).supports(DType::i8));
+    TestBuffer xb(dev, 4096), yb(dev, 4096);
+    vknorm::RmsNormLastArgs a{};
+    a.x = view_of(dev, xb, DType::f32, {4, 64}, {64, 1});
+    a.y = view_of(dev, yb, DType::i8, {4, 64}, {64, 1});
+    a.static_scale = 0.1f;
+    Error err;
+    REQUIRE(dev.run([&](VkCommandBuffer cmd) { err = vknorm::record_rms_norm_last(ctx, cmd, a); }) == VK_SUCCESS);
+    CHECK(err.status == Status::unsupported);
+    CHECK(err.message.find("storageBuffer8BitAccess") != std::string::npos);
+    CHECK(yb.poisoned());
+    vknorm::PrepareInfo info = vknorm::PrepareInfo::make(vknorm::Op::rms_norm_last, DType::f32, {4, 64});
+    info.int8_output = true;
+    CHECK(vknorm::prepare(ctx, info).status == Status::unsupported);
+    vknorm::destroy_context(ctx);
+  }
+
+  TEST_CASE("prepare() creates the pipelines a call uses") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    for (vknorm::Op op : {vknorm::Op::rms_norm_last, vknorm::Op::add_rms_norm})
+      for (bool q8 : {false, true}) {
+        if (q8 && !dev.info().supports(DType::i8)) continue;
+        vknorm::PrepareInfo info = vknorm::PrepareInfo::make(op, DType::f16, {32, 4096});
+        info.int8_output = q8;
+        REQUIRE(vknorm::prepare(dev.context(), info).ok());
+        const size_t n = vknorm::pipeline_count(dev.context());
+        REQUIRE(vknorm::prepare(dev.context(), info).ok());
+        CHECK(vknorm::pipeline_count(dev.context()) == n);
+      }
+  }
+}
