@@ -203,12 +203,16 @@ std::vector<BenchCase> sweep_suite() {
   using vknorm::DType;
   std::vector<BenchCase> s;
   const DType dts[] = {DType::f32, DType::f16, DType::bf16};
-  auto add = [&](const char* tag, const char* op, std::vector<int64_t> shape, int rank) {
-    for (DType dt : dts) {
+  auto add_dtypes = [&](const char* tag, const char* op, std::vector<int64_t> shape, int rank,
+                        std::initializer_list<DType> dtypes) {
+    for (DType dt : dtypes) {
       BenchCase c = make("", op, dt, shape, rank);
       c.name = sweep_name(tag, shape, dt);
       s.push_back(c);
     }
+  };
+  auto add = [&](const char* tag, const char* op, std::vector<int64_t> shape, int rank) {
+    add_dtypes(tag, op, std::move(shape), rank, {dts[0], dts[1], dts[2]});
   };
   // RMSNorm over channels (dim 1 of N x C x H x W), with weight.
   for (auto sh : std::vector<std::vector<int64_t>>{{112, 64, 512, 512}, {32, 256, 128, 128},
@@ -230,6 +234,10 @@ std::vector<BenchCase> sweep_suite() {
     for (auto sh : std::vector<std::vector<int64_t>>{{262144, 768}, {32768, 8192}, {4096, 4096}})
       add(tag, op, sh, 1);
   }
+  // RMSNorm backward (dx and dweight): the H200 target shape (32768, 8192) in 16-bit, and a
+  // square bf16 one. Not in compare_torch.py's SWEEP yet (no torch column for these rows).
+  add_dtypes("rmsbwd", "rms_norm_backward", {32768, 8192}, 1, {DType::f16, DType::bf16});
+  add_dtypes("rmsbwd", "rms_norm_backward", {4096, 4096}, 1, {DType::bf16});
   return s;
 }
 
@@ -279,6 +287,7 @@ std::vector<BenchCase> suite(const std::string& name) {
     s.push_back(
         make("smoke_ln_fwd_bwd_f32", "layer_norm_fwd_bwd", DType::f32, {4, 16, 32, 32}, 3));
     s.push_back(make("smoke_rms_bf16", "rms_norm", DType::bf16, {4, 32, 16, 16}));
+    s.push_back(make("smoke_rms_bwd_f16", "rms_norm_backward", DType::f16, {512, 768}));
     s.push_back(make("smoke_rms_last_f16", "rms_norm_last", DType::f16, {64, 4096}));
     s.push_back(make("smoke_add_rms_bf16", "add_rms_norm", DType::bf16, {32, 2048}));
     s.push_back(make("smoke_rms_q8_f16", "rms_norm_last_q8", DType::f16, {64, 1024}));

@@ -40,6 +40,7 @@ VKNORM_SAME_VALUE(VKNORM_OP_LAYER_NORM_FORWARD, vknorm::Op::layer_norm_forward);
 VKNORM_SAME_VALUE(VKNORM_OP_LAYER_NORM_BACKWARD, vknorm::Op::layer_norm_backward);
 VKNORM_SAME_VALUE(VKNORM_OP_RMS_NORM_LAST, vknorm::Op::rms_norm_last);
 VKNORM_SAME_VALUE(VKNORM_OP_ADD_RMS_NORM, vknorm::Op::add_rms_norm);
+VKNORM_SAME_VALUE(VKNORM_OP_RMS_NORM_BACKWARD, vknorm::Op::rms_norm_backward);
 VKNORM_SAME_VALUE(VKNORM_DEVICE_CLASS_GENERIC, vknorm::DeviceClass::generic);
 VKNORM_SAME_VALUE(VKNORM_DEVICE_CLASS_ADA, vknorm::DeviceClass::ada);
 VKNORM_SAME_VALUE(VKNORM_DEVICE_CLASS_HOPPER, vknorm::DeviceClass::hopper);
@@ -291,6 +292,28 @@ struct AddRmsNormCall {
   }
   AddRmsNormCall(const AddRmsNormCall&) = delete;
   AddRmsNormCall& operator=(const AddRmsNormCall&) = delete;
+};
+
+struct RmsNormBackwardCall {
+  vknorm::RmsNormBackwardArgs args;
+  KernelConfig config;
+  explicit RmsNormBackwardCall(const vknorm_rms_norm_backward_args& a) {
+    args.dy = to_cpp(a.dy);
+    args.x = to_cpp(a.x);
+    args.weight = to_cpp(a.weight);
+    args.weight_offset = a.weight_offset;
+    args.rstd = to_cpp(a.rstd);
+    args.dx = to_cpp(a.dx);
+    args.dweight = to_cpp(a.dweight);
+    args.normalized_rank = a.normalized_rank;
+    args.scratch = to_cpp(a.scratch);
+    if (a.config) {
+      config = to_cpp(*a.config);
+      args.config = &config;
+    }
+  }
+  RmsNormBackwardCall(const RmsNormBackwardCall&) = delete;
+  RmsNormBackwardCall& operator=(const RmsNormBackwardCall&) = delete;
 };
 
 // describe_dispatches' results through the two-call idiom (see the header).
@@ -609,6 +632,14 @@ void vknorm_layer_norm_backward_args_init(vknorm_layer_norm_backward_args* args)
   args->normalized_rank = vknorm::LayerNormBackwardArgs{}.normalized_rank;
 }
 
+void vknorm_rms_norm_backward_args_init(vknorm_rms_norm_backward_args* args) {
+  if (!args) return;
+  *args = vknorm_rms_norm_backward_args{};
+  const vknorm::RmsNormBackwardArgs defaults;
+  args->normalized_rank = defaults.normalized_rank;
+  args->weight_offset = defaults.weight_offset;
+}
+
 vknorm_status vknorm_rms_norm_scratch_size(vknorm_context ctx, const vknorm_rms_norm_args* args,
                                            VkDeviceSize* out_bytes) {
   if (out_bytes) *out_bytes = 0;
@@ -637,6 +668,17 @@ vknorm_status vknorm_layer_norm_backward_scratch_size(vknorm_context ctx,
     if (!args) return null_argument("args");
     const LayerNormBackwardCall call(*args);
     return vknorm::layer_norm_backward_scratch_size(context(ctx), call.args, out_bytes);
+  });
+}
+
+vknorm_status vknorm_rms_norm_backward_scratch_size(vknorm_context ctx,
+                                                    const vknorm_rms_norm_backward_args* args,
+                                                    VkDeviceSize* out_bytes) {
+  if (out_bytes) *out_bytes = 0;
+  return guarded([&]() -> Error {
+    if (!args) return null_argument("args");
+    const RmsNormBackwardCall call(*args);
+    return vknorm::rms_norm_backward_scratch_size(context(ctx), call.args, out_bytes);
   });
 }
 
@@ -673,6 +715,20 @@ vknorm_status vknorm_select_config_layer_norm_backward(vknorm_context ctx,
   return guarded([&]() -> Error {
     if (!args) return null_argument("args");
     const LayerNormBackwardCall call(*args);
+    KernelConfig c;
+    Error e = vknorm::select_config(context(ctx), call.args, &c);
+    if (!e && out) to_c(c, out);
+    return e;
+  });
+}
+
+vknorm_status vknorm_select_config_rms_norm_backward(vknorm_context ctx,
+                                                     const vknorm_rms_norm_backward_args* args,
+                                                     vknorm_kernel_config* out) {
+  if (out) *out = vknorm_kernel_config{};
+  return guarded([&]() -> Error {
+    if (!args) return null_argument("args");
+    const RmsNormBackwardCall call(*args);
     KernelConfig c;
     Error e = vknorm::select_config(context(ctx), call.args, &c);
     if (!e && out) to_c(c, out);
@@ -736,6 +792,14 @@ vknorm_status vknorm_prepare_layer_norm_backward(vknorm_context ctx, const vknor
   });
 }
 
+vknorm_status vknorm_prepare_rms_norm_backward(vknorm_context ctx, const vknorm_rms_norm_backward_args* args) {
+  return guarded([&]() -> Error {
+    if (!args) return null_argument("args");
+    const RmsNormBackwardCall call(*args);
+    return vknorm::prepare_rms_norm_backward(context(ctx), call.args);
+  });
+}
+
 vknorm_status vknorm_record_rms_norm(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_rms_norm_args* args) {
   return guarded([&]() -> Error {
     if (!args) return null_argument("args");
@@ -759,6 +823,15 @@ vknorm_status vknorm_record_layer_norm_backward(vknorm_context ctx, VkCommandBuf
     if (!args) return null_argument("args");
     const LayerNormBackwardCall call(*args);
     return vknorm::record_layer_norm_backward(context(ctx), cmd, call.args);
+  });
+}
+
+vknorm_status vknorm_record_rms_norm_backward(vknorm_context ctx, VkCommandBuffer cmd,
+                                              const vknorm_rms_norm_backward_args* args) {
+  return guarded([&]() -> Error {
+    if (!args) return null_argument("args");
+    const RmsNormBackwardCall call(*args);
+    return vknorm::record_rms_norm_backward(context(ctx), cmd, call.args);
   });
 }
 
@@ -860,6 +933,24 @@ vknorm_status vknorm_describe_dispatches_rms_norm_last(vknorm_context ctx, const
 vknorm_status vknorm_describe_dispatches_add_rms_norm(vknorm_context ctx, const vknorm_add_rms_norm_args* args,
                                                       uint32_t* count, vknorm_dispatch_info* out) {
   return describe_with<AddRmsNormCall>(ctx, args, count, out);
+}
+
+vknorm_status vknorm_describe_dispatches_rms_norm_backward(vknorm_context ctx,
+                                                           const vknorm_rms_norm_backward_args* args,
+                                                           uint32_t* count, vknorm_dispatch_info* out) {
+  return guarded([&]() -> Error {
+    if (!count) return null_argument("count");
+    const uint32_t capacity = *count;
+    *count = 0;
+    if (!args) return null_argument("args");
+    const RmsNormBackwardCall call(*args);
+    std::vector<vknorm::DispatchInfo> d;
+    Error e = vknorm::describe_dispatches(context(ctx), call.args, &d);
+    *count = capacity;
+    if (!e) copy_dispatches(d, count, out);
+    else *count = 0;
+    return e;
+  });
 }
 
 vknorm_status vknorm_record_copy(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_tensor* src,

@@ -101,6 +101,10 @@ std::string CaseSpec::label() const {
   s += " seed=" + std::to_string(seed) + " " + data_kind_name(data);
   if (!affine) s += " noaffine";
   if (!optional_outputs) s += " noopt";
+  if (weight_offset != 0) {
+    std::snprintf(buf, sizeof buf, " woff=%g", weight_offset);
+    s += buf;
+  }
   if (by_address) s += " addr";
   if (misalign_bytes) s += " misalign=" + std::to_string(misalign_bytes);
   if (in_place) s += " inplace";

@@ -247,6 +247,7 @@ void CaseRunner::run() {
   OpParams params;
   params.normalized_rank = spec_.normalized_rank;
   params.eps = spec_.eps;
+  params.weight_offset = spec_.weight_offset;
   params.config = spec_.config;
   std::unique_ptr<BoundOp> call = op.bind(view, params);
 

@@ -45,8 +45,11 @@ struct CaseSpec {
   VkDeviceSize misalign_bytes = 0;  // extra byte offset of every tensor inside its buffer
   bool in_place = false;        // rms_norm / layer_norm: y is x itself (the same view)
   const vknorm::KernelConfig* config = nullptr;  // override, else the selector's choice
-  // layer_norm: also request mean / rstd; layer_norm_backward: also dweight / dbias.
+  // layer_norm: also request mean / rstd; layer_norm_backward: also dweight / dbias;
+  // rms_norm_backward: also dweight.
   bool optional_outputs = true;
+  // rms_norm_backward: w_eff = weight_offset + weight (Gemma: 1); 0 elsewhere.
+  double weight_offset = 0;
   std::string label() const;    // "rms_norm f32 [2,3,4] eps=1e-05 seed=1 normal"
 };
 

@@ -43,6 +43,7 @@ class BoundOp {
 struct OpParams {
   int normalized_rank = 1;
   double eps = 1e-5;
+  double weight_offset = 0;  // rms_norm_backward
   const vknorm::KernelConfig* config = nullptr;
 };
 

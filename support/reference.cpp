@@ -149,4 +149,45 @@ void quantize_rows_reference(const std::vector<double>& y, int64_t rows, int64_t
   }
 }
 
+void rms_rstd_reference(const std::vector<double>& x, std::vector<double>* rstd, int64_t rows,
+                        int64_t D, double eps) {
+  rstd->assign(static_cast<size_t>(rows), 0.0);
+  for (int64_t r = 0; r < rows; ++r) {
+    double ss = 0;
+    for (int64_t j = 0; j < D; ++j) {
+      const double v = x[static_cast<size_t>(r * D + j)];
+      ss += v * v;
+    }
+    (*rstd)[static_cast<size_t>(r)] = 1.0 / std::sqrt(ss / static_cast<double>(D) + eps);
+  }
+}
+
+void rms_norm_backward_reference(const std::vector<double>& dy, const std::vector<double>& x,
+                                 const std::vector<double>& w, double weight_offset,
+                                 const std::vector<double>& rstd, std::vector<double>* dx,
+                                 std::vector<double>* dw, int64_t rows, int64_t D) {
+  if (dx) dx->assign(static_cast<size_t>(rows * D), 0.0);
+  if (dw) dw->assign(static_cast<size_t>(D), 0.0);
+  std::vector<double> xhat(static_cast<size_t>(D)), g(static_cast<size_t>(D));
+  for (int64_t r = 0; r < rows; ++r) {
+    const size_t base = static_cast<size_t>(r * D);
+    const double rs = rstd[static_cast<size_t>(r)];
+    double sum_gx = 0;
+    for (int64_t j = 0; j < D; ++j) {
+      const size_t jj = static_cast<size_t>(j);
+      xhat[jj] = x[base + jj] * rs;
+      g[jj] = dy[base + jj] * (w.empty() ? 1.0 : weight_offset + w[jj]);
+      sum_gx += g[jj] * xhat[jj];
+      if (dw) (*dw)[jj] += dy[base + jj] * xhat[jj];
+    }
+    if (dx) {
+      const double mgx = sum_gx / static_cast<double>(D);
+      for (int64_t j = 0; j < D; ++j) {
+        const size_t jj = static_cast<size_t>(j);
+        (*dx)[base + jj] = rs * (g[jj] - xhat[jj] * mgx);
+      }
+    }
+  }
+}
+
 }  // namespace vknorm_support

@@ -44,4 +44,17 @@ void quantize_rows_reference(const std::vector<double>& y, int64_t rows, int64_t
                              std::vector<double>* codes, std::vector<double>* scales,
                              std::vector<double>* ratio);
 
+// RMSNorm over rows of D: rstd[r] = 1 / sqrt(mean_j(x[r, j]^2) + eps) (rows values).
+void rms_rstd_reference(const std::vector<double>& x, std::vector<double>* rstd, int64_t rows,
+                        int64_t D, double eps);
+
+// RMSNorm backward as a function of (dy, x, w, weight_offset, rstd), with the given rstd (as
+// stored): w_eff = weight_offset + w (w non-empty) or 1 (w empty), g = dy * w_eff,
+// xhat = x * rstd, dx = rstd * (g - xhat * mean_j(g * xhat)), dw = sum_rows dy * xhat.
+// dx / dw may be null.
+void rms_norm_backward_reference(const std::vector<double>& dy, const std::vector<double>& x,
+                                 const std::vector<double>& w, double weight_offset,
+                                 const std::vector<double>& rstd, std::vector<double>* dx,
+                                 std::vector<double>* dw, int64_t rows, int64_t D);
+
 }  // namespace vknorm_support

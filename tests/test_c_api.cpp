@@ -71,7 +71,7 @@ TEST_SUITE("c_api") {
     for (int s = 0; s <= 5; ++s)
       CHECK(std::string(vknorm_status_name(static_cast<vknorm_status>(s))) ==
             vknorm::status_name(static_cast<Status>(s)));
-    for (int t = 0; t <= 5; ++t) {
+    for (int t = 0; t <= 6; ++t) {
       CHECK(std::string(vknorm_dtype_name(static_cast<vknorm_dtype>(t))) == vknorm::dtype_name(static_cast<DType>(t)));
       CHECK(std::string(vknorm_op_name(static_cast<vknorm_op>(t))) == vknorm::op_name(static_cast<vknorm::Op>(t)));
       CHECK(std::string(vknorm_device_class_name(static_cast<vknorm_device_class>(t))) ==
@@ -111,6 +111,16 @@ TEST_SUITE("c_api") {
     CHECK(b.normalized_rank == 1);
     CHECK(b.config == nullptr);
     for (const vknorm_tensor* t : {&b.dy, &b.x, &b.weight, &b.mean, &b.rstd, &b.dx, &b.dweight, &b.dbias, &b.scratch})
+      CHECK(same_tensor(*t, Tensor{}));
+
+    vknorm_rms_norm_backward_args rb;
+    std::memset(&rb, 0xAB, sizeof rb);
+    vknorm_rms_norm_backward_args_init(&rb);
+    CHECK(rb.normalized_rank == 1);
+    CHECK(rb.weight_offset == 0.0f);
+    CHECK(rb.weight_offset == vknorm::RmsNormBackwardArgs{}.weight_offset);
+    CHECK(rb.config == nullptr);
+    for (const vknorm_tensor* t : {&rb.dy, &rb.x, &rb.weight, &rb.rstd, &rb.dx, &rb.dweight, &rb.scratch})
       CHECK(same_tensor(*t, Tensor{}));
 
     vknorm_context_create_info ci;
@@ -514,6 +524,103 @@ TEST_SUITE("c_api") {
       poisoned_words += w == kPoisonWord;
     }
     CHECK(poisoned_words == 0);
+  }
+
+  TEST_CASE("rms_norm_backward through the C API equals the C++ API") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm_context ctx = c_ctx(dev);
+    // 3000 rows: several row blocks, so the column pass and the scratch are used too.
+    const int64_t R = 3000, D = 40;
+    const VkDeviceSize X = 0, DY = X + R * D, W = DY + R * D, RSTD = W + D, IN_FLOATS = RSTD + R;
+    TestBuffer in(dev, IN_FLOATS * 4);
+    upload_values(dev, in, 11);
+    std::vector<float> rstd(R, 0.75f);
+    dev.upload(in.buf, rstd.data(), R * 4, RSTD * 4);
+    const VkBuffer ib = in.buf.buffer;
+    const VkDeviceSize DX = 0, DW = DX + R * D, OUT_FLOATS = DW + D;
+    TestBuffer out_cpp(dev, OUT_FLOATS * 4), out_c(dev, OUT_FLOATS * 4);
+    TestBuffer scratch_cpp(dev, 1 << 20), scratch_c(dev, 1 << 20);
+    const VkBuffer oc = out_cpp.buf.buffer, oC = out_c.buf.buffer;
+
+    vknorm::RmsNormBackwardArgs a;
+    a.dy = cpp_view(ib, DY, {R, D});
+    a.x = cpp_view(ib, X, {R, D});
+    a.weight = cpp_view(ib, W, {D});
+    a.weight_offset = 1.0f;
+    a.rstd = cpp_view(ib, RSTD, {R});
+    a.dx = cpp_view(oc, DX, {R, D});
+    a.dweight = cpp_view(oc, DW, {D});
+    vknorm_rms_norm_backward_args c;
+    vknorm_rms_norm_backward_args_init(&c);
+    c.dy = c_view(ib, DY, {R, D});
+    c.x = c_view(ib, X, {R, D});
+    c.weight = c_view(ib, W, {D});
+    c.weight_offset = 1.0f;
+    c.rstd = c_view(ib, RSTD, {R});
+    c.dx = c_view(oC, DX, {R, D});
+    c.dweight = c_view(oC, DW, {D});
+
+    KernelConfig cfg;
+    REQUIRE(vknorm::select_config(dev.context(), a, &cfg).ok());
+    vknorm_kernel_config ccfg;
+    REQUIRE(vknorm_select_config_rms_norm_backward(ctx, &c, &ccfg) == VKNORM_STATUS_OK);
+    CHECK(ccfg.workgroup_size == cfg.workgroup_size);
+    CHECK(ccfg.items_per_invocation == cfg.items_per_invocation);
+    CHECK(ccfg.split == cfg.split);
+    CHECK(ccfg.rows_per_workgroup == cfg.rows_per_workgroup);
+    CHECK(std::string(ccfg.case_class) == cfg.case_class);
+    VkDeviceSize s_cpp = 1, s_c = 2;
+    CHECK(vknorm::rms_norm_backward_scratch_size(dev.context(), a, &s_cpp).ok());
+    CHECK(vknorm_rms_norm_backward_scratch_size(ctx, &c, &s_c) == VKNORM_STATUS_OK);
+    CHECK(s_c == s_cpp);
+    REQUIRE(s_cpp <= (1u << 20));
+    if (s_cpp) {
+      a.scratch = cpp_view(scratch_cpp.buf.buffer, 0, {int64_t(s_cpp / 4)});
+      c.scratch = c_view(scratch_c.buf.buffer, 0, {int64_t(s_cpp / 4)});
+    }
+    CHECK(vknorm_prepare_rms_norm_backward(ctx, &c) == VKNORM_STATUS_OK);
+    std::vector<vknorm::DispatchInfo> want;
+    REQUIRE(vknorm::describe_dispatches(dev.context(), a, &want).ok());
+    uint32_t count = 0;
+    CHECK(vknorm_describe_dispatches_rms_norm_backward(ctx, &c, &count, nullptr) == VKNORM_STATUS_OK);
+    CHECK(count == want.size());
+
+    Error e;
+    vknorm_status st = VKNORM_STATUS_MAX_ENUM;
+    REQUIRE(dev.run([&](VkCommandBuffer cmd) {
+      e = vknorm::record_rms_norm_backward(dev.context(), cmd, a);
+      st = vknorm_record_rms_norm_backward(ctx, cmd, &c);
+    }) == VK_SUCCESS);
+    CHECK_MESSAGE(e.ok(), e.message);
+    CHECK(st == VKNORM_STATUS_OK);
+    const std::vector<uint8_t> ga = contents(dev, out_cpp), gb = contents(dev, out_c);
+    CHECK(ga == gb);
+    size_t poisoned_words = 0;
+    for (size_t i = 0; i < gb.size(); i += 4) {
+      uint32_t w;
+      std::memcpy(&w, &gb[i], 4);
+      poisoned_words += w == kPoisonWord;
+    }
+    CHECK(poisoned_words == 0);
+
+    // Refusals carry the C++ API's status and message.
+    CHECK(vknorm_record_rms_norm_backward(ctx, VK_NULL_HANDLE, nullptr) == VKNORM_STATUS_INVALID_ARGUMENT);
+    CHECK(last_error() == "args is null");
+    c.rstd = vknorm_tensor{};
+    a.rstd = Tensor{};
+    const Error ea = vknorm::prepare_rms_norm_backward(dev.context(), a);
+    CHECK(vknorm_prepare_rms_norm_backward(ctx, &c) == VKNORM_STATUS_INVALID_ARGUMENT);
+    CHECK(last_error() == ea.message);
+    vknorm_prepare_info info;
+    vknorm_prepare_info_init(&info);
+    info.op = VKNORM_OP_RMS_NORM_BACKWARD;
+    info.dtype = VKNORM_DTYPE_F32;
+    info.rank = 2;
+    info.shape[0] = R;
+    info.shape[1] = D;
+    info.by_address = dev.info().buffers_need_device_address ? VK_TRUE : VK_FALSE;
+    CHECK(vknorm_prepare(ctx, &info) == VKNORM_STATUS_OK);
   }
 
   TEST_CASE("describe_dispatches: two-call idiom, equal to the C++ API") {

@@ -98,7 +98,7 @@ std::vector<Problem> problems() {
         v.push_back(Problem{Op::rms_norm, dt, rows, D, 1, v4, v8, true});
         v.push_back(Problem{Op::layer_norm_forward, dt, rows, D, 1, v4, v8, false});
       }
-  for (Op op : {Op::layer_norm_forward, Op::layer_norm_backward})
+  for (Op op : {Op::layer_norm_forward, Op::layer_norm_backward, Op::rms_norm_backward})
     for (uint64_t rows : {1, 16, 33, 65535})
       for (uint64_t D : {1, 33, 1025, 4096, 65535, 4194304}) v.push_back(ln(op, rows, D, D % 4 == 0));
   return v;
@@ -187,6 +187,42 @@ TEST_SUITE("selector") {
     fill_config(p, rms(112, 64, 512 * 512), &c);
     CHECK(c.channel_split >= 1);
     CHECK(c.case_class.find("/rows/") == std::string::npos);
+  }
+
+  TEST_CASE("rms_norm_backward on the H200: one wave of row blocks, rows in registers") {
+    DeviceProfile p = h200();
+    p.device_class = classify_device(p);
+    auto cfg = [&](DType dt, uint64_t R, uint64_t D) {
+      KernelConfig c;
+      fill_config(p, Problem{Op::rms_norm_backward, dt, R, D, 1, D % 4 == 0}, &c);
+      INFO(to_string(c));
+      CHECK(config_problem(p, Problem{Op::rms_norm_backward, dt, R, D, 1, D % 4 == 0}, c) == "");
+      return c;
+    };
+    // The target shape (32768, 8192) f16: one pass (the row in one workgroup's registers), and
+    // about one wave of resident workgroups (132 SMs x 2048 / 1024 threads) looping over rows.
+    KernelConfig c = cfg(DType::f16, 32768, 8192);
+    CHECK(c.split == 1);
+    CHECK(c.vector_width == 4);
+    CHECK(c.workgroup_size == 1024);
+    CHECK(c.items_per_invocation == 8);
+    const uint64_t blocks = (32768 + c.rows_per_workgroup - 1) / c.rows_per_workgroup;
+    CHECK(blocks <= 264);
+    CHECK(blocks >= 200);
+    // Rows up to 16K elements stay single-pass (16 items per invocation).
+    c = cfg(DType::bf16, 4096, 16384);
+    CHECK(c.split == 1);
+    CHECK(c.items_per_invocation == 16);
+    // Longer rows: split into row-sum workgroups.
+    c = cfg(DType::f32, 16, 65536);
+    CHECK(c.split > 1);
+    // Short rows: smaller workgroups, every SM still busy, many rows per block.
+    c = cfg(DType::f32, 262144, 768);
+    CHECK(c.split == 1);
+    CHECK(c.workgroup_size * c.items_per_invocation >= 768);
+    CHECK(c.workgroup_size * c.items_per_invocation < 2 * 768);
+    CHECK(c.rows_per_workgroup > 1);
+    CHECK((262144 + c.rows_per_workgroup - 1) / c.rows_per_workgroup >= 132);
   }
 
   TEST_CASE("the Ada row is derived, and smaller than Hopper's register budget") {

@@ -332,8 +332,9 @@ enum class Op : uint32_t {
   rms_norm = 0,
   layer_norm_forward,
   layer_norm_backward,
-  rms_norm_last,  // RmsNormLastArgs
-  add_rms_norm,   // AddRmsNormArgs
+  rms_norm_last,      // RmsNormLastArgs
+  add_rms_norm,       // AddRmsNormArgs
+  rms_norm_backward,  // RmsNormBackwardArgs
 };
 const char* op_name(Op op);
 
@@ -354,8 +355,11 @@ struct KernelConfig {
   uint32_t items_per_invocation = 0;  // register-resident elements per invocation
   uint32_t vector_width = 0;      // 1 or 4 (16-byte fp32 / 8-byte 16-bit accesses); 8: row kernels
   uint32_t channel_split = 0;     // rms_norm channel kernel: invocations sharing one channel column
-  uint32_t split = 0;             // layer_norm: workgroups per row (1 = one workgroup per row)
-  uint32_t rows_per_workgroup = 0;  // row kernels: rows per workgroup (above); layer_norm_backward: rows whose dweight partials share
+  uint32_t split = 0;             // layer_norm*, rms_norm_backward: workgroups per row (1 = one
+                                  // workgroup per row; backward: the row in its registers, one
+                                  // pass; > 1: the backward's row-sums pass uses that many)
+  uint32_t rows_per_workgroup = 0;  // row kernels: rows per workgroup (above); *_backward: rows one
+                                    // workgroup loops over, whose dweight partials it sums in registers
   uint64_t wave_bytes = 0;        // split paths: bytes per L2-resident wave (0 = one wave)
   std::string source;             // "table:hopper", "tuned", "caller", ... (read back only)
   std::string case_class;         // the tuning-cache key of the call (read back only)
@@ -481,6 +485,31 @@ struct LayerNormBackwardArgs {
   const KernelConfig* config = nullptr;
 };
 
+// RMSNorm backward over the trailing `normalized_rank` dimensions (the gradient of
+// torch.nn.functional.rms_norm; Gemma's (1 + w) weight through weight_offset = 1). The forward
+// is y = x * rstd * w_eff with rstd = 1 / sqrt(mean(x^2 over the row) + eps) and
+//   w_eff = weight_offset + weight  (weight given),   w_eff = 1  (no weight).
+// From dy, x, weight (optional) and rstd (fp32, one per row, as the forward produced it), with
+// g = dy * w_eff and xhat = x * rstd over a row of D elements:
+//   dx      = rstd * (g - xhat * mean(g * xhat))        (optional output)
+//   dweight = sum over rows of dy * xhat                 (optional output, D elements)
+// dx and dweight have x's dtype; dweight is accumulated in fp32 and rounded once. The normalized
+// dimensions must be contiguous; the leading ones must collapse into one row dimension with a
+// single stride (as LayerNorm's). A call with neither output does nothing.
+// Deterministic: the same inputs give the same bits (no float atomics).
+// In place: none (dx must not alias dy or x).
+struct RmsNormBackwardArgs {
+  Tensor dy, x;
+  Tensor weight;              // optional (w_eff = 1 without it)
+  float weight_offset = 0.0f;  // added to weight (Gemma: 1); unused without weight
+  Tensor rstd;                // required, fp32, one per row
+  Tensor dx;                  // optional output
+  Tensor dweight;             // optional output, normalized shape
+  int normalized_rank = 1;
+  Tensor scratch;             // see rms_norm_backward_scratch_size()
+  const KernelConfig* config = nullptr;
+};
+
 // Scratch bytes a call needs (0 if none). The caller passes a buffer at least this large in
 // args.scratch (any dtype; only buffer/address, offset and size are read; offset a multiple of
 // 16), or relies on the context's own scratch. Contents need no initialization and are left
@@ -489,6 +518,8 @@ Error rms_norm_scratch_size(Context* ctx, const RmsNormArgs& args, VkDeviceSize*
 Error layer_norm_scratch_size(Context* ctx, const LayerNormArgs& args, VkDeviceSize* out_bytes);
 Error layer_norm_backward_scratch_size(Context* ctx, const LayerNormBackwardArgs& args,
                                        VkDeviceSize* out_bytes);
+Error rms_norm_backward_scratch_size(Context* ctx, const RmsNormBackwardArgs& args,
+                                     VkDeviceSize* out_bytes);
 Error rms_norm_last_scratch_size(Context* ctx, const RmsNormLastArgs& args, VkDeviceSize* out_bytes);
 Error add_rms_norm_scratch_size(Context* ctx, const AddRmsNormArgs& args, VkDeviceSize* out_bytes);
 
@@ -496,6 +527,7 @@ Error add_rms_norm_scratch_size(Context* ctx, const AddRmsNormArgs& args, VkDevi
 Error select_config(Context* ctx, const RmsNormArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const LayerNormArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const LayerNormBackwardArgs& args, KernelConfig* out);
+Error select_config(Context* ctx, const RmsNormBackwardArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const RmsNormLastArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const AddRmsNormArgs& args, KernelConfig* out);
 
@@ -508,12 +540,14 @@ Error record_rms_norm(Context* ctx, VkCommandBuffer cmd, const RmsNormArgs& args
 Error record_layer_norm(Context* ctx, VkCommandBuffer cmd, const LayerNormArgs& args);
 Error record_layer_norm_backward(Context* ctx, VkCommandBuffer cmd,
                                  const LayerNormBackwardArgs& args);
+Error record_rms_norm_backward(Context* ctx, VkCommandBuffer cmd, const RmsNormBackwardArgs& args);
 Error record_rms_norm_last(Context* ctx, VkCommandBuffer cmd, const RmsNormLastArgs& args);
 Error record_add_rms_norm(Context* ctx, VkCommandBuffer cmd, const AddRmsNormArgs& args);
 
 Error prepare_rms_norm(Context* ctx, const RmsNormArgs& args);
 Error prepare_layer_norm(Context* ctx, const LayerNormArgs& args);
 Error prepare_layer_norm_backward(Context* ctx, const LayerNormBackwardArgs& args);
+Error prepare_rms_norm_backward(Context* ctx, const RmsNormBackwardArgs& args);
 Error prepare_rms_norm_last(Context* ctx, const RmsNormLastArgs& args);
 Error prepare_add_rms_norm(Context* ctx, const AddRmsNormArgs& args);
 
@@ -527,6 +561,8 @@ struct DispatchInfo {
 Error describe_dispatches(Context* ctx, const RmsNormArgs& args, std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const LayerNormArgs& args, std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const LayerNormBackwardArgs& args,
+                          std::vector<DispatchInfo>* out);
+Error describe_dispatches(Context* ctx, const RmsNormBackwardArgs& args,
                           std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const RmsNormLastArgs& args, std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const AddRmsNormArgs& args, std::vector<DispatchInfo>* out);
@@ -562,7 +598,7 @@ struct PrepareInfo {
   DType dtype = DType::f32;
   int rank = 0;
   int64_t shape[kMaxRank] = {};  // of x (rms_norm, layer_norm) or of x / dy (backward)
-  int normalized_rank = 1;       // layer_norm, layer_norm_backward: as in the args
+  int normalized_rank = 1;       // layer_norm, layer_norm_backward, rms_norm_backward: as in the args
   // Some tensor of the call is given by address (implied when the context has no push
   // descriptors: DeviceInfo::buffers_need_device_address).
   bool by_address = false;
@@ -570,9 +606,9 @@ struct PrepareInfo {
   // 16-bit), which lets the selector pick 4-wide kernels where the shape allows. Set false if
   // some offset is not: the call then uses scalar kernels.
   bool aligned = true;
-  // layer_norm_backward: dweight or dbias is requested (a pass that sums column partials is
-  // added when the rows need several blocks). A backward call with neither and no dx does
-  // nothing, so prepare does nothing for it either.
+  // layer_norm_backward / rms_norm_backward: dweight (or dbias) is requested (a pass that sums
+  // column partials is added when the rows need several blocks). A backward call with neither
+  // and no dx does nothing, so prepare does nothing for it either.
   bool weight_grads = true;
   // rms_norm_last, add_rms_norm: y is int8 (a separate pipeline); other optional tensors
   // (residual_out, rstd, weight, y_scale) do not change the pipelines.

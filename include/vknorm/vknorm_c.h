@@ -245,11 +245,12 @@ typedef enum vknorm_op {
   VKNORM_OP_LAYER_NORM_BACKWARD = 2,
   VKNORM_OP_RMS_NORM_LAST = 3,
   VKNORM_OP_ADD_RMS_NORM = 4,
+  VKNORM_OP_RMS_NORM_BACKWARD = 5,
   VKNORM_OP_MAX_ENUM = 0x7FFFFFFF
 } vknorm_op;
 
-/* "rms_norm", "layer_norm", "layer_norm_backward", "rms_norm_last", "add_rms_norm";
- * "unknown" for other values. */
+/* "rms_norm", "layer_norm", "layer_norm_backward", "rms_norm_last", "add_rms_norm",
+ * "rms_norm_backward"; "unknown" for other values. */
 const char* vknorm_op_name(vknorm_op op);
 
 #define VKNORM_MAX_NAME_SIZE 128
@@ -303,12 +304,26 @@ typedef struct vknorm_layer_norm_backward_args {
   const vknorm_kernel_config* config;
 } vknorm_layer_norm_backward_args;
 
+typedef struct vknorm_rms_norm_backward_args {
+  vknorm_tensor dy, x;
+  vknorm_tensor weight;          /* optional (w_eff = 1 without it) */
+  float weight_offset;           /* w_eff = weight_offset + weight (Gemma: 1); default 0 */
+  vknorm_tensor rstd;            /* required, fp32 */
+  vknorm_tensor dx;              /* optional output */
+  vknorm_tensor dweight;         /* optional output */
+  int32_t normalized_rank;       /* default 1 */
+  vknorm_tensor scratch;
+  const vknorm_kernel_config* config;
+} vknorm_rms_norm_backward_args;
+
 /* Zeroes *args and sets eps = 1e-5. */
 void vknorm_rms_norm_args_init(vknorm_rms_norm_args* args);
 /* Zeroes *args and sets normalized_rank = 1, eps = 1e-5. */
 void vknorm_layer_norm_args_init(vknorm_layer_norm_args* args);
 /* Zeroes *args and sets normalized_rank = 1. */
 void vknorm_layer_norm_backward_args_init(vknorm_layer_norm_backward_args* args);
+/* Zeroes *args and sets normalized_rank = 1 (weight_offset 0). */
+void vknorm_rms_norm_backward_args_init(vknorm_rms_norm_backward_args* args);
 
 /* Scratch bytes a call needs (0 if none; RMSNorm always 0). */
 vknorm_status vknorm_rms_norm_scratch_size(vknorm_context ctx, const vknorm_rms_norm_args* args,
@@ -320,6 +335,10 @@ vknorm_status vknorm_layer_norm_scratch_size(vknorm_context ctx, const vknorm_la
 vknorm_status vknorm_layer_norm_backward_scratch_size(vknorm_context ctx,
                                                       const vknorm_layer_norm_backward_args* args,
                                                       VkDeviceSize* out_bytes);
+/* Scratch bytes an RMSNorm backward call needs (0 if none). */
+vknorm_status vknorm_rms_norm_backward_scratch_size(vknorm_context ctx,
+                                                    const vknorm_rms_norm_backward_args* args,
+                                                    VkDeviceSize* out_bytes);
 
 /* The configuration an RMSNorm call with these arguments would use. */
 vknorm_status vknorm_select_config_rms_norm(vknorm_context ctx, const vknorm_rms_norm_args* args,
@@ -331,6 +350,10 @@ vknorm_status vknorm_select_config_layer_norm(vknorm_context ctx, const vknorm_l
 vknorm_status vknorm_select_config_layer_norm_backward(vknorm_context ctx,
                                                        const vknorm_layer_norm_backward_args* args,
                                                        vknorm_kernel_config* out);
+/* The configuration an RMSNorm backward call with these arguments would use. */
+vknorm_status vknorm_select_config_rms_norm_backward(vknorm_context ctx,
+                                                     const vknorm_rms_norm_backward_args* args,
+                                                     vknorm_kernel_config* out);
 
 /* Creates the pipelines an RMSNorm call with these arguments needs; records nothing. */
 vknorm_status vknorm_prepare_rms_norm(vknorm_context ctx, const vknorm_rms_norm_args* args);
@@ -339,6 +362,9 @@ vknorm_status vknorm_prepare_layer_norm(vknorm_context ctx, const vknorm_layer_n
 /* Creates the pipelines a LayerNorm backward call with these arguments needs; records nothing. */
 vknorm_status vknorm_prepare_layer_norm_backward(vknorm_context ctx,
                                                  const vknorm_layer_norm_backward_args* args);
+/* Creates the pipelines an RMSNorm backward call with these arguments needs; records nothing. */
+vknorm_status vknorm_prepare_rms_norm_backward(vknorm_context ctx,
+                                               const vknorm_rms_norm_backward_args* args);
 
 /* vknorm::PrepareInfo: what decides the pipelines of a call with contiguous tensors. */
 typedef struct vknorm_prepare_info {
@@ -349,7 +375,7 @@ typedef struct vknorm_prepare_info {
   int32_t normalized_rank;        /* layer_norm*, as in the args (default 1) */
   VkBool32 by_address;            /* some tensor of the call is given by address */
   VkBool32 aligned;               /* every offset a multiple of 4 elements (default VK_TRUE) */
-  VkBool32 weight_grads;          /* backward: dweight or dbias requested (default VK_TRUE) */
+  VkBool32 weight_grads;          /* backward ops: dweight (or dbias) requested (default VK_TRUE) */
   VkBool32 int8_output;           /* rms_norm_last, add_rms_norm: y is int8 */
   const vknorm_kernel_config* config; /* the call's override, or NULL */
 } vknorm_prepare_info;
@@ -369,6 +395,9 @@ vknorm_status vknorm_record_layer_norm(vknorm_context ctx, VkCommandBuffer cmd,
 /* Records LayerNorm backward into cmd. */
 vknorm_status vknorm_record_layer_norm_backward(vknorm_context ctx, VkCommandBuffer cmd,
                                                 const vknorm_layer_norm_backward_args* args);
+/* Records RMSNorm backward into cmd. */
+vknorm_status vknorm_record_rms_norm_backward(vknorm_context ctx, VkCommandBuffer cmd,
+                                              const vknorm_rms_norm_backward_args* args);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Dispatch descriptions (profiling tools) */
@@ -394,6 +423,10 @@ vknorm_status vknorm_describe_dispatches_layer_norm(vknorm_context ctx, const vk
 vknorm_status vknorm_describe_dispatches_layer_norm_backward(vknorm_context ctx,
                                                              const vknorm_layer_norm_backward_args* args,
                                                              uint32_t* count, vknorm_dispatch_info* out);
+/* The same for RMSNorm backward. */
+vknorm_status vknorm_describe_dispatches_rms_norm_backward(vknorm_context ctx,
+                                                           const vknorm_rms_norm_backward_args* args,
+                                                           uint32_t* count, vknorm_dispatch_info* out);
 
 /* ------------------------------------------------------------------------------------------ */
 /* RMSNorm over the trailing dims and the fused residual add (vknorm::RmsNormLastArgs,

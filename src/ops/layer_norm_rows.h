@@ -1,5 +1,7 @@
 // What LayerNorm forward and backward share: the (rows, D) view of their tensors, the split-row
 // config rule and its checks (the row kernel of the forward pass uses the core's row rule).
+// RMSNorm backward (rms_norm_backward.cpp) uses the row view, the alignment helpers,
+// kMaxRowsPerWorkgroup and check_split_config, with its own default rule.
 #pragma once
 
 #include "core/context.h"

@@ -9,10 +9,11 @@ extern const OpSpec kLayerNormSpec;
 extern const OpSpec kLayerNormBackwardSpec;
 extern const OpSpec kRmsNormLastSpec;
 extern const OpSpec kAddRmsNormSpec;
+extern const OpSpec kRmsNormBackwardSpec;
 
 const OpSpec* find_op_spec(Op op) {
   static const OpSpec* const kSpecs[] = {&kRmsNormSpec,     &kLayerNormSpec,  &kLayerNormBackwardSpec,
-                                         &kRmsNormLastSpec, &kAddRmsNormSpec};
+                                         &kRmsNormLastSpec, &kAddRmsNormSpec, &kRmsNormBackwardSpec};
   for (const OpSpec* s : kSpecs)
     if (s->op == op) return s;
   return nullptr;

@@ -39,7 +39,8 @@ case options (--case rms_norm | layer_norm | layer_norm_backward):
   --layout buffer|address|misaligned|in_place   tensors by VkBuffer, by device address, at
                             an element-aligned offset, or y = x in place (buffer)
   --no-affine               no weight / bias
-  --no-optional-outputs     layer_norm: no mean / rstd; layer_norm_backward: no dweight / dbias
+  --no-optional-outputs     layer_norm: no mean / rstd; layer_norm_backward: no dweight / dbias;
+                            rms_norm_backward: no dweight
   --config CFG              kernel config override, as the reports print it ('wg=256 items=4
                             vec=4 csplit=0 split=2 rows=0 wave=0') or k=v,.. with the long
                             names (workgroup_size, items_per_invocation, vector_width,
