@@ -53,6 +53,8 @@ def llm_cases():
     for sh in [(4096, 4096), (32768, 8192)]:
         add("rmsq8", "rms_norm_last_q8", sh)
     add("addrmsq8", "add_rms_norm_q8", (4096, 8192))
+    for sh in [(4096, 4096), (32768, 8192)]:
+        add("rmsbwd", "rms_norm_backward", sh)
     return cases
 
 
@@ -80,7 +82,8 @@ def minimal_bytes(c):
     return {"rms_norm": 2 * big + param, "layer_norm": fwd, "layer_norm_backward": bwd,
             "layer_norm_fwd_bwd": fwd + bwd, "rms_norm_last": 2 * big + param,
             "add_rms_norm": 4 * big + param, "rms_norm_last_q8": big + param + q8,
-            "add_rms_norm_q8": 3 * big + param + n}[c["op"]]
+            "add_rms_norm_q8": 3 * big + param + n,
+            "rms_norm_backward": 3 * big + param + stat + grad}[c["op"]]
 
 
 def shrink(c, scale):
@@ -113,7 +116,7 @@ def make_fns(torch, c, device):
             r = torch.rsqrt(xf.pow(2).mean(1, keepdim=True) + EPS)
             return (xf * r * w.float().view(wshape)).to(x.dtype)
         return {"fn": fwd, "args": (x, w), "bwd": False}
-    if c["op"] in ("rms_norm_last", "add_rms_norm", "rms_norm_last_q8", "add_rms_norm_q8"):
+    if c["op"] in ("rms_norm_last", "add_rms_norm", "rms_norm_last_q8", "add_rms_norm_q8", "rms_norm_backward"):
         return llm_fns(torch, c, device, dt, x, g)
     norm = shape[len(shape) - c["normalized_rank"]:]
     w = (torch.ones(norm, device=device) + 0.25 * torch.randn(norm, generator=g, device=device)).to(dt)
@@ -146,6 +149,16 @@ def llm_fns(torch, c, device, dt, x, g):
         s = y.abs().amax(-1, keepdim=True) / 127.0
         return torch.clamp(torch.round(y / s), -127, 127).to(torch.int8), s
 
+    if c["op"] == "rms_norm_backward":  # dx and dweight of F.rms_norm (graph built once)
+        def fwd(x, w):
+            return F.rms_norm(x, (D,), w, EPS)
+        dy = torch.randn(c["shape"], generator=g, device=device, dtype=torch.float32).to(dt)
+
+        def make_call(fn):
+            xg, wg = x.detach().requires_grad_(True), w.detach().requires_grad_(True)
+            y = fn(xg, wg)
+            return lambda: torch.autograd.grad(y, (xg, wg), dy, retain_graph=True)
+        return {"fn": fwd, "args": (x, w), "bwd": False, "make_call": make_call}
     if not q8:
         if add:
             def fwd(x, r, w):
@@ -170,6 +183,8 @@ def llm_fns(torch, c, device, dt, x, g):
 
 def timed_callable(torch, spec, fn):
     """What to time: the forward; the backward alone (graph built once); or both."""
+    if "make_call" in spec:
+        return spec["make_call"](fn)
     if not spec["bwd"]:
         args = spec["args"]
         return lambda: fn(*args)
