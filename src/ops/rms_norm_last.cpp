@@ -11,6 +11,7 @@
 
 #include "contracts/rms_norm_last.h"
 #include "contracts/rms_norm_last_q8.h"
+#include "contracts/rms_norm_rows.h"
 
 #include <algorithm>
 #include <cmath>
@@ -216,10 +217,37 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
   if (write_res) flags |= K::FLAG_WRITE_RESIDUAL;
   if (a.rstd->is_set()) flags |= K::FLAG_WRITE_RSTD;
   if (dynamic) flags |= K::FLAG_DYNAMIC_SCALE;
+  // The plain form (rows with one stride, no residual, rstd, weight offset or int8) runs on
+  // rms_norm_rows, RMSNorm-over-dim-1's row kernel: same config and layout, and faster on the
+  // H200 ((32768, 8192) f16: 258 us against 295 us for rms_norm_last.comp, whose optional
+  // tensors cost registers and scheduling even when absent).
+  const bool plain = !q8 && !has_res && !a.rstd->is_set() && a.weight_offset == 0.0f && g.inner == 1;
   for (uint64_t o0 = 0; o0 < g.outer; o0 += win) {
     const uint64_t k = std::min(win, g.outer - o0);
     const uint64_t rows = k * g.inner, blocks = ceil_div(rows, rpw);
     const uint64_t gx = std::min(blocks, max_gx);
+    if (plain) {
+      using P = kernels::rms_norm_rows;
+      P::Spec sc;
+      sc.WG = c.workgroup_size;
+      sc.ITEMS = c.items_per_invocation;
+      sc.VEC = c.vector_width;
+      sc.LPR = uint32_t(c.workgroup_size / rpw);
+      P::Push pc{};
+      pc.D = uint32_t(D);
+      pc.x_rs = k > 1 ? uint32_t(g.strides[0].so) : 0;
+      pc.y_rs = k > 1 ? uint32_t(g.strides[1].so) : 0;
+      pc.rows = uint32_t(rows);
+      pc.has_weight = a.weight->is_set() ? 1u : 0u;
+      pc.eps = a.eps;
+      PlannedDispatch d = plan_dispatch<P>(p.dtype, sc, pc, pl.view(x, o0 * spans[0].stride, spans[0].elements(k)),
+                                           pl.view(y, o0 * spans[1].stride, spans[1].elements(k)),
+                                           a.weight->is_set() ? pl.view(*a.weight, 0, D) : pl.dummy(x));
+      d.groups[0] = uint32_t(gx);
+      d.groups[1] = uint32_t(ceil_div(blocks, gx));
+      plan->dispatches.push_back(std::move(d));
+      continue;
+    }
     // Both modules share the contract lists; the kernel type picks the module.
     auto dispatch_of = [&](auto kernel) {
       using KK = decltype(kernel);
