@@ -83,7 +83,7 @@ TEST_SUITE("c_api") {
     CHECK(std::string(vknorm_op_name(VKNORM_OP_ADD_RMS_NORM)) == "add_rms_norm");
     CHECK(std::string(vknorm_version_string()) == vknorm::version_string());
     CHECK(vknorm_version() == VKNORM_HEADER_VERSION);
-    CHECK(VKNORM_HEADER_VERSION == VKNORM_MAKE_VERSION(0, 1, 0));
+    CHECK(VKNORM_HEADER_VERSION == VKNORM_MAKE_VERSION(0, 2, 0));
   }
 
   TEST_CASE("init functions give the documented defaults") {

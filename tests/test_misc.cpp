@@ -63,7 +63,7 @@ TEST_SUITE("misc") {
   TEST_CASE("version and device info") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
-    CHECK(std::string(vknorm::version_string()) == "0.1.0");
+    CHECK(std::string(vknorm::version_string()) == "0.2.0");
     const vknorm::DeviceInfo& i = dev.info();
     MESSAGE("device " << i.name << " class " << std::string(vknorm::device_class_name(i.device_class)) << " subgroup "
                       << i.subgroup_size << " [" << i.min_subgroup_size << ".." << i.max_subgroup_size << "]");

@@ -89,9 +89,9 @@
 namespace vknorm {
 
 constexpr int kVersionMajor = 0;
-constexpr int kVersionMinor = 1;
+constexpr int kVersionMinor = 2;
 constexpr int kVersionPatch = 0;
-const char* version_string();  // "0.1.0"
+const char* version_string();  // "0.2.0"
 
 // ---------------------------------------------------------------------------------------------
 // Errors

@@ -39,13 +39,13 @@ extern "C" {
 /* Version */
 
 #define VKNORM_VERSION_MAJOR 0
-#define VKNORM_VERSION_MINOR 1
+#define VKNORM_VERSION_MINOR 2
 #define VKNORM_VERSION_PATCH 0
 #define VKNORM_MAKE_VERSION(major, minor, patch) \
   ((((uint32_t)(major)) << 22) | (((uint32_t)(minor)) << 12) | ((uint32_t)(patch)))
 #define VKNORM_HEADER_VERSION VKNORM_MAKE_VERSION(VKNORM_VERSION_MAJOR, VKNORM_VERSION_MINOR, VKNORM_VERSION_PATCH)
 
-/* The library's version, "0.1.0". */
+/* The library's version, "0.2.0". */
 const char* vknorm_version_string(void);
 /* The library's version packed with VKNORM_MAKE_VERSION (compare with VKNORM_HEADER_VERSION). */
 uint32_t vknorm_version(void);
