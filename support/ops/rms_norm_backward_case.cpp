@@ -145,8 +145,8 @@ class RmsNormBackwardCase : public RowNormCase {
     if (s.affine) t.push_back({"dweight", s.grad_dtype, norm, true});
     return t;
   }
-  // rstd: no RMSNorm forward writes it, so the bench takes LayerNorm's (any positive fp32 per
-  // row is a valid input; the reference uses the stored values).
+  // rstd: the bench takes LayerNorm's (its bench tensors already hold x and rstd; any positive
+  // fp32 per row is a valid input, and the reference uses the stored values).
   const char* setup_op() const override { return "layer_norm"; }
   bool tunes_rows_per_workgroup() const override { return true; }
 
