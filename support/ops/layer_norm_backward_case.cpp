@@ -118,7 +118,30 @@ class LayerNormBackwardCase : public RowNormCase {
         if (std::isfinite(r)) { ss += r * r; ++n; }
       if (n) tdx.atol *= std::max(1.0, std::sqrt(ss / double(n)));
     }
-    check("dx", dx, tdx, nullptr);
+    // Ill-conditioned rows (tiny spread, eps = 0: rstd huge) carry the fp32 rounding of
+    // x - mean, up to ulp(|x|), magnified by rstd in xhat and again in dx: per row, accept
+    // |dx - ref| <= 8 rstd^2 ulp(max |x|) max |g| (the reference takes the stored mean / rstd
+    // exactly, the device cannot). Rows of ordinary spread keep the RMS-scaled bound above.
+    auto conditioned = [&](std::vector<double>& got) {
+      const int64_t D = in.D;
+      for (int64_t r = 0; r < in.rows && D > 0; ++r) {
+        const double rs = in.rstd[static_cast<size_t>(r)];
+        double xmax = 0, gmax = 0;
+        for (int64_t j = 0; j < D; ++j) {
+          const size_t i = static_cast<size_t>(r * D + j);
+          const double w = in.weight.empty() ? 1.0 : in.weight[static_cast<size_t>(j)];
+          xmax = std::max(xmax, std::fabs(in.x[i]));
+          gmax = std::max(gmax, std::fabs(in.dy[i] * w));
+        }
+        const double bound = 8.0 * rs * rs * ulp32(xmax) * gmax;
+        if (!std::isfinite(bound) || bound <= tdx.atol) continue;  // an ordinary row
+        for (int64_t j = 0; j < D; ++j) {
+          const size_t i = static_cast<size_t>(r * D + j);
+          if (i < got.size() && std::fabs(got[i] - dx[i]) <= bound) got[i] = dx[i];
+        }
+      }
+    };
+    check("dx", dx, tdx, conditioned);
     check("dweight", dw, tolerance_for(spec.dtype, in.rows), nullptr);
     check("dbias", db, tolerance_for(spec.dtype, in.rows), nullptr);
   }
