@@ -1,6 +1,9 @@
 // RMSNorm over dimension 1: validation, default config, dispatch planning and the OpSpec.
 // Two kernels: rms_norm (channels of (N, C, S) in a column per position) and rms_norm_rows
 // (contiguous rows of C when S == 1).
+#include "rms_norm_rows.h"
+#include "layer_norm_rows.h"
+
 #include "core/alias_checks.h"
 #include "core/entry_points.h"
 #include "core/op_spec.h"
@@ -25,12 +28,6 @@ bool aligned_for_vec4(const Tensor& t) {
   return base % (4 * dtype_size(t.dtype)) == 0;
 }
 
-// The tensor (if set) starts on a multiple of `elems` elements of its dtype.
-bool aligned_to(const Tensor& t, uint64_t elems) {
-  if (!t.is_set()) return true;
-  const uint64_t base = t.address ? t.address : t.offset;
-  return base % (elems * dtype_size(t.dtype)) == 0;
-}
 
 Error plan_rms_norm(Context* ctx, const RmsNormArgs& a, Plan* plan, PlanResult* res) {
   if (!ctx) return make_error(Status::invalid_argument, "context is null");
@@ -64,8 +61,8 @@ Error plan_rms_norm(Context* ctx, const RmsNormArgs& a, Plan* plan, PlanResult* 
   p.row_path = S == 1 && (C == 1 || (xsc == 1 && ysc == 1));
   if (p.row_path) {
     auto rows_aligned = [&](uint64_t v) {
-      return C % v == 0 && (N <= 1 || (xsn % v == 0 && ysn % v == 0)) && aligned_to(a.x, v) &&
-             aligned_to(a.y, v) && aligned_to(a.weight, v);
+      return C % v == 0 && (N <= 1 || (xsn % v == 0 && ysn % v == 0)) && vec_aligned(a.x, v) &&
+             vec_aligned(a.y, v) && vec_aligned(a.weight, v);
     };
     p.vec4_ok = rows_aligned(4);
     p.vec8_ok = p.dtype != DType::f32 && rows_aligned(8);
@@ -96,27 +93,10 @@ Error plan_rms_norm(Context* ctx, const RmsNormArgs& a, Plan* plan, PlanResult* 
       return make_error(Status::unsupported, "one row of x or y spans more bytes than one binding can address on this device");
     for (uint64_t n0 = 0; n0 < N; n0 += win) {
       const uint64_t k = std::min(win, N - n0);
-      const uint64_t blocks = ceil_div(k, rpw);
-      const uint64_t gx = std::min(blocks, max_gx);
-      using K = kernels::rms_norm_rows;
-      K::Spec sc;
-      sc.WG = c.workgroup_size;
-      sc.ITEMS = c.items_per_invocation;
-      sc.VEC = c.vector_width;
-      sc.LPR = uint32_t(c.workgroup_size / rpw);
-      K::Push pc{};
-      pc.D = uint32_t(C);
-      pc.x_rs = uint32_t(k > 1 ? xsn : 0);
-      pc.y_rs = uint32_t(k > 1 ? ysn : 0);
-      pc.rows = uint32_t(k);
-      pc.has_weight = a.weight.is_set() ? 1u : 0u;
-      pc.eps = a.eps;
-      PlannedDispatch d = plan_dispatch<K>(p.dtype, sc, pc, pl.view(a.x, n0 * xsn, xs.elements(k)),
-                                           pl.view(a.y, n0 * ysn, ys.elements(k)),
-                                           a.weight.is_set() ? pl.view(a.weight, 0, C) : pl.dummy(a.x));
-      d.groups[0] = uint32_t(gx);
-      d.groups[1] = uint32_t(ceil_div(blocks, gx));
-      plan->dispatches.push_back(std::move(d));
+      plan->dispatches.push_back(rms_rows_dispatch(
+          p.dtype, c, C, k, k > 1 ? xsn : 0, k > 1 ? ysn : 0, a.weight.is_set(), a.eps, max_gx,
+          pl.view(a.x, n0 * xsn, xs.elements(k)), pl.view(a.y, n0 * ysn, ys.elements(k)),
+          a.weight.is_set() ? pl.view(a.weight, 0, C) : pl.dummy(a.x)));
     }
     return ok();
   }
@@ -221,6 +201,29 @@ Error rms_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
 }  // namespace
 
 namespace detail {
+PlannedDispatch rms_rows_dispatch(DType dtype, const KernelConfig& c, uint64_t D, uint64_t rows, uint64_t x_rs,
+                                  uint64_t y_rs, bool has_weight, float eps, uint64_t max_gx,
+                                  const BufferView& x, const BufferView& y, const BufferView& w) {
+  using K = kernels::rms_norm_rows;
+  const uint64_t rpw = c.rows_per_workgroup, blocks = ceil_div(rows, rpw), gx = std::min(blocks, max_gx);
+  K::Spec sc;
+  sc.WG = c.workgroup_size;
+  sc.ITEMS = c.items_per_invocation;
+  sc.VEC = c.vector_width;
+  sc.LPR = uint32_t(c.workgroup_size / rpw);
+  K::Push pc{};
+  pc.D = uint32_t(D);
+  pc.x_rs = uint32_t(x_rs);
+  pc.y_rs = uint32_t(y_rs);
+  pc.rows = uint32_t(rows);
+  pc.has_weight = has_weight ? 1u : 0u;
+  pc.eps = eps;
+  PlannedDispatch d = plan_dispatch<K>(dtype, sc, pc, x, y, w);
+  d.groups[0] = uint32_t(gx);
+  d.groups[1] = uint32_t(ceil_div(blocks, gx));
+  return d;
+}
+
 // rms_norm's kernels keep a vec4 of lane sums per invocation in shared memory.
 extern const OpSpec kRmsNormSpec = {Op::rms_norm,          "rms_norm",         16, rms_case_shape,
                                     rms_fill_config,       rms_uses_row_kernel, rms_check_config,

@@ -1,6 +1,9 @@
 // RMSNorm over the trailing dims (rms_norm_last) and its fused residual-add form (add_rms_norm):
 // validation, the (outer, inner) row layout, dispatch planning and the two OpSpecs. Both run
 // rms_norm_last.comp, or rms_norm_last_q8.comp for an int8 y.
+#include "layer_norm_rows.h"
+#include "rms_norm_rows.h"
+
 #include "core/alias_checks.h"
 #include "core/entry_points.h"
 #include "core/op_spec.h"
@@ -11,7 +14,6 @@
 
 #include "contracts/rms_norm_last.h"
 #include "contracts/rms_norm_last_q8.h"
-#include "contracts/rms_norm_rows.h"
 
 #include <algorithm>
 #include <cmath>
@@ -104,12 +106,6 @@ Error row_grid(const std::vector<const Tensor*>& ts, const std::vector<const cha
   return ok();
 }
 
-bool aligned_to(const Tensor& t, uint64_t elems) {
-  if (!t.is_set()) return true;
-  const uint64_t base = t.address ? t.address : t.offset;
-  return base % (elems * dtype_size(t.dtype)) == 0;
-}
-
 Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
   if (!ctx) return make_error(Status::invalid_argument, "context is null");
   Error e;
@@ -173,9 +169,9 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
     if (D % v) return false;
     for (size_t k = 0; k < rows_of.size(); ++k) {
       if ((g.outer > 1 && g.strides[k].so % v) || (g.inner > 1 && g.strides[k].si % v)) return false;
-      if (!aligned_to(*rows_of[k], v)) return false;
+      if (!vec_aligned(*rows_of[k], v)) return false;
     }
-    return aligned_to(*a.weight, v);
+    return vec_aligned(*a.weight, v);
   };
   p.vec4_ok = aligned(4);
   p.vec8_ok = p.dtype != DType::f32 && aligned(8);
@@ -227,25 +223,11 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
     const uint64_t rows = k * g.inner, blocks = ceil_div(rows, rpw);
     const uint64_t gx = std::min(blocks, max_gx);
     if (plain) {
-      using P = kernels::rms_norm_rows;
-      P::Spec sc;
-      sc.WG = c.workgroup_size;
-      sc.ITEMS = c.items_per_invocation;
-      sc.VEC = c.vector_width;
-      sc.LPR = uint32_t(c.workgroup_size / rpw);
-      P::Push pc{};
-      pc.D = uint32_t(D);
-      pc.x_rs = k > 1 ? uint32_t(g.strides[0].so) : 0;
-      pc.y_rs = k > 1 ? uint32_t(g.strides[1].so) : 0;
-      pc.rows = uint32_t(rows);
-      pc.has_weight = a.weight->is_set() ? 1u : 0u;
-      pc.eps = a.eps;
-      PlannedDispatch d = plan_dispatch<P>(p.dtype, sc, pc, pl.view(x, o0 * spans[0].stride, spans[0].elements(k)),
-                                           pl.view(y, o0 * spans[1].stride, spans[1].elements(k)),
-                                           a.weight->is_set() ? pl.view(*a.weight, 0, D) : pl.dummy(x));
-      d.groups[0] = uint32_t(gx);
-      d.groups[1] = uint32_t(ceil_div(blocks, gx));
-      plan->dispatches.push_back(std::move(d));
+      plan->dispatches.push_back(rms_rows_dispatch(
+          p.dtype, c, D, rows, k > 1 ? g.strides[0].so : 0, k > 1 ? g.strides[1].so : 0, a.weight->is_set(),
+          a.eps, max_gx, pl.view(x, o0 * spans[0].stride, spans[0].elements(k)),
+          pl.view(y, o0 * spans[1].stride, spans[1].elements(k)),
+          a.weight->is_set() ? pl.view(*a.weight, 0, D) : pl.dummy(x)));
       continue;
     }
     // Both modules share the contract lists; the kernel type picks the module.
