@@ -253,6 +253,8 @@ std::vector<BenchCase> llm_suite() {
   add("addrmsq8", "add_rms_norm_q8", {4096, 8192});
   // RMSNorm backward (dx and dweight from the forward's rstd).
   for (auto sh : std::vector<std::vector<int64_t>>{{4096, 4096}, {32768, 8192}}) add("rmsbwd", "rms_norm_backward", sh);
+  // Fused residual add + LayerNorm (BERT / GPT-2 hidden sizes, and one row too long for a workgroup).
+  for (auto sh : std::vector<std::vector<int64_t>>{{16384, 768}, {4096, 8192}, {32, 65536}}) add("addln", "add_layer_norm", sh);
   return s;
 }
 
@@ -285,6 +287,7 @@ std::vector<BenchCase> suite(const std::string& name) {
     s.push_back(make("smoke_rms_last_f16", "rms_norm_last", DType::f16, {64, 4096}));
     s.push_back(make("smoke_add_rms_bf16", "add_rms_norm", DType::bf16, {32, 2048}));
     s.push_back(make("smoke_rms_q8_f16", "rms_norm_last_q8", DType::f16, {64, 1024}));
+    s.push_back(make("smoke_add_ln_bf16", "add_layer_norm", DType::bf16, {64, 1024}));
     return s;
   }
   if (name == "extended") {

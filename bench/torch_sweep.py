@@ -55,6 +55,8 @@ def llm_cases():
     add("addrmsq8", "add_rms_norm_q8", (4096, 8192))
     for sh in [(4096, 4096), (32768, 8192)]:
         add("rmsbwd", "rms_norm_backward", sh)
+    for sh in [(16384, 768), (4096, 8192), (32, 65536)]:
+        add("addln", "add_layer_norm", sh)
     return cases
 
 
@@ -83,7 +85,8 @@ def minimal_bytes(c):
             "layer_norm_fwd_bwd": fwd + bwd, "rms_norm_last": 2 * big + param,
             "add_rms_norm": 4 * big + param, "rms_norm_last_q8": big + param + q8,
             "add_rms_norm_q8": 3 * big + param + n,
-            "rms_norm_backward": 3 * big + param + stat + grad}[c["op"]]
+            "rms_norm_backward": 3 * big + param + stat + grad,
+            "add_layer_norm": 2 * big + fwd}[c["op"]]
 
 
 def shrink(c, scale):
@@ -124,6 +127,13 @@ def make_fns(torch, c, device):
 
     def fwd(x, w, b):
         return F.layer_norm(x, norm, w, b, EPS)
+    if c["op"] == "add_layer_norm":  # the unfused PyTorch code; h is returned, as residual_out
+        r = torch.randn(shape, generator=g, device=device, dtype=torch.float32).to(dt)
+
+        def add_fwd(x, r, w, b):
+            h = x + r
+            return F.layer_norm(h, norm, w, b, EPS), h
+        return {"fn": add_fwd, "args": (x, r, w, b), "bwd": False}
     if c["op"] == "layer_norm":
         return {"fn": fwd, "args": (x, w, b), "bwd": False}
     dy = torch.randn(shape, generator=g, device=device, dtype=torch.float32).to(dt)

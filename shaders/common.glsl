@@ -83,6 +83,16 @@ WIDE_T from_f4(vec4 f) {
 #endif
 }
 
+// The storage dtype's value of v (a fused residual sum is rounded as the unfused code would
+// store it).
+vec4 round_storage(vec4 v) {
+#if DTYPE_F32
+  return v;
+#else
+  return to_f4(from_f4(v));
+#endif
+}
+
 // ---- binding model ----
 // A kernel's contract (contracts/<kernel>.h, included after this file) numbers its bindings
 // and declares the push block: a pointer per binding in address mode, <name>_off per tensor

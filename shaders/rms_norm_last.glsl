@@ -96,15 +96,6 @@ const uint NS = VEC == 1 ? ITEMS : 1;     // float registers per lane (VEC == 1)
     }                                      \
   }
 
-// The storage dtype's value of v (h is rounded before the norm, as the unfused code would).
-vec4 round_storage(vec4 v) {
-#if DTYPE_F32
-  return v;
-#else
-  return to_f4(from_f4(v));
-#endif
-}
-
 // h at element index e of the row: x (+ residual, rounded). `again`: a streamed pass after
 // the first, which reads h back from residual_out when it was written (residual may be it).
 void load_h(uint xb, uint rb, uint ob, uint e, bool again, out vec4 lo, out vec4 hi) {

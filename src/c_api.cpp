@@ -40,6 +40,7 @@ VKNORM_SAME_VALUE(VKNORM_OP_LAYER_NORM_FORWARD, vknorm::Op::layer_norm_forward);
 VKNORM_SAME_VALUE(VKNORM_OP_LAYER_NORM_BACKWARD, vknorm::Op::layer_norm_backward);
 VKNORM_SAME_VALUE(VKNORM_OP_RMS_NORM_LAST, vknorm::Op::rms_norm_last);
 VKNORM_SAME_VALUE(VKNORM_OP_ADD_RMS_NORM, vknorm::Op::add_rms_norm);
+VKNORM_SAME_VALUE(VKNORM_OP_ADD_LAYER_NORM, vknorm::Op::add_layer_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_RMS_NORM_BACKWARD, vknorm::Op::rms_norm_backward);
 VKNORM_SAME_VALUE(VKNORM_DEVICE_CLASS_GENERIC, vknorm::DeviceClass::generic);
 VKNORM_SAME_VALUE(VKNORM_DEVICE_CLASS_ADA, vknorm::DeviceClass::ada);
@@ -294,6 +295,30 @@ struct AddRmsNormCall {
   AddRmsNormCall& operator=(const AddRmsNormCall&) = delete;
 };
 
+struct AddLayerNormCall {
+  vknorm::AddLayerNormArgs args;
+  KernelConfig config;
+  explicit AddLayerNormCall(const vknorm_add_layer_norm_args& a) {
+    args.x = to_cpp(a.x);
+    args.residual = to_cpp(a.residual);
+    args.residual_out = to_cpp(a.residual_out);
+    args.y = to_cpp(a.y);
+    args.weight = to_cpp(a.weight);
+    args.bias = to_cpp(a.bias);
+    args.mean = to_cpp(a.mean);
+    args.rstd = to_cpp(a.rstd);
+    args.normalized_rank = a.normalized_rank;
+    args.eps = a.eps;
+    args.scratch = to_cpp(a.scratch);
+    if (a.config) {
+      config = to_cpp(*a.config);
+      args.config = &config;
+    }
+  }
+  AddLayerNormCall(const AddLayerNormCall&) = delete;
+  AddLayerNormCall& operator=(const AddLayerNormCall&) = delete;
+};
+
 struct RmsNormBackwardCall {
   vknorm::RmsNormBackwardArgs args;
   KernelConfig config;
@@ -388,8 +413,9 @@ vknorm_status describe_with(vknorm_context ctx, const CArgs* args, uint32_t* cou
   });
 }
 
+// Zeroed args with the C++ defaults of normalized_rank and eps.
 template <class CArgs, class Defaults>
-void init_rms_last(CArgs* args) {
+void init_with_defaults(CArgs* args) {
   if (!args) return;
   *args = CArgs{};
   const Defaults d;
@@ -889,10 +915,10 @@ vknorm_status vknorm_describe_dispatches_layer_norm_backward(vknorm_context ctx,
 
 
 void vknorm_rms_norm_last_args_init(vknorm_rms_norm_last_args* args) {
-  init_rms_last<vknorm_rms_norm_last_args, vknorm::RmsNormLastArgs>(args);
+  init_with_defaults<vknorm_rms_norm_last_args, vknorm::RmsNormLastArgs>(args);
 }
 void vknorm_add_rms_norm_args_init(vknorm_add_rms_norm_args* args) {
-  init_rms_last<vknorm_add_rms_norm_args, vknorm::AddRmsNormArgs>(args);
+  init_with_defaults<vknorm_add_rms_norm_args, vknorm::AddRmsNormArgs>(args);
 }
 vknorm_status vknorm_rms_norm_last_scratch_size(vknorm_context ctx, const vknorm_rms_norm_last_args* args,
                                                 VkDeviceSize* out_bytes) {
@@ -933,6 +959,30 @@ vknorm_status vknorm_describe_dispatches_rms_norm_last(vknorm_context ctx, const
 vknorm_status vknorm_describe_dispatches_add_rms_norm(vknorm_context ctx, const vknorm_add_rms_norm_args* args,
                                                       uint32_t* count, vknorm_dispatch_info* out) {
   return describe_with<AddRmsNormCall>(ctx, args, count, out);
+}
+
+void vknorm_add_layer_norm_args_init(vknorm_add_layer_norm_args* args) {
+  init_with_defaults<vknorm_add_layer_norm_args, vknorm::AddLayerNormArgs>(args);
+}
+vknorm_status vknorm_add_layer_norm_scratch_size(vknorm_context ctx, const vknorm_add_layer_norm_args* args,
+                                                 VkDeviceSize* out_bytes) {
+  if (out_bytes) *out_bytes = 0;
+  return with_call<AddLayerNormCall>(args, [&](const auto& a) { return vknorm::add_layer_norm_scratch_size(context(ctx), a, out_bytes); });
+}
+vknorm_status vknorm_select_config_add_layer_norm(vknorm_context ctx, const vknorm_add_layer_norm_args* args,
+                                                  vknorm_kernel_config* out) {
+  return select_with<AddLayerNormCall>(ctx, args, out);
+}
+vknorm_status vknorm_prepare_add_layer_norm(vknorm_context ctx, const vknorm_add_layer_norm_args* args) {
+  return with_call<AddLayerNormCall>(args, [&](const auto& a) { return vknorm::prepare_add_layer_norm(context(ctx), a); });
+}
+vknorm_status vknorm_record_add_layer_norm(vknorm_context ctx, VkCommandBuffer cmd,
+                                          const vknorm_add_layer_norm_args* args) {
+  return with_call<AddLayerNormCall>(args, [&](const auto& a) { return vknorm::record_add_layer_norm(context(ctx), cmd, a); });
+}
+vknorm_status vknorm_describe_dispatches_add_layer_norm(vknorm_context ctx, const vknorm_add_layer_norm_args* args,
+                                                        uint32_t* count, vknorm_dispatch_info* out) {
+  return describe_with<AddLayerNormCall>(ctx, args, count, out);
 }
 
 vknorm_status vknorm_describe_dispatches_rms_norm_backward(vknorm_context ctx,

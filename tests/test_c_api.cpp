@@ -794,4 +794,71 @@ TEST_SUITE("c_api") {
     CHECK(vknorm_record_add_rms_norm(ctx, VK_NULL_HANDLE, &cadd) == VKNORM_STATUS_INVALID_ARGUMENT);
     CHECK(vknorm_record_add_rms_norm(ctx, VK_NULL_HANDLE, nullptr) == VKNORM_STATUS_INVALID_ARGUMENT);
   }
+
+  TEST_CASE("add_layer_norm through the C API: same bytes, config, dispatches, errors") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm_context ctx = c_ctx(dev);
+    const int64_t R = 12, D = 96;
+    const VkDeviceSize X = 0, RES = X + R * D, W = RES + R * D, B = W + D, IN_FLOATS = B + D;
+    TestBuffer in(dev, IN_FLOATS * 4);
+    upload_values(dev, in, 13);
+    const VkBuffer ib = in.buf.buffer;
+    const VkDeviceSize Y = 0, RO = Y + R * D, M = RO + R * D, RS = M + R, OUT_FLOATS = RS + R;
+    TestBuffer out_cpp(dev, OUT_FLOATS * 4), out_c(dev, OUT_FLOATS * 4);
+    const VkBuffer oc = out_cpp.buf.buffer, oC = out_c.buf.buffer;
+    const std::vector<int64_t> shape{R, D}, rows{R}, norm{D};
+
+    vknorm::AddLayerNormArgs a;
+    a.x = cpp_view(ib, X, shape);
+    a.residual = cpp_view(ib, RES, shape);
+    a.residual_out = cpp_view(oc, RO, shape);
+    a.y = cpp_view(oc, Y, shape);
+    a.weight = cpp_view(ib, W, norm);
+    a.bias = cpp_view(ib, B, norm);
+    a.mean = cpp_view(oc, M, rows);
+    a.rstd = cpp_view(oc, RS, rows);
+    vknorm_add_layer_norm_args c;
+    vknorm_add_layer_norm_args_init(&c);
+    CHECK(c.normalized_rank == 1);
+    CHECK(c.eps == vknorm::AddLayerNormArgs{}.eps);
+    c.x = c_view(ib, X, shape);
+    c.residual = c_view(ib, RES, shape);
+    c.residual_out = c_view(oC, RO, shape);
+    c.y = c_view(oC, Y, shape);
+    c.weight = c_view(ib, W, norm);
+    c.bias = c_view(ib, B, norm);
+    c.mean = c_view(oC, M, rows);
+    c.rstd = c_view(oC, RS, rows);
+    CHECK(std::string(vknorm_op_name(VKNORM_OP_ADD_LAYER_NORM)) == "add_layer_norm");
+
+    KernelConfig cfg;
+    REQUIRE(vknorm::select_config(dev.context(), a, &cfg).ok());
+    vknorm_kernel_config ccfg;
+    REQUIRE(vknorm_select_config_add_layer_norm(ctx, &c, &ccfg) == VKNORM_STATUS_OK);
+    CHECK(ccfg.workgroup_size == cfg.workgroup_size);
+    CHECK(std::string(ccfg.case_class) == cfg.case_class);
+    VkDeviceSize bytes = 1;
+    CHECK(vknorm_add_layer_norm_scratch_size(ctx, &c, &bytes) == VKNORM_STATUS_OK);
+    CHECK(bytes == 0);  // rows in registers
+    CHECK(vknorm_prepare_add_layer_norm(ctx, &c) == VKNORM_STATUS_OK);
+    vknorm_dispatch_info info[2];
+    uint32_t count = 2;
+    REQUIRE(vknorm_describe_dispatches_add_layer_norm(ctx, &c, &count, info) == VKNORM_STATUS_OK);
+    CHECK(count == 1);
+    CHECK(std::string(info[0].kernel).rfind("add_layer_norm_row.", 0) == 0);
+
+    Error e;
+    REQUIRE(dev.run([&](VkCommandBuffer cmd) { e = vknorm::record_add_layer_norm(dev.context(), cmd, a); }) == VK_SUCCESS);
+    REQUIRE(e.ok());
+    vknorm_status s = VKNORM_STATUS_OK;
+    REQUIRE(dev.run([&](VkCommandBuffer cmd) { s = vknorm_record_add_layer_norm(ctx, cmd, &c); }) == VK_SUCCESS);
+    CHECK(s == VKNORM_STATUS_OK);
+    CHECK(contents(dev, out_cpp) == contents(dev, out_c));
+
+    c.residual.buffer = VK_NULL_HANDLE;  // the same error as the C++ API
+    CHECK(vknorm_record_add_layer_norm(ctx, VK_NULL_HANDLE, &c) == VKNORM_STATUS_INVALID_ARGUMENT);
+    CHECK(!last_error().empty());
+    CHECK(vknorm_record_add_layer_norm(ctx, VK_NULL_HANDLE, nullptr) == VKNORM_STATUS_INVALID_ARGUMENT);
+  }
 }

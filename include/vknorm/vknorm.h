@@ -335,6 +335,7 @@ enum class Op : uint32_t {
   rms_norm_last,      // RmsNormLastArgs
   add_rms_norm,       // AddRmsNormArgs
   rms_norm_backward,  // RmsNormBackwardArgs
+  add_layer_norm = 12,  // AddLayerNormArgs
 };
 const char* op_name(Op op);
 
@@ -469,6 +470,28 @@ struct LayerNormArgs {
   const KernelConfig* config = nullptr;
 };
 
+// Fused residual add + LayerNorm (pre-LN and post-LN transformers: BERT, GPT-2):
+//   h = x + residual, rounded to the storage dtype (as the unfused code would store it)
+//   residual_out = h   (optional; it may be `residual` itself: the usual in-place update)
+//   y = LayerNorm(h) exactly as LayerNormArgs (weight, bias, mean / rstd of h, eps)
+// x, residual, residual_out and y have x's shape and dtype; the layout rules are
+// LayerNormArgs's for every one of them (their row strides may differ). Rows that fit one
+// workgroup run one kernel reading x and residual once; longer rows first write h (to
+// residual_out, or to scratch when it is omitted: add_layer_norm_scratch_size() counts it),
+// then run LayerNorm's split path on h.
+// In place: residual_out = residual, and y = x.
+struct AddLayerNormArgs {
+  Tensor x, residual;
+  Tensor residual_out;  // optional output
+  Tensor y;
+  Tensor weight, bias;  // optional
+  Tensor mean, rstd;    // optional outputs (fp32), statistics of h
+  int normalized_rank = 1;
+  float eps = 1e-5f;
+  Tensor scratch;  // see add_layer_norm_scratch_size()
+  const KernelConfig* config = nullptr;
+};
+
 // LayerNorm backward: from dy, x, weight (optional), mean and rstd (fp32, as the forward
 // produced them) computes dx (optional), dweight and dbias (optional, x's dtype; they are
 // accumulated in fp32 and rounded once).
@@ -522,6 +545,7 @@ Error rms_norm_backward_scratch_size(Context* ctx, const RmsNormBackwardArgs& ar
                                      VkDeviceSize* out_bytes);
 Error rms_norm_last_scratch_size(Context* ctx, const RmsNormLastArgs& args, VkDeviceSize* out_bytes);
 Error add_rms_norm_scratch_size(Context* ctx, const AddRmsNormArgs& args, VkDeviceSize* out_bytes);
+Error add_layer_norm_scratch_size(Context* ctx, const AddLayerNormArgs& args, VkDeviceSize* out_bytes);
 
 // The configuration a call with these arguments would use (after validation).
 Error select_config(Context* ctx, const RmsNormArgs& args, KernelConfig* out);
@@ -530,6 +554,7 @@ Error select_config(Context* ctx, const LayerNormBackwardArgs& args, KernelConfi
 Error select_config(Context* ctx, const RmsNormBackwardArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const RmsNormLastArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const AddRmsNormArgs& args, KernelConfig* out);
+Error select_config(Context* ctx, const AddLayerNormArgs& args, KernelConfig* out);
 
 // Record the operator into `cmd` (which must be in the recording state and support compute).
 // Pipelines are created on first use of a (kernel, dtype, config) key unless prepared
@@ -543,6 +568,7 @@ Error record_layer_norm_backward(Context* ctx, VkCommandBuffer cmd,
 Error record_rms_norm_backward(Context* ctx, VkCommandBuffer cmd, const RmsNormBackwardArgs& args);
 Error record_rms_norm_last(Context* ctx, VkCommandBuffer cmd, const RmsNormLastArgs& args);
 Error record_add_rms_norm(Context* ctx, VkCommandBuffer cmd, const AddRmsNormArgs& args);
+Error record_add_layer_norm(Context* ctx, VkCommandBuffer cmd, const AddLayerNormArgs& args);
 
 Error prepare_rms_norm(Context* ctx, const RmsNormArgs& args);
 Error prepare_layer_norm(Context* ctx, const LayerNormArgs& args);
@@ -550,6 +576,7 @@ Error prepare_layer_norm_backward(Context* ctx, const LayerNormBackwardArgs& arg
 Error prepare_rms_norm_backward(Context* ctx, const RmsNormBackwardArgs& args);
 Error prepare_rms_norm_last(Context* ctx, const RmsNormLastArgs& args);
 Error prepare_add_rms_norm(Context* ctx, const AddRmsNormArgs& args);
+Error prepare_add_layer_norm(Context* ctx, const AddLayerNormArgs& args);
 
 // Recorded-dispatch description of the last recorded (or prepared) call, for profiling tools.
 struct DispatchInfo {
@@ -566,6 +593,7 @@ Error describe_dispatches(Context* ctx, const RmsNormBackwardArgs& args,
                           std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const RmsNormLastArgs& args, std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const AddRmsNormArgs& args, std::vector<DispatchInfo>* out);
+Error describe_dispatches(Context* ctx, const AddLayerNormArgs& args, std::vector<DispatchInfo>* out);
 
 // Roofline helper for benchmarks: y[i] = x[i] over `bytes` bytes (multiple of 16) with the same
 // access pattern vknorm's kernels use. Both tensors are read as raw bytes.

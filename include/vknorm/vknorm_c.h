@@ -246,11 +246,12 @@ typedef enum vknorm_op {
   VKNORM_OP_RMS_NORM_LAST = 3,
   VKNORM_OP_ADD_RMS_NORM = 4,
   VKNORM_OP_RMS_NORM_BACKWARD = 5,
+  VKNORM_OP_ADD_LAYER_NORM = 12,
   VKNORM_OP_MAX_ENUM = 0x7FFFFFFF
 } vknorm_op;
 
 /* "rms_norm", "layer_norm", "layer_norm_backward", "rms_norm_last", "add_rms_norm",
- * "rms_norm_backward"; "unknown" for other values. */
+ * "rms_norm_backward", "add_layer_norm"; "unknown" for other values. */
 const char* vknorm_op_name(vknorm_op op);
 
 #define VKNORM_MAX_NAME_SIZE 128
@@ -480,6 +481,31 @@ vknorm_status vknorm_describe_dispatches_rms_norm_last(vknorm_context ctx, const
                                                        uint32_t* count, vknorm_dispatch_info* out);
 vknorm_status vknorm_describe_dispatches_add_rms_norm(vknorm_context ctx, const vknorm_add_rms_norm_args* args,
                                                       uint32_t* count, vknorm_dispatch_info* out);
+
+/* Fused residual add + LayerNorm (vknorm::AddLayerNormArgs). */
+typedef struct vknorm_add_layer_norm_args {
+  vknorm_tensor x, residual;
+  vknorm_tensor residual_out; /* optional output; may be `residual` itself */
+  vknorm_tensor y;
+  vknorm_tensor weight, bias; /* optional */
+  vknorm_tensor mean, rstd;   /* optional fp32 outputs */
+  int32_t normalized_rank;    /* default 1 */
+  float eps;                  /* default 1e-5 */
+  vknorm_tensor scratch;      /* see vknorm_add_layer_norm_scratch_size() */
+  const vknorm_kernel_config* config;
+} vknorm_add_layer_norm_args;
+
+/* Zeroes *args and sets normalized_rank = 1, eps = 1e-5. */
+void vknorm_add_layer_norm_args_init(vknorm_add_layer_norm_args* args);
+vknorm_status vknorm_add_layer_norm_scratch_size(vknorm_context ctx, const vknorm_add_layer_norm_args* args,
+                                                 VkDeviceSize* out_bytes);
+vknorm_status vknorm_select_config_add_layer_norm(vknorm_context ctx, const vknorm_add_layer_norm_args* args,
+                                                  vknorm_kernel_config* out);
+vknorm_status vknorm_prepare_add_layer_norm(vknorm_context ctx, const vknorm_add_layer_norm_args* args);
+vknorm_status vknorm_record_add_layer_norm(vknorm_context ctx, VkCommandBuffer cmd,
+                                          const vknorm_add_layer_norm_args* args);
+vknorm_status vknorm_describe_dispatches_add_layer_norm(vknorm_context ctx, const vknorm_add_layer_norm_args* args,
+                                                        uint32_t* count, vknorm_dispatch_info* out);
 
 /* Roofline helper: dst[i] = src[i] over `bytes` bytes (a multiple of 16), as vknorm's kernels access memory. */
 vknorm_status vknorm_record_copy(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_tensor* src,

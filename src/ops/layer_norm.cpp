@@ -1,5 +1,6 @@
-// LayerNorm forward: one workgroup per row with the row in registers (split == 1), or rows
-// split over `split` workgroups: a statistics pass and an apply pass per wave of rows.
+// LayerNorm forward and its fused residual-add form (add_layer_norm): one workgroup per row with
+// the row in registers (split == 1), or rows split over `split` workgroups: a statistics pass and
+// an apply pass per wave of rows (after a residual_add pass that writes h for the fused form).
 #include "layer_norm_rows.h"
 
 #include "core/alias_checks.h"
@@ -10,9 +11,11 @@
 #include "core/selector.h"
 #include "core/tensor_checks.h"
 
+#include "contracts/add_layer_norm_row.h"
 #include "contracts/layer_norm_apply.h"
 #include "contracts/layer_norm_row.h"
 #include "contracts/layer_norm_stats.h"
+#include "contracts/residual_add.h"
 
 #include <algorithm>
 #include <string>
@@ -22,16 +25,48 @@ using namespace detail;
 
 namespace {
 
-Error plan_layer_norm(Context* ctx, const LayerNormArgs& a, Plan* plan, PlanResult* res) {
+// The row kernels' specialization constants (layer_norm_row and add_layer_norm_row).
+template <typename K = kernels::layer_norm_row>
+typename K::Spec row_spec(const KernelConfig& c) {
+  typename K::Spec sc;
+  sc.WG = c.workgroup_size;
+  sc.ITEMS = c.items_per_invocation;
+  sc.VEC = c.vector_width;
+  sc.LPR = c.workgroup_size / c.rows_per_workgroup;
+  return sc;
+}
+
+// The arguments of both public forms (LayerNormArgs has no residual).
+struct LnCall {
+  Op op;
+  const LayerNormArgs& a;      // everything but the residual
+  const Tensor* residual;      // unset for layer_norm
+  const Tensor* residual_out;  // may be unset
+};
+
+Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   if (!ctx) return make_error(Status::invalid_argument, "context is null");
+  const LayerNormArgs& a = call.a;
+  const Tensor &r = *call.residual, &ro = *call.residual_out;
+  const bool add = r.is_set(), write_res = ro.is_set();
   Error e;
   if ((e = check_tensor(ctx, a.x, "x")) || (e = check_tensor(ctx, a.y, "y"))) return e;
   if (!same_shape(a.x, a.y))
     return make_error(Status::invalid_argument, "y " + shape_string(a.y) + " must have x's shape " + shape_string(a.x));
   if (a.x.dtype != a.y.dtype) return make_error(Status::invalid_argument, "y must have x's dtype");
   if ((e = check_eps(a.eps))) return e;
-  RowLayout xl, yl;
+  RowLayout xl, yl, rl, ol;
   if ((e = row_layout(a.x, a.normalized_rank, "x", &xl)) || (e = row_layout(a.y, a.normalized_rank, "y", &yl))) return e;
+  if (write_res && !add) return make_error(Status::invalid_argument, "residual_out needs a residual");
+  for (auto [t, name, layout] : {std::tuple<const Tensor*, const char*, RowLayout*>{&r, "residual", &rl},
+                                 {&ro, "residual_out", &ol}}) {
+    if (!t->is_set()) continue;
+    if ((e = check_tensor(ctx, *t, name))) return e;
+    if (!same_shape(a.x, *t) || t->dtype != a.x.dtype)
+      return make_error(Status::invalid_argument, std::string(name) + " " + shape_string(*t) + " must have x's shape " +
+                                                      shape_string(a.x) + " and dtype");
+    if ((e = row_layout(*t, a.normalized_rank, name, layout))) return e;
+  }
   const uint64_t R = xl.rows, D = xl.D;
   if (D == 0) return make_error(Status::invalid_argument, "the normalized size is 0: mean and variance are undefined");
   if (a.weight.is_set() && (e = check_vector(ctx, a.weight, D, a.x.dtype, "weight"))) return e;
@@ -40,25 +75,40 @@ Error plan_layer_norm(Context* ctx, const LayerNormArgs& a, Plan* plan, PlanResu
   if (a.rstd.is_set() && (e = check_f32_per_row(ctx, a.rstd, R, "rstd"))) return e;
 
   Problem p;
-  p.op = Op::layer_norm_forward;
+  p.op = call.op;
   p.dtype = a.x.dtype;
   p.outer = R;
   p.reduce = D;
-  p.vec4_ok = D % 4 == 0 && xl.row_stride % 4 == 0 && yl.row_stride % 4 == 0 && vec4_aligned(a.x) &&
-              vec4_aligned(a.y) && vec4_aligned(a.weight) && vec4_aligned(a.bias);
-  // 16-byte accesses of 16-bit data (layer_norm_row only): 8-element sizes, strides, offsets.
-  p.vec8_ok = p.dtype != DType::f32 && D % 8 == 0 && (R <= 1 || (xl.row_stride % 8 == 0 && yl.row_stride % 8 == 0)) &&
-              vec_aligned(a.x, 8) && vec_aligned(a.y, 8) && vec_aligned(a.weight, 8) && vec_aligned(a.bias, 8);
+  // 4 / 8-element accesses: D, every row stride and every base aligned to them (8: 16-bit
+  // data, the row kernel only).
+  const std::vector<std::pair<const Tensor*, const RowLayout*>> rows_of = {
+      {&a.x, &xl}, {&a.y, &yl}, {&r, &rl}, {&ro, &ol}};
+  auto aligned = [&](uint64_t v) {
+    if (D % v) return false;
+    for (auto [t, l] : rows_of)
+      if (t->is_set() && ((R > 1 && l->row_stride % v) || !vec_aligned(*t, v))) return false;
+    return vec_aligned(a.weight, v) && vec_aligned(a.bias, v);
+  };
+  p.vec4_ok = aligned(4);
+  p.vec8_ok = p.dtype != DType::f32 && aligned(8);
   if ((e = choose_config(ctx, p, a.config, &res->config))) return e;
   const KernelConfig& c = res->config;
   const bool split = c.split > 1;
-  res->scratch_bytes = split ? R * c.split * 16 : 0;
+  const uint64_t es = dtype_size(p.dtype);
+  // The split fused form normalizes h = x + residual from residual_out, or from scratch (h of
+  // one wave of rows at a time) when residual_out is omitted.
+  const uint64_t part_bytes = split ? R * c.split * 16 : 0;
+  const bool h_in_scratch = split && add && !write_res;
+  uint64_t wave_rows = R;
+  if (split && c.wave_bytes) wave_rows = std::min<uint64_t>(R, std::max<uint64_t>(1, c.wave_bytes / (D * es)));
+  const uint64_t h_bytes = h_in_scratch ? (wave_rows * D * es + 15) / 16 * 16 : 0;
+  res->scratch_bytes = part_bytes + h_bytes;
   const Tensor scratch_arg = scratch_view(a.scratch, res->scratch_bytes);
   if ((e = check_aliasing(ctx,
-                          {{&a.x, "x", false}, {&a.weight, "weight", false}, {&a.bias, "bias", false},
-                           {&a.y, "y", true}, {&a.mean, "mean", true}, {&a.rstd, "rstd", true},
-                           {&scratch_arg, "scratch", true}},
-                          {{"y", "x"}})))
+                          {{&a.x, "x", false}, {&r, "residual", false}, {&a.weight, "weight", false},
+                           {&a.bias, "bias", false}, {&a.y, "y", true}, {&ro, "residual_out", true},
+                           {&a.mean, "mean", true}, {&a.rstd, "rstd", true}, {&scratch_arg, "scratch", true}},
+                          {{"y", "x"}, {"residual_out", "residual"}})))
     return e;
   if (R == 0) {
     res->empty = true;
@@ -67,24 +117,28 @@ Error plan_layer_norm(Context* ctx, const LayerNormArgs& a, Plan* plan, PlanResu
   if (!plan) return ok();
   Tensor scratch;
   if ((e = check_scratch(ctx, a.scratch, res->scratch_bytes, &scratch))) return e;
-  if ((e = choose_binding_mode(ctx, {&a.x, &a.y, &a.weight, &a.bias, &a.mean, &a.rstd, &scratch}, &plan->address_mode)))
+  if ((e = choose_binding_mode(ctx, {&a.x, &a.y, &r, &ro, &a.weight, &a.bias, &a.mean, &a.rstd, &scratch},
+                               &plan->address_mode)))
     return e;
   Planner pl(ctx, plan->address_mode);
 
-  const uint64_t es = dtype_size(p.dtype);
   const OuterSpan xs{xl.row_stride, D, es}, ys{yl.row_stride, D, es}, ms{1, 1, 4};
+  const OuterSpan rs{add ? rl.row_stride : D, D, es}, os{write_res ? ol.row_stride : D, D, es};
+  std::vector<OuterSpan> spans = {xs, ys, ms};
+  if (add) spans.push_back(rs);
+  if (write_res) spans.push_back(os);
   // The row kernel covers a window's rows with a 2D grid of rows_per_workgroup-row blocks (one
   // dispatch per window); the split paths put rows on the grid's y.
   const uint64_t max_gx = ctx->profile.max_workgroup_count[0], max_gy = ctx->profile.max_workgroup_count[1];
   const uint64_t row_cap = split ? max_gy : std::min<uint64_t>(uint64_t(1) << 31, max_gx * max_gy * c.rows_per_workgroup);
-  uint64_t win = max_window({xs, ys, ms}, pl.window_limit_bytes(), row_cap);
+  uint64_t win = max_window(spans, pl.window_limit_bytes(), row_cap);
   if (win == 0) return make_error(Status::unsupported, "one row spans more bytes than one binding can address on this device");
   const uint64_t chunk = uint64_t(c.workgroup_size) * c.items_per_invocation;
   const uint64_t chunks = ceil_div(D, chunk);
   if (split) {
     if (chunks > ctx->profile.max_workgroup_count[0] || c.split > ctx->profile.max_workgroup_count[0])
       return make_error(Status::unsupported, "rows of " + std::to_string(D) + " elements need more workgroups per row than the device dispatches");
-    if (c.wave_bytes) win = std::min<uint64_t>(win, std::max<uint64_t>(1, c.wave_bytes / (D * es)));
+    win = std::min(win, wave_rows);
   }
   // One flags word for the row and the apply kernel: their contracts give the same bits.
   using Row = kernels::layer_norm_row;
@@ -95,10 +149,10 @@ Error plan_layer_norm(Context* ctx, const LayerNormArgs& a, Plan* plan, PlanResu
                          (a.mean.is_set() ? Row::FLAG_MEAN : 0u) | (a.rstd.is_set() ? Row::FLAG_RSTD : 0u);
   const uint64_t span = (ceil_div(D, c.split) + 3) / 4 * 4;
   uint32_t part_base = 0;
-  const BufferView part = split ? pl.scratch(scratch, 0, res->scratch_bytes, 16, &part_base) : BufferView{};
+  const BufferView part = split ? pl.scratch(scratch, 0, part_bytes, 16, &part_base) : BufferView{};
   for (uint64_t r0 = 0; r0 < R; r0 += win) {
     const uint64_t k = std::min(win, R - r0);
-    const BufferView xv = pl.view(a.x, r0 * xl.row_stride, xs.elements(k));
+    BufferView xv = pl.view(a.x, r0 * xl.row_stride, xs.elements(k));
     const BufferView yv = pl.view(a.y, r0 * yl.row_stride, ys.elements(k));
     const BufferView wv = a.weight.is_set() ? pl.view(a.weight, 0, D) : pl.dummy(a.x);
     const BufferView bv = a.bias.is_set() ? pl.view(a.bias, 0, D) : pl.dummy(a.x);
@@ -106,26 +160,75 @@ Error plan_layer_norm(Context* ctx, const LayerNormArgs& a, Plan* plan, PlanResu
     const BufferView mv = a.mean.is_set() ? pl.view(a.mean, r0, k) : pl.dummy(a.y);
     const BufferView rv = a.rstd.is_set() ? pl.view(a.rstd, r0, k) : pl.dummy(a.y);
     const uint32_t part_off = uint32_t(part_base + r0 * c.split);
+    const BufferView resv = add ? pl.view(r, r0 * rl.row_stride, rs.elements(k)) : BufferView{};
+    const BufferView rov = write_res ? pl.view(ro, r0 * ol.row_stride, os.elements(k)) : BufferView{};
     if (!split) {
       const uint64_t blocks = ceil_div(k, c.rows_per_workgroup);
       const uint64_t gx = std::min(blocks, max_gx);
-      Row::Spec sc;
-      sc.WG = c.workgroup_size;
-      sc.ITEMS = c.items_per_invocation;
-      sc.VEC = c.vector_width;
-      sc.LPR = c.workgroup_size / c.rows_per_workgroup;
-      Row::Push pc{};
-      pc.D = uint32_t(D);
-      pc.x_rs = uint32_t(xl.row_stride);
-      pc.y_rs = uint32_t(yl.row_stride);
-      pc.rows = uint32_t(k);
-      pc.flags = flags;
-      pc.eps = a.eps;
-      PlannedDispatch d = plan_dispatch<Row>(p.dtype, sc, pc, xv, yv, wv, bv, mv, rv);
+      // The push fields both row kernels share.
+      auto push_of = [&](auto kernel) {
+        using K = decltype(kernel);
+        typename K::Push pc{};
+        pc.D = uint32_t(D);
+        pc.x_rs = uint32_t(xl.row_stride);
+        pc.y_rs = uint32_t(yl.row_stride);
+        pc.rows = uint32_t(k);
+        pc.flags = flags;
+        pc.eps = a.eps;
+        return pc;
+      };
+      PlannedDispatch d;
+      if (!add) {
+        d = plan_dispatch<Row>(p.dtype, row_spec(c), push_of(Row{}), xv, yv, wv, bv, mv, rv);
+      } else {
+        using AddRow = kernels::add_layer_norm_row;
+        static_assert(Row::FLAG_WEIGHT == AddRow::FLAG_WEIGHT && Row::FLAG_BIAS == AddRow::FLAG_BIAS &&
+                          Row::FLAG_MEAN == AddRow::FLAG_MEAN && Row::FLAG_RSTD == AddRow::FLAG_RSTD, "");
+        AddRow::Push pc = push_of(AddRow{});
+        pc.flags |= write_res ? AddRow::FLAG_WRITE_RESIDUAL : 0u;
+        pc.res_rs = uint32_t(rl.row_stride);
+        pc.ro_rs = write_res ? uint32_t(ol.row_stride) : 0u;
+        // Without residual_out its binding views y (written here anyway), never an input.
+        d = plan_dispatch<AddRow>(p.dtype, row_spec<AddRow>(c), pc, xv, yv, wv, bv, mv, rv, resv,
+                                  write_res ? rov : pl.dummy(a.y));
+      }
       d.groups[0] = uint32_t(gx);
       d.groups[1] = uint32_t(ceil_div(blocks, gx));
       plan->dispatches.push_back(std::move(d));
       continue;
+    }
+    uint64_t x_rs = xl.row_stride;
+    bool after_add = false;
+    if (add) {
+      // h = x + residual into residual_out, or into scratch (one wave's rows, reused: the pass
+      // waits for the previous wave's apply pass, which reads it).
+      BufferView hv = rov;
+      uint64_t h_rs = ol.row_stride;
+      if (h_in_scratch) {
+        Tensor h = scratch;
+        h.dtype = p.dtype;
+        if (h.address) h.address += part_bytes; else h.offset += part_bytes;
+        hv = pl.view(h, 0, k * D);
+        h_rs = D;
+      }
+      using Add = kernels::residual_add;
+      Add::Spec asp;
+      asp.WG = c.workgroup_size;
+      asp.ITEMS = c.items_per_invocation;
+      asp.VEC = c.vector_width;
+      Add::Push ap{};
+      ap.D = uint32_t(D);
+      ap.x_rs = uint32_t(xl.row_stride);
+      ap.res_rs = uint32_t(rl.row_stride);
+      ap.ro_rs = uint32_t(h_rs);
+      PlannedDispatch d = plan_dispatch<Add>(p.dtype, asp, ap, xv, resv, hv);
+      d.groups[0] = uint32_t(chunks);
+      d.groups[1] = uint32_t(k);
+      d.barrier_before = h_in_scratch && r0 > 0;
+      plan->dispatches.push_back(std::move(d));
+      xv = hv;
+      x_rs = h_rs;
+      after_add = true;
     }
     // The stats pass of this wave may overlap the previous wave's apply pass (they touch
     // different rows); the apply pass waits for both.
@@ -137,11 +240,12 @@ Error plan_layer_norm(Context* ctx, const LayerNormArgs& a, Plan* plan, PlanResu
     Stats::Push sp{};
     sp.D = uint32_t(D);
     sp.span = uint32_t(span);
-    sp.x_rs = uint32_t(xl.row_stride);
+    sp.x_rs = uint32_t(x_rs);
     sp.part_off = part_off;
     PlannedDispatch s = plan_dispatch<Stats>(p.dtype, ss, sp, xv, part);
     s.groups[0] = c.split;
     s.groups[1] = uint32_t(k);
+    s.barrier_before = after_add;
     plan->dispatches.push_back(std::move(s));
     Apply::Spec asc;
     asc.WG = c.workgroup_size;
@@ -149,7 +253,7 @@ Error plan_layer_norm(Context* ctx, const LayerNormArgs& a, Plan* plan, PlanResu
     asc.VEC = c.vector_width;
     Apply::Push ap{};
     ap.D = uint32_t(D);
-    ap.x_rs = uint32_t(xl.row_stride);
+    ap.x_rs = uint32_t(x_rs);
     ap.y_rs = uint32_t(yl.row_stride);
     ap.flags = flags;
     ap.eps = a.eps;
@@ -204,12 +308,51 @@ Error ln_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
   return prepare_layer_norm(ctx, a);
 }
 
+Error add_ln_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
+  const std::vector<int64_t> shape = dims(info, 0, info.rank);
+  AddLayerNormArgs a;
+  a.x = ph->tensor(info.dtype, shape);
+  a.residual = ph->tensor(info.dtype, shape);
+  a.y = ph->tensor(info.dtype, shape);
+  a.normalized_rank = info.normalized_rank;
+  a.config = info.config;
+  VkDeviceSize bytes = 0;
+  if (Error e = add_layer_norm_scratch_size(ctx, a, &bytes)) return e;
+  if (bytes) a.scratch = ph->scratch(bytes);
+  return prepare_add_layer_norm(ctx, a);
+}
+
+Error plan_layer_norm(Context* ctx, const LayerNormArgs& a, Plan* plan, PlanResult* res) {
+  static const Tensor unset;
+  return plan_ln(ctx, {Op::layer_norm_forward, a, &unset, &unset}, plan, res);
+}
+
+Error plan_add_layer_norm(Context* ctx, const AddLayerNormArgs& a, Plan* plan, PlanResult* res) {
+  if (!a.residual.is_set())
+    return make_error(Status::invalid_argument, "residual is required (use layer_norm without one)");
+  LayerNormArgs ln;
+  ln.x = a.x;
+  ln.y = a.y;
+  ln.weight = a.weight;
+  ln.bias = a.bias;
+  ln.mean = a.mean;
+  ln.rstd = a.rstd;
+  ln.normalized_rank = a.normalized_rank;
+  ln.eps = a.eps;
+  ln.scratch = a.scratch;
+  ln.config = a.config;
+  return plan_ln(ctx, {Op::add_layer_norm, ln, &a.residual, &a.residual_out}, plan, res);
+}
+
 }  // namespace
 
 namespace detail {
 extern const OpSpec kLayerNormSpec = {Op::layer_norm_forward, "layer_norm",     0,
                                       ln_case_shape,          ln_fill_config,   ln_uses_row_kernel,
                                       ln_check_config,        ln_prepare};
+extern const OpSpec kAddLayerNormSpec = {Op::add_layer_norm, "add_layer_norm", 0,
+                                         ln_case_shape,      ln_fill_config,   ln_uses_row_kernel,
+                                         ln_check_config,    add_ln_prepare};
 }  // namespace detail
 
 Error layer_norm_scratch_size(Context* ctx, const LayerNormArgs& args, VkDeviceSize* out) {
@@ -228,6 +371,30 @@ Error describe_dispatches(Context* ctx, const LayerNormArgs& args, std::vector<D
 
 Error record_layer_norm(Context* ctx, VkCommandBuffer cmd, const LayerNormArgs& args) {
   return record_of(plan_layer_norm, ctx, cmd, args);
+}
+
+}  // namespace vknorm
+
+namespace vknorm {
+
+Error add_layer_norm_scratch_size(Context* ctx, const AddLayerNormArgs& args, VkDeviceSize* out) {
+  return scratch_size_of(plan_add_layer_norm, ctx, args, out);
+}
+
+Error select_config(Context* ctx, const AddLayerNormArgs& args, KernelConfig* out) {
+  return config_of(plan_add_layer_norm, ctx, args, out);
+}
+
+Error prepare_add_layer_norm(Context* ctx, const AddLayerNormArgs& args) {
+  return prepare_of(plan_add_layer_norm, ctx, args);
+}
+
+Error describe_dispatches(Context* ctx, const AddLayerNormArgs& args, std::vector<DispatchInfo>* out) {
+  return describe_of(plan_add_layer_norm, ctx, args, out);
+}
+
+Error record_add_layer_norm(Context* ctx, VkCommandBuffer cmd, const AddLayerNormArgs& args) {
+  return record_of(plan_add_layer_norm, ctx, cmd, args);
 }
 
 }  // namespace vknorm

@@ -10,10 +10,12 @@ extern const OpSpec kLayerNormBackwardSpec;
 extern const OpSpec kRmsNormLastSpec;
 extern const OpSpec kAddRmsNormSpec;
 extern const OpSpec kRmsNormBackwardSpec;
+extern const OpSpec kAddLayerNormSpec;
 
 const OpSpec* find_op_spec(Op op) {
   static const OpSpec* const kSpecs[] = {&kRmsNormSpec,     &kLayerNormSpec,  &kLayerNormBackwardSpec,
-                                         &kRmsNormLastSpec, &kAddRmsNormSpec, &kRmsNormBackwardSpec};
+                                         &kRmsNormLastSpec, &kAddRmsNormSpec, &kRmsNormBackwardSpec,
+                                         &kAddLayerNormSpec};
   for (const OpSpec* s : kSpecs)
     if (s->op == op) return s;
   return nullptr;

@@ -210,6 +210,15 @@ const ShapeEntry kShapes[] = {
   {"add_rms_norm_q8", {3, 5, 128}, 2, 3, "normalized_rank 2"},
   {"add_rms_norm_q8", {1025, 257}, 1, 3, "many rows"},
   {"add_rms_norm_q8", {64, 8192}, 1, 3, "LLM hidden size"},
+  // add_layer_norm: rows in registers and split rows (h through residual_out or scratch).
+  {"add_layer_norm", {7, 1}, 1, 3, "D=1"},
+  {"add_layer_norm", {5, 33}, 1, 0, "D=33"},
+  {"add_layer_norm", {3, 1025}, 1, 2, "D=1025"},
+  {"add_layer_norm", {2, 131072}, 1, 0, "few long rows (split across workgroups)"},
+  {"add_layer_norm", {4, 3, 5, 7}, 3, 2, "normalized_rank 3"},
+  {"add_layer_norm", {1025, 33}, 1, 3, "many short rows"},
+  {"add_layer_norm", {64, 8192}, 1, 3, "transformer hidden size"},
+  {"add_layer_norm", {3, 65537}, 1, 3, "D=65537 (split)"},
 };
 // clang-format on
 
@@ -321,6 +330,8 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
       {"add_rms_norm", {2, 65535}, 1, 3},
       {"add_rms_norm_q8", {5, 33}, 1, 0},
       {"add_rms_norm_q8", {3, 4097}, 1, 3},
+      {"add_layer_norm", {5, 33}, 1, 0},
+      {"add_layer_norm", {2, 131072}, 1, 2},
   };
   for (const auto& v : variants) {
     if (v.tier > max_tier) continue;

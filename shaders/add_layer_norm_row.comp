@@ -1,0 +1,9 @@
+#version 450
+// vknorm-variants: dtype=f32,f16,bf16 reduce=sg,sh
+// Fused residual add + LayerNorm with the row in registers: layer_norm_row.glsl with
+// ADD_RESIDUAL (h = x + residual rounded to the storage dtype, written to residual_out).
+#extension GL_GOOGLE_include_directive : require
+#include "common.glsl"
+#include "contracts/add_layer_norm_row.h"  // bindings, push constants pc, spec constants
+#define ADD_RESIDUAL 1
+#include "layer_norm_row.glsl"

@@ -1,0 +1,193 @@
+// LayerNorm forward with the row held in registers (ITEMS elements per invocation), optionally
+// fused with a residual add. Body of layer_norm_row.comp and add_layer_norm_row.comp (which
+// defines ADD_RESIDUAL: h = x + residual, rounded to the storage dtype, replaces x and is
+// written to residual_out [FLAG_WRITE_RESIDUAL]). A workgroup
+// handles RPW = WG / LPR rows with LPR invocations (lanes) per row: short rows pack several rows
+// into one workgroup (LPR = WG: one row per workgroup). Per-row sums go through seg_sum2
+// (common.glsl), whose row-to-invocation mapping never depends on gl_SubgroupSize. VEC elements
+// per access: 1, 4 (16-byte fp32 / 8-byte 16-bit) or 8 (16-byte 16-bit, uvec4).
+// Corrected two-pass statistics: m = fp32 mean, d = x - m (exact when x is near m),
+// c = mean(d) corrects m's rounding, var = mean(d^2) - c^2, y = (d - c) * rstd. Rows with a large
+// mean and a tiny spread keep their digits, and no single element (an outlier) serves as a
+// shift. Every element is read before any is written, by the invocation that writes it, so y
+// may be x itself and residual_out may be residual (in place; those tensors are not
+// `restrict`). grid = (gx, gy): row block = x + y * gx (rows past pc.rows only join the
+// barriers).
+// Included after common.glsl and the kernel's contract (bindings, pc, ITEMS / VEC / LPR, FLAG_*).
+
+DECLARE_TENSOR(x, DATA_T, readonly)
+DECLARE_WIDE(x, WIDE_T, readonly)
+DECLARE_TENSOR(y, DATA_T, writeonly)
+DECLARE_WIDE(y, WIDE_T, writeonly)
+DECLARE_TENSOR(w, DATA_T, readonly restrict)
+DECLARE_WIDE(w, WIDE_T, readonly restrict)
+DECLARE_TENSOR(b, DATA_T, readonly restrict)
+DECLARE_WIDE(b, WIDE_T, readonly restrict)
+DECLARE_F32(mean, writeonly restrict)
+DECLARE_F32(rstd, writeonly restrict)
+#if !DTYPE_F32
+DECLARE_WIDE8(x, readonly)
+DECLARE_WIDE8(y, writeonly)
+DECLARE_WIDE8(w, readonly restrict)
+DECLARE_WIDE8(b, readonly restrict)
+#endif
+#if ADD_RESIDUAL
+DECLARE_TENSOR(res, DATA_T, readonly)
+DECLARE_WIDE(res, WIDE_T, readonly)
+DECLARE_TENSOR(ro, DATA_T, writeonly)
+DECLARE_WIDE(ro, WIDE_T, writeonly)
+#if !DTYPE_F32
+DECLARE_WIDE8(res, readonly)
+DECLARE_WIDE8(ro, writeonly)
+#endif
+#endif
+
+const uint NC = ITEMS / VEC;              // chunks (accesses) per lane
+const uint QPC = VEC == 8 ? 2 : 1;        // vec4 registers per chunk (VEC >= 4)
+const uint NQ = VEC >= 4 ? NC * QPC : 1;  // vec4 registers per lane (VEC >= 4)
+const uint NS = VEC == 1 ? ITEMS : 1;     // float registers per lane (VEC == 1)
+
+float hsum(vec4 v) { return v.x + v.y + v.z + v.w; }
+
+#if ADD_RESIDUAL
+// h = x + residual at element e of the row (x's chunk in lo, hi), rounded to the storage dtype
+// as the unfused code would store it, and written to residual_out when asked.
+void add_residual(uint rb, uint ob, uint e, inout vec4 lo, inout vec4 hi) {
+  vec4 rl = vec4(0.0), rh = vec4(0.0);
+  if (VEC == 8) {
+    LOAD8(res, (rb + e) >> 3, rl, rh);
+  } else if (VEC == 4) {
+    rl = to_f4(WAT(res, (rb + e) >> 2));
+  } else {
+    rl.x = LD(res, rb + e);
+  }
+  lo = round_storage(lo + rl);
+  hi = round_storage(hi + rh);
+  if ((pc.flags & FLAG_WRITE_RESIDUAL) == 0u) return;
+  if (VEC == 8) {
+    STORE8(ro, (ob + e) >> 3, lo, hi);
+  } else if (VEC == 4) {
+    WAT(ro, (ob + e) >> 2) = from_f4(lo);
+  } else {
+    ST(ro, ob + e, lo.x);
+  }
+}
+#endif
+
+void main() {
+  const uint lid = gl_LocalInvocationIndex;
+  const uint lane = lid % LPR;
+  const uint block = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+  const uint row = block * (WG / LPR) + lid / LPR;
+  const bool ok = row < pc.rows;
+  const uint xb = OFF(x) + row * pc.x_rs;
+  const uint yb = OFF(y) + row * pc.y_rs;
+#if ADD_RESIDUAL
+  const uint rb = OFF(res) + row * pc.res_rs;
+  const uint ob = OFF(ro) + row * pc.ro_rs;
+#endif
+  const float inv_d = 1.0 / float(pc.D);
+  const uint step = LPR * VEC;  // elements between a lane's consecutive chunks
+  float m, c, rs;
+  if (VEC >= 4) {
+    // Chunk t of this lane starts at element lane * VEC + t * step; VEC 8 keeps (lo, hi) in
+    // v[2t], v[2t + 1]. Unused registers hold 0 and are masked out of the statistics.
+    vec4 v[NQ];
+    float acc = 0.0;
+    for (uint t = 0; t < NC; ++t) {
+      const uint e = lane * VEC + t * step;
+      vec4 lo = vec4(0.0), hi = vec4(0.0);
+      if (ok && e < pc.D) {
+        if (VEC == 8) {
+          LOAD8(x, (xb + e) >> 3, lo, hi);
+        } else {
+          lo = to_f4(WAT(x, (xb + e) >> 2));
+        }
+#if ADD_RESIDUAL
+        add_residual(rb, ob, e, lo, hi);
+#endif
+      }
+      v[t * QPC] = lo;
+      if (QPC == 2) v[t * QPC + QPC - 1] = hi;  // index in range whatever QPC is
+      acc += hsum(lo) + hsum(hi);
+    }
+    m = seg_sum2(vec2(acc, 0.0), LPR).x * inv_d;
+    vec4 s1 = vec4(0.0), s2 = vec4(0.0);
+    for (uint t = 0; t < NC; ++t) {
+      const uint e = lane * VEC + t * step;
+      if (!(ok && e < pc.D)) continue;
+      for (uint q = 0; q < QPC; ++q) {
+        vec4 d = v[t * QPC + q] - m;
+        s1 += d;
+        s2 += d * d;
+      }
+    }
+    vec2 sums = seg_sum2(vec2(hsum(s1), hsum(s2)), LPR) * inv_d;
+    c = sums.x;
+    rs = 1.0 / sqrt(corrected_variance(sums.y, c) + pc.eps);
+    if (ok)
+      for (uint t = 0; t < NC; ++t) {
+        const uint e = lane * VEC + t * step;
+        if (e >= pc.D) break;
+        vec4 lo = ((v[t * QPC] - m) - c) * rs;
+        vec4 hi = QPC == 2 ? ((v[t * QPC + QPC - 1] - m) - c) * rs : vec4(0.0);
+        if (VEC == 8) {
+          if ((pc.flags & FLAG_WEIGHT) != 0) {
+            vec4 wl, wh;
+            LOAD8(w, (OFF(w) + e) >> 3, wl, wh);
+            lo *= wl;
+            hi *= wh;
+          }
+          if ((pc.flags & FLAG_BIAS) != 0) {
+            vec4 bl, bh;
+            LOAD8(b, (OFF(b) + e) >> 3, bl, bh);
+            lo += bl;
+            hi += bh;
+          }
+          STORE8(y, (yb + e) >> 3, lo, hi);
+        } else {
+          if ((pc.flags & FLAG_WEIGHT) != 0) lo *= to_f4(WAT(w, (OFF(w) + e) >> 2));
+          if ((pc.flags & FLAG_BIAS) != 0) lo += to_f4(WAT(b, (OFF(b) + e) >> 2));
+          WAT(y, (yb + e) >> 2) = from_f4(lo);
+        }
+      }
+  } else {
+    float v[NS];
+    float acc = 0.0;
+    for (uint t = 0; t < NS; ++t) {
+      const uint e = lane + t * LPR;
+      v[t] = (ok && e < pc.D) ? LD(x, xb + e) : 0.0;
+#if ADD_RESIDUAL
+      if (ok && e < pc.D) {
+        vec4 lo = vec4(v[t], 0.0, 0.0, 0.0), hi = vec4(0.0);
+        add_residual(rb, ob, e, lo, hi);
+        v[t] = lo.x;
+      }
+#endif
+      acc += v[t];
+    }
+    m = seg_sum2(vec2(acc, 0.0), LPR).x * inv_d;
+    float s1 = 0.0, s2 = 0.0;
+    for (uint t = 0; t < NS; ++t) {
+      const uint e = lane + t * LPR;
+      float d = v[t] - m;
+      if (ok && e < pc.D) { s1 += d; s2 += d * d; }
+    }
+    vec2 sums = seg_sum2(vec2(s1, s2), LPR) * inv_d;
+    c = sums.x;
+    rs = 1.0 / sqrt(corrected_variance(sums.y, c) + pc.eps);
+    if (ok)
+      for (uint t = 0; t < NS; ++t) {
+        const uint e = lane + t * LPR;
+        if (e >= pc.D) break;
+        float o = ((v[t] - m) - c) * rs;
+        if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + e);
+        if ((pc.flags & FLAG_BIAS) != 0) o += LD(b, OFF(b) + e);
+        ST(y, yb + e, o);
+      }
+  }
+  if (ok && lane == 0) {
+    if ((pc.flags & FLAG_MEAN) != 0) FAT(mean, OFF(mean) + row) = m + c;
+    if ((pc.flags & FLAG_RSTD) != 0) FAT(rstd, OFF(rstd) + row) = rs;
+  }
+}

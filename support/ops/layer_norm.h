@@ -1,0 +1,238 @@
+// What layer_norm and add_layer_norm share (one kernel family, two op cases): inputs, roles,
+// binding, the fp64 reference (of h = x + residual rounded to the storage dtype for the fused
+// add) and the bench.
+//   layer_norm       x
+//   add_layer_norm   x + residual (in place: residual_out = residual)
+#pragma once
+
+#include "support/case_data.h"
+#include "support/dtype_convert.h"
+#include "support/op_registry.h"
+#include "support/ops/row_norm.h"
+#include "support/reference.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace vknorm_support {
+
+template <class Args>
+class LayerNormBound : public BoundOp {
+ public:
+  explicit LayerNormBound(const Args& a) : a_(a) {}
+  vknorm::Error scratch_size(vknorm::Context* ctx, VkDeviceSize* bytes) const override;
+  bool takes_scratch() const override { return true; }
+  void set_scratch(const vknorm::Tensor& s) override { a_.scratch = s; }
+  void set_config(const vknorm::KernelConfig* c) override { a_.config = c; }
+  vknorm::Error prepare(vknorm::Context* ctx) const override;
+  vknorm::Error select(vknorm::Context* ctx, vknorm::KernelConfig* out) const override {
+    return vknorm::select_config(ctx, a_, out);
+  }
+  vknorm::Error record(vknorm::Context* ctx, VkCommandBuffer cmd) const override;
+  vknorm::Error describe(vknorm::Context* ctx, std::vector<vknorm::DispatchInfo>* out) const override {
+    return vknorm::describe_dispatches(ctx, a_, out);
+  }
+
+ private:
+  Args a_;
+};
+
+template <>
+inline vknorm::Error LayerNormBound<vknorm::LayerNormArgs>::scratch_size(vknorm::Context* ctx, VkDeviceSize* b) const {
+  return vknorm::layer_norm_scratch_size(ctx, a_, b);
+}
+template <>
+inline vknorm::Error LayerNormBound<vknorm::AddLayerNormArgs>::scratch_size(vknorm::Context* ctx, VkDeviceSize* b) const {
+  return vknorm::add_layer_norm_scratch_size(ctx, a_, b);
+}
+template <>
+inline vknorm::Error LayerNormBound<vknorm::LayerNormArgs>::prepare(vknorm::Context* ctx) const {
+  return vknorm::prepare_layer_norm(ctx, a_);
+}
+template <>
+inline vknorm::Error LayerNormBound<vknorm::AddLayerNormArgs>::prepare(vknorm::Context* ctx) const {
+  return vknorm::prepare_add_layer_norm(ctx, a_);
+}
+template <>
+inline vknorm::Error LayerNormBound<vknorm::LayerNormArgs>::record(vknorm::Context* ctx, VkCommandBuffer cmd) const {
+  return vknorm::record_layer_norm(ctx, cmd, a_);
+}
+template <>
+inline vknorm::Error LayerNormBound<vknorm::AddLayerNormArgs>::record(vknorm::Context* ctx, VkCommandBuffer cmd) const {
+  return vknorm::record_add_layer_norm(ctx, cmd, a_);
+}
+
+class LayerNormCase : public RowNormCase {
+ public:
+  explicit LayerNormCase(bool add) : add_(add) {}
+  const char* name() const override { return add_ ? "add_layer_norm" : "layer_norm"; }
+  std::vector<std::string> aliases() const override {
+    if (add_) return {};
+    return {"layer_norm_forward", "ln", "layernorm"};
+  }
+  int order() const override { return add_ ? 23 : 20; }
+  bool uses_eps() const override { return true; }
+  // In place: y = x, or residual_out = residual for the fused add.
+  bool supports_in_place() const override { return true; }
+  const char* in_place_input() const override { return add_ ? "residual" : "x"; }
+  const char* in_place_output() const override { return add_ ? "residual_out" : "y"; }
+  bool nan_inf_specified() const override { return true; }
+
+  // nan_inf: rows with index % 6 == 1 / 2 / 3 / 4 get a NaN / +Inf / -Inf / +Inf and -Inf;
+  // outlier_first: x[row, 0] = 1e4.
+  CaseInputs make_inputs(const CaseSpec& spec) const override {
+    CaseInputs in;
+    const BaseInputs b = make_x(spec, &in);
+    set_row_geometry(spec, b.any_negative, &in);
+    if (spec.affine && in.D > 0) {
+      in.weight = affine_values(spec, in.D, 1, 1.0);
+      in.bias = affine_values(spec, in.D, 2, 0.0);
+    }
+    if (add_ && in.valid) in.residual = make_data(DataKind::normal, in.x.size(), sub_seed(spec.seed, 7), spec.dtype);
+    place_row_specials(spec, b.outlier, &in);
+    return in;
+  }
+
+  std::vector<TensorRole> tensors(const CaseSpec& spec, const CaseInputs& in) const override {
+    const std::vector<int64_t> norm = normalized_shape(spec, in), lead = leading_shape(spec, in);
+    std::vector<TensorRole> t;
+    t.push_back({"x", false, spec.dtype, spec.shape, &in.x});
+    if (add_) {
+      t.push_back({"residual", false, spec.dtype, spec.shape, &in.residual});
+      if (spec.optional_outputs || spec.in_place) t.push_back({"residual_out", true, spec.dtype, spec.shape, nullptr});
+    }
+    t.push_back({"y", true, spec.dtype, spec.shape, nullptr});
+    if (spec.affine) {
+      t.push_back({"weight", false, spec.dtype, norm, &in.weight});
+      t.push_back({"bias", false, spec.dtype, norm, &in.bias});
+    }
+    if (spec.optional_outputs) {
+      t.push_back({"mean", true, vknorm::DType::f32, lead, nullptr});
+      t.push_back({"rstd", true, vknorm::DType::f32, lead, nullptr});
+    }
+    return t;
+  }
+
+  template <class Args>
+  std::unique_ptr<BoundOp> bind_args(const RoleLookup& v, const OpParams& p, Args a) const {
+    a.x = v("x");
+    a.y = v("y");
+    a.weight = v("weight");
+    a.bias = v("bias");
+    a.mean = v("mean");
+    a.rstd = v("rstd");
+    a.normalized_rank = p.normalized_rank;
+    a.eps = static_cast<float>(p.eps);
+    a.config = p.config;
+    return std::make_unique<LayerNormBound<Args>>(a);
+  }
+  std::unique_ptr<BoundOp> bind(const RoleLookup& v, const OpParams& p) const override {
+    if (!add_) return bind_args(v, p, vknorm::LayerNormArgs{});
+    vknorm::AddLayerNormArgs a{};
+    a.residual = v("residual");
+    a.residual_out = v("residual_out");
+    return bind_args(v, p, a);
+  }
+
+  // h = x (+ residual, rounded to the storage dtype): what the norm reads.
+  std::vector<double> h_of(const std::vector<double>& x, const std::vector<double>& residual, vknorm::DType dt) const {
+    std::vector<double> h(x);
+    if (add_)
+      for (size_t i = 0; i < h.size() && i < residual.size(); ++i) h[i] = quantize(x[i] + residual[i], dt);
+    return h;
+  }
+
+  void check_outputs(const CaseSpec& spec, const CaseInputs& in,
+                     const OutputCheckFn& check) const override {
+    std::vector<double> y, mean, rstd;
+    const std::vector<double> h = h_of(in.x, in.residual, spec.dtype);
+    if (add_ && (spec.optional_outputs || spec.in_place)) check("residual_out", h, tolerance_for(spec.dtype), nullptr);
+    layer_norm_reference(h, in.weight, in.bias, &y, &mean, &rstd, in.rows, in.D, spec.eps);
+    // Conditioning: the device keeps the mean in fp32, so x - mean carries the rounding of
+    // the mean, up to one fp32 ulp of |mean| here (a correctly rounded mean is within half
+    // an ulp). y then moves by ulp(mean) * rstd * |w|, and the variance about the rounded
+    // mean by ulp^2, i.e. rstd by (ulp * rstd)^2 relative. Negligible for centred data;
+    // for large_mean rows (1e4 +- 1e-2, ulp 2^-10) it is the inherent error of any fp32
+    // implementation, whereas E[x^2]-E[x]^2 would lose the variance completely.
+    double cond = 0, wmax = 1;
+    for (size_t r = 0; r < mean.size(); ++r)
+      if (std::isfinite(mean[r]) && std::isfinite(rstd[r]))
+        cond = std::max(cond, ulp32(mean[r]) * rstd[r]);
+    for (double w : in.weight)
+      if (std::isfinite(w)) wmax = std::max(wmax, std::fabs(w));
+    Tolerance ty = tolerance_for(spec.dtype);
+    ty.atol += cond * wmax;
+    ty.rtol += cond * cond;
+    check("y", y, ty, nullptr);
+    // mean / rstd of rows holding NaN / Inf: vknorm.h specifies only that y is NaN there.
+    auto ignore_nonfinite_rows = [&](const std::vector<double>& ref) {
+      return [&ref, &mean](std::vector<double>& got) {
+        for (size_t r = 0; r < got.size() && r < ref.size(); ++r)
+          if (!std::isfinite(mean[r])) got[r] = ref[r];
+      };
+    };
+    // The mean of centred data is a cancellation result (|mean| ~ |x| / sqrt(D)): its
+    // rounding error scales with |x|, not with |mean|, so the nmse bound (relative to
+    // sum mean^2) does not apply; the element-wise atol (1e-5, for |x| ~ 1) does.
+    Tolerance tm = tolerance_for(vknorm::DType::f32);
+    tm.max_nmse = std::numeric_limits<double>::infinity();
+    check("mean", mean, tm, ignore_nonfinite_rows(mean));
+    Tolerance tr = tolerance_for(vknorm::DType::f32);
+    tr.rtol += cond * cond;
+    check("rstd", rstd, tr, ignore_nonfinite_rows(rstd));
+  }
+
+  // x + y (+ residual + residual_out) + weight + bias + mean + rstd (mean / rstd fp32).
+  uint64_t minimal_bytes(const BenchShape& s) const override {
+    const RowBytes b = row_bytes(s);
+    return (add_ ? 4 : 2) * b.big + 2 * b.param + 2 * b.stat;
+  }
+  std::vector<BenchTensor> bench_tensors(const BenchShape& s) const override {
+    const std::vector<int64_t> norm = normalized(s), lead = leading(s);
+    std::vector<BenchTensor> t = {{"x", s.dtype, s.shape}, {"y", s.dtype, s.shape}};
+    if (add_) {
+      t.push_back({"residual", s.dtype, s.shape});
+      t.push_back({"residual_out", s.dtype, s.shape});
+    }
+    if (s.affine) {
+      t.push_back({"weight", s.dtype, norm});
+      t.push_back({"bias", s.dtype, norm});
+    }
+    t.push_back({"mean", vknorm::DType::f32, lead});
+    t.push_back({"rstd", vknorm::DType::f32, lead});
+    return t;
+  }
+
+  std::string sampled_check(SampledRun& run, const BenchShape& s, double eps, int64_t max_samples,
+                            const SampleCheckFn& add) const override {
+    const RowSample rs = sample_rows(run, s, max_samples);
+    const int64_t D = row_length(s.shape, s.normalized_rank);
+    std::vector<int64_t> index;
+    std::vector<double> y_ref, mean_ref, rstd_ref, mean_got, rstd_got, xrow(static_cast<size_t>(D));
+    std::vector<double> yrow, m, r, rrow(add_ ? static_cast<size_t>(D) : 0);
+    for (int64_t row : rs.rows) {
+      for (int64_t j = 0; j < D; ++j)
+        xrow[static_cast<size_t>(j)] = run.input("x", static_cast<uint64_t>(row * D + j));
+      for (size_t j = 0; j < rrow.size(); ++j)
+        rrow[j] = run.input("residual", static_cast<uint64_t>(row * D) + j);
+      layer_norm_reference(h_of(xrow, rrow, s.dtype), run.param("weight"), run.param("bias"), &yrow, &m, &r, 1, D, eps);
+      mean_ref.push_back(m[0]);
+      rstd_ref.push_back(r[0]);
+      mean_got.push_back(rs.mean_all[static_cast<size_t>(row)]);
+      rstd_got.push_back(rs.rstd_all[static_cast<size_t>(row)]);
+      for (int64_t j : rs.cols) y_ref.push_back(yrow[static_cast<size_t>(j)]);
+      for (int64_t j : rs.cols) index.push_back(row * D + j);
+    }
+    bool ok = true;
+    add("y", run.gather("y", index, s.dtype, &ok), y_ref, s.dtype, D);
+    add("mean", mean_got, mean_ref, vknorm::DType::f32, D);
+    add("rstd", rstd_got, rstd_ref, vknorm::DType::f32, D);
+    return ok ? "" : "gathering outputs failed";
+  }
+
+ private:
+  bool add_;
+};
+
+}  // namespace vknorm_support
