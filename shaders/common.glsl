@@ -207,6 +207,34 @@ vec2 wg_sum2(vec2 v) {
 
 float wg_sum(float v) { return wg_sum2(vec2(v, 0.0)).x; }
 
+// (sum of v.x, max of v.y) over the workgroup: one reduction for a sum and a maximum (int8
+// outputs need max |y| beside the sum of squares).
+vec2 sum_max(vec2 a, vec2 b) { return vec2(a.x + b.x, max(a.y, b.y)); }
+#if REDUCE_SG
+vec2 wg_sum_max(vec2 v) {
+  v = vec2(subgroupAdd(v.x), subgroupMax(v.y));
+  if (gl_NumSubgroups == 1) return v;
+  barrier();  // red_shared may still be read by the previous reduction
+  if (subgroupElect()) red_shared[gl_SubgroupID] = v;
+  barrier();
+  vec2 t = vec2(0.0, 0.0);  // v.y >= 0 (a max of absolute values)
+  for (uint j = 0; j < gl_NumSubgroups; ++j) t = sum_max(t, red_shared[j]);
+  return t;
+}
+#else
+vec2 wg_sum_max(vec2 v) {
+  uint lid = gl_LocalInvocationIndex;
+  barrier();
+  red_shared[lid] = v;
+  barrier();
+  for (uint s = WG / 2; s > 0; s >>= 1) {
+    if (lid < s) red_shared[lid] = sum_max(red_shared[lid], red_shared[lid + s]);
+    barrier();
+  }
+  return red_shared[0];
+}
+#endif
+
 // Sum of v over each aligned segment of `seg` consecutive local invocations (seg a power of two
 // dividing WG; every invocation gets its own segment's sum). Row kernels map one row to one
 // segment. seg == WG is wg_sum2. Smaller segments are reduced in shared memory, never through
@@ -222,6 +250,21 @@ vec2 seg_sum2(vec2 v, uint seg) {
   barrier();
   for (uint s = seg >> 1; s > 0; s >>= 1) {
     if (k < s) red_shared[lid] += red_shared[lid + s];
+    barrier();
+  }
+  return red_shared[lid - k];
+}
+
+// seg_sum2 with a maximum in .y (see wg_sum_max); same segments, same fixed order.
+vec2 seg_sum_max(vec2 v, uint seg) {
+  if (seg >= WG) return wg_sum_max(v);
+  uint lid = gl_LocalInvocationIndex;
+  uint k = lid & (seg - 1u);
+  barrier();
+  red_shared[lid] = v;
+  barrier();
+  for (uint s = seg >> 1; s > 0; s >>= 1) {
+    if (k < s) red_shared[lid] = sum_max(red_shared[lid], red_shared[lid + s]);
     barrier();
   }
   return red_shared[lid - k];

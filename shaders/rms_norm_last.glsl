@@ -123,20 +123,6 @@ void load_w(uint e, out vec4 lo, out vec4 hi) {
   hi += pc.weight_offset;
 }
 
-// Max of v over each segment of `seg` lanes (shared-memory tree, fixed order; uniform flow).
-float seg_max(float v, uint seg) {
-  const uint lid = gl_LocalInvocationIndex;
-  const uint k = lid & (seg - 1u);
-  barrier();
-  red_shared[lid].x = v;
-  barrier();
-  for (uint s = seg >> 1; s > 0; s >>= 1) {
-    if (k < s) red_shared[lid].x = max(red_shared[lid].x, red_shared[lid + s].x);
-    barrier();
-  }
-  return red_shared[lid - k].x;
-}
-
 float max_abs(vec4 a, vec4 b) {
   const vec4 m = max(abs(a), abs(b));
   return max(max(m.x, m.y), max(m.z, m.w));
@@ -198,35 +184,30 @@ void main() {
 #endif
 
   if (pc.D > LPR * ITEMS) {
-    // Streamed: sum of squares (writing residual_out), [max |y|], then the output pass.
-    float ss = 0.0;
+    // Streamed: sum of squares (writing residual_out) [and max |h * w|], then the output pass.
+    float ss = 0.0, hw_max = 0.0;
     if (ok)
       for (uint e = lane * VEC; e < pc.D; e += step) {
         vec4 a, b;
         load_h(xb, rb, ob, e, false, a, b);
         if (WRITE_RES) STORE_CHUNK(ro, ob + e, a, b);
         ss += dot(a, a) + dot(b, b);
-      }
-    const float r = 1.0 / sqrt(seg_sum2(vec2(ss, 0.0), LPR).x * inv_d + pc.eps);
-    if (WRITE_RSTD && writer) FAT(rstd, OFF(rstd) + row) = r;
-    float amax = 0.0;
-    if (need_max) {
-      if (ok)
-        for (uint e = lane * VEC; e < pc.D; e += step) {
-          vec4 a, b, wa, wc;
-          load_h(xb, rb, ob, e, true, a, b);
+        if (need_max) {
+          vec4 wa, wc;
           load_w(e, wa, wc);
-          amax = max(amax, max_abs(a * r * wa, b * r * wc));
+          hw_max = max(hw_max, max_abs(a * wa, b * wc));
         }
-      amax = seg_max(amax, LPR);
-    }
-    const float inv = inverse_scale(amax, writer, row);
+      }
+    const vec2 red = need_max ? seg_sum_max(vec2(ss, hw_max), LPR) : seg_sum2(vec2(ss, 0.0), LPR);
+    const float r = 1.0 / sqrt(red.x * inv_d + pc.eps);
+    if (WRITE_RSTD && writer) FAT(rstd, OFF(rstd) + row) = r;
+    const float inv = inverse_scale(red.y * r, writer, row);
     if (ok)
       for (uint e = lane * VEC; e < pc.D; e += step) {
         vec4 a, b, wa, wc;
         load_h(xb, rb, ob, e, true, a, b);
         load_w(e, wa, wc);
-        store_y(yb + e, a * r * wa, b * r * wc, inv);
+        store_y(yb + e, a * (r * wa), b * (r * wc), inv);
       }
     return;
   }
@@ -263,37 +244,31 @@ void main() {
         if (e >= pc.D) break;
         STORE_CHUNK(ro, ob + e, v[t * QPC], (QPC == 2 ? v[t * QPC + QPC - 1] : vec4(0.0)));
       }
-    const float r = 1.0 / sqrt(seg_sum2(vec2(ss, 0.0), LPR).x * inv_d + pc.eps);
-    if (WRITE_RSTD && writer) FAT(rstd, OFF(rstd) + row) = r;
-    float amax = 0.0;
-    // A dynamic scale needs max|y| before any store: y goes into the registers first. Without
-    // one (need_max is a constant false in the 16/32-bit module), the weight is applied in the
-    // store loop, the shape the compiler keeps in registers best.
-    if (need_max) {
+    // A dynamic scale needs max|y| = rstd * max|h * w| before any store: max|h * w| joins the
+    // sum of squares in one reduction (a second, max-only reduction cost a shared-memory tree
+    // per row: int8 output was slower than 16-bit on the H200). need_max is a constant false
+    // in the 16/32-bit module.
+    float hw_max = 0.0;
+    if (need_max && ok)
       for (uint t = 0; t < NC; ++t) {
         const uint e = lane * VEC + t * step;
-        if (!ok || e >= pc.D) break;
+        if (e >= pc.D) break;
         vec4 wa, wc;
         load_w(e, wa, wc);
-        v[t * QPC] *= r * wa;
-        if (QPC == 2) v[t * QPC + QPC - 1] *= r * wc;
-        amax = max(amax, max_abs(v[t * QPC], QPC == 2 ? v[t * QPC + QPC - 1] : vec4(0.0)));
+        hw_max = max(hw_max, max_abs(v[t * QPC] * wa, QPC == 2 ? v[t * QPC + QPC - 1] * wc : vec4(0.0)));
       }
-      amax = seg_max(amax, LPR);
-    }
-    const float inv = inverse_scale(amax, writer, row);
+    const vec2 red = need_max ? seg_sum_max(vec2(ss, hw_max), LPR) : seg_sum2(vec2(ss, 0.0), LPR);
+    const float r = 1.0 / sqrt(red.x * inv_d + pc.eps);
+    if (WRITE_RSTD && writer) FAT(rstd, OFF(rstd) + row) = r;
+    const float inv = inverse_scale(red.y * r, writer, row);
     if (!ok) return;
     for (uint t = 0; t < NC; ++t) {
       const uint e = lane * VEC + t * step;
       if (e >= pc.D) break;
-      vec4 a = v[t * QPC];
-      vec4 b = QPC == 2 ? v[t * QPC + QPC - 1] : vec4(0.0);
-      if (!need_max) {
-        vec4 wa, wc;
-        load_w(e, wa, wc);
-        a *= r * wa;
-        b *= r * wc;
-      }
+      vec4 wa, wc;
+      load_w(e, wa, wc);
+      const vec4 a = v[t * QPC] * (r * wa);
+      const vec4 b = QPC == 2 ? v[t * QPC + QPC - 1] * (r * wc) : vec4(0.0);
       store_y(yb + e, a, b, inv);
     }
   } else {
@@ -318,32 +293,26 @@ void main() {
         if (e >= pc.D) break;
         ST(ro, ob + e, v[t]);
       }
-    const float r = 1.0 / sqrt(seg_sum2(vec2(ss, 0.0), LPR).x * inv_d + pc.eps);
-    if (WRITE_RSTD && writer) FAT(rstd, OFF(rstd) + row) = r;
-    float amax = 0.0;
-    if (need_max) {  // as above
+    float hw_max = 0.0;  // as above
+    if (need_max && ok)
       for (uint t = 0; t < NS; ++t) {
         const uint e = lane + t * LPR;
-        if (!ok || e >= pc.D) break;
+        if (e >= pc.D) break;
         vec4 wa, wc;
         load_w(e, wa, wc);
-        v[t] *= r * wa.x;
-        amax = max(amax, abs(v[t]));
+        hw_max = max(hw_max, abs(v[t] * wa.x));
       }
-      amax = seg_max(amax, LPR);
-    }
-    const float inv = inverse_scale(amax, writer, row);
+    const vec2 red = need_max ? seg_sum_max(vec2(ss, hw_max), LPR) : seg_sum2(vec2(ss, 0.0), LPR);
+    const float r = 1.0 / sqrt(red.x * inv_d + pc.eps);
+    if (WRITE_RSTD && writer) FAT(rstd, OFF(rstd) + row) = r;
+    const float inv = inverse_scale(red.y * r, writer, row);
     if (!ok) return;
     for (uint t = 0; t < NS; ++t) {
       const uint e = lane + t * LPR;
       if (e >= pc.D) break;
-      float o = v[t];
-      if (!need_max) {
-        vec4 wa, wc;
-        load_w(e, wa, wc);
-        o *= r * wa.x;
-      }
-      store_y(yb + e, vec4(o, 0.0, 0.0, 0.0), vec4(0.0), inv);
+      vec4 wa, wc;
+      load_w(e, wa, wc);
+      store_y(yb + e, vec4(v[t] * (r * wa.x), 0.0, 0.0, 0.0), vec4(0.0), inv);
     }
   }
 }
