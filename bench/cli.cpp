@@ -2,6 +2,7 @@
 
 #include "support/op_case.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace vknorm_bench {
@@ -15,7 +16,8 @@ cases
                          sweep (~90 cases: RMSNorm, LayerNorm fwd/bwd/fwd+bwd x f32/f16/bf16;
                          default --runs 10), llm (last-dim RMSNorm, fused add, int8 outputs in
                          f16/bf16) or smoke (9 tiny cases, for --self-test on a CPU)
-  --case NAME            run only the suite's case NAME (as if it were alone)
+  --case NAME[,NAME..]   run only these cases of the suite, in the order given (one: as if
+                         it were alone)
   --op OP                rms_norm | layer_norm | layer_norm_backward | rms_norm_backward |
                          layer_norm_fwd_bwd | rms_norm_last | add_rms_norm | rms_norm_last_q8 |
                          add_rms_norm_q8
@@ -32,6 +34,8 @@ timing
   --flush-mib N          flush buffer size (default 256; 32 on CPU devices)
   --no-roofline          skip the copy roofline (%roof is then 0)
   --roofline-mib N       copy size of the roofline measurement (default 1024, capped by budget)
+  --arena-mib N          make every tensor block at least N MiB (blocks are sized to the
+                         largest case of the run; this reproduces a big suite's blocks alone)
   --budget-mib N         per-tensor memory budget; larger cases are scaled down (halving the
                          batch). Default: 64 on CPU devices, device memory otherwise
 self-test (the harness: a case must time the same inside the suite and alone)
@@ -112,7 +116,19 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
         return false;
       }
     } else if (a == "--case") {
-      if (!value(&o->case_name)) return false;
+      if (!value(&s)) return false;
+      for (size_t b = 0; b <= s.size();) {
+        const size_t e = std::min(s.find(',', b), s.size());
+        if (e > b) o->case_names.push_back(s.substr(b, e - b));
+        b = e + 1;
+      }
+    } else if (a == "--arena-mib") {
+      int64_t v = 0;
+      if (!value(&s) || !to_int(s, &v) || v < 0) {
+        *error = "--arena-mib: bad value";
+        return false;
+      }
+      o->arena_mib = static_cast<uint64_t>(v);
     } else if (a == "--warmup-ms") {
       if (!value(&s) || !to_double(s, &o->warmup_ms) || !(o->warmup_ms >= 0)) {
         *error = "--warmup-ms: bad value";
@@ -222,11 +238,12 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
     return false;
   }
   if (!o->have_single && o->suite.empty()) o->suite = "kernelbench";
-  if (!o->case_name.empty()) {
+  for (const std::string& name : o->case_names) {
     bool found = false;
-    for (const BenchCase& c : suite(o->suite)) found |= c.name == o->case_name;
-    if (o->have_single || !found) {
-      *error = "--case " + o->case_name + ": no such case in suite " + o->suite;
+    if (!o->have_single)
+      for (const BenchCase& c : suite(o->suite)) found |= c.name == name;
+    if (!found) {
+      *error = "--case " + name + ": no such case in suite " + o->suite;
       return false;
     }
   }

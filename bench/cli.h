@@ -13,7 +13,8 @@ struct Options {
   std::string suite;                 // "kernelbench", "extended"; empty with a single case
   bool have_single = false;          // --op given
   BenchCase single;                  // --op/--shape/--dtype/--eps/--normalized-rank/--no-affine
-  std::string case_name;             // --case: only this case of the suite
+  std::vector<std::string> case_names;  // --case A[,B..]: only these cases of the suite, in this order
+  uint64_t arena_mib = 0;               // --arena-mib: every used arena block at least this large
   int runs = 20, warmup = 3;
   bool runs_given = false;
   double warmup_ms = 10;

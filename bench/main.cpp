@@ -303,10 +303,13 @@ int main(int argc, char** argv) {
   if (run.budget_reason.empty()) run.budget_reason = "device heap";
 
   std::vector<BenchCase> cases = opt.have_single ? std::vector<BenchCase>{opt.single} : suite(opt.suite);
-  if (!opt.case_name.empty())
-    cases.erase(std::remove_if(cases.begin(), cases.end(),
-                               [&](const BenchCase& c) { return c.name != opt.case_name; }),
-                cases.end());
+  if (!opt.case_names.empty()) {
+    std::vector<BenchCase> picked;
+    for (const std::string& name : opt.case_names)
+      for (const BenchCase& c : cases)
+        if (c.name == name) picked.push_back(c);
+    cases = picked;
+  }
   for (BenchCase& c : cases) {
     if (!scale_to_budget(&c, run.per_tensor_budget, run.total_budget, run.budget_reason))
       c.scale_note = "does not fit the budget even at one row";
@@ -368,7 +371,8 @@ int main(int argc, char** argv) {
       std::vector<uint64_t> need(static_cast<size_t>(Slot::count), 0);
       for (const BenchCase& c : cases)
         for (const auto& [slot, bytes] : slot_bytes(c))
-          need[static_cast<size_t>(slot)] = std::max(need[static_cast<size_t>(slot)], bytes);
+          need[static_cast<size_t>(slot)] =
+              std::max({need[static_cast<size_t>(slot)], bytes, opt.arena_mib << 20});
       for (size_t i = 0; i < need.size(); ++i) {
         std::string e;
         if (need[i] && !arena.reserve(static_cast<Slot>(i), need[i], &e))
