@@ -3,6 +3,7 @@
 // AMD-like device with 64-lane subgroups) and lavapipe. Every choice must respect the
 // device's limits and the problem's alignment, and the tables must be the ones documented.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include "quirks.h"
 #include "selector.h"
 
 #include <doctest/doctest.h>
@@ -293,5 +294,62 @@ TEST_SUITE("selector") {
                             (uint64_t(e.workgroup_size) * e.items_per_invocation);
     const uint64_t blocks = std::max<uint64_t>(1, (target + chunks - 1) / chunks);
     CHECK(e.rows_per_workgroup == (4096 + blocks - 1) / blocks);
+  }
+
+  TEST_CASE("quirks: keyed by driver and Mesa version, applied to the profile and the checks") {
+    CHECK(mesa_version("Mesa 22.3.6 (LLVM 15.0.6)") == 220306);
+    CHECK(mesa_version("Mesa 25.0.7-2~bpo12+1 (LLVM 19.1.7)") == 250007);
+    CHECK(mesa_version("580.159.04") == 0);
+    CHECK(mesa_version("") == 0);
+
+    // lavapipe of Mesa 22.3 at LP_NATIVE_VECTOR_WIDTH=1024: reports 32 lanes, runs 16.
+    DeviceProfile wide = lavapipe();
+    wide.driver_info = "Mesa 22.3.6 (LLVM 15.0.6)";
+    wide.subgroup_size = wide.min_subgroup_size = wide.max_subgroup_size = 32;
+    wide.device_class = classify_device(wide);
+    apply_quirks(&wide);
+    CHECK(has_quirk(wide, Quirk::lavapipe_subgroup_size_misreport));
+    CHECK(has_quirk(wide, Quirk::lavapipe_long_row_loop));
+    CHECK(wide.subgroup_size == 16);
+    CHECK(wide.reported_subgroup_size == 32);
+    CHECK(describe_quirks(wide).size() == 2);
+    const Problem p = rms(112, 64, 262144);
+    CHECK(case_class(wide, p) == case_class(p) + "/sg16");  // tuned at 512 (16 lanes): shared
+
+    // The same driver at 256: it runs what it reports; only the row-loop quirk applies.
+    DeviceProfile narrow = lavapipe();
+    narrow.driver_info = "Mesa 22.3.6 (LLVM 15.0.6)";
+    apply_quirks(&narrow);
+    CHECK_FALSE(has_quirk(narrow, Quirk::lavapipe_subgroup_size_misreport));
+    CHECK(has_quirk(narrow, Quirk::lavapipe_long_row_loop));
+    CHECK(narrow.subgroup_size == 8);
+    CHECK(max_rows_per_workgroup(narrow) == 1024);
+
+    // Outside the version range, another driver, or no version at all: no quirk.
+    DeviceProfile later = wide;
+    later.subgroup_size = later.min_subgroup_size = later.max_subgroup_size = 32;
+    later.driver_info = "Mesa 25.1.0 (LLVM 19.1.7)";
+    apply_quirks(&later);
+    CHECK(later.quirks == 0);
+    CHECK(later.subgroup_size == 32);
+    DeviceProfile nv = h200();
+    nv.driver_info = "580.159.04";
+    apply_quirks(&nv);
+    CHECK(nv.quirks == 0);
+    CHECK(max_rows_per_workgroup(nv) == 4096);
+
+    // The backward's rows per workgroup: refused above 1024 with the quirk, allowed without.
+    narrow.device_class = classify_device(narrow);
+    nv.device_class = classify_device(nv);
+    const Problem b{Op::layer_norm_backward, DType::f32, 1 << 20, 64, 1, true};
+    KernelConfig c;
+    fill_config(narrow, b, &c);
+    CHECK(c.rows_per_workgroup <= 1024);
+    c.rows_per_workgroup = 2048;
+    CHECK(config_problem(narrow, b, c).find("lavapipe_long_row_loop") != std::string::npos);
+    KernelConfig g;
+    fill_config(nv, b, &g);
+    g.rows_per_workgroup = 2048;
+    CHECK(config_problem(nv, b, g).empty());
   }
 }

@@ -1,5 +1,6 @@
 #include "layer_norm_rows.h"
 
+#include "core/quirks.h"
 #include "core/tensor_checks.h"
 
 #include <algorithm>
@@ -80,11 +81,10 @@ void fill_split_config(const SelectorLimits& lim, const Problem& p, bool backwar
       const uint64_t chunks = ceil_div(D, chunk);
       const uint64_t wave = resident_workgroups(lim, c->workgroup_size);
       const uint64_t blocks = std::min<uint64_t>(rows, std::max<uint64_t>(1, ceil_div(wave, chunks)));
-      // At most kMaxRowsPerWorkgroup rows per workgroup: lavapipe computed wrong results
-      // past 16384 iterations of the row loop (131073x1 rows), and more blocks cost GPUs
-      // only a small column-sum pass.
+      // At most max_rows_per_workgroup() rows per workgroup: 1024 on lavapipe, which computed
+      // wrong results past 16384 iterations of the row loop (131073x1 rows; core/quirks.h).
       c->rows_per_workgroup = uint32_t(std::max<uint64_t>(
-          1, std::min<uint64_t>(ceil_div(rows, std::max<uint64_t>(blocks, 1)), kMaxRowsPerWorkgroup)));
+          1, std::min<uint64_t>(ceil_div(rows, std::max<uint64_t>(blocks, 1)), max_rows_per_workgroup(lim.device))));
     } else {
       c->rows_per_workgroup = 1;
     }
