@@ -176,6 +176,8 @@ Json device_json(const DeviceReport& d) {
   j["device_class"] = d.device_class;
   j["subgroup_size"] = d.subgroup_size;
   j["reported_subgroup_size"] = d.reported_subgroup_size;
+  j["lanes_run"] = d.lanes_run;
+  if (!d.lanes_probe_note.empty()) j["lanes_probe_note"] = d.lanes_probe_note;
   Json quirks = Json::array();
   for (const std::string& q : d.quirks) quirks.push_back(q);
   j["quirks"] = quirks;
@@ -201,6 +203,7 @@ std::string device_one_line(const DeviceReport& d) {
        " | subgroup " + std::to_string(d.subgroup_size);
   if (d.reported_subgroup_size && d.reported_subgroup_size != d.subgroup_size)
     s += " (reported " + std::to_string(d.reported_subgroup_size) + ")";
+  if (d.lanes_run) s += ", " + std::to_string(d.lanes_run) + " lanes ran";
   if (!d.quirks.empty()) s += " | " + std::to_string(d.quirks.size()) + " driver quirk(s)";
   if (d.shared_memory_reduction) s += " | shared-memory reduction";
   if (!d.lp_native_vector_width.empty()) s += " | LP_NATIVE_VECTOR_WIDTH=" + d.lp_native_vector_width;
