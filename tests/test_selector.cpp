@@ -201,15 +201,21 @@ TEST_SUITE("selector") {
       return c;
     };
     // The target shape (32768, 8192) f16: one pass (the row in one workgroup's registers), and
-    // about one wave of resident workgroups (132 SMs x 2048 / 1024 threads) looping over rows.
+    // one wave of resident workgroups looping over rows: 132 SMs x 1 (64 registers x 1024
+    // invocations fill the 64K register file).
     KernelConfig c = cfg(DType::f16, 32768, 8192);
     CHECK(c.split == 1);
     CHECK(c.vector_width == 4);
     CHECK(c.workgroup_size == 1024);
     CHECK(c.items_per_invocation == 8);
     const uint64_t blocks = (32768 + c.rows_per_workgroup - 1) / c.rows_per_workgroup;
-    CHECK(blocks <= 264);
-    CHECK(blocks >= 200);
+    CHECK(blocks <= 132);
+    CHECK(blocks >= 120);
+    // bf16: twice the items in half the invocations, two per SM.
+    c = cfg(DType::bf16, 32768, 8192);
+    CHECK(c.workgroup_size == 512);
+    CHECK(c.items_per_invocation == 16);
+    CHECK(c.rows_per_workgroup == 125);
     // Rows up to 16K elements stay single-pass (16 items per invocation).
     c = cfg(DType::bf16, 4096, 16384);
     CHECK(c.split == 1);
@@ -267,21 +273,23 @@ TEST_SUITE("selector") {
   TEST_CASE("layer_norm_backward on the H200: one wave of resident workgroups over the rows") {
     DeviceProfile p = h200();
     p.device_class = classify_device(p);
-    // (4096, 4096) bf16: 512-invocation workgroups, 132 SMs x (2048 / 512) = 528 resident, one
-    // chunk per row -> 528 blocks of 8 rows.
+    // (4096, 4096) bf16: 512-invocation workgroups, 132 SMs x 2 resident (the register file:
+    // 64 x 512 x 2 = 64K), one chunk per row -> 264 blocks of 16 rows.
     Problem a{Op::layer_norm_backward, DType::bf16, 4096, 4096, 1, true};
     KernelConfig c;
     fill_config(p, a, &c);
     INFO(to_string(c));
     CHECK(c.split == 1);
     CHECK(c.workgroup_size == 512);
-    CHECK(c.rows_per_workgroup == 8);
-    // (32768, 8192) f16: 1024 invocations, 2 per SM -> 264 blocks of 125 rows.
+    CHECK(c.rows_per_workgroup == 16);
+    // (32768, 8192) f16: a long 16-bit row: 512 invocations of 16 items, 2 per SM -> 264
+    // blocks of 125 rows.
     Problem b{Op::layer_norm_backward, DType::f16, 32768, 8192, 1, true};
     KernelConfig d;
     fill_config(p, b, &d);
     INFO(to_string(d));
-    CHECK(d.workgroup_size == 1024);
+    CHECK(d.workgroup_size == 512);
+    CHECK(d.items_per_invocation == 16);
     CHECK(d.rows_per_workgroup == 125);
     // Unknown threads per SM (lavapipe, generic): workgroups_per_sm x SMs as before.
     DeviceProfile l = lavapipe();

@@ -147,11 +147,12 @@ void fill_row_config(const SelectorLimits& lim, const Problem& p, KernelConfig* 
   if (!c->workgroup_size) c->workgroup_size = L * c->rows_per_workgroup;
 }
 
-uint64_t resident_workgroups(const SelectorLimits& lim, uint32_t wg) {
+uint64_t resident_workgroups(const SelectorLimits& lim, uint32_t wg, uint32_t regs) {
   const ClassTable& t = lim.table;
   if (!t.threads_per_sm || !wg) return lim.target_wgs;
-  const uint64_t per_sm = std::max<uint64_t>(1, std::min<uint64_t>(t.workgroups_per_sm, t.threads_per_sm / wg));
-  return lim.sm_count * per_sm;
+  uint64_t per_sm = std::min<uint64_t>(t.workgroups_per_sm, t.threads_per_sm / wg);
+  if (regs) per_sm = std::min<uint64_t>(per_sm, 65536 / (uint64_t(regs) * wg));
+  return lim.sm_count * std::max<uint64_t>(1, per_sm);
 }
 
 void fill_config(const DeviceProfile& d, const Problem& p, KernelConfig* c) {
