@@ -1,6 +1,7 @@
 #version 450
 // vknorm-variants: dtype=f32,f16,bf16 reduce=none
-// RMSNorm over dimension 1 of (N, C, S): y = x / sqrt(mean_c(x^2) + eps) * w[c].
+// RMSNorm over dimension 1 of (N, C, S): y = x / sqrt(mean_c(x^2) + eps) * w[c]; with the spec
+// constant NORM also the L1 and L2 norms over dim 1 (norm_kind.glsl).
 // Workgroup = P positions x CSPLIT channel lanes (P = WG / CSPLIT). Each invocation keeps its
 // share of the channel column in registers (up to CMAX values per lane) so x is read once;
 // longer columns are streamed twice. VEC = 4 handles four adjacent positions with 16-byte
@@ -8,6 +9,7 @@
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "contracts/rms_norm.h"  // bindings, push constants pc, spec constants
+#include "norm_kind.glsl"         // NORM: RMS, L1 or L2
 
 DECLARE_TENSOR(x, DATA_T, readonly)
 DECLARE_WIDE(x, WIDE_T, readonly)
@@ -49,9 +51,9 @@ void main() {
       for (uint i = 0; i < CMAX; ++i) {
         uint c = k + i * CSPLIT;
         v[i] = (in_range && c < pc.C) ? to_f4(WAT(x, (xb + c * pc.x_sc) >> 2)) : vec4(0.0);
-        ss += v[i] * v[i];
+        ss += norm_term(v[i]);
       }
-      vec4 r = 1.0 / sqrt(sum_over_lanes(ss, lid, p, P) * inv_c + pc.eps);
+      vec4 r = norm_scale(sum_over_lanes(ss, lid, p, P), inv_c, pc.eps);
       for (uint i = 0; i < CMAX; ++i) {
         uint c = k + i * CSPLIT;
         if (in_range && c < pc.C) WAT(y, (yb + c * pc.y_sc) >> 2) = from_f4(v[i] * r * weight_of(c));
@@ -61,9 +63,9 @@ void main() {
       if (in_range)
         for (uint c = k; c < pc.C; c += CSPLIT) {
           vec4 t = to_f4(WAT(x, (xb + c * pc.x_sc) >> 2));
-          ss += t * t;
+          ss += norm_term(t);
         }
-      vec4 r = 1.0 / sqrt(sum_over_lanes(ss, lid, p, P) * inv_c + pc.eps);
+      vec4 r = norm_scale(sum_over_lanes(ss, lid, p, P), inv_c, pc.eps);
       if (in_range)
         for (uint c = k; c < pc.C; c += CSPLIT)
           WAT(y, (yb + c * pc.y_sc) >> 2) =
@@ -76,9 +78,9 @@ void main() {
       for (uint i = 0; i < CMAX; ++i) {
         uint c = k + i * CSPLIT;
         v[i] = (in_range && c < pc.C) ? LD(x, xb + c * pc.x_sc) : 0.0;
-        ss += v[i] * v[i];
+        ss += norm_term(v[i]);
       }
-      float r = 1.0 / sqrt(sum_over_lanes(vec4(ss), lid, p, P).x * inv_c + pc.eps);
+      float r = norm_scale(sum_over_lanes(vec4(ss), lid, p, P).x, inv_c, pc.eps);
       for (uint i = 0; i < CMAX; ++i) {
         uint c = k + i * CSPLIT;
         if (in_range && c < pc.C) ST(y, yb + c * pc.y_sc, v[i] * r * weight_of(c));
@@ -88,9 +90,9 @@ void main() {
       if (in_range)
         for (uint c = k; c < pc.C; c += CSPLIT) {
           float t = LD(x, xb + c * pc.x_sc);
-          ss += t * t;
+          ss += norm_term(t);
         }
-      float r = 1.0 / sqrt(sum_over_lanes(vec4(ss), lid, p, P).x * inv_c + pc.eps);
+      float r = norm_scale(sum_over_lanes(vec4(ss), lid, p, P).x, inv_c, pc.eps);
       if (in_range)
         for (uint c = k; c < pc.C; c += CSPLIT)
           ST(y, yb + c * pc.y_sc, LD(x, xb + c * pc.x_sc) * r * weight_of(c));

@@ -2,7 +2,7 @@
 // vknorm-variants: dtype=f32,f16,bf16 reduce=sg,sh
 // RMSNorm over contiguous rows: x viewed as (rows, D) with the reduced dimension contiguous
 // (RMSNorm over dim 1 of (N, C) or (N, C, 1, 1); rows may be strided).
-//   y = x * rsqrt(mean(x^2) + eps) * w
+//   y = x * rsqrt(mean(x^2) + eps) * w   (NORM 0; the L1 and L2 norms: norm_kind.glsl)
 // A workgroup handles RPW = WG / LPR rows with LPR invocations (lanes) per row; short rows pack
 // several rows into a workgroup. Each lane keeps up to ITEMS elements of its row in registers,
 // VEC per access: 1, 4 (16-byte fp32 / 8-byte 16-bit) or 8 (16-byte 16-bit, uvec4). Rows longer
@@ -14,6 +14,7 @@
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "contracts/rms_norm_rows.h"  // bindings, push constants pc, spec constants
+#include "norm_kind.glsl"              // NORM: RMS, L1 or L2
 
 DECLARE_TENSOR(x, DATA_T, readonly)
 DECLARE_WIDE(x, WIDE_T, readonly)
@@ -89,9 +90,9 @@ void main() {
       for (uint e = lane * VEC; e < pc.D; e += step) {
         vec4 a, b;
         load_x(xb + e, a, b);
-        ss += dot(a, a) + dot(b, b);
+        ss += norm_sum(a, b);
       }
-    const float r = 1.0 / sqrt(seg_sum2(vec2(ss, 0.0), LPR).x * inv_d + pc.eps);
+    const float r = norm_scale(seg_sum2(vec2(ss, 0.0), LPR).x, inv_d, pc.eps);
     if (ok)
       for (uint e = lane * VEC; e < pc.D; e += step) {
         vec4 a, b, wa, wc;
@@ -111,9 +112,9 @@ void main() {
       if (ok && e < pc.D) load_x(xb + e, a, b);
       v[t * QPC] = a;
       if (QPC == 2) v[t * QPC + QPC - 1] = b;  // index in range whatever QPC is
-      ss += dot(a, a) + dot(b, b);
+      ss += norm_sum(a, b);
     }
-    const float r = 1.0 / sqrt(seg_sum2(vec2(ss, 0.0), LPR).x * inv_d + pc.eps);
+    const float r = norm_scale(seg_sum2(vec2(ss, 0.0), LPR).x, inv_d, pc.eps);
     if (!ok) return;
     for (uint t = 0; t < NC; ++t) {
       const uint e = lane * VEC + t * step;
@@ -130,9 +131,9 @@ void main() {
     for (uint t = 0; t < NS; ++t) {
       const uint e = lane + t * LPR;
       v[t] = (ok && e < pc.D) ? LD(x, xb + e) : 0.0;
-      ss += v[t] * v[t];
+      ss += norm_term(v[t]);
     }
-    const float r = 1.0 / sqrt(seg_sum2(vec2(ss, 0.0), LPR).x * inv_d + pc.eps);
+    const float r = norm_scale(seg_sum2(vec2(ss, 0.0), LPR).x, inv_d, pc.eps);
     if (!ok) return;
     for (uint t = 0; t < NS; ++t) {
       const uint e = lane + t * LPR;

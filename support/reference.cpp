@@ -9,6 +9,24 @@
 
 namespace vknorm_support {
 
+void lp_norm_reference(const std::vector<double>& x, std::vector<double>* y, int64_t N, int64_t C, int64_t S,
+                       int p) {
+  y->assign(static_cast<size_t>(N * C * S), 0.0);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t s = 0; s < S; ++s) {
+      double acc = 0;
+      for (int64_t c = 0; c < C; ++c) {
+        const double v = x[static_cast<size_t>((n * C + c) * S + s)];
+        acc += p == 1 ? std::fabs(v) : v * v;
+      }
+      const double norm = p == 1 ? acc / static_cast<double>(C) : std::sqrt(acc);
+      for (int64_t c = 0; c < C; ++c) {
+        const size_t i = static_cast<size_t>((n * C + c) * S + s);
+        (*y)[i] = x[i] / norm;
+      }
+    }
+}
+
 void rms_norm_reference(const std::vector<double>& x, const std::vector<double>& w,
                         std::vector<double>* y, int64_t N, int64_t C, int64_t S, double eps) {
   y->assign(static_cast<size_t>(N * C * S), 0.0);

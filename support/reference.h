@@ -13,6 +13,9 @@ namespace vknorm_support {
 // y = x / sqrt(mean_c(x^2) + eps) * w[c]
 void rms_norm_reference(const std::vector<double>& x, const std::vector<double>& w,
                         std::vector<double>* y, int64_t N, int64_t C, int64_t S, double eps);
+// L1 / L2 norms over dim 1 of (N, C, S) (LpNormArgs): y = x / mean_c(|x|) (p 1) or
+// y = x / sqrt(sum_c x^2) (p 2); an all-zero column gives NaN (0 / 0), as torch.
+void lp_norm_reference(const std::vector<double>& x, std::vector<double>* y, int64_t N, int64_t C, int64_t S, int p);
 
 // x, y: (rows, D) contiguous; w, b: D values or empty. mean/rstd: rows values.
 // Two-pass, biased variance, rstd = 1 / sqrt(var + eps).

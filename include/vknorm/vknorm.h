@@ -342,6 +342,7 @@ enum class Op : uint32_t {
   rms_norm_last,      // RmsNormLastArgs
   add_rms_norm,       // AddRmsNormArgs
   rms_norm_backward,  // RmsNormBackwardArgs
+  lp_norm = 9,          // LpNormArgs
   add_layer_norm = 12,  // AddLayerNormArgs
 };
 const char* op_name(Op op);
@@ -457,6 +458,19 @@ struct AddRmsNormArgs {
   const KernelConfig* config = nullptr;
 };
 
+// L1 / L2 normalization over dimension 1 of x (N, D, d2, ...), rank >= 2 (KernelBench #38, #39):
+//   p = 1: y = x / mean(|x| over dim 1)          p = 2: y = x / ||x||_2 over dim 1
+// computed as y = x * (1 / norm), the norm accumulated in fp32. No eps, as in those models: an
+// all-zero slice gives 0 / 0 = NaN for all its elements (torch: the same); a slice holding NaN
+// gives NaN; one holding +-Inf (and no NaN) gives NaN for the infinite elements and 0 for the
+// finite ones (x / inf). The layout rules are RmsNormArgs's (the same kernels: contiguous rows
+// when d2.. are 1, else channel columns). In place: y = x.
+struct LpNormArgs {
+  Tensor x, y;
+  int p = 2;  // 1 or 2
+  const KernelConfig* config = nullptr;
+};
+
 // LayerNorm over the trailing `normalized_rank` dimensions of x (torch.nn.LayerNorm):
 //   y = (x - mean) * rstd * weight + bias,  rstd = 1 / sqrt(var + eps),  var biased.
 // weight / bias are optional and have the normalized shape (contiguous). mean / rstd are
@@ -553,6 +567,7 @@ Error rms_norm_backward_scratch_size(Context* ctx, const RmsNormBackwardArgs& ar
 Error rms_norm_last_scratch_size(Context* ctx, const RmsNormLastArgs& args, VkDeviceSize* out_bytes);
 Error add_rms_norm_scratch_size(Context* ctx, const AddRmsNormArgs& args, VkDeviceSize* out_bytes);
 Error add_layer_norm_scratch_size(Context* ctx, const AddLayerNormArgs& args, VkDeviceSize* out_bytes);
+Error lp_norm_scratch_size(Context* ctx, const LpNormArgs& args, VkDeviceSize* out_bytes);
 
 // The configuration a call with these arguments would use (after validation).
 Error select_config(Context* ctx, const RmsNormArgs& args, KernelConfig* out);
@@ -562,6 +577,7 @@ Error select_config(Context* ctx, const RmsNormBackwardArgs& args, KernelConfig*
 Error select_config(Context* ctx, const RmsNormLastArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const AddRmsNormArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const AddLayerNormArgs& args, KernelConfig* out);
+Error select_config(Context* ctx, const LpNormArgs& args, KernelConfig* out);
 
 // Record the operator into `cmd` (which must be in the recording state and support compute).
 // Pipelines are created on first use of a (kernel, dtype, config) key unless prepared
@@ -576,6 +592,7 @@ Error record_rms_norm_backward(Context* ctx, VkCommandBuffer cmd, const RmsNormB
 Error record_rms_norm_last(Context* ctx, VkCommandBuffer cmd, const RmsNormLastArgs& args);
 Error record_add_rms_norm(Context* ctx, VkCommandBuffer cmd, const AddRmsNormArgs& args);
 Error record_add_layer_norm(Context* ctx, VkCommandBuffer cmd, const AddLayerNormArgs& args);
+Error record_lp_norm(Context* ctx, VkCommandBuffer cmd, const LpNormArgs& args);
 
 Error prepare_rms_norm(Context* ctx, const RmsNormArgs& args);
 Error prepare_layer_norm(Context* ctx, const LayerNormArgs& args);
@@ -584,6 +601,7 @@ Error prepare_rms_norm_backward(Context* ctx, const RmsNormBackwardArgs& args);
 Error prepare_rms_norm_last(Context* ctx, const RmsNormLastArgs& args);
 Error prepare_add_rms_norm(Context* ctx, const AddRmsNormArgs& args);
 Error prepare_add_layer_norm(Context* ctx, const AddLayerNormArgs& args);
+Error prepare_lp_norm(Context* ctx, const LpNormArgs& args);
 
 // Recorded-dispatch description of the last recorded (or prepared) call, for profiling tools.
 struct DispatchInfo {
@@ -601,6 +619,7 @@ Error describe_dispatches(Context* ctx, const RmsNormBackwardArgs& args,
 Error describe_dispatches(Context* ctx, const RmsNormLastArgs& args, std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const AddRmsNormArgs& args, std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const AddLayerNormArgs& args, std::vector<DispatchInfo>* out);
+Error describe_dispatches(Context* ctx, const LpNormArgs& args, std::vector<DispatchInfo>* out);
 
 // Roofline helper for benchmarks: y[i] = x[i] over `bytes` bytes (multiple of 16) with the same
 // access pattern vknorm's kernels use. Both tensors are read as raw bytes.

@@ -15,7 +15,8 @@
 #define RMS_NORM_SPECS(S) \
   S(1, CSPLIT, 1)         /* invocations sharing one column */ \
   S(2, CMAX, 64)          /* register-resident channels per invocation */ \
-  S(3, VEC, 1)            /* positions per invocation: 1 or 4 */
+  S(3, VEC, 1)            /* positions per invocation: 1 or 4 */ \
+  S(4, NORM, 0)           /* 0 RMSNorm, 1 L1 (mean |x|), 2 L2: shaders/norm_kind.glsl */
 
 VKNORM_KERNEL(rms_norm, RMS_NORM)
 #endif

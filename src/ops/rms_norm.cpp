@@ -1,6 +1,7 @@
-// RMSNorm over dimension 1: validation, default config, dispatch planning and the OpSpec.
-// Two kernels: rms_norm (channels of (N, C, S) in a column per position) and rms_norm_rows
-// (contiguous rows of C when S == 1).
+// RMSNorm over dimension 1 and the L1 / L2 norms over dimension 1 (lp_norm: the same kernels
+// with another NORM spec constant, shaders/norm_kind.glsl): validation, default config,
+// dispatch planning and the two OpSpecs. Two kernels: rms_norm (channels of (N, C, S) in a
+// column per position) and rms_norm_rows (contiguous rows of C when S == 1).
 #include "rms_norm_rows.h"
 #include "layer_norm_rows.h"
 
@@ -29,7 +30,10 @@ bool aligned_for_vec4(const Tensor& t) {
 }
 
 
-Error plan_rms_norm(Context* ctx, const RmsNormArgs& a, Plan* plan, PlanResult* res) {
+// NORM spec constant values (norm_kind.glsl).
+constexpr uint32_t kNormRms = 0, kNormL1 = 1, kNormL2 = 2;
+
+Error plan_dim1(Context* ctx, Op op, uint32_t norm, const RmsNormArgs& a, Plan* plan, PlanResult* res) {
   if (!ctx) return make_error(Status::invalid_argument, "context is null");
   Error e;
   if ((e = check_tensor(ctx, a.x, "x")) || (e = check_tensor(ctx, a.y, "y"))) return e;
@@ -51,7 +55,7 @@ Error plan_rms_norm(Context* ctx, const RmsNormArgs& a, Plan* plan, PlanResult* 
   const uint64_t ysn = uint64_t(a.y.strides[0]), ysc = uint64_t(a.y.strides[1]);
 
   Problem p;
-  p.op = Op::rms_norm;
+  p.op = op;
   p.dtype = a.x.dtype;
   p.outer = N;
   p.reduce = C;
@@ -96,7 +100,7 @@ Error plan_rms_norm(Context* ctx, const RmsNormArgs& a, Plan* plan, PlanResult* 
       plan->dispatches.push_back(rms_rows_dispatch(
           p.dtype, c, C, k, k > 1 ? xsn : 0, k > 1 ? ysn : 0, a.weight.is_set(), a.eps, max_gx,
           pl.view(a.x, n0 * xsn, xs.elements(k)), pl.view(a.y, n0 * ysn, ys.elements(k)),
-          a.weight.is_set() ? pl.view(a.weight, 0, C) : pl.dummy(a.x)));
+          a.weight.is_set() ? pl.view(a.weight, 0, C) : pl.dummy(a.x), norm));
     }
     return ok();
   }
@@ -117,6 +121,7 @@ Error plan_rms_norm(Context* ctx, const RmsNormArgs& a, Plan* plan, PlanResult* 
       sc.CSPLIT = c.channel_split;
       sc.CMAX = c.items_per_invocation;
       sc.VEC = c.vector_width;
+      sc.NORM = norm;
       K::Push pc{};
       pc.C = uint32_t(C);
       pc.S = uint32_t(S);
@@ -140,7 +145,22 @@ Error plan_rms_norm(Context* ctx, const RmsNormArgs& a, Plan* plan, PlanResult* 
   return ok();
 }
 
-// ---- OpSpec ----
+Error plan_rms_norm(Context* ctx, const RmsNormArgs& a, Plan* plan, PlanResult* res) {
+  return plan_dim1(ctx, Op::rms_norm, kNormRms, a, plan, res);
+}
+
+Error plan_lp_norm(Context* ctx, const LpNormArgs& a, Plan* plan, PlanResult* res) {
+  if (a.p != 1 && a.p != 2)
+    return make_error(Status::invalid_argument, "p must be 1 (x / mean(|x|)) or 2 (x / ||x||_2), got " + std::to_string(a.p));
+  RmsNormArgs r;
+  r.x = a.x;
+  r.y = a.y;
+  r.eps = 0.0f;
+  r.config = a.config;
+  return plan_dim1(ctx, Op::lp_norm, a.p == 1 ? kNormL1 : kNormL2, r, plan, res);
+}
+
+// ---- OpSpecs ----
 
 std::string rms_case_shape(const Problem& p) {
   if (p.row_path) return "/rows" + rows_case_shape(p);  // rms_norm_rows: keyed like layer norm rows
@@ -204,12 +224,27 @@ Error rms_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
   return prepare_rms_norm(ctx, a);
 }
 
+Error lp_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
+  const std::vector<int64_t> shape = dims(info, 0, info.rank);
+  // Both norms use the same pipelines' shapes; p only changes a specialization constant, so
+  // prepare() creates both.
+  for (int norm_p : {1, 2}) {
+    LpNormArgs a;
+    a.x = ph->tensor(info.dtype, shape);
+    a.y = ph->tensor(info.dtype, shape);
+    a.p = norm_p;
+    a.config = info.config;
+    if (Error e = prepare_lp_norm(ctx, a)) return e;
+  }
+  return ok();
+}
+
 }  // namespace
 
 namespace detail {
 PlannedDispatch rms_rows_dispatch(DType dtype, const KernelConfig& c, uint64_t D, uint64_t rows, uint64_t x_rs,
                                   uint64_t y_rs, bool has_weight, float eps, uint64_t max_gx,
-                                  const BufferView& x, const BufferView& y, const BufferView& w) {
+                                  const BufferView& x, const BufferView& y, const BufferView& w, uint32_t norm) {
   using K = kernels::rms_norm_rows;
   const uint64_t rpw = c.rows_per_workgroup, blocks = ceil_div(rows, rpw), gx = std::min(blocks, max_gx);
   K::Spec sc;
@@ -217,6 +252,7 @@ PlannedDispatch rms_rows_dispatch(DType dtype, const KernelConfig& c, uint64_t D
   sc.ITEMS = c.items_per_invocation;
   sc.VEC = c.vector_width;
   sc.LPR = uint32_t(c.workgroup_size / rpw);
+  sc.NORM = norm;
   K::Push pc{};
   pc.D = uint32_t(D);
   pc.x_rs = uint32_t(x_rs);
@@ -234,6 +270,9 @@ PlannedDispatch rms_rows_dispatch(DType dtype, const KernelConfig& c, uint64_t D
 extern const OpSpec kRmsNormSpec = {Op::rms_norm,          "rms_norm",         16, rms_case_shape,
                                     rms_fill_config,       rms_uses_row_kernel, rms_check_config,
                                     rms_prepare};
+extern const OpSpec kLpNormSpec = {Op::lp_norm,           "lp_norm",          16, rms_case_shape,
+                                   rms_fill_config,       rms_uses_row_kernel, rms_check_config,
+                                   lp_prepare};
 }  // namespace detail
 
 Error rms_norm_scratch_size(Context* ctx, const RmsNormArgs& args, VkDeviceSize* out) {
@@ -252,6 +291,28 @@ Error describe_dispatches(Context* ctx, const RmsNormArgs& args, std::vector<Dis
 
 Error record_rms_norm(Context* ctx, VkCommandBuffer cmd, const RmsNormArgs& args) {
   return record_of(plan_rms_norm, ctx, cmd, args);
+}
+
+}  // namespace vknorm
+
+namespace vknorm {
+
+Error lp_norm_scratch_size(Context* ctx, const LpNormArgs& args, VkDeviceSize* out) {
+  return scratch_size_of(plan_lp_norm, ctx, args, out);
+}
+
+Error select_config(Context* ctx, const LpNormArgs& args, KernelConfig* out) {
+  return config_of(plan_lp_norm, ctx, args, out);
+}
+
+Error prepare_lp_norm(Context* ctx, const LpNormArgs& args) { return prepare_of(plan_lp_norm, ctx, args); }
+
+Error describe_dispatches(Context* ctx, const LpNormArgs& args, std::vector<DispatchInfo>* out) {
+  return describe_of(plan_lp_norm, ctx, args, out);
+}
+
+Error record_lp_norm(Context* ctx, VkCommandBuffer cmd, const LpNormArgs& args) {
+  return record_of(plan_lp_norm, ctx, cmd, args);
 }
 
 }  // namespace vknorm

@@ -10,6 +10,7 @@ namespace vknorm::detail {
 // rows_per_workgroup rows per workgroup, spread over a 2D grid of at most max_gx columns.
 PlannedDispatch rms_rows_dispatch(DType dtype, const KernelConfig& c, uint64_t D, uint64_t rows, uint64_t x_rs,
                                   uint64_t y_rs, bool has_weight, float eps, uint64_t max_gx,
-                                  const BufferView& x, const BufferView& y, const BufferView& w);
+                                  const BufferView& x, const BufferView& y, const BufferView& w,
+                                  uint32_t norm = 0);  // NORM (shaders/norm_kind.glsl): 0 RMSNorm
 
 }  // namespace vknorm::detail

@@ -219,6 +219,20 @@ const ShapeEntry kShapes[] = {
   {"add_layer_norm", {1025, 33}, 1, 3, "many short rows"},
   {"add_layer_norm", {64, 8192}, 1, 3, "transformer hidden size"},
   {"add_layer_norm", {3, 65537}, 1, 3, "D=65537 (split)"},
+  // l1_norm / l2_norm over dim 1: rows (row kernel) and channel columns (channel kernel), C =
+  // 1, 3, 64, 1000, 65535 (streamed rows); every fifth column all zero (NaN).
+  {"l1_norm", {5, 33}, 1, 0, "rows, D=33"},
+  {"l1_norm", {2, 64, 257}, 1, 0, "C=64, S=257"},
+  {"l1_norm", {4, 1, 7}, 1, 2, "C=1"},
+  {"l1_norm", {2, 3, 33}, 1, 2, "C=3, S=33"},
+  {"l1_norm", {1, 1000, 7}, 1, 3, "C=1000, S=7"},
+  {"l1_norm", {2, 65535}, 1, 3, "D=65535 (streamed rows)"},
+  {"l2_norm", {5, 33}, 1, 0, "rows, D=33"},
+  {"l2_norm", {2, 64, 257}, 1, 0, "C=64, S=257"},
+  {"l2_norm", {4, 1, 7}, 1, 2, "C=1"},
+  {"l2_norm", {2, 3, 33}, 1, 2, "C=3, S=33"},
+  {"l2_norm", {1, 1000, 7}, 1, 3, "C=1000, S=7"},
+  {"l2_norm", {2, 65535}, 1, 3, "D=65535 (streamed rows)"},
 };
 // clang-format on
 
@@ -332,6 +346,8 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
       {"add_rms_norm_q8", {3, 4097}, 1, 3},
       {"add_layer_norm", {5, 33}, 1, 0},
       {"add_layer_norm", {2, 131072}, 1, 2},
+      {"l1_norm", {5, 33}, 1, 0},
+      {"l2_norm", {2, 3, 33}, 1, 0},
   };
   for (const auto& v : variants) {
     if (v.tier > max_tier) continue;
