@@ -11,11 +11,13 @@ extern const OpSpec kRmsNormLastSpec;
 extern const OpSpec kAddRmsNormSpec;
 extern const OpSpec kRmsNormBackwardSpec;
 extern const OpSpec kAddLayerNormSpec;
+extern const OpSpec kBatchNormSpec;
 
 const OpSpec* find_op_spec(Op op) {
   static const OpSpec* const kSpecs[] = {&kRmsNormSpec,     &kLayerNormSpec,  &kLayerNormBackwardSpec,
                                          &kRmsNormLastSpec, &kAddRmsNormSpec, &kRmsNormBackwardSpec,
-                                         &kAddLayerNormSpec};
+                                         &kAddLayerNormSpec,
+                                         &kBatchNormSpec};
   for (const OpSpec* s : kSpecs)
     if (s->op == op) return s;
   return nullptr;
