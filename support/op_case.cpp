@@ -248,6 +248,7 @@ void CaseRunner::run() {
   params.normalized_rank = spec_.normalized_rank;
   params.eps = spec_.eps;
   params.weight_offset = spec_.weight_offset;
+  params.momentum = spec_.momentum;
   params.config = spec_.config;
   std::unique_ptr<BoundOp> call = op.bind(view, params);
 

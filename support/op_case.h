@@ -50,6 +50,8 @@ struct CaseSpec {
   bool optional_outputs = true;
   // rms_norm_backward: w_eff = weight_offset + weight (Gemma: 1); 0 elsewhere.
   double weight_offset = 0;
+  // batch_norm (training): the running statistics' momentum (torch's default 0.1).
+  double momentum = 0.1;
   std::string label() const;    // "rms_norm f32 [2,3,4] eps=1e-05 seed=1 normal"
 };
 
