@@ -129,13 +129,15 @@ TEST_SUITE("batch_norm") {
     struct Cfg {
       uint32_t wg, items, vec, split;
     };
-    for (Cfg f : {Cfg{32, 4, 4, 7}, Cfg{64, 1, 1, 13}, Cfg{256, 16, 4, 1}, Cfg{128, 8, 1, 100}}) {
+    for (Cfg f : {Cfg{32, 4, 4, 7}, Cfg{64, 1, 1, 13}, Cfg{128, 8, 1, 100}}) {
       vknorm::KernelConfig c;
       c.workgroup_size = f.wg;
       c.items_per_invocation = f.items;
       c.vector_width = f.vec;
       c.split = f.split;
+      // bf16 once (the chunking does not depend on the dtype; pipelines cost time on lavapipe).
       for (DType dt : {DType::f32, DType::bf16}) {
+        if (dt == DType::bf16 && f.wg != 32) continue;
         auto s = bn(dt, {5, 3, 1000}, true, DataKind::normal, 51);
         s.config = &c;
         check_case(dev, s);
@@ -174,10 +176,8 @@ TEST_SUITE("batch_norm") {
   TEST_CASE("batch_norm shared-memory reduction path") {
     HostDevice& dev = shared_reduction_host();
     ValidationScope vs(dev);
-    for (DType dt : {DType::f32, DType::f16}) {
-      check_case(dev, bn(dt, {4, 3, 257}, true, DataKind::large_mean, 71));
-      check_case(dev, bn(dt, {64, 16}, true, DataKind::normal, 72));
-    }
+    check_case(dev, bn(DType::f32, {4, 3, 257}, true, DataKind::large_mean, 71));
+    check_case(dev, bn(DType::f16, {64, 16}, true, DataKind::normal, 72));
   }
 
   TEST_CASE("batch_norm is deterministic") {
