@@ -219,6 +219,20 @@ const ShapeEntry kShapes[] = {
   {"add_layer_norm", {1025, 33}, 1, 3, "many short rows"},
   {"add_layer_norm", {64, 8192}, 1, 3, "transformer hidden size"},
   {"add_layer_norm", {3, 65537}, 1, 3, "D=65537 (split)"},
+  // batch_norm: per-channel statistics over N x spatial (training; eval: running statistics).
+  // One default shape (CI time: ~60 default cases per operator with the variants below); the
+  // C = 1 / 3 / 1000, N = 1, spatial 1 and rank 2 / 5 shapes run in --full and --random.
+  {"batch_norm", {4, 64, 257}, 1, 0, "C=64, S=257"},
+  {"batch_norm", {7, 1}, 1, 3, "C=1, rank 2"},
+  {"batch_norm", {5, 3, 1}, 1, 3, "C=3, S=1"},
+  {"batch_norm", {1, 3, 257}, 1, 3, "N=1, S=257"},
+  {"batch_norm", {2, 1000, 7}, 1, 3, "C=1000, S=7"},
+  {"batch_norm", {1000, 64}, 1, 3, "rank 2 (N, C)"},
+  {"batch_norm", {2, 3, 4, 5, 6}, 1, 3, "rank 5"},
+  {"batch_norm", {8, 3, 128, 128}, 1, 3, "400k elements, vec4"},
+  {"batch_norm_eval", {3, 1000, 7}, 1, 3, "C=1000, S=7"},
+  {"batch_norm_eval", {1, 1, 1}, 1, 3, "single element (eval allows it)"},
+  {"batch_norm_eval", {4, 64, 257}, 1, 3, "C=64, S=257"},
 };
 // clang-format on
 
@@ -332,6 +346,9 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
       {"add_rms_norm_q8", {3, 4097}, 1, 3},
       {"add_layer_norm", {5, 33}, 1, 0},
       {"add_layer_norm", {2, 131072}, 1, 2},
+      {"batch_norm", {2, 3, 33}, 1, 0},
+      {"batch_norm_eval", {3, 5, 64}, 1, 0},
+      {"batch_norm", {16, 3, 64, 64}, 1, 3},
   };
   for (const auto& v : variants) {
     if (v.tier > max_tier) continue;
