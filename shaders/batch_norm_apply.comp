@@ -24,7 +24,10 @@ DECLARE_VEC4(coef, readonly restrict)
 
 const uint NV = ITEMS / VEC;
 
-uint plane_index(uint j, uint sn, uint ss) {
+// Element index of channel element j in a tensor of strides (sn, ss); ONE_PLANE: the chunk
+// lies in batch n0 (first element j0), no division per element.
+uint plane_index(uint j, uint sn, uint ss, uint n0, uint j0) {
+  if ((pc.flags & FLAG_ONE_PLANE) != 0) return n0 * sn + (j - j0) * ss;
   uint n = j / pc.S;
   return n * sn + (j - n * pc.S) * ss;
 }
@@ -46,26 +49,27 @@ void main() {
   }
   const uint xb = OFF(x) + c * pc.x_sc, yb = OFF(y) + c * pc.y_sc;
   const uint begin = g * pc.span, end = min(pc.NS, begin + pc.span);
+  const uint n0 = begin / pc.S, j0 = n0 * pc.S;
   for (uint base = begin; base < end; base += WG * ITEMS) {
     if (VEC == 4) {
       vec4 v[NV];
       for (uint t = 0; t < NV; ++t) {
         uint e = base + (lid + t * WG) * 4;
-        v[t] = e < end ? to_f4(WAT(x, (xb + plane_index(e, pc.x_sn, pc.x_ss)) >> 2)) : vec4(0.0);
+        v[t] = e < end ? to_f4(WAT(x, (xb + plane_index(e, pc.x_sn, pc.x_ss, n0, j0)) >> 2)) : vec4(0.0);
       }
       for (uint t = 0; t < NV; ++t) {
         uint e = base + (lid + t * WG) * 4;
-        if (e < end) WAT(y, (yb + plane_index(e, pc.y_sn, pc.y_ss)) >> 2) = from_f4(((v[t] - k.x) - k.y) * k.z + k.w);
+        if (e < end) WAT(y, (yb + plane_index(e, pc.y_sn, pc.y_ss, n0, j0)) >> 2) = from_f4(((v[t] - k.x) - k.y) * k.z + k.w);
       }
     } else {
       float v[NV];
       for (uint t = 0; t < NV; ++t) {
         uint e = base + lid + t * WG;
-        v[t] = e < end ? LD(x, xb + plane_index(e, pc.x_sn, pc.x_ss)) : 0.0;
+        v[t] = e < end ? LD(x, xb + plane_index(e, pc.x_sn, pc.x_ss, n0, j0)) : 0.0;
       }
       for (uint t = 0; t < NV; ++t) {
         uint e = base + lid + t * WG;
-        if (e < end) ST(y, yb + plane_index(e, pc.y_sn, pc.y_ss), ((v[t] - k.x) - k.y) * k.z + k.w);
+        if (e < end) ST(y, yb + plane_index(e, pc.y_sn, pc.y_ss, n0, j0), ((v[t] - k.x) - k.y) * k.z + k.w);
       }
     }
   }

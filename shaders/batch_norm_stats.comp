@@ -18,8 +18,11 @@ DECLARE_VEC4(part, writeonly restrict)
 
 const uint NV = ITEMS / VEC;
 
-// Element index of channel element j (batch j / S, position j % S) relative to xb.
-uint at(uint j) {
+// Element index of channel element j (batch j / S, position j % S) relative to xb. ONE_PLANE:
+// the workgroup's chunk lies in batch n0 (first element j0 = n0 * S, index pb = n0 * x_sn), so
+// no division per element.
+uint at(uint j, uint j0, uint pb) {
+  if ((pc.flags & FLAG_ONE_PLANE) != 0) return pb + (j - j0) * pc.x_ss;
   uint n = j / pc.S;
   return n * pc.x_sn + (j - n * pc.S) * pc.x_ss;
 }
@@ -29,6 +32,7 @@ void main() {
   const uint lid = gl_LocalInvocationIndex;
   const uint xb = OFF(x) + c * pc.x_sc;
   const uint begin = g * pc.span, end = min(pc.NS, begin + pc.span);
+  const uint n0 = begin / pc.S, j0 = n0 * pc.S, pb = n0 * pc.x_sn;
   uint n = 0;
   float mean = 0.0, m2 = 0.0, shift = 0.0;
   // `base` is uniform across the workgroup, so the shift's reduction is in uniform control flow.
@@ -39,12 +43,12 @@ void main() {
     for (uint t = 0; t < NV; ++t) {
       if (VEC == 4) {
         uint e = base + (lid + t * WG) * 4;
-        vec4 q = e < end ? to_f4(WAT(x, (xb + at(e)) >> 2)) : vec4(0.0);
+        vec4 q = e < end ? to_f4(WAT(x, (xb + at(e, j0, pb)) >> 2)) : vec4(0.0);
         v[t * 4] = q.x; v[t * 4 + 1] = q.y; v[t * 4 + 2] = q.z; v[t * 4 + 3] = q.w;
         if (e < end) { nb += 4; s += q.x + q.y + q.z + q.w; }
       } else {
         uint e = base + lid + t * WG;
-        v[t] = e < end ? LD(x, xb + at(e)) : 0.0;
+        v[t] = e < end ? LD(x, xb + at(e, j0, pb)) : 0.0;
         if (e < end) { nb += 1; s += v[t]; }
       }
     }

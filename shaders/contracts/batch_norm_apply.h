@@ -13,7 +13,7 @@
   F(uint, coef_off)                          /* vec4 index of channel 0's coefficients */ \
   F(uint, flags)                             \
   F(float, eps)
-#define BATCH_NORM_APPLY_FLAGS(B) B(WEIGHT, 1) B(BIAS, 2) B(EVAL, 4)
+#define BATCH_NORM_APPLY_FLAGS(B) B(WEIGHT, 1) B(BIAS, 2) B(EVAL, 4) B(ONE_PLANE, 8)  /* as batch_norm_stats */
 #define BATCH_NORM_APPLY_SPECS(S) S(1, ITEMS, 16) S(2, VEC, 1)
 
 VKNORM_KERNEL(batch_norm_apply, BATCH_NORM_APPLY)

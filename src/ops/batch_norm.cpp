@@ -77,7 +77,18 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
   const KernelConfig& c = res->config;
   const bool empty = count == 0 || C == 0;
   // Chunks: a workgroup reduces (and later normalizes) `span` consecutive values of a channel.
-  const uint64_t span = empty ? 4 : std::max<uint64_t>(4, (ceil_div(count, c.split) + 3) / 4 * 4);
+  uint64_t span = empty ? 4 : std::max<uint64_t>(4, (ceil_div(count, c.split) + 3) / 4 * 4);
+  // Large planes: round the chunk down to a divisor of S (a multiple of 4) within 2x, so that no
+  // chunk crosses a batch boundary and the kernels index without a division per element.
+  bool one_plane = false;
+  if (!empty && S >= span) {
+    const uint64_t q0 = ceil_div(S, span);
+    for (uint64_t q = q0; q <= 2 * q0 && !one_plane; ++q)
+      if (S % q == 0 && (S / q) % 4 == 0) {
+        span = S / q;
+        one_plane = true;
+      }
+  }
   const uint64_t es = dtype_size(p.dtype);
 
   bool address_mode = false;
@@ -156,6 +167,7 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
       pc.x_ss = uint32_t(xss);
       pc.part_off = uint32_t(part_base + chunk_base);
       pc.part_cs = uint32_t(chunks_total);
+      pc.flags = one_plane ? Stats::FLAG_ONE_PLANE : 0u;
       PlannedDispatch d = plan_dispatch<Stats>(p.dtype, sc, pc, pl.view(a.x, n0 * xsn, xs.elements(k)), part);
       d.groups[0] = uint32_t(chunks);
       d.groups[1] = uint32_t(C);
@@ -208,7 +220,7 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
     pc.y_ss = uint32_t(yss);
     pc.coef_off = coef_off;
     pc.flags = (a.weight.is_set() ? Apply::FLAG_WEIGHT : 0u) | (a.bias.is_set() ? Apply::FLAG_BIAS : 0u) |
-               (a.training ? 0u : Apply::FLAG_EVAL);
+               (a.training ? 0u : Apply::FLAG_EVAL) | (one_plane ? Apply::FLAG_ONE_PLANE : 0u);
     pc.eps = a.eps;
     PlannedDispatch d = plan_dispatch<Apply>(p.dtype, sc, pc, pl.view(a.x, n0 * xsn, xs.elements(k)),
                                              pl.view(a.y, n0 * ysn, ys.elements(k)), wv, bv,
@@ -235,7 +247,7 @@ bool bn_uses_row_kernel(const Problem&, const KernelConfig&) { return false; }
 // The default config:
 //   vector_width 4 where x and y allow 4-position accesses, else 1; workgroup_size the class's;
 //   items_per_invocation 16 (four 16-byte loads in flight per invocation at vec 4);
-//   split = chunks per channel: about 8 waves of workgroups over all channels (tail balance on
+//   split = about the chunks per channel (large planes round the chunk to a divisor of S): 8 waves of workgroups over all channels (tail balance on
 //   big tensors), never chunks smaller than one workgroup's batch of wg x items values.
 void bn_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* c) {
   const ClassTable& t = lim.table;
