@@ -291,3 +291,23 @@ TEST_SUITE("batch_norm") {
     CHECK(rvb.poisoned());
   }
 }
+
+TEST_SUITE("large") {
+  // x larger than maxStorageBufferRange (128 MiB on lavapipe; KernelBench #33's 4.3 GB x on a
+  // GPU): batches are windowed over several bindings, the partials of every window are merged
+  // per channel, and the apply pass runs the windows in reverse.
+  TEST_CASE("batch_norm beyond maxStorageBufferRange: windows over the batch") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    const uint64_t range = dev.info().max_storage_buffer_range;
+    const uint64_t target = std::max<uint64_t>(144ull << 20, range + (16ull << 20));
+    if (target > (1ull << 30) || target * 2 > dev.device_local_heap_bytes() / 2) {
+      MESSAGE("maxStorageBufferRange " << range << ": the large-tensor case would need too much memory; skipped");
+      return;
+    }
+    const int64_t C = 4, S = 262144, N = int64_t((target / 4 + C * S - 1) / (C * S));
+    auto s = bn(DType::f32, {N, C, S}, true, DataKind::large_mean, 603);  // training: every pass windowed
+    CaseResult r = check_case(dev, s);
+    MESSAGE(s.label() << ": " << r.seconds << " s");
+  }
+}
