@@ -185,6 +185,27 @@ TEST_SUITE("batch_norm") {
     check_case(dev, bn(DType::f16, {64, 16}, true, DataKind::normal, 72));
   }
 
+  TEST_CASE("batch_norm prepare() creates every pipeline of a training and an eval call") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm::KernelConfig c;  // a config no other case uses: the pipelines are new here
+    c.workgroup_size = 64;
+    c.items_per_invocation = 8;
+    c.split = 3;
+    auto info = vknorm::PrepareInfo::make(vknorm::Op::batch_norm, DType::f16, {3, 5, 40});
+    info.config = &c;
+    const size_t start = vknorm::pipeline_count(dev.context());
+    REQUIRE(vknorm::prepare(dev.context(), info).ok());
+    const size_t before = vknorm::pipeline_count(dev.context());
+    CHECK(before == start + 3);  // stats, merge, apply
+    for (bool eval : {false, true}) {
+      auto s = bn(DType::f16, {3, 5, 40}, true, DataKind::normal, 91, eval);
+      s.config = &c;
+      check_case(dev, s);
+    }
+    CHECK(vknorm::pipeline_count(dev.context()) == before);
+  }
+
   TEST_CASE("batch_norm is deterministic") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
