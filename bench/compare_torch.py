@@ -4,7 +4,8 @@
 Runs, in one invocation on one GPU:
   * PyTorch eager, torch.compile and the seed Triton kernels (bench/seeds/*.py) on
     KernelBench L1 #36 (RMSNorm over dim 1, (112,64,512,512) fp32) and #40 (LayerNorm over
-    (64,256,256), affine, (16,64,256,256) fp32) forward and forward+backward, timed with
+    (64,256,256), affine, (16,64,256,256) fp32) forward and forward+backward, and #33
+    (BatchNorm2d(64) in training mode, (64,64,512,512) fp32; no seed kernel), timed with
     triton.testing.do_bench (median, L2 flushed between runs as do_bench does);
   * their outputs checked against eager (max abs difference, fp32), including the seed 004
     backward, which is known to be wrong and whose error is reported, not fixed;
@@ -425,9 +426,10 @@ def render_table(rows, device, vk_device):
 
 def main():
     args = parse_args()
-    global RMS_SHAPE, LN_SHAPE, LN_NORMALIZED, DEVICE
+    global RMS_SHAPE, LN_SHAPE, LN_NORMALIZED, DEVICE, BN_SHAPE
     if args.smoke_cpu:
         RMS_SHAPE, LN_SHAPE, LN_NORMALIZED, DEVICE = (2, 64, 16, 16), (2, 8, 16, 16), (8, 16, 16), "cpu"
+        BN_SHAPE = (2, 64, 16, 16)
         args.no_compile = args.no_seeds = True
     torch, have_triton = import_torch(args.smoke_cpu)
     device = "cpu (--smoke-cpu)" if args.smoke_cpu else torch.cuda.get_device_name()
