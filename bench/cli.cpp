@@ -29,7 +29,8 @@ cases
 timing
   --runs N               timed runs per case (default 20, at least 10)
   --warmup N             untimed runs before (default 3)
-  --warmup-ms X          ... and at least X ms of GPU time of them (default 10)
+  --warmup-ms X          ... for at least X ms of wall time (default 250: idle GPUs lower
+                         their clocks and need sustained work to raise them again)
   --no-flush             do not overwrite a scratch buffer (L2 flush) between runs
   --flush-mib N          flush buffer size (default 256; 32 on CPU devices)
   --no-roofline          skip the copy roofline (%roof is then 0)

@@ -17,7 +17,7 @@ struct Options {
   uint64_t arena_mib = 0;               // --arena-mib: every used arena block at least this large
   int runs = 20, warmup = 3;
   bool runs_given = false;
-  double warmup_ms = 10;
+  double warmup_ms = 250;
   bool roofline = true;              // --no-roofline: skip the copy roofline (self-test children)
   bool self_test = false;            // --self-test: suite medians vs alone medians
   int self_test_reps = 2;

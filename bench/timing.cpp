@@ -142,15 +142,17 @@ Stats Timer::measure(const std::function<bool(VkCommandBuffer)>& body) {
   }
   std::string err;
   std::vector<double> samples, record;
-  double warm_ms = 0;
-  for (int done = 0; done < options_.warmup || (warm_ms < options_.warmup_ms && done < 1000);) {
+  const auto warm_start = std::chrono::steady_clock::now();
+  auto warm_ms = [&]() {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - warm_start).count();
+  };
+  for (int done = 0; done < options_.warmup || (warm_ms() < options_.warmup_ms && done < 10000);) {
     const int n = std::min(kRunsPerSubmit, std::max(options_.warmup - done, 1 + done));
     std::vector<double> warm;
     if (!run_batch(body, n, true, &warm, nullptr, &err)) {
       s.error = err;
       return s;
     }
-    for (double v : warm) warm_ms += v;
     done += n;
   }
   for (int done = 0; done < options_.runs;) {

@@ -22,10 +22,11 @@ namespace vknorm_bench {
 
 struct TimingOptions {
   int warmup = 3;
-  // ... and at least this much GPU time of warm-up (capped at 1000 runs), so that a short case
-  // does not start its timed runs on clocks that dropped while the host was busy (filling,
-  // checking the previous case): 3 runs of a 30 us case are not a warm-up.
-  double warmup_ms = 10;
+  // ... and warm-up runs for at least this long (host wall time, capped at 10000 runs). An
+  // idle NVIDIA GPU drops its clocks (nvidia-smi read 345 MHz on an idle H200, 1980 MHz under
+  // load) and a case follows seconds of host-only work (the previous case's error check), so
+  // each case now raises the clocks itself rather than relying on 10 ms of GPU time.
+  double warmup_ms = 250;
   int runs = 20;                          // at least 10
   bool flush = true;                      // write flush_bytes between runs (outside the timing)
   uint64_t flush_bytes = 256ull << 20;

@@ -18,9 +18,17 @@ BUILD_DIR="$build" bash scripts/test-consume.sh
 export MESA_SHADER_CACHE_DISABLE=true
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp} VKNORM_DEVICE=${VKNORM_DEVICE:-llvmpipe} VKNORM_VALIDATION=1
 widths=${WIDTHS:-128 256 512 1024 2048}
+# 1024 and 2048 report 32 / 64 lanes but run 16, as 512 does: there only the suites whose
+# kernels could trust gl_SubgroupSize run (host-side suites and the rest ran at 128..512; the
+# conformance matrix below covers every operator at every width).
+quick_widths=${QUICK_WIDTHS-1024 2048}
 for w in $widths; do
   echo "=== ctest at LP_NATIVE_VECTOR_WIDTH=$w"
-  LP_NATIVE_VECTOR_WIDTH=$w ctest --test-dir "$build" --output-on-failure -j1 --timeout 900
+  select=()
+  case " $quick_widths " in
+    *" $w "*) select=(-R 'vknorm\.(rows|rms_norm|layer_norm|shared_reduction|sync)$') ;;
+  esac
+  LP_NATIVE_VECTOR_WIDTH=$w ctest --test-dir "$build" --output-on-failure -j2 --timeout 900 "${select[@]}"
 done
 echo "=== vknorm-check matrix"
 VKNORM_CHECK="$build/tools/check/vknorm-check" WIDTHS="$widths" bash tools/check/ci_matrix.sh "${REPORT_DIR:-check-reports}"

@@ -248,6 +248,9 @@ void main() {
     // sum of squares in one reduction (a second, max-only reduction cost a shared-memory tree
     // per row: int8 output was slower than 16-bit on the H200). need_max is a constant false
     // in the 16/32-bit module.
+    // With a dynamic scale the registers take h * w in place (the store loop then needs no
+    // weight); without one, the weight is applied in the store loop, the shape the compiler
+    // keeps in registers best.
     float hw_max = 0.0;
     if (need_max && ok)
       for (uint t = 0; t < NC; ++t) {
@@ -255,7 +258,9 @@ void main() {
         if (e >= pc.D) break;
         vec4 wa, wc;
         load_w(e, wa, wc);
-        hw_max = max(hw_max, max_abs(v[t * QPC] * wa, QPC == 2 ? v[t * QPC + QPC - 1] * wc : vec4(0.0)));
+        v[t * QPC] *= wa;
+        if (QPC == 2) v[t * QPC + QPC - 1] *= wc;
+        hw_max = max(hw_max, max_abs(v[t * QPC], QPC == 2 ? v[t * QPC + QPC - 1] : vec4(0.0)));
       }
     const vec2 red = need_max ? seg_sum_max(vec2(ss, hw_max), LPR) : seg_sum2(vec2(ss, 0.0), LPR);
     const float r = 1.0 / sqrt(red.x * inv_d + pc.eps);
@@ -265,8 +270,8 @@ void main() {
     for (uint t = 0; t < NC; ++t) {
       const uint e = lane * VEC + t * step;
       if (e >= pc.D) break;
-      vec4 wa, wc;
-      load_w(e, wa, wc);
+      vec4 wa = vec4(1.0), wc = vec4(1.0);
+      if (!need_max) load_w(e, wa, wc);
       const vec4 a = v[t * QPC] * (r * wa);
       const vec4 b = QPC == 2 ? v[t * QPC + QPC - 1] * (r * wc) : vec4(0.0);
       store_y(yb + e, a, b, inv);

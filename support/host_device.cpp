@@ -90,9 +90,15 @@ bool has_device_extension(VkPhysicalDevice pd, const char* name) {
 const char* kValidationLayer = "VK_LAYER_KHRONOS_validation";
 
 // Instance at API 1.3 capped by the loader; 1.1 is the minimum vknorm needs.
+// Validation beyond the core checks (VK_EXT_validation_features, provided by the layer).
+struct ValidationExtras {
+  bool sync = false, gpu_assisted = false;
+};
+
 VkResult create_instance(bool validation, bool* validation_on, bool* debug_utils_on,
                          const VkDebugUtilsMessengerCreateInfoEXT* messenger_info,
-                         VkInstance* out, uint32_t* api_out, std::string* error) {
+                         VkInstance* out, uint32_t* api_out, std::string* error,
+                         ValidationExtras extras = {}) {
   uint32_t loader_version = VK_API_VERSION_1_0;
   auto enum_version = reinterpret_cast<PFN_vkEnumerateInstanceVersion>(
       vkGetInstanceProcAddr(VK_NULL_HANDLE, "vkEnumerateInstanceVersion"));
@@ -138,6 +144,26 @@ VkResult create_instance(bool validation, bool* validation_on, bool* debug_utils
   ci.ppEnabledExtensionNames = exts.data();
   // Chaining the messenger info also captures messages of vkCreate/DestroyInstance.
   if (*debug_utils_on && messenger_info) ci.pNext = messenger_info;
+  std::vector<VkValidationFeatureEnableEXT> enables;
+  if (*validation_on && extras.sync) enables.push_back(VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT);
+  if (*validation_on && extras.gpu_assisted) {
+    enables.push_back(VK_VALIDATION_FEATURE_ENABLE_GPU_ASSISTED_EXT);
+    enables.push_back(VK_VALIDATION_FEATURE_ENABLE_GPU_ASSISTED_RESERVE_BINDING_SLOT_EXT);
+  }
+  auto vf = vk_struct<VkValidationFeaturesEXT>(VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT);
+  if (!enables.empty()) {
+    if (!has_instance_extension(kValidationLayer, VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME)) {
+      if (error) *error = "the validation layer lacks VK_EXT_validation_features (sync / GPU-assisted validation)";
+      return VK_ERROR_EXTENSION_NOT_PRESENT;
+    }
+    exts.push_back(VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
+    ci.enabledExtensionCount = static_cast<uint32_t>(exts.size());
+    ci.ppEnabledExtensionNames = exts.data();
+    vf.enabledValidationFeatureCount = static_cast<uint32_t>(enables.size());
+    vf.pEnabledValidationFeatures = enables.data();
+    vf.pNext = ci.pNext;
+    ci.pNext = &vf;
+  }
   VkResult r = vkCreateInstance(&ci, nullptr, out);
   if (r != VK_SUCCESS && error) *error = "vkCreateInstance failed: " + vk_result_name(r);
   *api_out = api;
@@ -220,6 +246,7 @@ struct HostDevice::Impl {
   VkPhysicalDeviceProperties props{};
   VkPhysicalDeviceMemoryProperties mem_props{};
   bool validation = false;
+  bool sync_validation = false, gpu_assisted_validation = false;
   bool bda = false;
   PFN_vkGetBufferDeviceAddress get_address = nullptr;
   std::mutex submit_mutex;  // run() and staging copies share pool, fence and queue
@@ -344,7 +371,11 @@ std::unique_ptr<HostDevice> HostDevice::create(const HostOptions& options, std::
     return nullptr;
   };
 
-  const bool want_validation = options.validation && env_or("VKNORM_VALIDATION", "1") != "0";
+  const std::string validation_env = env_or("VKNORM_VALIDATION", "1");
+  const bool want_validation = options.validation && validation_env != "0";
+  ValidationExtras extras;
+  extras.sync = options.sync_validation || validation_env.find("sync") != std::string::npos;
+  extras.gpu_assisted = options.gpu_assisted_validation || validation_env.find("gpu") != std::string::npos;
   auto mi = vk_struct<VkDebugUtilsMessengerCreateInfoEXT>(VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT);
   mi.messageSeverity =
       VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
@@ -357,8 +388,10 @@ std::unique_ptr<HostDevice> HostDevice::create(const HostOptions& options, std::
   uint32_t api = 0;
   std::string err;
   if (create_instance(want_validation, &d.validation, &debug_utils, &mi, &d.instance, &api,
-                      &err) != VK_SUCCESS)
+                      &err, extras) != VK_SUCCESS)
     return fail(err);
+  d.sync_validation = d.validation && extras.sync;
+  d.gpu_assisted_validation = d.validation && extras.gpu_assisted;
   if (debug_utils) {
     auto create_messenger = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(
         vkGetInstanceProcAddr(d.instance, "vkCreateDebugUtilsMessengerEXT"));
@@ -415,6 +448,15 @@ std::unique_ptr<HostDevice> HostDevice::create(const HostOptions& options, std::
     extensions.insert(extensions.end(), req.optional_extensions.begin(), req.optional_extensions.end());
     enabled.subgroup_size_control = req.supported.subgroup_size_control;
     enabled.pipeline_executable_info = req.supported.pipeline_executable_info;
+  }
+  if (d.gpu_assisted_validation) {
+    // GPU-assisted validation of the Debian 12 layer (1.3.239) cannot see push descriptors
+    // (every access reads "Descriptor index 0 is uninitialized" and returns garbage); without
+    // them vknorm passes every tensor by device address, which GPU-AV bounds-checks.
+    extensions.erase(std::remove_if(extensions.begin(), extensions.end(),
+                                    [](const char* e) { return std::strcmp(e, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME) == 0; }),
+                     extensions.end());
+    enabled.push_descriptor = false;
   }
   vknorm::DeviceFeatureChain chain;
   vknorm::fill_device_feature_chain(enabled, &chain);
@@ -507,6 +549,13 @@ const vknorm::DeviceInfo& HostDevice::info() const { return vknorm::device_info(
 const VkPhysicalDeviceProperties& HostDevice::properties() const { return impl_->props; }
 uint32_t HostDevice::timestamp_valid_bits() const { return impl_->timestamp_bits; }
 bool HostDevice::validation_enabled() const { return impl_->validation; }
+std::string HostDevice::validation_description() const {
+  if (!impl_->validation) return "off";
+  std::string s = "on";
+  if (impl_->sync_validation) s += " + synchronization";
+  if (impl_->gpu_assisted_validation) s += " + GPU-assisted";
+  return s;
+}
 
 VkDeviceSize HostDevice::device_local_heap_bytes() const {
   VkDeviceSize best = 0;

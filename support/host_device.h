@@ -17,6 +17,12 @@ struct HostOptions {
   // Enable VK_LAYER_KHRONOS_validation (when installed). Default: on unless the environment
   // variable VKNORM_VALIDATION is "0".
   bool validation = true;
+  // With validation: also the layer's synchronization validation (hazards between dispatches,
+  // copies and barriers) and GPU-assisted validation (out-of-bounds descriptor and buffer
+  // device address accesses, checked by instrumented shaders). Also turned on by
+  // VKNORM_VALIDATION=sync / gpu / sync,gpu.
+  bool sync_validation = false;
+  bool gpu_assisted_validation = false;
   // Index ("1") or case-insensitive name substring ("llvmpipe"); empty: read VKNORM_DEVICE;
   // still empty: the first discrete/integrated GPU, else the first device.
   std::string device_selector;
@@ -100,6 +106,8 @@ class HostDevice {
   std::vector<std::string> validation_messages() const;
   void clear_validation_messages();
   bool validation_enabled() const;
+  // "off", "on", "on + synchronization", "on + GPU-assisted", ...
+  std::string validation_description() const;
 
   struct Impl;
 

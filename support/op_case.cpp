@@ -263,9 +263,25 @@ void CaseRunner::run() {
     }
   }
   const vknorm::Error cerr = call->select(dev_.context(), &res_.config);
+  if (opt_.repeats > 1 && in_place) {
+    fail("repeats > 1 with an in-place spec: the second call would read the first one's output");
+    return;
+  }
 
   vknorm::Error rerr;
-  const VkResult vr = dev_.run([&](VkCommandBuffer cmd) { rerr = call->record(dev_.context(), cmd); });
+  const VkResult vr = dev_.run([&](VkCommandBuffer cmd) {
+    for (int k = 0; k < std::max(1, opt_.repeats) && rerr.ok(); ++k) {
+      if (k > 0 && opt_.barrier_between) {
+        VkMemoryBarrier mb{};
+        mb.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
+        mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+        mb.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+        vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1,
+                             &mb, 0, nullptr, 0, nullptr);
+      }
+      rerr = call->record(dev_.context(), cmd);
+    }
+  });
   if (!rerr.ok()) {
     res_.error = rerr;
     std::string where;

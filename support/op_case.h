@@ -76,6 +76,13 @@ struct CaseResult {
 
 struct CaseRunOptions {
   bool keep_values = false;
+  // Record the operator this many times into the one command buffer (the outputs must come out
+  // the same: not for in-place specs), separated by the barrier the synchronization contract
+  // of vknorm.h asks of the caller (COMPUTE_SHADER/SHADER_WRITE -> COMPUTE_SHADER/SHADER_READ |
+  // SHADER_WRITE), or by none when barrier_between is false (a deliberate hazard, for checking
+  // that synchronization validation is really on).
+  int repeats = 1;
+  bool barrier_between = true;
 };
 
 // Allocates buffers (poisoned outputs), generates seeded inputs, records the operator in one

@@ -8,8 +8,8 @@
 namespace vknorm_test {
 
 namespace {
-std::unique_ptr<HostDevice> g_host, g_shared;
-bool g_host_failed = false, g_shared_failed = false;
+std::unique_ptr<HostDevice> g_host, g_shared, g_sync;
+bool g_host_failed = false, g_shared_failed = false, g_sync_failed = false;
 
 std::unique_ptr<HostDevice> make_host(bool force_shared, bool* failed) {
   vknorm_support::HostOptions o;
@@ -26,13 +26,15 @@ std::unique_ptr<HostDevice> make_host(bool force_shared, bool* failed) {
                  "validation %s\n",
                  i.name.c_str(), vknorm::device_class_name(i.device_class), i.subgroup_size,
                  i.min_subgroup_size, i.max_subgroup_size, i.subgroup_arithmetic ? 1 : 0,
-                 i.shared_memory_reduction ? 1 : 0, d->validation_enabled() ? "on" : "OFF");
+                 i.shared_memory_reduction ? 1 : 0,
+                 d->validation_enabled() ? d->validation_description().c_str() : "OFF");
   }
   return d;
 }
 }  // namespace
 
 void release_devices() {
+  g_sync.reset();
   g_shared.reset();
   g_host.reset();
 }
@@ -41,6 +43,22 @@ HostDevice& host() {
   if (!g_host && !g_host_failed) g_host = make_host(false, &g_host_failed);
   REQUIRE_MESSAGE(g_host != nullptr, "no Vulkan device could be created");
   return *g_host;
+}
+
+HostDevice& sync_host() {
+  if (!g_sync && !g_sync_failed) {
+    vknorm_support::HostOptions o;
+    o.sync_validation = true;
+    o.context_scratch_bytes = 64 << 20;  // tests/test_sync.cpp uses the context's scratch
+    std::string err;
+    g_sync = HostDevice::create(o, &err);
+    if (!g_sync) {
+      g_sync_failed = true;
+      std::fprintf(stderr, "HostDevice::create (synchronization validation) failed: %s\n", err.c_str());
+    }
+  }
+  REQUIRE_MESSAGE(g_sync != nullptr, "no Vulkan device with synchronization validation could be created");
+  return *g_sync;
 }
 
 HostDevice& shared_reduction_host() {

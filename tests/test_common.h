@@ -24,6 +24,8 @@ using vknorm_support::HostDevice;
 HostDevice& host();
 // A second device whose context forces the shared-memory reduction path.
 HostDevice& shared_reduction_host();
+// A device with the validation layer's synchronization validation on (tests/test_sync.cpp).
+HostDevice& sync_host();
 
 // Clears the validation messages on entry; on exit CHECKs that none arrived and prints them.
 class ValidationScope {

@@ -236,6 +236,25 @@ TEST_SUITE("config_text") {
     CHECK(read_back.split == chosen.split);
     tuned->destroy_buffer(x2);
     tuned.reset();
+
+    // The key carries the subgroup size: an entry tuned for other lanes (the same lavapipe at
+    // another LP_NATIVE_VECTOR_WIDTH) does not apply.
+    const std::string sg = "/sg" + std::to_string(dev.info().subgroup_size);
+    REQUIRE(chosen.case_class.size() > sg.size());
+    CHECK(chosen.case_class.compare(chosen.case_class.size() - sg.size(), sg.size(), sg) == 0);
+    e.case_class = chosen.case_class.substr(0, chosen.case_class.size() - sg.size()) + "/sg" +
+                   std::to_string(dev.info().subgroup_size * 2);
+    std::remove(path.c_str());  // write_tuning_cache merges into an existing file
+    REQUIRE(vknorm::write_tuning_cache(path, dev.info(), {e}).ok());
+    std::unique_ptr<HostDevice> other = HostDevice::create(ho, &err);
+    REQUIRE_MESSAGE(other, err);
+    vknorm_support::Buffer x3 = other->create_buffer(64 * 1000 * 4, false);
+    a.x = vknorm::Tensor::contiguous(x3.buffer, 0, x3.size, DType::f32, spec.shape);
+    a.y = a.x;
+    REQUIRE(vknorm::select_config(other->context(), a, &read_back).ok());
+    CHECK(read_back.source != "tuned");
+    other->destroy_buffer(x3);
+    other.reset();
     dev.destroy_buffer(x);
     std::remove(path.c_str());
   }

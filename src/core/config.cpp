@@ -13,7 +13,7 @@ Error choose_config(Context* ctx, const Problem& p, const KernelConfig* override
     c = *override_cfg;
     c.source = "caller";
   } else if (const KernelConfig* tuned = ctx->tuning.find(uuid_hex(ctx->profile.uuid),
-                                                          ctx->profile.driver_version, case_class(p))) {
+                                                          ctx->profile.driver_version, case_class(ctx->profile, p))) {
     c = *tuned;
     c.source = "tuned";
     fill_config(ctx->profile, p, &c);

@@ -64,6 +64,10 @@ std::string case_class(const Problem& p) {
   return s.str();
 }
 
+std::string case_class(const DeviceProfile& d, const Problem& p) {
+  return case_class(p) + "/sg" + std::to_string(d.subgroup_size);
+}
+
 uint32_t shared_bytes(Op op, uint32_t wg) {
   // wg_sum2's vec2 per invocation, plus what the op's kernels add (OpSpec).
   const OpSpec* spec = find_op_spec(op);
@@ -158,7 +162,7 @@ void fill_config(const DeviceProfile& d, const Problem& p, KernelConfig* c) {
   const SelectorLimits limits{d, t, max_wg, min_wg, sms * t.workgroups_per_sm, sms};
   spec->fill_config(limits, p, c);
   if (c->source.empty()) c->source = std::string("table:") + device_class_name(d.device_class);
-  c->case_class = case_class(p);
+  c->case_class = case_class(d, p);
 }
 
 std::string config_problem(const DeviceProfile& d, const Problem& p, const KernelConfig& c) {

@@ -52,8 +52,12 @@ struct SelectorLimits {
 // min(workgroups_per_sm, threads_per_sm / workgroup_size); target_wgs where threads_per_sm is 0.
 uint64_t resident_workgroups(const SelectorLimits& limits, uint32_t workgroup_size);
 
-// "<op>/<dtype><op's case_shape>/<v1|v4|v8>": the tuning cache's key for p.
+// "<op>/<dtype><op's case_shape>/<v1|v4|v8>": the shape class of p.
 std::string case_class(const Problem& p);
+// The tuning cache's key: the shape class and what else changes the best config on the same
+// device and driver: the subgroup size (lavapipe compiles for LP_NATIVE_VECTOR_WIDTH, so one
+// device UUID runs 4, 8 or 16 lanes), e.g. "rms_norm/f32/C2^6/S2^18/N2^7/v4/sg8".
+std::string case_class(const DeviceProfile& d, const Problem& p);
 
 // Fills every zero field of *cfg from the table for `profile` (fields already set are kept),
 // through the op's rule, and sets source and case_class.

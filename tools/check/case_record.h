@@ -78,6 +78,7 @@ struct DeviceReport {
   uint64_t max_storage_buffer_range = 0;
   std::string lp_native_vector_width;   // empty when unset
   bool validation = false;
+  std::string validation_mode;          // "on", "on + synchronization", ... ("off")
   std::string vknorm_version;
 };
 

@@ -151,6 +151,7 @@ DeviceReport describe_device(const vknorm_support::HostDevice& device, bool vali
   d.api_version_string = api_version_string(d.api_version);
   if (const char* w = std::getenv("LP_NATIVE_VECTOR_WIDTH")) d.lp_native_vector_width = w;
   d.validation = validation;
+  d.validation_mode = validation ? device.validation_description() : "off";
   d.vknorm_version = vknorm::version_string();
   return d;
 }
@@ -182,6 +183,7 @@ Json device_json(const DeviceReport& d) {
   j["max_storage_buffer_range"] = d.max_storage_buffer_range;
   j["lp_native_vector_width"] = d.lp_native_vector_width.empty() ? Json() : Json(d.lp_native_vector_width);
   j["validation"] = d.validation;
+  j["validation_mode"] = d.validation_mode;
   j["vknorm_version"] = d.vknorm_version;
   return j;
 }
@@ -193,7 +195,7 @@ std::string device_one_line(const DeviceReport& d) {
        " | subgroup " + std::to_string(d.subgroup_size);
   if (d.shared_memory_reduction) s += " | shared-memory reduction";
   if (!d.lp_native_vector_width.empty()) s += " | LP_NATIVE_VECTOR_WIDTH=" + d.lp_native_vector_width;
-  s += d.validation ? " | validation on" : " | validation off";
+  s += " | validation " + (d.validation_mode.empty() ? std::string(d.validation ? "on" : "off") : d.validation_mode);
   return s;
 }
 
