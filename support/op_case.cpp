@@ -309,6 +309,7 @@ void CaseRunner::run() {
     fail("the library accepted a shape that does not fit the op");
     return;
   }
+  in.calls = std::max(1, opt_.repeats);
   op.check_outputs(spec_, in, [this](const std::string& name, const std::vector<double>& ref,
                                      Tolerance tol,
                                      const std::function<void(std::vector<double>&)>& adjust) {

@@ -114,6 +114,10 @@ struct CaseInputs {
   bool valid = false;            // the shape fits the op (rank, normalized_rank)
   std::vector<double> x, weight, bias, dy, mean, rstd;
   std::vector<double> residual;  // add_rms_norm
+  // How many times run_case recorded the op back to back (CaseRunOptions::repeats): outputs
+  // that start with values and are updated in place (batch_norm's running statistics) see
+  // every call.
+  int calls = 1;
 };
 CaseInputs make_case_inputs(const CaseSpec& spec);
 
