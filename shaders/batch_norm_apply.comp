@@ -7,7 +7,7 @@
 // (the host also reverses the windows), so the chunks that pass read last, still in L2, are
 // read again first. Each invocation issues its NV loads before using any. x is read only at
 // the elements this invocation writes, so y may be x (in place).
-// grid = (chunks of this window, channels).
+// grid = (chunks of this window, channels of this dispatch from c_base).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "contracts/batch_norm_apply.h"  // bindings, push constants pc, spec constants
@@ -36,7 +36,7 @@ void main() {
   // Reverse order: the last workgroup of the stats grid is the first here.
   const uint gx = gl_NumWorkGroups.x;
   const uint r = gx * gl_NumWorkGroups.y - 1u - (gl_WorkGroupID.y * gx + gl_WorkGroupID.x);
-  const uint c = r / gx, g = r - c * gx;
+  const uint cl = r / gx, g = r - cl * gx, c = cl + pc.c_base;
   const uint lid = gl_LocalInvocationIndex;
   vec4 k;
   if ((pc.flags & FLAG_EVAL) != 0) {

@@ -7,7 +7,7 @@
 // streams batches of ITEMS values through registers (exact two-pass per batch, Chan merge
 // between batches), then the workgroup merges its invocations exactly. VEC = 4: four adjacent
 // positions (S % 4 == 0, x_ss == 1) in one 16-byte (fp32) or 8-byte (16-bit) load.
-// grid = (chunks of this window, channels).
+// grid = (chunks of this window, channels of this dispatch from c_base).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "contracts/batch_norm_stats.h"  // bindings, push constants pc, spec constants
@@ -28,7 +28,7 @@ uint at(uint j, uint j0, uint pb) {
 }
 
 void main() {
-  const uint c = gl_WorkGroupID.y, g = gl_WorkGroupID.x;
+  const uint c = gl_WorkGroupID.y + pc.c_base, g = gl_WorkGroupID.x;
   const uint lid = gl_LocalInvocationIndex;
   const uint xb = OFF(x) + c * pc.x_sc;
   const uint begin = g * pc.span, end = min(pc.NS, begin + pc.span);

@@ -123,6 +123,16 @@ TEST_SUITE("batch_norm") {
     }
   }
 
+  TEST_CASE("batch_norm with more channels than a grid dimension (65535)") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm::KernelConfig c;  // small workgroups: lavapipe's time goes by invocations
+    c.workgroup_size = 32;
+    auto s = bn(DType::f32, {2, 65600}, true, DataKind::normal, 47);  // training: all three kernels
+    s.config = &c;
+    check_case(dev, s);
+  }
+
   TEST_CASE("batch_norm forced configs: many chunks per channel, scalar and vec4, small workgroups") {
     HostDevice& dev = host();
     ValidationScope vs(dev);

@@ -12,7 +12,8 @@
   F(uint, y_sn) F(uint, y_sc) F(uint, y_ss)  \
   F(uint, coef_off)                          /* vec4 index of channel 0's coefficients */ \
   F(uint, flags)                             \
-  F(float, eps)
+  F(float, eps)                              \
+  F(uint, c_base)                            /* first channel of this dispatch */
 #define BATCH_NORM_APPLY_FLAGS(B) B(WEIGHT, 1) B(BIAS, 2) B(EVAL, 4) B(ONE_PLANE, 8)  /* as batch_norm_stats */
 #define BATCH_NORM_APPLY_SPECS(S) S(1, ITEMS, 16) S(2, VEC, 1)
 

@@ -11,7 +11,8 @@
   F(uint, x_sn) F(uint, x_sc) F(uint, x_ss)  /* element strides (batch, channel, position) */ \
   F(uint, part_off)                /* vec4 index of channel 0's first partial of this window */ \
   F(uint, part_cs)                 /* partials per channel (all windows) */ \
-  F(uint, flags)
+  F(uint, flags)                   \
+  F(uint, c_base)                  /* first channel of this dispatch */
 #define BATCH_NORM_STATS_FLAGS(B) B(ONE_PLANE, 1)  /* span divides S: no chunk crosses a plane */
 #define BATCH_NORM_STATS_SPECS(S) S(1, ITEMS, 16) S(2, VEC, 1)
 

@@ -127,7 +127,6 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
   }
   if (!plan) return ok();
   const uint64_t max_gx = ctx->profile.max_workgroup_count[0], max_gy = ctx->profile.max_workgroup_count[1];
-  if (C > max_gy) return make_error(Status::unsupported, std::to_string(C) + " channels exceed the device's workgroup count limit");
   if (ceil_div(win * S, span) > max_gx)
     return make_error(Status::unsupported, "the chunks of one channel exceed the device's workgroup count limit (raise config.split's chunk size)");
   if (res->scratch_bytes / 16 > 0xFFFFFFFFull)
@@ -154,24 +153,28 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
     uint64_t chunk_base = 0;
     for (uint64_t n0 : window_starts) {
       const uint64_t k = std::min(win, N - n0), chunks = ceil_div(k * S, span);
-      Stats::Spec sc;
-      sc.WG = c.workgroup_size;
-      sc.ITEMS = c.items_per_invocation;
-      sc.VEC = c.vector_width;
-      Stats::Push pc{};
-      pc.S = uint32_t(S);
-      pc.NS = uint32_t(k * S);
-      pc.span = uint32_t(span);
-      pc.x_sn = uint32_t(k > 1 ? xsn : 0);
-      pc.x_sc = uint32_t(xsc);
-      pc.x_ss = uint32_t(xss);
-      pc.part_off = uint32_t(part_base + chunk_base);
-      pc.part_cs = uint32_t(chunks_total);
-      pc.flags = one_plane ? Stats::FLAG_ONE_PLANE : 0u;
-      PlannedDispatch d = plan_dispatch<Stats>(p.dtype, sc, pc, pl.view(a.x, n0 * xsn, xs.elements(k)), part);
-      d.groups[0] = uint32_t(chunks);
-      d.groups[1] = uint32_t(C);
-      plan->dispatches.push_back(std::move(d));
+      // Channels beyond the device's grid height go to further dispatches (c_base).
+      for (uint64_t c0 = 0; c0 < C; c0 += max_gy) {
+        Stats::Spec sc;
+        sc.WG = c.workgroup_size;
+        sc.ITEMS = c.items_per_invocation;
+        sc.VEC = c.vector_width;
+        Stats::Push pc{};
+        pc.S = uint32_t(S);
+        pc.NS = uint32_t(k * S);
+        pc.span = uint32_t(span);
+        pc.x_sn = uint32_t(k > 1 ? xsn : 0);
+        pc.x_sc = uint32_t(xsc);
+        pc.x_ss = uint32_t(xss);
+        pc.part_off = uint32_t(part_base + chunk_base);
+        pc.part_cs = uint32_t(chunks_total);
+        pc.flags = one_plane ? Stats::FLAG_ONE_PLANE : 0u;
+        pc.c_base = uint32_t(c0);
+        PlannedDispatch d = plan_dispatch<Stats>(p.dtype, sc, pc, pl.view(a.x, n0 * xsn, xs.elements(k)), part);
+        d.groups[0] = uint32_t(chunks);
+        d.groups[1] = uint32_t(std::min(max_gy, C - c0));
+        plan->dispatches.push_back(std::move(d));
+      }
       chunk_base += chunks;
     }
     using Merge = kernels::batch_norm_merge;
@@ -204,33 +207,38 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
   bool first_apply = true;
   for (auto it = window_starts.rbegin(); it != window_starts.rend(); ++it) {
     const uint64_t n0 = *it, k = std::min(win, N - n0);
-    Apply::Spec sc;
-    sc.WG = c.workgroup_size;
-    sc.ITEMS = c.items_per_invocation;
-    sc.VEC = c.vector_width;
-    Apply::Push pc{};
-    pc.S = uint32_t(S);
-    pc.NS = uint32_t(k * S);
-    pc.span = uint32_t(span);
-    pc.x_sn = uint32_t(k > 1 ? xsn : 0);
-    pc.x_sc = uint32_t(xsc);
-    pc.x_ss = uint32_t(xss);
-    pc.y_sn = uint32_t(k > 1 ? ysn : 0);
-    pc.y_sc = uint32_t(ysc);
-    pc.y_ss = uint32_t(yss);
-    pc.coef_off = coef_off;
-    pc.flags = (a.weight.is_set() ? Apply::FLAG_WEIGHT : 0u) | (a.bias.is_set() ? Apply::FLAG_BIAS : 0u) |
-               (a.training ? 0u : Apply::FLAG_EVAL) | (one_plane ? Apply::FLAG_ONE_PLANE : 0u);
-    pc.eps = a.eps;
-    PlannedDispatch d = plan_dispatch<Apply>(p.dtype, sc, pc, pl.view(a.x, n0 * xsn, xs.elements(k)),
-                                             pl.view(a.y, n0 * ysn, ys.elements(k)), wv, bv,
-                                             a.training ? pl.dummy(a.x) : rmv, a.training ? pl.dummy(a.x) : rvv,
-                                             a.training ? part : pl.dummy(a.x));
-    d.groups[0] = uint32_t(ceil_div(k * S, span));
-    d.groups[1] = uint32_t(C);
-    d.barrier_before = a.training && first_apply;
-    first_apply = false;
-    plan->dispatches.push_back(std::move(d));
+    const uint64_t blocks = ceil_div(C, max_gy);
+    for (uint64_t bi = blocks; bi-- > 0;) {  // channel blocks in reverse too
+      const uint64_t c0 = bi * max_gy;
+      Apply::Spec sc;
+      sc.WG = c.workgroup_size;
+      sc.ITEMS = c.items_per_invocation;
+      sc.VEC = c.vector_width;
+      Apply::Push pc{};
+      pc.S = uint32_t(S);
+      pc.NS = uint32_t(k * S);
+      pc.span = uint32_t(span);
+      pc.x_sn = uint32_t(k > 1 ? xsn : 0);
+      pc.x_sc = uint32_t(xsc);
+      pc.x_ss = uint32_t(xss);
+      pc.y_sn = uint32_t(k > 1 ? ysn : 0);
+      pc.y_sc = uint32_t(ysc);
+      pc.y_ss = uint32_t(yss);
+      pc.coef_off = coef_off;
+      pc.flags = (a.weight.is_set() ? Apply::FLAG_WEIGHT : 0u) | (a.bias.is_set() ? Apply::FLAG_BIAS : 0u) |
+                 (a.training ? 0u : Apply::FLAG_EVAL) | (one_plane ? Apply::FLAG_ONE_PLANE : 0u);
+      pc.eps = a.eps;
+      pc.c_base = uint32_t(c0);
+      PlannedDispatch d = plan_dispatch<Apply>(p.dtype, sc, pc, pl.view(a.x, n0 * xsn, xs.elements(k)),
+                                               pl.view(a.y, n0 * ysn, ys.elements(k)), wv, bv,
+                                               a.training ? pl.dummy(a.x) : rmv, a.training ? pl.dummy(a.x) : rvv,
+                                               a.training ? part : pl.dummy(a.x));
+      d.groups[0] = uint32_t(ceil_div(k * S, span));
+      d.groups[1] = uint32_t(std::min(max_gy, C - c0));
+      d.barrier_before = a.training && first_apply;
+      first_apply = false;
+      plan->dispatches.push_back(std::move(d));
+    }
   }
   return ok();
 }
