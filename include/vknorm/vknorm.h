@@ -552,6 +552,10 @@ struct RmsNormBackwardArgs {
 // Statistics: fp32, per-(channel, chunk) (count, mean, M2) partials around a shift near the
 // data, merged exactly (Chan) in a fixed order: deterministic, no atomics, robust to large
 // means. A zero-size x records nothing (running statistics unchanged, as torch).
+// Config: workgroup_size, items_per_invocation (values per invocation per loop step),
+// vector_width (4: 16-byte fp32 / 8-byte 16-bit accesses of 4 positions), split (about the
+// chunks each channel's N x spatial values are divided into; a chunk is one workgroup of the
+// statistics and of the normalization pass; large planes round it to a divisor of spatial).
 // In place: y = x.
 struct BatchNormArgs {
   Tensor x, y;
