@@ -28,7 +28,8 @@ cases
   --normalized-rank K    layer norm: trailing dimensions normalized (default 1)
   --no-affine            no weight (rms) / weight and bias (layer norm)
 timing
-  --runs N               timed runs per case (default 20, at least 10)
+  --runs N               timed runs per case (default 20, at least 10; short cases get more,
+                         up to 500, so that the timed runs add up to 2 ms of GPU time)
   --warmup N             untimed runs before (default 3)
   --warmup-ms X          ... for at least X ms of wall time (default 250: idle GPUs lower
                          their clocks and need sustained work to raise them again)

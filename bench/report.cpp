@@ -152,8 +152,10 @@ void print_header(std::FILE* f, const RunSummary& run) {
                run.vknorm_version.c_str(), d.name.c_str(), d.device_class.c_str(),
                d.cpu ? "CPU" : "GPU", d.driver_name.c_str(), d.driver_version_text.c_str(),
                d.subgroup_size, mib(d.heap_bytes).c_str());
-  std::fprintf(f, "timing: %d runs after %d warm-up, %s, median [p10, p90] of GPU timestamps\n",
-               run.timing.runs, run.timing.warmup,
+  std::fprintf(f,
+               "timing: %d runs (more for short cases: %.3g ms of GPU time) after %d warm-up runs and %.0f ms, "
+               "%s, median [p10, p90] of GPU timestamps\n",
+               run.timing.runs, run.timing.min_timed_ms, run.timing.warmup, run.timing.warmup_ms,
                run.timing.flush ? ("L2 flushed between runs (" + mib(run.timing.flush_bytes) + ")").c_str()
                                 : "no L2 flush");
   if (run.roofline_bytes == 0) {

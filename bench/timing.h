@@ -28,6 +28,7 @@ struct TimingOptions {
   // each case now raises the clocks itself rather than relying on 10 ms of GPU time.
   double warmup_ms = 250;
   int runs = 20;                          // at least 10
+  double min_timed_ms = 2.0;              // ... and more (up to 500) until the runs add up to this
   bool flush = true;                      // write flush_bytes between runs (outside the timing)
   uint64_t flush_bytes = 256ull << 20;
 };

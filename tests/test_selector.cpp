@@ -3,6 +3,7 @@
 // AMD-like device with 64-lane subgroups) and lavapipe. Every choice must respect the
 // device's limits and the problem's alignment, and the tables must be the ones documented.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include "quirks.h"
 #include "selector.h"
 
 #include <doctest/doctest.h>
@@ -200,15 +201,21 @@ TEST_SUITE("selector") {
       return c;
     };
     // The target shape (32768, 8192) f16: one pass (the row in one workgroup's registers), and
-    // about one wave of resident workgroups (132 SMs x 2048 / 1024 threads) looping over rows.
+    // one wave of resident workgroups looping over rows: 132 SMs x 1 (64 registers x 1024
+    // invocations fill the 64K register file).
     KernelConfig c = cfg(DType::f16, 32768, 8192);
     CHECK(c.split == 1);
     CHECK(c.vector_width == 4);
     CHECK(c.workgroup_size == 1024);
     CHECK(c.items_per_invocation == 8);
     const uint64_t blocks = (32768 + c.rows_per_workgroup - 1) / c.rows_per_workgroup;
-    CHECK(blocks <= 264);
-    CHECK(blocks >= 200);
+    CHECK(blocks <= 132);
+    CHECK(blocks >= 120);
+    // bf16: twice the items in half the invocations, two per SM.
+    c = cfg(DType::bf16, 32768, 8192);
+    CHECK(c.workgroup_size == 512);
+    CHECK(c.items_per_invocation == 16);
+    CHECK(c.rows_per_workgroup == 125);
     // Rows up to 16K elements stay single-pass (16 items per invocation).
     c = cfg(DType::bf16, 4096, 16384);
     CHECK(c.split == 1);
@@ -266,21 +273,23 @@ TEST_SUITE("selector") {
   TEST_CASE("layer_norm_backward on the H200: one wave of resident workgroups over the rows") {
     DeviceProfile p = h200();
     p.device_class = classify_device(p);
-    // (4096, 4096) bf16: 512-invocation workgroups, 132 SMs x (2048 / 512) = 528 resident, one
-    // chunk per row -> 528 blocks of 8 rows.
+    // (4096, 4096) bf16: 512-invocation workgroups, 132 SMs x 2 resident (the register file:
+    // 64 x 512 x 2 = 64K), one chunk per row -> 264 blocks of 16 rows.
     Problem a{Op::layer_norm_backward, DType::bf16, 4096, 4096, 1, true};
     KernelConfig c;
     fill_config(p, a, &c);
     INFO(to_string(c));
     CHECK(c.split == 1);
     CHECK(c.workgroup_size == 512);
-    CHECK(c.rows_per_workgroup == 8);
-    // (32768, 8192) f16: 1024 invocations, 2 per SM -> 264 blocks of 125 rows.
+    CHECK(c.rows_per_workgroup == 16);
+    // (32768, 8192) f16: a long 16-bit row: 512 invocations of 16 items, 2 per SM -> 264
+    // blocks of 125 rows.
     Problem b{Op::layer_norm_backward, DType::f16, 32768, 8192, 1, true};
     KernelConfig d;
     fill_config(p, b, &d);
     INFO(to_string(d));
-    CHECK(d.workgroup_size == 1024);
+    CHECK(d.workgroup_size == 512);
+    CHECK(d.items_per_invocation == 16);
     CHECK(d.rows_per_workgroup == 125);
     // Unknown threads per SM (lavapipe, generic): workgroups_per_sm x SMs as before.
     DeviceProfile l = lavapipe();
@@ -293,5 +302,62 @@ TEST_SUITE("selector") {
                             (uint64_t(e.workgroup_size) * e.items_per_invocation);
     const uint64_t blocks = std::max<uint64_t>(1, (target + chunks - 1) / chunks);
     CHECK(e.rows_per_workgroup == (4096 + blocks - 1) / blocks);
+  }
+
+  TEST_CASE("quirks: keyed by driver and Mesa version, applied to the profile and the checks") {
+    CHECK(mesa_version("Mesa 22.3.6 (LLVM 15.0.6)") == 220306);
+    CHECK(mesa_version("Mesa 25.0.7-2~bpo12+1 (LLVM 19.1.7)") == 250007);
+    CHECK(mesa_version("580.159.04") == 0);
+    CHECK(mesa_version("") == 0);
+
+    // lavapipe of Mesa 22.3 at LP_NATIVE_VECTOR_WIDTH=1024: reports 32 lanes, runs 16.
+    DeviceProfile wide = lavapipe();
+    wide.driver_info = "Mesa 22.3.6 (LLVM 15.0.6)";
+    wide.subgroup_size = wide.min_subgroup_size = wide.max_subgroup_size = 32;
+    wide.device_class = classify_device(wide);
+    apply_quirks(&wide);
+    CHECK(has_quirk(wide, Quirk::lavapipe_subgroup_size_misreport));
+    CHECK(has_quirk(wide, Quirk::lavapipe_long_row_loop));
+    CHECK(wide.subgroup_size == 16);
+    CHECK(wide.reported_subgroup_size == 32);
+    CHECK(describe_quirks(wide).size() == 2);
+    const Problem p = rms(112, 64, 262144);
+    CHECK(case_class(wide, p) == case_class(p) + "/sg16");  // tuned at 512 (16 lanes): shared
+
+    // The same driver at 256: it runs what it reports; only the row-loop quirk applies.
+    DeviceProfile narrow = lavapipe();
+    narrow.driver_info = "Mesa 22.3.6 (LLVM 15.0.6)";
+    apply_quirks(&narrow);
+    CHECK_FALSE(has_quirk(narrow, Quirk::lavapipe_subgroup_size_misreport));
+    CHECK(has_quirk(narrow, Quirk::lavapipe_long_row_loop));
+    CHECK(narrow.subgroup_size == 8);
+    CHECK(max_rows_per_workgroup(narrow) == 1024);
+
+    // Outside the version range, another driver, or no version at all: no quirk.
+    DeviceProfile later = wide;
+    later.subgroup_size = later.min_subgroup_size = later.max_subgroup_size = 32;
+    later.driver_info = "Mesa 25.1.0 (LLVM 19.1.7)";
+    apply_quirks(&later);
+    CHECK(later.quirks == 0);
+    CHECK(later.subgroup_size == 32);
+    DeviceProfile nv = h200();
+    nv.driver_info = "580.159.04";
+    apply_quirks(&nv);
+    CHECK(nv.quirks == 0);
+    CHECK(max_rows_per_workgroup(nv) == 4096);
+
+    // The backward's rows per workgroup: refused above 1024 with the quirk, allowed without.
+    narrow.device_class = classify_device(narrow);
+    nv.device_class = classify_device(nv);
+    const Problem b{Op::layer_norm_backward, DType::f32, 1 << 20, 64, 1, true};
+    KernelConfig c;
+    fill_config(narrow, b, &c);
+    CHECK(c.rows_per_workgroup <= 1024);
+    c.rows_per_workgroup = 2048;
+    CHECK(config_problem(narrow, b, c).find("lavapipe_long_row_loop") != std::string::npos);
+    KernelConfig g;
+    fill_config(nv, b, &g);
+    g.rows_per_workgroup = 2048;
+    CHECK(config_problem(nv, b, g).empty());
   }
 }

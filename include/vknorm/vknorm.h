@@ -305,7 +305,14 @@ struct DeviceInfo {
   uint32_t vendor_id = 0, device_id = 0, driver_version = 0, api_version = 0;
   uint32_t driver_id = 0;  // VkDriverId, 0 if unknown
   uint8_t uuid[VK_UUID_SIZE] = {};
+  // The subgroup lanes compute shaders run with; reported_subgroup_size is the driver's own
+  // figure where a known quirk makes it differ (lavapipe at LP_NATIVE_VECTOR_WIDTH 1024 / 2048
+  // reports 32 / 64 and runs 16).
   uint32_t subgroup_size = 0, min_subgroup_size = 0, max_subgroup_size = 0;
+  uint32_t reported_subgroup_size = 0;
+  // Known driver bugs that apply to this device and what vknorm does about each
+  // ("name: bug; vknorm: workaround"), from vknorm's quirks table (src/core/quirks.cpp).
+  std::vector<std::string> quirks;
   bool subgroup_arithmetic = false;       // in compute shaders
   bool shared_memory_reduction = false;   // the context uses the shared-memory fallback
   uint32_t max_workgroup_invocations = 0, max_shared_memory_bytes = 0;

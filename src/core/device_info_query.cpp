@@ -2,6 +2,8 @@
 // profile reader and the same fill as the context's device_info().
 #include "device_info_query.h"
 
+#include "quirks.h"
+
 #include "device_profile.h"
 #include "dispatch_table.h"
 
@@ -24,6 +26,8 @@ void fill_device_info(const DeviceProfile& p, const EnabledFeatures& enabled,
   d.subgroup_size = p.subgroup_size;
   d.min_subgroup_size = p.min_subgroup_size;
   d.max_subgroup_size = p.max_subgroup_size;
+  d.reported_subgroup_size = p.reported_subgroup_size;
+  d.quirks = describe_quirks(p);
   d.subgroup_arithmetic = p.subgroup_arithmetic;
   d.shared_memory_reduction = shared_memory_reduction;
   d.max_workgroup_invocations = p.max_workgroup_invocations;

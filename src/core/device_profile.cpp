@@ -1,5 +1,7 @@
 #include "device_profile.h"
 
+#include "quirks.h"
+
 #include "dispatch_table.h"
 
 #include <cstring>
@@ -101,6 +103,7 @@ DeviceProfile read_device_profile(const InstanceFunctions& fns, VkPhysicalDevice
   p.type = base.deviceType;
   std::memcpy(p.uuid, idp.deviceUUID, VK_UUID_SIZE);
   p.driver_id = v12 ? static_cast<uint32_t>(drv.driverID) : 0;
+  if (v12) p.driver_info = drv.driverInfo;
   p.subgroup_size = sg.subgroupSize;
   p.min_subgroup_size = has_sgc && sgc.minSubgroupSize ? sgc.minSubgroupSize : sg.subgroupSize;
   p.max_subgroup_size = has_sgc && sgc.maxSubgroupSize ? sgc.maxSubgroupSize : sg.subgroupSize;
@@ -126,6 +129,7 @@ DeviceProfile read_device_profile(const InstanceFunctions& fns, VkPhysicalDevice
   p.supported.subgroup_size_control = has_sgc && sgcf.subgroupSizeControl;
   p.supported.pipeline_executable_info = has_pe && pef.pipelineExecutableInfo;
   p.device_class = classify_device(p);
+  apply_quirks(&p);
   return p;
 }
 

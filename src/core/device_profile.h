@@ -16,7 +16,12 @@ struct DeviceProfile {
   uint32_t vendor_id = 0, device_id = 0, driver_id = 0, driver_version = 0, api_version = 0;
   VkPhysicalDeviceType type = VK_PHYSICAL_DEVICE_TYPE_OTHER;
   uint8_t uuid[VK_UUID_SIZE] = {};
+  std::string driver_info;  // VkPhysicalDeviceDriverProperties::driverInfo ("Mesa 22.3.6 (LLVM 15.0.6)")
+  // The subgroup lanes that run compute shaders (a quirk may correct what the driver reports:
+  // reported_subgroup_size keeps the driver's value; quirks.h).
   uint32_t subgroup_size = 32, min_subgroup_size = 32, max_subgroup_size = 32;
+  uint32_t reported_subgroup_size = 32;
+  uint32_t quirks = 0;  // bit per Quirk that applies (quirks.h)
   bool subgroup_arithmetic = false;  // in compute shaders
   uint32_t max_workgroup_invocations = 128, max_workgroup_size_x = 128;
   uint32_t max_workgroup_count[3] = {65535, 65535, 65535};

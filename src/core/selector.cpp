@@ -1,5 +1,7 @@
 #include "selector.h"
 
+#include "quirks.h"
+
 #include "op_spec.h"
 
 #include <algorithm>
@@ -145,11 +147,12 @@ void fill_row_config(const SelectorLimits& lim, const Problem& p, KernelConfig* 
   if (!c->workgroup_size) c->workgroup_size = L * c->rows_per_workgroup;
 }
 
-uint64_t resident_workgroups(const SelectorLimits& lim, uint32_t wg) {
+uint64_t resident_workgroups(const SelectorLimits& lim, uint32_t wg, uint32_t regs) {
   const ClassTable& t = lim.table;
   if (!t.threads_per_sm || !wg) return lim.target_wgs;
-  const uint64_t per_sm = std::max<uint64_t>(1, std::min<uint64_t>(t.workgroups_per_sm, t.threads_per_sm / wg));
-  return lim.sm_count * per_sm;
+  uint64_t per_sm = std::min<uint64_t>(t.workgroups_per_sm, t.threads_per_sm / wg);
+  if (regs) per_sm = std::min<uint64_t>(per_sm, 65536 / (uint64_t(regs) * wg));
+  return lim.sm_count * std::max<uint64_t>(1, per_sm);
 }
 
 void fill_config(const DeviceProfile& d, const Problem& p, KernelConfig* c) {
@@ -184,6 +187,9 @@ std::string config_problem(const DeviceProfile& d, const Problem& p, const Kerne
     if (!is_pow2(c.rows_per_workgroup) || c.rows_per_workgroup > c.workgroup_size)
       return "rows_per_workgroup must be a power of two <= workgroup_size on the row kernels";
   }
+  if (!row && c.rows_per_workgroup > max_rows_per_workgroup(d))
+    return "rows_per_workgroup must be <= " + std::to_string(max_rows_per_workgroup(d)) +
+           " on this device (quirk lavapipe_long_row_loop)";
   const OpSpec* spec = find_op_spec(p.op);
   return spec ? spec->check_config(p, c, row) : "unknown op";
 }

@@ -50,7 +50,12 @@ struct SelectorLimits {
 
 // Workgroups of `workgroup_size` invocations the device holds at once (one wave): SMs x
 // min(workgroups_per_sm, threads_per_sm / workgroup_size); target_wgs where threads_per_sm is 0.
-uint64_t resident_workgroups(const SelectorLimits& limits, uint32_t workgroup_size);
+// registers_per_invocation > 0 also caps it by the SM's register file (64K 32-bit registers
+// per SM on the tables' GPUs), for kernels whose registers, not threads, limit occupancy.
+uint64_t resident_workgroups(const SelectorLimits& limits, uint32_t workgroup_size,
+                             uint32_t registers_per_invocation = 0);
+// What the backward kernels' rules assume (the H200 compiled them to 60 registers).
+constexpr uint32_t kBackwardRegisters = 64;
 
 // "<op>/<dtype><op's case_shape>/<v1|v4|v8>": the shape class of p.
 std::string case_class(const Problem& p);

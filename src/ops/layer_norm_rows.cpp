@@ -1,5 +1,6 @@
 #include "layer_norm_rows.h"
 
+#include "core/quirks.h"
 #include "core/tensor_checks.h"
 
 #include <algorithm>
@@ -48,7 +49,12 @@ void fill_split_config(const SelectorLimits& lim, const Problem& p, bool backwar
   const bool bwd = backward;
   if (!c->vector_width) c->vector_width = p.vec4_ok ? 4 : 1;
   const uint32_t vec = c->vector_width;
-  const uint32_t it_default = std::max<uint32_t>(vec, bwd ? t.bwd_items : t.ln_items);
+  uint32_t it_default = std::max<uint32_t>(vec, bwd ? t.bwd_items : t.ln_items);
+  // A long 16-bit backward row in registers: twice the items in half the invocations (H200,
+  // (32768, 8192): f16 645 -> 585 us, bf16 736 -> 654 us; for (4096, 4096) it changed nothing:
+  // bench/results/h200-2026-11-22-tune2/).
+  if (bwd && c->split == 1 && p.dtype != DType::f32 && D > 512ull * t.bwd_items)
+    it_default = std::max<uint32_t>(it_default, 2 * t.bwd_items);
   if (!c->workgroup_size)
     c->workgroup_size = c->split == 1
         ? std::max(min_wg, std::min(max_wg, pow2_ceil(ceil_div(D, it_default))))
@@ -78,13 +84,15 @@ void fill_split_config(const SelectorLimits& lim, const Problem& p, bool backwar
       // mean fewer column partials to write and sum (H200, (4096, 4096) bf16 backward:
       // 203 -> 114 us going from 1056 to one wave of 512-invocation workgroups).
       const uint64_t chunks = ceil_div(D, chunk);
-      const uint64_t wave = resident_workgroups(lim, c->workgroup_size);
+      // Resident as the registers allow: the backward kernels hold ~60 registers, so a
+      // 1024-invocation workgroup fills an SM alone (the thread limit said two; one wave of
+      // the register count was faster: (4096, 4096) f16 112.8 -> 69.3 us on the H200).
+      const uint64_t wave = resident_workgroups(lim, c->workgroup_size, kBackwardRegisters);
       const uint64_t blocks = std::min<uint64_t>(rows, std::max<uint64_t>(1, ceil_div(wave, chunks)));
-      // At most kMaxRowsPerWorkgroup rows per workgroup: lavapipe computed wrong results
-      // past 16384 iterations of the row loop (131073x1 rows), and more blocks cost GPUs
-      // only a small column-sum pass.
+      // At most max_rows_per_workgroup() rows per workgroup: 1024 on lavapipe, which computed
+      // wrong results past 16384 iterations of the row loop (131073x1 rows; core/quirks.h).
       c->rows_per_workgroup = uint32_t(std::max<uint64_t>(
-          1, std::min<uint64_t>(ceil_div(rows, std::max<uint64_t>(blocks, 1)), kMaxRowsPerWorkgroup)));
+          1, std::min<uint64_t>(ceil_div(rows, std::max<uint64_t>(blocks, 1)), max_rows_per_workgroup(lim.device))));
     } else {
       c->rows_per_workgroup = 1;
     }

@@ -24,8 +24,9 @@ Error row_layout(const Tensor& t, int normalized_rank, const char* what, RowLayo
 bool vec4_aligned(const Tensor& t);  // offset/address allows 4-element accesses
 bool vec_aligned(const Tensor& t, uint64_t elems);  // ... `elems`-element accesses (unset: true)
 
-// At most this many rows per workgroup of the backward pass (see fill_split_config).
-constexpr uint64_t kMaxRowsPerWorkgroup = 1024;
+// At most this many rows per workgroup of a backward pass on any device (a device with the
+// lavapipe_long_row_loop quirk allows fewer: core/quirks.h, checked by config_problem).
+constexpr uint64_t kMaxRowsPerWorkgroup = 4096;
 
 // Sets split to 1 when the row fits one workgroup (0: fill_split_config computes it).
 void choose_split(const SelectorLimits& limits, const Problem& p, bool backward, KernelConfig* cfg);

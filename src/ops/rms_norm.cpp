@@ -175,6 +175,12 @@ void rms_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* 
   if (!c->items_per_invocation) {
     const uint64_t per_lane = ceil_div(C, c->channel_split);
     c->items_per_invocation = per_lane > cap ? 1 : std::min(cap, pow2_ceil(per_lane));
+    // bf16 caches half as many (the rest of the column is read again, from L1/L2): its
+    // conversions need more registers, and the full column ran 2.1x slower on the H200
+    // ((112, 64, 512, 512) bf16: 5.62 ms with 64 cached, 2.68 ms with 32;
+    // bench/results/h200-2026-11-22-tune2/).
+    if (p.dtype == DType::bf16 && c->items_per_invocation > 1)
+      c->items_per_invocation = std::max<uint32_t>(1, std::min(c->items_per_invocation, cap / 2));
   }
   c->split = 1;
   c->rows_per_workgroup = 1;

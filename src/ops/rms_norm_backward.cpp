@@ -10,6 +10,7 @@
 #include "core/op_spec.h"
 #include "core/placeholders.h"
 #include "core/plan.h"
+#include "core/quirks.h"
 #include "core/selector.h"
 #include "core/tensor_checks.h"
 
@@ -220,7 +221,8 @@ constexpr uint32_t kMaxRegisterItems = 16;
 //   3. rows_per_workgroup: one wave of resident workgroups. Resident per SM = the class's
 //      threads per SM (workgroup_size x workgroups_per_sm of its table) / workgroup_size (at
 //      least 1); blocks = SMs x resident / chunks per row; rows_per_workgroup = rows / blocks,
-//      at most kMaxRowsPerWorkgroup (lavapipe mis-executes longer row loops). Each block writes
+//      at most max_rows_per_workgroup() (1024 on lavapipe, whose longer row loops mis-executed:
+//      core/quirks.h). Each block writes
 //      one fp32 partial row of dweight (D floats) that the column pass sums, so the partials
 //      stay a few MB even for (32768, 8192).
 void rmsb_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* c) {
@@ -228,7 +230,9 @@ void rmsb_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig*
   const uint64_t D = p.reduce, rows = p.outer;
   if (!c->vector_width) c->vector_width = p.vec4_ok ? 4 : 1;
   const uint32_t vec = c->vector_width;
-  const uint32_t base_items = std::max<uint32_t>(vec, t.bwd_items);
+  // bf16 rows: twice the items in half the invocations (H200, (32768, 8192): 667 -> 583 us;
+  // f16 and f32 were slower so: 585 -> 609, 849 -> 941; bench/results/h200-2026-11-22-tune2/).
+  const uint32_t base_items = std::max<uint32_t>(vec, p.dtype == DType::bf16 ? 2 * t.bwd_items : t.bwd_items);
   if (!c->split) {
     const uint32_t it_cap = c->items_per_invocation ? c->items_per_invocation : std::max(base_items, kMaxRegisterItems);
     const uint32_t wg_cap = c->workgroup_size ? c->workgroup_size : lim.max_wg;
@@ -258,9 +262,11 @@ void rmsb_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig*
   const uint64_t chunk = uint64_t(c->workgroup_size) * c->items_per_invocation;
   const uint64_t chunks = ceil_div(D, chunk);
   const uint64_t sms = std::max<uint64_t>(1, lim.target_wgs / std::max<uint32_t>(1, t.workgroups_per_sm));
+  // One wave as the registers allow (see layer_norm_rows.cpp); where the class table does not
+  // know its threads per SM, its workgroups per SM at the table's workgroup size.
   const uint64_t threads_per_sm = uint64_t(t.workgroup_size) * t.workgroups_per_sm;
-  const uint64_t resident = std::max<uint64_t>(1, threads_per_sm / c->workgroup_size);
-  const uint64_t wave = sms * resident;
+  const uint64_t wave = t.threads_per_sm ? resident_workgroups(lim, c->workgroup_size, kBackwardRegisters)
+                                         : sms * std::max<uint64_t>(1, threads_per_sm / c->workgroup_size);
   if (!c->split) {
     const uint64_t most = std::max<uint64_t>(2, D / chunk);
     c->split = uint32_t(std::min<uint64_t>(std::max<uint64_t>(2, ceil_div(wave, std::max<uint64_t>(rows, 1))), most));
@@ -268,7 +274,7 @@ void rmsb_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig*
   if (!c->rows_per_workgroup) {
     const uint64_t blocks = std::min<uint64_t>(std::max<uint64_t>(rows, 1), std::max<uint64_t>(1, wave / chunks));
     c->rows_per_workgroup = uint32_t(std::max<uint64_t>(
-        1, std::min<uint64_t>(ceil_div(std::max<uint64_t>(rows, 1), blocks), kMaxRowsPerWorkgroup)));
+        1, std::min<uint64_t>(ceil_div(std::max<uint64_t>(rows, 1), blocks), max_rows_per_workgroup(lim.device))));
   }
 }
 

@@ -77,6 +77,10 @@ struct DeviceReport {
   uint32_t max_workgroup_invocations = 0, max_shared_memory_bytes = 0;
   uint64_t max_storage_buffer_range = 0;
   std::string lp_native_vector_width;   // empty when unset
+  uint32_t reported_subgroup_size = 0;  // the driver's figure when a quirk corrects it
+  uint32_t lanes_run = 0;               // lanes a subgroup really ran (lanes_probe.comp); 0: not probed
+  std::string lanes_probe_note;         // why the probe did not run
+  std::vector<std::string> quirks;      // DeviceInfo::quirks
   bool validation = false;
   std::string validation_mode;          // "on", "on + synchronization", ... ("off")
   std::string vknorm_version;

@@ -126,6 +126,8 @@ DeviceReport describe_device(const vknorm_support::HostDevice& device, bool vali
   d.api_version = props.apiVersion;
   d.device_class = vknorm::device_class_name(info.device_class);
   d.subgroup_size = info.subgroup_size;
+  d.reported_subgroup_size = info.reported_subgroup_size;
+  d.quirks = info.quirks;
   d.min_subgroup_size = info.min_subgroup_size;
   d.max_subgroup_size = info.max_subgroup_size;
   d.subgroup_arithmetic = info.subgroup_arithmetic;
@@ -173,6 +175,12 @@ Json device_json(const DeviceReport& d) {
   j["api_version_string"] = d.api_version_string;
   j["device_class"] = d.device_class;
   j["subgroup_size"] = d.subgroup_size;
+  j["reported_subgroup_size"] = d.reported_subgroup_size;
+  j["lanes_run"] = d.lanes_run;
+  if (!d.lanes_probe_note.empty()) j["lanes_probe_note"] = d.lanes_probe_note;
+  Json quirks = Json::array();
+  for (const std::string& q : d.quirks) quirks.push_back(q);
+  j["quirks"] = quirks;
   j["min_subgroup_size"] = d.min_subgroup_size;
   j["max_subgroup_size"] = d.max_subgroup_size;
   j["subgroup_arithmetic"] = d.subgroup_arithmetic;
@@ -193,6 +201,10 @@ std::string device_one_line(const DeviceReport& d) {
   if (!d.driver_info.empty()) s += " (" + d.driver_info + ")";
   s += " | driver " + d.driver_version_string + " | Vulkan " + d.api_version_string +
        " | subgroup " + std::to_string(d.subgroup_size);
+  if (d.reported_subgroup_size && d.reported_subgroup_size != d.subgroup_size)
+    s += " (reported " + std::to_string(d.reported_subgroup_size) + ")";
+  if (d.lanes_run) s += ", " + std::to_string(d.lanes_run) + " lanes ran";
+  if (!d.quirks.empty()) s += " | " + std::to_string(d.quirks.size()) + " driver quirk(s)";
   if (d.shared_memory_reduction) s += " | shared-memory reduction";
   if (!d.lp_native_vector_width.empty()) s += " | LP_NATIVE_VECTOR_WIDTH=" + d.lp_native_vector_width;
   s += " | validation " + (d.validation_mode.empty() ? std::string(d.validation ? "on" : "off") : d.validation_mode);
@@ -225,9 +237,14 @@ int list_devices(const std::string& json_path) {
                 driver_version_string(p.vendorID, l.driver_id, p.driverVersion).c_str(),
                 p.driverVersion);
     std::printf("    api        Vulkan %s\n", api_version_string(p.apiVersion).c_str());
-    std::printf("    subgroups  size %u (range %u..%u), arithmetic in compute: %s\n",
+    std::printf("    subgroups  size %u (range %u..%u)%s, arithmetic in compute: %s\n",
                 info.subgroup_size, info.min_subgroup_size, info.max_subgroup_size,
+                info.reported_subgroup_size != info.subgroup_size
+                    ? (" [the driver reports " + std::to_string(info.reported_subgroup_size) + "]").c_str()
+                    : "",
                 yes(info.subgroup_arithmetic));
+    if (info.quirks.empty()) std::printf("    quirks     none known\n");
+    for (const std::string& q : info.quirks) std::printf("    quirk      %s\n", q.c_str());
     std::printf("    supported  push_descriptor %s, buffer_device_address %s, "
                 "storage_buffer_16bit %s, subgroup_size_control %s, pipeline_executable_info %s\n",
                 yes(f.push_descriptor), yes(f.buffer_device_address), yes(f.storage_buffer_16bit),
@@ -258,6 +275,10 @@ int list_devices(const std::string& json_path) {
     j["api_version"] = p.apiVersion;
     j["api_version_string"] = api_version_string(p.apiVersion);
     j["subgroup_size"] = info.subgroup_size;
+    j["reported_subgroup_size"] = info.reported_subgroup_size;
+    Json qj = Json::array();
+    for (const std::string& q : info.quirks) qj.push_back(q);
+    j["quirks"] = qj;
     j["min_subgroup_size"] = info.min_subgroup_size;
     j["max_subgroup_size"] = info.max_subgroup_size;
     j["subgroup_arithmetic"] = info.subgroup_arithmetic;

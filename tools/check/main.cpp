@@ -3,6 +3,7 @@
 #include "support/json.h"
 #include "tools/check/compare.h"
 #include "tools/check/device_report.h"
+#include "tools/check/lanes_probe.h"
 #include "tools/check/matrix.h"
 #include "tools/check/options.h"
 #include "tools/check/report.h"
@@ -178,6 +179,9 @@ int run(int argc, char** argv) {
   report.seed = o.mode == Mode::single_case ? o.single.spec.seed : o.seed;
   report.force_shared_reduction = o.force_shared_reduction;
   report.device = describe_device(*device, device->validation_enabled());
+  const LanesProbe lanes = probe_lanes(*device);  // what the report claims must have run
+  report.device.lanes_run = lanes.ran ? lanes.active_lanes : 0;
+  report.device.lanes_probe_note = lanes.error;
   report.run_validation_messages = device->validation_messages();  // from device creation
   device->clear_validation_messages();
 
