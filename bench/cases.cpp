@@ -272,6 +272,9 @@ std::vector<BenchCase> suite(const std::string& name) {
     s.push_back(make("kb40_layer_norm_fwd", "layer_norm", DType::f32, {16, 64, 256, 256}, 3));
     s.push_back(
         make("kb40_layer_norm_fwd_bwd", "layer_norm_fwd_bwd", DType::f32, {16, 64, 256, 256}, 3));
+    // #33: nn.BatchNorm2d(64) in training mode (weight 1, bias 0 at init; the call also updates
+    // running_mean / running_var and writes the saved mean / invstd, as torch's does).
+    s.push_back(make("kb33_batch_norm", "batch_norm", DType::f32, {64, 64, 512, 512}));
   }
   if (name == "sweep") return sweep_suite();
   if (name == "llm") return llm_suite();
@@ -288,6 +291,7 @@ std::vector<BenchCase> suite(const std::string& name) {
     s.push_back(make("smoke_add_rms_bf16", "add_rms_norm", DType::bf16, {32, 2048}));
     s.push_back(make("smoke_rms_q8_f16", "rms_norm_last_q8", DType::f16, {64, 1024}));
     s.push_back(make("smoke_add_ln_bf16", "add_layer_norm", DType::bf16, {64, 1024}));
+    s.push_back(make("smoke_bn_f32", "batch_norm", DType::f32, {4, 16, 16, 16}));
     return s;
   }
   if (name == "extended") {

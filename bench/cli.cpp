@@ -11,7 +11,8 @@ const char* usage() {
   return R"(usage: vknorm-bench [--suite kernelbench|extended|sweep|llm|smoke | --op OP --shape AxBx.. [options]]
 
 cases
-  --suite NAME           kernelbench (KernelBench L1 #36 RMSNorm, #40 LayerNorm fwd, fwd+bwd),
+  --suite NAME           kernelbench (KernelBench L1 #36 RMSNorm, #40 LayerNorm fwd, fwd+bwd,
+                         #33 BatchNorm2d training),
                          extended (kernelbench + f16/bf16 and many-short-row cases),
                          sweep (~90 cases: RMSNorm, LayerNorm fwd/bwd/fwd+bwd x f32/f16/bf16;
                          default --runs 10), llm (last-dim RMSNorm, fused add, int8 outputs in
@@ -20,7 +21,7 @@ cases
                          it were alone)
   --op OP                rms_norm | layer_norm | layer_norm_backward | rms_norm_backward |
                          layer_norm_fwd_bwd | rms_norm_last | add_rms_norm | rms_norm_last_q8 |
-                         add_rms_norm_q8
+                         add_rms_norm_q8 | batch_norm | batch_norm_eval
   --shape AxBxC..        e.g. 8x64x128x128 (rms: N x C x spatial..; layer norm: .. x normalized)
   --dtype T              f32 (default) | f16 | bf16
   --eps X                default 1e-5

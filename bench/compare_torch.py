@@ -4,7 +4,8 @@
 Runs, in one invocation on one GPU:
   * PyTorch eager, torch.compile and the seed Triton kernels (bench/seeds/*.py) on
     KernelBench L1 #36 (RMSNorm over dim 1, (112,64,512,512) fp32) and #40 (LayerNorm over
-    (64,256,256), affine, (16,64,256,256) fp32) forward and forward+backward, timed with
+    (64,256,256), affine, (16,64,256,256) fp32) forward and forward+backward, and #33
+    (BatchNorm2d(64) in training mode, (64,64,512,512) fp32; no seed kernel), timed with
     triton.testing.do_bench (median, L2 flushed between runs as do_bench does);
   * their outputs checked against eager (max abs difference, fp32), including the seed 004
     backward, which is known to be wrong and whose error is reported, not fixed;
@@ -33,6 +34,8 @@ EPS = 1e-5
 RMS_SHAPE = (112, 64, 512, 512)
 LN_SHAPE = (16, 64, 256, 256)
 LN_NORMALIZED = (64, 256, 256)
+BN_SHAPE = (64, 64, 512, 512)
+BN_MOMENTUM = 0.1
 DEVICE = "cuda"
 
 # vknorm-bench's kernelbench case names (bench/cases.cpp) for each row of the table.
@@ -40,6 +43,7 @@ CASES = [
     ("kb36_rms_norm", "RMSNorm #36 (112,64,512,512) fp32"),
     ("kb40_layer_norm_fwd", "LayerNorm #40 fwd (16,64,256,256) fp32"),
     ("kb40_layer_norm_fwd_bwd", "LayerNorm #40 fwd+bwd (16,64,256,256) fp32"),
+    ("kb33_batch_norm", "BatchNorm2d #33 training (64,64,512,512) fp32"),
 ]
 
 
@@ -154,6 +158,12 @@ def max_abs_diff(a, b):
 
 
 def minimal_bytes(case):
+    if case == "kb33_batch_norm":  # x read, y written, weight / bias, running stats r+w, saved stats
+        x = 4
+        for d in BN_SHAPE:
+            x *= d
+        c = BN_SHAPE[1]
+        return 2 * x + 2 * c * 4 + 4 * c * 4 + 2 * c * 4
     x = 1
     for d in (RMS_SHAPE if case == "kb36_rms_norm" else LN_SHAPE):
         x *= d
@@ -294,6 +304,33 @@ def run_torch(args, torch, have_triton):
             timed(case, "seed 004", seed_fwd_bwd)
     del x, w, b, dy, xg, wg, bg, ref
     torch.cuda.empty_cache()
+
+    # --- BatchNorm2d #33, training mode: batch statistics, running stats updated in place ---
+    case = "kb33_batch_norm"
+    print(f"{case}: eager / torch.compile", file=sys.stderr)
+    C = BN_SHAPE[1]
+    x = torch.rand(BN_SHAPE, device=DEVICE, dtype=torch.float32)
+    w = torch.ones(C, device=DEVICE, dtype=torch.float32)
+    b = torch.zeros(C, device=DEVICE, dtype=torch.float32)
+    rm = torch.zeros(C, device=DEVICE, dtype=torch.float32)
+    rv = torch.ones(C, device=DEVICE, dtype=torch.float32)
+
+    def bn_eager(t, w_, b_, rm_, rv_):
+        # KernelBench's Model: nn.BatchNorm2d in training mode; every call updates rm_ / rv_.
+        return F.batch_norm(t, rm_, rv_, w_, b_, training=True, momentum=BN_MOMENTUM, eps=EPS)
+
+    ref = bn_eager(x, w, b, rm.clone(), rv.clone())
+    timed(case, "eager", lambda: bn_eager(x, w, b, rm, rv))
+    if not args.no_compile:
+        bn_c = torch.compile(bn_eager)
+        out = attempt(case, "torch.compile", lambda: bn_c(x, w, b, rm, rv))
+        if out is not None:
+            results[case]["errors"]["torch.compile"] = max_abs_diff(out, ref)
+            del out
+            timed(case, "torch.compile", lambda: bn_c(x, w, b, rm, rv))
+    results[case]["notes"].append("no seed kernel for #33; torch's timed calls also update running_mean / running_var")
+    del x, w, b, rm, rv, ref
+    torch.cuda.empty_cache()
     return results
 
 
@@ -389,9 +426,10 @@ def render_table(rows, device, vk_device):
 
 def main():
     args = parse_args()
-    global RMS_SHAPE, LN_SHAPE, LN_NORMALIZED, DEVICE
+    global RMS_SHAPE, LN_SHAPE, LN_NORMALIZED, DEVICE, BN_SHAPE
     if args.smoke_cpu:
         RMS_SHAPE, LN_SHAPE, LN_NORMALIZED, DEVICE = (2, 64, 16, 16), (2, 8, 16, 16), (8, 16, 16), "cpu"
+        BN_SHAPE = (2, 64, 16, 16)
         args.no_compile = args.no_seeds = True
     torch, have_triton = import_torch(args.smoke_cpu)
     device = "cpu (--smoke-cpu)" if args.smoke_cpu else torch.cuda.get_device_name()

@@ -41,6 +41,8 @@ VKNORM_SAME_VALUE(VKNORM_OP_LAYER_NORM_BACKWARD, vknorm::Op::layer_norm_backward
 VKNORM_SAME_VALUE(VKNORM_OP_RMS_NORM_LAST, vknorm::Op::rms_norm_last);
 VKNORM_SAME_VALUE(VKNORM_OP_ADD_RMS_NORM, vknorm::Op::add_rms_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_ADD_LAYER_NORM, vknorm::Op::add_layer_norm);
+VKNORM_SAME_VALUE(VKNORM_OP_LP_NORM, vknorm::Op::lp_norm);
+VKNORM_SAME_VALUE(VKNORM_OP_BATCH_NORM, vknorm::Op::batch_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_RMS_NORM_BACKWARD, vknorm::Op::rms_norm_backward);
 VKNORM_SAME_VALUE(VKNORM_DEVICE_CLASS_GENERIC, vknorm::DeviceClass::generic);
 VKNORM_SAME_VALUE(VKNORM_DEVICE_CLASS_ADA, vknorm::DeviceClass::ada);
@@ -317,6 +319,47 @@ struct AddLayerNormCall {
   }
   AddLayerNormCall(const AddLayerNormCall&) = delete;
   AddLayerNormCall& operator=(const AddLayerNormCall&) = delete;
+};
+
+struct BatchNormCall {
+  vknorm::BatchNormArgs args;
+  KernelConfig config;
+  explicit BatchNormCall(const vknorm_batch_norm_args& a) {
+    args.x = to_cpp(a.x);
+    args.y = to_cpp(a.y);
+    args.weight = to_cpp(a.weight);
+    args.bias = to_cpp(a.bias);
+    args.running_mean = to_cpp(a.running_mean);
+    args.running_var = to_cpp(a.running_var);
+    args.save_mean = to_cpp(a.save_mean);
+    args.save_invstd = to_cpp(a.save_invstd);
+    args.training = a.training != 0;
+    args.momentum = a.momentum;
+    args.eps = a.eps;
+    args.scratch = to_cpp(a.scratch);
+    if (a.config) {
+      config = to_cpp(*a.config);
+      args.config = &config;
+    }
+  }
+  BatchNormCall(const BatchNormCall&) = delete;
+  BatchNormCall& operator=(const BatchNormCall&) = delete;
+};
+
+struct LpNormCall {
+  vknorm::LpNormArgs args;
+  KernelConfig config;
+  explicit LpNormCall(const vknorm_lp_norm_args& a) {
+    args.x = to_cpp(a.x);
+    args.y = to_cpp(a.y);
+    args.p = a.p;
+    if (a.config) {
+      config = to_cpp(*a.config);
+      args.config = &config;
+    }
+  }
+  LpNormCall(const LpNormCall&) = delete;
+  LpNormCall& operator=(const LpNormCall&) = delete;
 };
 
 struct RmsNormBackwardCall {
@@ -983,6 +1026,58 @@ vknorm_status vknorm_record_add_layer_norm(vknorm_context ctx, VkCommandBuffer c
 vknorm_status vknorm_describe_dispatches_add_layer_norm(vknorm_context ctx, const vknorm_add_layer_norm_args* args,
                                                         uint32_t* count, vknorm_dispatch_info* out) {
   return describe_with<AddLayerNormCall>(ctx, args, count, out);
+}
+
+void vknorm_batch_norm_args_init(vknorm_batch_norm_args* args) {
+  if (!args) return;
+  *args = vknorm_batch_norm_args{};
+  const vknorm::BatchNormArgs d;
+  args->training = d.training ? 1 : 0;
+  args->momentum = d.momentum;
+  args->eps = d.eps;
+}
+vknorm_status vknorm_batch_norm_scratch_size(vknorm_context ctx, const vknorm_batch_norm_args* args,
+                                             VkDeviceSize* out_bytes) {
+  if (out_bytes) *out_bytes = 0;
+  return with_call<BatchNormCall>(args, [&](const auto& a) { return vknorm::batch_norm_scratch_size(context(ctx), a, out_bytes); });
+}
+vknorm_status vknorm_select_config_batch_norm(vknorm_context ctx, const vknorm_batch_norm_args* args,
+                                              vknorm_kernel_config* out) {
+  return select_with<BatchNormCall>(ctx, args, out);
+}
+vknorm_status vknorm_prepare_batch_norm(vknorm_context ctx, const vknorm_batch_norm_args* args) {
+  return with_call<BatchNormCall>(args, [&](const auto& a) { return vknorm::prepare_batch_norm(context(ctx), a); });
+}
+vknorm_status vknorm_record_batch_norm(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_batch_norm_args* args) {
+  return with_call<BatchNormCall>(args, [&](const auto& a) { return vknorm::record_batch_norm(context(ctx), cmd, a); });
+}
+vknorm_status vknorm_describe_dispatches_batch_norm(vknorm_context ctx, const vknorm_batch_norm_args* args,
+                                                    uint32_t* count, vknorm_dispatch_info* out) {
+  return describe_with<BatchNormCall>(ctx, args, count, out);
+}
+
+void vknorm_lp_norm_args_init(vknorm_lp_norm_args* args) {
+  if (!args) return;
+  *args = vknorm_lp_norm_args{};
+  args->p = vknorm::LpNormArgs{}.p;
+}
+vknorm_status vknorm_lp_norm_scratch_size(vknorm_context ctx, const vknorm_lp_norm_args* args, VkDeviceSize* out_bytes) {
+  if (out_bytes) *out_bytes = 0;
+  return with_call<LpNormCall>(args, [&](const auto& a) { return vknorm::lp_norm_scratch_size(context(ctx), a, out_bytes); });
+}
+vknorm_status vknorm_select_config_lp_norm(vknorm_context ctx, const vknorm_lp_norm_args* args,
+                                           vknorm_kernel_config* out) {
+  return select_with<LpNormCall>(ctx, args, out);
+}
+vknorm_status vknorm_prepare_lp_norm(vknorm_context ctx, const vknorm_lp_norm_args* args) {
+  return with_call<LpNormCall>(args, [&](const auto& a) { return vknorm::prepare_lp_norm(context(ctx), a); });
+}
+vknorm_status vknorm_record_lp_norm(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_lp_norm_args* args) {
+  return with_call<LpNormCall>(args, [&](const auto& a) { return vknorm::record_lp_norm(context(ctx), cmd, a); });
+}
+vknorm_status vknorm_describe_dispatches_lp_norm(vknorm_context ctx, const vknorm_lp_norm_args* args,
+                                                 uint32_t* count, vknorm_dispatch_info* out) {
+  return describe_with<LpNormCall>(ctx, args, count, out);
 }
 
 vknorm_status vknorm_describe_dispatches_rms_norm_backward(vknorm_context ctx,

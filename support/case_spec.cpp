@@ -105,6 +105,10 @@ std::string CaseSpec::label() const {
     std::snprintf(buf, sizeof buf, " woff=%g", weight_offset);
     s += buf;
   }
+  if (momentum != 0.1) {
+    std::snprintf(buf, sizeof buf, " momentum=%g", momentum);
+    s += buf;
+  }
   if (by_address) s += " addr";
   if (misalign_bytes) s += " misalign=" + std::to_string(misalign_bytes);
   if (in_place) s += " inplace";

@@ -248,6 +248,7 @@ void CaseRunner::run() {
   params.normalized_rank = spec_.normalized_rank;
   params.eps = spec_.eps;
   params.weight_offset = spec_.weight_offset;
+  params.momentum = spec_.momentum;
   params.config = spec_.config;
   std::unique_ptr<BoundOp> call = op.bind(view, params);
 
@@ -308,6 +309,7 @@ void CaseRunner::run() {
     fail("the library accepted a shape that does not fit the op");
     return;
   }
+  in.calls = std::max(1, opt_.repeats);
   op.check_outputs(spec_, in, [this](const std::string& name, const std::vector<double>& ref,
                                      Tolerance tol,
                                      const std::function<void(std::vector<double>&)>& adjust) {

@@ -50,6 +50,8 @@ struct CaseSpec {
   bool optional_outputs = true;
   // rms_norm_backward: w_eff = weight_offset + weight (Gemma: 1); 0 elsewhere.
   double weight_offset = 0;
+  // batch_norm (training): the running statistics' momentum (torch's default 0.1).
+  double momentum = 0.1;
   std::string label() const;    // "rms_norm f32 [2,3,4] eps=1e-05 seed=1 normal"
 };
 
@@ -112,6 +114,10 @@ struct CaseInputs {
   bool valid = false;            // the shape fits the op (rank, normalized_rank)
   std::vector<double> x, weight, bias, dy, mean, rstd;
   std::vector<double> residual;  // add_rms_norm
+  // How many times run_case recorded the op back to back (CaseRunOptions::repeats): outputs
+  // that start with values and are updated in place (batch_norm's running statistics) see
+  // every call.
+  int calls = 1;
 };
 CaseInputs make_case_inputs(const CaseSpec& spec);
 

@@ -44,6 +44,7 @@ struct OpParams {
   int normalized_rank = 1;
   double eps = 1e-5;
   double weight_offset = 0;  // rms_norm_backward
+  double momentum = 0.1;     // batch_norm
   const vknorm::KernelConfig* config = nullptr;
 };
 

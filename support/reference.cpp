@@ -208,4 +208,43 @@ void rms_norm_backward_reference(const std::vector<double>& dy, const std::vecto
   }
 }
 
+void batch_norm_reference(const std::vector<double>& x, const std::vector<double>& w,
+                          const std::vector<double>& b, bool training, double momentum, double eps,
+                          int64_t N, int64_t C, int64_t S, std::vector<double>* running_mean,
+                          std::vector<double>* running_var, std::vector<double>* y,
+                          std::vector<double>* mean, std::vector<double>* invstd) {
+  y->assign(x.size(), 0.0);
+  mean->clear();
+  invstd->clear();
+  const double n = static_cast<double>(N * S);
+  for (int64_t c = 0; c < C; ++c) {
+    const size_t cu = static_cast<size_t>(c);
+    auto at = [&](int64_t i, int64_t s) { return static_cast<size_t>((i * C + c) * S + s); };
+    double m = 0, r = 0;
+    if (training) {
+      double sum = 0;
+      for (int64_t i = 0; i < N; ++i)
+        for (int64_t s = 0; s < S; ++s) sum += x[at(i, s)];
+      m = sum / n;
+      double ss = 0;
+      for (int64_t i = 0; i < N; ++i)
+        for (int64_t s = 0; s < S; ++s) ss += (x[at(i, s)] - m) * (x[at(i, s)] - m);
+      const double var = ss / n;
+      r = 1.0 / std::sqrt(var + eps);
+      mean->push_back(m);
+      invstd->push_back(r);
+      if (running_mean && !running_mean->empty()) {
+        (*running_mean)[cu] = momentum * m + (1 - momentum) * (*running_mean)[cu];
+        (*running_var)[cu] = momentum * (ss / (n - 1)) + (1 - momentum) * (*running_var)[cu];
+      }
+    } else {
+      m = (*running_mean)[cu];
+      r = 1.0 / std::sqrt((*running_var)[cu] + eps);
+    }
+    const double wc = w.empty() ? 1.0 : w[cu], bc = b.empty() ? 0.0 : b[cu];
+    for (int64_t i = 0; i < N; ++i)
+      for (int64_t s = 0; s < S; ++s) (*y)[at(i, s)] = (x[at(i, s)] - m) * r * wc + bc;
+  }
+}
+
 }  // namespace vknorm_support

@@ -60,4 +60,15 @@ void rms_norm_backward_reference(const std::vector<double>& dy, const std::vecto
                                  const std::vector<double>& rstd, std::vector<double>* dx,
                                  std::vector<double>* dw, int64_t rows, int64_t D);
 
+// BatchNorm on x, y: (N, C, S) contiguous; w, b: C values or empty. Training: mean / var =
+// per-channel batch mean and biased variance over N x S (two-pass), invstd = 1 / sqrt(var + eps),
+// and running_mean / running_var (C values each; empty: none) become
+// momentum * batch + (1 - momentum) * running with the unbiased variance var * n / (n - 1).
+// Eval: y from the running statistics; mean / invstd are left empty.
+void batch_norm_reference(const std::vector<double>& x, const std::vector<double>& w,
+                          const std::vector<double>& b, bool training, double momentum, double eps,
+                          int64_t N, int64_t C, int64_t S, std::vector<double>* running_mean,
+                          std::vector<double>* running_var, std::vector<double>* y,
+                          std::vector<double>* mean, std::vector<double>* invstd);
+
 }  // namespace vknorm_support

@@ -861,4 +861,125 @@ TEST_SUITE("c_api") {
     CHECK(!last_error().empty());
     CHECK(vknorm_record_add_layer_norm(ctx, VK_NULL_HANDLE, nullptr) == VKNORM_STATUS_INVALID_ARGUMENT);
   }
+
+  TEST_CASE("batch_norm through the C API: same bytes, config, dispatches, errors") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm_context ctx = c_ctx(dev);
+    const int64_t N = 4, C = 3, S = 64;
+    const VkDeviceSize X = 0, W = X + N * C * S, B = W + C, IN_FLOATS = B + C;
+    TestBuffer in(dev, IN_FLOATS * 4);
+    upload_values(dev, in, 17);
+    const VkBuffer ib = in.buf.buffer;
+    // Running statistics are updated in place: each call has its own (both start poisoned).
+    const VkDeviceSize Y = 0, RM = Y + N * C * S, RV = RM + C, SM = RV + C, SI = SM + C, OUT_FLOATS = SI + C;
+    TestBuffer out_cpp(dev, OUT_FLOATS * 4), out_c(dev, OUT_FLOATS * 4);
+    const VkBuffer oc = out_cpp.buf.buffer, oC = out_c.buf.buffer;
+    const std::vector<int64_t> shape{N, C, S}, ch{C};
+
+    vknorm::BatchNormArgs a;
+    a.x = cpp_view(ib, X, shape);
+    a.y = cpp_view(oc, Y, shape);
+    a.weight = cpp_view(ib, W, ch);
+    a.bias = cpp_view(ib, B, ch);
+    a.running_mean = cpp_view(oc, RM, ch);
+    a.running_var = cpp_view(oc, RV, ch);
+    a.save_mean = cpp_view(oc, SM, ch);
+    a.save_invstd = cpp_view(oc, SI, ch);
+    a.momentum = 0.25f;
+    vknorm_batch_norm_args c;
+    vknorm_batch_norm_args_init(&c);
+    CHECK(c.training == 1);
+    CHECK(c.momentum == vknorm::BatchNormArgs{}.momentum);
+    CHECK(c.eps == vknorm::BatchNormArgs{}.eps);
+    c.x = c_view(ib, X, shape);
+    c.y = c_view(oC, Y, shape);
+    c.weight = c_view(ib, W, ch);
+    c.bias = c_view(ib, B, ch);
+    c.running_mean = c_view(oC, RM, ch);
+    c.running_var = c_view(oC, RV, ch);
+    c.save_mean = c_view(oC, SM, ch);
+    c.save_invstd = c_view(oC, SI, ch);
+    c.momentum = 0.25f;
+    CHECK(std::string(vknorm_op_name(VKNORM_OP_BATCH_NORM)) == "batch_norm");
+
+    KernelConfig cfg;
+    REQUIRE(vknorm::select_config(dev.context(), a, &cfg).ok());
+    vknorm_kernel_config ccfg;
+    REQUIRE(vknorm_select_config_batch_norm(ctx, &c, &ccfg) == VKNORM_STATUS_OK);
+    CHECK(ccfg.workgroup_size == cfg.workgroup_size);
+    CHECK(std::string(ccfg.case_class) == cfg.case_class);
+    VkDeviceSize bytes = 0, cpp_bytes = 0;
+    CHECK(vknorm_batch_norm_scratch_size(ctx, &c, &bytes) == VKNORM_STATUS_OK);
+    REQUIRE(vknorm::batch_norm_scratch_size(dev.context(), a, &cpp_bytes).ok());
+    CHECK(bytes == cpp_bytes);
+    CHECK(bytes > 0);  // training: partials and coefficients
+    TestBuffer scratch(dev, bytes);
+    const std::vector<int64_t> scratch_shape{static_cast<int64_t>(bytes / 4)};
+    a.scratch = cpp_view(scratch.buf.buffer, 0, scratch_shape);
+    c.scratch = c_view(scratch.buf.buffer, 0, scratch_shape);
+    CHECK_MESSAGE(vknorm_prepare_batch_norm(ctx, &c) == VKNORM_STATUS_OK, last_error());
+    vknorm_dispatch_info info[4];
+    uint32_t count = 4;
+    REQUIRE(vknorm_describe_dispatches_batch_norm(ctx, &c, &count, info) == VKNORM_STATUS_OK);
+    CHECK(count == 3);
+    CHECK(std::string(info[0].kernel).rfind("batch_norm_stats.", 0) == 0);
+    CHECK(std::string(info[2].kernel).rfind("batch_norm_apply.", 0) == 0);
+
+    Error e;
+    REQUIRE(dev.run([&](VkCommandBuffer cmd) { e = vknorm::record_batch_norm(dev.context(), cmd, a); }) == VK_SUCCESS);
+    REQUIRE(e.ok());
+    vknorm_status s = VKNORM_STATUS_OK;
+    REQUIRE(dev.run([&](VkCommandBuffer cmd) { s = vknorm_record_batch_norm(ctx, cmd, &c); }) == VK_SUCCESS);
+    CHECK(s == VKNORM_STATUS_OK);
+    CHECK(contents(dev, out_cpp) == contents(dev, out_c));
+
+    c.training = 0;  // eval without running statistics: the same error as the C++ API
+    c.running_mean.buffer = VK_NULL_HANDLE;
+    c.running_var.buffer = VK_NULL_HANDLE;
+    c.save_mean.buffer = c.save_invstd.buffer = VK_NULL_HANDLE;
+    CHECK(vknorm_record_batch_norm(ctx, VK_NULL_HANDLE, &c) == VKNORM_STATUS_INVALID_ARGUMENT);
+    CHECK(!last_error().empty());
+    CHECK(vknorm_record_batch_norm(ctx, VK_NULL_HANDLE, nullptr) == VKNORM_STATUS_INVALID_ARGUMENT);
+  }
+
+  TEST_CASE("lp_norm through the C API: same bytes and errors as the C++ API") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm_context ctx = c_ctx(dev);
+    const int64_t R = 6, D = 96;
+    TestBuffer in(dev, R * D * 4);
+    upload_values(dev, in, 17);
+    TestBuffer out_cpp(dev, R * D * 4), out_c(dev, R * D * 4);
+    const std::vector<int64_t> shape{R, D};
+    for (int p : {1, 2}) {
+      vknorm::LpNormArgs a;
+      a.x = cpp_view(in.buf.buffer, 0, shape);
+      a.y = cpp_view(out_cpp.buf.buffer, 0, shape);
+      a.p = p;
+      vknorm_lp_norm_args c;
+      vknorm_lp_norm_args_init(&c);
+      CHECK(c.p == 2);
+      c.x = c_view(in.buf.buffer, 0, shape);
+      c.y = c_view(out_c.buf.buffer, 0, shape);
+      c.p = p;
+      vknorm_kernel_config ccfg;
+      REQUIRE(vknorm_select_config_lp_norm(ctx, &c, &ccfg) == VKNORM_STATUS_OK);
+      CHECK(vknorm_prepare_lp_norm(ctx, &c) == VKNORM_STATUS_OK);
+      uint32_t count = 0;
+      REQUIRE(vknorm_describe_dispatches_lp_norm(ctx, &c, &count, nullptr) == VKNORM_STATUS_OK);
+      CHECK(count == 1);
+      Error e;
+      REQUIRE(dev.run([&](VkCommandBuffer cmd) { e = vknorm::record_lp_norm(dev.context(), cmd, a); }) == VK_SUCCESS);
+      REQUIRE(e.ok());
+      vknorm_status s = VKNORM_STATUS_OK;
+      REQUIRE(dev.run([&](VkCommandBuffer cmd) { s = vknorm_record_lp_norm(ctx, cmd, &c); }) == VK_SUCCESS);
+      CHECK(s == VKNORM_STATUS_OK);
+      CHECK(contents(dev, out_cpp) == contents(dev, out_c));
+      c.p = 3;
+      CHECK(vknorm_select_config_lp_norm(ctx, &c, &ccfg) == VKNORM_STATUS_INVALID_ARGUMENT);
+      CHECK(last_error().find("p must be 1") != std::string::npos);
+    }
+    CHECK(std::string(vknorm_op_name(VKNORM_OP_LP_NORM)) == "lp_norm");
+  }
 }

@@ -342,7 +342,9 @@ enum class Op : uint32_t {
   rms_norm_last,      // RmsNormLastArgs
   add_rms_norm,       // AddRmsNormArgs
   rms_norm_backward,  // RmsNormBackwardArgs
+  // 6-8 and 10 are reserved (GroupNorm, InstanceNorm, Frobenius norm: not built yet).
   lp_norm = 9,          // LpNormArgs
+  batch_norm = 11,      // BatchNormArgs
   add_layer_norm = 12,  // AddLayerNormArgs
 };
 const char* op_name(Op op);
@@ -554,6 +556,41 @@ struct RmsNormBackwardArgs {
   const KernelConfig* config = nullptr;
 };
 
+// BatchNorm over N and the spatial dimensions of x with shape (N, C, d1, ...), rank >= 2
+// ((N, C) too), per channel c (torch.nn.BatchNorm1d/2d/3d, F.batch_norm):
+//   training: mean, var = the batch mean and biased variance of x[:, c, ...] (N x spatial
+//             values); y = (x - mean) * invstd * weight[c] + bias[c], invstd = 1/sqrt(var + eps);
+//             save_mean = mean, save_invstd = invstd (optional fp32 outputs, C elements);
+//             running_mean / running_var (optional, fp32, C elements; both or neither) are
+//             updated in place with the UNBIASED variance, as torch does:
+//               running_mean = momentum * mean + (1 - momentum) * running_mean
+//               running_var  = momentum * var * n / (n - 1) + (1 - momentum) * running_var
+//             momentum in [0, 1]. One value per channel (N x spatial = 1) is invalid_argument,
+//             as torch's "Expected more than 1 value per channel when training".
+//   eval:     y = (x - running_mean) / sqrt(running_var + eps) * weight + bias (running
+//             statistics required, read only; save_* must be unset).
+// weight / bias are optional, C contiguous elements of x's dtype. x and y have the same shape
+// and dtype; the spatial dimensions must collapse into one strided dimension in both.
+// Statistics: fp32, per-(channel, chunk) (count, mean, M2) partials around a shift near the
+// data, merged exactly (Chan) in a fixed order: deterministic, no atomics, robust to large
+// means. A zero-size x records nothing (running statistics unchanged, as torch).
+// Config: workgroup_size, items_per_invocation (values per invocation per loop step),
+// vector_width (4: 16-byte fp32 / 8-byte 16-bit accesses of 4 positions), split (about the
+// chunks each channel's N x spatial values are divided into; a chunk is one workgroup of the
+// statistics and of the normalization pass; large planes round it to a divisor of spatial).
+// In place: y = x.
+struct BatchNormArgs {
+  Tensor x, y;
+  Tensor weight, bias;                 // optional
+  Tensor running_mean, running_var;    // fp32, updated in place (training), read (eval)
+  Tensor save_mean, save_invstd;       // optional outputs (training), fp32
+  bool training = true;
+  float momentum = 0.1f;
+  float eps = 1e-5f;
+  Tensor scratch;  // training; see batch_norm_scratch_size()
+  const KernelConfig* config = nullptr;
+};
+
 // Scratch bytes a call needs (0 if none). The caller passes a buffer at least this large in
 // args.scratch (any dtype; only buffer/address, offset and size are read; offset a multiple of
 // 16), or relies on the context's own scratch. Contents need no initialization and are left
@@ -568,6 +605,7 @@ Error rms_norm_last_scratch_size(Context* ctx, const RmsNormLastArgs& args, VkDe
 Error add_rms_norm_scratch_size(Context* ctx, const AddRmsNormArgs& args, VkDeviceSize* out_bytes);
 Error add_layer_norm_scratch_size(Context* ctx, const AddLayerNormArgs& args, VkDeviceSize* out_bytes);
 Error lp_norm_scratch_size(Context* ctx, const LpNormArgs& args, VkDeviceSize* out_bytes);
+Error batch_norm_scratch_size(Context* ctx, const BatchNormArgs& args, VkDeviceSize* out_bytes);
 
 // The configuration a call with these arguments would use (after validation).
 Error select_config(Context* ctx, const RmsNormArgs& args, KernelConfig* out);
@@ -578,6 +616,7 @@ Error select_config(Context* ctx, const RmsNormLastArgs& args, KernelConfig* out
 Error select_config(Context* ctx, const AddRmsNormArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const AddLayerNormArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const LpNormArgs& args, KernelConfig* out);
+Error select_config(Context* ctx, const BatchNormArgs& args, KernelConfig* out);
 
 // Record the operator into `cmd` (which must be in the recording state and support compute).
 // Pipelines are created on first use of a (kernel, dtype, config) key unless prepared
@@ -593,6 +632,7 @@ Error record_rms_norm_last(Context* ctx, VkCommandBuffer cmd, const RmsNormLastA
 Error record_add_rms_norm(Context* ctx, VkCommandBuffer cmd, const AddRmsNormArgs& args);
 Error record_add_layer_norm(Context* ctx, VkCommandBuffer cmd, const AddLayerNormArgs& args);
 Error record_lp_norm(Context* ctx, VkCommandBuffer cmd, const LpNormArgs& args);
+Error record_batch_norm(Context* ctx, VkCommandBuffer cmd, const BatchNormArgs& args);
 
 Error prepare_rms_norm(Context* ctx, const RmsNormArgs& args);
 Error prepare_layer_norm(Context* ctx, const LayerNormArgs& args);
@@ -602,6 +642,7 @@ Error prepare_rms_norm_last(Context* ctx, const RmsNormLastArgs& args);
 Error prepare_add_rms_norm(Context* ctx, const AddRmsNormArgs& args);
 Error prepare_add_layer_norm(Context* ctx, const AddLayerNormArgs& args);
 Error prepare_lp_norm(Context* ctx, const LpNormArgs& args);
+Error prepare_batch_norm(Context* ctx, const BatchNormArgs& args);
 
 // Recorded-dispatch description of the last recorded (or prepared) call, for profiling tools.
 struct DispatchInfo {
@@ -620,6 +661,7 @@ Error describe_dispatches(Context* ctx, const RmsNormLastArgs& args, std::vector
 Error describe_dispatches(Context* ctx, const AddRmsNormArgs& args, std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const AddLayerNormArgs& args, std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const LpNormArgs& args, std::vector<DispatchInfo>* out);
+Error describe_dispatches(Context* ctx, const BatchNormArgs& args, std::vector<DispatchInfo>* out);
 
 // Roofline helper for benchmarks: y[i] = x[i] over `bytes` bytes (multiple of 16) with the same
 // access pattern vknorm's kernels use. Both tensors are read as raw bytes.

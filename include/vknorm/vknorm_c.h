@@ -246,12 +246,14 @@ typedef enum vknorm_op {
   VKNORM_OP_RMS_NORM_LAST = 3,
   VKNORM_OP_ADD_RMS_NORM = 4,
   VKNORM_OP_RMS_NORM_BACKWARD = 5,
+  VKNORM_OP_LP_NORM = 9,
+  VKNORM_OP_BATCH_NORM = 11,
   VKNORM_OP_ADD_LAYER_NORM = 12,
   VKNORM_OP_MAX_ENUM = 0x7FFFFFFF
 } vknorm_op;
 
 /* "rms_norm", "layer_norm", "layer_norm_backward", "rms_norm_last", "add_rms_norm",
- * "rms_norm_backward", "add_layer_norm"; "unknown" for other values. */
+ * "rms_norm_backward", "add_layer_norm", "batch_norm", "lp_norm"; "unknown" for other values. */
 const char* vknorm_op_name(vknorm_op op);
 
 #define VKNORM_MAX_NAME_SIZE 128
@@ -506,6 +508,47 @@ vknorm_status vknorm_record_add_layer_norm(vknorm_context ctx, VkCommandBuffer c
                                           const vknorm_add_layer_norm_args* args);
 vknorm_status vknorm_describe_dispatches_add_layer_norm(vknorm_context ctx, const vknorm_add_layer_norm_args* args,
                                                         uint32_t* count, vknorm_dispatch_info* out);
+
+/* BatchNorm over N and spatial, per channel (vknorm::BatchNormArgs; vknorm.h has the formulas). */
+typedef struct vknorm_batch_norm_args {
+  vknorm_tensor x, y;
+  vknorm_tensor weight, bias;              /* optional, C elements of x's dtype */
+  vknorm_tensor running_mean, running_var; /* fp32, C; training: optional, updated in place; eval: required */
+  vknorm_tensor save_mean, save_invstd;    /* optional fp32 outputs (training) */
+  uint32_t training;                       /* default 1; 0: eval mode */
+  float momentum;                          /* default 0.1, in [0, 1] */
+  float eps;                               /* default 1e-5 */
+  vknorm_tensor scratch;                   /* see vknorm_batch_norm_scratch_size() */
+  const vknorm_kernel_config* config;
+} vknorm_batch_norm_args;
+
+/* Zeroes *args and sets training = 1, momentum = 0.1, eps = 1e-5. */
+void vknorm_batch_norm_args_init(vknorm_batch_norm_args* args);
+vknorm_status vknorm_batch_norm_scratch_size(vknorm_context ctx, const vknorm_batch_norm_args* args,
+                                             VkDeviceSize* out_bytes);
+vknorm_status vknorm_select_config_batch_norm(vknorm_context ctx, const vknorm_batch_norm_args* args,
+                                              vknorm_kernel_config* out);
+vknorm_status vknorm_prepare_batch_norm(vknorm_context ctx, const vknorm_batch_norm_args* args);
+vknorm_status vknorm_record_batch_norm(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_batch_norm_args* args);
+vknorm_status vknorm_describe_dispatches_batch_norm(vknorm_context ctx, const vknorm_batch_norm_args* args,
+                                                    uint32_t* count, vknorm_dispatch_info* out);
+
+/* L1 / L2 norm over dimension 1 (vknorm::LpNormArgs): p = 1: x / mean(|x|), p = 2: x / ||x||_2. */
+typedef struct vknorm_lp_norm_args {
+  vknorm_tensor x, y;
+  int32_t p; /* 1 or 2 (default 2) */
+  const vknorm_kernel_config* config;
+} vknorm_lp_norm_args;
+
+/* Zeroes *args and sets p = 2. */
+void vknorm_lp_norm_args_init(vknorm_lp_norm_args* args);
+vknorm_status vknorm_lp_norm_scratch_size(vknorm_context ctx, const vknorm_lp_norm_args* args, VkDeviceSize* out_bytes);
+vknorm_status vknorm_select_config_lp_norm(vknorm_context ctx, const vknorm_lp_norm_args* args,
+                                           vknorm_kernel_config* out);
+vknorm_status vknorm_prepare_lp_norm(vknorm_context ctx, const vknorm_lp_norm_args* args);
+vknorm_status vknorm_record_lp_norm(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_lp_norm_args* args);
+vknorm_status vknorm_describe_dispatches_lp_norm(vknorm_context ctx, const vknorm_lp_norm_args* args,
+                                                 uint32_t* count, vknorm_dispatch_info* out);
 
 /* Roofline helper: dst[i] = src[i] over `bytes` bytes (a multiple of 16), as vknorm's kernels access memory. */
 vknorm_status vknorm_record_copy(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_tensor* src,

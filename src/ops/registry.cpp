@@ -12,11 +12,12 @@ extern const OpSpec kAddRmsNormSpec;
 extern const OpSpec kRmsNormBackwardSpec;
 extern const OpSpec kAddLayerNormSpec;
 extern const OpSpec kLpNormSpec;
+extern const OpSpec kBatchNormSpec;
 
 const OpSpec* find_op_spec(Op op) {
   static const OpSpec* const kSpecs[] = {&kRmsNormSpec,     &kLayerNormSpec,  &kLayerNormBackwardSpec,
                                          &kRmsNormLastSpec, &kAddRmsNormSpec, &kRmsNormBackwardSpec,
-                                         &kAddLayerNormSpec, &kLpNormSpec};
+                                         &kAddLayerNormSpec, &kLpNormSpec, &kBatchNormSpec};
   for (const OpSpec* s : kSpecs)
     if (s->op == op) return s;
   return nullptr;

@@ -233,6 +233,20 @@ const ShapeEntry kShapes[] = {
   {"l2_norm", {2, 3, 33}, 1, 2, "C=3, S=33"},
   {"l2_norm", {1, 1000, 7}, 1, 3, "C=1000, S=7"},
   {"l2_norm", {2, 65535}, 1, 3, "D=65535 (streamed rows)"},
+  // batch_norm: per-channel statistics over N x spatial (training; eval: running statistics).
+  // One default shape (CI time: ~60 default cases per operator with the variants below); the
+  // C = 1 / 3 / 1000, N = 1, spatial 1 and rank 2 / 5 shapes run in --full and --random.
+  {"batch_norm", {4, 64, 257}, 1, 0, "C=64, S=257"},
+  {"batch_norm", {7, 1}, 1, 3, "C=1, rank 2"},
+  {"batch_norm", {5, 3, 1}, 1, 3, "C=3, S=1"},
+  {"batch_norm", {1, 3, 257}, 1, 3, "N=1, S=257"},
+  {"batch_norm", {2, 1000, 7}, 1, 3, "C=1000, S=7"},
+  {"batch_norm", {1000, 64}, 1, 3, "rank 2 (N, C)"},
+  {"batch_norm", {2, 3, 4, 5, 6}, 1, 3, "rank 5"},
+  {"batch_norm", {8, 3, 128, 128}, 1, 3, "400k elements, vec4"},
+  {"batch_norm_eval", {3, 1000, 7}, 1, 3, "C=1000, S=7"},
+  {"batch_norm_eval", {1, 1, 1}, 1, 3, "single element (eval allows it)"},
+  {"batch_norm_eval", {4, 64, 257}, 1, 3, "C=64, S=257"},
 };
 // clang-format on
 
@@ -348,6 +362,9 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
       {"add_layer_norm", {2, 131072}, 1, 2},
       {"l1_norm", {5, 33}, 1, 0},
       {"l2_norm", {2, 3, 33}, 1, 0},
+      {"batch_norm", {2, 3, 33}, 1, 0},
+      {"batch_norm_eval", {3, 5, 64}, 1, 0},
+      {"batch_norm", {16, 3, 64, 64}, 1, 3},
   };
   for (const auto& v : variants) {
     if (v.tier > max_tier) continue;
