@@ -275,6 +275,12 @@ std::vector<BenchCase> suite(const std::string& name) {
     // #33: nn.BatchNorm2d(64) in training mode (weight 1, bias 0 at init; the call also updates
     // running_mean / running_var and writes the saved mean / invstd, as torch's does).
     s.push_back(make("kb33_batch_norm", "batch_norm", DType::f32, {64, 64, 512, 512}));
+    // #38 x / mean(|x|, dim=1) and #39 x / ||x||_2 over dim 1 on (32768, 65535): no weight.
+    for (auto [case_name, op] : {std::pair<const char*, const char*>{"kb38_l1_norm", "l1_norm"}, {"kb39_l2_norm", "l2_norm"}}) {
+      BenchCase c = make(case_name, op, DType::f32, {32768, 65535});
+      c.affine = false;
+      s.push_back(c);
+    }
   }
   if (name == "sweep") return sweep_suite();
   if (name == "llm") return llm_suite();
@@ -291,6 +297,7 @@ std::vector<BenchCase> suite(const std::string& name) {
     s.push_back(make("smoke_add_rms_bf16", "add_rms_norm", DType::bf16, {32, 2048}));
     s.push_back(make("smoke_rms_q8_f16", "rms_norm_last_q8", DType::f16, {64, 1024}));
     s.push_back(make("smoke_add_ln_bf16", "add_layer_norm", DType::bf16, {64, 1024}));
+    s.push_back(make("smoke_l2_f16", "l2_norm", DType::f16, {8, 64, 16, 16}));
     s.push_back(make("smoke_bn_f32", "batch_norm", DType::f32, {4, 16, 16, 16}));
     return s;
   }

@@ -35,6 +35,7 @@ RMS_SHAPE = (112, 64, 512, 512)
 LN_SHAPE = (16, 64, 256, 256)
 LN_NORMALIZED = (64, 256, 256)
 BN_SHAPE = (64, 64, 512, 512)
+LP_SHAPE = (32768, 65535)  # KernelBench #38 / #39: (batch_size, dim)
 BN_MOMENTUM = 0.1
 DEVICE = "cuda"
 
@@ -44,6 +45,8 @@ CASES = [
     ("kb40_layer_norm_fwd", "LayerNorm #40 fwd (16,64,256,256) fp32"),
     ("kb40_layer_norm_fwd_bwd", "LayerNorm #40 fwd+bwd (16,64,256,256) fp32"),
     ("kb33_batch_norm", "BatchNorm2d #33 training (64,64,512,512) fp32"),
+    ("kb38_l1_norm", "L1 norm #38 (32768,65535) fp32"),
+    ("kb39_l2_norm", "L2 norm #39 (32768,65535) fp32"),
 ]
 
 
@@ -158,6 +161,8 @@ def max_abs_diff(a, b):
 
 
 def minimal_bytes(case):
+    if case in ("kb38_l1_norm", "kb39_l2_norm"):  # x read, y written
+        return 2 * LP_SHAPE[0] * LP_SHAPE[1] * 4
     if case == "kb33_batch_norm":  # x read, y written, weight / bias, running stats r+w, saved stats
         x = 4
         for d in BN_SHAPE:
@@ -331,6 +336,25 @@ def run_torch(args, torch, have_triton):
     results[case]["notes"].append("no seed kernel for #33; torch's timed calls also update running_mean / running_var")
     del x, w, b, rm, rv, ref
     torch.cuda.empty_cache()
+
+    # --- #38 L1 (x / mean(|x|, dim=1)) and #39 L2 (x / norm(x, p=2, dim=1)), KernelBench's models ---
+    x = torch.rand(LP_SHAPE, device=DEVICE, dtype=torch.float32)
+    for case, fn in (("kb38_l1_norm", lambda t: t / torch.mean(torch.abs(t), dim=1, keepdim=True)),
+                     ("kb39_l2_norm", lambda t: t / torch.norm(t, p=2, dim=1, keepdim=True))):
+        print(f"{case}: eager / torch.compile", file=sys.stderr)
+        ref = fn(x)
+        timed(case, "eager", lambda: fn(x))
+        if not args.no_compile:
+            fc = torch.compile(fn)
+            out = attempt(case, "torch.compile", lambda: fc(x))
+            if out is not None:
+                results[case]["errors"]["torch.compile"] = max_abs_diff(out, ref)
+                del out
+                timed(case, "torch.compile", lambda: fc(x))
+        results[case]["notes"].append("no seed kernel")
+        del ref
+    del x
+    torch.cuda.empty_cache()
     return results
 
 
@@ -426,10 +450,11 @@ def render_table(rows, device, vk_device):
 
 def main():
     args = parse_args()
-    global RMS_SHAPE, LN_SHAPE, LN_NORMALIZED, DEVICE, BN_SHAPE
+    global RMS_SHAPE, LN_SHAPE, LN_NORMALIZED, DEVICE, BN_SHAPE, LP_SHAPE
     if args.smoke_cpu:
         RMS_SHAPE, LN_SHAPE, LN_NORMALIZED, DEVICE = (2, 64, 16, 16), (2, 8, 16, 16), (8, 16, 16), "cpu"
         BN_SHAPE = (2, 64, 16, 16)
+        LP_SHAPE = (16, 1023)
         args.no_compile = args.no_seeds = True
     torch, have_triton = import_torch(args.smoke_cpu)
     device = "cpu (--smoke-cpu)" if args.smoke_cpu else torch.cuda.get_device_name()
