@@ -39,7 +39,10 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "${packages[*]}" ] &&
 fi
 
 [ "$(id -u)" -eq 0 ] || die "needs root (to add bookworm-backports to apt and update it)"
-command -v apt-get >/dev/null && command -v dpkg >/dev/null || die "needs apt-get and dpkg (Debian 12)"
+for tool in apt-get apt-cache dpkg; do
+  command -v "$tool" >/dev/null || die "needs $tool (Debian 12)"
+done
+# shellcheck source=/dev/null
 . /etc/os-release
 [ "${VERSION_CODENAME:-}" = bookworm ] || die "made for Debian 12 (bookworm), this is ${PRETTY_NAME:-unknown}"
 [ "$(dpkg --print-architecture)" = amd64 ] || die "made for amd64"
