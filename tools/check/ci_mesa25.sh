@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The quick conformance matrix on a second driver version, Mesa 25.0.7's lavapipe, compared
+# with the system Mesa 22.3 run that tools/check/ci_matrix.sh wrote at the same width.
+#
+#   tools/check/ci_mesa25.sh REPORT_DIR      (run after ci_matrix.sh REPORT_DIR)
+#
+# Needs scripts/install-mesa25.sh (prefix $VKNORM_MESA25, default /opt/vknorm-mesa25). For each
+# LP_NATIVE_VECTOR_WIDTH in $WIDTHS (default 256 1024) it runs, with the validation layer on,
+#   mesa25-matrix-lpW    vknorm-check --quick   (REPORT_DIR/mesa25-matrix-lpW.{json,xml,txt})
+# checks that the device really is Mesa 25 (not the system driver picked by mistake), and
+# compares it with REPORT_DIR/matrix-lpW.json (Mesa 22.3) into mesa25-compare-lpW.txt.
+# Where ci_matrix.sh ran the full default matrix at W (widths outside its QUICK_WIDTHS), the
+# quick cases are a subset of it and the cases only in the 22.3 report are not failures
+# (--allow-missing); an aborted Mesa 25 run still is.
+#
+# Lanes really exercised: 256 runs 8 lanes; 1024 reports 32 but runs 16 (lavapipe caps the
+# compute width at 16 on 22.3 and 25.0), so this checks the kernels on 8 and 16 real lanes
+# and that they do not trust the misreported gl_SubgroupSize.
+#
+# Exit status: 0 when every run passed and no comparison found a new failure; else 1 (a case
+# failed or a new failure against 22.3), 2 (setup: missing binary, driver or 22.3 report,
+# wrong driver), 124 (a run timed out): the largest seen.
+# Environment: VKNORM_CHECK, VKNORM_DEVICE (llvmpipe), VKNORM_MESA25, WIDTHS, RUN_TIMEOUT (600),
+# EXTRA_ARGS (added to every run).
+# Time on the 2-core dev machine (loaded, validation on): 148 s at 256, 387 s at 1024 (22.3's
+# quick runs took 82 s / 110 s under the same load); WIDTHS=256 alone keeps it under 3 minutes.
+set -u
+
+out=${1:?usage: ci_mesa25.sh REPORT_DIR}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+with_mesa25=$root/scripts/with-mesa25.sh
+check=${VKNORM_CHECK:-}
+if [ -z "$check" ]; then
+  for c in "$root"/build/tools/check/vknorm-check "$root"/build*/tools/check/vknorm-check; do
+    if [ -x "$c" ]; then check=$c; break; fi
+  done
+fi
+if [ -z "$check" ] || [ ! -x "$check" ]; then
+  echo "ci_mesa25.sh: vknorm-check not found; build it or set VKNORM_CHECK" >&2
+  exit 2
+fi
+mkdir -p "$out" || exit 2
+
+export VKNORM_DEVICE=${VKNORM_DEVICE:-llvmpipe}
+export VKNORM_VALIDATION=${VKNORM_VALIDATION:-1}
+export MESA_SHADER_CACHE_DISABLE=true
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
+widths=${WIDTHS:-256 1024}
+run_timeout=${RUN_TIMEOUT:-600}
+extra=${EXTRA_ARGS:-}
+
+# The driver must be 25.0.x: a bad manifest makes the loader fall back to the system 22.3
+# silently, and this job would then pass by comparing 22.3 with itself.
+devices=$("$with_mesa25" "$check" --list-devices 2>&1) || {
+  echo "$devices" >&2
+  echo "ci_mesa25.sh: vknorm-check --list-devices failed under with-mesa25.sh" >&2
+  exit 2
+}
+if ! grep -q 'Mesa 25\.0\.' <<<"$devices" || grep -q 'Mesa 22\.' <<<"$devices"; then
+  echo "$devices" >&2
+  echo "ci_mesa25.sh: the device is not Mesa 25.0 lavapipe (see above)" >&2
+  exit 2
+fi
+echo "$devices" > "$out/mesa25-devices.txt"
+
+worst=0
+summary=()
+start_all=$(date +%s)
+note() { [ "$1" -gt "$worst" ] && worst=$1; summary+=("$2"); }
+
+for w in $widths; do
+  name=mesa25-matrix-lp$w
+  base=$out/matrix-lp$w.json
+  t0=$(date +%s)
+  echo "=== $name (Mesa 25, LP_NATIVE_VECTOR_WIDTH=$w): vknorm-check --quick $extra" >&2
+  # shellcheck disable=SC2086
+  LP_NATIVE_VECTOR_WIDTH=$w timeout "$run_timeout" "$with_mesa25" "$check" --quick $extra \
+    --suite-name "$name" --json "$out/$name.json" --junit "$out/$name.xml" > "$out/$name.txt"
+  rc=$?
+  tail -n 1 "$out/$name.txt" >&2
+  if [ "$rc" -ne 0 ]; then
+    sed -n '/^FAILED/,$p' "$out/$name.txt" | head -n 40 >&2
+    [ "$rc" -eq 124 ] && echo "$name: timed out after ${run_timeout}s" >&2
+  fi
+  note "$rc" "$(printf '%-22s rc=%-3s %4ss  %s' "$name" "$rc" "$(( $(date +%s) - t0 ))" \
+    "$(tail -n 1 "$out/$name.txt")")"
+
+  cmp=$out/mesa25-compare-lp$w.txt
+  if [ ! -f "$base" ]; then
+    echo "ci_mesa25.sh: no Mesa 22.3 report $base; run tools/check/ci_matrix.sh $out first" >&2
+    note 2 "$(printf '%-22s rc=2    no 22.3 report %s' "compare-lp$w" "$base")"
+    continue
+  fi
+  [ -f "$out/$name.json" ] || { note 2 "compare-lp$w: no Mesa 25 report"; continue; }
+  allow=()
+  grep -qE '"matrix": *"quick"' "$base" || allow=(--allow-missing)
+  "$check" --compare "$base" "$out/$name.json" "${allow[@]}" > "$cmp" 2>&1
+  crc=$?
+  [ "$crc" -ne 0 ] && sed -n '1,60p' "$cmp" >&2
+  note "$crc" "$(printf '%-22s rc=%-3s        %s' "compare-lp$w" "$crc" "$(tail -n 1 "$cmp")")"
+done
+
+echo
+echo "vknorm-check on Mesa 25 lavapipe vs 22.3 ($(( $(date +%s) - start_all ))s), reports in $out/:"
+printf '  %s\n' "${summary[@]}"
+if [ "$worst" -ne 0 ]; then
+  echo "FAILED (worst exit status $worst)"
+  exit "$worst"
+fi
+echo "all runs passed, no new failure against Mesa 22.3"
