@@ -2,8 +2,10 @@
 # Install dependencies (Debian 12), build, then run the doctest suite (ctest) with the Khronos
 # validation layer at every LP_NATIVE_VECTOR_WIDTH lavapipe takes (128..2048: 4, 8, 16 lanes
 # really run; 1024 and 2048 report 32 / 64 but run 16), then the vknorm-check conformance matrix
-# at the same widths (reports in ${REPORT_DIR:-check-reports}/). Fails on any test failure or validation message. Before the
-# tests, scripts/test-consume.sh builds and runs the three ways of consuming vknorm.
+# at the same widths (reports in ${REPORT_DIR:-check-reports}/), with synchronization and
+# GPU-assisted validation at width 256, then the quick matrix on Mesa 25.0.7's lavapipe
+# compared with 22.3's. Fails on any test failure, validation message or new failure. Before
+# the tests, scripts/test-consume.sh builds and runs the three ways of consuming vknorm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -32,3 +34,11 @@ for w in $widths; do
 done
 echo "=== vknorm-check matrix"
 VKNORM_CHECK="$build/tools/check/vknorm-check" WIDTHS="$widths" bash tools/check/ci_matrix.sh "${REPORT_DIR:-check-reports}"
+# A second driver version: Mesa 25.0.7's lavapipe from bookworm-backports, unpacked beside the
+# system Mesa 22.3; its quick matrix at width 256 (8 lanes) must show no new failure against
+# 22.3's report of the same width. MESA25=0 skips it (a machine without Debian's mirrors).
+if [ "${MESA25:-1}" != 0 ]; then
+  echo "=== Mesa 25.0.7 lavapipe"
+  bash scripts/install-mesa25.sh
+  VKNORM_CHECK="$build/tools/check/vknorm-check" WIDTHS=256 bash tools/check/ci_mesa25.sh "${REPORT_DIR:-check-reports}"
+fi
