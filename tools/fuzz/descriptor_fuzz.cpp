@@ -452,7 +452,7 @@ class Fuzzer {
     for (const FuzzTensor& t : ts)
       if (t.view.is_set() && (!known_dtype(t.view.dtype) || t.view.rank < 0 || t.view.rank > vknorm::kMaxRank))
         violation(call, op, "accepted " + t.name + " with an unknown dtype or rank");
-    if (!std::isfinite(params.eps) || params.eps < 0)
+    if (op.uses_eps() && (!std::isfinite(params.eps) || params.eps < 0))
       violation(call, op, "accepted eps " + std::to_string(params.eps));
 
     bool all_honest = true;
