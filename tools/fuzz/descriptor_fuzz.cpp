@@ -225,10 +225,11 @@ double random_eps(Rng& rng) {
 bool element_offsets(const Tensor& v, VkDeviceSize base, std::vector<int64_t>* out) {
   out->clear();
   if (v.rank < 0 || v.rank > vknorm::kMaxRank || !known_dtype(v.dtype)) return false;
+  for (int d = 0; d < v.rank; ++d)
+    if (v.shape[d] == 0) return true;  // no element, whatever the other dimensions say
   int64_t n = 1;
   for (int d = 0; d < v.rank; ++d) {
     if (v.shape[d] < 0) return false;
-    if (v.shape[d] == 0) return true;
     if (v.shape[d] > kMaxEnumerated || (n *= v.shape[d]) > kMaxEnumerated) return false;
   }
   const int64_t esz = static_cast<int64_t>(vknorm::dtype_size(v.dtype));
@@ -505,8 +506,11 @@ class Fuzzer {
         const size_t o = static_cast<size_t>(__builtin_ctz(outs));
         for (size_t k = 0; k < ts.size(); ++k)
           if (ins >> k & 1u) {
-            const bool in_place = op.supports_in_place() && ts[k].name == op.in_place_input() &&
-                                  ts[o].name == op.in_place_output() && same_view(ts[k].view, ts[o].view);
+            // The registry names one in-place pair per op; vknorm.h also allows y = x on every
+            // op that has an in-place pair (add_*: residual_out = residual and y = x).
+            const bool pair = (ts[k].name == op.in_place_input() && ts[o].name == op.in_place_output()) ||
+                              (ts[k].name == "x" && ts[o].name == "y");
+            const bool in_place = op.supports_in_place() && pair && same_view(ts[k].view, ts[o].view);
             if (!in_place) alias_problem = "output " + ts[o].name + " overlaps input " + ts[k].name;
           }
         if (!alias_problem.empty()) break;
