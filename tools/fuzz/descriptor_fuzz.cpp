@@ -56,13 +56,17 @@ int64_t pick_dim(Rng& rng) {
   return rng.pick(odd);
 }
 
+// Two's-complement wrap (a mutated stride may already be INT64_MAX / MIN).
+int64_t wrap(uint64_t v) { return static_cast<int64_t>(v); }
+
 int64_t pick_stride(Rng& rng, int64_t current) {
+  const uint64_t c = static_cast<uint64_t>(current);
   switch (rng.below(8)) {
     case 0: return 0;
-    case 1: return -current;
+    case 1: return wrap(0 - c);
     case 2: return -1;
-    case 3: return current * 2;
-    case 4: return current + 1;
+    case 3: return wrap(c * 2);
+    case 4: return wrap(c + 1);
     case 5: return current > 1 ? current - 1 : 1;
     case 6: return int64_t(1) << 40;
     default: return std::numeric_limits<int64_t>::max();
@@ -84,7 +88,7 @@ void mutate_tensor(Rng& rng, std::vector<FuzzTensor>& ts, const GuardedArena& ar
     case 1: {  // one dimension off by one, size recomputed (an honest but wrong shape)
       if (rank == 0) break;
       const int d = static_cast<int>(rng.below(rank));
-      v.shape[d] = std::max<int64_t>(0, v.shape[d] + (rng.chance(50) ? 1 : -1));
+      v.shape[d] = std::max<int64_t>(0, wrap(static_cast<uint64_t>(v.shape[d]) + (rng.chance(50) ? 1 : ~uint64_t(0))));
       if (rng.chance(50)) v.size = std::min<VkDeviceSize>(v.bytes_needed(), kSlotBytes / 2);
       break;
     }
