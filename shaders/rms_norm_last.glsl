@@ -244,13 +244,11 @@ void main() {
         if (e >= pc.D) break;
         STORE_CHUNK(ro, ob + e, v[t * QPC], (QPC == 2 ? v[t * QPC + QPC - 1] : vec4(0.0)));
       }
-    // A dynamic scale needs max|y| = rstd * max|h * w| before any store: max|h * w| joins the
-    // sum of squares in one reduction (a second, max-only reduction cost a shared-memory tree
-    // per row: int8 output was slower than 16-bit on the H200). need_max is a constant false
-    // in the 16/32-bit module.
-    // With a dynamic scale the registers take h * w in place (the store loop then needs no
-    // weight); without one, the weight is applied in the store loop, the shape the compiler
-    // keeps in registers best.
+    // A dynamic scale needs max|y| = rstd * max|h * w| before any store: the registers take
+    // h * w in place (the store loop then needs no weight) and max|h * w| joins the sum of
+    // squares in one reduction (a second, max-only one cost a shared-memory tree per row).
+    // Without it (need_max is a constant false in the 16/32-bit module) the weight is applied
+    // in the store loop, the shape the compiler keeps in registers best.
     float hw_max = 0.0;
     if (need_max && ok)
       for (uint t = 0; t < NC; ++t) {
