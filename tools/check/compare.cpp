@@ -1,54 +1,35 @@
 #include "tools/check/compare.h"
 
-#include "support/json.h"
 #include "tools/check/report.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
-#include <map>
-#include <vector>
 
 namespace vknorm_check {
 
 using vknorm_support::Json;
 
-namespace {
-
-struct Loaded {
-  Json root;
-  std::map<std::string, const Json*> by_label;
-  std::vector<std::string> order;  // labels in report order
-};
-
-bool load(const std::string& path, Loaded* out, std::string* error) {
-  std::string text;
-  if (!vknorm_support::read_text_file(path, &text)) {
-    *error = "cannot read " + path;
-    return false;
-  }
-  std::string perr;
-  if (!Json::parse(text, &out->root, &perr)) {
-    *error = path + ": " + perr;
-    return false;
-  }
+bool index_report(Json root, const std::string& name, LoadedReport* out, std::string* error) {
+  out->path = name;
+  out->root = std::move(root);
   const Json* schema = out->root.find("schema");
   if (!schema || schema->as_string().rfind("vknorm-check/", 0) != 0) {
-    *error = path + ": not a vknorm-check JSON report (schema \"" + std::string(kJsonSchema) +
+    *error = name + ": not a vknorm-check JSON report (schema \"" + std::string(kJsonSchema) +
              "\" expected)";
     return false;
   }
   const Json* cases = out->root.find("cases");
   if (!cases || !cases->is_array()) {
-    *error = path + ": no \"cases\" array";
+    *error = name + ": no \"cases\" array";
     return false;
   }
   for (size_t i = 0; i < cases->size(); ++i) {
     const Json& c = cases->at(i);
     const Json* label = c.find("label");
     if (!label || !label->is_string()) {
-      *error = path + ": case " + std::to_string(i) + " has no label";
+      *error = name + ": case " + std::to_string(i) + " has no label";
       return false;
     }
     const std::string l = label->as_string();
@@ -59,7 +40,22 @@ bool load(const std::string& path, Loaded* out, std::string* error) {
   return true;
 }
 
-double metric(const Json* c, const char* key) {
+bool load_report(const std::string& path, LoadedReport* out, std::string* error) {
+  std::string text;
+  if (!vknorm_support::read_text_file(path, &text)) {
+    *error = "cannot read " + path;
+    return false;
+  }
+  Json root;
+  std::string perr;
+  if (!Json::parse(text, &root, &perr)) {
+    *error = path + ": " + perr;
+    return false;
+  }
+  return index_report(std::move(root), path, out, error);
+}
+
+double case_metric(const Json* c, const char* key) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   if (!c) return nan;
   const Json* v = c->find(key);
@@ -71,22 +67,13 @@ double metric(const Json* c, const char* key) {
   return nan;
 }
 
-std::string status_of(const Json* c) {
+std::string case_status(const Json* c) {
   if (!c) return "-";
   const Json* s = c->find("status");
   return s ? s->as_string("?") : "?";
 }
 
-bool differs(double a, double b, double ratio, double floor) {
-  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) != std::isnan(b);
-  if (std::isinf(a) || std::isinf(b)) return a != b;
-  if (ratio <= 1.0) return a != b;
-  const double hi = std::max(std::fabs(a), std::fabs(b));
-  const double lo = std::max(std::min(std::fabs(a), std::fabs(b)), floor);
-  return hi > floor && hi > ratio * lo;
-}
-
-std::string device_line(const Json& root) {
+std::string report_device_line(const Json& root) {
   const Json* d = root.find("device");
   if (!d) return "?";
   std::string s = d->find("name") ? d->find("name")->as_string() : "?";
@@ -107,93 +94,121 @@ std::string device_line(const Json& root) {
   return s;
 }
 
+namespace {
+
+bool differs(double a, double b, double ratio, double floor) {
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) != std::isnan(b);
+  if (std::isinf(a) || std::isinf(b)) return a != b;
+  if (ratio <= 1.0) return a != b;
+  const double hi = std::max(std::fabs(a), std::fabs(b));
+  const double lo = std::max(std::min(std::fabs(a), std::fabs(b)), floor);
+  return hi > floor && hi > ratio * lo;
+}
+
 double summary_number(const Json& root, const char* key) {
   const Json* s = root.find("summary");
   const Json* v = s ? s->find(key) : nullptr;
   return v ? v->as_number() : 0;
 }
 
-struct Row {
-  int rank;  // sort key: new failures first
-  std::string note, label;
-  const Json *a, *b;
-};
+bool run_aborted(const Json& root) {
+  const Json* r = root.find("run");
+  return r && r->find("aborted") && r->find("aborted")->as_bool();
+}
 
 }  // namespace
 
-int compare_reports(const std::string& path_a, const std::string& path_b,
-                    const CompareOptions& options) {
-  Loaded A, B;
-  std::string error;
-  if (!load(path_a, &A, &error) || !load(path_b, &B, &error)) {
-    std::fprintf(stderr, "vknorm-check --compare: %s\n", error.c_str());
-    return 2;
-  }
-  std::printf("A: %s  (%zu cases)\n   %s\n", path_a.c_str(), A.order.size(), device_line(A.root).c_str());
-  std::printf("B: %s  (%zu cases)\n   %s\n\n", path_b.c_str(), B.order.size(), device_line(B.root).c_str());
-
-  std::vector<Row> rows;
-  int new_failures = 0, missing = 0, fixed = 0, status_changes = 0, metric_changes = 0;
-  int only_a = 0, only_b = 0, same = 0;
+Comparison compare_loaded(const LoadedReport& A, const LoadedReport& B,
+                          const CompareOptions& options) {
+  Comparison out;
+  auto& rows = out.changes;
   for (const auto& label : A.order) {
-    const Json* a = A.by_label[label];
+    const Json* a = A.by_label.at(label);
     auto it = B.by_label.find(label);
     const Json* b = it == B.by_label.end() ? nullptr : it->second;
-    const std::string sa = status_of(a), sb = status_of(b);
+    const std::string sa = case_status(a), sb = case_status(b);
     if (!b) {
       if (sa == "pass" && !options.allow_missing) {
         rows.push_back({1, "MISSING in B", label, a, b});
-        ++missing;
+        ++out.missing;
       } else {
         rows.push_back({6, "only in A", label, a, b});
-        ++only_a;
+        ++out.only_a;
       }
       continue;
     }
     if (sb == "fail" && sa != "fail") {
       rows.push_back({0, "NEW FAIL", label, a, b});
-      ++new_failures;
+      ++out.new_failures;
     } else if (sa == "fail" && sb != "fail") {
       rows.push_back({2, "fixed", label, a, b});
-      ++fixed;
+      ++out.fixed;
     } else if (sa != sb) {
       rows.push_back({3, "status", label, a, b});
-      ++status_changes;
+      ++out.status_changes;
     } else {
       const double r = options.metric_ratio;
-      const bool d = differs(metric(a, "nmse"), metric(b, "nmse"), r, 1e-16) ||
-                     differs(metric(a, "max_abs"), metric(b, "max_abs"), r, 1e-9) ||
-                     differs(metric(a, "max_rel"), metric(b, "max_rel"), r, 1e-9) ||
-                     metric(a, "nan_mismatches") != metric(b, "nan_mismatches") ||
-                     metric(a, "inf_mismatches") != metric(b, "inf_mismatches");
+      const bool d = differs(case_metric(a, "nmse"), case_metric(b, "nmse"), r, 1e-16) ||
+                     differs(case_metric(a, "max_abs"), case_metric(b, "max_abs"), r, 1e-9) ||
+                     differs(case_metric(a, "max_rel"), case_metric(b, "max_rel"), r, 1e-9) ||
+                     case_metric(a, "nan_mismatches") != case_metric(b, "nan_mismatches") ||
+                     case_metric(a, "inf_mismatches") != case_metric(b, "inf_mismatches");
       if (d) {
         rows.push_back({4, sa == "fail" ? "still fails" : "metrics", label, a, b});
-        ++metric_changes;
+        ++out.metric_changes;
       } else {
-        ++same;
+        ++out.same;
       }
     }
   }
   for (const auto& label : B.order) {
     if (A.by_label.count(label)) continue;
-    const Json* b = B.by_label[label];
-    if (status_of(b) == "fail") {
+    const Json* b = B.by_label.at(label);
+    if (case_status(b) == "fail") {
       rows.push_back({0, "NEW FAIL (only in B)", label, nullptr, b});
-      ++new_failures;
+      ++out.new_failures;
     } else {
       rows.push_back({7, "only in B", label, nullptr, b});
-      ++only_b;
+      ++out.only_b;
     }
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) { return x.rank < y.rank; });
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const CaseChange& x, const CaseChange& y) { return x.rank < y.rank; });
 
-  if (!rows.empty()) {
+  // Problems outside the cases.
+  const double va = summary_number(A.root, "run_validation_messages");
+  const double vb = summary_number(B.root, "run_validation_messages");
+  if (vb > 0 && va == 0) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "B has %g validation message(s) outside the cases", vb);
+    out.run_problems.push_back(buf);
+  }
+  if (run_aborted(B.root) && !run_aborted(A.root)) {
+    const Json* reason = B.root.find("run")->find("abort_reason");
+    out.run_problems.push_back("run B was aborted: " + (reason ? reason->as_string() : ""));
+  }
+  return out;
+}
+
+int compare_reports(const std::string& path_a, const std::string& path_b,
+                    const CompareOptions& options) {
+  LoadedReport A, B;
+  std::string error;
+  if (!load_report(path_a, &A, &error) || !load_report(path_b, &B, &error)) {
+    std::fprintf(stderr, "vknorm-check --compare: %s\n", error.c_str());
+    return 2;
+  }
+  std::printf("A: %s  (%zu cases)\n   %s\n", path_a.c_str(), A.order.size(), report_device_line(A.root).c_str());
+  std::printf("B: %s  (%zu cases)\n   %s\n\n", path_b.c_str(), B.order.size(), report_device_line(B.root).c_str());
+
+  const Comparison cmp = compare_loaded(A, B, options);
+  if (!cmp.changes.empty()) {
     std::printf("%-20s %-4s %-4s %-9s %-9s %-9s %-9s %-9s %-9s  %s\n", "note", "A", "B",
                 "nmse A", "nmse B", "maxabs A", "maxabs B", "maxrel A", "maxrel B", "case");
-    for (const auto& r : rows) {
-      auto m = [&](const Json* c, const char* k) { return c ? fmt_metric(metric(c, k)) : "-"; };
+    for (const auto& r : cmp.changes) {
+      auto m = [&](const Json* c, const char* k) { return c ? fmt_metric(case_metric(c, k)) : "-"; };
       std::printf("%-20s %-4s %-4s %-9s %-9s %-9s %-9s %-9s %-9s  %s\n", r.note.c_str(),
-                  status_of(r.a).c_str(), status_of(r.b).c_str(), m(r.a, "nmse").c_str(),
+                  case_status(r.a).c_str(), case_status(r.b).c_str(), m(r.a, "nmse").c_str(),
                   m(r.b, "nmse").c_str(), m(r.a, "max_abs").c_str(), m(r.b, "max_abs").c_str(),
                   m(r.a, "max_rel").c_str(), m(r.b, "max_rel").c_str(), r.label.c_str());
       if (r.rank == 0 && r.b) {
@@ -207,32 +222,14 @@ int compare_reports(const std::string& path_a, const std::string& path_b,
     }
     std::printf("\n");
   }
-
-  // Problems outside the cases.
-  bool run_regression = false;
-  const double va = summary_number(A.root, "run_validation_messages");
-  const double vb = summary_number(B.root, "run_validation_messages");
-  if (vb > 0 && va == 0) {
-    std::printf("NEW: B has %g validation message(s) outside the cases\n", vb);
-    run_regression = true;
-  }
-  const Json* rb = B.root.find("run");
-  const Json* ra = A.root.find("run");
-  const bool ab_a = ra && ra->find("aborted") && ra->find("aborted")->as_bool();
-  const bool ab_b = rb && rb->find("aborted") && rb->find("aborted")->as_bool();
-  if (ab_b && !ab_a) {
-    std::printf("NEW: run B was aborted: %s\n",
-                rb->find("abort_reason") ? rb->find("abort_reason")->as_string().c_str() : "");
-    run_regression = true;
-  }
+  for (const auto& p : cmp.run_problems) std::printf("NEW: %s\n", p.c_str());
 
   std::printf("%d new failure(s), %d missing in B, %d fixed, %d other status change(s), "
               "%d metric change(s) (ratio %g), %d only in A, %d only in B, %d unchanged\n",
-              new_failures, missing, fixed, status_changes, metric_changes, options.metric_ratio,
-              only_a, only_b, same);
-  const bool regression = new_failures > 0 || missing > 0 || run_regression;
-  std::printf("result: %s\n", regression ? "NEW FAILURES in B" : "no new failure in B");
-  return regression ? 1 : 0;
+              cmp.new_failures, cmp.missing, cmp.fixed, cmp.status_changes, cmp.metric_changes,
+              options.metric_ratio, cmp.only_a, cmp.only_b, cmp.same);
+  std::printf("result: %s\n", cmp.regression() ? "NEW FAILURES in B" : "no new failure in B");
+  return cmp.regression() ? 1 : 0;
 }
 
 }  // namespace vknorm_check

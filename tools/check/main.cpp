@@ -3,6 +3,7 @@
 #include "support/json.h"
 #include "tools/check/compare.h"
 #include "tools/check/device_report.h"
+#include "tools/check/html_report.h"
 #include "tools/check/lanes_probe.h"
 #include "tools/check/matrix.h"
 #include "tools/check/options.h"
@@ -103,6 +104,13 @@ int run_single(vknorm_support::HostDevice& device, const Options& o, RunReport* 
   return 0;
 }
 
+CompareOptions compare_options(const Options& o) {
+  CompareOptions co;
+  co.metric_ratio = o.metric_ratio;
+  co.allow_missing = o.allow_missing;
+  return co;
+}
+
 int write_reports(const Options& o, const RunReport& report) {
   if (!o.json_path.empty() &&
       !vknorm_support::write_text_file(o.json_path, report_json(report).dump())) {
@@ -111,6 +119,10 @@ int write_reports(const Options& o, const RunReport& report) {
   }
   if (!o.junit_path.empty() && !vknorm_support::write_text_file(o.junit_path, report_junit(report))) {
     std::fprintf(stderr, "vknorm-check: cannot write %s\n", o.junit_path.c_str());
+    return kExitUsage;
+  }
+  if (!o.html_path.empty() &&
+      write_html_for_run(o.html_path, report_json(report), compare_options(o)) != kExitPass) {
     return kExitUsage;
   }
   return kExitPass;
@@ -129,12 +141,10 @@ int run(int argc, char** argv) {
       return kExitPass;
     case Mode::list_devices:
       return list_devices(o.json_path);
-    case Mode::compare: {
-      CompareOptions co;
-      co.metric_ratio = o.metric_ratio;
-      co.allow_missing = o.allow_missing;
-      return compare_reports(o.compare_a, o.compare_b, co);
-    }
+    case Mode::compare:
+      return compare_reports(o.compare_a, o.compare_b, compare_options(o));
+    case Mode::html:
+      return write_html_from_files(o.html_path, o.html_inputs, compare_options(o));
     case Mode::list_cases: {
       const auto cases = select_cases(o);
       for (const auto& c : cases) std::printf("%s\n", c.label().c_str());

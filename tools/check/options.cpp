@@ -15,6 +15,7 @@ const char* usage_text() {
        vknorm-check --case OP --shape AxBx.. [case options]   run one case, show mismatches
        vknorm-check --random N [--seed S]        N random shapes (ranks 1-5, dims 1-5000)
        vknorm-check --compare A.json B.json      cases whose status or error differ
+       vknorm-check --html OUT.html A.json [B.json ..]   one HTML page of JSON reports
 
 device and run:
   --device SEL              device index or name substring (default: $VKNORM_DEVICE, else
@@ -30,6 +31,10 @@ reports:
   --json FILE               JSON report (device, driver, every case with its metrics)
   --junit FILE              JUnit XML report (testsuite per operator, testcase per case)
   --suite-name NAME         prefix of the JUnit testsuite names (e.g. "lp256")
+  --html FILE [A.json ..]   self-contained HTML page (device header, summary, failures with
+                            repro commands, operator x dtype x shape grid; with two or more
+                            reports what changed against the first, as --compare). Without
+                            JSON files: the page of this run
   --quiet | --verbose       no progress line / one line per case on stderr
 case options (--case rms_norm | layer_norm | layer_norm_backward):
   --shape AxBx..            rms_norm: N x C x spatial..; layer_norm: leading.. x normalized..
@@ -50,6 +55,7 @@ compare options:
   --metric-ratio R          list cases whose nmse / max_abs / max_rel differ by more than a
                             factor R (2; 1 lists every difference)
   --allow-missing           a case passing in A but absent from B is not a new failure
+                            (both also apply to --html's "what changed")
 exit status: 0 all passed, 1 a case failed (or a validation message, or a new failure in
 --compare), 2 usage or device error.
 )";
@@ -184,6 +190,8 @@ Parsed parse_general_option(ArgReader& in, Options* o, ParseState* st, std::stri
     if (!in.value(&o->junit_path, error)) return Parsed::failed;
   } else if (a == "--suite-name") {
     if (!in.value(&o->suite_name, error)) return Parsed::failed;
+  } else if (a == "--html") {
+    if (!in.value(&o->html_path, error)) return Parsed::failed;
   } else if (a == "--quiet" || a == "-q") {
     o->quiet = true;
   } else if (a == "--verbose" || a == "-v") {
@@ -329,6 +337,28 @@ bool validate_single_case(const ParseState& st, Options* o, std::string* error) 
   return true;
 }
 
+// --html OUT with JSON files renders them (Mode::html); without, it renders the run's report.
+bool validate_html(Options* o, std::string* error) {
+  if (o->html_inputs.empty()) {
+    if (!o->html_path.empty() && o->mode != Mode::matrix && o->mode != Mode::random &&
+        o->mode != Mode::single_case) {
+      *error = "--html needs JSON reports (--html OUT.html A.json [B.json ..]) or a run";
+      return false;
+    }
+    return true;
+  }
+  if (o->html_path.empty()) {
+    *error = "unexpected argument '" + o->html_inputs.front() + "' (JSON reports follow --html OUT.html)";
+    return false;
+  }
+  if (o->mode != Mode::matrix || !o->json_path.empty() || !o->junit_path.empty() || !o->filters.empty()) {
+    *error = "--html OUT.html A.json .. renders existing reports: it takes no run, --json, --junit or --filter";
+    return false;
+  }
+  o->mode = Mode::html;
+  return true;
+}
+
 // The combinations: options that exclude or need each other, and the final mode.
 bool validate(const ParseState& st, Options* o, std::string* error) {
   if (st.quick && st.full) {
@@ -350,7 +380,7 @@ bool validate(const ParseState& st, Options* o, std::string* error) {
     o->mode = Mode::list_cases;  // of the random run when random_count > 0
   }
   if (o->quiet && o->verbose) o->verbose = false;
-  return true;
+  return validate_html(o, error);
 }
 
 }  // namespace
@@ -367,6 +397,10 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
     if (p == Parsed::not_mine) p = parse_compare_option(in, o, error);
     if (p == Parsed::help) return true;
     if (p == Parsed::failed) return false;
+    if (p == Parsed::not_mine && !in.arg().empty() && in.arg()[0] != '-') {
+      o->html_inputs.push_back(in.arg());  // a JSON report for --html (validate checks)
+      continue;
+    }
     if (p == Parsed::not_mine) {
       *error = "unknown argument '" + in.arg() + "'";
       return false;

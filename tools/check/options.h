@@ -10,7 +10,7 @@
 
 namespace vknorm_check {
 
-enum class Mode { matrix, single_case, random, list_devices, list_cases, compare, help };
+enum class Mode { matrix, single_case, random, list_devices, list_cases, compare, html, help };
 
 struct Options {
   Mode mode = Mode::matrix;
@@ -24,6 +24,8 @@ struct Options {
   int64_t max_elements = 1 << 20;     // --max-elements (random run)
   std::vector<std::string> filters;   // --filter SUBSTR (all must match the label)
   std::string json_path, junit_path, suite_name;
+  std::string html_path;              // --html: the page of the reports below, or of this run
+  std::vector<std::string> html_inputs;  // JSON reports named after the options (Mode::html)
   bool quiet = false, verbose = false;
   int max_mismatches = 10;            // --case: mismatching elements printed per output
   // --case
