@@ -10,6 +10,11 @@ packages=(
   doctest-dev                                         # the test framework
   mesa-vulkan-drivers                                 # lavapipe: the CPU Vulkan device
 )
+# Optional: headless chromium for tools/check/html_check.sh (loads vknorm-check --html pages;
+# large, so only on request).
+if [ "${VKNORM_HTML_CHECK:-0}" = 1 ]; then
+  packages+=(chromium)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
