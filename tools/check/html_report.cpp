@@ -153,7 +153,7 @@ dl.kv dt{font-weight:600;color:#555}dl.kv dd{margin:0}
 .b-pass{background:#cdeccd}.b-fail{background:#f6c3c3}.b-skip{background:#ddd}.b-ok{background:#9bd89b}.b-bad{background:#ef8f8f}
 .c{display:inline-block;width:9px;height:9px;margin:1px;border-radius:2px}
 .far{background:#2e9d42}.near{background:#8fd18f}.close{background:#f2c94c}.fail{background:#d93c3c}.skip{background:#aaa}.unknown{background:#fff;border:1px solid #999}
-td.grid{max-width:420px;line-height:9px}td.worst{font-size:11px;color:#555;white-space:nowrap}
+td.grid{max-width:420px;line-height:9px}td.nw{white-space:nowrap}td.worst{font-size:11px;color:#555;white-space:nowrap}
 .dim{opacity:.12}tr.dim{display:none}
 .repro{background:#f7f7f7;padding:1px 4px;user-select:all;word-break:break-all}
 .legend span{margin-right:1em}.note{color:#666}details summary{cursor:pointer;font-weight:600}
@@ -317,8 +317,8 @@ void render_failures(const LoadedReport& r, std::string* h) {
       for (size_t i = 0; i < v->size(); ++i) validation += "<br><span class=\"mono\">validation: " + e(v->at(i).as_string()) + "</span>";
     }
     *h += "<tr data-l=\"" + e(label) + "\"><td><span class=\"mono\">" + e(label) + "</span><br>repro: <code class=\"repro\">" +
-          e(str(c, "repro")) + "</code></td><td>" + e(str(c, "reason")) + validation + "</td><td class=\"mono\">" +
-          metrics_cell(c) + "</td><td class=\"mono\">" + outs + "</td><td class=\"mono\">" + e(str(c, "config")) + "</td></tr>\n";
+          e(str(c, "repro")) + "</code></td><td>" + e(str(c, "reason")) + validation + "</td><td class=\"mono nw\">" +
+          metrics_cell(c) + "</td><td class=\"mono nw\">" + outs + "</td><td class=\"mono\">" + e(str(c, "config")) + "</td></tr>\n";
   }
   *h += "</table>\n";
   if (shown > kMaxShown) {
