@@ -1,14 +1,14 @@
 #include "tools/check/html_report.h"
 
-#include "support/compare.h"
-#include "support/op_case.h"
-#include "tools/check/report.h"
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <memory>
+
+#include "support/compare.h"
+#include "support/op_case.h"
+#include "tools/check/report.h"
 
 namespace vknorm_check {
 
@@ -20,13 +20,27 @@ std::string html_escape(const std::string& s) {
   for (size_t i = 0; i < s.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
     switch (c) {
-      case '&': out += "&amp;"; continue;
-      case '<': out += "&lt;"; continue;
-      case '>': out += "&gt;"; continue;
-      case '"': out += "&quot;"; continue;
-      case '\'': out += "&#39;"; continue;
-      case '\n': case '\t': out.push_back(static_cast<char>(c)); continue;
-      default: break;
+      case '&':
+        out += "&amp;";
+        continue;
+      case '<':
+        out += "&lt;";
+        continue;
+      case '>':
+        out += "&gt;";
+        continue;
+      case '"':
+        out += "&quot;";
+        continue;
+      case '\'':
+        out += "&#39;";
+        continue;
+      case '\n':
+      case '\t':
+        out.push_back(static_cast<char>(c));
+        continue;
+      default:
+        break;
     }
     if (c < 0x20 || c == 0x7F) continue;
     if (c < 0x80) {
@@ -34,7 +48,10 @@ std::string html_escape(const std::string& s) {
       continue;
     }
     // Driver strings are not guaranteed to be UTF-8: keep valid sequences only.
-    const size_t len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
+    const size_t len = c >= 0xF0 && c <= 0xF4   ? 4
+                       : c >= 0xE0 && c <= 0xEF ? 3
+                       : c >= 0xC2 && c <= 0xDF ? 2
+                                                : 0;
     bool ok = len > 0 && i + len <= s.size();
     for (size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
     if (ok) {
@@ -87,9 +104,11 @@ std::string shape_text(const Json& c) {
 int64_t leading_rows(const Json& c) {
   const Json* sh = c.find("shape");
   if (!sh) return 1;
-  const int64_t lead = static_cast<int64_t>(sh->size()) - std::max<int64_t>(1, static_cast<int64_t>(num(&c, "normalized_rank")));
+  const int64_t lead = static_cast<int64_t>(sh->size()) -
+                       std::max<int64_t>(1, static_cast<int64_t>(num(&c, "normalized_rank")));
   int64_t rows = 1;
-  for (int64_t i = 0; i < lead; ++i) rows *= std::max<int64_t>(1, static_cast<int64_t>(sh->at(static_cast<size_t>(i)).as_number()));
+  for (int64_t i = 0; i < lead; ++i)
+    rows *= std::max<int64_t>(1, static_cast<int64_t>(sh->at(static_cast<size_t>(i)).as_number()));
   return rows;
 }
 
@@ -113,10 +132,10 @@ double tolerance_used(const Json& c) {
     const std::string name = str(&o, "name");
     const bool fp32_stat = name == "mean" || name == "rstd" || name == "y_scale";
     const bool reduced = name == "dweight" || name == "dbias";
-    const auto tol = vknorm_support::tolerance_for(fp32_stat ? vknorm::DType::f32 : dtype,
-                                                   reduced ? leading_rows(c) : 1);
-    const double elem = std::min(ratio(case_metric(&o, "max_abs"), tol.atol),
-                                 ratio(case_metric(&o, "max_rel"), tol.rtol));
+    const auto tol =
+        vknorm_support::tolerance_for(fp32_stat ? vknorm::DType::f32 : dtype, reduced ? leading_rows(c) : 1);
+    const double elem =
+        std::min(ratio(case_metric(&o, "max_abs"), tol.atol), ratio(case_metric(&o, "max_rel"), tol.rtol));
     double u = std::max(elem, ratio(case_metric(&o, "nmse"), tol.max_nmse));
     if (std::isnan(u) || num(&o, "nan_mismatches") > 0 || num(&o, "inf_mismatches") > 0) u = INFINITY;
     if (o.find("pass") && o.find("pass")->as_bool()) u = std::min(u, 1.0);
@@ -189,13 +208,16 @@ void render_header(const LoadedReport& r, std::string* h) {
   const Json* tool = root.find("tool");
   *h += "<dl class=\"kv\">";
   kv(h, "device", str(d, "name"));
-  kv(h, "vendor / type", str(d, "vendor") + " / " + str(d, "device_type") +
-                             (str(d, "device_class").empty() ? "" : " (class " + str(d, "device_class") + ")"));
-  kv(h, "driver", str(d, "driver_name") + " | " + str(d, "driver_id_name") +
-                      (str(d, "driver_info").empty() ? "" : " | " + str(d, "driver_info")));
+  kv(h, "vendor / type",
+     str(d, "vendor") + " / " + str(d, "device_type") +
+         (str(d, "device_class").empty() ? "" : " (class " + str(d, "device_class") + ")"));
+  kv(h, "driver",
+     str(d, "driver_name") + " | " + str(d, "driver_id_name") +
+         (str(d, "driver_info").empty() ? "" : " | " + str(d, "driver_info")));
   kv(h, "driver version", str(d, "driver_version_string"));
   kv(h, "Vulkan API", str(d, "api_version_string"));
-  kv(h, "vknorm version", str(tool, "vknorm_version").empty() ? str(d, "vknorm_version") : str(tool, "vknorm_version"));
+  kv(h, "vknorm version",
+     str(tool, "vknorm_version").empty() ? str(d, "vknorm_version") : str(tool, "vknorm_version"));
   std::string sg = str(d, "subgroup_size");
   if (num(d, "min_subgroup_size") != num(d, "max_subgroup_size")) {
     sg += " (range " + str(d, "min_subgroup_size") + ".." + str(d, "max_subgroup_size") + ")";
@@ -205,24 +227,30 @@ void render_header(const LoadedReport& r, std::string* h) {
   }
   kv(h, "subgroup size", sg);
   if (d && d->find("lanes_run")) {
-    kv(h, "lanes that ran", num(d, "lanes_run") > 0 ? str(d, "lanes_run")
-                                                    : "not probed" + (str(d, "lanes_probe_note").empty() ? "" : ": " + str(d, "lanes_probe_note")));
+    kv(h, "lanes that ran",
+       num(d, "lanes_run") > 0
+           ? str(d, "lanes_run")
+           : "not probed" + (str(d, "lanes_probe_note").empty() ? "" : ": " + str(d, "lanes_probe_note")));
   } else {
     kv(h, "lanes that ran", "not recorded (older report)");
   }
   const Json* lp = d ? d->find("lp_native_vector_width") : nullptr;
   kv(h, "LP_NATIVE_VECTOR_WIDTH", lp && lp->is_string() ? lp->as_string() : "unset");
-  kv(h, "reduction", str(d, "subgroup_arithmetic") == "yes" && str(d, "shared_memory_reduction") != "yes"
-                         ? "subgroup arithmetic" : "shared-memory fallback");
+  kv(h, "reduction",
+     str(d, "subgroup_arithmetic") == "yes" && str(d, "shared_memory_reduction") != "yes"
+         ? "subgroup arithmetic"
+         : "shared-memory fallback");
   if (const Json* q = d ? d->find("quirks") : nullptr) {
     std::string qs;
     for (size_t i = 0; i < q->size(); ++i) qs += (i ? "; " : "") + q->at(i).as_string();
     kv(h, "driver quirks", qs.empty() ? "none known" : qs);
   }
   kv(h, "validation", str(d, "validation_mode").empty() ? str(d, "validation") : str(d, "validation_mode"));
-  kv(h, "run", str(run, "mode") + (str(run, "matrix").empty() ? "" : " " + str(run, "matrix")) + ", seed " +
-                   str(run, "seed") + (str(run, "force_shared_reduction") == "yes" ? ", forced shared-memory reduction" : "") +
-                   ", " + str(run, "seconds") + " s");
+  kv(h, "run",
+     str(run, "mode") + (str(run, "matrix").empty() ? "" : " " + str(run, "matrix")) + ", seed " +
+         str(run, "seed") +
+         (str(run, "force_shared_reduction") == "yes" ? ", forced shared-memory reduction" : "") + ", " +
+         str(run, "seconds") + " s");
   kv(h, "started", str(run, "started"));
   kv(h, "command", str(tool, "command_line"));
   kv(h, "report file", r.path);
@@ -231,7 +259,11 @@ void render_header(const LoadedReport& r, std::string* h) {
 
 struct Counts {
   int pass = 0, fail = 0, skip = 0;
-  void add(const std::string& s) { pass += s == "pass"; fail += s == "fail"; skip += s == "skip"; }
+  void add(const std::string& s) {
+    pass += s == "pass";
+    fail += s == "fail";
+    skip += s == "skip";
+  }
 };
 
 std::vector<const Json*> cases_of(const LoadedReport& r) {
@@ -244,15 +276,23 @@ void render_summary(const LoadedReport& r, std::string* h) {
   const Json* sum = r.root.find("summary");
   const Json* run = r.root.find("run");
   const bool ok = sum && sum->find("ok") && sum->find("ok")->as_bool();
-  *h += "<p><span class=\"badge " + std::string(ok ? "b-ok\">PASS" : "b-bad\">FAIL") + "</span>"
-        "<span class=\"badge b-pass\">" + str(sum, "pass") + " passed</span>"
-        "<span class=\"badge b-fail\">" + str(sum, "fail") + " failed</span>"
-        "<span class=\"badge b-skip\">" + str(sum, "skip") + " skipped</span> of " + str(sum, "total") + " cases</p>\n";
-  if (str(run, "aborted") == "yes") *h += "<p class=\"fail-text\"><b>Aborted:</b> " + e(str(run, "abort_reason")) + "</p>\n";
+  *h += "<p><span class=\"badge " + std::string(ok ? "b-ok\">PASS" : "b-bad\">FAIL") +
+        "</span>"
+        "<span class=\"badge b-pass\">" +
+        str(sum, "pass") +
+        " passed</span>"
+        "<span class=\"badge b-fail\">" +
+        str(sum, "fail") +
+        " failed</span>"
+        "<span class=\"badge b-skip\">" +
+        str(sum, "skip") + " skipped</span> of " + str(sum, "total") + " cases</p>\n";
+  if (str(run, "aborted") == "yes")
+    *h += "<p class=\"fail-text\"><b>Aborted:</b> " + e(str(run, "abort_reason")) + "</p>\n";
   if (const Json* rv = r.root.find("run_validation_messages")) {
     if (rv->size() > 0) {
       *h += "<p><b>Validation messages outside the cases (" + std::to_string(rv->size()) + "):</b></p><ul>";
-      for (size_t i = 0; i < rv->size(); ++i) *h += "<li class=\"mono\">" + e(rv->at(i).as_string()) + "</li>";
+      for (size_t i = 0; i < rv->size(); ++i)
+        *h += "<li class=\"mono\">" + e(rv->at(i).as_string()) + "</li>";
       *h += "</ul>\n";
     }
   }
@@ -275,17 +315,19 @@ void render_summary(const LoadedReport& r, std::string* h) {
   *h += "</table>\n";
   if (!skip_reasons.empty()) {
     *h += "<p><b>Skip reasons:</b></p><ul>";
-    for (const auto& [reason, n] : skip_reasons) *h += "<li>" + std::to_string(n) + " &times; " + e(reason) + "</li>";
+    for (const auto& [reason, n] : skip_reasons)
+      *h += "<li>" + std::to_string(n) + " &times; " + e(reason) + "</li>";
     *h += "</ul>\n";
   }
 }
 
 std::string metrics_cell(const Json* c) {
   if (!c) return "-";
-  return "nmse " + fmt_metric(case_metric(c, "nmse")) + "<br>max_abs " + fmt_metric(case_metric(c, "max_abs")) +
-         "<br>max_rel " + fmt_metric(case_metric(c, "max_rel")) +
+  return "nmse " + fmt_metric(case_metric(c, "nmse")) + "<br>max_abs " +
+         fmt_metric(case_metric(c, "max_abs")) + "<br>max_rel " + fmt_metric(case_metric(c, "max_rel")) +
          (num(c, "nan_mismatches") || num(c, "inf_mismatches")
-              ? "<br>nan_mm " + str(c, "nan_mismatches") + " inf_mm " + str(c, "inf_mismatches") : "");
+              ? "<br>nan_mm " + str(c, "nan_mismatches") + " inf_mm " + str(c, "inf_mismatches")
+              : "");
 }
 
 void render_failures(const LoadedReport& r, std::string* h) {
@@ -299,7 +341,9 @@ void render_failures(const LoadedReport& r, std::string* h) {
     *h += "<p>None.</p>\n";
     return;
   }
-  *h += "<table><tr><th>case</th><th>reason</th><th>metrics (worst output)</th><th>outputs out of tolerance</th><th>kernel config</th></tr>\n";
+  *h +=
+      "<table><tr><th>case</th><th>reason</th><th>metrics (worst output)</th><th>outputs out of "
+      "tolerance</th><th>kernel config</th></tr>\n";
   int shown = 0;
   for (const Json* c : failed) {
     if (++shown > kMaxShown) break;
@@ -314,28 +358,37 @@ void render_failures(const LoadedReport& r, std::string* h) {
     }
     std::string validation;
     if (const Json* v = c->find("validation_messages")) {
-      for (size_t i = 0; i < v->size(); ++i) validation += "<br><span class=\"mono\">validation: " + e(v->at(i).as_string()) + "</span>";
+      for (size_t i = 0; i < v->size(); ++i)
+        validation += "<br><span class=\"mono\">validation: " + e(v->at(i).as_string()) + "</span>";
     }
-    *h += "<tr data-l=\"" + e(label) + "\"><td><span class=\"mono\">" + e(label) + "</span><br>repro: <code class=\"repro\">" +
-          e(str(c, "repro")) + "</code></td><td>" + e(str(c, "reason")) + validation + "</td><td class=\"mono nw\">" +
-          metrics_cell(c) + "</td><td class=\"mono nw\">" + outs + "</td><td class=\"mono\">" + e(str(c, "config")) + "</td></tr>\n";
+    *h += "<tr data-l=\"" + e(label) + "\"><td><span class=\"mono\">" + e(label) +
+          "</span><br>repro: <code class=\"repro\">" + e(str(c, "repro")) + "</code></td><td>" +
+          e(str(c, "reason")) + validation + "</td><td class=\"mono nw\">" + metrics_cell(c) +
+          "</td><td class=\"mono nw\">" + outs + "</td><td class=\"mono\">" + e(str(c, "config")) +
+          "</td></tr>\n";
   }
   *h += "</table>\n";
   if (shown > kMaxShown) {
-    *h += "<p class=\"note\">" + std::to_string(failed.size() - kMaxShown) + " more failures: see the JSON report.</p>\n";
+    *h += "<p class=\"note\">" + std::to_string(failed.size() - kMaxShown) +
+          " more failures: see the JSON report.</p>\n";
   }
 }
 
 void render_legend(std::string* h) {
-  *h += "<p class=\"legend\"><span><i class=\"c far\"></i> pass, &lt;10% of tolerance</span>"
-        "<span><i class=\"c near\"></i> pass, 10-50%</span><span><i class=\"c close\"></i> pass, &ge;50% (close)</span>"
-        "<span><i class=\"c fail\"></i> fail</span><span><i class=\"c skip\"></i> skipped</span></p>\n"
-        "<p class=\"note\">One square per case (eps, data kind, layout and variant of the cell's operator, dtype and "
-        "shape); hover for its label and metrics. Tolerance used is an upper bound: per output, min(max_abs / atol, "
-        "max_rel / rtol) and nmse / max_nmse against support/compare.h's tolerance_for (f32 for mean / rstd, "
-        "widened by the row count for dweight / dbias). The report does not record the data-dependent widening "
-        "of some outputs (layer_norm y and rstd on ill-conditioned rows, the backward dx scaled by its RMS), so "
-        "these can show as close when they are not; passing cases are capped at 100%.</p>\n";
+  *h +=
+      "<p class=\"legend\"><span><i class=\"c far\"></i> pass, &lt;10% of tolerance</span>"
+      "<span><i class=\"c near\"></i> pass, 10-50%</span><span><i class=\"c close\"></i> pass, &ge;50% "
+      "(close)</span>"
+      "<span><i class=\"c fail\"></i> fail</span><span><i class=\"c skip\"></i> skipped</span></p>\n"
+      "<p class=\"note\">One square per case (eps, data kind, layout and variant of the cell's operator, "
+      "dtype and "
+      "shape); hover for its label and metrics. Tolerance used is an upper bound: per output, min(max_abs / "
+      "atol, "
+      "max_rel / rtol) and nmse / max_nmse against support/compare.h's tolerance_for (f32 for mean / rstd, "
+      "widened by the row count for dweight / dbias). The report does not record the data-dependent widening "
+      "of some outputs (layer_norm y and rstd on ill-conditioned rows, the backward dx scaled by its RMS), "
+      "so "
+      "these can show as close when they are not; passing cases are capped at 100%.</p>\n";
 }
 
 // Operator x dtype x shape: per operator a table, shapes down, dtypes across.
@@ -384,11 +437,13 @@ void render_grid(const LoadedReport& r, std::string* h) {
           if (!std::isnan(used)) worst = std::max(worst, used);
           fails += status == "fail";
           const std::string label = str(c, "label");
-          squares += "<i class=\"c " + std::string(colour_class(status, used)) + "\" data-l=\"" + e(label) +
-                     "\" title=\"" + e(label + "\n" + status + ", tolerance used " + used_text(used) +
-                                       "\nnmse " + fmt_metric(case_metric(c, "nmse")) + ", max_abs " +
-                                       fmt_metric(case_metric(c, "max_abs")) + ", max_rel " +
-                                       fmt_metric(case_metric(c, "max_rel"))) + "\"></i>";
+          squares +=
+              "<i class=\"c " + std::string(colour_class(status, used)) + "\" data-l=\"" + e(label) +
+              "\" title=\"" +
+              e(label + "\n" + status + ", tolerance used " + used_text(used) + "\nnmse " +
+                fmt_metric(case_metric(c, "nmse")) + ", max_abs " + fmt_metric(case_metric(c, "max_abs")) +
+                ", max_rel " + fmt_metric(case_metric(c, "max_rel"))) +
+              "\"></i>";
         }
         *h += "<td class=\"grid\">" + squares + "</td><td class=\"worst\">" +
               (fails ? std::to_string(fails) + " fail" : used_text(worst)) + "</td>";
@@ -418,7 +473,8 @@ void render_changes(const LoadedReport& A, const LoadedReport& B, const CompareO
                 "change(s) (ratio %g), %d only in A, %d only in B, %d unchanged",
                 cmp.new_failures, cmp.missing, cmp.fixed, cmp.status_changes, cmp.metric_changes,
                 options.metric_ratio, cmp.only_a, cmp.only_b, cmp.same);
-  *h += "<p><span class=\"badge " + std::string(cmp.regression() ? "b-bad\">NEW FAILURES in B" : "b-ok\">no new failure in B") +
+  *h += "<p><span class=\"badge " +
+        std::string(cmp.regression() ? "b-bad\">NEW FAILURES in B" : "b-ok\">no new failure in B") +
         "</span> " + counts + "</p>\n";
   for (const auto& p : cmp.run_problems) *h += "<p><b>New:</b> " + e(p) + "</p>\n";
 
@@ -428,10 +484,13 @@ void render_changes(const LoadedReport& A, const LoadedReport& B, const CompareO
     size_t j = i;
     while (j < cmp.changes.size() && cmp.changes[j].rank == cmp.changes[i].rank) ++j;
     const int rank = cmp.changes[i].rank;
-    static const char* const kTitles[] = {"New failures", "Passing in A, missing in B", "Fixed", "Other status changes",
-                                          "Metric changes", "", "Only in A", "Only in B"};
+    static const char* const kTitles[] = {"New failures",   "Passing in A, missing in B",
+                                          "Fixed",          "Other status changes",
+                                          "Metric changes", "",
+                                          "Only in A",      "Only in B"};
     *h += std::string("<details") + (rank <= 3 ? " open" : "") + "><summary>" + kTitles[rank] + " (" +
-          std::to_string(j - i) + ")</summary>\n<table><tr><th>note</th><th>case</th><th>A</th><th>B</th>"
+          std::to_string(j - i) +
+          ")</summary>\n<table><tr><th>note</th><th>case</th><th>A</th><th>B</th>"
           "<th>nmse A / B</th><th>max_abs A / B</th><th>max_rel A / B</th></tr>\n";
     for (; i < j; ++i) {
       const CaseChange& c = cmp.changes[i];
@@ -445,9 +504,9 @@ void render_changes(const LoadedReport& A, const LoadedReport& B, const CompareO
         if (!str(c.b, "reason").empty()) *h += "<br>B: " + e(str(c.b, "reason"));
         *h += "<br>repro: <code class=\"repro\">" + e(str(c.b, "repro")) + "</code>";
       }
-      *h += "</td><td>" + e(case_status(c.a)) + "</td><td>" + e(case_status(c.b)) + "</td><td class=\"mono\">" +
-            pair("nmse") + "</td><td class=\"mono\">" + pair("max_abs") + "</td><td class=\"mono\">" +
-            pair("max_rel") + "</td></tr>\n";
+      *h += "</td><td>" + e(case_status(c.a)) + "</td><td>" + e(case_status(c.b)) +
+            "</td><td class=\"mono\">" + pair("nmse") + "</td><td class=\"mono\">" + pair("max_abs") +
+            "</td><td class=\"mono\">" + pair("max_rel") + "</td></tr>\n";
     }
     *h += "</table></details>\n";
   }
@@ -460,8 +519,9 @@ std::string render_html(const std::vector<const LoadedReport*>& reports, const C
   for (size_t i = 0; i < reports.size(); ++i) {
     title += (i ? " vs " : " ") + str(reports[i]->root.find("device"), "name");
   }
-  std::string h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + e(title) +
-                  "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n<h1>" + e(title) + "</h1>\n";
+  std::string h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
+                  e(title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n<h1>" + e(title) +
+                  "</h1>\n";
   h += "<p class=\"note\">Rendered by vknorm-check " + e(vknorm::version_string()) + " --html from " +
        std::to_string(reports.size()) + " JSON report(s).</p>\n<nav><ul>";
   for (size_t i = 0; i < reports.size(); ++i) {
@@ -469,11 +529,13 @@ std::string render_html(const std::vector<const LoadedReport*>& reports, const C
          e(str(reports[i]->root.find("device"), "name")) + "</a></li>";
   }
   if (reports.size() > 1) h += "<li><a href=\"#changes\">What changed</a></li>";
-  h += "</ul></nav>\n<div id=\"filterbar\">Filter cases by label: <input id=\"filter\" type=\"search\" size=\"40\" "
+  h += "</ul></nav>\n<div id=\"filterbar\">Filter cases by label: <input id=\"filter\" type=\"search\" "
+       "size=\"40\" "
        "placeholder=\"e.g. layer_norm f16 nan_inf\"></div>\n";
 
   if (reports.size() > 1) {
-    h += "<h2 id=\"changes\">What changed</h2>\n<p class=\"note\">Each report against report 1, matched by case "
+    h += "<h2 id=\"changes\">What changed</h2>\n<p class=\"note\">Each report against report 1, matched by "
+         "case "
          "label (the comparison of vknorm-check --compare).</p>\n";
     for (size_t i = 1; i < reports.size(); ++i) {
       h += "<h3>Report 1 &rarr; report " + std::to_string(i + 1) + "</h3>\n";
