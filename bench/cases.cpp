@@ -68,6 +68,7 @@ std::string BenchCase::label() const {
   std::string s = op + " " + vknorm::dtype_name(dtype) + " [" + shape_string(shape) + "]";
   const auto p = parts();
   if (!p.empty() && p[0]->uses_normalized_rank()) s += " norm" + std::to_string(normalized_rank);
+  if (groups) s += " groups" + std::to_string(groups);
   return s;
 }
 
@@ -78,6 +79,7 @@ vknorm_support::BenchShape BenchCase::bench_shape() const {
   b.shape = shape;
   b.normalized_rank = normalized_rank;
   b.affine = affine;
+  b.groups = groups;
   return b;
 }
 
@@ -230,6 +232,14 @@ std::vector<BenchCase> sweep_suite() {
     for (auto sh : std::vector<std::vector<int64_t>>{{262144, 768}, {32768, 8192}, {4096, 4096}})
       add(tag, op, sh, 1);
   }
+  // GroupNorm, 32 groups, f16, on Stable Diffusion UNet / VAE shapes (the small ones judged by
+  // latency, (1, 128, 512, 512) by % roofline).
+  for (auto sh : std::vector<std::vector<int64_t>>{{2, 320, 64, 64}, {2, 1280, 8, 8}, {1, 128, 512, 512}}) {
+    BenchCase c = make("", "group_norm", DType::f16, sh);
+    c.name = sweep_name("gn32", sh, DType::f16);
+    c.groups = 32;
+    s.push_back(c);
+  }
   return s;
 }
 
@@ -275,6 +285,14 @@ std::vector<BenchCase> suite(const std::string& name) {
     // #33: nn.BatchNorm2d(64) in training mode (weight 1, bias 0 at init; the call also updates
     // running_mean / running_var and writes the saved mean / invstd, as torch's does).
     s.push_back(make("kb33_batch_norm", "batch_norm", DType::f32, {64, 64, 512, 512}));
+    // #34 nn.InstanceNorm2d(64): no affine, no running statistics (torch's defaults).
+    BenchCase inst = make("kb34_instance_norm", "instance_norm", DType::f32, {112, 64, 512, 512});
+    inst.affine = false;
+    s.push_back(inst);
+    // #35 nn.GroupNorm(8, 64): affine (weight 1, bias 0 at init).
+    BenchCase grp = make("kb35_group_norm", "group_norm", DType::f32, {112, 64, 512, 512});
+    grp.groups = 8;
+    s.push_back(grp);
     // #38 x / mean(|x|, dim=1) and #39 x / ||x||_2 over dim 1 on (32768, 65535): no weight.
     for (auto [case_name, op] : {std::pair<const char*, const char*>{"kb38_l1_norm", "l1_norm"}, {"kb39_l2_norm", "l2_norm"}}) {
       BenchCase c = make(case_name, op, DType::f32, {32768, 65535});
@@ -299,6 +317,10 @@ std::vector<BenchCase> suite(const std::string& name) {
     s.push_back(make("smoke_add_ln_bf16", "add_layer_norm", DType::bf16, {64, 1024}));
     s.push_back(make("smoke_l2_f16", "l2_norm", DType::f16, {8, 64, 16, 16}));
     s.push_back(make("smoke_bn_f32", "batch_norm", DType::f32, {4, 16, 16, 16}));
+    BenchCase gn = make("smoke_gn_f16", "group_norm", DType::f16, {2, 64, 16, 16});
+    gn.groups = 8;
+    s.push_back(gn);
+    s.push_back(make("smoke_in_bf16", "instance_norm", DType::bf16, {2, 16, 16, 16}));
     return s;
   }
   if (name == "extended") {

@@ -26,6 +26,7 @@ cases
   --dtype T              f32 (default) | f16 | bf16
   --eps X                default 1e-5
   --normalized-rank K    layer norm: trailing dimensions normalized (default 1)
+  --groups G             group_norm: num_groups (default: the largest divisor of C <= sqrt(C))
   --no-affine            no weight (rms) / weight and bias (layer norm)
 timing
   --runs N               timed runs per case (default 20, at least 10; short cases get more,
@@ -182,6 +183,9 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
     } else if (a == "--normalized-rank") {
       if (!int_value(1, &n)) return false;
       o->single.normalized_rank = static_cast<int>(n);
+    } else if (a == "--groups") {
+      if (!int_value(1, &n)) return false;
+      o->single.groups = n;
     } else if (a == "--no-affine") {
       o->single.affine = false;
     } else if (a == "--runs") {

@@ -35,6 +35,8 @@ RMS_SHAPE = (112, 64, 512, 512)
 LN_SHAPE = (16, 64, 256, 256)
 LN_NORMALIZED = (64, 256, 256)
 BN_SHAPE = (64, 64, 512, 512)
+IN_SHAPE = (112, 64, 512, 512)  # KernelBench #34 (InstanceNorm2d) and #35 (GroupNorm, 8 groups)
+GN_GROUPS = 8
 LP_SHAPE = (32768, 65535)  # KernelBench #38 / #39: (batch_size, dim)
 BN_MOMENTUM = 0.1
 DEVICE = "cuda"
@@ -45,6 +47,8 @@ CASES = [
     ("kb40_layer_norm_fwd", "LayerNorm #40 fwd (16,64,256,256) fp32"),
     ("kb40_layer_norm_fwd_bwd", "LayerNorm #40 fwd+bwd (16,64,256,256) fp32"),
     ("kb33_batch_norm", "BatchNorm2d #33 training (64,64,512,512) fp32"),
+    ("kb34_instance_norm", "InstanceNorm2d #34 (112,64,512,512) fp32"),
+    ("kb35_group_norm", "GroupNorm #35, 8 groups (112,64,512,512) fp32"),
     ("kb38_l1_norm", "L1 norm #38 (32768,65535) fp32"),
     ("kb39_l2_norm", "L2 norm #39 (32768,65535) fp32"),
 ]
@@ -163,6 +167,11 @@ def max_abs_diff(a, b):
 def minimal_bytes(case):
     if case in ("kb38_l1_norm", "kb39_l2_norm"):  # x read, y written
         return 2 * LP_SHAPE[0] * LP_SHAPE[1] * 4
+    if case in ("kb34_instance_norm", "kb35_group_norm"):  # x read, y written (+ per-channel params)
+        x = 4
+        for d in IN_SHAPE:
+            x *= d
+        return 2 * x + 2 * IN_SHAPE[1] * 4
     if case == "kb33_batch_norm":  # x read, y written, weight / bias, running stats r+w, saved stats
         x = 4
         for d in BN_SHAPE:
@@ -335,6 +344,29 @@ def run_torch(args, torch, have_triton):
             timed(case, "torch.compile", lambda: bn_c(x, w, b, rm, rv))
     results[case]["notes"].append("no seed kernel for #33; torch's timed calls also update running_mean / running_var")
     del x, w, b, rm, rv, ref
+    torch.cuda.empty_cache()
+
+    # --- #34 InstanceNorm2d (no affine, no running stats: KernelBench's model) and #35 GroupNorm
+    # (8 groups, affine weight 1 / bias 0 at init) ---
+    x = torch.rand(IN_SHAPE, device=DEVICE, dtype=torch.float32)
+    C = IN_SHAPE[1]
+    w = torch.ones(C, device=DEVICE, dtype=torch.float32)
+    b = torch.zeros(C, device=DEVICE, dtype=torch.float32)
+    for case, fn in (("kb34_instance_norm", lambda t: F.instance_norm(t, eps=EPS)),
+                     ("kb35_group_norm", lambda t: F.group_norm(t, GN_GROUPS, w, b, eps=EPS))):
+        print(f"{case}: eager / torch.compile", file=sys.stderr)
+        ref = fn(x)
+        timed(case, "eager", lambda: fn(x))
+        if not args.no_compile:
+            fc = torch.compile(fn)
+            out = attempt(case, "torch.compile", lambda: fc(x))
+            if out is not None:
+                results[case]["errors"]["torch.compile"] = max_abs_diff(out, ref)
+                del out
+                timed(case, "torch.compile", lambda: fc(x))
+        results[case]["notes"].append("no seed kernel")
+        del ref
+    del x, w, b
     torch.cuda.empty_cache()
 
     # --- #38 L1 (x / mean(|x|, dim=1)) and #39 L2 (x / norm(x, p=2, dim=1)), KernelBench's models ---

@@ -35,6 +35,10 @@ def sweep_cases():
         add(tag, op, (16, 64, 256, 256), 3)
         for sh in [(262144, 768), (32768, 8192), (4096, 4096)]:
             add(tag, op, sh)
+    # GroupNorm, 32 groups, f16, on Stable Diffusion UNet / VAE shapes (vknorm: sw_gn32_*).
+    for sh in [(2, 320, 64, 64), (2, 1280, 8, 8), (1, 128, 512, 512)]:
+        cases.append({"name": f"sw_gn32_{'x'.join(map(str, sh))}_f16", "op": "group_norm",
+                      "shape": list(sh), "dtype": "f16", "normalized_rank": 1, "groups": 32})
     return cases
 
 
@@ -64,7 +68,7 @@ def geometry(c):
     n = 1
     for d in c["shape"]:
         n *= d
-    if c["op"] == "rms_norm":
+    if c["op"] in ("rms_norm", "group_norm"):
         row = c["shape"][1]
     else:
         row = 1
@@ -81,6 +85,8 @@ def minimal_bytes(c):
     fwd = 2 * big + 2 * param + 2 * stat
     bwd = 3 * big + param + 2 * stat + 2 * grad
     q8 = n + stat  # int8 y + fp32 per-row scales (dynamic)
+    if c["op"] == "group_norm":  # x, y, per-channel weight / bias, mean / rstd per (sample, group)
+        return 2 * big + 2 * param + 2 * c["shape"][0] * c["groups"] * 4
     return {"rms_norm": 2 * big + param, "layer_norm": fwd, "layer_norm_backward": bwd,
             "layer_norm_fwd_bwd": fwd + bwd, "rms_norm_last": 2 * big + param,
             "add_rms_norm": 4 * big + param, "rms_norm_last_q8": big + param + q8,
@@ -119,6 +125,11 @@ def make_fns(torch, c, device):
             r = torch.rsqrt(xf.pow(2).mean(1, keepdim=True) + EPS)
             return (xf * r * w.float().view(wshape)).to(x.dtype)
         return {"fn": fwd, "args": (x, w), "bwd": False}
+    if c["op"] == "group_norm":
+        C = shape[1]
+        w = (torch.ones(C, device=device) + 0.25 * torch.randn(C, generator=g, device=device)).to(dt)
+        b = (0.1 * torch.randn(C, generator=g, device=device)).to(dt)
+        return {"fn": lambda x, w, b: F.group_norm(x, c["groups"], w, b, EPS), "args": (x, w, b), "bwd": False}
     if c["op"] in ("rms_norm_last", "add_rms_norm", "rms_norm_last_q8", "add_rms_norm_q8", "rms_norm_backward"):
         return llm_fns(torch, c, device, dt, x, g)
     norm = shape[len(shape) - c["normalized_rank"]:]

@@ -157,6 +157,7 @@ void Workload::build_args() {
   vknorm_support::OpParams p;
   p.normalized_rank = c.normalized_rank;
   p.eps = c.eps;
+  p.groups = c.groups;
   const vknorm_support::RoleLookup lookup = [this](const std::string& role) { return view(role); };
   calls_.clear();
   setup_calls_.clear();

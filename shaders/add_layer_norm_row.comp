@@ -6,4 +6,5 @@
 #include "common.glsl"
 #include "contracts/add_layer_norm_row.h"  // bindings, push constants pc, spec constants
 #define ADD_RESIDUAL 1
+#define CHANNEL_AFFINE 0
 #include "layer_norm_row.glsl"

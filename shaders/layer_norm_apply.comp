@@ -4,6 +4,8 @@
 // around the shift of the row's first partial), then normalize chunk g = [g*WG*ITEMS, ...) of
 // the row. x is read only at the elements this invocation writes, so y may be x (in place). The runtime orders rows in waves small
 // enough that this second read of x comes from L2. grid = (chunks, rows of this window).
+// FLAG_CHANNEL: a row is one group of GroupNorm / InstanceNorm, weight / bias are per channel
+// (channel_of); FLAG_VAR: the rstd binding receives the biased variance instead.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "contracts/layer_norm_apply.h"  // bindings, push constants pc, spec constants
@@ -21,6 +23,9 @@ DECLARE_F32(rstd, writeonly restrict)
 DECLARE_VEC4(part, readonly restrict)
 
 const uint NV = ITEMS / VEC;
+
+// Row `row` is group (row_base + row) % groups of its sample: cpg channels of hw elements.
+uint channel_of(uint row, uint e) { return ((pc.row_base + row) % pc.groups) * pc.cpg + e / pc.hw; }
 
 void main() {
   const uint row = gl_WorkGroupID.y, g = gl_WorkGroupID.x;
@@ -45,27 +50,36 @@ void main() {
     float d = ((q.w - shift) + q.x) - m;
     s2 += q.y + float(floatBitsToUint(q.z)) * d * d;
   }
-  const float rs = 1.0 / sqrt(wg_sum(s2) * inv_d + pc.eps);
+  const float var = wg_sum(s2) * inv_d;
+  const float rs = 1.0 / sqrt(var + pc.eps);
+  const bool per_channel = (pc.flags & FLAG_CHANNEL) != 0u;
   const uint base = g * WG * ITEMS;
   for (uint t = 0; t < NV; ++t) {
     if (VEC == 4) {
       uint e = base + (lid + t * WG) * 4;
       if (e >= pc.D) continue;
       vec4 o = ((to_f4(WAT(x, (xb + e) >> 2)) - shift) - m) * rs;
-      if ((pc.flags & FLAG_WEIGHT) != 0) o *= to_f4(WAT(w, (OFF(w) + e) >> 2));
-      if ((pc.flags & FLAG_BIAS) != 0) o += to_f4(WAT(b, (OFF(b) + e) >> 2));
+      if (per_channel) {
+        const uint ch = channel_of(row, e);
+        if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + ch);
+        if ((pc.flags & FLAG_BIAS) != 0) o += LD(b, OFF(b) + ch);
+      } else {
+        if ((pc.flags & FLAG_WEIGHT) != 0) o *= to_f4(WAT(w, (OFF(w) + e) >> 2));
+        if ((pc.flags & FLAG_BIAS) != 0) o += to_f4(WAT(b, (OFF(b) + e) >> 2));
+      }
       WAT(y, (yb + e) >> 2) = from_f4(o);
     } else {
       uint e = base + lid + t * WG;
       if (e >= pc.D) continue;
       float o = ((LD(x, xb + e) - shift) - m) * rs;
-      if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + e);
-      if ((pc.flags & FLAG_BIAS) != 0) o += LD(b, OFF(b) + e);
+      const uint ai = per_channel ? channel_of(row, e) : e;
+      if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + ai);
+      if ((pc.flags & FLAG_BIAS) != 0) o += LD(b, OFF(b) + ai);
       ST(y, yb + e, o);
     }
   }
   if (g == 0 && lid == 0) {
     if ((pc.flags & FLAG_MEAN) != 0) FAT(mean, OFF(mean) + row) = shift + m;
-    if ((pc.flags & FLAG_RSTD) != 0) FAT(rstd, OFF(rstd) + row) = rs;
+    if ((pc.flags & FLAG_RSTD) != 0) FAT(rstd, OFF(rstd) + row) = (pc.flags & FLAG_VAR) != 0u ? var : rs;
   }
 }

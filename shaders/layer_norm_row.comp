@@ -6,4 +6,5 @@
 #include "common.glsl"
 #include "contracts/layer_norm_row.h"  // bindings, push constants pc, spec constants
 #define ADD_RESIDUAL 0
+#define CHANNEL_AFFINE 1
 #include "layer_norm_row.glsl"

@@ -13,6 +13,9 @@
 // may be x itself and residual_out may be residual (in place; those tensors are not
 // `restrict`). grid = (gx, gy): row block = x + y * gx (rows past pc.rows only join the
 // barriers).
+// CHANNEL_AFFINE (layer_norm_row only): with FLAG_CHANNEL a row is one group of GroupNorm /
+// InstanceNorm and weight / bias hold one value per channel (channel_of); with FLAG_VAR the
+// rstd binding receives the biased variance instead (InstanceNorm's running statistics).
 // Included after common.glsl and the kernel's contract (bindings, pc, ITEMS / VEC / LPR, FLAG_*).
 
 DECLARE_TENSOR(x, DATA_T, readonly)
@@ -48,6 +51,17 @@ const uint NQ = VEC >= 4 ? NC * QPC : 1;  // vec4 registers per lane (VEC >= 4)
 const uint NS = VEC == 1 ? ITEMS : 1;     // float registers per lane (VEC == 1)
 
 float hsum(vec4 v) { return v.x + v.y + v.z + v.w; }
+
+#if CHANNEL_AFFINE
+// Row `row` of this dispatch is group (row_base + row) % groups of its sample: cpg channels of
+// hw elements each, so element e belongs to channel group * cpg + e / hw. A VEC-element access
+// never straddles two channels (the host picks VEC dividing hw).
+bool per_channel() { return (pc.flags & FLAG_CHANNEL) != 0u; }
+uint channel_of(uint row, uint e) { return ((pc.row_base + row) % pc.groups) * pc.cpg + e / pc.hw; }
+#else
+bool per_channel() { return false; }
+uint channel_of(uint row, uint e) { return 0u; }
+#endif
 
 #if ADD_RESIDUAL
 // h = x + residual at element e of the row (x's chunk in lo, hi), rounded to the storage dtype
@@ -88,7 +102,7 @@ void main() {
 #endif
   const float inv_d = 1.0 / float(pc.D);
   const uint step = LPR * VEC;  // elements between a lane's consecutive chunks
-  float m, c, rs;
+  float m, c, rs, var;
   if (VEC >= 4) {
     // Chunk t of this lane starts at element lane * VEC + t * step; VEC 8 keeps (lo, hi) in
     // v[2t], v[2t + 1]. Unused registers hold 0 and are masked out of the statistics.
@@ -124,14 +138,26 @@ void main() {
     }
     vec2 sums = seg_sum2(vec2(hsum(s1), hsum(s2)), LPR) * inv_d;
     c = sums.x;
-    rs = 1.0 / sqrt(corrected_variance(sums.y, c) + pc.eps);
+    var = corrected_variance(sums.y, c);
+    rs = 1.0 / sqrt(var + pc.eps);
     if (ok)
       for (uint t = 0; t < NC; ++t) {
         const uint e = lane * VEC + t * step;
         if (e >= pc.D) break;
         vec4 lo = ((v[t * QPC] - m) - c) * rs;
         vec4 hi = QPC == 2 ? ((v[t * QPC + QPC - 1] - m) - c) * rs : vec4(0.0);
-        if (VEC == 8) {
+        if (per_channel()) {
+          const uint ch = channel_of(row, e);
+          const float wv = (pc.flags & FLAG_WEIGHT) != 0 ? LD(w, OFF(w) + ch) : 1.0;
+          const float bv = (pc.flags & FLAG_BIAS) != 0 ? LD(b, OFF(b) + ch) : 0.0;
+          lo = lo * wv + bv;
+          hi = hi * wv + bv;
+          if (VEC == 8) {
+            STORE8(y, (yb + e) >> 3, lo, hi);
+          } else {
+            WAT(y, (yb + e) >> 2) = from_f4(lo);
+          }
+        } else if (VEC == 8) {
           if ((pc.flags & FLAG_WEIGHT) != 0) {
             vec4 wl, wh;
             LOAD8(w, (OFF(w) + e) >> 3, wl, wh);
@@ -175,19 +201,25 @@ void main() {
     }
     vec2 sums = seg_sum2(vec2(s1, s2), LPR) * inv_d;
     c = sums.x;
-    rs = 1.0 / sqrt(corrected_variance(sums.y, c) + pc.eps);
+    var = corrected_variance(sums.y, c);
+    rs = 1.0 / sqrt(var + pc.eps);
     if (ok)
       for (uint t = 0; t < NS; ++t) {
         const uint e = lane + t * LPR;
         if (e >= pc.D) break;
         float o = ((v[t] - m) - c) * rs;
-        if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + e);
-        if ((pc.flags & FLAG_BIAS) != 0) o += LD(b, OFF(b) + e);
+        const uint ai = per_channel() ? channel_of(row, e) : e;
+        if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + ai);
+        if ((pc.flags & FLAG_BIAS) != 0) o += LD(b, OFF(b) + ai);
         ST(y, yb + e, o);
       }
   }
   if (ok && lane == 0) {
     if ((pc.flags & FLAG_MEAN) != 0) FAT(mean, OFF(mean) + row) = m + c;
+#if CHANNEL_AFFINE
+    if ((pc.flags & FLAG_RSTD) != 0) FAT(rstd, OFF(rstd) + row) = (pc.flags & FLAG_VAR) != 0u ? var : rs;
+#else
     if ((pc.flags & FLAG_RSTD) != 0) FAT(rstd, OFF(rstd) + row) = rs;
+#endif
   }
 }

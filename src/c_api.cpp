@@ -43,6 +43,8 @@ VKNORM_SAME_VALUE(VKNORM_OP_ADD_RMS_NORM, vknorm::Op::add_rms_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_ADD_LAYER_NORM, vknorm::Op::add_layer_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_LP_NORM, vknorm::Op::lp_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_BATCH_NORM, vknorm::Op::batch_norm);
+VKNORM_SAME_VALUE(VKNORM_OP_GROUP_NORM, vknorm::Op::group_norm);
+VKNORM_SAME_VALUE(VKNORM_OP_INSTANCE_NORM, vknorm::Op::instance_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_RMS_NORM_BACKWARD, vknorm::Op::rms_norm_backward);
 VKNORM_SAME_VALUE(VKNORM_DEVICE_CLASS_GENERIC, vknorm::DeviceClass::generic);
 VKNORM_SAME_VALUE(VKNORM_DEVICE_CLASS_ADA, vknorm::DeviceClass::ada);
@@ -344,6 +346,51 @@ struct BatchNormCall {
   }
   BatchNormCall(const BatchNormCall&) = delete;
   BatchNormCall& operator=(const BatchNormCall&) = delete;
+};
+
+struct GroupNormCall {
+  vknorm::GroupNormArgs args;
+  KernelConfig config;
+  explicit GroupNormCall(const vknorm_group_norm_args& a) {
+    args.x = to_cpp(a.x);
+    args.y = to_cpp(a.y);
+    args.weight = to_cpp(a.weight);
+    args.bias = to_cpp(a.bias);
+    args.mean = to_cpp(a.mean);
+    args.rstd = to_cpp(a.rstd);
+    args.num_groups = a.num_groups;
+    args.eps = a.eps;
+    args.scratch = to_cpp(a.scratch);
+    if (a.config) {
+      config = to_cpp(*a.config);
+      args.config = &config;
+    }
+  }
+  GroupNormCall(const GroupNormCall&) = delete;
+  GroupNormCall& operator=(const GroupNormCall&) = delete;
+};
+
+struct InstanceNormCall {
+  vknorm::InstanceNormArgs args;
+  KernelConfig config;
+  explicit InstanceNormCall(const vknorm_instance_norm_args& a) {
+    args.x = to_cpp(a.x);
+    args.y = to_cpp(a.y);
+    args.weight = to_cpp(a.weight);
+    args.bias = to_cpp(a.bias);
+    args.running_mean = to_cpp(a.running_mean);
+    args.running_var = to_cpp(a.running_var);
+    args.use_input_stats = a.use_input_stats != 0;
+    args.momentum = a.momentum;
+    args.eps = a.eps;
+    args.scratch = to_cpp(a.scratch);
+    if (a.config) {
+      config = to_cpp(*a.config);
+      args.config = &config;
+    }
+  }
+  InstanceNormCall(const InstanceNormCall&) = delete;
+  InstanceNormCall& operator=(const InstanceNormCall&) = delete;
 };
 
 struct LpNormCall {
@@ -811,6 +858,7 @@ void vknorm_prepare_info_init(vknorm_prepare_info* info) {
   info->normalized_rank = 1;
   info->aligned = VK_TRUE;
   info->weight_grads = VK_TRUE;
+  info->num_groups = 1;
 }
 
 vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info) {
@@ -826,6 +874,7 @@ vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info
     p.aligned = info->aligned != VK_FALSE;
     p.weight_grads = info->weight_grads != VK_FALSE;
     p.int8_output = info->int8_output != VK_FALSE;
+    p.num_groups = info->num_groups;
     KernelConfig cfg;
     if (info->config) {
       cfg = to_cpp(*info->config);
@@ -1096,6 +1145,62 @@ vknorm_status vknorm_describe_dispatches_rms_norm_backward(vknorm_context ctx,
     else *count = 0;
     return e;
   });
+}
+
+void vknorm_group_norm_args_init(vknorm_group_norm_args* args) {
+  if (!args) return;
+  *args = vknorm_group_norm_args{};
+  const vknorm::GroupNormArgs d;
+  args->num_groups = d.num_groups;
+  args->eps = d.eps;
+}
+vknorm_status vknorm_group_norm_scratch_size(vknorm_context ctx, const vknorm_group_norm_args* args,
+                                             VkDeviceSize* out_bytes) {
+  if (out_bytes) *out_bytes = 0;
+  return with_call<GroupNormCall>(args, [&](const auto& a) { return vknorm::group_norm_scratch_size(context(ctx), a, out_bytes); });
+}
+vknorm_status vknorm_select_config_group_norm(vknorm_context ctx, const vknorm_group_norm_args* args,
+                                              vknorm_kernel_config* out) {
+  return select_with<GroupNormCall>(ctx, args, out);
+}
+vknorm_status vknorm_prepare_group_norm(vknorm_context ctx, const vknorm_group_norm_args* args) {
+  return with_call<GroupNormCall>(args, [&](const auto& a) { return vknorm::prepare_group_norm(context(ctx), a); });
+}
+vknorm_status vknorm_record_group_norm(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_group_norm_args* args) {
+  return with_call<GroupNormCall>(args, [&](const auto& a) { return vknorm::record_group_norm(context(ctx), cmd, a); });
+}
+vknorm_status vknorm_describe_dispatches_group_norm(vknorm_context ctx, const vknorm_group_norm_args* args,
+                                                    uint32_t* count, vknorm_dispatch_info* out) {
+  return describe_with<GroupNormCall>(ctx, args, count, out);
+}
+
+void vknorm_instance_norm_args_init(vknorm_instance_norm_args* args) {
+  if (!args) return;
+  *args = vknorm_instance_norm_args{};
+  const vknorm::InstanceNormArgs d;
+  args->use_input_stats = d.use_input_stats ? 1 : 0;
+  args->momentum = d.momentum;
+  args->eps = d.eps;
+}
+vknorm_status vknorm_instance_norm_scratch_size(vknorm_context ctx, const vknorm_instance_norm_args* args,
+                                                VkDeviceSize* out_bytes) {
+  if (out_bytes) *out_bytes = 0;
+  return with_call<InstanceNormCall>(args, [&](const auto& a) { return vknorm::instance_norm_scratch_size(context(ctx), a, out_bytes); });
+}
+vknorm_status vknorm_select_config_instance_norm(vknorm_context ctx, const vknorm_instance_norm_args* args,
+                                                 vknorm_kernel_config* out) {
+  return select_with<InstanceNormCall>(ctx, args, out);
+}
+vknorm_status vknorm_prepare_instance_norm(vknorm_context ctx, const vknorm_instance_norm_args* args) {
+  return with_call<InstanceNormCall>(args, [&](const auto& a) { return vknorm::prepare_instance_norm(context(ctx), a); });
+}
+vknorm_status vknorm_record_instance_norm(vknorm_context ctx, VkCommandBuffer cmd,
+                                          const vknorm_instance_norm_args* args) {
+  return with_call<InstanceNormCall>(args, [&](const auto& a) { return vknorm::record_instance_norm(context(ctx), cmd, a); });
+}
+vknorm_status vknorm_describe_dispatches_instance_norm(vknorm_context ctx, const vknorm_instance_norm_args* args,
+                                                       uint32_t* count, vknorm_dispatch_info* out) {
+  return describe_with<InstanceNormCall>(ctx, args, count, out);
 }
 
 vknorm_status vknorm_record_copy(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_tensor* src,

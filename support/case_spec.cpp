@@ -109,6 +109,7 @@ std::string CaseSpec::label() const {
     std::snprintf(buf, sizeof buf, " momentum=%g", momentum);
     s += buf;
   }
+  if (groups) s += " groups=" + std::to_string(groups);
   if (by_address) s += " addr";
   if (misalign_bytes) s += " misalign=" + std::to_string(misalign_bytes);
   if (in_place) s += " inplace";

@@ -249,6 +249,7 @@ void CaseRunner::run() {
   params.eps = spec_.eps;
   params.weight_offset = spec_.weight_offset;
   params.momentum = spec_.momentum;
+  params.groups = spec_.groups;
   params.config = spec_.config;
   std::unique_ptr<BoundOp> call = op.bind(view, params);
 

@@ -52,6 +52,8 @@ struct CaseSpec {
   double weight_offset = 0;
   // batch_norm (training): the running statistics' momentum (torch's default 0.1).
   double momentum = 0.1;
+  // group_norm: num_groups (0: the op case's default, a divisor of C between 1 and C).
+  int64_t groups = 0;
   std::string label() const;    // "rms_norm f32 [2,3,4] eps=1e-05 seed=1 normal"
 };
 

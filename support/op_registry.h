@@ -44,7 +44,8 @@ struct OpParams {
   int normalized_rank = 1;
   double eps = 1e-5;
   double weight_offset = 0;  // rms_norm_backward
-  double momentum = 0.1;     // batch_norm
+  double momentum = 0.1;     // batch_norm, instance_norm
+  int64_t groups = 0;        // group_norm (0: the op case's default)
   const vknorm::KernelConfig* config = nullptr;
 };
 
@@ -76,6 +77,7 @@ struct BenchShape {
   std::vector<int64_t> shape;
   int normalized_rank = 1;
   bool affine = true;
+  int64_t groups = 0;  // group_norm: num_groups (0: the op case's default)
   int64_t numel() const;
 };
 

@@ -247,4 +247,34 @@ void batch_norm_reference(const std::vector<double>& x, const std::vector<double
   }
 }
 
+void group_norm_reference(const std::vector<double>& x, const std::vector<double>& w,
+                          const std::vector<double>& b, double eps, int64_t N, int64_t C, int64_t S,
+                          int64_t groups, std::vector<double>* y, std::vector<double>* mean,
+                          std::vector<double>* rstd, std::vector<double>* var) {
+  y->assign(x.size(), 0.0);
+  mean->assign(static_cast<size_t>(N * groups), 0.0);
+  rstd->assign(mean->size(), 0.0);
+  var->assign(mean->size(), 0.0);
+  if (groups <= 0 || C % groups) return;
+  const int64_t cpg = C / groups, len = cpg * S;
+  for (int64_t r = 0; r < N * groups; ++r) {
+    const size_t base = static_cast<size_t>(r * len), ru = static_cast<size_t>(r);
+    double sum = 0;
+    for (int64_t j = 0; j < len; ++j) sum += x[base + static_cast<size_t>(j)];
+    const double m = sum / static_cast<double>(len);
+    double ss = 0;
+    for (int64_t j = 0; j < len; ++j) ss += (x[base + static_cast<size_t>(j)] - m) * (x[base + static_cast<size_t>(j)] - m);
+    const double v = ss / static_cast<double>(len), rs = 1.0 / std::sqrt(v + eps);
+    (*mean)[ru] = m;
+    (*var)[ru] = v;
+    (*rstd)[ru] = rs;
+    const int64_t g = r % groups;
+    for (int64_t j = 0; j < len; ++j) {
+      const size_t c = static_cast<size_t>(g * cpg + j / S);
+      const double wc = w.empty() ? 1.0 : w[c], bc = b.empty() ? 0.0 : b[c];
+      (*y)[base + static_cast<size_t>(j)] = (x[base + static_cast<size_t>(j)] - m) * rs * wc + bc;
+    }
+  }
+}
+
 }  // namespace vknorm_support

@@ -71,4 +71,13 @@ void batch_norm_reference(const std::vector<double>& x, const std::vector<double
                           std::vector<double>* running_var, std::vector<double>* y,
                           std::vector<double>* mean, std::vector<double>* invstd);
 
+// GroupNorm on x, y: (N, C, S) contiguous, C = groups x cpg; w, b: C values or empty. Per
+// (n, g): mean and biased variance (two-pass) over the group's cpg x S values, rstd =
+// 1 / sqrt(var + eps), y = (x - mean) * rstd * w[c] + b[c]. mean / rstd / var: N x groups.
+// InstanceNorm is groups = C.
+void group_norm_reference(const std::vector<double>& x, const std::vector<double>& w,
+                          const std::vector<double>& b, double eps, int64_t N, int64_t C, int64_t S,
+                          int64_t groups, std::vector<double>* y, std::vector<double>* mean,
+                          std::vector<double>* rstd, std::vector<double>* var);
+
 }  // namespace vknorm_support

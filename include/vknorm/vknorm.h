@@ -342,7 +342,9 @@ enum class Op : uint32_t {
   rms_norm_last,      // RmsNormLastArgs
   add_rms_norm,       // AddRmsNormArgs
   rms_norm_backward,  // RmsNormBackwardArgs
-  // 6-8 and 10 are reserved (GroupNorm, InstanceNorm, Frobenius norm: not built yet).
+  group_norm = 6,       // GroupNormArgs
+  instance_norm = 7,    // InstanceNormArgs
+  // 8 and 10 are reserved.
   lp_norm = 9,          // LpNormArgs
   batch_norm = 11,      // BatchNormArgs
   add_layer_norm = 12,  // AddLayerNormArgs
@@ -591,6 +593,54 @@ struct BatchNormArgs {
   const KernelConfig* config = nullptr;
 };
 
+// GroupNorm over x with shape (N, C, d1, ...), rank >= 2 (torch.nn.GroupNorm, F.group_norm):
+// the C channels form num_groups groups of C / num_groups consecutive channels; per sample n and
+// group g, mean and biased variance over the group's channels and every spatial position;
+//   y = (x - mean) * rstd * weight[c] + bias[c],  rstd = 1 / sqrt(var + eps).
+// weight / bias: optional, C contiguous elements of x's dtype. mean / rstd: optional fp32
+// outputs of N * num_groups elements (index n * num_groups + g), what torch's
+// native_group_norm returns for its backward. num_groups must divide C. x and y have the same
+// shape and dtype and are contiguous (row-major).
+// Kernels: LayerNorm forward's, a group being a row of (C / num_groups) x spatial elements (one
+// workgroup per row in registers, or long rows split over workgroups: a statistics and an apply
+// pass); same statistics (corrected two-pass, shifted partials merged exactly), same config
+// fields as LayerNormArgs. In place: y = x. A zero-size x records nothing.
+struct GroupNormArgs {
+  Tensor x, y;
+  Tensor weight, bias;  // optional, C elements
+  Tensor mean, rstd;    // optional fp32 outputs, N * num_groups elements
+  int64_t num_groups = 1;
+  float eps = 1e-5f;
+  Tensor scratch;  // see group_norm_scratch_size()
+  const KernelConfig* config = nullptr;
+};
+
+// InstanceNorm over x with shape (N, C, d1, ...), rank >= 3 (torch.nn.InstanceNorm1d/2d/3d,
+// F.instance_norm), per sample n and channel c over the S = d1 x ... spatial positions:
+//   use_input_stats (torch's training mode, and always without track_running_stats):
+//     y = (x - mean) / sqrt(var + eps) * weight[c] + bias[c] with the mean and biased variance
+//     of x[n, c, ...] (GroupNorm with num_groups = C). S must be > 1 (torch: "Expected more
+//     than 1 spatial element when training"). running_mean / running_var (optional, fp32, C
+//     elements; both or neither) are updated in place as torch does (it runs BatchNorm on the
+//     (1, N x C, ...) view and averages the N updated copies):
+//       running_mean = momentum * mean_n(mean[n, c]) + (1 - momentum) * running_mean
+//       running_var  = momentum * mean_n(var[n, c] * S / (S - 1)) + (1 - momentum) * running_var
+//   !use_input_stats (eval with tracked statistics): y = (x - running_mean[c]) /
+//     sqrt(running_var[c] + eps) * weight[c] + bias[c], running statistics required and read
+//     only: BatchNorm's eval path (its config fields apply).
+// weight / bias: optional, C contiguous elements of x's dtype. momentum in [0, 1]. Layout as
+// GroupNormArgs. In place: y = x. A zero-size x records nothing (running statistics unchanged).
+struct InstanceNormArgs {
+  Tensor x, y;
+  Tensor weight, bias;               // optional, C elements
+  Tensor running_mean, running_var;  // optional fp32, C elements: updated or read (see above)
+  bool use_input_stats = true;
+  float momentum = 0.1f;
+  float eps = 1e-5f;
+  Tensor scratch;  // see instance_norm_scratch_size()
+  const KernelConfig* config = nullptr;
+};
+
 // Scratch bytes a call needs (0 if none). The caller passes a buffer at least this large in
 // args.scratch (any dtype; only buffer/address, offset and size are read; offset a multiple of
 // 16), or relies on the context's own scratch. Contents need no initialization and are left
@@ -606,6 +656,8 @@ Error add_rms_norm_scratch_size(Context* ctx, const AddRmsNormArgs& args, VkDevi
 Error add_layer_norm_scratch_size(Context* ctx, const AddLayerNormArgs& args, VkDeviceSize* out_bytes);
 Error lp_norm_scratch_size(Context* ctx, const LpNormArgs& args, VkDeviceSize* out_bytes);
 Error batch_norm_scratch_size(Context* ctx, const BatchNormArgs& args, VkDeviceSize* out_bytes);
+Error group_norm_scratch_size(Context* ctx, const GroupNormArgs& args, VkDeviceSize* out_bytes);
+Error instance_norm_scratch_size(Context* ctx, const InstanceNormArgs& args, VkDeviceSize* out_bytes);
 
 // The configuration a call with these arguments would use (after validation).
 Error select_config(Context* ctx, const RmsNormArgs& args, KernelConfig* out);
@@ -617,6 +669,8 @@ Error select_config(Context* ctx, const AddRmsNormArgs& args, KernelConfig* out)
 Error select_config(Context* ctx, const AddLayerNormArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const LpNormArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const BatchNormArgs& args, KernelConfig* out);
+Error select_config(Context* ctx, const GroupNormArgs& args, KernelConfig* out);
+Error select_config(Context* ctx, const InstanceNormArgs& args, KernelConfig* out);
 
 // Record the operator into `cmd` (which must be in the recording state and support compute).
 // Pipelines are created on first use of a (kernel, dtype, config) key unless prepared
@@ -633,6 +687,8 @@ Error record_add_rms_norm(Context* ctx, VkCommandBuffer cmd, const AddRmsNormArg
 Error record_add_layer_norm(Context* ctx, VkCommandBuffer cmd, const AddLayerNormArgs& args);
 Error record_lp_norm(Context* ctx, VkCommandBuffer cmd, const LpNormArgs& args);
 Error record_batch_norm(Context* ctx, VkCommandBuffer cmd, const BatchNormArgs& args);
+Error record_group_norm(Context* ctx, VkCommandBuffer cmd, const GroupNormArgs& args);
+Error record_instance_norm(Context* ctx, VkCommandBuffer cmd, const InstanceNormArgs& args);
 
 Error prepare_rms_norm(Context* ctx, const RmsNormArgs& args);
 Error prepare_layer_norm(Context* ctx, const LayerNormArgs& args);
@@ -643,6 +699,8 @@ Error prepare_add_rms_norm(Context* ctx, const AddRmsNormArgs& args);
 Error prepare_add_layer_norm(Context* ctx, const AddLayerNormArgs& args);
 Error prepare_lp_norm(Context* ctx, const LpNormArgs& args);
 Error prepare_batch_norm(Context* ctx, const BatchNormArgs& args);
+Error prepare_group_norm(Context* ctx, const GroupNormArgs& args);
+Error prepare_instance_norm(Context* ctx, const InstanceNormArgs& args);
 
 // Recorded-dispatch description of the last recorded (or prepared) call, for profiling tools.
 struct DispatchInfo {
@@ -662,6 +720,8 @@ Error describe_dispatches(Context* ctx, const AddRmsNormArgs& args, std::vector<
 Error describe_dispatches(Context* ctx, const AddLayerNormArgs& args, std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const LpNormArgs& args, std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const BatchNormArgs& args, std::vector<DispatchInfo>* out);
+Error describe_dispatches(Context* ctx, const GroupNormArgs& args, std::vector<DispatchInfo>* out);
+Error describe_dispatches(Context* ctx, const InstanceNormArgs& args, std::vector<DispatchInfo>* out);
 
 // Roofline helper for benchmarks: y[i] = x[i] over `bytes` bytes (multiple of 16) with the same
 // access pattern vknorm's kernels use. Both tensors are read as raw bytes.
@@ -709,6 +769,7 @@ struct PrepareInfo {
   // rms_norm_last, add_rms_norm: y is int8 (a separate pipeline); other optional tensors
   // (residual_out, rstd, weight, y_scale) do not change the pipelines.
   bool int8_output = false;
+  int64_t num_groups = 1;  // group_norm: as in the args (instance_norm: C, implied)
   const KernelConfig* config = nullptr;  // the override the call passes in args.config, if any
 
   // Convenience: op, dtype and shape (up to kMaxRank dimensions) in one expression.

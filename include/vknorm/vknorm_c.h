@@ -246,6 +246,8 @@ typedef enum vknorm_op {
   VKNORM_OP_RMS_NORM_LAST = 3,
   VKNORM_OP_ADD_RMS_NORM = 4,
   VKNORM_OP_RMS_NORM_BACKWARD = 5,
+  VKNORM_OP_GROUP_NORM = 6,
+  VKNORM_OP_INSTANCE_NORM = 7,
   VKNORM_OP_LP_NORM = 9,
   VKNORM_OP_BATCH_NORM = 11,
   VKNORM_OP_ADD_LAYER_NORM = 12,
@@ -253,7 +255,8 @@ typedef enum vknorm_op {
 } vknorm_op;
 
 /* "rms_norm", "layer_norm", "layer_norm_backward", "rms_norm_last", "add_rms_norm",
- * "rms_norm_backward", "add_layer_norm", "batch_norm", "lp_norm"; "unknown" for other values. */
+ * "rms_norm_backward", "add_layer_norm", "batch_norm", "lp_norm", "group_norm", "instance_norm";
+ * "unknown" for other values. */
 const char* vknorm_op_name(vknorm_op op);
 
 #define VKNORM_MAX_NAME_SIZE 128
@@ -380,10 +383,12 @@ typedef struct vknorm_prepare_info {
   VkBool32 aligned;               /* every offset a multiple of 4 elements (default VK_TRUE) */
   VkBool32 weight_grads;          /* backward ops: dweight (or dbias) requested (default VK_TRUE) */
   VkBool32 int8_output;           /* rms_norm_last, add_rms_norm: y is int8 */
+  int64_t num_groups;             /* group_norm: as in the args (default 1) */
   const vknorm_kernel_config* config; /* the call's override, or NULL */
 } vknorm_prepare_info;
 
-/* Zeroes *info and sets the defaults: normalized_rank 1, aligned and weight_grads VK_TRUE. */
+/* Zeroes *info and sets the defaults: normalized_rank 1, aligned and weight_grads VK_TRUE,
+ * num_groups 1. */
 void vknorm_prepare_info_init(vknorm_prepare_info* info);
 /* Creates every pipeline a call described by *info would use, without buffers (vknorm::prepare). */
 vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info);
@@ -549,6 +554,52 @@ vknorm_status vknorm_prepare_lp_norm(vknorm_context ctx, const vknorm_lp_norm_ar
 vknorm_status vknorm_record_lp_norm(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_lp_norm_args* args);
 vknorm_status vknorm_describe_dispatches_lp_norm(vknorm_context ctx, const vknorm_lp_norm_args* args,
                                                  uint32_t* count, vknorm_dispatch_info* out);
+
+/* GroupNorm (vknorm::GroupNormArgs; vknorm.h has the formulas). */
+typedef struct vknorm_group_norm_args {
+  vknorm_tensor x, y;          /* (N, C, spatial..), contiguous */
+  vknorm_tensor weight, bias;  /* optional, C elements of x's dtype */
+  vknorm_tensor mean, rstd;    /* optional fp32 outputs, N * num_groups elements */
+  int64_t num_groups;          /* default 1; must divide C */
+  float eps;                   /* default 1e-5 */
+  vknorm_tensor scratch;       /* see vknorm_group_norm_scratch_size() */
+  const vknorm_kernel_config* config;
+} vknorm_group_norm_args;
+
+/* Zeroes *args and sets num_groups = 1, eps = 1e-5. */
+void vknorm_group_norm_args_init(vknorm_group_norm_args* args);
+vknorm_status vknorm_group_norm_scratch_size(vknorm_context ctx, const vknorm_group_norm_args* args,
+                                             VkDeviceSize* out_bytes);
+vknorm_status vknorm_select_config_group_norm(vknorm_context ctx, const vknorm_group_norm_args* args,
+                                              vknorm_kernel_config* out);
+vknorm_status vknorm_prepare_group_norm(vknorm_context ctx, const vknorm_group_norm_args* args);
+vknorm_status vknorm_record_group_norm(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_group_norm_args* args);
+vknorm_status vknorm_describe_dispatches_group_norm(vknorm_context ctx, const vknorm_group_norm_args* args,
+                                                    uint32_t* count, vknorm_dispatch_info* out);
+
+/* InstanceNorm (vknorm::InstanceNormArgs; vknorm.h has the formulas). */
+typedef struct vknorm_instance_norm_args {
+  vknorm_tensor x, y;                      /* (N, C, spatial..), rank >= 3, contiguous */
+  vknorm_tensor weight, bias;              /* optional, C elements of x's dtype */
+  vknorm_tensor running_mean, running_var; /* fp32, C: updated (use_input_stats) or read */
+  uint32_t use_input_stats;                /* default 1; 0: normalize with the running statistics */
+  float momentum;                          /* default 0.1, in [0, 1] */
+  float eps;                               /* default 1e-5 */
+  vknorm_tensor scratch;                   /* see vknorm_instance_norm_scratch_size() */
+  const vknorm_kernel_config* config;
+} vknorm_instance_norm_args;
+
+/* Zeroes *args and sets use_input_stats = 1, momentum = 0.1, eps = 1e-5. */
+void vknorm_instance_norm_args_init(vknorm_instance_norm_args* args);
+vknorm_status vknorm_instance_norm_scratch_size(vknorm_context ctx, const vknorm_instance_norm_args* args,
+                                                VkDeviceSize* out_bytes);
+vknorm_status vknorm_select_config_instance_norm(vknorm_context ctx, const vknorm_instance_norm_args* args,
+                                                 vknorm_kernel_config* out);
+vknorm_status vknorm_prepare_instance_norm(vknorm_context ctx, const vknorm_instance_norm_args* args);
+vknorm_status vknorm_record_instance_norm(vknorm_context ctx, VkCommandBuffer cmd,
+                                          const vknorm_instance_norm_args* args);
+vknorm_status vknorm_describe_dispatches_instance_norm(vknorm_context ctx, const vknorm_instance_norm_args* args,
+                                                       uint32_t* count, vknorm_dispatch_info* out);
 
 /* Roofline helper: dst[i] = src[i] over `bytes` bytes (a multiple of 16), as vknorm's kernels access memory. */
 vknorm_status vknorm_record_copy(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_tensor* src,

@@ -3,6 +3,7 @@
 // of (mean, M2) around a shift), batch_norm_merge (one workgroup per channel: exact merge in a
 // fixed order, saved statistics, running statistics), batch_norm_apply. Eval: batch_norm_apply
 // alone, from the running statistics. Deterministic: no atomics, fixed reduction order.
+#include "batch_norm_plan.h"
 #include "layer_norm_rows.h"
 
 #include "core/alias_checks.h"
@@ -24,7 +25,7 @@
 namespace vknorm {
 using namespace detail;
 
-namespace {
+namespace detail {
 
 Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResult* res) {
   if (!ctx) return make_error(Status::invalid_argument, "context is null");
@@ -242,6 +243,10 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
   }
   return ok();
 }
+
+}  // namespace detail
+
+namespace {
 
 // ---- OpSpec ----
 

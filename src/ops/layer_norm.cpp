@@ -1,6 +1,7 @@
 // LayerNorm forward and its fused residual-add form (add_layer_norm): one workgroup per row with
 // the row in registers (split == 1), or rows split over `split` workgroups: a statistics pass and
 // an apply pass per wave of rows (after a residual_add pass that writes h for the fused form).
+#include "layer_norm_plan.h"
 #include "layer_norm_rows.h"
 
 #include "core/alias_checks.h"
@@ -36,17 +37,14 @@ typename K::Spec row_spec(const KernelConfig& c) {
   return sc;
 }
 
-// The arguments of both public forms (LayerNormArgs has no residual).
-struct LnCall {
-  Op op;
-  const LayerNormArgs& a;      // everything but the residual
-  const Tensor* residual;      // unset for layer_norm
-  const Tensor* residual_out;  // may be unset
-};
+}  // namespace
+
+namespace detail {
 
 Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   if (!ctx) return make_error(Status::invalid_argument, "context is null");
   const LayerNormArgs& a = call.a;
+  const GroupAffine* grp = call.group;
   const Tensor &r = *call.residual, &ro = *call.residual_out;
   const bool add = r.is_set(), write_res = ro.is_set();
   Error e;
@@ -69,8 +67,10 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   }
   const uint64_t R = xl.rows, D = xl.D;
   if (D == 0) return make_error(Status::invalid_argument, "the normalized size is 0: mean and variance are undefined");
-  if (a.weight.is_set() && (e = check_vector(ctx, a.weight, D, a.x.dtype, "weight"))) return e;
-  if (a.bias.is_set() && (e = check_vector(ctx, a.bias, D, a.x.dtype, "bias"))) return e;
+  // GroupNorm / InstanceNorm: one weight / bias value per channel.
+  const uint64_t affine_len = grp ? grp->groups * grp->cpg : D;
+  if (a.weight.is_set() && (e = check_vector(ctx, a.weight, affine_len, a.x.dtype, "weight"))) return e;
+  if (a.bias.is_set() && (e = check_vector(ctx, a.bias, affine_len, a.x.dtype, "bias"))) return e;
   if (a.mean.is_set() && (e = check_f32_per_row(ctx, a.mean, R, "mean"))) return e;
   if (a.rstd.is_set() && (e = check_f32_per_row(ctx, a.rstd, R, "rstd"))) return e;
 
@@ -83,11 +83,12 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   // data, the row kernel only).
   const std::vector<std::pair<const Tensor*, const RowLayout*>> rows_of = {
       {&a.x, &xl}, {&a.y, &yl}, {&r, &rl}, {&ro, &ol}};
+  // Per-channel affine values are read one at a time; an access must not straddle channels.
   auto aligned = [&](uint64_t v) {
-    if (D % v) return false;
+    if (D % v || (grp && grp->hw % v)) return false;
     for (auto [t, l] : rows_of)
       if (t->is_set() && ((R > 1 && l->row_stride % v) || !vec_aligned(*t, v))) return false;
-    return vec_aligned(a.weight, v) && vec_aligned(a.bias, v);
+    return grp || (vec_aligned(a.weight, v) && vec_aligned(a.bias, v));
   };
   p.vec4_ok = aligned(4);
   p.vec8_ok = p.dtype != DType::f32 && aligned(8);
@@ -117,9 +118,9 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   if (!plan) return ok();
   Tensor scratch;
   if ((e = check_scratch(ctx, a.scratch, res->scratch_bytes, &scratch))) return e;
-  if ((e = choose_binding_mode(ctx, {&a.x, &a.y, &r, &ro, &a.weight, &a.bias, &a.mean, &a.rstd, &scratch},
-                               &plan->address_mode)))
-    return e;
+  std::vector<const Tensor*> bound = {&a.x, &a.y, &r, &ro, &a.weight, &a.bias, &a.mean, &a.rstd, &scratch};
+  bound.insert(bound.end(), call.also_bound.begin(), call.also_bound.end());
+  if ((e = choose_binding_mode(ctx, bound, &plan->address_mode))) return e;
   Planner pl(ctx, plan->address_mode);
 
   const OuterSpan xs{xl.row_stride, D, es}, ys{yl.row_stride, D, es}, ms{1, 1, 4};
@@ -145,8 +146,17 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   using Apply = kernels::layer_norm_apply;
   static_assert(Row::FLAG_WEIGHT == Apply::FLAG_WEIGHT && Row::FLAG_BIAS == Apply::FLAG_BIAS &&
                 Row::FLAG_MEAN == Apply::FLAG_MEAN && Row::FLAG_RSTD == Apply::FLAG_RSTD, "");
+  static_assert(Row::FLAG_CHANNEL == Apply::FLAG_CHANNEL && Row::FLAG_VAR == Apply::FLAG_VAR, "");
   const uint32_t flags = (a.weight.is_set() ? Row::FLAG_WEIGHT : 0u) | (a.bias.is_set() ? Row::FLAG_BIAS : 0u) |
-                         (a.mean.is_set() ? Row::FLAG_MEAN : 0u) | (a.rstd.is_set() ? Row::FLAG_RSTD : 0u);
+                         (a.mean.is_set() ? Row::FLAG_MEAN : 0u) | (a.rstd.is_set() ? Row::FLAG_RSTD : 0u) |
+                         (grp ? Row::FLAG_CHANNEL : 0u) | (grp && grp->write_var ? Row::FLAG_VAR : 0u);
+  // The per-channel affine's push fields (unused without FLAG_CHANNEL).
+  auto set_group = [&](auto& pc, uint64_t r0) {
+    pc.hw = grp ? uint32_t(grp->hw) : 1u;
+    pc.cpg = grp ? uint32_t(grp->cpg) : 1u;
+    pc.groups = grp ? uint32_t(grp->groups) : 1u;
+    pc.row_base = grp ? uint32_t(r0 % grp->groups) : 0u;  // fits 32 bits whatever r0 is
+  };
   const uint64_t span = (ceil_div(D, c.split) + 3) / 4 * 4;
   uint32_t part_base = 0;
   const BufferView part = split ? pl.scratch(scratch, 0, part_bytes, 16, &part_base) : BufferView{};
@@ -154,8 +164,8 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
     const uint64_t k = std::min(win, R - r0);
     BufferView xv = pl.view(a.x, r0 * xl.row_stride, xs.elements(k));
     const BufferView yv = pl.view(a.y, r0 * yl.row_stride, ys.elements(k));
-    const BufferView wv = a.weight.is_set() ? pl.view(a.weight, 0, D) : pl.dummy(a.x);
-    const BufferView bv = a.bias.is_set() ? pl.view(a.bias, 0, D) : pl.dummy(a.x);
+    const BufferView wv = a.weight.is_set() ? pl.view(a.weight, 0, affine_len) : pl.dummy(a.x);
+    const BufferView bv = a.bias.is_set() ? pl.view(a.bias, 0, affine_len) : pl.dummy(a.x);
     // Unused outputs bind y (written by this dispatch anyway), never an input.
     const BufferView mv = a.mean.is_set() ? pl.view(a.mean, r0, k) : pl.dummy(a.y);
     const BufferView rv = a.rstd.is_set() ? pl.view(a.rstd, r0, k) : pl.dummy(a.y);
@@ -179,7 +189,9 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
       };
       PlannedDispatch d;
       if (!add) {
-        d = plan_dispatch<Row>(p.dtype, row_spec(c), push_of(Row{}), xv, yv, wv, bv, mv, rv);
+        Row::Push pc = push_of(Row{});
+        set_group(pc, r0);
+        d = plan_dispatch<Row>(p.dtype, row_spec(c), pc, xv, yv, wv, bv, mv, rv);
       } else {
         using AddRow = kernels::add_layer_norm_row;
         static_assert(Row::FLAG_WEIGHT == AddRow::FLAG_WEIGHT && Row::FLAG_BIAS == AddRow::FLAG_BIAS &&
@@ -259,6 +271,7 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
     ap.eps = a.eps;
     ap.part_off = part_off;
     ap.split = c.split;
+    set_group(ap, r0);
     PlannedDispatch d = plan_dispatch<Apply>(p.dtype, asc, ap, xv, yv, wv, bv, mv, rv, part);
     d.groups[0] = uint32_t(chunks);
     d.groups[1] = uint32_t(k);
@@ -294,6 +307,10 @@ std::string ln_check_config(const Problem& p, const KernelConfig& c, bool row_ke
            ") must fit in (workgroup_size / rows_per_workgroup) * items_per_invocation";
   return "";
 }
+
+}  // namespace detail
+
+namespace {
 
 Error ln_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
   const std::vector<int64_t> shape = dims(info, 0, info.rank);

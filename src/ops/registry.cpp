@@ -13,11 +13,14 @@ extern const OpSpec kRmsNormBackwardSpec;
 extern const OpSpec kAddLayerNormSpec;
 extern const OpSpec kLpNormSpec;
 extern const OpSpec kBatchNormSpec;
+extern const OpSpec kGroupNormSpec;
+extern const OpSpec kInstanceNormSpec;
 
 const OpSpec* find_op_spec(Op op) {
   static const OpSpec* const kSpecs[] = {&kRmsNormSpec,     &kLayerNormSpec,  &kLayerNormBackwardSpec,
                                          &kRmsNormLastSpec, &kAddRmsNormSpec, &kRmsNormBackwardSpec,
-                                         &kAddLayerNormSpec, &kLpNormSpec, &kBatchNormSpec};
+                                         &kAddLayerNormSpec, &kLpNormSpec, &kBatchNormSpec,
+                                         &kGroupNormSpec,   &kInstanceNormSpec};
   for (const OpSpec* s : kSpecs)
     if (s->op == op) return s;
   return nullptr;

@@ -57,6 +57,7 @@ std::string repro_command(const CheckCase& c, bool force_shared_reduction) {
   cmd += " --dtype ";
   cmd += vknorm::dtype_name(s.dtype);
   if (s.op->uses_normalized_rank()) cmd += " --normalized-rank " + std::to_string(s.normalized_rank);
+  if (s.groups) cmd += " --groups " + std::to_string(s.groups);
   cmd += " --eps " + format_number(s.eps);
   cmd += " --seed " + std::to_string(s.seed);
   cmd += " --data ";
@@ -90,6 +91,7 @@ struct ShapeEntry {
   int normalized_rank;
   int tier;
   const char* why;
+  int64_t groups = 0;  // group_norm: num_groups (0: the op case's default)
 };
 
 // clang-format off
@@ -247,6 +249,26 @@ const ShapeEntry kShapes[] = {
   {"batch_norm_eval", {3, 1000, 7}, 1, 3, "C=1000, S=7"},
   {"batch_norm_eval", {1, 1, 1}, 1, 3, "single element (eval allows it)"},
   {"batch_norm_eval", {4, 64, 257}, 1, 3, "C=64, S=257"},
+  // group_norm: groups 1, C and between (default: largest divisor <= sqrt(C)); rows in
+  // registers and rows split across workgroups (C / groups x S > 16384).
+  {"group_norm", {2, 64, 257}, 1, 0, "C=64, 8 groups, S=257 (rows of 2056)"},
+  {"group_norm", {3, 3, 33}, 1, 0, "C=3, one group"},
+  {"group_norm", {2, 64, 7}, 1, 1, "C=64, 64 groups (InstanceNorm-like)", 64},
+  {"group_norm", {2, 64, 7}, 1, 1, "C=64, one group (LayerNorm-like)", 1},
+  {"group_norm", {2, 32, 4096}, 1, 0, "C=32, 2 groups: rows of 65536 split across workgroups", 2},
+  {"group_norm", {5, 1}, 1, 3, "rank 2 (no spatial dims)"},
+  {"group_norm", {1, 1000, 7}, 1, 3, "C=1000, 25 groups"},
+  {"group_norm", {1, 1, 1}, 1, 3, "single element"},
+  {"group_norm", {2, 6, 5, 7, 9}, 1, 3, "rank 5, groups of 3 channels", 2},
+  {"group_norm", {2, 320, 16, 16}, 1, 3, "SD-UNet-like, 32 groups", 32},
+  // instance_norm: per (sample, channel) plane; running statistics updated (training) or read.
+  {"instance_norm", {2, 3, 257}, 1, 0, "C=3, S=257"},
+  {"instance_norm", {4, 64, 7, 9}, 1, 1, "C=64, 7x9 planes"},
+  {"instance_norm", {1, 2, 131072}, 1, 1, "planes split across workgroups"},
+  {"instance_norm", {3, 1, 2}, 1, 3, "C=1, S=2"},
+  {"instance_norm", {2, 1000, 7}, 1, 3, "C=1000, S=7"},
+  {"instance_norm_eval", {3, 5, 64}, 1, 0, "C=5, S=64"},
+  {"instance_norm_eval", {2, 1000, 7}, 1, 3, "C=1000, S=7"},
 };
 // clang-format on
 
@@ -322,6 +344,7 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
           // Ops whose NaN / Inf behaviour vknorm.h leaves unspecified (the backward).
           if (!op->nan_inf_specified() && data == DataKind::nan_inf) continue;
           cases.push_back(make_case(op, dt, e.shape, e.normalized_rank, eps, data));
+          cases.back().spec.groups = e.groups;
         }
       }
     }
@@ -365,6 +388,9 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
       {"batch_norm", {2, 3, 33}, 1, 0},
       {"batch_norm_eval", {3, 5, 64}, 1, 0},
       {"batch_norm", {16, 3, 64, 64}, 1, 3},
+      {"group_norm", {2, 64, 33}, 1, 0},
+      {"instance_norm", {2, 3, 33}, 1, 0},
+      {"instance_norm_eval", {2, 3, 33}, 1, 0},
   };
   for (const auto& v : variants) {
     if (v.tier > max_tier) continue;

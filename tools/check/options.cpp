@@ -41,6 +41,7 @@ case options (--case rms_norm | layer_norm | layer_norm_backward):
   --dtype f32|f16|bf16      (f32)      --eps E (1e-5)      --seed S (1)
   --data normal|uniform01|large_mean|nan_inf|outlier_first (normal)
   --normalized-rank R       layer_norm*: trailing dims normalized (1)
+  --groups G                group_norm: num_groups (default: largest divisor of C <= sqrt(C))
   --layout buffer|address|misaligned|in_place   tensors by VkBuffer, by device address, at
                             an element-aligned offset, or y = x in place (buffer)
   --no-affine               no weight / bias
@@ -229,7 +230,8 @@ Parsed parse_case_option(ArgReader& in, Options* o, ParseState* st, std::string*
   }
   static const char* const kCaseOnly[] = {"--shape", "--dtype", "--eps", "--data",
                                           "--normalized-rank", "--layout", "--by-address",
-                                          "--no-affine", "--no-optional-outputs", "--config"};
+                                          "--no-affine", "--no-optional-outputs", "--config",
+                                          "--groups"};
   bool case_only = false;
   for (const char* name : kCaseOnly) case_only = case_only || a == name;
   if (!case_only) return Parsed::not_mine;
@@ -267,6 +269,14 @@ Parsed parse_case_option(ArgReader& in, Options* o, ParseState* st, std::string*
       return Parsed::failed;
     }
     spec.normalized_rank = static_cast<int>(n);
+  } else if (a == "--groups") {
+    if (!in.value(&v, error)) return Parsed::failed;
+    uint64_t n = 0;
+    if (!parse_u64(v, &n) || n < 1 || n > (uint64_t(1) << 31)) {
+      *error = "bad --groups '" + v + "'";
+      return Parsed::failed;
+    }
+    spec.groups = static_cast<int64_t>(n);
   } else if (a == "--layout") {
     if (!in.value(&v, error)) return Parsed::failed;
     if (!parse_layout(v, &o->single.layout)) {

@@ -1,0 +1,300 @@
+// GroupNorm and InstanceNorm against the fp64 reference in f32, f16 and bf16: groups 1, C and
+// between, rows in registers and rows split across workgroups, large means and outliers,
+// InstanceNorm's running statistics after the update (momentum 0, 0.1, 1) and its eval mode,
+// in place, by address, misaligned, determinism, and bad arguments refused before anything is
+// written.
+#include "test_common.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace vknorm_test;
+using vknorm::Error;
+using vknorm::Status;
+using vknorm::Tensor;
+
+namespace {
+
+CaseSpec gn(DType dt, std::vector<int64_t> shape, int64_t groups, bool affine = true,
+            DataKind data = DataKind::normal, uint64_t seed = 1) {
+  CaseSpec s;
+  s.op = op_case("group_norm");
+  s.dtype = dt;
+  s.shape = std::move(shape);
+  s.groups = groups;
+  s.affine = affine;
+  s.data = data;
+  s.seed = seed;
+  return s;
+}
+
+CaseSpec in(DType dt, std::vector<int64_t> shape, bool eval = false, bool affine = true,
+            DataKind data = DataKind::normal, uint64_t seed = 1) {
+  CaseSpec s;
+  s.op = op_case(eval ? "instance_norm_eval" : "instance_norm");
+  s.dtype = dt;
+  s.shape = std::move(shape);
+  s.affine = affine;
+  s.data = data;
+  s.seed = seed;
+  return s;
+}
+
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
+}
+
+Tensor view(const TestBuffer& b, DType dt, std::vector<int64_t> shape, VkDeviceSize offset = 0) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return Tensor::contiguous(b.buf.buffer, offset, static_cast<VkDeviceSize>(n) * vknorm::dtype_size(dt), dt, shape);
+}
+
+// The call is refused with `want` by every entry point, and nothing is written.
+template <class Args, class Record, class Scratch, class Prepare>
+void refused(HostDevice& dev, const std::string& what, const Args& a, std::initializer_list<TestBuffer*> outputs,
+             Record record, Scratch scratch_size, Prepare prepare) {
+  CAPTURE(what);
+  const Status want = Status::invalid_argument;
+  vknorm::Context* ctx = dev.context();
+  Error err;
+  CHECK(dev.run([&](VkCommandBuffer cmd) { err = record(ctx, cmd, a); }) == VK_SUCCESS);
+  CHECK_MESSAGE(err.status == want, what << ": got " << vknorm::status_name(err.status) << " (" << err.message << ")");
+  CHECK_MESSAGE(!err.message.empty(), what << ": empty message");
+  for (TestBuffer* b : outputs) CHECK_MESSAGE(b->poisoned(), what << ": an output was written");
+  vknorm::KernelConfig cfg;
+  VkDeviceSize bytes = 0;
+  std::vector<vknorm::DispatchInfo> di;
+  CHECK_MESSAGE(vknorm::select_config(ctx, a, &cfg).status == want, what << ": select_config");
+  CHECK_MESSAGE(scratch_size(ctx, a, &bytes).status == want, what << ": scratch_size");
+  CHECK_MESSAGE(prepare(ctx, a).status == want, what << ": prepare");
+  CHECK_MESSAGE(vknorm::describe_dispatches(ctx, a, &di).status == want, what << ": describe_dispatches");
+}
+
+}  // namespace
+
+TEST_SUITE("group_norm") {
+  TEST_CASE("group_norm groups 1, C and between, C = 1, 3, 64, 1000, spatial 1, 7, 257") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    uint64_t seed = 100;
+    for (DType dt : kAllDtypes)
+      for (int64_t C : {1, 3, 64, 1000})
+        for (int64_t S : {1, 7, 257}) {
+          const int64_t N = C * S >= 10000 ? 1 : 2;
+          for (int64_t G : {int64_t(1), C, int64_t(0)}) {  // 0: the case's default (a divisor in between)
+            if (dt != DType::f32 && G == 1 && C == 1000) continue;  // pipelines cost time on lavapipe
+            check_case(dev, gn(dt, {N, C, S}, G, (C + S + G) % 2 == 0, DataKind::normal, ++seed));
+          }
+        }
+  }
+
+  TEST_CASE("group_norm rows split across workgroups, large means, outliers, uniform data") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    for (DType dt : kAllDtypes) {
+      check_case(dev, gn(dt, {2, 32, 4096}, 2, true, DataKind::normal, 21));         // rows of 65536
+      check_case(dev, gn(dt, {1, 4, 65537}, 1, true, DataKind::large_mean, 22));     // odd row, scalar
+      check_case(dev, gn(dt, {3, 6, 257}, 3, true, DataKind::large_mean, 23));
+      check_case(dev, gn(dt, {2, 8, 100}, 4, false, DataKind::outlier_first, 24));
+      check_case(dev, gn(dt, {2, 320, 8, 8}, 32, true, DataKind::uniform01, 25));   // SD-UNet-like
+      check_case(dev, gn(dt, {2, 6, 3, 5, 7}, 2, true, DataKind::normal, 26));       // rank 5
+    }
+  }
+
+  TEST_CASE("group_norm forced configs: split rows with vec 4 and scalar, small workgroups") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    struct Cfg {
+      uint32_t wg, items, vec, split;
+    };
+    for (Cfg f : {Cfg{64, 4, 4, 5}, Cfg{32, 1, 1, 9}, Cfg{64, 8, 4, 1}}) {
+      vknorm::KernelConfig c;
+      c.workgroup_size = f.wg;
+      c.items_per_invocation = f.items;
+      c.vector_width = f.vec;
+      c.split = f.split;
+      if (f.split == 1) c.rows_per_workgroup = 1;
+      for (DType dt : {DType::f32, DType::f16}) {
+        auto s = gn(dt, {2, 8, 64}, 2, true, DataKind::large_mean, 31);  // rows of 256
+        s.config = &c;
+        check_case(dev, s);
+        auto t = in(dt, {2, 3, 128}, false, true, DataKind::normal, 32);
+        t.config = &c;
+        check_case(dev, t);
+      }
+    }
+  }
+
+  TEST_CASE("group_norm and instance_norm in place, by address, misaligned, without optional tensors") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    for (DType dt : kAllDtypes) {
+      for (auto base : {gn(dt, {3, 6, 40}, 3, true, DataKind::normal, 41), in(dt, {3, 5, 64}, false, true, DataKind::normal, 42),
+                        in(dt, {3, 5, 64}, true, true, DataKind::normal, 43)}) {
+        auto s = base;
+        s.in_place = true;
+        check_case(dev, s);
+        s = base;
+        s.misalign_bytes = 4;
+        check_case(dev, s);
+        s = base;
+        s.by_address = true;
+        check_case(dev, s);
+        s = base;
+        s.optional_outputs = false;
+        check_case(dev, s);
+      }
+    }
+  }
+
+  TEST_CASE("group_norm is deterministic") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    for (auto s : {gn(DType::f32, {2, 16, 8192}, 2, true, DataKind::normal, 51), in(DType::f32, {4, 3, 4096}, false, true, DataKind::normal, 52)}) {
+      CaseResult a = check_case(dev, s, true);
+      CaseResult b = check_case(dev, s, true);
+      REQUIRE(a.outputs.size() == b.outputs.size());
+      for (size_t k = 0; k < a.outputs.size(); ++k)
+        CHECK_MESSAGE(same_bits(a.outputs[k].got, b.outputs[k].got), a.outputs[k].name << " differs between two identical runs");
+    }
+  }
+
+  TEST_CASE("group_norm shared-memory reduction path") {
+    HostDevice& dev = shared_reduction_host();
+    ValidationScope vs(dev);
+    check_case(dev, gn(DType::f32, {2, 64, 257}, 8, true, DataKind::large_mean, 61));
+    check_case(dev, in(DType::f16, {2, 3, 4096}, false, true, DataKind::normal, 62));
+  }
+
+  TEST_CASE("group_norm bad arguments are refused before anything is written") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    TestBuffer xb(dev, 4096), yb(dev, 4096), wb(dev, 64), bb(dev, 64), mb(dev, 64), rb(dev, 64);
+    vknorm::GroupNormArgs good{};
+    good.x = view(xb, DType::f32, {2, 6, 5});
+    good.y = view(yb, DType::f32, {2, 6, 5});
+    good.weight = view(wb, DType::f32, {6});
+    good.bias = view(bb, DType::f32, {6});
+    good.mean = view(mb, DType::f32, {2, 3});
+    good.rstd = view(rb, DType::f32, {2, 3});
+    good.num_groups = 3;
+    {
+      vknorm::KernelConfig cfg;
+      Error e = vknorm::select_config(dev.context(), good, &cfg);
+      REQUIRE_MESSAGE(e.ok(), e.message);
+    }
+    auto outs = {&yb, &mb, &rb};
+    auto rec = [](vknorm::Context* c, VkCommandBuffer cmd, const vknorm::GroupNormArgs& a) { return vknorm::record_group_norm(c, cmd, a); };
+    auto scr = [](vknorm::Context* c, const vknorm::GroupNormArgs& a, VkDeviceSize* b) { return vknorm::group_norm_scratch_size(c, a, b); };
+    auto prep = [](vknorm::Context* c, const vknorm::GroupNormArgs& a) { return vknorm::prepare_group_norm(c, a); };
+    auto a = good;
+    for (int64_t g : {0, -1, 4, 7}) {
+      a = good;
+      a.num_groups = g;
+      refused(dev, "num_groups " + std::to_string(g), a, outs, rec, scr, prep);
+    }
+    a = good;
+    a.weight = view(wb, DType::f32, {3});
+    refused(dev, "weight of num_groups elements (not C)", a, outs, rec, scr, prep);
+    a = good;
+    a.bias = view(bb, DType::f16, {6});
+    refused(dev, "bias of another dtype", a, outs, rec, scr, prep);
+    a = good;
+    a.mean = view(mb, DType::f32, {2, 2});
+    refused(dev, "mean of N x (groups - 1)", a, outs, rec, scr, prep);
+    a = good;
+    a.rstd = view(rb, DType::f16, {2, 3});
+    refused(dev, "rstd not fp32", a, outs, rec, scr, prep);
+    a = good;
+    a.x = view(xb, DType::f32, {60});
+    a.y = view(yb, DType::f32, {60});
+    refused(dev, "rank 1", a, outs, rec, scr, prep);
+    a = good;
+    a.x = Tensor::strided(xb.buf.buffer, 0, DType::f32, {2, 6, 5}, {60, 10, 1});
+    refused(dev, "x not contiguous", a, outs, rec, scr, prep);
+    a = good;
+    a.y = view(yb, DType::f32, {2, 5, 6});
+    refused(dev, "y shape differs", a, outs, rec, scr, prep);
+    a = good;
+    a.mean = view(xb, DType::f32, {2, 3});
+    refused(dev, "mean aliases x", a, outs, rec, scr, prep);
+    a = good;
+    a.eps = -1.0f;
+    refused(dev, "negative eps", a, outs, rec, scr, prep);
+  }
+
+  TEST_CASE("instance_norm running statistics after the update: momentum 0, 0.1, 1; eval mode") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    for (DType dt : kAllDtypes) {
+      for (double m : {0.0, 0.1, 1.0}) {
+        auto s = in(dt, {4, 3, 33}, false, true, DataKind::normal, 71);
+        s.momentum = m;
+        auto r = check_case(dev, s, true);
+        if (!r.ran) continue;
+        int checked = 0;
+        for (const auto& o : r.outputs) checked += o.name == "running_mean" || o.name == "running_var";
+        CHECK(checked == 2);  // the running statistics were compared, not just written
+      }
+      check_case(dev, in(dt, {2, 64, 7, 9}, false, true, DataKind::large_mean, 72));
+      check_case(dev, in(dt, {1, 2, 131072}, false, false, DataKind::normal, 73));  // planes split across workgroups
+      check_case(dev, in(dt, {3, 1, 2}, false, true, DataKind::normal, 74));        // C = 1, S = 2
+      check_case(dev, in(dt, {3, 1000, 7}, true, true, DataKind::normal, 75));
+      check_case(dev, in(dt, {2, 3, 256}, true, false, DataKind::large_mean, 76));
+    }
+  }
+
+  TEST_CASE("instance_norm bad arguments are refused before anything is written") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    TestBuffer xb(dev, 4096), yb(dev, 4096), wb(dev, 64), rmb(dev, 64), rvb(dev, 64);
+    vknorm::InstanceNormArgs good{};
+    good.x = view(xb, DType::f32, {2, 3, 5});
+    good.y = view(yb, DType::f32, {2, 3, 5});
+    good.weight = view(wb, DType::f32, {3});
+    good.running_mean = view(rmb, DType::f32, {3});
+    good.running_var = view(rvb, DType::f32, {3});
+    {
+      vknorm::KernelConfig cfg;
+      Error e = vknorm::select_config(dev.context(), good, &cfg);
+      REQUIRE_MESSAGE(e.ok(), e.message);
+    }
+    auto outs = {&yb, &rmb, &rvb};
+    auto rec = [](vknorm::Context* c, VkCommandBuffer cmd, const vknorm::InstanceNormArgs& a) { return vknorm::record_instance_norm(c, cmd, a); };
+    auto scr = [](vknorm::Context* c, const vknorm::InstanceNormArgs& a, VkDeviceSize* b) { return vknorm::instance_norm_scratch_size(c, a, b); };
+    auto prep = [](vknorm::Context* c, const vknorm::InstanceNormArgs& a) { return vknorm::prepare_instance_norm(c, a); };
+    auto a = good;
+    a.use_input_stats = false;
+    a.running_mean = a.running_var = Tensor{};
+    refused(dev, "eval without running statistics", a, outs, rec, scr, prep);
+    a = good;
+    a.running_var = Tensor{};
+    refused(dev, "running_mean without running_var", a, outs, rec, scr, prep);
+    a = good;
+    a.x = view(xb, DType::f32, {2, 3, 1});
+    a.y = view(yb, DType::f32, {2, 3, 1});
+    refused(dev, "one spatial element", a, outs, rec, scr, prep);
+    a = good;
+    a.x = view(xb, DType::f32, {2, 3});
+    a.y = view(yb, DType::f32, {2, 3});
+    refused(dev, "rank 2", a, outs, rec, scr, prep);
+    a = good;
+    a.weight = view(wb, DType::f32, {4});
+    refused(dev, "weight of length C+1", a, outs, rec, scr, prep);
+    a = good;
+    a.running_var = view(rvb, DType::f32, {2});
+    refused(dev, "running_var of length C-1", a, outs, rec, scr, prep);
+    for (float m : {-0.1f, 1.5f}) {
+      a = good;
+      a.momentum = m;
+      refused(dev, "momentum " + std::to_string(m), a, outs, rec, scr, prep);
+    }
+    a = good;
+    a.running_var = a.running_mean;
+    refused(dev, "running_var aliases running_mean", a, outs, rec, scr, prep);
+    a = good;
+    a.running_mean = view(xb, DType::f32, {3});
+    refused(dev, "running_mean aliases x", a, outs, rec, scr, prep);
+  }
+}
