@@ -8,6 +8,8 @@
 # the tests, scripts/test-consume.sh builds and runs the three ways of consuming vknorm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Headless chromium renders vknorm-check's HTML report at the end (HTML_CHECK=0 skips both).
+export VKNORM_HTML_CHECK=${HTML_CHECK:-1}
 bash scripts/install-deps.sh
 bash scripts/build.sh
 build=${BUILD_DIR:-build}
@@ -25,20 +27,27 @@ widths=${WIDTHS:-128 256 512 1024 2048}
 # conformance matrix below covers every operator at every width).
 quick_widths=${QUICK_WIDTHS-1024 2048}
 for w in $widths; do
-  echo "=== ctest at LP_NATIVE_VECTOR_WIDTH=$w"
+  echo "=== ctest at LP_NATIVE_VECTOR_WIDTH=$w ($(date +%T))"
   select=()
   case " $quick_widths " in
     *" $w "*) select=(-R 'vknorm\.(rows|rms_norm|layer_norm|shared_reduction|sync)$') ;;
   esac
   LP_NATIVE_VECTOR_WIDTH=$w ctest --test-dir "$build" --output-on-failure -j2 --timeout 900 "${select[@]}"
 done
-echo "=== vknorm-check matrix"
+echo "=== vknorm-check matrix ($(date +%T))"
 VKNORM_CHECK="$build/tools/check/vknorm-check" WIDTHS="$widths" bash tools/check/ci_matrix.sh "${REPORT_DIR:-check-reports}"
 # A second driver version: Mesa 25.0.7's lavapipe from bookworm-backports, unpacked beside the
 # system Mesa 22.3; its quick matrix at width 256 (8 lanes) must show no new failure against
 # 22.3's report of the same width. MESA25=0 skips it (a machine without Debian's mirrors).
 if [ "${MESA25:-1}" != 0 ]; then
-  echo "=== Mesa 25.0.7 lavapipe"
+  echo "=== Mesa 25.0.7 lavapipe ($(date +%T))"
   bash scripts/install-mesa25.sh
   VKNORM_CHECK="$build/tools/check/vknorm-check" WIDTHS=256 bash tools/check/ci_mesa25.sh "${REPORT_DIR:-check-reports}"
 fi
+# The HTML report: the committed lavapipe and H200 reports rendered, checked offline and in
+# headless chromium (no script error, device names in the page).
+if [ "$VKNORM_HTML_CHECK" = 1 ]; then
+  echo "=== vknorm-check --html ($(date +%T))"
+  VKNORM_CHECK="$build/tools/check/vknorm-check" HTML_CHECK_REQUIRE_CHROMIUM=1 bash tools/check/html_check.sh
+fi
+echo "=== done ($(date +%T))"

@@ -604,7 +604,8 @@ struct BatchNormArgs {
 // Kernels: LayerNorm forward's, a group being a row of (C / num_groups) x spatial elements (one
 // workgroup per row in registers, or long rows split over workgroups: a statistics and an apply
 // pass); same statistics (corrected two-pass, shifted partials merged exactly), same config
-// fields as LayerNormArgs. In place: y = x. A zero-size x records nothing.
+// fields as LayerNormArgs. In place: y = x. A zero-size x records nothing. Results for NaN / Inf
+// inputs are unspecified (not tested), as for the backward passes.
 struct GroupNormArgs {
   Tensor x, y;
   Tensor weight, bias;  // optional, C elements
@@ -630,6 +631,7 @@ struct GroupNormArgs {
 //     only: BatchNorm's eval path (its config fields apply).
 // weight / bias: optional, C contiguous elements of x's dtype. momentum in [0, 1]. Layout as
 // GroupNormArgs. In place: y = x. A zero-size x records nothing (running statistics unchanged).
+// Results for NaN / Inf inputs are unspecified.
 struct InstanceNormArgs {
   Tensor x, y;
   Tensor weight, bias;               // optional, C elements
