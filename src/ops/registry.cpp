@@ -13,11 +13,13 @@ extern const OpSpec kRmsNormBackwardSpec;
 extern const OpSpec kAddLayerNormSpec;
 extern const OpSpec kLpNormSpec;
 extern const OpSpec kBatchNormSpec;
+extern const OpSpec kFrobeniusNormSpec;
 
 const OpSpec* find_op_spec(Op op) {
   static const OpSpec* const kSpecs[] = {&kRmsNormSpec,     &kLayerNormSpec,  &kLayerNormBackwardSpec,
                                          &kRmsNormLastSpec, &kAddRmsNormSpec, &kRmsNormBackwardSpec,
-                                         &kAddLayerNormSpec, &kLpNormSpec, &kBatchNormSpec};
+                                         &kAddLayerNormSpec, &kLpNormSpec, &kBatchNormSpec,
+                                         &kFrobeniusNormSpec};
   for (const OpSpec* s : kSpecs)
     if (s->op == op) return s;
   return nullptr;
