@@ -484,9 +484,10 @@ struct LpNormArgs {
 // squares beyond fp32's range (||x||_F > 1.8e19) is Inf, with the same result.
 // x and y have the same shape and dtype (f32, f16, bf16) and must be contiguous: their
 // dimensions must collapse into one run of stride 1 (size-1 dimensions may have any stride).
-// Three passes: per-workgroup partial sums of squares over fixed contiguous spans of x (their
-// count is config.split at most, fixed by the shape and config), one workgroup summing the
-// partials in a fixed order, then y = x * scale. Tensors larger than one binding are windowed.
+// Three passes: per-workgroup partial sums of squares over fixed contiguous spans of x (about
+// config.split of them, more only where a span would exceed one binding's range; fixed by the
+// shape, config and device), one workgroup summing the partials in a fixed order, then
+// y = x * scale. Tensors larger than one binding are windowed.
 // Config: workgroup_size, items_per_invocation (values per invocation per loop step),
 // vector_width (4: 16-byte fp32 / 8-byte 16-bit accesses; needs 4-element aligned offsets and a
 // multiple of 4 elements), split (the most partial workgroups, <= 65535).
