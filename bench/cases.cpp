@@ -281,6 +281,8 @@ std::vector<BenchCase> suite(const std::string& name) {
       c.affine = false;
       s.push_back(c);
     }
+    // #37 x / torch.norm(x, p='fro'): the whole (112, 64, 512, 512) tensor, 7.5 GB (windowed).
+    s.push_back(make("kb37_frobenius_norm", "frobenius_norm", DType::f32, {112, 64, 512, 512}));
   }
   if (name == "sweep") return sweep_suite();
   if (name == "llm") return llm_suite();
@@ -299,6 +301,7 @@ std::vector<BenchCase> suite(const std::string& name) {
     s.push_back(make("smoke_add_ln_bf16", "add_layer_norm", DType::bf16, {64, 1024}));
     s.push_back(make("smoke_l2_f16", "l2_norm", DType::f16, {8, 64, 16, 16}));
     s.push_back(make("smoke_bn_f32", "batch_norm", DType::f32, {4, 16, 16, 16}));
+    s.push_back(make("smoke_fro_f32", "frobenius_norm", DType::f32, {8, 64, 32, 32}));
     return s;
   }
   if (name == "extended") {
