@@ -74,7 +74,8 @@ std::vector<Candidate> candidate_configs(const BenchCase& part, const vknorm::Ke
         {"split x2", [](vknorm::KernelConfig& c) { return c.split > 0 && (c.split *= 2); }},
     };
     edits.insert(edits.begin(), split_edits.begin(), split_edits.end());
-  } else if (base.wave_bytes > 0 && base.wave_bytes != UINT64_MAX) {
+  }
+  if (base.split <= 1 && base.wave_bytes > 0 && base.wave_bytes != UINT64_MAX) {
     // Streamed rows whose grid is capped to wave_bytes of rows in flight (L2 reuse against
     // fewer busy SMs): the cap first.
     std::vector<std::pair<const char*, std::function<bool(vknorm::KernelConfig&)>>> wave_edits = {

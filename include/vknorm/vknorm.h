@@ -373,8 +373,12 @@ struct KernelConfig {
                                   // workgroup per row; backward: the row in its registers, one
                                   // pass; > 1: the backward's row-sums pass uses that many)
   uint32_t rows_per_workgroup = 0;  // row kernels: rows per workgroup (above); *_backward: rows one
-                                    // workgroup loops over, whose dweight partials it sums in registers
-  uint64_t wave_bytes = 0;        // split paths: bytes per L2-resident wave (0 = one wave)
+                                    // workgroup loops over, whose dweight partials it sums in registers;
+                                    // split forward: rows one apply workgroup normalizes, sharing its
+                                    // weight / bias chunk
+  uint64_t wave_bytes = 0;        // split paths: bytes per L2-resident wave (0 = one wave);
+                                  // rms_norm rows too long for the registers (read twice): bytes
+                                  // of rows in flight, capping the grid (0 = no cap)
   std::string source;             // "table:hopper", "tuned", "caller", ... (read back only)
   std::string case_class;         // the tuning-cache key of the call (read back only)
 };

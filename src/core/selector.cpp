@@ -36,10 +36,10 @@ bool is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
 // - generic: conservative values that fit every Vulkan 1.1 compute device (maxComputeWork-
 //   GroupInvocations >= 128 is checked separately).
 static const ClassTable kTables[] = {
-    {DeviceClass::generic, 256, 64, 8, 8, 8, 32, 0, 0, 0},
-    {DeviceClass::ada, 256, 64, 16, 8, 6, 128, 32ull << 20, 1536, 72ull << 20},
-    {DeviceClass::hopper, 256, 256, 16, 8, 8, 132, 0, 2048, 50ull << 20},
-    {DeviceClass::lavapipe, 128, 64, 8, 8, 4, 2, 0, 0, 0},
+    {DeviceClass::generic, 256, 64, 8, 8, 8, 32, 0, 0},
+    {DeviceClass::ada, 256, 64, 16, 8, 6, 128, 32ull << 20, 1536},
+    {DeviceClass::hopper, 256, 256, 16, 8, 8, 132, 0, 2048},
+    {DeviceClass::lavapipe, 128, 64, 8, 8, 4, 2, 0, 0},
 };
 
 const ClassTable& class_table(DeviceClass c) {

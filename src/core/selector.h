@@ -35,7 +35,6 @@ struct ClassTable {
   uint32_t default_sm_count;   // when the device does not report it
   uint64_t wave_bytes;         // split layer norm: x bytes per L2-resident wave (0: no waves)
   uint32_t threads_per_sm;     // resident invocations per SM / CU (0: unknown)
-  uint64_t l2_bytes;           // last-level GPU cache (0: unknown or a CPU device)
 };
 const ClassTable& class_table(DeviceClass c);
 

@@ -176,12 +176,10 @@ void rms_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* 
   if (p.row_path && !c->channel_split) {
     fill_row_config(lim, p, c);
     c->split = 1;
-    // Rows too long for the registers are read twice; where the L2 size is known, the grid is
-    // capped so that the rows in flight (wave_bytes of x) fill half of it and the second read
-    // hits L2 instead of DRAM.
-    const uint64_t lanes = c->workgroup_size / std::max<uint32_t>(1, c->rows_per_workgroup);
-    if (!c->wave_bytes && lim.table.l2_bytes && p.reduce > lanes * c->items_per_invocation)
-      c->wave_bytes = lim.table.l2_bytes / 2;
+    // wave_bytes (a grid cap for streamed rows, so that their second read could hit L2) stays
+    // 0: on the H200 KernelBench #38 took 5.93 ms without a cap, 6.36 ms with 25 MiB of rows in
+    // flight, 6.61 ms with 12.5 MiB (bench/results/h200-2026-12-01-rows/): fewer busy SMs cost
+    // more than the L2 hits saved.
     return;
   }
   const ClassTable& t = lim.table;
