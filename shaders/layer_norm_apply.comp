@@ -26,6 +26,17 @@ DECLARE_VEC4(part, readonly restrict)
 
 const uint NV = ITEMS / VEC;
 
+// Weight and bias at element e of the row (VEC of them), 1 and 0 where absent.
+void affine_at(uint e, inout vec4 wv, inout vec4 bv) {
+  if (VEC == 4) {
+    if ((pc.flags & FLAG_WEIGHT) != 0) wv = to_f4(WAT(w, (OFF(w) + e) >> 2));
+    if ((pc.flags & FLAG_BIAS) != 0) bv = to_f4(WAT(b, (OFF(b) + e) >> 2));
+  } else {
+    if ((pc.flags & FLAG_WEIGHT) != 0) wv.x = LD(w, OFF(w) + e);
+    if ((pc.flags & FLAG_BIAS) != 0) bv.x = LD(b, OFF(b) + e);
+  }
+}
+
 // Row `row` is group (row_base + row) % groups of its sample: cpg channels of hw elements.
 uint channel_of(uint row, uint e) { return ((pc.row_base + row) % pc.groups) * pc.cpg + e / pc.hw; }
 
@@ -35,22 +46,16 @@ void main() {
   const float inv_d = 1.0 / float(pc.D);
   const bool per_channel = (pc.flags & FLAG_CHANNEL) != 0u;
   const uint base = g * WG * ITEMS;
-  // A per-element weight / bias chunk is loaded once and kept in registers for all of the
-  // workgroup's rows (pc.rpw rows: with few long rows, the affine would otherwise be read
-  // once per row). Per-channel affines change with the row's group: read per row.
+  // AFFINE_REGS: the per-element weight / bias chunk is loaded once and kept in registers for
+  // all of the workgroup's rows (with few long rows it would otherwise be read once per row).
+  // A specialization constant, because the registers cost occupancy where rows do not share
+  // the chunk (one row per workgroup, or GroupNorm's per-channel affine).
   vec4 wr[NV], br[NV];
   for (uint t = 0; t < NV; ++t) {
-    const uint e = VEC == 4 ? base + (lid + t * WG) * 4 : base + lid + t * WG;
     wr[t] = vec4(1.0);
     br[t] = vec4(0.0);
-    if (per_channel || e >= pc.D) continue;
-    if (VEC == 4) {
-      if ((pc.flags & FLAG_WEIGHT) != 0) wr[t] = to_f4(WAT(w, (OFF(w) + e) >> 2));
-      if ((pc.flags & FLAG_BIAS) != 0) br[t] = to_f4(WAT(b, (OFF(b) + e) >> 2));
-    } else {
-      if ((pc.flags & FLAG_WEIGHT) != 0) wr[t].x = LD(w, OFF(w) + e);
-      if ((pc.flags & FLAG_BIAS) != 0) br[t].x = LD(b, OFF(b) + e);
-    }
+    const uint e = VEC == 4 ? base + (lid + t * WG) * 4 : base + lid + t * WG;
+    if (AFFINE_REGS != 0 && e < pc.D) affine_at(e, wr[t], br[t]);
   }
   for (uint rr = 0; rr < pc.rpw; ++rr) {
     const uint row = gl_WorkGroupID.y * pc.rpw + rr;
@@ -86,7 +91,9 @@ void main() {
           if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + ch);
           if ((pc.flags & FLAG_BIAS) != 0) o += LD(b, OFF(b) + ch);
         } else {
-          o = o * wr[t] + br[t];
+          vec4 wv = wr[t], bv = br[t];
+          if (AFFINE_REGS == 0) affine_at(e, wv, bv);
+          o = o * wv + bv;
         }
         WAT(y, (yb + e) >> 2) = from_f4(o);
       } else {
@@ -98,7 +105,9 @@ void main() {
           if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + ch);
           if ((pc.flags & FLAG_BIAS) != 0) o += LD(b, OFF(b) + ch);
         } else {
-          o = o * wr[t].x + br[t].x;
+          vec4 wv = wr[t], bv = br[t];
+          if (AFFINE_REGS == 0) affine_at(e, wv, bv);
+          o = o * wv.x + bv.x;
         }
         ST(y, yb + e, o);
       }
