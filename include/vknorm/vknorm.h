@@ -513,9 +513,10 @@ struct FrobeniusNormArgs {
 // optional fp32 outputs with one element per row (shape = the leading dimensions, or (rows)).
 // The normalized dimensions must be contiguous; the leading ones must collapse into one
 // row dimension with a single stride. Rows holding NaN or Inf give NaN for the whole row.
-// eps = 0 and a row of equal values (variance 0): rstd = +Inf and y = (x - mean) * Inf is
-// unspecified (NaN, +-Inf or finite: the fp32 mean of equal values need not equal them; on
-// the H200 it does not for some 16-bit rows). The same holds for BatchNorm, GroupNorm and
+// eps = 0 and a row of equal values (variance 0): rstd (+Inf, or a large finite value from an
+// fp32 variance that is not exactly 0) and y = (x - mean) * rstd are unspecified (NaN, +-Inf or
+// finite: the fp32 mean of equal values need not equal them; on the H200 it does not for some
+// 16-bit rows). The same holds for BatchNorm, GroupNorm and
 // InstanceNorm groups of equal values with eps = 0.
 // Statistics: fp32, corrected two-pass (rows in registers) or exact Chan merges of per-workgroup
 // (count, mean, M2) around a shift near the data (split rows): no single element is used as a

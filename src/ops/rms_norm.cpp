@@ -178,7 +178,7 @@ void rms_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* 
     c->split = 1;
     // wave_bytes (a grid cap for streamed rows, so that their second read could hit L2) stays
     // 0: on the H200 KernelBench #38 took 5.93 ms without a cap, 6.36 ms with 25 MiB of rows in
-    // flight, 6.61 ms with 12.5 MiB (bench/results/h200-2026-12-01-rows/): fewer busy SMs cost
+    // flight, 6.61 ms with 12.5 MiB (bench/results/h200-2026-12-01-family/run3/tune.txt): fewer busy SMs cost
     // more than the L2 hits saved.
     return;
   }
