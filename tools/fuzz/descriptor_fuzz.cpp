@@ -253,6 +253,21 @@ bool element_offsets(const Tensor& v, VkDeviceSize base, std::vector<int64_t>* o
   return true;
 }
 
+// " x[3:9 9:1 f32 off=1024 size=108]...": every view of a call, for --verbose and replays.
+std::string describe_views(const std::vector<FuzzTensor>& ts) {
+  std::string d;
+  for (const FuzzTensor& t : ts) {
+    d += " " + t.name + "[";
+    for (int k = 0; k < std::clamp(t.view.rank, 0, vknorm::kMaxRank); ++k)
+      d += std::to_string(t.view.shape[k]) + ":" + std::to_string(t.view.strides[k]) + " ";
+    d += std::string(known_dtype(t.view.dtype) ? vknorm::dtype_name(t.view.dtype) : "?") +
+         (t.view.buffer != VK_NULL_HANDLE ? " off=" + std::to_string(t.view.offset) : "") +
+         (t.view.address != 0 ? " addr=" + std::to_string(t.view.address) : "") +
+         " size=" + std::to_string(t.view.size) + "]";
+  }
+  return d;
+}
+
 bool same_view(const Tensor& a, const Tensor& b) {
   if (a.buffer != b.buffer || a.offset != b.offset || a.address != b.address || a.dtype != b.dtype ||
       a.rank != b.rank)
@@ -300,7 +315,12 @@ class Fuzzer {
 
   void run() {
     const auto& cases = vknorm_support::op_cases();
-    for (uint64_t i = 0; i < opt_.calls && !stuck_; ++i) one_call(i, *cases[i % cases.size()]);
+    const vknorm_support::OpCase* only = opt_.op.empty() ? nullptr : vknorm_support::find_op_case(opt_.op);
+    for (uint64_t i = opt_.first; i < opt_.first + opt_.calls && !stuck_; ++i) {
+      one_call(i, only ? *only : *cases[i % cases.size()]);
+      cur_ts_ = nullptr;
+      cur_params_ = nullptr;
+    }
   }
 
  private:
@@ -308,6 +328,10 @@ class Fuzzer {
     ++st_->violations;
     std::fprintf(stderr, "VIOLATION call %llu (%s): %s\n", static_cast<unsigned long long>(call), op.name(),
                  what.c_str());
+    if (opt_.verbose && cur_ts_ && cur_params_)  // the call as the library saw it, for the triage
+      std::fprintf(stderr, "  nr=%d eps=%g override=%s:%s\n", cur_params_->normalized_rank, cur_params_->eps,
+                   cur_params_->config ? vknorm::to_string(*cur_params_->config).c_str() : "none",
+                   describe_views(*cur_ts_).c_str());
     if (st_->first_violations.size() < 20)
       st_->first_violations.push_back("call " + std::to_string(call) + " (" + op.name() + "): " + what);
   }
@@ -386,6 +410,8 @@ class Fuzzer {
       return Tensor{};
     };
     std::unique_ptr<vknorm_support::BoundOp> bound = op.bind(lookup, params);
+    cur_ts_ = &ts;
+    cur_params_ = &params;
 
     vknorm::Context* ctx = dev_.context();
     VkDeviceSize scratch_bytes = 0;
@@ -558,18 +584,9 @@ class Fuzzer {
 
   bool submit(uint64_t call, const OpCase& op, const std::vector<FuzzTensor>& ts,
               const vknorm::KernelConfig& selected) {
-    if (opt_.verbose) {
-      std::string d;
-      for (const FuzzTensor& t : ts) {
-        d += " " + t.name + "[";
-        for (int k = 0; k < std::clamp(t.view.rank, 0, vknorm::kMaxRank); ++k)
-          d += std::to_string(t.view.shape[k]) + ":" + std::to_string(t.view.strides[k]) + " ";
-        d += std::string(known_dtype(t.view.dtype) ? vknorm::dtype_name(t.view.dtype) : "?") +
-             " off=" + std::to_string(t.view.offset) + " size=" + std::to_string(t.view.size) + "]";
-      }
+    if (opt_.verbose)
       std::fprintf(stderr, "call %llu %s %s:%s\n", static_cast<unsigned long long>(call), op.name(),
-                   vknorm::to_string(selected).c_str(), d.c_str());
-    }
+                   vknorm::to_string(selected).c_str(), describe_views(ts).c_str());
     VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
     si.commandBufferCount = 1;
     si.pCommandBuffers = &cmd_;
@@ -599,12 +616,18 @@ class Fuzzer {
   VkCommandBuffer cmd_ = VK_NULL_HANDLE;
   VkFence fence_ = VK_NULL_HANDLE;
   bool stuck_ = false;
+  const std::vector<FuzzTensor>* cur_ts_ = nullptr;  // the call in flight (--verbose)
+  const vknorm_support::OpParams* cur_params_ = nullptr;
 };
 
 }  // namespace
 
 bool run_descriptor_fuzz(vknorm_support::HostDevice& dev, const DescriptorFuzzOptions& opt,
                          DescriptorFuzzStats* stats, std::string* error) {
+  if (!opt.op.empty() && !vknorm_support::find_op_case(opt.op)) {
+    *error = "--op " + opt.op + ": no such op case (" + vknorm_support::op_case_names() + ")";
+    return false;
+  }
   Fuzzer f(dev, opt, stats);
   if (!f.init(error)) return false;
   f.run();
