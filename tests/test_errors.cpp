@@ -172,6 +172,16 @@ TEST_SUITE("errors") {
     a = good;
     a.x.shape[0] = -2;
     rms_refused(dev, bad, "negative dimension", a, {&yb});
+    // Regression (vknorm-fuzz seed 1 call 9504: y (2, 2, 5) strides (10, 5, INT64_MAX)): the
+    // element extent was summed modulo 2^64, so 3 * stride = 2^64 + 2 left an extent of 23
+    // elements that the 4096-byte size covered, and the kernel would have written 2^64 bytes
+    // away. The extent now saturates and the view is refused as an overflow.
+    a = good;
+    a.y.strides[2] = 6148914691236517206;  // (2^64 + 2) / 3
+    rms_refused(dev, bad, "y stride whose extent wraps 2^64", a, {&yb});
+    a = good;
+    a.x.strides[2] = std::numeric_limits<int64_t>::max();
+    rms_refused(dev, bad, "x stride INT64_MAX on a dimension of size 4", a, {&yb});
     a = good;
     a.x = view(xb, DType::f32, {2, 0, 4});
     a.y = view(yb, DType::f32, {2, 0, 4});

@@ -6,10 +6,16 @@
 namespace vknorm::detail {
 
 uint64_t element_extent(const Tensor& t) {
+  for (int i = 0; i < t.rank; ++i)
+    if (t.shape[i] == 0) return 0;  // no element, whatever the strides of the other dims
+  // Saturating: a sum that wrapped around 2^64 (a stride near INT64_MAX on a dimension of size
+  // > 1) would look small enough for the view's size and let kernels index far outside it.
+  constexpr uint64_t kMax = ~uint64_t(0);
   uint64_t last = 0;
   for (int i = 0; i < t.rank; ++i) {
-    if (t.shape[i] == 0) return 0;
-    last += uint64_t(t.shape[i] - 1) * uint64_t(t.strides[i]);
+    const uint64_t n = uint64_t(t.shape[i] - 1), s = uint64_t(t.strides[i]);
+    if (n != 0 && s > (kMax - 1 - last) / n) return kMax;
+    last += n * s;
   }
   return last + 1;
 }

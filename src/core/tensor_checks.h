@@ -14,7 +14,8 @@ namespace vknorm::detail {
 // size covering every element, dtype enabled on the device). `what` names it in messages.
 Error check_tensor(const Context* ctx, const Tensor& t, const char* what);
 
-// Index one past the largest element the view addresses (0 for empty tensors).
+// Index one past the largest element the view addresses (0 for empty tensors; UINT64_MAX when
+// shape x strides do not fit 64 bits, which check_tensor refuses as an overflow).
 uint64_t element_extent(const Tensor& t);
 
 // Collapses dims [begin, end) into one strided dim; false if they are not collapsible.
