@@ -7,8 +7,10 @@
 #include "tools/fuzz/rng.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -225,7 +227,8 @@ double random_eps(Rng& rng) {
 }
 
 // Every element's first byte offset of a view inside its slot, or false when the view is not
-// walkable (rank out of range, too many elements, a negative position).
+// walkable (rank out of range, too many elements, a stride beyond 2^40 on a dimension of size
+// > 1: no element of such a view fits the 16 KiB slots, so an honest size cannot cover it).
 bool element_offsets(const Tensor& v, VkDeviceSize base, std::vector<int64_t>* out) {
   out->clear();
   if (v.rank < 0 || v.rank > vknorm::kMaxRank || !known_dtype(v.dtype)) return false;
@@ -241,6 +244,10 @@ bool element_offsets(const Tensor& v, VkDeviceSize base, std::vector<int64_t>* o
   for (int64_t k = 0; k < n; ++k) {
     int64_t e = 0;
     for (int d = 0; d < v.rank; ++d) {
+      // A size-1 dimension's stride is never multiplied by anything but 0: any value is a legal
+      // layout (torch gives such dims arbitrary strides, vknorm.h's distinctness rule ignores
+      // them), so it is not walked (and INT64_MAX there cannot overflow the sum).
+      if (v.shape[d] == 1) continue;
       if (v.strides[d] > (int64_t(1) << 40) || v.strides[d] < -(int64_t(1) << 40)) return false;
       e += idx[d] * v.strides[d];
     }
@@ -268,12 +275,15 @@ std::string describe_views(const std::vector<FuzzTensor>& ts) {
   return d;
 }
 
-bool same_view(const Tensor& a, const Tensor& b) {
-  if (a.buffer != b.buffer || a.offset != b.offset || a.address != b.address || a.dtype != b.dtype ||
-      a.rank != b.rank)
-    return false;
+// vknorm.h's in-place rule: "exactly: same memory, dtype, shape and strides". The same memory
+// may be named two ways (a VkBuffer + offset, or that byte's device address: "a call that
+// mixes the two compares addresses"), so the placements are compared, not the handles. The
+// stride of a size-1 dimension is never used (index 0 only), so it may differ (torch's
+// x.unsqueeze views carry arbitrary strides there; the library ignores them too).
+bool same_view(const Tensor& a, const Tensor& b, int slot_a, VkDeviceSize off_a, int slot_b, VkDeviceSize off_b) {
+  if (slot_a < 0 || slot_a != slot_b || off_a != off_b || a.dtype != b.dtype || a.rank != b.rank) return false;
   for (int d = 0; d < std::clamp(a.rank, 0, vknorm::kMaxRank); ++d)
-    if (a.shape[d] != b.shape[d] || a.strides[d] != b.strides[d]) return false;
+    if (a.shape[d] != b.shape[d] || (a.shape[d] != 1 && a.strides[d] != b.strides[d])) return false;
   return true;
 }
 
@@ -329,7 +339,8 @@ class Fuzzer {
     std::fprintf(stderr, "VIOLATION call %llu (%s): %s\n", static_cast<unsigned long long>(call), op.name(),
                  what.c_str());
     if (opt_.verbose && cur_ts_ && cur_params_)  // the call as the library saw it, for the triage
-      std::fprintf(stderr, "  nr=%d eps=%g override=%s:%s\n", cur_params_->normalized_rank, cur_params_->eps,
+      std::fprintf(stderr, "  nr=%d eps=%g groups=%lld override=%s:%s\n", cur_params_->normalized_rank,
+                   cur_params_->eps, static_cast<long long>(cur_params_->groups),
                    cur_params_->config ? vknorm::to_string(*cur_params_->config).c_str() : "none",
                    describe_views(*cur_ts_).c_str());
     if (st_->first_violations.size() < 20)
@@ -378,6 +389,16 @@ class Fuzzer {
     spec.seed = call;
     spec.weight_offset = rng.chance(20) ? 1.0 : 0.0;
     spec.eps = 1e-5;
+    // group_norm's num_groups: a divisor of the case's C, fixed here from the unmutated shape.
+    // Left at 0, the op case's bind would derive it from the MUTATED x (default_groups(C) with
+    // C up to INT64_MAX: a signed overflow and ~3e9 iterations in support/ops/group_norm.h).
+    // Its own stream, so that every other draw of a call (and old call numbers) stay the same.
+    Rng grng(opt_.seed * 0x100000001B3ull + call + 0x5EED0000000000ull);
+    const int64_t C = rank >= 2 ? spec.shape[1] : 1;
+    std::vector<int64_t> divisors;
+    for (int64_t d = 1; d <= C; ++d)
+      if (C % d == 0) divisors.push_back(d);
+    spec.groups = grng.pick(divisors);
     const vknorm_support::CaseInputs in = op.make_inputs(spec);
     const std::vector<vknorm_support::TensorRole> roles = op.tensors(spec, in);
     if (roles.size() + 1 > arena_.slots()) {
@@ -398,6 +419,11 @@ class Fuzzer {
     params.normalized_rank = spec.normalized_rank;
     params.eps = rng.chance(15) ? random_eps(rng) : spec.eps;
     params.weight_offset = spec.weight_offset;
+    params.groups = spec.groups;
+    if (grng.chance(10)) {  // a num_groups that does not divide C (bind maps <= 0 to its default)
+      const int64_t bad[] = {C + 1, C == 1 ? 2 : C * 2, std::numeric_limits<int64_t>::max(), 3 * C + 1};
+      params.groups = bad[grng.below(4)];
+    }
     if (rng.chance(8)) params.normalized_rank = static_cast<int>(rng.range(-1, 10));
     vknorm::KernelConfig config;
     if (rng.chance(20)) {
@@ -449,7 +475,9 @@ class Fuzzer {
     VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
     bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
     vkBeginCommandBuffer(cmd_, &bi);
+    const auto t_record = std::chrono::steady_clock::now();
     const vknorm::Error rerr = bound->record(ctx, cmd_);
+    record_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_record).count();
     VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
     mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
     mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
@@ -500,7 +528,9 @@ class Fuzzer {
       if (!v.is_set()) continue;
       const Placement p = place(v);
       if (!element_offsets(v, p.offset, &offs)) {
-        if (ts[k].output) violation(call, op, "accepted output " + ts[k].name + " with a layout too large for its size");
+        if (ts[k].output)
+          violation(call, op, "accepted output " + ts[k].name + " with a layout too large for its size (a stride "
+                              "beyond 2^40 on a dimension of size > 1, or more than 2^16 elements)");
         walkable = false;
         break;
       }
@@ -540,7 +570,9 @@ class Fuzzer {
             // op that has an in-place pair (add_*: residual_out = residual and y = x).
             const bool pair = (ts[k].name == op.in_place_input() && ts[o].name == op.in_place_output()) ||
                               (ts[k].name == "x" && ts[o].name == "y");
-            const bool in_place = op.supports_in_place() && pair && same_view(ts[k].view, ts[o].view);
+            const Placement pk = place(ts[k].view), po = place(ts[o].view);
+            const bool in_place = op.supports_in_place() && pair &&
+                                  same_view(ts[k].view, ts[o].view, pk.slot, pk.offset, po.slot, po.offset);
             if (!in_place) alias_problem = "output " + ts[o].name + " overlaps input " + ts[k].name;
           }
         if (!alias_problem.empty()) break;
@@ -592,11 +624,32 @@ class Fuzzer {
     si.pCommandBuffers = &cmd_;
     vkResetFences(dev_.device(), 1, &fence_);
     VkResult r = vkQueueSubmit(dev_.queue(), 1, &si, fence_);
+    const auto t_submit = std::chrono::steady_clock::now();
     if (r == VK_SUCCESS) r = vkWaitForFences(dev_.device(), 1, &fence_, VK_TRUE, 20ull * 1000000000ull);
+    // Where a slow call spends its time: pipeline creation happens in record, llvmpipe's JIT
+    // of the shader at its first dispatch (inside the wait).
+    if (opt_.verbose)
+      std::fprintf(stderr, "  record %.3f s, submit + wait %.3f s\n", record_seconds_,
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t_submit).count());
+    if (r == VK_TIMEOUT) {
+      // Not finished in 20 s on a tiny tensor. The fence and command buffer are still in use,
+      // so they must not be reset or destroyed: wait longer to tell a slow JIT from a hang.
+      const VkResult late = vkWaitForFences(dev_.device(), 1, &fence_, VK_TRUE, 600ull * 1000000000ull);
+      const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_submit).count();
+      violation(call, op, "submission did not complete within 20 s (" +
+                              (late == VK_SUCCESS ? "finished after " + std::to_string(waited) + " s)"
+                                                  : "still running after " + std::to_string(waited) + " s: a hang)"));
+      if (late != VK_SUCCESS) {
+        // Nothing that the device still uses may be destroyed: leave without the destructors.
+        std::fprintf(stderr, "vknorm-fuzz: call %llu hangs the device; exiting\n", static_cast<unsigned long long>(call));
+        std::fflush(nullptr);
+        std::_Exit(3);
+      }
+      return true;
+    }
     if (r != VK_SUCCESS) {
-      // A call that does not finish in 20 s on a tiny tensor hangs the device: stop the run.
-      stuck_ = true;
-      violation(call, op, "submission did not complete: VkResult " + std::to_string(static_cast<int>(r)));
+      stuck_ = true;  // a lost device: nothing more can run
+      violation(call, op, "submission failed: VkResult " + std::to_string(static_cast<int>(r)));
       return false;
     }
     return true;
@@ -616,6 +669,7 @@ class Fuzzer {
   VkCommandBuffer cmd_ = VK_NULL_HANDLE;
   VkFence fence_ = VK_NULL_HANDLE;
   bool stuck_ = false;
+  double record_seconds_ = 0;  // of the call in flight (--verbose)
   const std::vector<FuzzTensor>* cur_ts_ = nullptr;  // the call in flight (--verbose)
   const vknorm_support::OpParams* cur_params_ = nullptr;
 };
