@@ -20,5 +20,7 @@ export MESA_SHADER_CACHE_DISABLE=true XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 export VKNORM_DEVICE=${VKNORM_DEVICE:-llvmpipe} VKNORM_VALIDATION=1 LP_NATIVE_VECTOR_WIDTH=256
 
 echo "== vknorm_tests --test-suite=concurrency (TSan)"
-"$build/tests/vknorm_tests" --test-suite=concurrency --force-colors=0 | tail -n 3
+"$build/tests/vknorm_tests" --test-suite=concurrency --force-colors=0 >"$build/concurrency.log" 2>&1 ||
+  { cat "$build/concurrency.log"; exit 1; }
+tail -n 3 "$build/concurrency.log"
 echo "test-tsan.sh: $(( $(date +%s) - start )) s"
