@@ -35,6 +35,12 @@ bool same_shape(const Tensor& a, const Tensor& b) {
   return true;
 }
 
+Error check_float_dtype(const Tensor& t, const char* what) {
+  if (t.dtype == DType::f32 || t.dtype == DType::f16 || t.dtype == DType::bf16) return ok();
+  return make_error(Status::invalid_argument, std::string(what) + " must be f32, f16 or bf16, got " +
+                                                  dtype_name(t.dtype) + " (i8 is an output dtype of rms_norm_last and add_rms_norm only)");
+}
+
 Error check_tensor(const Context* ctx, const Tensor& t, const char* what) {
   std::string w = what;
   if (!t.is_set()) return make_error(Status::invalid_argument, w + ": neither buffer nor address is set");
