@@ -488,6 +488,11 @@ class Fuzzer {
     if (!rerr.ok()) {
       ++st_->errors[vknorm::status_name(rerr.status)];
       if (rerr.message.empty()) violation(call, op, "an error without a message");
+      // Pipeline creation of a planned call does not fail on lavapipe for a few-element tensor:
+      // a vulkan_error means the argument checks let through something no kernel serves (an
+      // i8 x reached pipeline creation this way).
+      if (rerr.status == vknorm::Status::vulkan_error)
+        violation(call, op, "refused with vulkan_error, not by the argument checks: " + rerr.message);
       if (opt_.verbose && rerr.status != vknorm::Status::invalid_argument)  // the rarer refusals
         std::fprintf(stderr, "call %llu %s refused, %s: %s\n", static_cast<unsigned long long>(call), op.name(),
                      vknorm::status_name(rerr.status), rerr.message.c_str());
