@@ -299,6 +299,8 @@ std::vector<BenchCase> suite(const std::string& name) {
       c.affine = false;
       s.push_back(c);
     }
+    // #37 x / torch.norm(x, p='fro'): the whole (112, 64, 512, 512) tensor, 7.5 GB (windowed).
+    s.push_back(make("kb37_frobenius_norm", "frobenius_norm", DType::f32, {112, 64, 512, 512}));
   }
   if (name == "sweep") return sweep_suite();
   if (name == "llm") return llm_suite();
@@ -321,6 +323,7 @@ std::vector<BenchCase> suite(const std::string& name) {
     gn.groups = 8;
     s.push_back(gn);
     s.push_back(make("smoke_in_bf16", "instance_norm", DType::bf16, {2, 16, 16, 16}));
+    s.push_back(make("smoke_fro_f32", "frobenius_norm", DType::f32, {8, 64, 32, 32}));
     return s;
   }
   if (name == "extended") {

@@ -5,7 +5,8 @@ Runs, in one invocation on one GPU:
   * PyTorch eager, torch.compile and the seed Triton kernels (bench/seeds/*.py) on
     KernelBench L1 #36 (RMSNorm over dim 1, (112,64,512,512) fp32) and #40 (LayerNorm over
     (64,256,256), affine, (16,64,256,256) fp32) forward and forward+backward, and #33
-    (BatchNorm2d(64) in training mode, (64,64,512,512) fp32; no seed kernel), timed with
+    (BatchNorm2d(64) in training mode, (64,64,512,512) fp32; no seed kernel), #38 / #39 (L1 /
+    L2 norm over dim 1) and #37 (Frobenius norm of the whole (112,64,512,512) fp32 tensor), timed with
     triton.testing.do_bench (median, L2 flushed between runs as do_bench does);
   * their outputs checked against eager (max abs difference, fp32), including the seed 004
     backward, which is known to be wrong and whose error is reported, not fixed;
@@ -38,6 +39,7 @@ BN_SHAPE = (64, 64, 512, 512)
 IN_SHAPE = (112, 64, 512, 512)  # KernelBench #34 (InstanceNorm2d) and #35 (GroupNorm, 8 groups)
 GN_GROUPS = 8
 LP_SHAPE = (32768, 65535)  # KernelBench #38 / #39: (batch_size, dim)
+FRO_SHAPE = (112, 64, 512, 512)  # KernelBench #37: (batch_size, features, dim1, dim2)
 BN_MOMENTUM = 0.1
 DEVICE = "cuda"
 
@@ -51,6 +53,7 @@ CASES = [
     ("kb35_group_norm", "GroupNorm #35, 8 groups (112,64,512,512) fp32"),
     ("kb38_l1_norm", "L1 norm #38 (32768,65535) fp32"),
     ("kb39_l2_norm", "L2 norm #39 (32768,65535) fp32"),
+    ("kb37_frobenius_norm", "Frobenius norm #37 (112,64,512,512) fp32"),
 ]
 
 
@@ -165,6 +168,11 @@ def max_abs_diff(a, b):
 
 
 def minimal_bytes(case):
+    if case == "kb37_frobenius_norm":  # x read twice (the norm first, then y = x / norm), y written
+        x = 4
+        for d in FRO_SHAPE:
+            x *= d
+        return 3 * x
     if case in ("kb38_l1_norm", "kb39_l2_norm"):  # x read, y written
         return 2 * LP_SHAPE[0] * LP_SHAPE[1] * 4
     if case in ("kb34_instance_norm", "kb35_group_norm"):  # x read, y written (+ per-channel params)
@@ -386,6 +394,27 @@ def run_torch(args, torch, have_triton):
         results[case]["notes"].append("no seed kernel")
         del ref
     del x
+    torch.cuda.empty_cache()
+
+    # --- #37 Frobenius norm: x / torch.norm(x, p='fro') over the whole tensor, KernelBench's model ---
+    case = "kb37_frobenius_norm"
+    print(f"{case}: eager / torch.compile", file=sys.stderr)
+    x = torch.rand(FRO_SHAPE, device=DEVICE, dtype=torch.float32)
+
+    def fro(t):
+        return t / torch.norm(t, p="fro")
+
+    ref = fro(x)
+    timed(case, "eager", lambda: fro(x))
+    if not args.no_compile:
+        fc = torch.compile(fro)
+        out = attempt(case, "torch.compile", lambda: fc(x))
+        if out is not None:
+            results[case]["errors"]["torch.compile"] = max_abs_diff(out, ref)
+            del out
+            timed(case, "torch.compile", lambda: fc(x))
+    results[case]["notes"].append("no seed kernel")
+    del x, ref
     torch.cuda.empty_cache()
     return results
 

@@ -75,6 +75,16 @@ std::vector<Candidate> candidate_configs(const BenchCase& part, const vknorm::Ke
     };
     edits.insert(edits.begin(), split_edits.begin(), split_edits.end());
   }
+  if (base.split <= 1 && base.wave_bytes > 0 && base.wave_bytes != UINT64_MAX) {
+    // Streamed rows whose grid is capped to wave_bytes of rows in flight (L2 reuse against
+    // fewer busy SMs): the cap first.
+    std::vector<std::pair<const char*, std::function<bool(vknorm::KernelConfig&)>>> wave_edits = {
+        {"no cap", [](vknorm::KernelConfig& c) { return (c.wave_bytes = UINT64_MAX); }},
+        {"wave x2", [](vknorm::KernelConfig& c) { return (c.wave_bytes *= 2); }},
+        {"wave /2", [](vknorm::KernelConfig& c) { return (c.wave_bytes /= 2); }},
+    };
+    edits.insert(edits.begin(), wave_edits.begin(), wave_edits.end());
+  }
   if (op->tunes_rows_per_workgroup()) {
     edits.push_back({"rows x2", [](vknorm::KernelConfig& c) { return c.rows_per_workgroup > 0 && (c.rows_per_workgroup *= 2); }});
     edits.push_back({"rows /2", [](vknorm::KernelConfig& c) { return c.rows_per_workgroup > 1 && (c.rows_per_workgroup /= 2); }});

@@ -3,7 +3,9 @@
 // LayerNorm forward, split rows, pass 2: merge the row's partials (exactly, in a fixed order,
 // around the shift of the row's first partial), then normalize chunk g = [g*WG*ITEMS, ...) of
 // the row. x is read only at the elements this invocation writes, so y may be x (in place). The runtime orders rows in waves small
-// enough that this second read of x comes from L2. grid = (chunks, rows of this window).
+// enough that this second read of x comes from L2. grid = (chunks, ceil(rows / rpw)): a
+// workgroup normalizes chunk g of pc.rpw consecutive rows, the chunk's weight / bias in
+// registers throughout.
 // FLAG_CHANNEL: a row is one group of GroupNorm / InstanceNorm, weight / bias are per channel
 // (channel_of); FLAG_VAR: the rstd binding receives the biased variance instead.
 #extension GL_GOOGLE_include_directive : require
@@ -24,62 +26,95 @@ DECLARE_VEC4(part, readonly restrict)
 
 const uint NV = ITEMS / VEC;
 
+// Weight and bias at element e of the row (VEC of them), 1 and 0 where absent.
+void affine_at(uint e, inout vec4 wv, inout vec4 bv) {
+  if (VEC == 4) {
+    if ((pc.flags & FLAG_WEIGHT) != 0) wv = to_f4(WAT(w, (OFF(w) + e) >> 2));
+    if ((pc.flags & FLAG_BIAS) != 0) bv = to_f4(WAT(b, (OFF(b) + e) >> 2));
+  } else {
+    if ((pc.flags & FLAG_WEIGHT) != 0) wv.x = LD(w, OFF(w) + e);
+    if ((pc.flags & FLAG_BIAS) != 0) bv.x = LD(b, OFF(b) + e);
+  }
+}
+
 // Row `row` is group (row_base + row) % groups of its sample: cpg channels of hw elements.
 uint channel_of(uint row, uint e) { return ((pc.row_base + row) % pc.groups) * pc.cpg + e / pc.hw; }
 
 void main() {
-  const uint row = gl_WorkGroupID.y, g = gl_WorkGroupID.x;
+  const uint g = gl_WorkGroupID.x;
   const uint lid = gl_LocalInvocationIndex;
-  const uint xb = OFF(x) + row * pc.x_rs;
-  const uint yb = OFF(y) + row * pc.y_rs;
-  const uint pb = pc.part_off + row * pc.split;
   const float inv_d = 1.0 / float(pc.D);
-  // Partial i holds (mean_i - shift_i, M2_i, count_i, shift_i); re-express each mean relative
-  // to shift_0 (nearby shifts subtract exactly), then merge exactly: total mean, then
-  // sum of M2_i + n_i (mean_i - mean)^2.
-  const float shift = V4AT(part, pb).w;
-  float s = 0.0;
-  for (uint i = lid; i < pc.split; i += WG) {
-    vec4 q = V4AT(part, pb + i);
-    s += float(floatBitsToUint(q.z)) * ((q.w - shift) + q.x);
-  }
-  const float m = wg_sum(s) * inv_d;
-  float s2 = 0.0;
-  for (uint i = lid; i < pc.split; i += WG) {
-    vec4 q = V4AT(part, pb + i);
-    float d = ((q.w - shift) + q.x) - m;
-    s2 += q.y + float(floatBitsToUint(q.z)) * d * d;
-  }
-  const float var = wg_sum(s2) * inv_d;
-  const float rs = 1.0 / sqrt(var + pc.eps);
   const bool per_channel = (pc.flags & FLAG_CHANNEL) != 0u;
   const uint base = g * WG * ITEMS;
+  // AFFINE_REGS: the per-element weight / bias chunk is loaded once and kept in registers for
+  // all of the workgroup's rows (with few long rows it would otherwise be read once per row).
+  // A specialization constant, because the registers cost occupancy where rows do not share
+  // the chunk (one row per workgroup, or GroupNorm's per-channel affine).
+  vec4 wr[NV], br[NV];
   for (uint t = 0; t < NV; ++t) {
-    if (VEC == 4) {
-      uint e = base + (lid + t * WG) * 4;
-      if (e >= pc.D) continue;
-      vec4 o = ((to_f4(WAT(x, (xb + e) >> 2)) - shift) - m) * rs;
-      if (per_channel) {
-        const uint ch = channel_of(row, e);
-        if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + ch);
-        if ((pc.flags & FLAG_BIAS) != 0) o += LD(b, OFF(b) + ch);
-      } else {
-        if ((pc.flags & FLAG_WEIGHT) != 0) o *= to_f4(WAT(w, (OFF(w) + e) >> 2));
-        if ((pc.flags & FLAG_BIAS) != 0) o += to_f4(WAT(b, (OFF(b) + e) >> 2));
-      }
-      WAT(y, (yb + e) >> 2) = from_f4(o);
-    } else {
-      uint e = base + lid + t * WG;
-      if (e >= pc.D) continue;
-      float o = ((LD(x, xb + e) - shift) - m) * rs;
-      const uint ai = per_channel ? channel_of(row, e) : e;
-      if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + ai);
-      if ((pc.flags & FLAG_BIAS) != 0) o += LD(b, OFF(b) + ai);
-      ST(y, yb + e, o);
-    }
+    wr[t] = vec4(1.0);
+    br[t] = vec4(0.0);
+    const uint e = VEC == 4 ? base + (lid + t * WG) * 4 : base + lid + t * WG;
+    if (AFFINE_REGS != 0 && e < pc.D) affine_at(e, wr[t], br[t]);
   }
-  if (g == 0 && lid == 0) {
-    if ((pc.flags & FLAG_MEAN) != 0) FAT(mean, OFF(mean) + row) = shift + m;
-    if ((pc.flags & FLAG_RSTD) != 0) FAT(rstd, OFF(rstd) + row) = (pc.flags & FLAG_VAR) != 0u ? var : rs;
+  for (uint rr = 0; rr < pc.rpw; ++rr) {
+    const uint row = gl_WorkGroupID.y * pc.rpw + rr;
+    if (row >= pc.rows) break;  // uniform: the same row for the whole workgroup
+    const uint xb = OFF(x) + row * pc.x_rs;
+    const uint yb = OFF(y) + row * pc.y_rs;
+    const uint pb = pc.part_off + row * pc.split;
+    // Partial i holds (mean_i - shift_i, M2_i, count_i, shift_i); re-express each mean relative
+    // to shift_0 (nearby shifts subtract exactly), then merge exactly: total mean, then
+    // sum of M2_i + n_i (mean_i - mean)^2.
+    const float shift = V4AT(part, pb).w;
+    float s = 0.0;
+    for (uint i = lid; i < pc.split; i += WG) {
+      vec4 q = V4AT(part, pb + i);
+      s += float(floatBitsToUint(q.z)) * ((q.w - shift) + q.x);
+    }
+    const float m = wg_sum(s) * inv_d;
+    float s2 = 0.0;
+    for (uint i = lid; i < pc.split; i += WG) {
+      vec4 q = V4AT(part, pb + i);
+      float d = ((q.w - shift) + q.x) - m;
+      s2 += q.y + float(floatBitsToUint(q.z)) * d * d;
+    }
+    const float var = wg_sum(s2) * inv_d;
+    const float rs = 1.0 / sqrt(var + pc.eps);
+    for (uint t = 0; t < NV; ++t) {
+      if (VEC == 4) {
+        uint e = base + (lid + t * WG) * 4;
+        if (e >= pc.D) continue;
+        vec4 o = ((to_f4(WAT(x, (xb + e) >> 2)) - shift) - m) * rs;
+        if (per_channel) {
+          const uint ch = channel_of(row, e);
+          if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + ch);
+          if ((pc.flags & FLAG_BIAS) != 0) o += LD(b, OFF(b) + ch);
+        } else {
+          vec4 wv = wr[t], bv = br[t];
+          if (AFFINE_REGS == 0) affine_at(e, wv, bv);
+          o = o * wv + bv;
+        }
+        WAT(y, (yb + e) >> 2) = from_f4(o);
+      } else {
+        uint e = base + lid + t * WG;
+        if (e >= pc.D) continue;
+        float o = ((LD(x, xb + e) - shift) - m) * rs;
+        if (per_channel) {
+          const uint ch = channel_of(row, e);
+          if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + ch);
+          if ((pc.flags & FLAG_BIAS) != 0) o += LD(b, OFF(b) + ch);
+        } else {
+          vec4 wv = wr[t], bv = br[t];
+          if (AFFINE_REGS == 0) affine_at(e, wv, bv);
+          o = o * wv.x + bv.x;
+        }
+        ST(y, yb + e, o);
+      }
+    }
+    if (g == 0 && lid == 0) {
+      if ((pc.flags & FLAG_MEAN) != 0) FAT(mean, OFF(mean) + row) = shift + m;
+      if ((pc.flags & FLAG_RSTD) != 0) FAT(rstd, OFF(rstd) + row) = (pc.flags & FLAG_VAR) != 0u ? var : rs;
+    }
   }
 }

@@ -10,7 +10,9 @@
 // seg_sum2 (common.glsl), whose row-to-invocation mapping never depends on gl_SubgroupSize.
 // In place: every element is read, before any element is written, by the invocation that
 // writes it, so y may be x itself; x and y are therefore declared without `restrict`.
-// grid = (gx, gy): row block = x + y * gx (rows past pc.rows only join the barriers).
+// grid = (gx, gy): row block = x + y * gx (rows past pc.rows only join the barriers). A grid
+// smaller than the row blocks loops over them (block += gx * gy): the host caps the grid of
+// streamed rows so that the rows in flight stay in L2 and their second read comes from there.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "contracts/rms_norm_rows.h"  // bindings, push constants pc, spec constants
@@ -70,10 +72,53 @@ void store_y(uint i, vec4 lo, vec4 hi) {
   }
 }
 
-void main() {
+// Streamed rows with VEC 1 (an odd D or an unaligned row start): elements [0, head) and the
+// tail one at a time, the body between in 4-element accesses aligned to the buffer, four
+// accesses per lane in flight. `stream_sum` returns the lane's sum of norm terms; `stream_apply`
+// writes y = x * r * w over the same elements. The body needs y (and w) at the same alignment
+// as x; otherwise the row goes element by element.
+struct Stream {
+  uint head, nq, body_end;  // body: 4-element groups q in [0, nq) at head + 4 q
+};
+
+Stream stream_split(uint xb, uint yb, uint wb) {
+  Stream s;
+  const bool same = pc.stream4 != 0u && ((xb ^ yb) & 3u) == 0u && (pc.has_weight == 0u || ((xb ^ wb) & 3u) == 0u);
+  s.head = same ? min(pc.D, (4u - (xb & 3u)) & 3u) : pc.D;
+  s.nq = (pc.D - s.head) / 4u;
+  s.body_end = s.head + 4u * s.nq;
+  return s;
+}
+
+float stream_sum(uint lane, uint xb, Stream s) {
+  float ss = 0.0;
+  for (uint e = lane; e < s.head; e += LPR) ss += norm_term(LD(x, xb + e));
+  const uint xq = (xb + s.head) >> 2;
+  uint q = lane;
+  for (; q + 3u * LPR < s.nq; q += 4u * LPR) {
+    const vec4 a = to_f4(WAT(x, xq + q)), b = to_f4(WAT(x, xq + q + LPR));
+    const vec4 c = to_f4(WAT(x, xq + q + 2u * LPR)), d = to_f4(WAT(x, xq + q + 3u * LPR));
+    ss += (norm_sum(a, b) + norm_sum(c, d));
+  }
+  for (; q < s.nq; q += LPR) ss += norm_sum(to_f4(WAT(x, xq + q)), vec4(0.0));
+  for (uint e = s.body_end + lane; e < pc.D; e += LPR) ss += norm_term(LD(x, xb + e));
+  return ss;
+}
+
+void stream_apply(uint lane, uint xb, uint yb, uint wb, Stream s, float r) {
+  const bool hw = pc.has_weight != 0u;
+  for (uint e = lane; e < s.head; e += LPR) ST(y, yb + e, LD(x, xb + e) * r * (hw ? LD(w, wb + e) : 1.0));
+  const uint xq = (xb + s.head) >> 2, yq = (yb + s.head) >> 2, wq = (wb + s.head) >> 2;
+  for (uint q = lane; q < s.nq; q += LPR) {
+    const vec4 wv = hw ? to_f4(WAT(w, wq + q)) : vec4(1.0);
+    WAT(y, yq + q) = from_f4(to_f4(WAT(x, xq + q)) * r * wv);
+  }
+  for (uint e = s.body_end + lane; e < pc.D; e += LPR) ST(y, yb + e, LD(x, xb + e) * r * (hw ? LD(w, wb + e) : 1.0));
+}
+
+void norm_block(uint block) {
   const uint lid = gl_LocalInvocationIndex;
   const uint lane = lid % LPR;
-  const uint block = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
   const uint row = block * (WG / LPR) + lid / LPR;
   const bool ok = row < pc.rows;
   const uint xb = OFF(x) + row * pc.x_rs;
@@ -82,6 +127,13 @@ void main() {
   const float inv_d = 1.0 / float(pc.D);
   const uint step = LPR * VEC;  // elements between a lane's consecutive chunks
 
+  if (pc.D > LPR * ITEMS && VEC == 1) {
+    // Streamed, element-aligned rows: see stream_split.
+    const Stream s = stream_split(xb, yb, wb);
+    const float r = norm_scale(seg_sum2(vec2(ok ? stream_sum(lane, xb, s) : 0.0, 0.0), LPR).x, inv_d, pc.eps);
+    if (ok) stream_apply(lane, xb, yb, wb, s, r);
+    return;
+  }
   if (pc.D > LPR * ITEMS) {
     // Streamed: sum of squares, then a second read of x. In place stays correct: each element
     // is read again and written by the same invocation, after every read of the first pass.
@@ -142,4 +194,10 @@ void main() {
       ST(y, yb + e, v[t] * r * wv);
     }
   }
+}
+
+void main() {
+  const uint blocks = (pc.rows + (WG / LPR) - 1u) / (WG / LPR);
+  const uint grid = gl_NumWorkGroups.x * gl_NumWorkGroups.y;
+  for (uint b = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x; b < blocks; b += grid) norm_block(b);
 }

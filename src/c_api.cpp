@@ -42,6 +42,7 @@ VKNORM_SAME_VALUE(VKNORM_OP_RMS_NORM_LAST, vknorm::Op::rms_norm_last);
 VKNORM_SAME_VALUE(VKNORM_OP_ADD_RMS_NORM, vknorm::Op::add_rms_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_ADD_LAYER_NORM, vknorm::Op::add_layer_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_LP_NORM, vknorm::Op::lp_norm);
+VKNORM_SAME_VALUE(VKNORM_OP_FROBENIUS_NORM, vknorm::Op::frobenius_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_BATCH_NORM, vknorm::Op::batch_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_GROUP_NORM, vknorm::Op::group_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_INSTANCE_NORM, vknorm::Op::instance_norm);
@@ -407,6 +408,23 @@ struct LpNormCall {
   }
   LpNormCall(const LpNormCall&) = delete;
   LpNormCall& operator=(const LpNormCall&) = delete;
+};
+
+struct FrobeniusNormCall {
+  vknorm::FrobeniusNormArgs args;
+  KernelConfig config;
+  explicit FrobeniusNormCall(const vknorm_frobenius_norm_args& a) {
+    args.x = to_cpp(a.x);
+    args.y = to_cpp(a.y);
+    args.norm = to_cpp(a.norm);
+    args.scratch = to_cpp(a.scratch);
+    if (a.config) {
+      config = to_cpp(*a.config);
+      args.config = &config;
+    }
+  }
+  FrobeniusNormCall(const FrobeniusNormCall&) = delete;
+  FrobeniusNormCall& operator=(const FrobeniusNormCall&) = delete;
 };
 
 struct RmsNormBackwardCall {
@@ -1127,6 +1145,33 @@ vknorm_status vknorm_record_lp_norm(vknorm_context ctx, VkCommandBuffer cmd, con
 vknorm_status vknorm_describe_dispatches_lp_norm(vknorm_context ctx, const vknorm_lp_norm_args* args,
                                                  uint32_t* count, vknorm_dispatch_info* out) {
   return describe_with<LpNormCall>(ctx, args, count, out);
+}
+
+void vknorm_frobenius_norm_args_init(vknorm_frobenius_norm_args* args) {
+  if (!args) return;
+  *args = vknorm_frobenius_norm_args{};
+}
+vknorm_status vknorm_frobenius_norm_scratch_size(vknorm_context ctx, const vknorm_frobenius_norm_args* args,
+                                                 VkDeviceSize* out_bytes) {
+  if (out_bytes) *out_bytes = 0;
+  return with_call<FrobeniusNormCall>(
+      args, [&](const auto& a) { return vknorm::frobenius_norm_scratch_size(context(ctx), a, out_bytes); });
+}
+vknorm_status vknorm_select_config_frobenius_norm(vknorm_context ctx, const vknorm_frobenius_norm_args* args,
+                                                  vknorm_kernel_config* out) {
+  return select_with<FrobeniusNormCall>(ctx, args, out);
+}
+vknorm_status vknorm_prepare_frobenius_norm(vknorm_context ctx, const vknorm_frobenius_norm_args* args) {
+  return with_call<FrobeniusNormCall>(args, [&](const auto& a) { return vknorm::prepare_frobenius_norm(context(ctx), a); });
+}
+vknorm_status vknorm_record_frobenius_norm(vknorm_context ctx, VkCommandBuffer cmd,
+                                           const vknorm_frobenius_norm_args* args) {
+  return with_call<FrobeniusNormCall>(args,
+                                      [&](const auto& a) { return vknorm::record_frobenius_norm(context(ctx), cmd, a); });
+}
+vknorm_status vknorm_describe_dispatches_frobenius_norm(vknorm_context ctx, const vknorm_frobenius_norm_args* args,
+                                                        uint32_t* count, vknorm_dispatch_info* out) {
+  return describe_with<FrobeniusNormCall>(ctx, args, count, out);
 }
 
 vknorm_status vknorm_describe_dispatches_rms_norm_backward(vknorm_context ctx,

@@ -27,6 +27,15 @@ void lp_norm_reference(const std::vector<double>& x, std::vector<double>* y, int
     }
 }
 
+double frobenius_norm_reference(const std::vector<double>& x, std::vector<double>* y) {
+  double acc = 0;
+  for (double v : x) acc += v * v;
+  const double norm = std::sqrt(acc);
+  y->resize(x.size());
+  for (size_t i = 0; i < x.size(); ++i) (*y)[i] = x[i] / norm;
+  return norm;
+}
+
 void rms_norm_reference(const std::vector<double>& x, const std::vector<double>& w,
                         std::vector<double>* y, int64_t N, int64_t C, int64_t S, double eps) {
   y->assign(static_cast<size_t>(N * C * S), 0.0);

@@ -16,6 +16,9 @@ void rms_norm_reference(const std::vector<double>& x, const std::vector<double>&
 // L1 / L2 norms over dim 1 of (N, C, S) (LpNormArgs): y = x / mean_c(|x|) (p 1) or
 // y = x / sqrt(sum_c x^2) (p 2); an all-zero column gives NaN (0 / 0), as torch.
 void lp_norm_reference(const std::vector<double>& x, std::vector<double>* y, int64_t N, int64_t C, int64_t S, int p);
+// Frobenius norm of the whole tensor: returns ||x||_F = sqrt(sum x^2) and sets y = x / ||x||_F
+// (an all-zero x gives NaN, 0 / 0, as torch).
+double frobenius_norm_reference(const std::vector<double>& x, std::vector<double>* y);
 
 // x, y: (rows, D) contiguous; w, b: D values or empty. mean/rstd: rows values.
 // Two-pass, biased variance, rstd = 1 / sqrt(var + eps).

@@ -982,4 +982,48 @@ TEST_SUITE("c_api") {
     }
     CHECK(std::string(vknorm_op_name(VKNORM_OP_LP_NORM)) == "lp_norm");
   }
+
+  TEST_CASE("frobenius_norm through the C API: same bytes, norm and errors as the C++ API") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm_context ctx = c_ctx(dev);
+    const std::vector<int64_t> shape{5, 7, 33};
+    const VkDeviceSize bytes = 5 * 7 * 33 * 4;
+    TestBuffer in(dev, bytes), out_cpp(dev, bytes), out_c(dev, bytes), norm_cpp(dev, 16), norm_c(dev, 16);
+    TestBuffer scratch_cpp(dev, 4096), scratch_c(dev, 4096);
+    upload_values(dev, in, 23);
+    vknorm::FrobeniusNormArgs a;
+    a.x = cpp_view(in.buf.buffer, 0, shape);
+    a.y = cpp_view(out_cpp.buf.buffer, 0, shape);
+    a.norm = cpp_view(norm_cpp.buf.buffer, 0, {1});
+    a.scratch = cpp_view(scratch_cpp.buf.buffer, 0, {1024});
+    vknorm_frobenius_norm_args c;
+    vknorm_frobenius_norm_args_init(&c);
+    c.x = c_view(in.buf.buffer, 0, shape);
+    c.y = c_view(out_c.buf.buffer, 0, shape);
+    c.norm = c_view(norm_c.buf.buffer, 0, {1});
+    c.scratch = c_view(scratch_c.buf.buffer, 0, {1024});
+    VkDeviceSize cpp_bytes = 0, c_bytes = 0;
+    REQUIRE(vknorm::frobenius_norm_scratch_size(dev.context(), a, &cpp_bytes).ok());
+    REQUIRE(vknorm_frobenius_norm_scratch_size(ctx, &c, &c_bytes) == VKNORM_STATUS_OK);
+    CHECK(c_bytes == cpp_bytes);
+    vknorm_kernel_config ccfg;
+    REQUIRE(vknorm_select_config_frobenius_norm(ctx, &c, &ccfg) == VKNORM_STATUS_OK);
+    CHECK(vknorm_prepare_frobenius_norm(ctx, &c) == VKNORM_STATUS_OK);
+    uint32_t count = 0;
+    REQUIRE(vknorm_describe_dispatches_frobenius_norm(ctx, &c, &count, nullptr) == VKNORM_STATUS_OK);
+    CHECK(count == 3);  // partial, finalize, scale
+    Error e;
+    REQUIRE(dev.run([&](VkCommandBuffer cmd) { e = vknorm::record_frobenius_norm(dev.context(), cmd, a); }) == VK_SUCCESS);
+    REQUIRE(e.ok());
+    vknorm_status st = VKNORM_STATUS_OK;
+    REQUIRE(dev.run([&](VkCommandBuffer cmd) { st = vknorm_record_frobenius_norm(ctx, cmd, &c); }) == VK_SUCCESS);
+    CHECK(st == VKNORM_STATUS_OK);
+    CHECK(contents(dev, out_cpp) == contents(dev, out_c));
+    CHECK(contents(dev, norm_cpp) == contents(dev, norm_c));
+    c.norm = c_view(norm_c.buf.buffer, 0, {2});
+    CHECK(vknorm_select_config_frobenius_norm(ctx, &c, &ccfg) == VKNORM_STATUS_INVALID_ARGUMENT);
+    CHECK(!last_error().empty());
+    CHECK(std::string(vknorm_op_name(VKNORM_OP_FROBENIUS_NORM)) == "frobenius_norm");
+  }
 }

@@ -49,6 +49,26 @@ TEST_SUITE("layer_norm") {
     check_case(dev, ln(DType::f32, {1, 300001}, 1, 0.0, true, DataKind::uniform01, 313));
   }
 
+  TEST_CASE("layer_norm split rows: several rows per apply workgroup (the affine chunk kept in registers)") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    for (DType dt : kAllDtypes)
+      for (uint32_t rpw : {1u, 2u, 3u, 7u}) {  // 7 rows: a partial last block for 2 and 3
+        vknorm::KernelConfig c;
+        c.split = 5;
+        c.rows_per_workgroup = rpw;
+        CaseSpec s = ln(dt, {7, 20000}, 1, 1e-5, rpw != 3, DataKind::large_mean, 320 + rpw);
+        s.config = &c;
+        CaseResult r = check_case(dev, s);
+        CHECK(r.config.rows_per_workgroup == rpw);
+        if (dt == DType::f32 && rpw == 3) {  // scalar accesses too (an odd row)
+          CaseSpec t = ln(dt, {7, 20001}, 1, 1e-5, true, DataKind::normal, 330);
+          t.config = &c;
+          check_case(dev, t);
+        }
+      }
+  }
+
   TEST_CASE("layer_norm normalized_rank 1, 2, 3") {
     HostDevice& dev = host();
     ValidationScope vs(dev);

@@ -77,6 +77,27 @@ TEST_SUITE("rows") {
       }
   }
 
+  TEST_CASE("rms_norm rows: streamed rows under a grid cap (workgroups loop over the rows)") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    for (DType dt : kAllDtypes) {
+      const int64_t D = 65535;  // odd: element-aligned rows, 4-element accesses between head and tail
+      vknorm::KernelConfig c;
+      for (uint64_t rows_in_flight : {1, 2}) {
+        c.wave_bytes = rows_in_flight * uint64_t(D) * vknorm::dtype_size(dt);
+        CaseSpec s = rms(dt, {7, D}, 1e-5, rows_in_flight == 2, DataKind::normal, 31);
+        s.config = &c;
+        CaseResult r = check_case(dev, s);
+        CHECK(r.config.wave_bytes == c.wave_bytes);
+        s.in_place = true;
+        check_case(dev, s);
+        s.in_place = false;
+        s.misalign_bytes = vknorm::dtype_size(dt);
+        check_case(dev, s);
+      }
+    }
+  }
+
   TEST_CASE("rms_norm rows: in place, by address, misaligned offsets") {
     HostDevice& dev = host();
     ValidationScope vs(dev);

@@ -345,8 +345,9 @@ enum class Op : uint32_t {
   rms_norm_backward,  // RmsNormBackwardArgs
   group_norm = 6,       // GroupNormArgs
   instance_norm = 7,    // InstanceNormArgs
-  // 8 and 10 are reserved.
+  // 8 is reserved.
   lp_norm = 9,          // LpNormArgs
+  frobenius_norm = 10,  // FrobeniusNormArgs
   batch_norm = 11,      // BatchNormArgs
   add_layer_norm = 12,  // AddLayerNormArgs
 };
@@ -373,8 +374,12 @@ struct KernelConfig {
                                   // workgroup per row; backward: the row in its registers, one
                                   // pass; > 1: the backward's row-sums pass uses that many)
   uint32_t rows_per_workgroup = 0;  // row kernels: rows per workgroup (above); *_backward: rows one
-                                    // workgroup loops over, whose dweight partials it sums in registers
-  uint64_t wave_bytes = 0;        // split paths: bytes per L2-resident wave (0 = one wave)
+                                    // workgroup loops over, whose dweight partials it sums in registers;
+                                    // split forward: rows one apply workgroup normalizes, sharing its
+                                    // weight / bias chunk
+  uint64_t wave_bytes = 0;        // split paths: bytes per L2-resident wave (0 = one wave);
+                                  // rms_norm rows too long for the registers (read twice): bytes
+                                  // of rows in flight, capping the grid (0 = no cap)
   std::string source;             // "table:hopper", "tuned", "caller", ... (read back only)
   std::string case_class;         // the tuning-cache key of the call (read back only)
 };
@@ -476,12 +481,43 @@ struct LpNormArgs {
   const KernelConfig* config = nullptr;
 };
 
+// Frobenius normalization of the WHOLE tensor (KernelBench #37: x / torch.norm(x, p='fro')):
+//   y = x / sqrt(sum(x^2))   over every element of x, any rank >= 1,
+// computed as y = x * (1 / sqrt(sum)), the sum of squares accumulated in fp32. norm (optional,
+// fp32, 1 element) receives ||x||_F = sqrt(sum). Deterministic: the same inputs, shape and
+// config give the same bits every run (fixed reduction order, no atomics). No eps, as torch: an
+// all-zero x gives 0 / 0 = NaN everywhere (norm 0); NaN anywhere gives NaN everywhere; +-Inf
+// (and no NaN) gives NaN for the infinite elements and 0 for the finite ones (x / inf). A sum of
+// squares beyond fp32's range (||x||_F > 1.8e19) is Inf, with the same result.
+// x and y have the same shape and dtype (f32, f16, bf16) and must be contiguous: their
+// dimensions must collapse into one run of stride 1 (size-1 dimensions may have any stride).
+// Three passes: per-workgroup partial sums of squares over fixed contiguous spans of x (about
+// config.split of them, more only where a span would exceed one binding's range; fixed by the
+// shape, config and device), one workgroup summing the partials in a fixed order, then
+// y = x * scale. Tensors larger than one binding are windowed.
+// Config: workgroup_size, items_per_invocation (values per invocation per loop step),
+// vector_width (4: 16-byte fp32 / 8-byte 16-bit accesses; needs 4-element aligned offsets and a
+// multiple of 4 elements), split (the most partial workgroups, <= 65535).
+// In place: y = x (the scale pass reads x only at the elements it writes, and the statistics
+// are complete before it starts: a barrier separates the passes). A zero-size x records
+// nothing (norm is not written).
+struct FrobeniusNormArgs {
+  Tensor x, y;
+  Tensor norm;     // optional output, fp32, 1 element: ||x||_F
+  Tensor scratch;  // see frobenius_norm_scratch_size()
+  const KernelConfig* config = nullptr;
+};
+
 // LayerNorm over the trailing `normalized_rank` dimensions of x (torch.nn.LayerNorm):
 //   y = (x - mean) * rstd * weight + bias,  rstd = 1 / sqrt(var + eps),  var biased.
 // weight / bias are optional and have the normalized shape (contiguous). mean / rstd are
 // optional fp32 outputs with one element per row (shape = the leading dimensions, or (rows)).
 // The normalized dimensions must be contiguous; the leading ones must collapse into one
 // row dimension with a single stride. Rows holding NaN or Inf give NaN for the whole row.
+// eps = 0 and a row of equal values (variance 0): rstd = +Inf and y = (x - mean) * Inf is
+// unspecified (NaN, +-Inf or finite: the fp32 mean of equal values need not equal them; on
+// the H200 it does not for some 16-bit rows). The same holds for BatchNorm, GroupNorm and
+// InstanceNorm groups of equal values with eps = 0.
 // Statistics: fp32, corrected two-pass (rows in registers) or exact Chan merges of per-workgroup
 // (count, mean, M2) around a shift near the data (split rows): no single element is used as a
 // shift, so neither large-mean rows nor an outlier anywhere in a row lose precision.
@@ -661,6 +697,7 @@ Error lp_norm_scratch_size(Context* ctx, const LpNormArgs& args, VkDeviceSize* o
 Error batch_norm_scratch_size(Context* ctx, const BatchNormArgs& args, VkDeviceSize* out_bytes);
 Error group_norm_scratch_size(Context* ctx, const GroupNormArgs& args, VkDeviceSize* out_bytes);
 Error instance_norm_scratch_size(Context* ctx, const InstanceNormArgs& args, VkDeviceSize* out_bytes);
+Error frobenius_norm_scratch_size(Context* ctx, const FrobeniusNormArgs& args, VkDeviceSize* out_bytes);
 
 // The configuration a call with these arguments would use (after validation).
 Error select_config(Context* ctx, const RmsNormArgs& args, KernelConfig* out);
@@ -674,6 +711,7 @@ Error select_config(Context* ctx, const LpNormArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const BatchNormArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const GroupNormArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const InstanceNormArgs& args, KernelConfig* out);
+Error select_config(Context* ctx, const FrobeniusNormArgs& args, KernelConfig* out);
 
 // Record the operator into `cmd` (which must be in the recording state and support compute).
 // Pipelines are created on first use of a (kernel, dtype, config) key unless prepared
@@ -692,6 +730,7 @@ Error record_lp_norm(Context* ctx, VkCommandBuffer cmd, const LpNormArgs& args);
 Error record_batch_norm(Context* ctx, VkCommandBuffer cmd, const BatchNormArgs& args);
 Error record_group_norm(Context* ctx, VkCommandBuffer cmd, const GroupNormArgs& args);
 Error record_instance_norm(Context* ctx, VkCommandBuffer cmd, const InstanceNormArgs& args);
+Error record_frobenius_norm(Context* ctx, VkCommandBuffer cmd, const FrobeniusNormArgs& args);
 
 Error prepare_rms_norm(Context* ctx, const RmsNormArgs& args);
 Error prepare_layer_norm(Context* ctx, const LayerNormArgs& args);
@@ -704,6 +743,7 @@ Error prepare_lp_norm(Context* ctx, const LpNormArgs& args);
 Error prepare_batch_norm(Context* ctx, const BatchNormArgs& args);
 Error prepare_group_norm(Context* ctx, const GroupNormArgs& args);
 Error prepare_instance_norm(Context* ctx, const InstanceNormArgs& args);
+Error prepare_frobenius_norm(Context* ctx, const FrobeniusNormArgs& args);
 
 // Recorded-dispatch description of the last recorded (or prepared) call, for profiling tools.
 struct DispatchInfo {
@@ -725,6 +765,7 @@ Error describe_dispatches(Context* ctx, const LpNormArgs& args, std::vector<Disp
 Error describe_dispatches(Context* ctx, const BatchNormArgs& args, std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const GroupNormArgs& args, std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const InstanceNormArgs& args, std::vector<DispatchInfo>* out);
+Error describe_dispatches(Context* ctx, const FrobeniusNormArgs& args, std::vector<DispatchInfo>* out);
 
 // Roofline helper for benchmarks: y[i] = x[i] over `bytes` bytes (multiple of 16) with the same
 // access pattern vknorm's kernels use. Both tensors are read as raw bytes.

@@ -249,14 +249,15 @@ typedef enum vknorm_op {
   VKNORM_OP_GROUP_NORM = 6,
   VKNORM_OP_INSTANCE_NORM = 7,
   VKNORM_OP_LP_NORM = 9,
+  VKNORM_OP_FROBENIUS_NORM = 10,
   VKNORM_OP_BATCH_NORM = 11,
   VKNORM_OP_ADD_LAYER_NORM = 12,
   VKNORM_OP_MAX_ENUM = 0x7FFFFFFF
 } vknorm_op;
 
 /* "rms_norm", "layer_norm", "layer_norm_backward", "rms_norm_last", "add_rms_norm",
- * "rms_norm_backward", "add_layer_norm", "batch_norm", "lp_norm", "group_norm", "instance_norm";
- * "unknown" for other values. */
+ * "rms_norm_backward", "add_layer_norm", "batch_norm", "lp_norm", "group_norm", "instance_norm",
+ * "frobenius_norm"; "unknown" for other values. */
 const char* vknorm_op_name(vknorm_op op);
 
 #define VKNORM_MAX_NAME_SIZE 128
@@ -600,6 +601,25 @@ vknorm_status vknorm_record_instance_norm(vknorm_context ctx, VkCommandBuffer cm
                                           const vknorm_instance_norm_args* args);
 vknorm_status vknorm_describe_dispatches_instance_norm(vknorm_context ctx, const vknorm_instance_norm_args* args,
                                                        uint32_t* count, vknorm_dispatch_info* out);
+/* Frobenius normalization of the whole tensor (vknorm::FrobeniusNormArgs): y = x / ||x||_F. */
+typedef struct vknorm_frobenius_norm_args {
+  vknorm_tensor x, y;
+  vknorm_tensor norm;    /* optional fp32 output, 1 element: ||x||_F */
+  vknorm_tensor scratch; /* see vknorm_frobenius_norm_scratch_size() */
+  const vknorm_kernel_config* config;
+} vknorm_frobenius_norm_args;
+
+/* Zeroes *args. */
+void vknorm_frobenius_norm_args_init(vknorm_frobenius_norm_args* args);
+vknorm_status vknorm_frobenius_norm_scratch_size(vknorm_context ctx, const vknorm_frobenius_norm_args* args,
+                                                 VkDeviceSize* out_bytes);
+vknorm_status vknorm_select_config_frobenius_norm(vknorm_context ctx, const vknorm_frobenius_norm_args* args,
+                                                  vknorm_kernel_config* out);
+vknorm_status vknorm_prepare_frobenius_norm(vknorm_context ctx, const vknorm_frobenius_norm_args* args);
+vknorm_status vknorm_record_frobenius_norm(vknorm_context ctx, VkCommandBuffer cmd,
+                                           const vknorm_frobenius_norm_args* args);
+vknorm_status vknorm_describe_dispatches_frobenius_norm(vknorm_context ctx, const vknorm_frobenius_norm_args* args,
+                                                        uint32_t* count, vknorm_dispatch_info* out);
 
 /* Roofline helper: dst[i] = src[i] over `bytes` bytes (a multiple of 16), as vknorm's kernels access memory. */
 vknorm_status vknorm_record_copy(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_tensor* src,

@@ -12,10 +12,13 @@
   F(float, eps)                    \
   F(uint, part_off)                /* vec4 index of this window's first partial */ \
   F(uint, split)                   /* partials per row */ \
+  F(uint, rows) F(uint, rpw)       /* rows of this dispatch; rows per workgroup */ \
   F(uint, hw) F(uint, cpg)         /* FLAG_CHANNEL: elements per channel, channels per group */ \
   F(uint, groups) F(uint, row_base) /* groups per sample; this dispatch's first row */
 #define LAYER_NORM_APPLY_FLAGS(B) B(WEIGHT, 1) B(BIAS, 2) B(MEAN, 4) B(RSTD, 8) B(CHANNEL, 16) B(VAR, 32)
-#define LAYER_NORM_APPLY_SPECS(S) S(1, ITEMS, 16) S(2, VEC, 1)
+#define LAYER_NORM_APPLY_SPECS(S) \
+  S(1, ITEMS, 16) S(2, VEC, 1)     \
+  S(3, AFFINE_REGS, 0)             /* 1: keep the weight / bias chunk in registers across rows */
 
 VKNORM_KERNEL(layer_norm_apply, LAYER_NORM_APPLY)
 #endif

@@ -9,7 +9,8 @@
   F(uint, x_rs) F(uint, y_rs)   /* row strides (elements) */ \
   F(uint, rows)                 /* rows of this dispatch */ \
   F(uint, has_weight)           \
-  F(float, eps)
+  F(float, eps)                 \
+  F(uint, stream4)              /* streamed VEC 1 rows may use aligned 4-element accesses */
 #define RMS_NORM_ROWS_FLAGS(B)
 #define RMS_NORM_ROWS_SPECS(S) \
   S(1, ITEMS, 16)              /* register-resident elements per lane (multiple of VEC) */ \

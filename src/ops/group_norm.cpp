@@ -39,6 +39,12 @@ Error check_channel_tensors(Context* ctx, const Tensor& x, const Tensor& y, int 
   return ok();
 }
 
+void gn_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* c) {
+  const bool caller_rows = c->rows_per_workgroup != 0;
+  ln_fill_config(lim, p, c);
+  if (!caller_rows && c->split > 1) c->rows_per_workgroup = 1;
+}
+
 Tensor group_rows(const Tensor& t, const ChannelShape& s, uint64_t groups) {
   Tensor v = t;
   v.rank = 2;
@@ -106,7 +112,7 @@ Error gn_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
 
 namespace detail {
 extern const OpSpec kGroupNormSpec = {Op::group_norm, "group_norm",   0,
-                                      ln_case_shape,  ln_fill_config, ln_uses_row_kernel,
+                                      ln_case_shape,  gn_fill_config, ln_uses_row_kernel,
                                       ln_check_config, gn_prepare};
 }  // namespace detail
 

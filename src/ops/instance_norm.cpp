@@ -155,7 +155,7 @@ Error in_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
 
 namespace detail {
 extern const OpSpec kInstanceNormSpec = {Op::instance_norm, "instance_norm", 0,
-                                         ln_case_shape,     ln_fill_config,  ln_uses_row_kernel,
+                                         ln_case_shape,     gn_fill_config,  ln_uses_row_kernel,
                                          ln_check_config,   in_prepare};
 }  // namespace detail
 

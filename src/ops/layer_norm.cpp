@@ -273,9 +273,14 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
     ap.part_off = part_off;
     ap.split = c.split;
     set_group(ap, r0);
+    // rows_per_workgroup consecutive rows per apply workgroup share its weight / bias chunk.
+    ap.rows = uint32_t(k);
+    ap.rpw = uint32_t(std::min<uint64_t>(c.rows_per_workgroup, k));
+    // Not keyed on whether weight / bias are given: prepare() makes the same pipelines.
+    asc.AFFINE_REGS = ap.rpw > 1 && !grp ? 1u : 0u;
     PlannedDispatch d = plan_dispatch<Apply>(p.dtype, asc, ap, xv, yv, wv, bv, mv, rv, part);
     d.groups[0] = uint32_t(chunks);
-    d.groups[1] = uint32_t(k);
+    d.groups[1] = uint32_t(ceil_div(k, uint64_t(ap.rpw)));
     d.barrier_before = true;
     plan->dispatches.push_back(std::move(d));
   }

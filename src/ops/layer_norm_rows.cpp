@@ -94,7 +94,12 @@ void fill_split_config(const SelectorLimits& lim, const Problem& p, bool backwar
       c->rows_per_workgroup = uint32_t(std::max<uint64_t>(
           1, std::min<uint64_t>(ceil_div(rows, std::max<uint64_t>(blocks, 1)), max_rows_per_workgroup(lim.device))));
     } else {
-      c->rows_per_workgroup = 1;
+      // Forward apply pass: consecutive rows share a workgroup's weight / bias chunk (kept in
+      // registers), as many as keep one wave of workgroups busy (KernelBench #40, 16 rows of
+      // 4M: the affine was read once per row, as many bytes as x and y together). At most 64
+      // rows per workgroup.
+      const uint64_t chunks = ceil_div(D, chunk);
+      c->rows_per_workgroup = uint32_t(std::max<uint64_t>(1, std::min<uint64_t>({rows, 64, chunks * rows / std::max<uint64_t>(1, target_wgs)})));
     }
   }
 }

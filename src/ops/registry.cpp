@@ -15,12 +15,13 @@ extern const OpSpec kLpNormSpec;
 extern const OpSpec kBatchNormSpec;
 extern const OpSpec kGroupNormSpec;
 extern const OpSpec kInstanceNormSpec;
+extern const OpSpec kFrobeniusNormSpec;
 
 const OpSpec* find_op_spec(Op op) {
   static const OpSpec* const kSpecs[] = {&kRmsNormSpec,     &kLayerNormSpec,  &kLayerNormBackwardSpec,
                                          &kRmsNormLastSpec, &kAddRmsNormSpec, &kRmsNormBackwardSpec,
                                          &kAddLayerNormSpec, &kLpNormSpec, &kBatchNormSpec,
-                                         &kGroupNormSpec,   &kInstanceNormSpec};
+                                         &kGroupNormSpec,   &kInstanceNormSpec, &kFrobeniusNormSpec};
   for (const OpSpec* s : kSpecs)
     if (s->op == op) return s;
   return nullptr;

@@ -177,6 +177,10 @@ void rms_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* 
   if (p.row_path && !c->channel_split) {
     fill_row_config(lim, p, c);
     c->split = 1;
+    // wave_bytes (a grid cap for streamed rows, so that their second read could hit L2) stays
+    // 0: on the H200 KernelBench #38 took 5.93 ms without a cap, 6.36 ms with 25 MiB of rows in
+    // flight, 6.61 ms with 12.5 MiB (bench/results/h200-2026-12-01-rows/): fewer busy SMs cost
+    // more than the L2 hits saved.
     return;
   }
   const ClassTable& t = lim.table;
@@ -247,7 +251,15 @@ PlannedDispatch rms_rows_dispatch(DType dtype, const KernelConfig& c, uint64_t D
                                   uint64_t y_rs, bool has_weight, float eps, uint64_t max_gx,
                                   const BufferView& x, const BufferView& y, const BufferView& w, uint32_t norm) {
   using K = kernels::rms_norm_rows;
-  const uint64_t rpw = c.rows_per_workgroup, blocks = ceil_div(rows, rpw), gx = std::min(blocks, max_gx);
+  const uint64_t rpw = c.rows_per_workgroup, blocks = ceil_div(rows, rpw);
+  const uint64_t lanes = c.workgroup_size / rpw;
+  const bool streamed = D > lanes * c.items_per_invocation;
+  // Streamed rows under a wave_bytes cap: that many bytes of rows in flight, the workgroups
+  // looping over the row blocks (rms_norm_rows.comp's main).
+  uint64_t grid = blocks;
+  if (streamed && c.wave_bytes)
+    grid = std::min(blocks, std::max<uint64_t>(1, c.wave_bytes / std::max<uint64_t>(1, D * dtype_size(dtype) * rpw)));
+  const uint64_t gx = std::min(grid, max_gx);
   K::Spec sc;
   sc.WG = c.workgroup_size;
   sc.ITEMS = c.items_per_invocation;
@@ -261,9 +273,14 @@ PlannedDispatch rms_rows_dispatch(DType dtype, const KernelConfig& c, uint64_t D
   pc.rows = uint32_t(rows);
   pc.has_weight = has_weight ? 1u : 0u;
   pc.eps = eps;
+  // Streamed element-aligned rows read 4-element groups where the memory allows: always in
+  // descriptor mode (accesses are relative to the binding), by address only from a 4-element
+  // aligned pointer.
+  const uint64_t wide = 4 * dtype_size(dtype);
+  pc.stream4 = (x.address % wide == 0 && y.address % wide == 0 && w.address % wide == 0) ? 1u : 0u;
   PlannedDispatch d = plan_dispatch<K>(dtype, sc, pc, x, y, w);
   d.groups[0] = uint32_t(gx);
-  d.groups[1] = uint32_t(ceil_div(blocks, gx));
+  d.groups[1] = uint32_t(ceil_div(grid, gx));
   return d;
 }
 

@@ -269,6 +269,13 @@ const ShapeEntry kShapes[] = {
   {"instance_norm", {2, 1000, 7}, 1, 3, "C=1000, S=7"},
   {"instance_norm_eval", {3, 5, 64}, 1, 0, "C=5, S=64"},
   {"instance_norm_eval", {2, 1000, 7}, 1, 3, "C=1000, S=7"},
+  // frobenius_norm: the whole tensor; one element, odd sizes, several partial workgroups.
+  {"frobenius_norm", {1}, 1, 0, "single element"},
+  {"frobenius_norm", {7}, 1, 0, "rank 1, odd"},
+  {"frobenius_norm", {33, 65}, 1, 0, "odd 2145 elements (scalar path)"},
+  {"frobenius_norm", {3, 1000, 7}, 1, 1, "rank 3, 21k elements"},
+  {"frobenius_norm", {1025, 1025}, 1, 2, "1M elements, several partials"},
+  {"frobenius_norm", {2, 1024, 1024}, 1, 3, "2^21 elements, vec4"},
 };
 // clang-format on
 
@@ -391,6 +398,8 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
       {"group_norm", {2, 64, 33}, 1, 0},
       {"instance_norm", {2, 3, 33}, 1, 0},
       {"instance_norm_eval", {2, 3, 33}, 1, 0},
+      {"frobenius_norm", {33, 65}, 1, 0},
+      {"frobenius_norm", {4, 64, 257}, 1, 1},
   };
   for (const auto& v : variants) {
     if (v.tier > max_tier) continue;
