@@ -520,6 +520,10 @@ TEST_SUITE("errors") {
     in.x = r.x;
     in.y = r.y;
     refused("instance_norm", in, &vknorm::record_instance_norm);
+    vknorm::FrobeniusNormArgs fn;
+    fn.x = r.x;
+    fn.y = r.y;
+    refused("frobenius_norm", fn, &vknorm::record_frobenius_norm);
   }
 
   // Regression (vknorm-fuzz seed 2, under UBSan): bytes_needed() divided by the element size,
