@@ -50,4 +50,14 @@ if [ "$VKNORM_HTML_CHECK" = 1 ]; then
   echo "=== vknorm-check --html ($(date +%T))"
   VKNORM_CHECK="$build/tools/check/vknorm-check" HTML_CHECK_REQUIRE_CHROMIUM=1 bash tools/check/html_check.sh
 fi
+# Sanitizers (SANITIZE=0 skips both): ASan + UBSan over the host-side suites and 20,000 fuzzer
+# calls for each of two seeds (scripts/test-sanitize.sh), then the concurrency suite under TSan
+# (scripts/test-tsan.sh); their own build trees (build-asan/, build-tsan/), about 10 minutes on 2
+# cores from scratch: 8.8 + 1.3 (docs/fuzzing.md, "State").
+if [ "${SANITIZE:-1}" != 0 ]; then
+  echo "=== ASan + UBSan: suites and vknorm-fuzz ($(date +%T))"
+  JOBS=2 bash scripts/test-sanitize.sh
+  echo "=== TSan: threads on one context ($(date +%T))"
+  JOBS=2 bash scripts/test-tsan.sh
+fi
 echo "=== done ($(date +%T))"

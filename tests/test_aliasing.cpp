@@ -5,6 +5,7 @@
 #include "test_common.h"
 
 #include <cmath>
+#include <vector>
 
 using namespace vknorm_test;
 using vknorm::Error;
@@ -181,6 +182,53 @@ TEST_SUITE("aliasing") {
     l.y = strided(qkv, DType::f32, {rows, D}, {3 * D, 1}, D * 2);  // half a row over x: overlap
     l.y.size = l.x.size;
     expect_overlap_refused(dev, "y half a row over x", l, vknorm::record_layer_norm, {});
+  }
+
+  // The fuzzer's checker once called these overlaps (vknorm-fuzz seed 1 call 10501: add_rms_norm,
+  // x by buffer and y by that buffer's address; calls 6098 / 10121: strides that differ on
+  // size-1 dimensions). Both are the exact in-place alias vknorm.h allows: "a call that mixes
+  // the two compares addresses", and a size-1 dimension's stride is never used.
+  TEST_CASE("in place names the same memory two ways (buffer and address), unit-dim strides differ") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    if (!dev.info().enabled.buffer_device_address) {
+      MESSAGE("skipped: the context lacks buffer_device_address");
+      return;
+    }
+    const DType f32 = DType::f32;
+    const int64_t rows = 4, D = 64;
+    const VkDeviceSize bytes = VkDeviceSize(rows * D * 4);
+    TestBuffer xa(dev, bytes), xb(dev, bytes), res(dev, bytes), yb(dev, bytes);
+    std::vector<float> xv(size_t(rows * D)), rv(xv.size());
+    for (size_t i = 0; i < xv.size(); ++i) {
+      xv[i] = float(std::sin(0.37 * double(i)));
+      rv[i] = float(std::cos(0.11 * double(i)));
+    }
+    dev.upload(xa.buf, xv.data(), bytes);
+    dev.upload(xb.buf, xv.data(), bytes);
+    dev.upload(res.buf, rv.data(), bytes);
+    auto record = [&](const vknorm::AddRmsNormArgs& a) {
+      Error err;
+      CHECK(dev.run([&](VkCommandBuffer cmd) { err = vknorm::record_add_rms_norm(dev.context(), cmd, a); }) ==
+            VK_SUCCESS);
+      CHECK_MESSAGE(err.ok(), err.message);
+    };
+    vknorm::AddRmsNormArgs out_of_place;  // the reference: y in its own buffer
+    out_of_place.x = contiguous(xb, f32, {rows, 1, D});
+    out_of_place.residual = contiguous(res, f32, {rows, 1, D});
+    out_of_place.y = contiguous(yb, f32, {rows, 1, D});
+    record(out_of_place);
+    vknorm::AddRmsNormArgs in_place = out_of_place;
+    in_place.x = contiguous(xa, f32, {rows, 1, D});
+    in_place.x.strides[1] = 999;  // a size-1 dimension: any stride
+    in_place.y = Tensor::contiguous_at(xa.buf.address, bytes, f32, {rows, 1, D});
+    record(in_place);
+    std::vector<float> want(xv.size()), got(xv.size());
+    dev.download(yb.buf, want.data(), bytes);
+    dev.download(xa.buf, got.data(), bytes);
+    for (size_t i = 0; i < got.size(); ++i)
+      REQUIRE_MESSAGE(std::fabs(got[i] - want[i]) <= 1e-6f * (1 + std::fabs(want[i])),
+                      "element " << i << ": in place " << got[i] << ", out of place " << want[i]);
   }
 
   TEST_CASE("layer_norm outlier first element: statistics within fp32 rounding") {

@@ -172,6 +172,16 @@ TEST_SUITE("errors") {
     a = good;
     a.x.shape[0] = -2;
     rms_refused(dev, bad, "negative dimension", a, {&yb});
+    // Regression (vknorm-fuzz seed 1 call 9504: y (2, 2, 5) strides (10, 5, INT64_MAX)): the
+    // element extent was summed modulo 2^64, so 3 * stride = 2^64 + 2 left an extent of 23
+    // elements that the 4096-byte size covered, and the kernel would have written 2^64 bytes
+    // away. The extent now saturates and the view is refused as an overflow.
+    a = good;
+    a.y.strides[2] = 6148914691236517206;  // (2^64 + 2) / 3
+    rms_refused(dev, bad, "y stride whose extent wraps 2^64", a, {&yb});
+    a = good;
+    a.x.strides[2] = std::numeric_limits<int64_t>::max();
+    rms_refused(dev, bad, "x stride INT64_MAX on a dimension of size 4", a, {&yb});
     a = good;
     a.x = view(xb, DType::f32, {2, 0, 4});
     a.y = view(yb, DType::f32, {2, 0, 4});
@@ -440,6 +450,91 @@ TEST_SUITE("errors") {
     } else {
       MESSAGE("backward [4000,64] needs no scratch on this device: missing-scratch case not run");
     }
+  }
+
+  // Regression (vknorm-fuzz seed 1 calls 2251, 3033, 3034: batch_norm, l1_norm, l2_norm with an
+  // i8 x and y): only rms_norm_last / add_rms_norm refused an i8 x; every other operator's
+  // checks passed it, select_config / scratch_size said ok, and record failed at pipeline
+  // creation with vulkan_error (there is no i8 kernel). vknorm.h: i8 is a quantized output only.
+  TEST_CASE("an i8 x is invalid_argument on every operator, from every entry point") {
+    HostDevice& dev = host();
+    if (!dev.info().supports(DType::i8)) {
+      MESSAGE("skipped: the context lacks storageBuffer8BitAccess");
+      return;
+    }
+    ValidationScope vs(dev);
+    TestBuffer xb(dev, 4096), yb(dev, 4096), sb(dev, 4096);
+    const DType i8 = DType::i8, f32 = DType::f32;
+    auto refused = [&](const char* what, const auto& a, auto record) {
+      CAPTURE(what);
+      vknorm::KernelConfig cfg;
+      std::vector<vknorm::DispatchInfo> di;
+      for (const Error& e : {vknorm::select_config(dev.context(), a, &cfg),
+                             vknorm::describe_dispatches(dev.context(), a, &di)}) {
+        CHECK_MESSAGE(e.status == Status::invalid_argument, status_str(e.status) << ": " << e.message);
+        CHECK_MESSAGE(e.message.find("i8 is an output dtype") != std::string::npos, e.message);
+      }
+      expect_refused(dev, Status::invalid_argument, what,
+                     [&](VkCommandBuffer cmd) { return record(dev.context(), cmd, a); }, {&yb});
+    };
+    vknorm::RmsNormArgs r;
+    r.x = view(xb, i8, {2, 8, 4});
+    r.y = view(yb, i8, {2, 8, 4});
+    refused("rms_norm", r, &vknorm::record_rms_norm);
+    vknorm::LpNormArgs lp;
+    lp.x = r.x;
+    lp.y = r.y;
+    refused("l2_norm", lp, &vknorm::record_lp_norm);
+    vknorm::LayerNormArgs ln;
+    ln.x = view(xb, i8, {4, 64});
+    ln.y = view(yb, i8, {4, 64});
+    refused("layer_norm", ln, &vknorm::record_layer_norm);
+    vknorm::AddLayerNormArgs aln;
+    aln.x = aln.residual = ln.x;
+    aln.y = ln.y;
+    refused("add_layer_norm", aln, &vknorm::record_add_layer_norm);
+    vknorm::LayerNormBackwardArgs lb;
+    lb.dy = lb.x = ln.x;
+    lb.mean = view(sb, f32, {4});
+    lb.rstd = view(sb, f32, {4}, 64);
+    lb.dx = ln.y;
+    refused("layer_norm_backward", lb, &vknorm::record_layer_norm_backward);
+    vknorm::RmsNormBackwardArgs rb;
+    rb.dy = rb.x = ln.x;
+    rb.rstd = lb.rstd;
+    rb.dx = ln.y;
+    refused("rms_norm_backward", rb, &vknorm::record_rms_norm_backward);
+    vknorm::BatchNormArgs bn;
+    bn.x = r.x;
+    bn.y = r.y;
+    bn.training = false;
+    bn.running_mean = view(sb, f32, {8});
+    bn.running_var = view(sb, f32, {8}, 64);
+    refused("batch_norm eval", bn, &vknorm::record_batch_norm);
+    vknorm::GroupNormArgs gn;
+    gn.x = r.x;
+    gn.y = r.y;
+    gn.num_groups = 2;
+    refused("group_norm", gn, &vknorm::record_group_norm);
+    vknorm::InstanceNormArgs in;
+    in.x = r.x;
+    in.y = r.y;
+    refused("instance_norm", in, &vknorm::record_instance_norm);
+    vknorm::FrobeniusNormArgs fn;
+    fn.x = r.x;
+    fn.y = r.y;
+    refused("frobenius_norm", fn, &vknorm::record_frobenius_norm);
+  }
+
+  // Regression (vknorm-fuzz seed 2, under UBSan): bytes_needed() divided by the element size,
+  // which is 0 for a dtype outside the enum (a garbage descriptor an engine may still ask about).
+  TEST_CASE("Tensor::bytes_needed of a dtype outside the enum is 0") {
+    Tensor t = Tensor::contiguous(VK_NULL_HANDLE, 0, 0, DType::f32, {2, 3});
+    CHECK(t.bytes_needed() == 24);
+    t.dtype = static_cast<DType>(4);
+    CHECK(t.bytes_needed() == 0);
+    t.dtype = static_cast<DType>(0xFFFFFFFFu);
+    CHECK(t.bytes_needed() == 0);
   }
 
   TEST_CASE("unsupported: features not enabled on the context") {

@@ -165,7 +165,8 @@ struct Tensor {
   int64_t numel() const;
   // Bytes from offset (or address) on that the view touches: (1 + sum_i (shape[i] - 1) *
   // strides[i]) * element size; 0 when a dimension is 0, when a stride or dimension is
-  // negative, or when the rank is out of range; saturates at UINT64_MAX on overflow.
+  // negative, when the rank is out of range or the dtype is not a DType value; saturates at
+  // UINT64_MAX on overflow.
   VkDeviceSize bytes_needed() const;
 };
 

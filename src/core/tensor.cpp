@@ -96,6 +96,7 @@ VkDeviceSize Tensor::bytes_needed() const {
     last += n * st;
   }
   const uint64_t es = dtype_size(dtype);
+  if (es == 0) return 0;  // not a DType value (a garbage descriptor): no element size to count
   if (last >= kMax / es) return kMax;
   return (last + 1) * es;
 }

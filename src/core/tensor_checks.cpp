@@ -6,10 +6,16 @@
 namespace vknorm::detail {
 
 uint64_t element_extent(const Tensor& t) {
+  for (int i = 0; i < t.rank; ++i)
+    if (t.shape[i] == 0) return 0;  // no element, whatever the strides of the other dims
+  // Saturating: a sum that wrapped around 2^64 (a stride near INT64_MAX on a dimension of size
+  // > 1) would look small enough for the view's size and let kernels index far outside it.
+  constexpr uint64_t kMax = ~uint64_t(0);
   uint64_t last = 0;
   for (int i = 0; i < t.rank; ++i) {
-    if (t.shape[i] == 0) return 0;
-    last += uint64_t(t.shape[i] - 1) * uint64_t(t.strides[i]);
+    const uint64_t n = uint64_t(t.shape[i] - 1), s = uint64_t(t.strides[i]);
+    if (n != 0 && s > (kMax - 1 - last) / n) return kMax;
+    last += n * s;
   }
   return last + 1;
 }
@@ -27,6 +33,12 @@ bool same_shape(const Tensor& a, const Tensor& b) {
   for (int i = 0; i < a.rank; ++i)
     if (a.shape[i] != b.shape[i]) return false;
   return true;
+}
+
+Error check_float_dtype(const Tensor& t, const char* what) {
+  if (t.dtype == DType::f32 || t.dtype == DType::f16 || t.dtype == DType::bf16) return ok();
+  return make_error(Status::invalid_argument, std::string(what) + " must be f32, f16 or bf16, got " +
+                                                  dtype_name(t.dtype) + " (i8 is an output dtype of rms_norm_last and add_rms_norm only)");
 }
 
 Error check_tensor(const Context* ctx, const Tensor& t, const char* what) {

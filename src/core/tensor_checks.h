@@ -14,7 +14,13 @@ namespace vknorm::detail {
 // size covering every element, dtype enabled on the device). `what` names it in messages.
 Error check_tensor(const Context* ctx, const Tensor& t, const char* what);
 
-// Index one past the largest element the view addresses (0 for empty tensors).
+// The dtype of an operator's main input (x, dy) and of the outputs that share it: f32, f16 or
+// bf16. i8 is only a quantized output (rms_norm_last / add_rms_norm y); there is no i8 kernel
+// to read it, so it is refused here and not at pipeline creation.
+Error check_float_dtype(const Tensor& t, const char* what);
+
+// Index one past the largest element the view addresses (0 for empty tensors; UINT64_MAX when
+// shape x strides do not fit 64 bits, which check_tensor refuses as an overflow).
 uint64_t element_extent(const Tensor& t);
 
 // Collapses dims [begin, end) into one strided dim; false if they are not collapsible.

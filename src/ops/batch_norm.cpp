@@ -35,6 +35,7 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
   if (!same_shape(a.x, a.y))
     return make_error(Status::invalid_argument, "y " + shape_string(a.y) + " must have x's shape " + shape_string(a.x));
   if (a.x.dtype != a.y.dtype) return make_error(Status::invalid_argument, "y must have x's dtype");
+  if (Error de = check_float_dtype(a.x, "x")) return de;
   if ((e = check_eps(a.eps))) return e;
   if (a.training && !(a.momentum >= 0.0f && a.momentum <= 1.0f))
     return make_error(Status::invalid_argument, "momentum must be in [0, 1], got " + std::to_string(a.momentum));

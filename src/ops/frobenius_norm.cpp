@@ -43,7 +43,7 @@ Error plan_frobenius_norm(Context* ctx, const FrobeniusNormArgs& a, Plan* plan, 
   Error e;
   if ((e = check_tensor(ctx, a.x, "x")) || (e = check_tensor(ctx, a.y, "y"))) return e;
   if (a.x.rank < 1) return make_error(Status::invalid_argument, "x must have rank >= 1");
-  if (a.x.dtype == DType::i8) return make_error(Status::invalid_argument, "x must be f32, f16 or bf16 (i8 is an output dtype)");
+  if (Error de = check_float_dtype(a.x, "x")) return de;
   if (!same_shape(a.x, a.y))
     return make_error(Status::invalid_argument, "y " + shape_string(a.y) + " must have x's shape " + shape_string(a.x));
   if (a.x.dtype != a.y.dtype) return make_error(Status::invalid_argument, "y must have x's dtype");

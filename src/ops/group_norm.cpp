@@ -25,6 +25,7 @@ Error check_channel_tensors(Context* ctx, const Tensor& x, const Tensor& y, int 
   if (!same_shape(x, y))
     return make_error(Status::invalid_argument, "y " + shape_string(y) + " must have x's shape " + shape_string(x));
   if (x.dtype != y.dtype) return make_error(Status::invalid_argument, "y must have x's dtype");
+  if (Error de = check_float_dtype(x, "x")) return de;
   for (auto [t, name] : {std::pair<const Tensor*, const char*>{&x, "x"}, {&y, "y"}}) {
     uint64_t n = 0, st = 0;
     if (!collapse(*t, 0, t->rank, &n, &st, 1) || (n > 1 && st != 1))

@@ -52,6 +52,7 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   if (!same_shape(a.x, a.y))
     return make_error(Status::invalid_argument, "y " + shape_string(a.y) + " must have x's shape " + shape_string(a.x));
   if (a.x.dtype != a.y.dtype) return make_error(Status::invalid_argument, "y must have x's dtype");
+  if (Error de = check_float_dtype(a.x, "x")) return de;
   if ((e = check_eps(a.eps))) return e;
   RowLayout xl, yl, rl, ol;
   if ((e = row_layout(a.x, a.normalized_rank, "x", &xl)) || (e = row_layout(a.y, a.normalized_rank, "y", &yl))) return e;

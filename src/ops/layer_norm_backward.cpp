@@ -30,6 +30,7 @@ Error plan_backward(Context* ctx, const LayerNormBackwardArgs& a, Plan* plan, Pl
   if (!same_shape(a.x, a.dy))
     return make_error(Status::invalid_argument, "dy " + shape_string(a.dy) + " must have x's shape " + shape_string(a.x));
   if (a.x.dtype != a.dy.dtype) return make_error(Status::invalid_argument, "dy must have x's dtype");
+  if (Error de = check_float_dtype(a.x, "x")) return de;
   RowLayout xl, dyl, dxl;
   if ((e = row_layout(a.x, a.normalized_rank, "x", &xl)) || (e = row_layout(a.dy, a.normalized_rank, "dy", &dyl))) return e;
   const uint64_t R = xl.rows, D = xl.D;

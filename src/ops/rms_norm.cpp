@@ -41,6 +41,7 @@ Error plan_dim1(Context* ctx, Op op, uint32_t norm, const RmsNormArgs& a, Plan* 
   if (!same_shape(a.x, a.y))
     return make_error(Status::invalid_argument, "y " + shape_string(a.y) + " must have x's shape " + shape_string(a.x));
   if (a.x.dtype != a.y.dtype) return make_error(Status::invalid_argument, "y must have x's dtype");
+  if (Error de = check_float_dtype(a.x, "x")) return de;
   if ((e = check_eps(a.eps))) return e;
   const uint64_t N = uint64_t(a.x.shape[0]), C = uint64_t(a.x.shape[1]);
   if (C == 0) return make_error(Status::invalid_argument, "x has 0 channels: the mean over C is undefined");

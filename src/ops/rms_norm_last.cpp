@@ -111,7 +111,7 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
   Error e;
   const Tensor &x = *a.x, &y = *a.y;
   if ((e = check_tensor(ctx, x, "x")) || (e = check_tensor(ctx, y, "y"))) return e;
-  if (x.dtype == DType::i8) return make_error(Status::invalid_argument, "x must be f32, f16 or bf16 (i8 is an output dtype)");
+  if (Error de = check_float_dtype(x, "x")) return de;
   if (!same_shape(x, y)) return make_error(Status::invalid_argument, "y " + shape_string(y) + " must have x's shape " + shape_string(x));
   const bool q8 = y.dtype == DType::i8;
   if (!q8 && y.dtype != x.dtype) return make_error(Status::invalid_argument, "y must have x's dtype, or i8");

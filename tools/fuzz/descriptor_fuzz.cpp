@@ -7,8 +7,10 @@
 #include "tools/fuzz/rng.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -28,6 +30,7 @@ struct FuzzTensor {
   std::string name;
   bool output = false;
   Tensor view;
+  DType nominal = DType::f32;  // the role's dtype in the unmutated case
 };
 
 // Where a view's memory is: the arena slot and the byte offset inside it (-1: outside).
@@ -225,7 +228,8 @@ double random_eps(Rng& rng) {
 }
 
 // Every element's first byte offset of a view inside its slot, or false when the view is not
-// walkable (rank out of range, too many elements, a negative position).
+// walkable (rank out of range, too many elements, a stride beyond 2^40 on a dimension of size
+// > 1: no element of such a view fits the 16 KiB slots, so an honest size cannot cover it).
 bool element_offsets(const Tensor& v, VkDeviceSize base, std::vector<int64_t>* out) {
   out->clear();
   if (v.rank < 0 || v.rank > vknorm::kMaxRank || !known_dtype(v.dtype)) return false;
@@ -241,6 +245,10 @@ bool element_offsets(const Tensor& v, VkDeviceSize base, std::vector<int64_t>* o
   for (int64_t k = 0; k < n; ++k) {
     int64_t e = 0;
     for (int d = 0; d < v.rank; ++d) {
+      // A size-1 dimension's stride is never multiplied by anything but 0: any value is a legal
+      // layout (torch gives such dims arbitrary strides, vknorm.h's distinctness rule ignores
+      // them), so it is not walked (and INT64_MAX there cannot overflow the sum).
+      if (v.shape[d] == 1) continue;
       if (v.strides[d] > (int64_t(1) << 40) || v.strides[d] < -(int64_t(1) << 40)) return false;
       e += idx[d] * v.strides[d];
     }
@@ -253,12 +261,30 @@ bool element_offsets(const Tensor& v, VkDeviceSize base, std::vector<int64_t>* o
   return true;
 }
 
-bool same_view(const Tensor& a, const Tensor& b) {
-  if (a.buffer != b.buffer || a.offset != b.offset || a.address != b.address || a.dtype != b.dtype ||
-      a.rank != b.rank)
-    return false;
+// " x[3:9 9:1 f32 off=1024 size=108]...": every view of a call, for --verbose and replays.
+std::string describe_views(const std::vector<FuzzTensor>& ts) {
+  std::string d;
+  for (const FuzzTensor& t : ts) {
+    d += " " + t.name + "[";
+    for (int k = 0; k < std::clamp(t.view.rank, 0, vknorm::kMaxRank); ++k)
+      d += std::to_string(t.view.shape[k]) + ":" + std::to_string(t.view.strides[k]) + " ";
+    d += std::string(known_dtype(t.view.dtype) ? vknorm::dtype_name(t.view.dtype) : "?") +
+         (t.view.buffer != VK_NULL_HANDLE ? " off=" + std::to_string(t.view.offset) : "") +
+         (t.view.address != 0 ? " addr=" + std::to_string(t.view.address) : "") +
+         " size=" + std::to_string(t.view.size) + "]";
+  }
+  return d;
+}
+
+// vknorm.h's in-place rule: "exactly: same memory, dtype, shape and strides". The same memory
+// may be named two ways (a VkBuffer + offset, or that byte's device address: "a call that
+// mixes the two compares addresses"), so the placements are compared, not the handles. The
+// stride of a size-1 dimension is never used (index 0 only), so it may differ (torch's
+// x.unsqueeze views carry arbitrary strides there; the library ignores them too).
+bool same_view(const Tensor& a, const Tensor& b, int slot_a, VkDeviceSize off_a, int slot_b, VkDeviceSize off_b) {
+  if (slot_a < 0 || slot_a != slot_b || off_a != off_b || a.dtype != b.dtype || a.rank != b.rank) return false;
   for (int d = 0; d < std::clamp(a.rank, 0, vknorm::kMaxRank); ++d)
-    if (a.shape[d] != b.shape[d] || a.strides[d] != b.strides[d]) return false;
+    if (a.shape[d] != b.shape[d] || (a.shape[d] != 1 && a.strides[d] != b.strides[d])) return false;
   return true;
 }
 
@@ -300,7 +326,12 @@ class Fuzzer {
 
   void run() {
     const auto& cases = vknorm_support::op_cases();
-    for (uint64_t i = 0; i < opt_.calls && !stuck_; ++i) one_call(i, *cases[i % cases.size()]);
+    const vknorm_support::OpCase* only = opt_.op.empty() ? nullptr : vknorm_support::find_op_case(opt_.op);
+    for (uint64_t i = opt_.first; i < opt_.first + opt_.calls && !stuck_; ++i) {
+      one_call(i, only ? *only : *cases[i % cases.size()]);
+      cur_ts_ = nullptr;
+      cur_params_ = nullptr;
+    }
   }
 
  private:
@@ -308,6 +339,11 @@ class Fuzzer {
     ++st_->violations;
     std::fprintf(stderr, "VIOLATION call %llu (%s): %s\n", static_cast<unsigned long long>(call), op.name(),
                  what.c_str());
+    if (opt_.verbose && cur_ts_ && cur_params_)  // the call as the library saw it, for the triage
+      std::fprintf(stderr, "  nr=%d eps=%g groups=%lld override=%s:%s\n", cur_params_->normalized_rank,
+                   cur_params_->eps, static_cast<long long>(cur_params_->groups),
+                   cur_params_->config ? vknorm::to_string(*cur_params_->config).c_str() : "none",
+                   describe_views(*cur_ts_).c_str());
     if (st_->first_violations.size() < 20)
       st_->first_violations.push_back("call " + std::to_string(call) + " (" + op.name() + "): " + what);
   }
@@ -354,6 +390,16 @@ class Fuzzer {
     spec.seed = call;
     spec.weight_offset = rng.chance(20) ? 1.0 : 0.0;
     spec.eps = 1e-5;
+    // group_norm's num_groups: a divisor of the case's C, fixed here from the unmutated shape.
+    // Left at 0, the op case's bind would derive it from the MUTATED x (default_groups(C) with
+    // C up to INT64_MAX: a signed overflow and ~3e9 iterations in support/ops/group_norm.h).
+    // Its own stream, so that every other draw of a call (and old call numbers) stay the same.
+    Rng grng(opt_.seed * 0x100000001B3ull + call + 0x5EED0000000000ull);
+    const int64_t C = rank >= 2 ? spec.shape[1] : 1;
+    std::vector<int64_t> divisors;
+    for (int64_t d = 1; d <= C; ++d)
+      if (C % d == 0) divisors.push_back(d);
+    spec.groups = grng.pick(divisors);
     const vknorm_support::CaseInputs in = op.make_inputs(spec);
     const std::vector<vknorm_support::TensorRole> roles = op.tensors(spec, in);
     if (roles.size() + 1 > arena_.slots()) {
@@ -365,7 +411,7 @@ class Fuzzer {
     for (size_t k = 0; k < roles.size(); ++k) {
       const auto& r = roles[k];
       if (!info.supports(r.dtype)) return;  // an i8 output on a device without 8-bit storage
-      ts.push_back({r.name, r.output, contiguous_view(arena_, k, by_address, r.dtype, r.shape)});
+      ts.push_back({r.name, r.output, contiguous_view(arena_, k, by_address, r.dtype, r.shape), r.dtype});
     }
     const int mutations = rng.chance(30) ? 0 : 1 + static_cast<int>(rng.below(3));
     for (int m = 0; m < mutations; ++m) mutate_tensor(rng, ts, arena_, address_ok);
@@ -374,6 +420,11 @@ class Fuzzer {
     params.normalized_rank = spec.normalized_rank;
     params.eps = rng.chance(15) ? random_eps(rng) : spec.eps;
     params.weight_offset = spec.weight_offset;
+    params.groups = spec.groups;
+    if (grng.chance(10)) {  // a num_groups that does not divide C (bind maps <= 0 to its default)
+      const int64_t bad[] = {C + 1, C == 1 ? 2 : C * 2, std::numeric_limits<int64_t>::max(), 3 * C + 1};
+      params.groups = bad[grng.below(4)];
+    }
     if (rng.chance(8)) params.normalized_rank = static_cast<int>(rng.range(-1, 10));
     vknorm::KernelConfig config;
     if (rng.chance(20)) {
@@ -386,6 +437,8 @@ class Fuzzer {
       return Tensor{};
     };
     std::unique_ptr<vknorm_support::BoundOp> bound = op.bind(lookup, params);
+    cur_ts_ = &ts;
+    cur_params_ = &params;
 
     vknorm::Context* ctx = dev_.context();
     VkDeviceSize scratch_bytes = 0;
@@ -410,7 +463,7 @@ class Fuzzer {
       } else if (rng.chance(50)) {  // too small for what scratch_size asked
         s = contiguous_view(arena_, slot, by_address, DType::f32, {int64_t(room / 4)});
       }
-      ts.push_back({"scratch", true, s});
+      ts.push_back({"scratch", true, s, DType::f32});
       bound->set_scratch(s);
     }
 
@@ -423,7 +476,9 @@ class Fuzzer {
     VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
     bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
     vkBeginCommandBuffer(cmd_, &bi);
+    const auto t_record = std::chrono::steady_clock::now();
     const vknorm::Error rerr = bound->record(ctx, cmd_);
+    record_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_record).count();
     VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
     mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
     mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
@@ -434,6 +489,14 @@ class Fuzzer {
     if (!rerr.ok()) {
       ++st_->errors[vknorm::status_name(rerr.status)];
       if (rerr.message.empty()) violation(call, op, "an error without a message");
+      // Pipeline creation of a planned call does not fail on lavapipe for a few-element tensor:
+      // a vulkan_error means the argument checks let through something no kernel serves (an
+      // i8 x reached pipeline creation this way).
+      if (rerr.status == vknorm::Status::vulkan_error)
+        violation(call, op, "refused with vulkan_error, not by the argument checks: " + rerr.message);
+      if (opt_.verbose && rerr.status != vknorm::Status::invalid_argument)  // the rarer refusals
+        std::fprintf(stderr, "call %llu %s refused, %s: %s\n", static_cast<unsigned long long>(call), op.name(),
+                     vknorm::status_name(rerr.status), rerr.message.c_str());
       // The runtime promises that a refused call records nothing: run the command buffer
       // (every refused call of an honest layout) and check that no byte changed.
       bool all_honest = true;
@@ -474,7 +537,9 @@ class Fuzzer {
       if (!v.is_set()) continue;
       const Placement p = place(v);
       if (!element_offsets(v, p.offset, &offs)) {
-        if (ts[k].output) violation(call, op, "accepted output " + ts[k].name + " with a layout too large for its size");
+        if (ts[k].output)
+          violation(call, op, "accepted output " + ts[k].name + " with a layout too large for its size (a stride "
+                              "beyond 2^40 on a dimension of size > 1, or more than 2^16 elements)");
         walkable = false;
         break;
       }
@@ -514,7 +579,14 @@ class Fuzzer {
             // op that has an in-place pair (add_*: residual_out = residual and y = x).
             const bool pair = (ts[k].name == op.in_place_input() && ts[o].name == op.in_place_output()) ||
                               (ts[k].name == "x" && ts[o].name == "y");
-            const bool in_place = op.supports_in_place() && pair && same_view(ts[k].view, ts[o].view);
+            // rms_norm_last_q8 has no in place only because its y is int8 (vknorm.h: "In place:
+            // y = x (not with an int8 y)"). An identical view has x's dtype, never int8: with y's
+            // dtype swapped that way the call is a plain rms_norm_last, where y = x is allowed
+            // (seed 3 call 124514 of the 17-op registry).
+            const bool int8_rule_lifted = ts[o].nominal == DType::i8 && ts[o].view.dtype != DType::i8;
+            const Placement pk = place(ts[k].view), po = place(ts[o].view);
+            const bool in_place = (op.supports_in_place() || int8_rule_lifted) && pair &&
+                                  same_view(ts[k].view, ts[o].view, pk.slot, pk.offset, po.slot, po.offset);
             if (!in_place) alias_problem = "output " + ts[o].name + " overlaps input " + ts[k].name;
           }
         if (!alias_problem.empty()) break;
@@ -524,8 +596,13 @@ class Fuzzer {
     // llvmpipe JIT-compiles a pipeline at its first dispatch; caller overrides of many
     // register-resident items or big workgroups take it minutes on a 9-element row. Those are
     // checked on the host above but not executed (real GPUs compile them in milliseconds).
+    // items >= 128 alone is heavy, whatever the workgroup: the row loops are unrolled per item.
+    // Seed 2 call 121 (rms_norm_backward wg=32 items=128 on a 1x4 bf16 row) passed the
+    // items x wg <= 4096 rule and missed the 20 s fence wait; vknorm-check times that config
+    // at 10.3 s with wg=1 or 32 (items=64: 1.6 s, items=4: 0.2 s) and its results are right.
     const bool heavy_jit = params.config &&
-        (uint64_t(selected.items_per_invocation) * selected.workgroup_size > 4096 || selected.workgroup_size > 256);
+        (uint64_t(selected.items_per_invocation) * selected.workgroup_size > 4096 ||
+         selected.workgroup_size > 256 || selected.items_per_invocation >= 128);
     if (heavy_jit || (st_->executed >= opt_.execute_budget &&
                       (st_->accepted % std::max<uint64_t>(1, opt_.execute_stride)) != 0)) {
       ++st_->accepted_skipped;
@@ -558,28 +635,40 @@ class Fuzzer {
 
   bool submit(uint64_t call, const OpCase& op, const std::vector<FuzzTensor>& ts,
               const vknorm::KernelConfig& selected) {
-    if (opt_.verbose) {
-      std::string d;
-      for (const FuzzTensor& t : ts) {
-        d += " " + t.name + "[";
-        for (int k = 0; k < std::clamp(t.view.rank, 0, vknorm::kMaxRank); ++k)
-          d += std::to_string(t.view.shape[k]) + ":" + std::to_string(t.view.strides[k]) + " ";
-        d += std::string(known_dtype(t.view.dtype) ? vknorm::dtype_name(t.view.dtype) : "?") +
-             " off=" + std::to_string(t.view.offset) + " size=" + std::to_string(t.view.size) + "]";
-      }
+    if (opt_.verbose)
       std::fprintf(stderr, "call %llu %s %s:%s\n", static_cast<unsigned long long>(call), op.name(),
-                   vknorm::to_string(selected).c_str(), d.c_str());
-    }
+                   vknorm::to_string(selected).c_str(), describe_views(ts).c_str());
     VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
     si.commandBufferCount = 1;
     si.pCommandBuffers = &cmd_;
     vkResetFences(dev_.device(), 1, &fence_);
     VkResult r = vkQueueSubmit(dev_.queue(), 1, &si, fence_);
+    const auto t_submit = std::chrono::steady_clock::now();
     if (r == VK_SUCCESS) r = vkWaitForFences(dev_.device(), 1, &fence_, VK_TRUE, 20ull * 1000000000ull);
+    // Where a slow call spends its time: pipeline creation happens in record, llvmpipe's JIT
+    // of the shader at its first dispatch (inside the wait).
+    if (opt_.verbose)
+      std::fprintf(stderr, "  record %.3f s, submit + wait %.3f s\n", record_seconds_,
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t_submit).count());
+    if (r == VK_TIMEOUT) {
+      // Not finished in 20 s on a tiny tensor. The fence and command buffer are still in use,
+      // so they must not be reset or destroyed: wait longer to tell a slow JIT from a hang.
+      const VkResult late = vkWaitForFences(dev_.device(), 1, &fence_, VK_TRUE, 600ull * 1000000000ull);
+      const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_submit).count();
+      violation(call, op, "submission did not complete within 20 s (" +
+                              (late == VK_SUCCESS ? "finished after " + std::to_string(waited) + " s)"
+                                                  : "still running after " + std::to_string(waited) + " s: a hang)"));
+      if (late != VK_SUCCESS) {
+        // Nothing that the device still uses may be destroyed: leave without the destructors.
+        std::fprintf(stderr, "vknorm-fuzz: call %llu hangs the device; exiting\n", static_cast<unsigned long long>(call));
+        std::fflush(nullptr);
+        std::_Exit(3);
+      }
+      return true;
+    }
     if (r != VK_SUCCESS) {
-      // A call that does not finish in 20 s on a tiny tensor hangs the device: stop the run.
-      stuck_ = true;
-      violation(call, op, "submission did not complete: VkResult " + std::to_string(static_cast<int>(r)));
+      stuck_ = true;  // a lost device: nothing more can run
+      violation(call, op, "submission failed: VkResult " + std::to_string(static_cast<int>(r)));
       return false;
     }
     return true;
@@ -599,12 +688,19 @@ class Fuzzer {
   VkCommandBuffer cmd_ = VK_NULL_HANDLE;
   VkFence fence_ = VK_NULL_HANDLE;
   bool stuck_ = false;
+  double record_seconds_ = 0;  // of the call in flight (--verbose)
+  const std::vector<FuzzTensor>* cur_ts_ = nullptr;  // the call in flight (--verbose)
+  const vknorm_support::OpParams* cur_params_ = nullptr;
 };
 
 }  // namespace
 
 bool run_descriptor_fuzz(vknorm_support::HostDevice& dev, const DescriptorFuzzOptions& opt,
                          DescriptorFuzzStats* stats, std::string* error) {
+  if (!opt.op.empty() && !vknorm_support::find_op_case(opt.op)) {
+    *error = "--op " + opt.op + ": no such op case (" + vknorm_support::op_case_names() + ")";
+    return false;
+  }
   Fuzzer f(dev, opt, stats);
   if (!f.init(error)) return false;
   f.run();

@@ -14,6 +14,13 @@ namespace vknorm_fuzz {
 struct DescriptorFuzzOptions {
   uint64_t calls = 20000;
   uint64_t seed = 1;
+  // The first call number: `--first 10501 --calls 1` replays call 10501 alone (its descriptors
+  // depend only on the seed and the call number; the arena holds the seed's first pattern).
+  uint64_t first = 0;
+  // Every call on this op case instead of round robin over the registry: a call's descriptors
+  // depend on (seed, call number, op), so a violation from a run whose registry had other ops
+  // replays as --op <its op> --first <call> --calls 1.
+  std::string op;
   // Accepted calls executed on the device: every one up to this many, then every k-th
   // (execute_stride) so that long runs stay bounded by the host-side checks.
   uint64_t execute_budget = 300;

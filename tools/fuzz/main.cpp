@@ -13,13 +13,17 @@
 namespace {
 
 const char* kUsage =
-    "usage: vknorm-fuzz [--calls N] [--seed S] [--parser-inputs M] [--execute-budget B]\n"
+    "usage: vknorm-fuzz [--calls N] [--seed S] [--first F] [--op NAME] [--parser-inputs M] [--execute-budget B]\n"
     "                   [--execute-stride K] [--long] [--verbose] [--tmp DIR]\n"
     "  --calls N           operator calls, round robin over every op case (default 20000)\n"
+    "  --first F           start at call F (replay: --first F --calls 1 --parser-inputs 0 --verbose)\n"
+    "  --op NAME           every call on this op case (replays a call of a run whose registry\n"
+    "                      had other ops: a call depends on seed, call number and op)\n"
     "  --parser-inputs M   texts through the parsers (default: N)\n"
     "  --execute-budget B  accepted calls executed on the device, every one up to B (default\n"
     "                      300), then every K-th (--execute-stride, default 40)\n"
-    "  --verbose           print every submitted call (op, config, descriptors) to stderr\n"
+    "  --verbose           print every submitted call and every violating call (op, config,\n"
+    "                      descriptors) to stderr\n"
     "  --long              --calls 200000 (the longer mode; other flags still apply)\n"
     "Exit status: 0 when no violation, 1 when any, 2 when the harness cannot run.\n";
 
@@ -42,6 +46,8 @@ int main(int argc, char** argv) {
     bool ok = true;
     if (a == "--calls") ok = read_u64(argc, argv, &i, &opt.calls);
     else if (a == "--seed") ok = read_u64(argc, argv, &i, &opt.seed);
+    else if (a == "--first") ok = read_u64(argc, argv, &i, &opt.first);
+    else if (a == "--op" && i + 1 < argc) opt.op = argv[++i];
     else if (a == "--parser-inputs") ok = parser_inputs_set = read_u64(argc, argv, &i, &parser_inputs);
     else if (a == "--execute-budget") ok = read_u64(argc, argv, &i, &opt.execute_budget);
     else if (a == "--execute-stride") ok = read_u64(argc, argv, &i, &opt.execute_stride);
