@@ -23,7 +23,7 @@ namespace vknorm_support {
 // most sqrt(C) (C = 64: 8; 1000: 25; 3: 1), so that groups and channels per group both vary.
 inline int64_t default_groups(int64_t C) {
   int64_t g = 1;
-  for (int64_t d = 1; d * d <= C; ++d)
+  for (int64_t d = 1; d <= C / d; ++d)  // d <= C / d: no overflow for any C
     if (C % d == 0) g = d;
   return g;
 }
