@@ -11,17 +11,20 @@ const char* usage() {
   return R"(usage: vknorm-bench [--suite kernelbench|extended|sweep|llm|smoke | --op OP --shape AxBx.. [options]]
 
 cases
-  --suite NAME           kernelbench (KernelBench L1 #36 RMSNorm, #40 LayerNorm fwd, fwd+bwd,
-                         #33 BatchNorm2d training),
+  --suite NAME           kernelbench (KernelBench level 1's norm family: #33 BatchNorm2d
+                         training, #34 InstanceNorm2d, #35 GroupNorm, #36 RMSNorm, #37 Frobenius,
+                         #38 L1, #39 L2, #40 LayerNorm fwd and fwd+bwd),
                          extended (kernelbench + f16/bf16 and many-short-row cases),
-                         sweep (~90 cases: RMSNorm, LayerNorm fwd/bwd/fwd+bwd x f32/f16/bf16;
-                         default --runs 10), llm (last-dim RMSNorm, fused add, int8 outputs in
-                         f16/bf16) or smoke (9 tiny cases, for --self-test on a CPU)
+                         sweep (~90 cases: RMSNorm, LayerNorm fwd/bwd/fwd+bwd x f32/f16/bf16,
+                         GroupNorm on Stable Diffusion shapes; default --runs 10), llm (last-dim
+                         RMSNorm, fused add, int8 outputs in f16/bf16) or smoke (15 tiny cases,
+                         for --self-test on a CPU)
   --case NAME[,NAME..]   run only these cases of the suite, in the order given (one: as if
                          it were alone)
   --op OP                rms_norm | layer_norm | layer_norm_backward | rms_norm_backward |
                          layer_norm_fwd_bwd | rms_norm_last | add_rms_norm | rms_norm_last_q8 |
-                         add_rms_norm_q8 | batch_norm | batch_norm_eval
+                         add_rms_norm_q8 | batch_norm | batch_norm_eval | l1_norm | l2_norm |
+                         group_norm | instance_norm | instance_norm_eval | frobenius_norm
   --shape AxBxC..        e.g. 8x64x128x128 (rms: N x C x spatial..; layer norm: .. x normalized)
   --dtype T              f32 (default) | f16 | bf16
   --eps X                default 1e-5
