@@ -11,8 +11,9 @@
 // In place: every element is read, before any element is written, by the invocation that
 // writes it, so y may be x itself; x and y are therefore declared without `restrict`.
 // grid = (gx, gy): row block = x + y * gx (rows past pc.rows only join the barriers). A grid
-// smaller than the row blocks loops over them (block += gx * gy): the host caps the grid of
-// streamed rows so that the rows in flight stay in L2 and their second read comes from there.
+// smaller than the row blocks loops over them (block += gx * gy): a config's wave_bytes caps the
+// grid of streamed rows (bytes of rows in flight, for L2 reuse of their second read; no default
+// sets it: on the H200 it was slower, src/ops/rms_norm.cpp).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "contracts/rms_norm_rows.h"  // bindings, push constants pc, spec constants
