@@ -354,67 +354,43 @@ def run_torch(args, torch, have_triton):
     del x, w, b, rm, rv, ref
     torch.cuda.empty_cache()
 
+    def eager_and_compiled(case, fn, x):
+        """A KernelBench model without a seed kernel: eager, then torch.compile (checked against eager)."""
+        print(f"{case}: eager / torch.compile", file=sys.stderr)
+        ref = fn(x)
+        timed(case, "eager", lambda: fn(x))
+        if not args.no_compile:
+            fc = torch.compile(fn)
+            out = attempt(case, "torch.compile", lambda: fc(x))
+            if out is not None:
+                results[case]["errors"]["torch.compile"] = max_abs_diff(out, ref)
+                del out
+                timed(case, "torch.compile", lambda: fc(x))
+        results[case]["notes"].append("no seed kernel")
+        del ref
+
     # --- #34 InstanceNorm2d (no affine, no running stats: KernelBench's model) and #35 GroupNorm
     # (8 groups, affine weight 1 / bias 0 at init) ---
     x = torch.rand(IN_SHAPE, device=DEVICE, dtype=torch.float32)
     C = IN_SHAPE[1]
     w = torch.ones(C, device=DEVICE, dtype=torch.float32)
     b = torch.zeros(C, device=DEVICE, dtype=torch.float32)
-    for case, fn in (("kb34_instance_norm", lambda t: F.instance_norm(t, eps=EPS)),
-                     ("kb35_group_norm", lambda t: F.group_norm(t, GN_GROUPS, w, b, eps=EPS))):
-        print(f"{case}: eager / torch.compile", file=sys.stderr)
-        ref = fn(x)
-        timed(case, "eager", lambda: fn(x))
-        if not args.no_compile:
-            fc = torch.compile(fn)
-            out = attempt(case, "torch.compile", lambda: fc(x))
-            if out is not None:
-                results[case]["errors"]["torch.compile"] = max_abs_diff(out, ref)
-                del out
-                timed(case, "torch.compile", lambda: fc(x))
-        results[case]["notes"].append("no seed kernel")
-        del ref
+    eager_and_compiled("kb34_instance_norm", lambda t: F.instance_norm(t, eps=EPS), x)
+    eager_and_compiled("kb35_group_norm", lambda t: F.group_norm(t, GN_GROUPS, w, b, eps=EPS), x)
     del x, w, b
     torch.cuda.empty_cache()
 
     # --- #38 L1 (x / mean(|x|, dim=1)) and #39 L2 (x / norm(x, p=2, dim=1)), KernelBench's models ---
     x = torch.rand(LP_SHAPE, device=DEVICE, dtype=torch.float32)
-    for case, fn in (("kb38_l1_norm", lambda t: t / torch.mean(torch.abs(t), dim=1, keepdim=True)),
-                     ("kb39_l2_norm", lambda t: t / torch.norm(t, p=2, dim=1, keepdim=True))):
-        print(f"{case}: eager / torch.compile", file=sys.stderr)
-        ref = fn(x)
-        timed(case, "eager", lambda: fn(x))
-        if not args.no_compile:
-            fc = torch.compile(fn)
-            out = attempt(case, "torch.compile", lambda: fc(x))
-            if out is not None:
-                results[case]["errors"]["torch.compile"] = max_abs_diff(out, ref)
-                del out
-                timed(case, "torch.compile", lambda: fc(x))
-        results[case]["notes"].append("no seed kernel")
-        del ref
+    eager_and_compiled("kb38_l1_norm", lambda t: t / torch.mean(torch.abs(t), dim=1, keepdim=True), x)
+    eager_and_compiled("kb39_l2_norm", lambda t: t / torch.norm(t, p=2, dim=1, keepdim=True), x)
     del x
     torch.cuda.empty_cache()
 
     # --- #37 Frobenius norm: x / torch.norm(x, p='fro') over the whole tensor, KernelBench's model ---
-    case = "kb37_frobenius_norm"
-    print(f"{case}: eager / torch.compile", file=sys.stderr)
     x = torch.rand(FRO_SHAPE, device=DEVICE, dtype=torch.float32)
-
-    def fro(t):
-        return t / torch.norm(t, p="fro")
-
-    ref = fro(x)
-    timed(case, "eager", lambda: fro(x))
-    if not args.no_compile:
-        fc = torch.compile(fro)
-        out = attempt(case, "torch.compile", lambda: fc(x))
-        if out is not None:
-            results[case]["errors"]["torch.compile"] = max_abs_diff(out, ref)
-            del out
-            timed(case, "torch.compile", lambda: fc(x))
-    results[case]["notes"].append("no seed kernel")
-    del x, ref
+    eager_and_compiled("kb37_frobenius_norm", lambda t: t / torch.norm(t, p="fro"), x)
+    del x
     torch.cuda.empty_cache()
     return results
 
