@@ -50,20 +50,8 @@ Tensor view(const TestBuffer& b, DType dt, std::vector<int64_t> shape, VkDeviceS
 // The call is refused with `want` by every entry point, and nothing is written.
 void refused(HostDevice& dev, Status want, const std::string& what, const vknorm::BatchNormArgs& a,
              std::initializer_list<TestBuffer*> outputs) {
-  CAPTURE(what);
-  vknorm::Context* ctx = dev.context();
-  Error err;
-  CHECK(dev.run([&](VkCommandBuffer cmd) { err = vknorm::record_batch_norm(ctx, cmd, a); }) == VK_SUCCESS);
-  CHECK_MESSAGE(err.status == want, what << ": got " << vknorm::status_name(err.status) << " (" << err.message << ")");
-  CHECK_MESSAGE(!err.message.empty(), what << ": empty message");
-  for (TestBuffer* b : outputs) CHECK_MESSAGE(b->poisoned(), what << ": an output was written");
-  vknorm::KernelConfig cfg;
-  VkDeviceSize bytes = 0;
-  std::vector<vknorm::DispatchInfo> di;
-  CHECK_MESSAGE(vknorm::select_config(ctx, a, &cfg).status == want, what << ": select_config");
-  CHECK_MESSAGE(vknorm::batch_norm_scratch_size(ctx, a, &bytes).status == want, what << ": scratch_size");
-  CHECK_MESSAGE(vknorm::prepare_batch_norm(ctx, a).status == want, what << ": prepare");
-  CHECK_MESSAGE(vknorm::describe_dispatches(ctx, a, &di).status == want, what << ": describe_dispatches");
+  expect_refused(dev, want, what, a, outputs, vknorm::record_batch_norm, vknorm::batch_norm_scratch_size,
+                 vknorm::prepare_batch_norm);
 }
 
 }  // namespace

@@ -67,4 +67,28 @@ struct TestBuffer {
 };
 constexpr uint32_t kPoisonWord = 0xFFFF7FBFu;
 
+// A call that every entry point refuses with `want` (and a message) before anything is written:
+// record (submitted: `outputs` must still hold the poison), select_config, scratch_size,
+// prepare and describe_dispatches. `record`, `scratch_size` and `prepare` are the op's
+// functions (e.g. vknorm::record_batch_norm).
+template <class Args, class Record, class ScratchSize, class Prepare>
+void expect_refused(HostDevice& dev, vknorm::Status want, const std::string& what, const Args& a,
+                    std::initializer_list<TestBuffer*> outputs, Record record, ScratchSize scratch_size,
+                    Prepare prepare) {
+  CAPTURE(what);
+  vknorm::Context* ctx = dev.context();
+  vknorm::Error err;
+  CHECK(dev.run([&](VkCommandBuffer cmd) { err = record(ctx, cmd, a); }) == VK_SUCCESS);
+  CHECK_MESSAGE(err.status == want, what << ": got " << vknorm::status_name(err.status) << " (" << err.message << ")");
+  CHECK_MESSAGE(!err.message.empty(), what << ": empty message");
+  for (TestBuffer* b : outputs) CHECK_MESSAGE(b->poisoned(), what << ": an output was written");
+  vknorm::KernelConfig cfg;
+  VkDeviceSize bytes = 0;
+  std::vector<vknorm::DispatchInfo> di;
+  CHECK_MESSAGE(vknorm::select_config(ctx, a, &cfg).status == want, what << ": select_config");
+  CHECK_MESSAGE(scratch_size(ctx, a, &bytes).status == want, what << ": scratch_size");
+  CHECK_MESSAGE(prepare(ctx, a).status == want, what << ": prepare");
+  CHECK_MESSAGE(vknorm::describe_dispatches(ctx, a, &di).status == want, what << ": describe_dispatches");
+}
+
 }  // namespace vknorm_test

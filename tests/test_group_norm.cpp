@@ -50,25 +50,16 @@ Tensor view(const TestBuffer& b, DType dt, std::vector<int64_t> shape, VkDeviceS
   return Tensor::contiguous(b.buf.buffer, offset, static_cast<VkDeviceSize>(n) * vknorm::dtype_size(dt), dt, shape);
 }
 
-// The call is refused with `want` by every entry point, and nothing is written.
-template <class Args, class Record, class Scratch, class Prepare>
-void refused(HostDevice& dev, const std::string& what, const Args& a, std::initializer_list<TestBuffer*> outputs,
-             Record record, Scratch scratch_size, Prepare prepare) {
-  CAPTURE(what);
-  const Status want = Status::invalid_argument;
-  vknorm::Context* ctx = dev.context();
-  Error err;
-  CHECK(dev.run([&](VkCommandBuffer cmd) { err = record(ctx, cmd, a); }) == VK_SUCCESS);
-  CHECK_MESSAGE(err.status == want, what << ": got " << vknorm::status_name(err.status) << " (" << err.message << ")");
-  CHECK_MESSAGE(!err.message.empty(), what << ": empty message");
-  for (TestBuffer* b : outputs) CHECK_MESSAGE(b->poisoned(), what << ": an output was written");
-  vknorm::KernelConfig cfg;
-  VkDeviceSize bytes = 0;
-  std::vector<vknorm::DispatchInfo> di;
-  CHECK_MESSAGE(vknorm::select_config(ctx, a, &cfg).status == want, what << ": select_config");
-  CHECK_MESSAGE(scratch_size(ctx, a, &bytes).status == want, what << ": scratch_size");
-  CHECK_MESSAGE(prepare(ctx, a).status == want, what << ": prepare");
-  CHECK_MESSAGE(vknorm::describe_dispatches(ctx, a, &di).status == want, what << ": describe_dispatches");
+// Refused as invalid_argument by every entry point, nothing written (test_common.h).
+void refused(HostDevice& dev, const std::string& what, const vknorm::GroupNormArgs& a,
+             std::initializer_list<TestBuffer*> outputs) {
+  expect_refused(dev, Status::invalid_argument, what, a, outputs, vknorm::record_group_norm,
+                 vknorm::group_norm_scratch_size, vknorm::prepare_group_norm);
+}
+void refused(HostDevice& dev, const std::string& what, const vknorm::InstanceNormArgs& a,
+             std::initializer_list<TestBuffer*> outputs) {
+  expect_refused(dev, Status::invalid_argument, what, a, outputs, vknorm::record_instance_norm,
+                 vknorm::instance_norm_scratch_size, vknorm::prepare_instance_norm);
 }
 
 }  // namespace
@@ -185,43 +176,40 @@ TEST_SUITE("group_norm") {
       REQUIRE_MESSAGE(e.ok(), e.message);
     }
     auto outs = {&yb, &mb, &rb};
-    auto rec = [](vknorm::Context* c, VkCommandBuffer cmd, const vknorm::GroupNormArgs& a) { return vknorm::record_group_norm(c, cmd, a); };
-    auto scr = [](vknorm::Context* c, const vknorm::GroupNormArgs& a, VkDeviceSize* b) { return vknorm::group_norm_scratch_size(c, a, b); };
-    auto prep = [](vknorm::Context* c, const vknorm::GroupNormArgs& a) { return vknorm::prepare_group_norm(c, a); };
     auto a = good;
     for (int64_t g : {0, -1, 4, 7}) {
       a = good;
       a.num_groups = g;
-      refused(dev, "num_groups " + std::to_string(g), a, outs, rec, scr, prep);
+      refused(dev, "num_groups " + std::to_string(g), a, outs);
     }
     a = good;
     a.weight = view(wb, DType::f32, {3});
-    refused(dev, "weight of num_groups elements (not C)", a, outs, rec, scr, prep);
+    refused(dev, "weight of num_groups elements (not C)", a, outs);
     a = good;
     a.bias = view(bb, DType::f16, {6});
-    refused(dev, "bias of another dtype", a, outs, rec, scr, prep);
+    refused(dev, "bias of another dtype", a, outs);
     a = good;
     a.mean = view(mb, DType::f32, {2, 2});
-    refused(dev, "mean of N x (groups - 1)", a, outs, rec, scr, prep);
+    refused(dev, "mean of N x (groups - 1)", a, outs);
     a = good;
     a.rstd = view(rb, DType::f16, {2, 3});
-    refused(dev, "rstd not fp32", a, outs, rec, scr, prep);
+    refused(dev, "rstd not fp32", a, outs);
     a = good;
     a.x = view(xb, DType::f32, {60});
     a.y = view(yb, DType::f32, {60});
-    refused(dev, "rank 1", a, outs, rec, scr, prep);
+    refused(dev, "rank 1", a, outs);
     a = good;
     a.x = Tensor::strided(xb.buf.buffer, 0, DType::f32, {2, 6, 5}, {60, 10, 1});
-    refused(dev, "x not contiguous", a, outs, rec, scr, prep);
+    refused(dev, "x not contiguous", a, outs);
     a = good;
     a.y = view(yb, DType::f32, {2, 5, 6});
-    refused(dev, "y shape differs", a, outs, rec, scr, prep);
+    refused(dev, "y shape differs", a, outs);
     a = good;
     a.mean = view(xb, DType::f32, {2, 3});
-    refused(dev, "mean aliases x", a, outs, rec, scr, prep);
+    refused(dev, "mean aliases x", a, outs);
     a = good;
     a.eps = -1.0f;
-    refused(dev, "negative eps", a, outs, rec, scr, prep);
+    refused(dev, "negative eps", a, outs);
   }
 
   TEST_CASE("instance_norm running statistics after the update: momentum 0, 0.1, 1; eval mode") {
@@ -261,40 +249,37 @@ TEST_SUITE("group_norm") {
       REQUIRE_MESSAGE(e.ok(), e.message);
     }
     auto outs = {&yb, &rmb, &rvb};
-    auto rec = [](vknorm::Context* c, VkCommandBuffer cmd, const vknorm::InstanceNormArgs& a) { return vknorm::record_instance_norm(c, cmd, a); };
-    auto scr = [](vknorm::Context* c, const vknorm::InstanceNormArgs& a, VkDeviceSize* b) { return vknorm::instance_norm_scratch_size(c, a, b); };
-    auto prep = [](vknorm::Context* c, const vknorm::InstanceNormArgs& a) { return vknorm::prepare_instance_norm(c, a); };
     auto a = good;
     a.use_input_stats = false;
     a.running_mean = a.running_var = Tensor{};
-    refused(dev, "eval without running statistics", a, outs, rec, scr, prep);
+    refused(dev, "eval without running statistics", a, outs);
     a = good;
     a.running_var = Tensor{};
-    refused(dev, "running_mean without running_var", a, outs, rec, scr, prep);
+    refused(dev, "running_mean without running_var", a, outs);
     a = good;
     a.x = view(xb, DType::f32, {2, 3, 1});
     a.y = view(yb, DType::f32, {2, 3, 1});
-    refused(dev, "one spatial element", a, outs, rec, scr, prep);
+    refused(dev, "one spatial element", a, outs);
     a = good;
     a.x = view(xb, DType::f32, {2, 3});
     a.y = view(yb, DType::f32, {2, 3});
-    refused(dev, "rank 2", a, outs, rec, scr, prep);
+    refused(dev, "rank 2", a, outs);
     a = good;
     a.weight = view(wb, DType::f32, {4});
-    refused(dev, "weight of length C+1", a, outs, rec, scr, prep);
+    refused(dev, "weight of length C+1", a, outs);
     a = good;
     a.running_var = view(rvb, DType::f32, {2});
-    refused(dev, "running_var of length C-1", a, outs, rec, scr, prep);
+    refused(dev, "running_var of length C-1", a, outs);
     for (float m : {-0.1f, 1.5f}) {
       a = good;
       a.momentum = m;
-      refused(dev, "momentum " + std::to_string(m), a, outs, rec, scr, prep);
+      refused(dev, "momentum " + std::to_string(m), a, outs);
     }
     a = good;
     a.running_var = a.running_mean;
-    refused(dev, "running_var aliases running_mean", a, outs, rec, scr, prep);
+    refused(dev, "running_var aliases running_mean", a, outs);
     a = good;
     a.running_mean = view(xb, DType::f32, {3});
-    refused(dev, "running_mean aliases x", a, outs, rec, scr, prep);
+    refused(dev, "running_mean aliases x", a, outs);
   }
 }
