@@ -65,6 +65,9 @@ device
 tuning
   --tune                 measure 3-6 configs around the selector's choice per case and store
                          the winners (only if faster than the baseline beyond the noise)
+  --try 'CFG[;CFG..]'    with --tune: measure these configs instead of the automatic variants,
+                         each a config text (e.g. 'split=528;items=32 wg=512') whose non-zero
+                         values replace the selector's choice (the others stay); no count limit
   --tune-cache FILE      the cache: written by --tune (default vknorm-tuning-cache.txt),
                          read by the library (ContextCreateInfo::tuning_cache_path) otherwise
 )";
@@ -233,6 +236,21 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
       o->tune = true;
     } else if (a == "--tune-cache") {
       if (!value(&o->tune_cache)) return false;
+    } else if (a == "--try") {
+      std::string list;
+      if (!value(&list)) return false;
+      for (size_t b = 0; b <= list.size();) {
+        size_t e = list.find(';', b);
+        if (e == std::string::npos) e = list.size();
+        const std::string one = list.substr(b, e - b);
+        vknorm::KernelConfig parsed;
+        if (const vknorm::Error pe = vknorm::parse_config(one, &parsed)) {
+          *error = "--try: " + pe.message;
+          return false;
+        }
+        o->try_configs.push_back(one);
+        b = e + 1;
+      }
     } else {
       *error = "unknown argument '" + a + "'";
       return false;
@@ -277,6 +295,10 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
       *error = "--normalized-rank exceeds the shape's rank";
       return false;
     }
+  }
+  if (!o->try_configs.empty() && !o->tune) {
+    *error = "--try needs --tune";
+    return false;
   }
   if (o->tune && o->tune_cache.empty()) o->tune_cache = "vknorm-tuning-cache.txt";
   return true;

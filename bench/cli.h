@@ -35,6 +35,7 @@ struct Options {
   std::string json_path;
   bool tune = false;
   std::string tune_cache;            // read by the context; written by --tune
+  std::vector<std::string> try_configs;  // --try: the variants --tune measures, instead of its own
   bool list_devices = false;
   bool quiet = false;                // no progress on stderr
 };

@@ -348,7 +348,7 @@ int main(int argc, char** argv) {
         tuning.push_back(r);
         continue;
       }
-      tuning.push_back(tune_part(*w, timer, progress));
+      tuning.push_back(tune_part(*w, timer, progress, opt.try_configs));
     }
     print_header(stdout, run);
     print_tuning(stdout, tuning);

@@ -93,7 +93,33 @@ std::vector<Candidate> candidate_configs(const BenchCase& part, const vknorm::Ke
   return out;
 }
 
-TuneResult tune_part(Workload& w, Timer& timer, const Progress& progress) {
+std::vector<Candidate> given_configs(const vknorm::KernelConfig& base, const std::vector<std::string>& texts) {
+  std::vector<Candidate> out(1);
+  out[0].change = "baseline";
+  out[0].requested = base;
+  for (const std::string& t : texts) {
+    vknorm::KernelConfig g;
+    if (vknorm::parse_config(t, &g)) continue;  // the CLI parsed them already
+    Candidate c;
+    c.change = t;
+    c.requested = base;
+    c.requested.source.clear();
+    c.requested.case_class.clear();
+    auto take = [](auto& to, auto from) { if (from) to = from; };
+    take(c.requested.workgroup_size, g.workgroup_size);
+    take(c.requested.items_per_invocation, g.items_per_invocation);
+    take(c.requested.vector_width, g.vector_width);
+    take(c.requested.channel_split, g.channel_split);
+    take(c.requested.split, g.split);
+    take(c.requested.rows_per_workgroup, g.rows_per_workgroup);
+    take(c.requested.wave_bytes, g.wave_bytes);
+    out.push_back(c);
+  }
+  return out;
+}
+
+TuneResult tune_part(Workload& w, Timer& timer, const Progress& progress,
+                     const std::vector<std::string>& tries) {
   TuneResult r;
   r.part = w.bench_case();
   auto body = [&](VkCommandBuffer cmd) { return w.record(cmd).ok(); };
@@ -105,11 +131,13 @@ TuneResult tune_part(Workload& w, Timer& timer, const Progress& progress) {
     return r;
   }
   r.case_class = sel[0].case_class;
-  r.candidates = candidate_configs(r.part, sel[0], w.device().info());
+  r.candidates = tries.empty() ? candidate_configs(r.part, sel[0], w.device().info())
+                               : given_configs(sel[0], tries);
+  const size_t max_variants = tries.empty() ? kMaxVariants : tries.size();
   size_t measured_variants = 0;
   for (size_t i = 0; i < r.candidates.size(); ++i) {
     Candidate& c = r.candidates[i];
-    if (i > 0 && measured_variants >= kMaxVariants) {
+    if (i > 0 && measured_variants >= max_variants) {
       c.skipped = true;
       c.skip_reason = "not measured (limit of 5 variants)";
       continue;

@@ -41,8 +41,14 @@ struct TuneResult {
 std::vector<Candidate> candidate_configs(const BenchCase& part, const vknorm::KernelConfig& base,
                                          const vknorm::DeviceInfo& info);
 
+// The baseline plus one variant per config text (vknorm::parse_config): its non-zero fields
+// replace base's. For experiments (vknorm-bench --try); every one is measured.
+std::vector<Candidate> given_configs(const vknorm::KernelConfig& base, const std::vector<std::string>& texts);
+
 using Progress = std::function<void(const std::string&)>;
-TuneResult tune_part(Workload& workload, Timer& timer, const Progress& progress);
+// `tries` empty: candidate_configs; otherwise given_configs(tries).
+TuneResult tune_part(Workload& workload, Timer& timer, const Progress& progress,
+                     const std::vector<std::string>& tries = {});
 
 // Loads the cache (if any), upserts one entry per tuned case (the chosen config: the winner,
 // or the baseline when nothing beat it) and saves it.
