@@ -2,10 +2,10 @@
 // vknorm-variants: dtype=f32,f16,bf16 reduce=sg,sh
 // LayerNorm forward, split rows, pass 2: merge the row's partials (exactly, in a fixed order,
 // around the shift of the row's first partial), then normalize chunk g = [g*WG*ITEMS, ...) of
-// the row. x is read only at the elements this invocation writes, so y may be x (in place). The runtime orders rows in waves small
-// enough that this second read of x comes from L2. grid = (chunks, ceil(rows / rpw)): a
-// workgroup normalizes chunk g of pc.rpw consecutive rows, the chunk's weight / bias in
-// registers throughout.
+// the row. x is read only at the elements this invocation writes, so y may be x (in place).
+// The runtime may order rows in waves small enough that this second read of x comes from L2.
+// grid = (chunks, ceil(rows / rpw)): a workgroup normalizes chunk g of pc.rpw consecutive rows,
+// the chunk's weight / bias in registers throughout.
 // FLAG_CHANNEL: a row is one group of GroupNorm / InstanceNorm, weight / bias are per channel
 // (channel_of); FLAG_VAR: the rstd binding receives the biased variance instead.
 #extension GL_GOOGLE_include_directive : require
@@ -41,7 +41,11 @@ void affine_at(uint e, inout vec4 wv, inout vec4 bv) {
 uint channel_of(uint row, uint e) { return ((pc.row_base + row) % pc.groups) * pc.cpg + e / pc.hw; }
 
 void main() {
-  const uint g = gl_WorkGroupID.x;
+  // Backwards through the statistics pass's order (workgroups, and rows within one), so that
+  // the rows it read last, the likeliest still in L2, are read again first.
+  const uint gx = gl_NumWorkGroups.x;
+  const uint lin = gx * gl_NumWorkGroups.y - 1u - (gl_WorkGroupID.y * gx + gl_WorkGroupID.x);
+  const uint blk = lin / gx, g = lin - blk * gx;
   const uint lid = gl_LocalInvocationIndex;
   const float inv_d = 1.0 / float(pc.D);
   const bool per_channel = (pc.flags & FLAG_CHANNEL) != 0u;
@@ -57,12 +61,25 @@ void main() {
     const uint e = VEC == 4 ? base + (lid + t * WG) * 4 : base + lid + t * WG;
     if (AFFINE_REGS != 0 && e < pc.D) affine_at(e, wr[t], br[t]);
   }
-  for (uint rr = 0; rr < pc.rpw; ++rr) {
-    const uint row = gl_WorkGroupID.y * pc.rpw + rr;
-    if (row >= pc.rows) break;  // uniform: the same row for the whole workgroup
+  for (uint k = 0; k < pc.rpw; ++k) {
+    const uint row = blk * pc.rpw + (pc.rpw - 1u - k);
+    if (row >= pc.rows) continue;  // uniform: the same row for the whole workgroup
     const uint xb = OFF(x) + row * pc.x_rs;
     const uint yb = OFF(y) + row * pc.y_rs;
     const uint pb = pc.part_off + row * pc.split;
+    // The chunk's loads go out first: their latency overlaps the partials' merge below (its
+    // barriers would otherwise wait in front of every chunk's loads).
+    vec4 xv[VEC == 4 ? NV : 1];
+    float xs[VEC == 4 ? 1 : NV];
+    for (uint t = 0; t < NV; ++t) {
+      if (VEC == 4) {
+        const uint e = base + (lid + t * WG) * 4;
+        xv[t] = e < pc.D ? to_f4(WAT(x, (xb + e) >> 2)) : vec4(0.0);
+      } else {
+        const uint e = base + lid + t * WG;
+        xs[t] = e < pc.D ? LD(x, xb + e) : 0.0;
+      }
+    }
     // Partial i holds (mean_i - shift_i, M2_i, count_i, shift_i); re-express each mean relative
     // to shift_0 (nearby shifts subtract exactly), then merge exactly: total mean, then
     // sum of M2_i + n_i (mean_i - mean)^2.
@@ -85,7 +102,7 @@ void main() {
       if (VEC == 4) {
         uint e = base + (lid + t * WG) * 4;
         if (e >= pc.D) continue;
-        vec4 o = ((to_f4(WAT(x, (xb + e) >> 2)) - shift) - m) * rs;
+        vec4 o = ((xv[t] - shift) - m) * rs;
         if (per_channel) {
           const uint ch = channel_of(row, e);
           if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + ch);
@@ -99,7 +116,7 @@ void main() {
       } else {
         uint e = base + lid + t * WG;
         if (e >= pc.D) continue;
-        float o = ((LD(x, xb + e) - shift) - m) * rs;
+        float o = ((xs[t] - shift) - m) * rs;
         if (per_channel) {
           const uint ch = channel_of(row, e);
           if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + ch);

@@ -70,10 +70,15 @@ void fill_split_config(const SelectorLimits& lim, const Problem& p, bool backwar
   if (!c->split) {
     const uint64_t most = std::max<uint64_t>(2, D / chunk);
     if (!bwd) {
-      // Forward: one statistics workgroup per apply chunk. On the H200 this beat fewer,
-      // longer workgroups (1024 per 4M row: 386-393 us at 512, 422 us at 2048), and every
-      // wave of rows must fill the device on its own.
-      c->split = uint32_t(std::min<uint64_t>(most, 65535));
+      // Forward: a statistics workgroup streams about four apply chunks (each of its
+      // workgroup reductions then serves 4 x WG x items elements), more where the rows are
+      // too few to fill the device: rows x split >= the target workgroups. Measured on the
+      // H200 with the apply's loads ahead of its partials' merge (bench/results/
+      // h200-2026-12-01-perf): InstanceNorm (112,64,512,512) 5.50 -> 5.29-5.31 ms from split
+      // 64 (one chunk each) to 4-32; GroupNorm 8 groups 5.49 -> 5.28 ms from 512 to 64-256;
+      // LayerNorm #40 (16 rows of 4M) flat at 223-225 us from 64 to 1024.
+      const uint64_t fill = ceil_div(target_wgs, std::max<uint64_t>(rows, 1));
+      c->split = uint32_t(std::min<uint64_t>({most, std::max<uint64_t>(ceil_div(most, 4), fill), 65535}));
     } else {
       c->split = uint32_t(std::min<uint64_t>(std::max<uint64_t>(2, ceil_div(target_wgs, rows)), most));
     }
@@ -95,11 +100,14 @@ void fill_split_config(const SelectorLimits& lim, const Problem& p, bool backwar
           1, std::min<uint64_t>(ceil_div(rows, std::max<uint64_t>(blocks, 1)), max_rows_per_workgroup(lim.device))));
     } else {
       // Forward apply pass: consecutive rows share a workgroup's weight / bias chunk (kept in
-      // registers), as many as keep one wave of workgroups busy (KernelBench #40, 16 rows of
-      // 4M: the affine was read once per row, as many bytes as x and y together). At most 64
-      // rows per workgroup.
+      // registers; KernelBench #40, 16 rows of 4M: the affine was read once per row, as many
+      // bytes as x and y together). As many row blocks as fit one wave of workgroups
+      // (chunks x blocks <= the target, at least one), the rows spread evenly over them, at
+      // most 64 per workgroup. On the H200, #40 took 225 us with blocks of 15 and 1 rows, 220 us with one
+      // block of 16 (bench/results/h200-2026-12-01-perf).
       const uint64_t chunks = ceil_div(D, chunk);
-      c->rows_per_workgroup = uint32_t(std::max<uint64_t>(1, std::min<uint64_t>({rows, 64, chunks * rows / std::max<uint64_t>(1, target_wgs)})));
+      const uint64_t blocks = std::max<uint64_t>(1, target_wgs / std::max<uint64_t>(1, chunks));
+      c->rows_per_workgroup = uint32_t(std::max<uint64_t>(1, std::min<uint64_t>(ceil_div(rows, blocks), 64)));
     }
   }
 }
