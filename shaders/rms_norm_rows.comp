@@ -106,15 +106,19 @@ float stream_sum(uint lane, uint xb, Stream s) {
   return ss;
 }
 
+// Backwards through the row (tail, body, head): the part stream_sum read last is the likeliest
+// to be still in L2.
 void stream_apply(uint lane, uint xb, uint yb, uint wb, Stream s, float r) {
   const bool hw = pc.has_weight != 0u;
-  for (uint e = lane; e < s.head; e += LPR) ST(y, yb + e, LD(x, xb + e) * r * (hw ? LD(w, wb + e) : 1.0));
-  const uint xq = (xb + s.head) >> 2, yq = (yb + s.head) >> 2, wq = (wb + s.head) >> 2;
-  for (uint q = lane; q < s.nq; q += LPR) {
-    const vec4 wv = hw ? to_f4(WAT(w, wq + q)) : vec4(1.0);
-    WAT(y, yq + q) = from_f4(to_f4(WAT(x, xq + q)) * r * wv);
-  }
   for (uint e = s.body_end + lane; e < pc.D; e += LPR) ST(y, yb + e, LD(x, xb + e) * r * (hw ? LD(w, wb + e) : 1.0));
+  const uint xq = (xb + s.head) >> 2, yq = (yb + s.head) >> 2, wq = (wb + s.head) >> 2;
+  if (lane < s.nq)
+    for (uint q = lane + (s.nq - 1u - lane) / LPR * LPR;; q -= LPR) {
+      const vec4 wv = hw ? to_f4(WAT(w, wq + q)) : vec4(1.0);
+      WAT(y, yq + q) = from_f4(to_f4(WAT(x, xq + q)) * r * wv);
+      if (q < LPR) break;
+    }
+  for (uint e = lane; e < s.head; e += LPR) ST(y, yb + e, LD(x, xb + e) * r * (hw ? LD(w, wb + e) : 1.0));
 }
 
 void norm_block(uint block) {
@@ -146,12 +150,14 @@ void norm_block(uint block) {
         ss += norm_sum(a, b);
       }
     const float r = norm_scale(seg_sum2(vec2(ss, 0.0), LPR).x, inv_d, pc.eps);
-    if (ok)
-      for (uint e = lane * VEC; e < pc.D; e += step) {
+    // The second read goes backwards (the part read last is the likeliest to be in L2).
+    if (ok && lane * VEC < pc.D)
+      for (uint e = lane * VEC + (pc.D - 1u - lane * VEC) / step * step;; e -= step) {
         vec4 a, b, wa, wc;
         load_x(xb + e, a, b);
         load_w(wb + e, wa, wc);
         store_y(yb + e, a * r * wa, b * r * wc);
+        if (e < step) break;
       }
     return;
   }
