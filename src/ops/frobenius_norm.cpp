@@ -150,20 +150,23 @@ std::string fro_case_shape(const Problem& p) { return "/n2^" + std::to_string(lo
 bool fro_uses_row_kernel(const Problem&, const KernelConfig&) { return false; }
 
 // The default config:
-//   vector_width 4 where x and y allow 4-element accesses, else 1; workgroup_size the class's;
-//   items_per_invocation 16 (four 16-byte loads in flight per invocation at vec 4);
-//   split = the device's target workgroups (SMs x workgroups_per_sm: one full wave of partial
-//   workgroups, each streaming one span), fewer when the tensor has less than one batch of
-//   workgroup_size x items values per workgroup.
+//   vector_width 4 where x and y allow 4-element accesses, else 1;
+//   workgroup_size the device's largest, up to 1024; items_per_invocation 16 (four 16-byte
+//   loads in flight per invocation at vec 4);
+//   split = 16 x the device's target workgroups (SMs x workgroups_per_sm), fewer when the
+//   tensor has less than one batch of workgroup_size x items values per workgroup.
+// On the H200, KernelBench #37 (1.9e9 fp32 elements) took 5.53 ms with one wave of
+// 256-invocation partial workgroups (split 1056), 5.34 ms with 16896 of them and 5.28 ms with
+// 16896 of 1024 invocations (bench/results/h200-2026-12-01-perf; 4224, 33792 and 65535
+// partials were no faster).
 void fro_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* c) {
-  const ClassTable& t = lim.table;
   if (!c->vector_width) c->vector_width = p.vec4_ok ? 4 : 1;
-  if (!c->workgroup_size) c->workgroup_size = std::min(t.workgroup_size, lim.max_wg);
+  if (!c->workgroup_size) c->workgroup_size = std::min<uint32_t>(1024, lim.max_wg);
   if (!c->items_per_invocation) c->items_per_invocation = std::max<uint32_t>(16, c->vector_width);
   if (!c->split) {
     const uint64_t batch = uint64_t(c->workgroup_size) * c->items_per_invocation;
     const uint64_t most = std::max<uint64_t>(1, p.reduce / batch);
-    c->split = uint32_t(std::min<uint64_t>({lim.target_wgs, most, 65535}));
+    c->split = uint32_t(std::min<uint64_t>({16 * lim.target_wgs, most, 65535}));
   }
   c->rows_per_workgroup = 1;
 }
