@@ -1,7 +1,8 @@
 #version 450
 // vknorm-variants: dtype=f32,f16,bf16 reduce=none
 // BatchNorm, normalization pass: workgroup (g, c) writes y = ((x - shift) - m) * a + bias over
-// elements [g*span, ...) of channel c (indexed as in batch_norm_stats). Training: (shift, m, a,
+// elements [g*span, ...) of channel c (indexed as in batch_norm_stats; this span may be a piece
+// of the stats pass's). Training: (shift, m, a,
 // bias) come from batch_norm_merge; eval (FLAG_EVAL): shift = running_mean, m = 0,
 // a = weight / sqrt(running_var + eps). Workgroups run in the reverse of the stats pass's order
 // (the host also reverses the windows), so the chunks that pass read last, still in L2, are

@@ -204,6 +204,13 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
       plan->dispatches.push_back(std::move(d));
     }
   }
+  // The apply pass cuts each chunk further, by halves while it stays a multiple of 4 and at
+  // least one workgroup's batch of wg x items values: one batch per workgroup, as the copy
+  // shader does, where the statistics pass wants long chunks (few partials to merge). Halves
+  // of a divisor of S still divide it, so one_plane holds.
+  uint64_t apply_span = span;
+  const uint64_t batch = uint64_t(c.workgroup_size) * c.items_per_invocation;
+  while (apply_span % 8 == 0 && apply_span / 2 >= batch && ceil_div(win * S, apply_span / 2) <= max_gx) apply_span /= 2;
   // Windows in reverse: the stats pass's last window is still partly in L2.
   using Apply = kernels::batch_norm_apply;
   bool first_apply = true;
@@ -219,7 +226,7 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
       Apply::Push pc{};
       pc.S = uint32_t(S);
       pc.NS = uint32_t(k * S);
-      pc.span = uint32_t(span);
+      pc.span = uint32_t(apply_span);
       pc.x_sn = uint32_t(k > 1 ? xsn : 0);
       pc.x_sc = uint32_t(xsc);
       pc.x_ss = uint32_t(xss);
@@ -235,7 +242,7 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
                                                pl.view(a.y, n0 * ysn, ys.elements(k)), wv, bv,
                                                a.training ? pl.dummy(a.x) : rmv, a.training ? pl.dummy(a.x) : rvv,
                                                a.training ? part : pl.dummy(a.x));
-      d.groups[0] = uint32_t(ceil_div(k * S, span));
+      d.groups[0] = uint32_t(ceil_div(k * S, apply_span));
       d.groups[1] = uint32_t(std::min(max_gy, C - c0));
       d.barrier_before = a.training && first_apply;
       first_apply = false;
