@@ -35,9 +35,22 @@ uint plane_index(uint j, uint sn, uint ss, uint n0, uint j0) {
 
 void main() {
   // Reverse order: the last workgroup of the stats grid is the first here.
-  const uint gx = gl_NumWorkGroups.x;
-  const uint r = gx * gl_NumWorkGroups.y - 1u - (gl_WorkGroupID.y * gx + gl_WorkGroupID.x);
-  const uint cl = r / gx, g = r - cl * gx, c = cl + pc.c_base;
+  const uint gx = gl_NumWorkGroups.x, cd = gl_NumWorkGroups.y;
+  const uint r = gx * cd - 1u - (gl_WorkGroupID.y * gx + gl_WorkGroupID.x);
+  uint cl, g;
+  if ((pc.flags & FLAG_ONE_PLANE) != 0) {
+    // Chunks in memory order (batch item, channel, position), P per plane: the workgroups in
+    // flight stream one region of x and y, as a copy does, not one plane per batch item of a
+    // channel (64 MB apart in #33).
+    const uint P = pc.S / pc.span;
+    const uint n = r / (cd * P), rem = r - n * (cd * P);
+    cl = rem / P;
+    g = n * P + (rem - cl * P);
+  } else {
+    cl = r / gx;
+    g = r - cl * gx;
+  }
+  const uint c = cl + pc.c_base;
   const uint lid = gl_LocalInvocationIndex;
   vec4 k;
   if ((pc.flags & FLAG_EVAL) != 0) {
