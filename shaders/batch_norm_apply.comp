@@ -1,13 +1,13 @@
 #version 450
 // vknorm-variants: dtype=f32,f16,bf16 reduce=none
-// BatchNorm, normalization pass: workgroup (g, c) writes y = ((x - shift) - m) * a + bias over
+// BatchNorm, normalization pass: a workgroup writes y = ((x - shift) - m) * a + bias over
 // elements [g*span, ...) of channel c (indexed as in batch_norm_stats; this span may be a piece
-// of the stats pass's). Training: (shift, m, a,
-// bias) come from batch_norm_merge; eval (FLAG_EVAL): shift = running_mean, m = 0,
-// a = weight / sqrt(running_var + eps). Workgroups run in the reverse of the stats pass's order
-// (the host also reverses the windows), so the chunks that pass read last, still in L2, are
-// read again first. Each invocation issues its NV loads before using any. x is read only at
-// the elements this invocation writes, so y may be x (in place).
+// of the stats pass's). Training: (shift, m, a, bias) come from batch_norm_merge; eval
+// (FLAG_EVAL): shift = running_mean, m = 0, a = weight / sqrt(running_var + eps). Workgroups
+// run backwards (the host also reverses the windows), so the chunks the stats pass read last,
+// still in L2, are read again first; with ONE_PLANE they take (c, g) in memory order. Each
+// invocation issues its NV loads before using any. x is read only at the elements this
+// invocation writes, so y may be x (in place).
 // grid = (chunks of this window, channels of this dispatch from c_base).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
