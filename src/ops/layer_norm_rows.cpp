@@ -78,7 +78,8 @@ void fill_split_config(const SelectorLimits& lim, const Problem& p, bool backwar
       // 64 (one chunk each) to 4-32; GroupNorm 8 groups 5.49 -> 5.28 ms from 512 to 64-256;
       // LayerNorm #40 (16 rows of 4M) flat at 223-225 us from 64 to 1024.
       const uint64_t fill = ceil_div(target_wgs, std::max<uint64_t>(rows, 1));
-      c->split = uint32_t(std::min<uint64_t>({most, std::max<uint64_t>(ceil_div(most, 4), fill), 65535}));
+      // At least 2: split 1 is the row kernel's (most >= 2 here).
+      c->split = uint32_t(std::min<uint64_t>({most, std::max<uint64_t>({2, ceil_div(most, 4), fill}), 65535}));
     } else {
       c->split = uint32_t(std::min<uint64_t>(std::max<uint64_t>(2, ceil_div(target_wgs, rows)), most));
     }
