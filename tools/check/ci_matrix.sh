@@ -23,7 +23,9 @@
 #
 # Environment: VKNORM_CHECK (the binary; default: build*/tools/check/vknorm-check),
 # VKNORM_DEVICE (default llvmpipe), WIDTHS, QUICK_WIDTHS, RANDOM_COUNT (100), RANDOM_SEED (1),
-# RUN_TIMEOUT (seconds per run, 600), EXTRA_ARGS (added to every run).
+# RUN_TIMEOUT (seconds per run, 600), EXTRA_ARGS (added to every run), JOBS (widths run at
+# once, default: the CPU count, at most 2: each vknorm-check compiles its pipelines on one
+# thread, so a second width uses the second core).
 set -u
 
 out=${1:-check-reports}
@@ -51,10 +53,14 @@ random_seed=${RANDOM_SEED:-1}
 run_timeout=${RUN_TIMEOUT:-600}
 extra=${EXTRA_ARGS:-}
 
-worst=0
-summary=()
+jobs=${JOBS:-$(nproc 2>/dev/null || echo 1)}
+[ "$jobs" -gt 2 ] && jobs=2
+[ "$jobs" -lt 1 ] && jobs=1
 start_all=$(date +%s)
+order=()  # run names in the order they were started, for the summary
 
+# Each run leaves its exit status in $out/<name>.rc and a summary line in $out/<name>.line:
+# runs of different widths may go on in parallel subshells.
 run() {  # run NAME WIDTH ARGS...
   local name=$1 width=$2
   shift 2
@@ -71,17 +77,17 @@ run() {  # run NAME WIDTH ARGS...
     sed -n '/^FAILED/,$p' "$out/$name.txt" | head -n 40 >&2
     [ "$rc" -eq 124 ] && echo "$name: timed out after ${run_timeout}s" >&2
   fi
-  [ "$rc" -gt "$worst" ] && worst=$rc
-  summary+=("$(printf '%-16s rc=%-3s %4ss  %s' "$name" "$rc" "$(( $(date +%s) - t0 ))" \
-    "$(tail -n 1 "$out/$name.txt")")")
+  echo "$rc" > "$out/$name.rc"
+  printf '%-16s rc=%-3s %4ss  %s\n' "$name" "$rc" "$(( $(date +%s) - t0 ))" \
+    "$(tail -n 1 "$out/$name.txt")" > "$out/$name.line"
 }
 
-first=""
 # Widths 1024 and 2048 report 32 / 64 lanes but Mesa runs 16 there, like 512: they test that the
 # kernels do not trust gl_SubgroupSize, which the quick matrix (and ctest) covers. The full
 # default matrix runs at the widths whose lane counts really differ (4, 8, 16).
 quick_widths=${QUICK_WIDTHS-1024 2048}
-for w in $widths; do
+width_runs() {  # the runs of one width, in order
+  local w=$1
   case " $quick_widths " in
     *" $w "*) run "matrix-lp$w" "$w" --quick ;;
     *) run "matrix-lp$w" "$w"
@@ -92,6 +98,38 @@ for w in $widths; do
     VKNORM_VALIDATION=sync run "sync-lp$w" "$w" --quick
     VKNORM_VALIDATION=gpu run "gpuav-lp$w" "$w" --quick
   fi
+}
+for w in $widths; do
+  case " $quick_widths " in
+    *" $w "*) order+=("matrix-lp$w") ;;
+    *) order+=("matrix-lp$w" "random-lp$w") ;;
+  esac
+  order+=("shared-lp$w")
+  [ "$w" = "${VALIDATION_WIDTH:-256}" ] && order+=("sync-lp$w" "gpuav-lp$w")
+done
+for name in "${order[@]}"; do rm -f "$out/$name.rc" "$out/$name.line"; done
+# The widths run $jobs at a time; a width's own runs stay in order.
+running=0
+for w in $widths; do
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n
+    running=$((running - 1))
+  fi
+  width_runs "$w" &
+  running=$((running + 1))
+done
+wait
+
+worst=0
+summary=()
+for name in "${order[@]}"; do
+  rc=$(cat "$out/$name.rc" 2>/dev/null || echo 2)  # no status: the run never finished
+  [ "$rc" -gt "$worst" ] && worst=$rc
+  summary+=("$(cat "$out/$name.line" 2>/dev/null || echo "$name: no result")")
+done
+# Every width's matrix against the first width's (informational).
+first=""
+for w in $widths; do
   if [ -z "$first" ]; then
     first=$w
   elif [ -f "$out/matrix-lp$first.json" ] && [ -f "$out/matrix-lp$w.json" ]; then
@@ -101,7 +139,7 @@ for w in $widths; do
 done
 
 echo
-echo "vknorm-check CI matrix ($(( $(date +%s) - start_all ))s), reports in $out/:"
+echo "vknorm-check CI matrix ($(( $(date +%s) - start_all ))s, $jobs width(s) at a time), reports in $out/:"
 printf '  %s\n' "${summary[@]}"
 if [ "$worst" -ne 0 ]; then
   echo "FAILED (worst exit status $worst)"
