@@ -30,12 +30,29 @@ for suite in errors aliasing config_text api c_api support concurrency; do
     { cat "$build/suite-$suite.log"; exit 1; }
   tail -n 3 "$build/suite-$suite.log"
 done
+# The seeds run side by side (one process each: a core each on CI's 2 cores). The fuzzer's
+# stderr carries the validation layer's messages about the accepted calls whose descriptors lie
+# about their memory (recorded, never submitted; counted, not violations): only the violations
+# and the summary are kept on the console.
+pids=()
 for seed in $seeds; do
   echo "== vknorm-fuzz --calls $calls --seed $seed (ASan + UBSan) ($(date +%T))"
-  # The fuzzer's stderr carries the validation layer's messages about the accepted calls whose
-  # descriptors lie about their memory (recorded, never submitted; counted, not violations):
-  # only the violations and the summary are kept on the console.
-  "$build/tools/fuzz/vknorm-fuzz" --calls "$calls" --seed "$seed" 2>"$build/fuzz-seed$seed.stderr" |
-    grep -E '^(VIOLATION|vknorm-fuzz)' || { tail -n 100 "$build/fuzz-seed$seed.stderr"; exit 1; }
+  "$build/tools/fuzz/vknorm-fuzz" --calls "$calls" --seed "$seed" \
+    >"$build/fuzz-seed$seed.stdout" 2>"$build/fuzz-seed$seed.stderr" &
+  pids+=($!)
 done
+failed=0
+i=0
+for seed in $seeds; do
+  rc=0
+  wait "${pids[$i]}" || rc=$?
+  i=$((i + 1))
+  grep -E '^(VIOLATION|vknorm-fuzz)' "$build/fuzz-seed$seed.stdout" || true
+  if [ "$rc" -ne 0 ]; then
+    echo "vknorm-fuzz seed $seed: exit $rc"
+    tail -n 100 "$build/fuzz-seed$seed.stderr"
+    failed=1
+  fi
+done
+[ "$failed" -eq 0 ] || exit 1
 echo "test-sanitize.sh: $(( $(date +%s) - start )) s"
