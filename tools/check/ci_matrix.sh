@@ -57,13 +57,18 @@ jobs=${JOBS:-$(nproc 2>/dev/null || echo 1)}
 [ "$jobs" -gt 2 ] && jobs=2
 [ "$jobs" -lt 1 ] && jobs=1
 start_all=$(date +%s)
-order=()  # run names in the order they were started, for the summary
+order=()  # every run's name, width by width, for the summary
 
 # Each run leaves its exit status in $out/<name>.rc and a summary line in $out/<name>.line:
-# runs of different widths may go on in parallel subshells.
+# runs of different widths may go on in parallel subshells. With LIST_ONLY=1 it only prints
+# NAME (the summary's order comes from the same width_runs that runs them).
 run() {  # run NAME WIDTH ARGS...
   local name=$1 width=$2
   shift 2
+  if [ "${LIST_ONLY:-0}" = 1 ]; then
+    echo "$name"
+    return
+  fi
   local t0 rc
   t0=$(date +%s)
   echo "=== $name (LP_NATIVE_VECTOR_WIDTH=$width): vknorm-check $* $extra" >&2
@@ -100,12 +105,7 @@ width_runs() {  # the runs of one width, in order
   fi
 }
 for w in $widths; do
-  case " $quick_widths " in
-    *" $w "*) order+=("matrix-lp$w") ;;
-    *) order+=("matrix-lp$w" "random-lp$w") ;;
-  esac
-  order+=("shared-lp$w")
-  [ "$w" = "${VALIDATION_WIDTH:-256}" ] && order+=("sync-lp$w" "gpuav-lp$w")
+  while read -r name; do order+=("$name"); done < <(LIST_ONLY=1 width_runs "$w")
 done
 for name in "${order[@]}"; do rm -f "$out/$name.rc" "$out/$name.line"; done
 # The widths run $jobs at a time; a width's own runs stay in order.
