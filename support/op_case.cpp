@@ -122,6 +122,9 @@ vknorm::Tensor CaseRunner::scratch_view(VkDeviceSize bytes) {
     fail("allocating scratch (" + std::to_string(bytes) + " bytes) failed: " + err);
     return {};
   }
+  // Scratch holds garbage in an engine: all ones (NaN partials) catches a kernel that reads
+  // scratch it did not write first.
+  dev_.fill(scratch_, 0xffffffffu);
   const std::vector<int64_t> shape{static_cast<int64_t>((bytes + 3) / 4)};
   if (spec_.by_address) return vknorm::Tensor::contiguous_at(scratch_.address, bytes, vknorm::DType::f32, shape);
   return vknorm::Tensor::contiguous(scratch_.buffer, 0, bytes, vknorm::DType::f32, shape);

@@ -156,6 +156,20 @@ TEST_SUITE("layer_norm") {
     }
   }
 
+  TEST_CASE("layer_norm: a caller's workgroup too small for the row splits it") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm::KernelConfig c;  // 128 x 8 holds 1024 elements: rows of 1025 and 5000 are split
+    c.workgroup_size = 128;
+    c.items_per_invocation = 8;
+    for (int64_t D : {1025, 5000}) {
+      CaseSpec s = ln(DType::f32, {3, D}, 1, 1e-5, true, DataKind::normal, 390);
+      s.config = &c;
+      const CaseResult r = check_case(dev, s);
+      CHECK_MESSAGE(r.config.split > 1, vknorm::to_string(r.config));
+    }
+  }
+
   TEST_CASE("layer_norm by device address") {
     HostDevice& dev = host();
     ValidationScope vs(dev);

@@ -35,7 +35,9 @@ bool vec_aligned(const Tensor& t, uint64_t elems) {
 void choose_split(const SelectorLimits& lim, const Problem& p, bool backward, KernelConfig* c) {
   const uint32_t items = std::max<uint32_t>(std::max<uint32_t>(c->vector_width, 4),
                                             backward ? lim.table.bwd_items : lim.table.ln_items);
-  const bool fits = p.reduce <= uint64_t(lim.max_wg) * (c->items_per_invocation ? c->items_per_invocation : items);
+  // The caller's workgroup size where given: a row that needs more gets split, not refused.
+  const uint64_t wg = c->workgroup_size ? std::min(c->workgroup_size, lim.max_wg) : lim.max_wg;
+  const bool fits = p.reduce <= wg * (c->items_per_invocation ? c->items_per_invocation : items);
   if (!c->split) c->split = fits ? 1 : 0;  // 0: computed by fill_split_config
 }
 
