@@ -1,0 +1,9 @@
+. .gl/install.sh; export XDG_RUNTIME_DIR=/tmp PYTHONUNBUFFERED=1
+O=$OUT
+timeout 60 gpu/vknorm_tests --test-suite=one_pass > $O/tests.txt 2>&1; tail -1 $O/tests.txt
+t() { timeout 120 gpu/$1/vknorm-bench --suite kernelbench --case $2 --tune --tune-cache $O/tc-$1.txt --try "$3" > $O/$1-$2.txt 2>&1; grep -E "^  [a-z0-9=,; ]+ +[0-9.]+ (ms|us)" $O/$1-$2.txt | sed "s/^/$1 $2 /" | cut -c1-120; }
+t A1 kb34_instance_norm "wg=256,items=32,split=32;wg=128,items=32,split=64;wg=512,items=32,split=16;wg=256,split=64;wg=256,items=64,split=16;wg=128,items=64,split=32;passes=2,wg=256,items=16,split=16,rows=64"
+t A1 kb35_group_norm "passes=1,wg=512,items=32,split=128;passes=1,wg=1024,items=32,split=64;passes=1,wg=256,items=64,split=128;passes=1,wg=512,items=64,split=64"
+t A1 kb40_layer_norm_fwd "passes=1,wg=1024,items=32,split=128;passes=1,wg=512,items=64,split=128;passes=1,wg=1024,items=64,split=64"
+timeout 60 gpu/A1/vknorm-bench --suite kernelbench --case kb34_instance_norm > $O/kb34-profile.txt 2>&1; grep -iE "regist|occup|ms " $O/kb34-profile.txt | head -8
+echo done
