@@ -149,6 +149,28 @@ TEST_SUITE("selector") {
     CHECK(s.split == 1);  // many short rows: one workgroup per row
   }
 
+  TEST_CASE("RMSNorm over channels on the H200: the large cache only for one-lane fp32 columns") {
+    DeviceProfile p = h200();
+    p.device_class = classify_device(p);
+    auto pick = [&](DType dt, uint64_t N, uint64_t C, uint64_t S) {
+      Problem pr = rms(N, C, S, true);
+      pr.dtype = dt;
+      KernelConfig c;
+      fill_config(p, pr, &c);
+      INFO(case_class(pr) << " -> " << to_string(c));
+      CHECK(config_problem(p, pr, c) == "");
+      CHECK(uint64_t(c.items_per_invocation) * c.channel_split >= C);  // cached, not read twice
+      return c;
+    };
+    CHECK(pick(DType::f32, 112, 64, 512 * 512).items_per_invocation == 64);  // #36: one lane
+    for (DType dt : {DType::f32, DType::f16, DType::bf16}) {
+      CHECK(pick(dt, 32, 256, 128 * 128).items_per_invocation == 16);
+      CHECK(pick(dt, 64, 1024, 32 * 32).items_per_invocation == 16);
+    }
+    for (DType dt : {DType::f16, DType::bf16}) CHECK(pick(dt, 112, 64, 512 * 512).items_per_invocation == 16);
+    CHECK(pick(DType::f32, 4, 5000, 33).items_per_invocation == 64);  // too long for the small cache
+  }
+
   TEST_CASE("row kernels on the H200: the rule of selector.cpp") {
     DeviceProfile p = h200();
     p.device_class = classify_device(p);

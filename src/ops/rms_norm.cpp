@@ -189,7 +189,20 @@ void rms_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* 
   const uint64_t C = p.reduce, positions = ceil_div(p.inner, vec);
   if (!c->workgroup_size) c->workgroup_size = std::min(t.workgroup_size, lim.max_wg);
   const uint32_t wg = c->workgroup_size;
-  const uint32_t cap = std::max<uint32_t>(1, t.register_floats / vec);
+  // Values one invocation caches (items x vec floats). The class's register_floats when one
+  // lane holds a whole fp32 column (no cross-lane sum: KernelBench #36, C = 64, 3.74 ms with 64
+  // items against 3.80 with 16); otherwise at most 64 floats, so that the column is spread
+  // over more lanes and three workgroups per SM stay resident instead of one. On the H200
+  // (bench/results/h200-2026-12-01-rmscache): (32,256,128,128) f32 280 -> 267 us, f16
+  // 184 -> 151 us, bf16 218 -> 180 us; (112,64,512,512) f16 2.12 -> 1.82 ms, bf16
+  // 2.69 -> 1.93 ms; (64,1024,32,32) f32 173 -> 148 us, bf16 149 -> 121 us. 16-bit data
+  // always takes the small cache (its conversions need registers of their own: bf16 with 32
+  // items ran 2x slower). A column the small cache cannot hold at the widest split keeps
+  // the large one rather than being read twice.
+  const uint32_t big = std::max<uint32_t>(1, t.register_floats / vec);
+  const uint32_t small = std::max<uint32_t>(1, std::min<uint32_t>(big, 64 / vec));
+  const bool one_lane = p.dtype == DType::f32 && C <= big;
+  const uint32_t cap = one_lane || C > uint64_t(small) * wg ? big : small;
   if (!c->channel_split) {
     uint32_t lanes = std::min<uint32_t>(wg, pow2_ceil(positions));
     uint32_t split = wg / lanes;
@@ -199,13 +212,8 @@ void rms_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* 
   }
   if (!c->items_per_invocation) {
     const uint64_t per_lane = ceil_div(C, c->channel_split);
-    c->items_per_invocation = per_lane > cap ? 1 : std::min(cap, pow2_ceil(per_lane));
-    // bf16 caches half as many (the rest of the column is read again, from L1/L2): its
-    // conversions need more registers, and the full column ran 2.1x slower on the H200
-    // ((112, 64, 512, 512) bf16: 5.62 ms with 64 cached, 2.68 ms with 32;
-    // bench/results/h200-2026-11-22-tune2/).
-    if (p.dtype == DType::bf16 && c->items_per_invocation > 1)
-      c->items_per_invocation = std::max<uint32_t>(1, std::min(c->items_per_invocation, cap / 2));
+    // The selector's own split keeps per_lane within cap; a caller's split may need up to big.
+    c->items_per_invocation = per_lane > big ? 1 : std::min(big, pow2_ceil(per_lane));
   }
   c->split = 1;
   c->rows_per_workgroup = 1;
