@@ -156,6 +156,27 @@ TEST_SUITE("layer_norm") {
     }
   }
 
+  TEST_CASE("layer_norm 16-bit rows with 32 items per lane (the H200's f16 rows)") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    struct Cfg {
+      uint32_t wg, rows;
+      int64_t D;
+    };
+    for (Cfg f : {Cfg{256, 1, 8192}, Cfg{256, 8, 768}, Cfg{256, 2, 4096}})
+      for (DType dt : {DType::f16, DType::bf16}) {
+        vknorm::KernelConfig c;
+        c.workgroup_size = f.wg;
+        c.rows_per_workgroup = f.rows;
+        c.items_per_invocation = 32;
+        c.vector_width = 4;
+        c.split = 1;
+        CaseSpec s = ln(dt, {9, f.D}, 1, 1e-5, true, DataKind::large_mean, 395);
+        s.config = &c;
+        check_case(dev, s);
+      }
+  }
+
   TEST_CASE("layer_norm: a caller's workgroup too small for the row splits it") {
     HostDevice& dev = host();
     ValidationScope vs(dev);

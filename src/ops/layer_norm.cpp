@@ -300,6 +300,14 @@ void ln_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* c
     // slower for (32768, 8192) f16 (348 us against 318 us) and (4096, 4096) bf16 (31 against
     // 28.6 us), bench/results/h200-2026-11-22-rows/. RMSNorm rows gain from them.
     if (!c->vector_width) c->vector_width = p.vec4_ok ? 4 : 1;
+    // f16 rows on Hopper: twice the items per lane (half the lanes), so that twice the bytes
+    // are in flight per invocation. H200, side by side (bench/results/h200-2026-12-01-final/
+    // probe-ln16): (32768, 8192) 381 -> 293 us, (262144, 768) 304 -> 253 us. bf16 lost with
+    // the same change ((262144, 768): 369 -> 503 us: its conversions cost registers), and no
+    // other class was measured: both keep the table's items.
+    if (!c->items_per_invocation && p.dtype == DType::f16 && c->vector_width == 4 &&
+        lim.device.device_class == DeviceClass::hopper)
+      c->items_per_invocation = 2 * lim.table.ln_items;
     fill_row_config(lim, p, c);
     return;
   }
