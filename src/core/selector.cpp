@@ -23,7 +23,8 @@ bool is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
 // - hopper: measured on an H200 (132 SMs, 2048 threads and 64K registers per SM, 50 MB L2,
 //   subgroup 32) with vknorm-bench --tune (bench/results/h200-2026-11-21-run2/): RMSNorm
 //   #36 was fastest with the 64-channel column of 4 positions in registers (256 floats,
-//   3.74 ms against 3.87 ms for 128); L2 waves lost to one pass over all rows (316 us against
+//   3.74 ms against 3.87 ms for 128; rms_norm.cpp uses that many only where one lane holds an
+//   fp32 column, 64 elsewhere); L2 waves lost to one pass over all rows (316 us against
 //   393 us: each wave's barrier drains the GPU), so the row stays without waves.
 // - ada: DERIVED, not measured (no Ada GPU is reachable here), from the RTX 4090 figures of the
 //   seed prompts: 128 SMs, 48 warps (1536 threads) and 100 KB shared memory per SM, 72 MB L2,
