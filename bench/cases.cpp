@@ -189,7 +189,7 @@ BenchCase make(const char* name, const char* op, vknorm::DType dt, std::vector<i
 
 }  // namespace
 
-std::vector<std::string> suite_names() { return {"kernelbench", "extended", "sweep", "llm", "smoke"}; }
+std::vector<std::string> suite_names() { return {"kernelbench", "extended", "sweep", "llm", "zoo", "smoke"}; }
 
 namespace {
 
@@ -304,6 +304,7 @@ std::vector<BenchCase> suite(const std::string& name) {
   }
   if (name == "sweep") return sweep_suite();
   if (name == "llm") return llm_suite();
+  if (name == "zoo") return zoo_suite();
   if (name == "smoke") {
     // Small and quick (seconds on lavapipe): for --self-test of the harness on a CPU device.
     s.push_back(make("smoke_rms_f32", "rms_norm", DType::f32, {8, 64, 32, 32}));

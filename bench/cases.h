@@ -23,6 +23,7 @@ std::vector<const vknorm_support::OpCase*> bench_op_parts(const std::string& op)
 
 struct BenchCase {
   std::string name;               // e.g. "kb36_rms_norm"; empty for single cases
+  std::string model;              // the published model the case comes from (zoo), else empty
   std::string op = "rms_norm";    // a bench op (see parse_bench_op)
   vknorm::DType dtype = vknorm::DType::f32;
   std::vector<int64_t> shape;     // rms: (N, C, d1, ...); layer norm: (..., normalized dims)
@@ -66,10 +67,12 @@ bool scale_to_budget(BenchCase* c, uint64_t per_tensor_budget, uint64_t total_bu
 // One halving step of the same kind (used when an allocation fails at run time).
 bool halve(BenchCase* c);
 
-// Named suites: "kernelbench", "extended", "sweep" (the Fast-everywhere sweep, ~90 cases) and
-// "smoke" (tiny, for --self-test on CPU devices). Empty result: unknown name.
+// Named suites: "kernelbench", "extended", "sweep" (the Fast-everywhere sweep, ~90 cases),
+// "llm", "zoo" (norm calls of published models, zoo_suite.cpp) and "smoke" (tiny, for
+// --self-test on CPU devices). Empty result: unknown name.
 std::vector<BenchCase> suite(const std::string& name);
 std::vector<std::string> suite_names();
+std::vector<BenchCase> zoo_suite();
 
 // For the tuner: the single-kernel cases of a case (a composite -> its parts, named
 // <name><suffix>, e.g. ".fwd", ".bwd").

@@ -8,7 +8,7 @@
 namespace vknorm_bench {
 
 const char* usage() {
-  return R"(usage: vknorm-bench [--suite kernelbench|extended|sweep|llm|smoke | --op OP --shape AxBx.. [options]]
+  return R"(usage: vknorm-bench [--suite kernelbench|extended|sweep|llm|zoo|smoke | --op OP --shape AxBx.. [options]]
 
 cases
   --suite NAME           kernelbench (KernelBench level 1's norm family: #33 BatchNorm2d
@@ -17,8 +17,12 @@ cases
                          extended (kernelbench + f16/bf16 and many-short-row cases),
                          sweep (~90 cases: RMSNorm, LayerNorm fwd/bwd/fwd+bwd x f32/f16/bf16,
                          GroupNorm on Stable Diffusion shapes; default --runs 10), llm (last-dim
-                         RMSNorm, fused add, int8 outputs in f16/bf16) or smoke (15 tiny cases,
-                         for --self-test on a CPU)
+                         RMSNorm, fused add, int8 outputs in f16/bf16), zoo (~85 norm calls of
+                         30 published models: LLMs, ViTs, DiTs, diffusion UNets / VAEs, CNNs,
+                         decode to large prefill) or smoke (15 tiny cases, for --self-test on a
+                         CPU)
+  --list                 print the cases (name, model, op, dtype, shape, minimal bytes..) as
+                         JSON and exit, without opening a device (compare_torch.py reads it)
   --case NAME[,NAME..]   run only these cases of the suite, in the order given (one: as if
                          it were alone)
   --op OP                rms_norm | layer_norm | layer_norm_backward | rms_norm_backward |
@@ -40,6 +44,10 @@ timing
   --no-flush             do not overwrite a scratch buffer (L2 flush) between runs
   --flush-mib N          flush buffer size (default 256; 32 on CPU devices)
   --no-roofline          skip the copy roofline (%roof is then 0)
+  --no-copy              skip each case's same-size copy (vknorm's copy shader moving the
+                         case's minimal bytes: half read, half written; eff = copy / case)
+  --stream K             also time K calls recorded back to back in one command buffer: with
+                         an L2 flush before each (minus the flushes alone) and without; per call
   --roofline-mib N       copy size of the roofline measurement (default 1024, capped by budget)
   --arena-mib N          make every tensor block at least N MiB (blocks are sized to the
                          largest case of the run; this reproduces a big suite's blocks alone)
@@ -122,7 +130,7 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
     } else if (a == "--suite") {
       if (!value(&o->suite)) return false;
       if (suite(o->suite).empty()) {
-        *error = "unknown suite '" + o->suite + "' (kernelbench, extended, sweep, smoke)";
+        *error = "unknown suite '" + o->suite + "' (kernelbench, extended, sweep, llm, zoo, smoke)";
         return false;
       }
     } else if (a == "--case") {
@@ -146,6 +154,13 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
       }
     } else if (a == "--no-roofline") {
       o->roofline = false;
+    } else if (a == "--no-copy") {
+      o->same_size_copy = false;
+    } else if (a == "--stream") {
+      if (!int_value(1, &n)) return false;
+      o->stream_calls = static_cast<int>(std::min<int64_t>(n, 4096));
+    } else if (a == "--list") {
+      o->list = true;
     } else if (a == "--self-test") {
       o->self_test = true;
     } else if (a == "--self-test-reps") {

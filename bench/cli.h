@@ -19,6 +19,9 @@ struct Options {
   bool runs_given = false;
   double warmup_ms = 250;
   bool roofline = true;              // --no-roofline: skip the copy roofline (self-test children)
+  bool same_size_copy = true;        // --no-copy: skip each case's same-size copy
+  int stream_calls = 0;              // --stream K: also time K calls in one command buffer
+  bool list = false;                 // --list: print the cases as JSON, open no device
   bool self_test = false;            // --self-test: suite medians vs alone medians
   int self_test_reps = 2;
   double self_test_tol_pct = 3, self_test_max_noise_pct = 5;

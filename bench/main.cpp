@@ -120,33 +120,20 @@ std::unique_ptr<Workload> create_fitting(HostDevice& dev, BenchCase* c, const Wo
   return nullptr;
 }
 
-void measure_roofline(HostDevice& dev, Timer& timer, uint64_t bytes, RunSummary* run) {
-  bytes = bytes / 16 * 16;
-  std::string e1, e2;
-  vknorm_support::Buffer src = dev.create_buffer(bytes, false, &e1);
-  vknorm_support::Buffer dst = dev.create_buffer(bytes, false, &e2);
-  run->roofline_bytes = bytes;
-  if (src.buffer && dst.buffer) {
-    dev.fill(src, 0x3f800000u);
-    const vknorm::Tensor s = vknorm::Tensor::contiguous(src.buffer, 0, bytes, vknorm::DType::f32,
-                                                        {static_cast<int64_t>(bytes / 4)});
-    const vknorm::Tensor d = vknorm::Tensor::contiguous(dst.buffer, 0, bytes, vknorm::DType::f32,
-                                                        {static_cast<int64_t>(bytes / 4)});
-    run->roofline = timer.measure([&](VkCommandBuffer cmd) {
-      const vknorm::Error e = vknorm::record_copy(dev.context(), cmd, s, d, bytes);
-      if (!e.ok()) run->roofline.error = e.message;
-      return e.ok();
-    });
-    if (run->roofline.ok) run->roofline_gbps = 2.0 * static_cast<double>(bytes) / (run->roofline.median_ms * 1e6);
-  } else {
-    run->roofline.error = "allocation failed: " + e1 + e2;
+void measure_roofline(CopyProbe& probe, Timer& timer, RunSummary* run) {
+  std::string err;
+  run->roofline_bytes = probe.capacity();
+  if (!probe.ok(&err)) {
+    run->roofline.error = err;
+    return;
   }
-  if (src.buffer) dev.destroy_buffer(src);
-  if (dst.buffer) dev.destroy_buffer(dst);
+  run->roofline = probe.time(timer, probe.capacity()).stats;
+  if (run->roofline.ok)
+    run->roofline_gbps = 2.0 * static_cast<double>(probe.capacity()) / (run->roofline.median_ms * 1e6);
 }
 
-CaseResult run_case(HostDevice& dev, Timer& timer, const Options& opt, const RunSummary& run,
-                    Arena* arena, BenchCase c) {
+CaseResult run_case(HostDevice& dev, Timer& timer, CopyProbe* copy, const Options& opt,
+                    const RunSummary& run, Arena* arena, BenchCase c) {
   CaseResult r;
   device_local_usage(dev, &r.heap_usage_bytes, &r.heap_budget_bytes);
   WorkloadOptions wo;
@@ -189,6 +176,16 @@ CaseResult run_case(HostDevice& dev, Timer& timer, const Options& opt, const Run
   r.bytes = minimal_bytes(r.c);
   r.gbps = static_cast<double>(r.bytes) / (r.stats.median_ms * 1e6);
   r.pct_roofline = run.roofline_gbps > 0 ? 100.0 * r.gbps / run.roofline_gbps : 0;
+  if (copy) {
+    progress("  timing the same-size copy");
+    r.copy = copy->time(timer, r.bytes / 2);
+    if (r.copy.ok()) r.efficiency = r.copy.median_ms / r.stats.median_ms;
+  }
+  if (opt.stream_calls > 0) {
+    progress("  timing " + std::to_string(opt.stream_calls) + " calls in one command buffer");
+    r.stream = timer.measure_stream([&](VkCommandBuffer cmd) { return w->record(cmd).ok(); },
+                                    opt.stream_calls);
+  }
   if (opt.check) {
     progress("  checking a sample against the fp64 reference");
     r.accuracy = check_accuracy(*w);
@@ -255,6 +252,18 @@ int main(int argc, char** argv) {
     return 2;
   }
   g_quiet = opt.quiet;
+  std::vector<BenchCase> cases = opt.have_single ? std::vector<BenchCase>{opt.single} : suite(opt.suite);
+  if (!opt.case_names.empty()) {
+    std::vector<BenchCase> picked;
+    for (const std::string& name : opt.case_names)
+      for (const BenchCase& c : cases)
+        if (c.name == name) picked.push_back(c);
+    cases = picked;
+  }
+  if (opt.list) {
+    std::printf("%s\n", list_json(opt.have_single ? "" : opt.suite, cases).dump(2).c_str());
+    return 0;
+  }
   if (opt.list_devices) {
     for (const auto& d : HostDevice::list_devices(&err))
       std::printf("%u: %s (%s %s)\n", d.index, d.name.c_str(), d.driver_name.c_str(), d.driver_info.c_str());
@@ -302,14 +311,11 @@ int main(int argc, char** argv) {
   if (run.device.cpu) run.total_budget = std::min(run.total_budget, heap / 2);
   if (run.budget_reason.empty()) run.budget_reason = "device heap";
 
-  std::vector<BenchCase> cases = opt.have_single ? std::vector<BenchCase>{opt.single} : suite(opt.suite);
-  if (!opt.case_names.empty()) {
-    std::vector<BenchCase> picked;
-    for (const std::string& name : opt.case_names)
-      for (const BenchCase& c : cases)
-        if (c.name == name) picked.push_back(c);
-    cases = picked;
-  }
+  // The copy probe's two buffers stay allocated for the whole run (the roofline, then each
+  // case's same-size copy): they come out of the tensors' budget.
+  const uint64_t roof_bytes = std::min({opt.roofline_mib << 20, run.per_tensor_budget, heap / 4}) / 16 * 16;
+  const bool want_copy = !opt.tune && (opt.roofline || opt.same_size_copy);
+  if (want_copy) run.total_budget -= std::min(run.total_budget, 2 * roof_bytes);
   for (BenchCase& c : cases) {
     if (!scale_to_budget(&c, run.per_tensor_budget, run.total_budget, run.budget_reason))
       c.scale_note = "does not fit the budget even at one row";
@@ -358,11 +364,13 @@ int main(int argc, char** argv) {
     }
     std::printf("\nwrote %s\n", opt.tune_cache.c_str());
   } else {
+    std::unique_ptr<CopyProbe> copy;
+    if (want_copy) copy = std::make_unique<CopyProbe>(*dev, roof_bytes);
     if (opt.roofline) {
       progress("measuring the roofline (vknorm copy shader)");
-      const uint64_t roof = std::min({opt.roofline_mib << 20, run.per_tensor_budget, heap / 4});
-      measure_roofline(*dev, timer, roof, &run);
+      measure_roofline(*copy, timer, &run);
     }
+    CopyProbe* same_size = opt.same_size_copy && copy && copy->ok(nullptr) ? copy.get() : nullptr;
     run.timer_floor = timer.measure_empty();
     // Reserve the tensors' memory for the largest case up front (arena.h says why): every case
     // then runs on the same long-lived device-local blocks, alone or inside a suite.
@@ -389,7 +397,7 @@ int main(int argc, char** argv) {
         progress("[" + std::to_string(i + 1) + "/" + std::to_string(cases.size()) + "] " +
                  (cases[i].name.empty() ? "" : cases[i].name + ": ") + cases[i].label() +
                  (cases[i].scale_note.empty() ? "" : " (" + cases[i].scale_note + ")"));
-        out.push_back(run_case(*dev, timer, opt, run, &arena, cases[i]));
+        out.push_back(run_case(*dev, timer, same_size, opt, run, &arena, cases[i]));
       }
       return out;
     };

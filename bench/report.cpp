@@ -79,6 +79,7 @@ Json config_json(const vknorm::KernelConfig& c) {
 Json case_json(const BenchCase& c) {
   Json j = Json::object();
   j["name"] = c.name;
+  if (!c.model.empty()) j["model"] = c.model;
   j["op"] = c.op;
   j["dtype"] = vknorm::dtype_name(c.dtype);
   j["shape"] = shape_json(c.shape);
@@ -94,6 +95,7 @@ Json case_json(const BenchCase& c) {
     for (const auto& t : p->bench_tensors(with_params)) grads = grads || t.grad;
   }
   if (nr) j["normalized_rank"] = c.normalized_rank;
+  if (c.groups) j["groups"] = c.groups;
   j["eps"] = c.eps;
   j["affine"] = c.affine;
   if (grads) j["grad_dtype"] = vknorm::dtype_name(c.grad_dtype);
@@ -177,9 +179,9 @@ void print_header(std::FILE* f, const RunSummary& run) {
 
 void print_table(std::FILE* f, const RunSummary& run, const std::vector<CaseResult>& cases) {
   (void)run;
-  std::fprintf(f, "\n%-24s %-18s %-5s %12s %23s %8s %6s %10s %9s %-22s %s\n", "case", "shape", "dtype",
-               "time", "[p10, p90]", "GB/s", "%roof", "min call", "record", "max err (sampled)",
-               "config");
+  std::fprintf(f, "\n%-24s %-18s %-5s %12s %23s %8s %6s %5s %10s %10s %9s %-22s %s\n", "case", "shape",
+               "dtype", "time", "[p10, p90]", "GB/s", "%roof", "eff", "in-stream", "min call", "record",
+               "max err (sampled)", "config");
   for (const CaseResult& r : cases) {
     const std::string shape = shape_string(r.c.shape) + (r.c.scale_note.empty() ? "" : "*");
     if (!r.ran) {
@@ -193,10 +195,15 @@ void print_table(std::FILE* f, const RunSummary& run, const std::vector<CaseResu
       std::snprintf(err, sizeof(err), "%.2g %s", r.accuracy.max_abs(), r.accuracy.pass() ? "ok" : "FAIL");
     else
       std::snprintf(err, sizeof(err), "-");
-    std::fprintf(f, "%-24s %-18s %-5s %12s %23s %8.1f %5.1f%% %10s %9s %-22s %s\n",
+    char eff[16] = "-";
+    if (r.copy.ok()) std::snprintf(eff, sizeof(eff), "%.2f", r.efficiency);
+    const std::string stream = r.stream.ok ? format_ms(r.stream.flushed_per_call_ms >= 0 ? r.stream.flushed_per_call_ms
+                                                                                        : r.stream.back_to_back_per_call_ms)
+                                           : "-";
+    std::fprintf(f, "%-24s %-18s %-5s %12s %23s %8.1f %5.1f%% %5s %10s %10s %9s %-22s %s\n",
                  case_name(r.c).c_str(), shape.c_str(), vknorm::dtype_name(r.c.dtype),
-                 format_ms(r.stats.median_ms).c_str(), spread.c_str(), r.gbps, r.pct_roofline,
-                 r.min_call.ok ? format_ms(r.min_call.median_ms).c_str() : "-",
+                 format_ms(r.stats.median_ms).c_str(), spread.c_str(), r.gbps, r.pct_roofline, eff,
+                 stream.c_str(), r.min_call.ok ? format_ms(r.min_call.median_ms).c_str() : "-",
                  (format_ms(r.stats.record_us * 1e-3)).c_str(), err, configs_text(r.configs).c_str());
   }
   bool any_scaled = false;
@@ -209,7 +216,9 @@ void print_table(std::FILE* f, const RunSummary& run, const std::vector<CaseResu
   }
   std::fprintf(f,
                "GB/s: minimal bytes (inputs read once, outputs written once) / median time; "
-               "%%roof: of the copy shader's GB/s;\nmin call: GPU time of the same op on one tiny "
+               "%%roof: of the copy shader's GB/s;\neff: the copy shader moving the same bytes / "
+               "time; in-stream: per call of --stream K calls in one command buffer (L2 flushed "
+               "before each, flushes subtracted);\nmin call: GPU time of the same op on one tiny "
                "row (dispatch overhead); record: host time of the record_* call(s).\n");
 }
 
@@ -274,6 +283,25 @@ void print_tuning(std::FILE* f, const std::vector<TuneResult>& results) {
   }
 }
 
+Json list_json(const std::string& suite, const std::vector<BenchCase>& cases) {
+  Json j = Json::object();
+  j["suite"] = suite;
+  Json cs = Json::array();
+  for (const BenchCase& c : cases) {
+    Json e = case_json(c);
+    if (!e.find("model")) e["model"] = "";
+    e["normalized_rank"] = c.normalized_rank;
+    e["groups"] = c.groups;
+    e["bytes"] = minimal_bytes(c);
+    Json parts = Json::array();
+    for (const vknorm_support::OpCase* p : c.parts()) parts.push_back(std::string(p->name()));
+    e["parts"] = parts;
+    cs.push_back(e);
+  }
+  j["cases"] = cs;
+  return j;
+}
+
 Json to_json(const RunSummary& run, const std::vector<CaseResult>& cases,
              const std::vector<TuneResult>& tuning) {
   Json j = Json::object();
@@ -328,6 +356,31 @@ Json to_json(const RunSummary& run, const std::vector<CaseResult>& cases,
     if (r.ran) {
       c["bytes"] = r.bytes;
       c["time"] = stats_json(r.stats);
+      if (r.copy.bytes) {
+        Json cp = Json::object();
+        cp["bytes"] = r.copy.bytes;
+        cp["timed_bytes"] = r.copy.timed_bytes;
+        cp["median_ms"] = r.copy.ok() ? Json(r.copy.median_ms) : Json();
+        cp["time"] = stats_json(r.copy.stats);
+        c["copy"] = cp;
+        c["efficiency"] = r.copy.ok() ? Json(r.efficiency) : Json();
+      }
+      if (r.stream.calls) {
+        Json st = Json::object();
+        st["calls"] = r.stream.calls;
+        st["ok"] = r.stream.ok;
+        if (!r.stream.error.empty()) st["error"] = r.stream.error;
+        if (r.stream.ok) {
+          st["back_to_back_per_call_ms"] = r.stream.back_to_back_per_call_ms;
+          st["flushed_per_call_ms"] = r.stream.flushed_per_call_ms >= 0 ? Json(r.stream.flushed_per_call_ms) : Json();
+          st["back_to_back_total"] = stats_json(r.stream.back_to_back_total);
+          if (r.stream.flushed_per_call_ms >= 0) {
+            st["flushed_total"] = stats_json(r.stream.flushed_total);
+            st["flushes_alone"] = stats_json(r.stream.flushes_alone);
+          }
+        }
+        c["stream"] = st;
+      }
       c["gbps"] = r.gbps;
       c["pct_roofline"] = r.pct_roofline;
       Json cfg = Json::array();

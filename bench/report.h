@@ -3,6 +3,7 @@
 
 #include "accuracy.h"
 #include "cases.h"
+#include "copy_probe.h"
 #include "profile.h"
 #include "timing.h"
 #include "tuner.h"
@@ -52,6 +53,9 @@ struct CaseResult {
   double gbps = 0, pct_roofline = 0;
   std::vector<vknorm::KernelConfig> configs;  // one per kernel part
   std::vector<DispatchProfile> profile;
+  CopyTime copy;                  // vknorm's copy shader moving the same minimal bytes
+  double efficiency = 0;          // copy time / case time (1: as fast as a copy of its bytes)
+  StreamStats stream;             // --stream K
   BenchCase min_case;             // the minimal call timed as dispatch overhead
   Stats min_call;
   Accuracy accuracy;
@@ -69,6 +73,10 @@ void print_tuning(std::FILE* f, const std::vector<TuneResult>& results);
 
 vknorm_support::Json to_json(const RunSummary& run, const std::vector<CaseResult>& cases,
                              const std::vector<TuneResult>& tuning);
+
+// --list: the cases as JSON (name, model, op, dtype, shape, normalized_rank, groups, affine,
+// eps, minimal bytes, parts), for tools that time the same cases elsewhere.
+vknorm_support::Json list_json(const std::string& suite, const std::vector<BenchCase>& cases);
 
 std::string format_ms(double ms);  // "3.852 ms" / "41.2 us"
 

@@ -179,4 +179,79 @@ Stats Timer::measure(const std::function<bool(VkCommandBuffer)>& body) {
   return s;
 }
 
+bool Timer::run_region(const std::function<bool(VkCommandBuffer)>* body, bool flush, int calls,
+                       double* ms, std::string* error) {
+  bool recorded = true;
+  const VkResult r = dev_.run([&](VkCommandBuffer cmd) {
+    vkCmdResetQueryPool(cmd, pool_, 0, 2);
+    full_barrier(cmd);
+    vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, pool_, 0);
+    for (int i = 0; i < calls && recorded; ++i) {
+      if (flush) {
+        vkCmdFillBuffer(cmd, flush_.buffer, 0, VK_WHOLE_SIZE, ++flush_value_);
+        full_barrier(cmd);
+      }
+      if (body) recorded = (*body)(cmd);
+      full_barrier(cmd);
+    }
+    vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, pool_, 1);
+  });
+  if (!recorded) {
+    *error = "recording failed";
+    return false;
+  }
+  if (r != VK_SUCCESS) {
+    *error = "submission failed: VkResult " + std::to_string(r);
+    return false;
+  }
+  uint64_t ts[2] = {0, 0};
+  const VkResult qr = vkGetQueryPoolResults(dev_.device(), pool_, 0, 2, sizeof(ts), ts, sizeof(uint64_t),
+                                            VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
+  if (qr != VK_SUCCESS) {
+    *error = "vkGetQueryPoolResults: VkResult " + std::to_string(qr);
+    return false;
+  }
+  const uint32_t bits = dev_.timestamp_valid_bits();
+  const uint64_t mask = bits >= 64 ? ~0ull : ((1ull << bits) - 1);
+  const uint64_t ticks = ((ts[1] & mask) - (ts[0] & mask)) & mask;
+  *ms = static_cast<double>(ticks) * static_cast<double>(dev_.properties().limits.timestampPeriod) * 1e-6;
+  return true;
+}
+
+StreamStats Timer::measure_stream(const std::function<bool(VkCommandBuffer)>& body, int calls) {
+  StreamStats s;
+  s.calls = calls;
+  if (!error_.empty() || calls < 1) {
+    s.error = error_.empty() ? "calls must be >= 1" : error_;
+    return s;
+  }
+  // Seven samples of each region, interleaved so that a clock change hits all three alike;
+  // one warm-up round first.
+  constexpr int kSamples = 7;
+  const bool flush = flush_.buffer != VK_NULL_HANDLE;
+  std::vector<double> with_flush, flushes, back_to_back;
+  for (int i = 0; i <= kSamples; ++i) {
+    double a = 0, b = 0, c = 0;
+    if (!run_region(&body, false, calls, &c, &s.error)) return s;
+    if (flush && (!run_region(&body, true, calls, &a, &s.error) ||
+                  !run_region(nullptr, true, calls, &b, &s.error)))
+      return s;
+    if (i == 0) continue;
+    back_to_back.push_back(c);
+    if (flush) {
+      with_flush.push_back(a);
+      flushes.push_back(b);
+    }
+  }
+  s.back_to_back_total = summarize(back_to_back);
+  s.back_to_back_per_call_ms = s.back_to_back_total.median_ms / calls;
+  if (flush) {
+    s.flushed_total = summarize(with_flush);
+    s.flushes_alone = summarize(flushes);
+    s.flushed_per_call_ms = std::max(0.0, s.flushed_total.median_ms - s.flushes_alone.median_ms) / calls;
+  }
+  s.ok = true;
+  return s;
+}
+
 }  // namespace vknorm_bench

@@ -45,6 +45,21 @@ struct Stats {
 
 Stats summarize(std::vector<double> samples_ms);
 
+// In-stream timing: `calls` calls recorded back to back in one command buffer, one timestamp
+// pair around them all, so that what an engine pays per call inside a busy command buffer
+// shows (the fixed cost of an isolated dispatch may overlap with the neighbours'):
+//   flushed:      [L2 flush, barrier, call, barrier] x calls, minus the same region without
+//                 the calls (the flushes alone), over calls;
+//   back to back: [call, barrier] x calls, over calls (inputs stay in L2 when they fit it).
+struct StreamStats {
+  bool ok = false;
+  std::string error;
+  int calls = 0;
+  double flushed_per_call_ms = -1;       // < 0: not measured (no flush buffer)
+  double back_to_back_per_call_ms = 0;
+  Stats flushed_total, flushes_alone, back_to_back_total;  // per region, over the samples
+};
+
 class Timer {
  public:
   Timer(vknorm_support::HostDevice& device, const TimingOptions& options);
@@ -60,6 +75,7 @@ class Timer {
   Stats measure_empty() {
     return measure([](VkCommandBuffer) { return true; });
   }
+  StreamStats measure_stream(const std::function<bool(VkCommandBuffer)>& body, int calls);
   const TimingOptions& options() const { return options_; }  // flush may have been dropped
   const std::string& note() const { return note_; }
 
@@ -67,6 +83,10 @@ class Timer {
   bool run_batch(const std::function<bool(VkCommandBuffer)>& body, int count, bool timed,
                  std::vector<double>* samples_ms, std::vector<double>* record_us,
                  std::string* error);
+
+  // One submission: [flush?, barrier, body?, barrier] x calls between two timestamps.
+  bool run_region(const std::function<bool(VkCommandBuffer)>* body, bool flush, int calls,
+                  double* ms, std::string* error);
 
   vknorm_support::HostDevice& dev_;
   TimingOptions options_;
