@@ -7,6 +7,7 @@
 #extension GL_KHR_shader_subgroup_basic : enable
 #if REDUCE_SG
 #extension GL_KHR_shader_subgroup_arithmetic : require
+#extension GL_KHR_shader_subgroup_shuffle : require
 #endif
 #if BIND_ADDR
 #extension GL_EXT_buffer_reference : require
@@ -250,41 +251,6 @@ vec2 wg_sum_max(vec2 v) {
   return red_shared[0];
 }
 #endif
-
-// Sum of v over each aligned segment of `seg` consecutive local invocations (seg a power of two
-// dividing WG; every invocation gets its own segment's sum). Row kernels map one row to one
-// segment. seg == WG is wg_sum2. Smaller segments are reduced in shared memory, never through
-// subgroup operations: whether a subgroup lies inside one segment depends on the real subgroup
-// size, which lavapipe misreports (gl_SubgroupSize 32/64 while 16 lanes run), and on how
-// invocations map to subgroups, which Vulkan does not fix. Fixed tree order: deterministic.
-vec2 seg_sum2(vec2 v, uint seg) {
-  if (seg >= WG) return wg_sum2(v);
-  uint lid = gl_LocalInvocationIndex;
-  uint k = lid & (seg - 1u);
-  barrier();  // red_shared may still be read by the previous reduction
-  red_shared[lid] = v;
-  barrier();
-  for (uint s = seg >> 1; s > 0; s >>= 1) {
-    if (k < s) red_shared[lid] += red_shared[lid + s];
-    barrier();
-  }
-  return red_shared[lid - k];
-}
-
-// seg_sum2 with a maximum in .y (see wg_sum_max); same segments, same fixed order.
-vec2 seg_sum_max(vec2 v, uint seg) {
-  if (seg >= WG) return wg_sum_max(v);
-  uint lid = gl_LocalInvocationIndex;
-  uint k = lid & (seg - 1u);
-  barrier();
-  red_shared[lid] = v;
-  barrier();
-  for (uint s = seg >> 1; s > 0; s >>= 1) {
-    if (k < s) red_shared[lid] = sum_max(red_shared[lid], red_shared[lid + s]);
-    barrier();
-  }
-  return red_shared[lid - k];
-}
 
 // Corrected two-pass variance (Chan, Golub, LeVeque): mean(d^2) - mean(d)^2 with d = x - m for
 // an approximate mean m. Clamped at 0 against rounding; NaN stays NaN.

@@ -4,7 +4,7 @@
 // written to residual_out [FLAG_WRITE_RESIDUAL]). A workgroup
 // handles RPW = WG / LPR rows with LPR invocations (lanes) per row: short rows pack several rows
 // into one workgroup (LPR = WG: one row per workgroup). Per-row sums go through seg_sum2
-// (common.glsl), whose row-to-invocation mapping never depends on gl_SubgroupSize. VEC elements
+// (segments.glsl, which also maps rows to invocations: row_slot). VEC elements
 // per access: 1, 4 (16-byte fp32 / 8-byte 16-bit) or 8 (16-byte 16-bit, uvec4).
 // Corrected two-pass statistics: m = fp32 mean, d = x - m (exact when x is near m),
 // c = mean(d) corrects m's rounding, var = mean(d^2) - c^2, y = (d - c) * rstd. Rows with a large
@@ -89,10 +89,10 @@ void add_residual(uint rb, uint ob, uint e, inout vec4 lo, inout vec4 hi) {
 #endif
 
 void main() {
-  const uint lid = gl_LocalInvocationIndex;
-  const uint lane = lid % LPR;
+  const uint slot = row_slot();
+  const uint lane = slot % LPR;
   const uint block = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
-  const uint row = block * (WG / LPR) + lid / LPR;
+  const uint row = block * (WG / LPR) + slot / LPR;
   const bool ok = row < pc.rows;
   const uint xb = OFF(x) + row * pc.x_rs;
   const uint yb = OFF(y) + row * pc.y_rs;

@@ -5,5 +5,6 @@
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "contracts/rms_norm_last.h"  // bindings, push constants pc, spec constants, FLAG_*
+#include "segments.glsl"  // row_slot, seg_sum2: rows on segments of the workgroup
 #define OUT_I8 0
 #include "rms_norm_last.glsl"

@@ -11,8 +11,7 @@
 //   y_scale [FLAG_DYNAMIC_SCALE], or the static scale pc.static_scale.
 // A workgroup handles WG / LPR rows with LPR lanes per row; each lane keeps up to ITEMS
 // elements in registers, VEC per access (1, 4, or 8 for 16-bit data). Longer rows are streamed
-// (read again per pass). The row sums go through seg_sum2 (common.glsl), whose row-to-
-// invocation mapping never depends on gl_SubgroupSize.
+// (read again per pass). The row sums go through seg_sum2 (segments.glsl).
 // In place: y may be x, and residual_out may be residual: every element is read, before it is
 // written, by the invocation that writes it; the streamed passes re-read h from residual_out
 // when it is written. Those tensors are declared without `restrict`.
@@ -164,10 +163,10 @@ float inverse_scale(float amax, bool writer, uint row) {
 }
 
 void main() {
-  const uint lid = gl_LocalInvocationIndex;
-  const uint lane = lid % LPR;
+  const uint slot = row_slot();
+  const uint lane = slot % LPR;
   const uint block = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
-  const uint row = block * (WG / LPR) + lid / LPR;
+  const uint row = block * (WG / LPR) + slot / LPR;
   const bool ok = row < pc.rows;
   const uint ro_ = ok ? row / pc.inner : 0u, ri = ok ? row % pc.inner : 0u;
   const uint xb = OFF(x) + ro_ * pc.x_so + ri * pc.x_si;

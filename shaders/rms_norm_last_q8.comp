@@ -8,5 +8,6 @@
 #extension GL_EXT_shader_explicit_arithmetic_types_int8 : require
 #include "common.glsl"
 #include "contracts/rms_norm_last_q8.h"  // bindings, push constants pc, spec constants, FLAG_*
+#include "segments.glsl"  // row_slot, seg_sum2: rows on segments of the workgroup
 #define OUT_I8 1
 #include "rms_norm_last.glsl"

@@ -7,7 +7,7 @@
 // several rows into a workgroup. Each lane keeps up to ITEMS elements of its row in registers,
 // VEC per access: 1, 4 (16-byte fp32 / 8-byte 16-bit) or 8 (16-byte 16-bit, uvec4). Rows longer
 // than LPR * ITEMS are streamed twice instead (x read twice). The per-row sum goes through
-// seg_sum2 (common.glsl), whose row-to-invocation mapping never depends on gl_SubgroupSize.
+// seg_sum2 (segments.glsl).
 // In place: every element is read, before any element is written, by the invocation that
 // writes it, so y may be x itself; x and y are therefore declared without `restrict`.
 // grid = (gx, gy): row block = x + y * gx (rows past pc.rows only join the barriers). A grid
@@ -17,6 +17,7 @@
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "contracts/rms_norm_rows.h"  // bindings, push constants pc, spec constants
+#include "segments.glsl"  // row_slot, seg_sum2: rows on segments of the workgroup
 #include "norm_kind.glsl"              // NORM: RMS, L1 or L2
 
 DECLARE_TENSOR(x, DATA_T, readonly)
@@ -122,9 +123,9 @@ void stream_apply(uint lane, uint xb, uint yb, uint wb, Stream s, float r) {
 }
 
 void norm_block(uint block) {
-  const uint lid = gl_LocalInvocationIndex;
-  const uint lane = lid % LPR;
-  const uint row = block * (WG / LPR) + lid / LPR;
+  const uint slot = row_slot();
+  const uint lane = slot % LPR;
+  const uint row = block * (WG / LPR) + slot / LPR;
   const bool ok = row < pc.rows;
   const uint xb = OFF(x) + row * pc.x_rs;
   const uint yb = OFF(y) + row * pc.y_rs;

@@ -184,6 +184,8 @@ TEST_SUITE("misc") {
         {rms(DType::f16, {2, 1000, 16}), cfg(256, 4, 4, 64, 0, 0)},
         {rms(DType::f32, {3, 5, 64}), cfg(128, 8, 4, 1, 0, 0)},
         {ln(DType::f32, {40, 33}), cfg(32, 2, 1, 0, 1, 0)},
+        {ln(DType::f32, {40, 768}), cfg(64, 12, 4, 0, 1, 0)},   // row kernels: any multiple of vec
+        {ln(DType::bf16, {9, 300}), cfg(32, 10, 1, 0, 1, 0)},
         {ln(DType::f32, {10, 1000}), cfg(64, 4, 1, 0, 3, 0)},
         {ln(DType::f16, {3, 8000}), cfg(1024, 8, 4, 0, 1, 0)},
         {ln(DType::bf16, {3, 8000}), cfg(64, 4, 4, 0, 7, 0)},
@@ -209,7 +211,7 @@ TEST_SUITE("misc") {
     a.x = view(x, DType::f32, {4, 100});
     a.y = view(y, DType::f32, {4, 100});
     for (KernelConfig bad : {cfg(48, 4, 1, 0, 1, 0), cfg(4096, 1, 1, 0, 1, 0), cfg(32, 1, 1, 0, 1, 0),
-                             cfg(64, 3, 1, 0, 1, 0), cfg(64, 4, 2, 0, 1, 0)}) {
+                             cfg(64, 6, 4, 0, 1, 0), cfg(64, 4, 2, 0, 1, 0), cfg(64, 3, 1, 0, 2, 0)}) {
       a.config = &bad;
       CAPTURE(vknorm::to_string(bad));
       KernelConfig out;

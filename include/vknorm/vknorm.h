@@ -358,9 +358,11 @@ const char* op_name(Op op);
 // spread each row over workgroup_size / rows_per_workgroup invocations ("lanes per row", a power
 // of two); there:
 //   workgroup_size       = lanes per row x rows_per_workgroup
-//   items_per_invocation = row elements each lane keeps in registers (a multiple of
-//                          vector_width); rms_norm_rows streams rows longer than lanes x items
-//                          (x read twice), layer_norm_row needs the row to fit
+//   items_per_invocation = row elements each lane keeps in registers (any multiple of
+//                          vector_width up to 256, not only a power of two: 768 = 32 lanes x
+//                          24); rms_norm_rows streams rows longer than lanes x items (x read
+//                          twice), layer_norm_row needs the row to fit. The other kernels take
+//                          a power of two <= 256
 //   vector_width         = 1, 4, or 8 (16-bit data only: 16-byte accesses of 8 elements)
 //   rows_per_workgroup   = rows one workgroup handles (a power of two <= workgroup_size)
 //   channel_split        = 0 (setting it on such an RMSNorm call selects the channel kernel)

@@ -18,7 +18,8 @@
 #define ADD_LAYER_NORM_ROW_SPECS(S) \
   S(1, ITEMS, 16)               /* elements per invocation (multiple of VEC) */ \
   S(2, VEC, 1)                  /* 1, 4 or 8 (16-bit only) elements per access */ \
-  S(3, LPR, 256)                /* lanes per row: a power of two dividing WG */
+  S(3, LPR, 256)                /* lanes per row: a power of two dividing WG */ \
+  S(4, SEG_SG, 0)               /* rows on subgroup lanes (set by the core: segments.glsl) */
 
 VKNORM_KERNEL(add_layer_norm_row, ADD_LAYER_NORM_ROW)
 #endif

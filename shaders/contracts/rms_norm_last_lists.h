@@ -25,5 +25,6 @@
 #define RMS_NORM_LAST_SPECS(S) \
   S(1, ITEMS, 16)              /* register-resident elements per lane (multiple of VEC) */ \
   S(2, VEC, 1)                 /* elements per access: 1, 4, or 8 (16-bit only) */ \
-  S(3, LPR, 256)               /* lanes per row: a power of two dividing WG */
+  S(3, LPR, 256)               /* lanes per row: a power of two dividing WG */ \
+  S(4, SEG_SG, 0)              /* rows on subgroup lanes (set by the core: segments.glsl) */
 #endif

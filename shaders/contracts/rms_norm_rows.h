@@ -16,7 +16,8 @@
   S(1, ITEMS, 16)              /* register-resident elements per lane (multiple of VEC) */ \
   S(2, VEC, 1)                 /* elements per access: 1, 4, or 8 (16-bit only) */ \
   S(3, LPR, 256)               /* lanes per row: a power of two dividing WG */ \
-  S(4, NORM, 0)                /* 0 RMSNorm, 1 L1 (mean |x|), 2 L2: shaders/norm_kind.glsl */
+  S(4, NORM, 0)                /* 0 RMSNorm, 1 L1 (mean |x|), 2 L2: shaders/norm_kind.glsl */ \
+  S(5, SEG_SG, 0)              /* rows on subgroup lanes (set by the core: segments.glsl) */
 
 VKNORM_KERNEL(rms_norm_rows, RMS_NORM_ROWS)
 #endif

@@ -107,9 +107,14 @@ DeviceProfile read_device_profile(const InstanceFunctions& fns, VkPhysicalDevice
   p.subgroup_size = sg.subgroupSize;
   p.min_subgroup_size = has_sgc && sgc.minSubgroupSize ? sgc.minSubgroupSize : sg.subgroupSize;
   p.max_subgroup_size = has_sgc && sgc.maxSubgroupSize ? sgc.maxSubgroupSize : sg.subgroupSize;
+  // The sg modules also shuffle (the row kernels' segment sums: shaders/segments.glsl).
   p.subgroup_arithmetic = (sg.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
                           (sg.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT) &&
+                          (sg.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT) &&
                           (sg.supportedOperations & VK_SUBGROUP_FEATURE_BASIC_BIT);
+  // Rows laid on subgroups need the size the shader sees to be the one that runs, whole:
+  // devices with one subgroup size (quirks.cpp withdraws it where the driver misreports).
+  p.subgroup_rows = p.subgroup_arithmetic && p.min_subgroup_size == p.max_subgroup_size;
   const auto& lim = base.limits;
   p.max_workgroup_invocations = lim.maxComputeWorkGroupInvocations;
   p.max_workgroup_size_x = lim.maxComputeWorkGroupSize[0];

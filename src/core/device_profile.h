@@ -22,7 +22,10 @@ struct DeviceProfile {
   uint32_t subgroup_size = 32, min_subgroup_size = 32, max_subgroup_size = 32;
   uint32_t reported_subgroup_size = 32;
   uint32_t quirks = 0;  // bit per Quirk that applies (quirks.h)
-  bool subgroup_arithmetic = false;  // in compute shaders
+  bool subgroup_arithmetic = false;  // arithmetic and shuffles in compute shaders
+  // Row kernels may map rows to subgroup lanes and sum segments with shuffles (SEG_SG,
+  // shaders/segments.glsl): one fixed subgroup size that the shaders' gl_SubgroupSize reports.
+  bool subgroup_rows = false;
   uint32_t max_workgroup_invocations = 128, max_workgroup_size_x = 128;
   uint32_t max_workgroup_count[3] = {65535, 65535, 65535};
   uint32_t max_shared_memory_bytes = 16384;

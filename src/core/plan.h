@@ -12,8 +12,10 @@
 #include <vknorm/vknorm.h>
 
 #include <cstdint>
+#include <cstddef>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace vknorm::detail {
@@ -37,7 +39,15 @@ struct PlannedDispatch {
   bool barrier_before = false;
   const PipelineEntry* pipeline = nullptr;  // set by resolve()
   std::string module;                        // set by resolve()
+  // Word of spec that holds SEG_SG (rows on subgroup lanes, shaders/segments.glsl), -1 where
+  // the kernel has none: resolve() sets it from the device and the module it picks.
+  int seg_sg_word = -1;
 };
+
+template <class Spec, class = void>
+struct has_seg_sg : std::false_type {};
+template <class Spec>
+struct has_seg_sg<Spec, std::void_t<decltype(Spec::SEG_SG)>> : std::true_type {};
 
 // A dispatch of kernel K (vknorm::kernels::<kernel>, from its contract header): one view per
 // binding, in binding order. The typed Spec and Push are kept as words.
@@ -50,6 +60,8 @@ PlannedDispatch plan_dispatch(DType dtype, const typename K::Spec& spec,
   d.dtype = dtype;
   d.spec.resize(sizeof spec / 4);
   std::memcpy(d.spec.data(), &spec, sizeof spec);
+  if constexpr (has_seg_sg<typename K::Spec>::value)
+    d.seg_sg_word = static_cast<int>(offsetof(typename K::Spec, SEG_SG) / 4);
   d.bindings = {views...};
   d.fields.resize(sizeof push / 4);
   if (!d.fields.empty()) std::memcpy(d.fields.data(), &push, sizeof push);

@@ -10,8 +10,8 @@ const std::vector<QuirkInfo>& quirk_table() {
       {Quirk::lavapipe_subgroup_size_misreport, "lavapipe_subgroup_size_misreport", VK_DRIVER_ID_MESA_LLVMPIPE,
        220000, 250099,
        "reports 32 / 64 subgroup lanes at LP_NATIVE_VECTOR_WIDTH 1024 / 2048 but runs compute shaders on 16",
-       "selection and the tuning-cache key use the 16 lanes that run; no kernel reads gl_SubgroupSize for its "
-       "layout"},
+       "selection and the tuning-cache key use the 16 lanes that run; row kernels keep the layout that does not "
+       "read gl_SubgroupSize (SEG_SG off)"},
       {Quirk::lavapipe_long_row_loop, "lavapipe_long_row_loop", VK_DRIVER_ID_MESA_LLVMPIPE, 220000, 250099,
        "row loops of more than 16384 iterations computed wrong results (NaN) in a LayerNorm backward",
        "backward passes loop over at most 1024 rows per workgroup; larger rows_per_workgroup configs are refused"},
@@ -48,6 +48,7 @@ void apply_quirks(DeviceProfile* p) {
       p->subgroup_size = 16;
       p->min_subgroup_size = std::min(p->min_subgroup_size, 16u);
       p->max_subgroup_size = std::min(p->max_subgroup_size, 16u);
+      p->subgroup_rows = false;  // gl_SubgroupSize in the shaders is not what runs
     }
     p->quirks |= 1u << static_cast<uint32_t>(q.id);
   }

@@ -39,6 +39,9 @@ static std::vector<uint32_t> push_words(const PlannedDispatch& d, bool address_m
 Error resolve(Context* ctx, Plan* plan) {
   for (PlannedDispatch& d : plan->dispatches) {
     d.module = module_name(d, plan->address_mode, ctx->shared_memory_reduction);
+    // Rows on subgroup lanes only in the sg modules of devices whose gl_SubgroupSize is what runs.
+    if (d.seg_sg_word >= 0)
+      d.spec[static_cast<size_t>(d.seg_sg_word)] = ctx->profile.subgroup_rows && !ctx->shared_memory_reduction ? 1u : 0u;
     PipelineKey key;
     key.module = d.module;
     key.spec = d.spec;

@@ -104,7 +104,9 @@ bool uses_row_kernel(const Problem& p, const KernelConfig& c) {
 //      invocation, well inside a 64-register budget even with LayerNorm's second pass; 8 on
 //      lavapipe and generic devices).
 //   3. lanes per row L = the smallest power of two with L x K >= D, at most the largest
-//      workgroup; items = vector_width x pow2_ceil(chunks per lane) (the row fits exactly).
+//      workgroup, or half that where lanes holding up to 1.5 K leave fewer idle slots;
+//      items = vector_width x the chunks per lane (any count: the row fits with no idle lane
+//      where the chunks divide evenly).
 //      rms_norm_rows streams rows longer than L x K (x read twice); layer_norm_row is only
 //      chosen when the row fits (else the split path).
 //   4. rows_per_workgroup = table workgroup size / L (at least 1): short rows share a
@@ -116,25 +118,47 @@ bool uses_row_kernel(const Problem& p, const KernelConfig& c) {
 //   5. One dispatch per call whenever the tensor fits one binding: the rows of a window go over
 //      a 2D grid, so no maxComputeWorkGroupCount[1] windows ((1, 4096) is one workgroup).
 // Fields the caller (or the tuning cache) set are kept; the others follow from them.
-void fill_row_config(const SelectorLimits& lim, const Problem& p, KernelConfig* c) {
+void fill_row_config(const SelectorLimits& lim, const Problem& p, KernelConfig* c, uint32_t items_cap) {
   const ClassTable& t = lim.table;
   const uint32_t max_wg = lim.max_wg, min_wg = lim.min_wg;
   const uint64_t target_wgs = lim.target_wgs;
   const uint64_t D = p.reduce, R = p.outer;
   if (!c->vector_width) c->vector_width = p.vec8_ok ? 8 : p.vec4_ok ? 4 : 1;
   const uint32_t vec = c->vector_width;
-  const uint32_t K = std::max<uint32_t>(vec, pow2_ceil(t.ln_items));
+  uint32_t K = std::max<uint32_t>(vec, pow2_ceil(items_cap ? items_cap : t.ln_items));
   const uint64_t chunks = ceil_div(D, vec);
+  // 16-byte bf16 rows that would spread over more than 256 lanes, when the rows fill the
+  // device: twice the items in half the lanes (H200, --tune --try, bench/results/
+  // 2026-12-04-zoo/probe.txt: bf16 (8191, 8192) 79.5 -> 72.9 us, (4096, 7168) 39.7 -> 36.4 us;
+  // (2048, 3584) at 128 lanes lost, 24.8 -> 30.4 us). Measured on Hopper and bf16 only (f16
+  // (32768, 8192) ran at 98% of the copy roofline already).
+  if (!items_cap && !c->items_per_invocation && !c->workgroup_size && vec == 8 && R >= target_wgs &&
+      p.dtype == DType::bf16 &&
+      lim.device.device_class == DeviceClass::hopper && ceil_div(chunks, K / vec) > 256)
+    K *= 2;
   const uint32_t per_lane = std::max<uint32_t>(1, (c->items_per_invocation ? c->items_per_invocation : K) / vec);
+  const uint64_t most = std::max<uint64_t>(vec, (K + K / 2) / vec * vec);  // items per lane at most
   uint32_t L;
   if (c->workgroup_size && c->rows_per_workgroup) {
     L = std::max<uint32_t>(1, c->workgroup_size / c->rows_per_workgroup);
   } else {
     L = std::min<uint32_t>(max_wg, pow2_ceil(ceil_div(chunks, per_lane)));
     if (c->workgroup_size) L = std::min(L, c->workgroup_size);
+    // Half the lanes with up to 1.5x the items where that leaves fewer slots idle: a hidden
+    // size that is not a power of two (768 = 96 chunks of 8) then fills its lanes (32 x 3
+    // instead of 64 x 2, a quarter idle). Only where the rows fill the device: a decode-sized
+    // call is latency-bound and wants the lanes (H200, (1, 4544) bf16: 6.1 -> 7.6 us halved).
+    const uint64_t half = L / 2;
+    if (!c->items_per_invocation && half >= 1 && R >= target_wgs && ceil_div(chunks, half) * vec <= most &&
+        half * ceil_div(chunks, half) < uint64_t(L) * ceil_div(chunks, L))
+      L = uint32_t(half);
   }
-  if (!c->items_per_invocation)
-    c->items_per_invocation = uint32_t(std::min<uint64_t>(K, vec * uint64_t(pow2_ceil(ceil_div(chunks, L)))));
+  // items: the chunks a lane needs (any multiple of vec); K where the row does not fit the
+  // lanes (rms_norm_rows streams it, layer_norm takes its split path).
+  if (!c->items_per_invocation) {
+    const uint64_t need = vec * ceil_div(chunks, L);
+    c->items_per_invocation = uint32_t(need <= most ? need : K);
+  }
   if (!c->rows_per_workgroup) {
     if (c->workgroup_size) {
       c->rows_per_workgroup = std::max<uint32_t>(1, c->workgroup_size / L);
@@ -180,8 +204,11 @@ std::string config_problem(const DeviceProfile& d, const Problem& p, const Kerne
     return "vector_width 4 needs 4-element aligned offsets, strides and sizes";
   if (c.vector_width == 8 && !p.vec8_ok)
     return "vector_width 8 needs 16-bit data with 8-element (16-byte) aligned offsets, strides and sizes";
-  if (!is_pow2(c.items_per_invocation) || c.items_per_invocation > 256)
-    return "items_per_invocation must be a power of two <= 256";
+  // Row kernels take any multiple of vector_width (a row of 96 chunks: 32 lanes x 3 chunks,
+  // no idle lane); the other kernels index their registers by powers of two.
+  if (c.items_per_invocation == 0 || c.items_per_invocation > 256 || (!row && !is_pow2(c.items_per_invocation)))
+    return row ? "items_per_invocation must be a multiple of vector_width <= 256"
+               : "items_per_invocation must be a power of two <= 256";
   if (row) {
     if (c.items_per_invocation % c.vector_width)
       return "items_per_invocation must be a multiple of vector_width";

@@ -78,8 +78,9 @@ bool uses_row_kernel(const Problem& p, const KernelConfig& cfg);
 uint32_t shared_bytes(Op op, uint32_t workgroup_size);
 
 // The row-kernel rule (selector.cpp) shared by every op with a row kernel: vector width, items,
-// lanes per row and rows per workgroup of rows of p.reduce contiguous elements.
-void fill_row_config(const SelectorLimits& limits, const Problem& p, KernelConfig* cfg);
+// lanes per row and rows per workgroup of rows of p.reduce contiguous elements. items_cap: the
+// items per lane the rule aims at (0: the class's ln_items).
+void fill_row_config(const SelectorLimits& limits, const Problem& p, KernelConfig* cfg, uint32_t items_cap = 0);
 
 // "/D2^<log2 reduce>/R2^<log2 outer>": the case shape of row problems.
 std::string rows_case_shape(const Problem& p);

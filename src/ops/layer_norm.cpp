@@ -302,13 +302,15 @@ void ln_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* c
     if (!c->vector_width) c->vector_width = p.vec4_ok ? 4 : 1;
     // f16 rows on Hopper: twice the items per lane (half the lanes), so that twice the bytes
     // are in flight per invocation. H200, side by side (bench/results/h200-2026-12-01-final/
-    // probe-ln16): (32768, 8192) 381 -> 293 us, (262144, 768) 304 -> 253 us. bf16 lost with
+    // probe-ln16): (32768, 8192) 381 -> 293 us, (262144, 768) 304 -> 253 us (a cap on the items
+    // per lane: fill_row_config fits them to the row). bf16 lost with
     // the same change ((262144, 768): 369 -> 503 us: its conversions cost registers), and no
     // other class was measured: both keep the table's items.
-    if (!c->items_per_invocation && p.dtype == DType::f16 && c->vector_width == 4 &&
-        lim.device.device_class == DeviceClass::hopper)
-      c->items_per_invocation = 2 * lim.table.ln_items;
-    fill_row_config(lim, p, c);
+    // Only where the rows fill the device: a decode-sized row wants the lanes ((1, 4096) f16:
+    // 6.2 us at 256 x 16, 8.0 us at 128 x 32; bench/results/2026-12-04-zoo/sweep/).
+    const bool wide = p.dtype == DType::f16 && c->vector_width == 4 &&
+                      lim.device.device_class == DeviceClass::hopper && p.outer >= lim.target_wgs;
+    fill_row_config(lim, p, c, wide ? 2 * lim.table.ln_items : 0);
     return;
   }
   fill_split_config(lim, p, /*backward=*/false, c);
