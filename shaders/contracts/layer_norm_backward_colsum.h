@@ -12,7 +12,7 @@
   F(uint, flags)                             \
   F(uint, gx_base)                           /* first workgroup of this dispatch */
 #define LAYER_NORM_BACKWARD_COLSUM_FLAGS(B) B(DWEIGHT, 4) B(DBIAS, 8)
-#define LAYER_NORM_BACKWARD_COLSUM_SPECS(S)
+#define LAYER_NORM_BACKWARD_COLSUM_SPECS(S) S(1, LANES, 1)  /* invocations per column (WG / LANES columns per workgroup) */
 
 VKNORM_KERNEL(layer_norm_backward_colsum, LAYER_NORM_BACKWARD_COLSUM)
 #endif

@@ -10,7 +10,7 @@
   F(uint, col_off)                         /* float index of block 0's partials */ \
   F(uint, gx_base)                         /* first workgroup of this dispatch */
 #define RMS_NORM_BACKWARD_COLSUM_FLAGS(B)
-#define RMS_NORM_BACKWARD_COLSUM_SPECS(S)
+#define RMS_NORM_BACKWARD_COLSUM_SPECS(S) S(1, LANES, 1)  /* invocations per column (WG / LANES columns per workgroup) */
 
 VKNORM_KERNEL(rms_norm_backward_colsum, RMS_NORM_BACKWARD_COLSUM)
 #endif

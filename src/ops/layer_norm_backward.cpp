@@ -173,12 +173,13 @@ Error plan_backward(Context* ctx, const LayerNormBackwardArgs& a, Plan* plan, Pl
     block_base += blocks;
   }
   if (!direct) {
-    const uint32_t wg = std::min<uint32_t>(256, c.workgroup_size);
-    const uint64_t groups = ceil_div(D, wg);
+    const ColsumShape shape = colsum_shape(total_blocks, ctx->profile);
+    const uint64_t groups = ceil_div(D, shape.columns());
     const uint64_t max_gx = ctx->profile.max_workgroup_count[0];
     for (uint64_t g0 = 0; g0 < groups; g0 += max_gx) {
       Colsum::Spec sc;
-      sc.WG = wg;
+      sc.WG = shape.workgroup_size;
+      sc.LANES = shape.lanes;
       Colsum::Push pc{};
       pc.D = uint32_t(D);
       pc.blocks = uint32_t(total_blocks);

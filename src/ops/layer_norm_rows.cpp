@@ -115,6 +115,17 @@ void fill_split_config(const SelectorLimits& lim, const Problem& p, bool backwar
   }
 }
 
+ColsumShape colsum_shape(uint64_t blocks, const DeviceProfile& d) {
+  const uint32_t cap = std::min<uint32_t>({d.max_workgroup_invocations, d.max_workgroup_size_x, 1024});
+  uint32_t limit = 32;  // a power of two: every Vulkan device allows 128 invocations, 16 KiB shared
+  while (limit * 2 <= cap && 16 * limit * 2 <= d.max_shared_memory_bytes) limit *= 2;
+  ColsumShape s;
+  s.lanes = uint32_t(std::min<uint64_t>(32, pow2_ceil(ceil_div(std::max<uint64_t>(blocks, 1), 16))));
+  s.workgroup_size = std::min(limit, std::max<uint32_t>(256, 32 * s.lanes));
+  s.lanes = std::min(s.lanes, s.workgroup_size / 32);  // at least 32 columns per workgroup
+  return s;
+}
+
 std::string check_split_config(const Problem& p, const KernelConfig& c) {
   if (c.items_per_invocation % c.vector_width)
     return "items_per_invocation must be a multiple of vector_width";

@@ -34,6 +34,17 @@ void choose_split(const SelectorLimits& limits, const Problem& p, bool backward,
 // backward kernels) and of split 1 of the backward pass, after choose_split. The forward row
 // kernel (split 1) is filled by its op. `backward` picks the backward pass's items and blocks.
 void fill_split_config(const SelectorLimits& limits, const Problem& p, bool backward, KernelConfig* cfg);
+// Shape of the backward column-sum passes (layer_norm_backward_colsum.comp,
+// rms_norm_backward_colsum.comp): `lanes` invocations per column, as many (up to 32) as keep
+// each lane's share of the row blocks at about 16 partials, so that ~1000 blocks are summed in
+// parallel rather than one after another; workgroups of at least 256 invocations (with one lane
+// per column: 256 columns, each invocation a column), within the device's workgroup limits and
+// shared memory (16 bytes per invocation).
+struct ColsumShape {
+  uint32_t workgroup_size = 256, lanes = 1;
+  uint32_t columns() const { return workgroup_size / lanes; }
+};
+ColsumShape colsum_shape(uint64_t blocks, const DeviceProfile& device);
 // Checks of a split-row config (not the row kernel's); "" when fine.
 std::string check_split_config(const Problem& p, const KernelConfig& cfg);
 

@@ -27,7 +27,6 @@ using namespace detail;
 
 namespace {
 
-constexpr uint32_t kColsumColumns = 32;  // columns per workgroup of rms_norm_backward_colsum
 
 Error plan_rms_backward(Context* ctx, const RmsNormBackwardArgs& a, Plan* plan, PlanResult* res) {
   if (!ctx) return make_error(Status::invalid_argument, "context is null");
@@ -181,12 +180,13 @@ Error plan_rms_backward(Context* ctx, const RmsNormBackwardArgs& a, Plan* plan, 
     block_base += blocks;
   }
   if (!direct) {
-    const uint32_t wg = std::max(kColsumColumns, std::min<uint32_t>(256, c.workgroup_size));
-    const uint64_t groups = ceil_div(D, kColsumColumns);
+    const ColsumShape shape = colsum_shape(total_blocks, ctx->profile);
+    const uint64_t groups = ceil_div(D, shape.columns());
     const uint64_t max_gx = ctx->profile.max_workgroup_count[0];
     for (uint64_t g0 = 0; g0 < groups; g0 += max_gx) {
       Colsum::Spec sc;
-      sc.WG = wg;
+      sc.WG = shape.workgroup_size;
+      sc.LANES = shape.lanes;
       Colsum::Push pc{};
       pc.D = uint32_t(D);
       pc.blocks = uint32_t(total_blocks);
