@@ -6,16 +6,23 @@ Runs, in one invocation on one GPU:
     KernelBench L1 #36 (RMSNorm over dim 1, (112,64,512,512) fp32) and #40 (LayerNorm over
     (64,256,256), affine, (16,64,256,256) fp32) forward and forward+backward, and #33
     (BatchNorm2d(64) in training mode, (64,64,512,512) fp32; no seed kernel), #38 / #39 (L1 /
-    L2 norm over dim 1) and #37 (Frobenius norm of the whole (112,64,512,512) fp32 tensor), timed with
-    triton.testing.do_bench (median, L2 flushed between runs as do_bench does);
+    L2 norm over dim 1) and #37 (Frobenius norm of the whole (112,64,512,512) fp32 tensor), timed as
+    GPU kernel time (torch.profiler, L2 flushed before each call; bench/torch_timing.py), with
+    the host wall time of triton.testing.do_bench beside it, and torch's clone of the same bytes
+    (its own copy floor: torch efficiency = clone time / best torch time);
   * their outputs checked against eager (max abs difference, fp32), including the seed 004
     backward, which is known to be wrong and whose error is reported, not fixed;
   * `vknorm-bench --suite kernelbench --json TMP` as a subprocess (GPU timestamps, median,
     L2 flushed between runs; see bench/README.md);
-and prints one table with times and the ratio vknorm / best other. With --out-dir it also
-writes <out-dir>/<date>-<device>.json and .md (the .md holds the exact commands).
+and prints one table with times and the ratio vknorm / best other (kernel times). With
+--out-dir it also writes <out-dir>/<date>-<device>.json and .md (the .md holds the exact commands).
+
+--suite sweep | llm | zoo: the PyTorch side of that vknorm-bench suite, cases from
+`vknorm-bench --suite NAME --list` (or --cases-json FILE), JSON to --json (bench/torch_sweep.py);
+join it with vknorm-bench's --json by bench/zoo_table.py.
 
 Usage: python3 bench/compare_torch.py [--bench build/bench/vknorm-bench] [--out-dir bench/results]
+       python3 bench/compare_torch.py --suite zoo --json torch-zoo.json [--case NAME[,NAME]]
 """
 
 import argparse
@@ -30,6 +37,8 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import torch_timing  # noqa: E402
 
 EPS = 1e-5
 RMS_SHAPE = (112, 64, 512, 512)
@@ -74,16 +83,24 @@ def parse_args():
     p.add_argument("--no-compile", action="store_true", help="skip torch.compile")
     p.add_argument("--no-seeds", action="store_true", help="skip the seed Triton kernels")
     p.add_argument("--no-vknorm", action="store_true", help="do not run vknorm-bench")
-    p.add_argument("--warmup-ms", type=float, default=25, help="do_bench warmup (ms)")
-    p.add_argument("--rep-ms", type=float, default=200, help="do_bench rep (ms)")
-    p.add_argument("--suite", default="kernelbench", choices=["kernelbench", "sweep", "llm"],
-                   help="kernelbench (default: the table below) or sweep: the ~90 cases of "
-                        "vknorm-bench --suite sweep with eager, torch.compile and cooperative "
-                        "reductions, written with --json (bench/torch_sweep.py)")
-    p.add_argument("--json", default=None, help="--suite sweep: write the results there")
-    p.add_argument("--sweep-budget-s", type=float, default=330,
-                   help="--suite sweep: after this many seconds, time eager only (default 330)")
-    p.add_argument("--sweep-limit", type=int, default=0, help="--suite sweep: first N cases only")
+    p.add_argument("--warmup-ms", type=float, default=None,
+                   help="do_bench warmup for the wall time (ms; default 25, sweep/llm/zoo 10)")
+    p.add_argument("--rep-ms", type=float, default=None,
+                   help="do_bench rep for the wall time (ms; default 200, sweep/llm/zoo 40)")
+    p.add_argument("--suite", default="kernelbench", choices=["kernelbench", "sweep", "llm", "zoo"],
+                   help="kernelbench (default: the table below), or sweep / llm / zoo: the cases "
+                        "of vknorm-bench --suite NAME --list with eager and torch.compile, written "
+                        "with --json (bench/torch_sweep.py)")
+    p.add_argument("--json", default=None, help="sweep/llm/zoo: write the results there (else stdout)")
+    p.add_argument("--cases-json", default=None, metavar="FILE",
+                   help="sweep/llm/zoo: read the case list from FILE (the JSON of vknorm-bench "
+                        "--suite NAME --list) instead of running vknorm-bench")
+    p.add_argument("--case", default=None, metavar="NAME[,NAME]",
+                   help="sweep/llm/zoo: only these cases (names or shell patterns, e.g. 'zoo_llama*')")
+    p.add_argument("--sweep-budget-s", type=float, default=240,
+                   help="sweep/llm/zoo: after this many seconds, skip torch.compile (eager only, "
+                        "the reason recorded; default 240)")
+    p.add_argument("--sweep-limit", type=int, default=0, help="sweep/llm/zoo: first N cases only")
     p.add_argument("--smoke-cpu", action="store_true",
                    help="test this script without a GPU: tiny shapes on the CPU, wall-clock "
                         "timing, no torch.compile/seeds (the numbers mean nothing)")
@@ -113,52 +130,7 @@ def import_torch(smoke_cpu=False):
     return torch, have_triton
 
 
-def make_timer(torch, have_triton, warmup_ms, rep_ms):
-    if DEVICE == "cpu":  # --smoke-cpu
-        import time
-
-        def bench(fn):
-            fn()
-            times = []
-            for _ in range(10):
-                t0 = time.perf_counter()
-                fn()
-                times.append((time.perf_counter() - t0) * 1e3)
-            times.sort()
-            return times[len(times) // 2]
-        return bench
-    if have_triton:
-        import triton.testing
-
-        def bench(fn):
-            return float(triton.testing.do_bench(fn, warmup=warmup_ms, rep=rep_ms,
-                                                 return_mode="median"))
-        return bench
-
-    cache = torch.empty(256 << 20, dtype=torch.int8, device=DEVICE)
-
-    def bench(fn):  # do_bench's method: zero a 256 MiB buffer before each timed call
-        fn()
-        torch.cuda.synchronize()
-        times = []
-        for _ in range(max(10, int(rep_ms))):
-            cache.zero_()
-            s = torch.cuda.Event(enable_timing=True)
-            e = torch.cuda.Event(enable_timing=True)
-            s.record()
-            fn()
-            e.record()
-            torch.cuda.synchronize()
-            times.append(s.elapsed_time(e))
-            if sum(times) > rep_ms:
-                break
-        times.sort()
-        return times[len(times) // 2]
-    return bench
-
-
 def import_seeds():
-    sys.path.insert(0, HERE)
     from seeds import seed_001_rmsnorm, seed_004_layernorm
     return seed_001_rmsnorm, seed_004_layernorm
 
@@ -201,14 +173,16 @@ def minimal_bytes(case):
 
 def run_torch(args, torch, have_triton):
     import torch.nn.functional as F
-    bench = make_timer(torch, have_triton, args.warmup_ms, args.rep_ms)
+    timer = torch_timing.Timer(torch, DEVICE, args.warmup_ms, args.rep_ms)
     seeds = None
     if have_triton and not args.no_seeds:
         try:
             seeds = import_seeds()
         except Exception as e:
             print(f"compare_torch.py: seed kernels not importable: {e}", file=sys.stderr)
-    results = {name: {"times_ms": {}, "errors": {}, "notes": []} for name, _ in CASES}
+    # times_ms: GPU kernel time per call (the ratios use it); wall_ms: do_bench host wall time.
+    results = {name: {"times_ms": {}, "wall_ms": {}, "kernels_per_call": {}, "errors": {}, "notes": []}
+               for name, _ in CASES}
     torch.manual_seed(0)
 
     def attempt(case, impl, fn):
@@ -224,10 +198,21 @@ def run_torch(args, torch, have_triton):
             return None
 
     def timed(case, impl, fn):
-        t = attempt(case, impl, lambda: bench(fn))
-        if t is not None:
-            results[case]["times_ms"][impl] = t
-            print(f"  {case:26s} {impl:14s} {t:9.3f} ms", file=sys.stderr)
+        k = attempt(case, impl, lambda: timer.kernel(fn))
+        if k is None:
+            return
+        r = results[case]
+        r["times_ms"][impl], r["kernels_per_call"][impl] = k["ms"], k["kernels_per_call"]
+        if k["note"]:
+            r["notes"].append(f"{impl}: {k['note']}")
+        wall = attempt(case, impl + " (wall time)", lambda: timer.wall(fn))
+        r["wall_ms"][impl] = wall
+        print(f"  {case:26s} {impl:14s} {k['ms']:9.3f} ms kernel ({k['kernels_per_call']} kernels/call), "
+              f"{wall if wall is not None else float('nan'):9.3f} ms wall", file=sys.stderr)
+
+    def compiled(fn):
+        torch._dynamo.reset()  # else a later shape can get a dynamic-shape kernel
+        return torch.compile(fn, dynamic=False)
 
     # --- RMSNorm #36: KernelBench's Model.forward ---
     case = "kb36_rms_norm"
@@ -240,7 +225,7 @@ def run_torch(args, torch, have_triton):
     ref = rms_eager(x)
     timed(case, "eager", lambda: rms_eager(x))
     if not args.no_compile:
-        rms_c = torch.compile(rms_eager)
+        rms_c = compiled(rms_eager)
         out = attempt(case, "torch.compile", lambda: rms_c(x))
         if out is not None:
             results[case]["errors"]["torch.compile"] = max_abs_diff(out, ref)
@@ -270,7 +255,7 @@ def run_torch(args, torch, have_triton):
     timed(case, "eager", lambda: ln_eager(x, w, b))
     ln_c = None
     if not args.no_compile:
-        ln_c = torch.compile(ln_eager)
+        ln_c = compiled(ln_eager)
         out = attempt(case, "torch.compile", lambda: ln_c(x, w, b))
         if out is not None:
             results[case]["errors"]["torch.compile"] = max_abs_diff(out, ref)
@@ -344,7 +329,7 @@ def run_torch(args, torch, have_triton):
     ref = bn_eager(x, w, b, rm.clone(), rv.clone())
     timed(case, "eager", lambda: bn_eager(x, w, b, rm, rv))
     if not args.no_compile:
-        bn_c = torch.compile(bn_eager)
+        bn_c = compiled(bn_eager)
         out = attempt(case, "torch.compile", lambda: bn_c(x, w, b, rm, rv))
         if out is not None:
             results[case]["errors"]["torch.compile"] = max_abs_diff(out, ref)
@@ -360,7 +345,7 @@ def run_torch(args, torch, have_triton):
         ref = fn(x)
         timed(case, "eager", lambda: fn(x))
         if not args.no_compile:
-            fc = torch.compile(fn)
+            fc = compiled(fn)
             out = attempt(case, "torch.compile", lambda: fc(x))
             if out is not None:
                 results[case]["errors"]["torch.compile"] = max_abs_diff(out, ref)
@@ -392,7 +377,12 @@ def run_torch(args, torch, have_triton):
     eager_and_compiled("kb37_frobenius_norm", lambda t: t / torch.norm(t, p="fro"), x)
     del x
     torch.cuda.empty_cache()
-    return results
+
+    # torch's own copy floor per case: the kernel time of a clone moving the same minimal bytes
+    for name, _ in CASES:
+        k = attempt(name, "clone", lambda: timer.clone(minimal_bytes(name)))
+        results[name]["torch_clone_ms"] = k["ms"] if k else None
+    return results, timer.methods()
 
 
 def run_vknorm(args):
@@ -421,6 +411,7 @@ def run_vknorm(args):
 
 
 def build_table(torch_results, vk):
+    """One row per case; all times are GPU kernel times (ms), wall times kept under "wall_ms"."""
     impls = ["eager", "torch.compile", "seed 001/004"]
     rows = []
     vk_cases = {c.get("name"): c for c in (vk or {}).get("cases", [])}
@@ -430,7 +421,12 @@ def build_table(torch_results, vk):
         seed = times.pop("seed 001", None) or times.pop("seed 004", None)
         row = {"case": name, "title": title, "eager": times.get("eager"),
                "torch.compile": times.get("torch.compile"), "seed 001/004": seed,
-               "errors": r["errors"], "notes": list(r["notes"])}
+               "wall_ms": r["wall_ms"], "kernels_per_call": r["kernels_per_call"],
+               "errors": r["errors"], "notes": list(r["notes"]), "torch_clone_ms": r.get("torch_clone_ms")}
+        torch_times = [t for t in (row["eager"], row["torch.compile"]) if t]
+        row["torch_best"] = min(torch_times) if torch_times else None
+        if row["torch_best"] and row["torch_clone_ms"]:
+            row["torch_efficiency"] = row["torch_clone_ms"] / row["torch_best"]
         c = vk_cases.get(name)
         if c and c.get("ran"):
             row["vknorm"] = c["time"]["median_ms"]
@@ -438,6 +434,11 @@ def build_table(torch_results, vk):
             row["vknorm_max_err"] = max([o["max_abs"] for o in c["accuracy"]["outputs"]] or [0]) \
                 if c.get("accuracy", {}).get("ran") else None
             row["vknorm_config"] = " | ".join(k["text"] for k in c.get("configs", []))
+            copy_ms = (c.get("copy") or {}).get("median_ms")
+            row["vknorm_copy_ms"] = copy_ms
+            row["vknorm_efficiency"] = c.get("efficiency") or (copy_ms / row["vknorm"] if copy_ms else None)
+            if row["vknorm_efficiency"] and row.get("torch_efficiency"):
+                row["efficiency_ratio"] = row["vknorm_efficiency"] / row["torch_efficiency"]
             if c.get("scaled"):
                 row["notes"].append("vknorm ran a scaled-down shape: " + c.get("scale_note", ""))
         elif c:
@@ -449,6 +450,8 @@ def build_table(torch_results, vk):
         row["best_other"] = min(others) if others else None
         if row.get("vknorm") and row["best_other"] and not (c and c.get("scaled")):
             row["ratio"] = row["vknorm"] / row["best_other"]
+        else:
+            row.pop("efficiency_ratio", None)
         rows.append(row)
     return rows
 
@@ -459,8 +462,9 @@ def fmt(v, spec="{:.3f}"):
 
 def render_table(rows, device, vk_device):
     lines = []
-    hdr = ["case", "eager ms", "compile ms", "seed ms", "vknorm ms", "vknorm/best", "GB/s vknorm",
-           "%roof", "max err vs eager (compile / seed / vknorm vs fp64)"]
+    hdr = ["case", "eager ms", "compile ms", "seed ms", "vknorm ms", "vknorm/best", "torch clone ms",
+           "torch eff", "vk eff", "eff ratio", "GB/s vknorm", "%roof", "wall eager / compile ms",
+           "max err vs eager (compile / seed / vknorm vs fp64)"]
     lines.append("| " + " | ".join(hdr) + " |")
     lines.append("|" + "|".join("---" for _ in hdr) + "|")
     for r in rows:
@@ -468,16 +472,23 @@ def render_table(rows, device, vk_device):
         errs = " / ".join([fmt(r["errors"].get("torch.compile"), "{:.2g}"),
                            fmt(r["errors"].get("seed 001", r["errors"].get("seed 004")), "{:.2g}"),
                            fmt(r.get("vknorm_max_err"), "{:.2g}")])
+        wall = " / ".join(fmt(r["wall_ms"].get(k)) for k in ("eager", "torch.compile"))
         lines.append("| " + " | ".join([
             r["title"], fmt(r["eager"]), fmt(r["torch.compile"]), fmt(r["seed 001/004"]),
-            fmt(r.get("vknorm")), fmt(r.get("ratio"), "{:.2f}x"), fmt(gbps, "{:.0f}"),
-            fmt(r.get("vknorm_pct_roofline"), "{:.0f}%"), errs]) + " |")
+            fmt(r.get("vknorm")), fmt(r.get("ratio"), "{:.2f}x"), fmt(r.get("torch_clone_ms")),
+            fmt(r.get("torch_efficiency"), "{:.2f}"), fmt(r.get("vknorm_efficiency"), "{:.2f}"),
+            fmt(r.get("efficiency_ratio"), "{:.2f}"), fmt(gbps, "{:.0f}"),
+            fmt(r.get("vknorm_pct_roofline"), "{:.0f}%"), wall, errs]) + " |")
     notes = [f"- {r['case']}: {n}" for r in rows for n in r["notes"]]
     lines.append("")
-    lines.append(f"GPU: {device}; vknorm device: {vk_device or '-'}. Times are medians "
-                 "(torch: triton.testing.do_bench with its L2 flush; vknorm: GPU timestamps with "
-                 "an L2 flush between runs). vknorm/best: vknorm time / fastest correct other "
-                 "(the seed 004 backward is wrong and does not compete in the fwd+bwd row).")
+    lines.append(f"GPU: {device}; vknorm device: {vk_device or '-'}. torch times are GPU kernel "
+                 "times per call (torch.profiler, L2 flushed before each call; bench/torch_timing.py); "
+                 "wall: triton.testing.do_bench host wall time, for reference only; vknorm: median of "
+                 "GPU timestamps with an L2 flush between runs. vknorm/best: vknorm time / fastest "
+                 "correct other kernel time (the seed 004 backward is wrong and does not compete in "
+                 "the fwd+bwd row). Efficiency: each side's copy of the same bytes / its time (torch: "
+                 "clone kernel, best of eager and compile; vknorm: its copy shader); eff ratio: vk eff "
+                 "/ torch eff.")
     if notes:
         lines.append("")
         lines.append("Notes:")
@@ -487,10 +498,10 @@ def render_table(rows, device, vk_device):
 
 def main():
     args = parse_args()
-    global RMS_SHAPE, LN_SHAPE, LN_NORMALIZED, DEVICE, BN_SHAPE, LP_SHAPE
+    global RMS_SHAPE, LN_SHAPE, LN_NORMALIZED, DEVICE, BN_SHAPE, LP_SHAPE, IN_SHAPE, FRO_SHAPE
     if args.smoke_cpu:
         RMS_SHAPE, LN_SHAPE, LN_NORMALIZED, DEVICE = (2, 64, 16, 16), (2, 8, 16, 16), (8, 16, 16), "cpu"
-        BN_SHAPE = (2, 64, 16, 16)
+        BN_SHAPE = IN_SHAPE = FRO_SHAPE = (2, 64, 16, 16)
         LP_SHAPE = (16, 1023)
         args.no_compile = args.no_seeds = True
     torch, have_triton = import_torch(args.smoke_cpu)
@@ -500,13 +511,13 @@ def main():
         import triton
         versions["triton"] = triton.__version__
     print(f"device: {device}; " + ", ".join(f"{k} {v}" for k, v in versions.items()), file=sys.stderr)
-    if args.suite in ("sweep", "llm"):  # llm: the LLM-norm cases of vknorm-bench --suite llm
-        sys.path.insert(0, HERE)
+    if args.suite != "kernelbench":  # sweep / llm / zoo: the cases of vknorm-bench --suite NAME --list
         import torch_sweep
-        if not args.smoke_cpu:
-            args.warmup_ms, args.rep_ms = min(args.warmup_ms, 10), min(args.rep_ms, 40)
-        result = torch_sweep.run_sweep(args, torch, make_timer(torch, have_triton, args.warmup_ms,
-                                                               args.rep_ms), DEVICE)
+        timer = torch_timing.Timer(torch, DEVICE, args.warmup_ms or 10, args.rep_ms or 40)
+        try:
+            result = torch_sweep.run_sweep(args, torch, timer, DEVICE, REPO)
+        except (OSError, RuntimeError, ValueError, KeyError) as e:  # no case list, typically
+            die(f"--suite {args.suite}: {e}")
         result["versions"] = versions
         result["command"] = " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv)
         if args.json:
@@ -514,7 +525,8 @@ def main():
         else:
             print(json.dumps(result, indent=2))
         return 0
-    torch_results = run_torch(args, torch, have_triton)
+    args.warmup_ms, args.rep_ms = args.warmup_ms or 25, args.rep_ms or 200
+    torch_results, method = run_torch(args, torch, have_triton)
 
     vk, vk_cmd, vk_err = (None, None, "skipped (--no-vknorm)") if args.no_vknorm else run_vknorm(args)
     if vk_err:
@@ -535,7 +547,7 @@ def main():
         command = " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv)
         with open(base + ".json", "w") as f:
             json.dump({"command": command, "vknorm_bench_command": vk_cmd, "device": device,
-                       "versions": versions, "rows": rows, "torch": torch_results,
+                       "versions": versions, "method": method, "rows": rows, "torch": torch_results,
                        "vknorm_bench": vk, "vknorm_error": vk_err}, f, indent=2)
         with open(base + ".md", "w") as f:
             f.write(f"# vknorm vs PyTorch, {device}, {stamp}\n\n")

@@ -31,7 +31,7 @@ step() {  # step NAME LIMIT_S LOG command...
 step vknorm-sweep 120 "$out/vknorm-sweep.txt" \
   "$bench" --suite "$suite" --json "$out/vknorm-sweep.json"
 step torch-sweep 230 "$out/torch-sweep.log" \
-  "$py" bench/compare_torch.py --suite "$suite" --sweep-budget-s 150 --json "$out/torch-sweep.json"
+  "$py" bench/compare_torch.py --suite "$suite" --bench "$bench" --sweep-budget-s 150 --json "$out/torch-sweep.json"
 step table 20 "$out/torch-sweep.log" \
   "$py" bench/sweep_table.py "$out/vknorm-sweep.json" "$out/torch-sweep.json" \
   --md "$out/sweep.md" --svg "$out/sweep.svg"

@@ -1,93 +1,24 @@
 #!/usr/bin/env python3
 """Merge vknorm-bench --suite sweep --json and compare_torch.py --suite sweep --json into a
-markdown table and a plot of % of the copy roofline per case (SVG written by hand: the
-standard library suffices; a PNG too when matplotlib is importable).
+markdown table (bench/zoo_table.py's: torch GPU kernel times, each side's efficiency against
+its own copy of the same bytes) and a plot of % of the copy roofline per case (SVG written by
+hand: the standard library suffices; a PNG too when matplotlib is importable). Each side's %
+is against its own 1 GiB copy (vknorm: its copy shader; torch: its clone kernel).
 
 usage: sweep_table.py VKNORM_JSON [TORCH_JSON] --md OUT.md --svg OUT.svg [--png OUT.png]
 Either JSON may be missing or broken: its columns are then n/a.
 """
 import argparse
-import json
+import os
 import sys
 from xml.sax.saxutils import escape
 
-
-def load(path):
-    if not path:
-        return None, "not given"
-    try:
-        with open(path) as f:
-            return json.load(f), None
-    except Exception as e:
-        return None, f"{path}: {e}"
-
-
-def fmt_us(ms):
-    return "n/a" if ms is None else f"{ms * 1e3:.1f}"
-
-
-def fmt_ratio(x):
-    return "n/a" if x is None else f"{x:.2f}x"
-
-
-def fmt_pct(p):
-    return "n/a" if p is None else f"{p:.0f}%"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import zoo_table  # noqa: E402
 
 
 def merge(vk, th):
-    tcases = {c["name"]: c for c in (th or {}).get("cases", [])}
-    rows = []
-    names = [c["name"] for c in (vk or {}).get("cases", [])] or list(tcases)
-    vcases = {c["name"]: c for c in (vk or {}).get("cases", [])}
-    for name in names:
-        v, t = vcases.get(name, {}), tcases.get(name, {})
-        r = {"name": name, "dtype": v.get("dtype") or t.get("dtype"),
-             "shape": v.get("requested_shape") or t.get("shape"), "scaled": v.get("scaled", False)}
-        if v.get("ran"):
-            r["vk_ms"] = v["time"]["median_ms"]
-            r["vk_pct"] = v.get("pct_roofline")
-            acc = v.get("accuracy", {})
-            outs = acc.get("outputs", [])
-            r["err"] = max((o.get("max_abs", 0) for o in outs), default=None) if outs else acc.get("max_abs")
-            r["err_ok"] = acc.get("pass")
-        else:
-            r["vk_error"] = v.get("error", "not in the vknorm JSON")
-        for k in ("eager", "compile", "coop"):
-            r[k + "_ms"] = t.get(k + "_ms")
-            r[k + "_pct"] = t.get(k + "_pct_roofline")
-        others = [r[k + "_ms"] for k in ("eager", "compile", "coop") if r.get(k + "_ms")]
-        # Only meaningful when both ran the same shape (vknorm may have scaled it down).
-        r["ratio"] = (r["vk_ms"] / min(others)) if (others and r.get("vk_ms") and not r["scaled"]) else None
-        rows.append(r)
-    return rows
-
-
-def markdown(rows, vk, th, vk_err, th_err):
-    out = ["# vknorm sweep vs PyTorch", ""]
-    if vk:
-        d = vk.get("device", {})
-        out.append(f"vknorm: {d.get('name')} driver {d.get('driver_version_text')}, vknorm "
-                   f"{vk.get('vknorm_version')}, copy roofline {vk.get('roofline', {}).get('gbps', 0):.0f} GB/s")
-    else:
-        out.append(f"vknorm: n/a ({vk_err})")
-    if th:
-        out.append(f"; PyTorch {th.get('torch')} on {th.get('device')}, copy roofline "
-                   f"{th.get('roofline', {}).get('gbps', 0):.0f} GB/s")
-    else:
-        out.append(f"; PyTorch: n/a ({th_err})")
-    out += ["", "| case | dtype | vknorm us | % roofline | eager us | compile us | coop us | vknorm / best other | max error |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for r in rows:
-        shape = ",".join(map(str, r["shape"] or [])) + ("*" if r["scaled"] else "")
-        err = "n/a" if r.get("err") is None else f"{r['err']:.2g}" + ("" if r.get("err_ok", True) else " FAIL")
-        vk_us = fmt_us(r.get("vk_ms")) if "vk_error" not in r else "error"
-        out.append(f"| {r['name']} ({shape}) | {r['dtype']} | {vk_us} | {fmt_pct(r.get('vk_pct'))} | "
-                   f"{fmt_us(r['eager_ms'])} | {fmt_us(r['compile_ms'])} | {fmt_us(r['coop_ms'])} | "
-                   f"{fmt_ratio(r['ratio'])} | {err} |")
-    out += ["", "`*`: vknorm scaled the case down to fit memory (no ratio). % roofline: minimal bytes / time "
-            "over the copy bandwidth measured in the same run (vknorm: its copy shader; PyTorch: copy_). "
-            "max error: largest sampled absolute error of vknorm vs fp64."]
-    return "\n".join(out) + "\n"
+    return zoo_table.join(vk, th)
 
 
 def svg(rows, path):
@@ -102,7 +33,7 @@ def svg(rows, path):
     ymax = min(ymax, 200.0)
     el = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="10">',
           f'<rect width="{width}" height="{height}" fill="white"/>',
-          f'<text x="{left}" y="16" font-size="13">% of copy roofline per case (vknorm, torch eager, torch.compile)</text>']
+          f'<text x="{left}" y="16" font-size="13">% of copy roofline per case (vknorm, torch eager, torch.compile: kernel time)</text>']
     for p in range(0, int(ymax) + 1, 20):
         y = top + h - h * p / ymax
         el.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 20}" y2="{y:.1f}" stroke="#ddd"/>')
@@ -154,13 +85,13 @@ def main():
     p.add_argument("--svg", required=True)
     p.add_argument("--png", default=None, help="also a PNG, if matplotlib is importable")
     a = p.parse_args()
-    vk, vk_err = load(a.vknorm_json)
-    th, th_err = load(a.torch_json)
+    vk, vk_err = zoo_table.load(a.vknorm_json)
+    th, th_err = zoo_table.load(a.torch_json)
     if not vk and not th:
         print(f"sweep_table.py: nothing to merge ({vk_err}; {th_err})", file=sys.stderr)
         return 1
     rows = merge(vk, th)
-    text = markdown(rows, vk, th, vk_err, th_err)
+    text = zoo_table.markdown(rows, vk, th, vk_err, th_err, "vknorm sweep vs PyTorch")
     with open(a.md, "w") as f:
         f.write(text)
     svg(rows, a.svg)

@@ -1,300 +1,281 @@
-"""The "Fast everywhere" sweep for PyTorch (compare_torch.py --suite sweep).
+"""The PyTorch side of vknorm-bench's suites sweep, llm and zoo (compare_torch.py --suite ...).
 
-The case list mirrors vknorm-bench's sweep suite (bench/cases.cpp, sweep_suite): the names must
-match, sweep_table.py joins the two JSON files on them. Each case is timed with PyTorch eager,
-torch.compile, and torch.compile with inductor's cooperative reductions
-(torch._inductor.config.triton.cooperative_reductions = True, the setting behind
-TORCHINDUCTOR_COOPERATIVE_REDUCTIONS=1) where that applies: only cases with few rows (<= 64),
-the shape cooperative reductions exist for. Anything that fails or is skipped is "n/a" with the
-reason. A copy (y.copy_(x), 1 GiB fp32) measured in the same run is the roofline.
+The cases come from the binary (`vknorm-bench --suite NAME --list`, no device opened) or from
+a JSON file of the same form (--cases-json), so names, shapes and minimal bytes are vknorm's
+own; zoo_table.py / sweep_table.py join the two result files on the case names. Each case is
+timed with PyTorch eager and torch.compile(dynamic=False): GPU kernel time (the number every
+ratio uses), host wall time beside it, and the kernel time of torch's clone of the same bytes
+(torch_timing.py). A case that fails or is skipped keeps the reason in <variant>_error / error.
 """
+import fnmatch
 import json
+import math
 import os
+import subprocess
 import sys
 import time
 
-EPS = 1e-5
-DTYPES = ("f32", "f16", "bf16")
+DTYPES = {"f32": "float32", "f16": "float16", "bf16": "bfloat16"}
+VARIANTS = ("eager", "compile")
 
 
-def sweep_cases():
-    cases = []
-
-    def add(tag, op, shape, rank=1):
-        for dt in DTYPES:
-            cases.append({"name": f"sw_{tag}_{'x'.join(map(str, shape))}_{dt}", "op": op,
-                          "shape": list(shape), "dtype": dt, "normalized_rank": rank})
-    for sh in [(112, 64, 512, 512), (32, 256, 128, 128), (16, 3, 1024, 1024), (64, 1024, 32, 32)]:
-        add("rms", "rms_norm", sh)
-    for sh in [(1, 4096), (32, 4096), (4096, 4096), (32768, 8192), (65536, 128)]:
-        add("rmsrow", "rms_norm", sh)
-    add("ln", "layer_norm", (16, 64, 256, 256), 3)
-    for sh in [(262144, 768), (32768, 8192), (4096, 4096), (1, 4096), (4, 16777216)]:
-        add("ln", "layer_norm", sh)
-    for op, tag in (("layer_norm_backward", "lnbwd"), ("layer_norm_fwd_bwd", "lnfwdbwd")):
-        add(tag, op, (16, 64, 256, 256), 3)
-        for sh in [(262144, 768), (32768, 8192), (4096, 4096)]:
-            add(tag, op, sh)
-    # GroupNorm, 32 groups, f16, on Stable Diffusion UNet / VAE shapes (vknorm: sw_gn32_*).
-    for sh in [(2, 320, 64, 64), (2, 1280, 8, 8), (1, 128, 512, 512)]:
-        cases.append({"name": f"sw_gn32_{'x'.join(map(str, sh))}_f16", "op": "group_norm",
-                      "shape": list(sh), "dtype": "f16", "normalized_rank": 1, "groups": 32})
-    return cases
-
-
-def llm_cases():
-    """vknorm-bench --suite llm (bench/cases.cpp, llm_suite): the same names."""
-    cases = []
-
-    def add(tag, op, shape):
-        for dt in ("f16", "bf16"):
-            cases.append({"name": f"llm_{tag}_{'x'.join(map(str, shape))}_{dt}", "op": op,
-                          "shape": list(shape), "dtype": dt, "normalized_rank": 1})
-    for sh in [(1, 4096), (32, 4096), (4096, 4096), (32768, 8192), (65536, 128)]:
-        add("rmslast", "rms_norm_last", sh)
-    for sh in [(1, 4096), (4096, 8192), (32768, 8192)]:
-        add("addrms", "add_rms_norm", sh)
-    for sh in [(4096, 4096), (32768, 8192)]:
-        add("rmsq8", "rms_norm_last_q8", sh)
-    add("addrmsq8", "add_rms_norm_q8", (4096, 8192))
-    for sh in [(4096, 4096), (32768, 8192)]:
-        add("rmsbwd", "rms_norm_backward", sh)
-    for sh in [(16384, 768), (4096, 8192), (32, 65536)]:
-        add("addln", "add_layer_norm", sh)
-    return cases
-
-
-def geometry(c):
-    n = 1
-    for d in c["shape"]:
-        n *= d
-    if c["op"] in ("rms_norm", "group_norm"):
-        row = c["shape"][1]
+def load_cases(args, repo):
+    """(cases, where they came from): --cases-json FILE, else `BENCH --suite S --list`."""
+    if args.cases_json:
+        with open(args.cases_json) as f:
+            data = json.load(f)
+        source = args.cases_json
     else:
-        row = 1
-        for d in c["shape"][len(c["shape"]) - c["normalized_rank"]:]:
-            row *= d
-    return n, row, n // row
+        bench = args.bench
+        if not os.path.isabs(bench) and not os.path.exists(bench) and os.path.exists(os.path.join(repo, bench)):
+            bench = os.path.join(repo, bench)
+        cmd = [bench, "--suite", args.suite, "--list"]
+        try:
+            proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+        except OSError as e:
+            raise RuntimeError(f"cannot run {bench} ({e}); build it, pass --bench PATH, or --cases-json FILE")
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {proc.stderr.strip()[:300]}")
+        out = proc.stdout
+        data = json.JSONDecoder().raw_decode(out[out.find("{"):])[0]  # tolerate log lines around it
+        source = " ".join(cmd)
+    cases = data["cases"] if isinstance(data, dict) else data
+    want = [p for p in (args.case or "").split(",") if p]  # names or shell patterns
+    if want:
+        cases = [c for c in cases if any(fnmatch.fnmatchcase(c["name"], p) for p in want)]
+    if args.sweep_limit:
+        cases = cases[: args.sweep_limit]
+    return cases, source
 
 
-def minimal_bytes(c):
-    """As vknorm-bench (bench/cases.h): inputs read once, outputs written once; dweight/dbias fp32."""
-    es = 4 if c["dtype"] == "f32" else 2
-    n, row, rows = geometry(c)
-    big, param, stat, grad = n * es, row * es, rows * 4, row * 4
-    fwd = 2 * big + 2 * param + 2 * stat
-    bwd = 3 * big + param + 2 * stat + 2 * grad
-    q8 = n + stat  # int8 y + fp32 per-row scales (dynamic)
-    if c["op"] == "group_norm":  # x, y, per-channel weight / bias, mean / rstd per (sample, group)
-        return 2 * big + 2 * param + 2 * c["shape"][0] * c["groups"] * 4
-    return {"rms_norm": 2 * big + param, "layer_norm": fwd, "layer_norm_backward": bwd,
-            "layer_norm_fwd_bwd": fwd + bwd, "rms_norm_last": 2 * big + param,
-            "add_rms_norm": 4 * big + param, "rms_norm_last_q8": big + param + q8,
-            "add_rms_norm_q8": 3 * big + param + n,
-            "rms_norm_backward": 3 * big + param + stat + grad,
-            "add_layer_norm": 2 * big + fwd}[c["op"]]
+def numel(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
 
 
-def shrink(c, scale):
-    """--smoke-cpu: divide the leading dimension until the case is tiny."""
-    c = dict(c)
-    shape = list(c["shape"])
-    while geometry(dict(c, shape=shape))[0] > scale and shape[0] > 1:
+def shrink(c, limit=1 << 14):
+    """--smoke-cpu: halve the leading (then the largest) dimension until the case is tiny."""
+    shape, n0 = list(c["shape"]), numel(c["shape"])
+    while numel(shape) > limit and shape[0] > 1:
         shape[0] = (shape[0] + 1) // 2
-    while geometry(dict(c, shape=shape))[0] > scale:
+    while numel(shape) > limit:
         i = max(range(len(shape)), key=lambda k: shape[k])
         shape[i] = (shape[i] + 1) // 2
-    c["shape"] = shape
-    return c
+    groups = c.get("groups") or 0
+    if c["op"] == "group_norm" and groups and len(shape) > 1 and shape[1] % groups:
+        shape[1] = groups
+    return dict(c, shape=shape, bytes=max(1, int(c.get("bytes", 0) * numel(shape) / n0)))
+
+
+def default_groups(C):
+    """vknorm's group_norm default (support/ops/group_norm.h): largest divisor of C <= sqrt(C)."""
+    return max(d for d in range(1, math.isqrt(C) + 1) if C % d == 0)
+
+
+def forward(fn, *args):
+    return fn, lambda f: (lambda: f(*args))
+
+
+def gradient(torch, fn, inputs, dy, fwd_too):
+    """autograd.grad of fn wrt its non-None inputs, given dy; the graph is built once
+    (retain_graph) unless the forward is part of the timed call."""
+    def make_call(f):
+        leaves = [None if t is None else t.detach().requires_grad_(True) for t in inputs]
+        wrt = [t for t in leaves if t is not None]
+        if fwd_too:
+            return lambda: torch.autograd.grad(f(*leaves), wrt, dy)
+        y = f(*leaves)
+        return lambda: torch.autograd.grad(y, wrt, dy, retain_graph=True)
+    return fn, make_call
 
 
 def make_fns(torch, c, device):
+    """(fn, make_call) for a case: fn is what torch.compile wraps, make_call(fn or its compiled
+    form) gives the zero-argument callable that is timed. None: no composition for the op.
+    fp32 math as PyTorch does it; storage in the case's dtype."""
     F = torch.nn.functional
-    dt = {"f32": torch.float32, "f16": torch.float16, "bf16": torch.bfloat16}[c["dtype"]]
-    shape = c["shape"]
+    op, shape, eps = c["op"], list(c["shape"]), float(c.get("eps", 1e-5))
+    affine = c.get("affine", True)
+    dt = getattr(torch, DTYPES[c["dtype"]])
     g = torch.Generator(device=device).manual_seed(1)
-    x = torch.rand(shape, generator=g, device=device, dtype=torch.float32).to(dt)
-    n, row, rows = geometry(c)
-    if c["op"] == "rms_norm":
-        C = shape[1]
-        w = torch.ones(C, device=device, dtype=dt) + 0.25 * torch.randn(C, generator=g, device=device).to(dt)
+    gen_dt = dt if device != "cpu" else torch.float32  # older CPU builds lack 16-bit rand
+
+    def rand(s):  # U[0, 1), as KernelBench's torch.rand and vknorm-bench's inputs
+        return torch.rand(s, generator=g, device=device, dtype=gen_dt).to(dt)
+
+    def randn(s, dtype=None):
+        return torch.randn(s, generator=g, device=device, dtype=gen_dt).to(dtype or dt)
+
+    def param(s, base, dtype=None):  # weight ~ 1, bias ~ 0; None without affine
+        if not affine:
+            return None
+        return (base + 0.25 * torch.randn(s, generator=g, device=device)).to(dtype or dt)
+
+    x = rand(shape)
+    C = shape[1] if len(shape) > 1 else shape[0]
+    D = shape[-1]
+    norm = shape[len(shape) - int(c.get("normalized_rank", 1)):]
+
+    if op == "rms_norm":  # over dim 1 of (N, C, d...), weight [C]
         wshape = [1, C] + [1] * (len(shape) - 2)
 
-        def fwd(x, w):  # over dim 1, fp32 math, as vknorm
+        def rms_dim1(x, w):
             xf = x.float()
-            r = torch.rsqrt(xf.pow(2).mean(1, keepdim=True) + EPS)
-            return (xf * r * w.float().view(wshape)).to(x.dtype)
-        return {"fn": fwd, "args": (x, w), "bwd": False}
-    if c["op"] == "group_norm":
-        C = shape[1]
-        w = (torch.ones(C, device=device) + 0.25 * torch.randn(C, generator=g, device=device)).to(dt)
-        b = (0.1 * torch.randn(C, generator=g, device=device)).to(dt)
-        return {"fn": lambda x, w, b: F.group_norm(x, c["groups"], w, b, EPS), "args": (x, w, b), "bwd": False}
-    if c["op"] in ("rms_norm_last", "add_rms_norm", "rms_norm_last_q8", "add_rms_norm_q8", "rms_norm_backward"):
-        return llm_fns(torch, c, device, dt, x, g)
-    norm = shape[len(shape) - c["normalized_rank"]:]
-    w = (torch.ones(norm, device=device) + 0.25 * torch.randn(norm, generator=g, device=device)).to(dt)
-    b = (0.1 * torch.randn(norm, generator=g, device=device)).to(dt)
+            y = xf * torch.rsqrt(xf.pow(2).mean(1, keepdim=True) + eps)
+            return (y if w is None else y * w.float().view(wshape)).to(x.dtype)
+        return forward(rms_dim1, x, param([C], 1.0))
+    if op == "l1_norm":
+        return forward(lambda x: x / torch.mean(torch.abs(x), dim=1, keepdim=True), x)
+    if op == "l2_norm":
+        return forward(lambda x: x / torch.norm(x, p=2, dim=1, keepdim=True), x)
+    if op == "frobenius_norm":
+        return forward(lambda x: x / torch.norm(x, p="fro"), x)
+    if op in ("layer_norm", "add_layer_norm", "layer_norm_backward", "layer_norm_fwd_bwd"):
+        w, b = param(norm, 1.0), param(norm, 0.0)
 
-    def fwd(x, w, b):
-        return F.layer_norm(x, norm, w, b, EPS)
-    if c["op"] == "add_layer_norm":  # the unfused PyTorch code; h is returned, as residual_out
-        r = torch.randn(shape, generator=g, device=device, dtype=torch.float32).to(dt)
+        def ln(x, w, b):
+            return F.layer_norm(x, norm, w, b, eps)
+        if op == "layer_norm":
+            return forward(ln, x, w, b)
+        if op == "add_layer_norm":  # the unfused PyTorch code; h is returned, as residual_out
+            def add_ln(x, r, w, b):
+                h = x + r
+                return F.layer_norm(h, norm, w, b, eps), h
+            return forward(add_ln, x, randn(shape), w, b)
+        return gradient(torch, ln, [x, w, b], randn(shape), op == "layer_norm_fwd_bwd")
+    if op in ("rms_norm_last", "add_rms_norm", "rms_norm_last_q8", "add_rms_norm_q8", "rms_norm_backward"):
+        return rms_last_fns(torch, c, x, param([D], 1.0), randn, eps)
+    if op == "group_norm":
+        groups = int(c.get("groups") or 0) or default_groups(C)
+        return forward(lambda x, w, b: F.group_norm(x, groups, w, b, eps), x, param([C], 1.0), param([C], 0.0))
+    if op in ("batch_norm", "batch_norm_eval", "instance_norm", "instance_norm_eval"):
+        # fp32 weight / bias / running stats, as mixed-precision models keep them (and as
+        # batch_norm's CUDA kernels need them with 16-bit x).
+        w, b = param([C], 1.0, torch.float32), param([C], 0.0, torch.float32)
+        rm = 0.1 * torch.rand(C, generator=g, device=device)
+        rv = 1.0 + 0.1 * torch.rand(C, generator=g, device=device)
+        if op == "instance_norm":  # no running statistics
+            return forward(lambda x, w, b: F.instance_norm(x, weight=w, bias=b, eps=eps), x, w, b)
+        if op == "instance_norm_eval":
+            return forward(lambda x, rm, rv, w, b: F.instance_norm(
+                x, rm, rv, w, b, use_input_stats=False, eps=eps), x, rm, rv, w, b)
+        training = op == "batch_norm"  # training: running stats updated on every call (KernelBench #33)
+        return forward(lambda x, rm, rv, w, b: F.batch_norm(
+            x, rm, rv, w, b, training=training, momentum=0.1, eps=eps), x, rm, rv, w, b)
+    return None
 
-        def add_fwd(x, r, w, b):
-            h = x + r
-            return F.layer_norm(h, norm, w, b, EPS), h
-        return {"fn": add_fwd, "args": (x, r, w, b), "bwd": False}
-    if c["op"] == "layer_norm":
-        return {"fn": fwd, "args": (x, w, b), "bwd": False}
-    dy = torch.randn(shape, generator=g, device=device, dtype=torch.float32).to(dt)
-    return {"fn": fwd, "args": (x, w, b), "bwd": True, "dy": dy,
-            "fwd_too": c["op"] == "layer_norm_fwd_bwd"}
 
-
-def llm_fns(torch, c, device, dt, x, g):
+def rms_last_fns(torch, c, x, w, randn, eps):
     """F.rms_norm over the last dim; the fused add as the unfused PyTorch code (h = x + r, then
-    the norm; h is returned, as residual_out); int8 output as vLLM's per-token dynamic (or a
-    static) quantization of the fp32 normalized value."""
+    the norm; h is returned, as residual_out); int8 output as vLLM's per-token dynamic (or, for
+    add_rms_norm_q8, static 4/127) quantization of the fp32 normalized value."""
     F = torch.nn.functional
-    D = c["shape"][-1]
-    w = (torch.ones(D, device=device) + 0.25 * torch.randn(D, generator=g, device=device)).to(dt)
-    add = c["op"].startswith("add_")
-    q8 = c["op"].endswith("_q8")
-    static = add and q8  # add_rms_norm_q8: static scale, as the vknorm case
+    op, D = c["op"], c["shape"][-1]
+    if hasattr(F, "rms_norm"):
+        rms = F.rms_norm
+    else:  # torch < 2.4: the same math by hand
+        def rms(x, shape, w, eps):
+            xf = x.float()
+            y = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + eps)
+            return (y if w is None else y * w.float()).to(x.dtype)
+    add, q8 = op.startswith("add_"), op.endswith("_q8")
     scale = 4.0 / 127.0
 
     def quant(y):
-        if static:
+        if add:  # add_rms_norm_q8: static scale, as the vknorm case
             return torch.clamp(torch.round(y / scale), -127, 127).to(torch.int8)
         s = y.abs().amax(-1, keepdim=True) / 127.0
         return torch.clamp(torch.round(y / s), -127, 127).to(torch.int8), s
 
-    if c["op"] == "rms_norm_backward":  # dx and dweight of F.rms_norm (graph built once)
-        def fwd(x, w):
-            return F.rms_norm(x, (D,), w, EPS)
-        dy = torch.randn(c["shape"], generator=g, device=device, dtype=torch.float32).to(dt)
-
-        def make_call(fn):
-            xg, wg = x.detach().requires_grad_(True), w.detach().requires_grad_(True)
-            y = fn(xg, wg)
-            return lambda: torch.autograd.grad(y, (xg, wg), dy, retain_graph=True)
-        return {"fn": fwd, "args": (x, w), "bwd": False, "make_call": make_call}
-    if not q8:
-        if add:
-            def fwd(x, r, w):
-                h = x + r
-                return F.rms_norm(h, (D,), w, EPS), h
-        else:
-            def fwd(x, w):
-                return F.rms_norm(x, (D,), w, EPS)
-    else:
-        if add:
-            def fwd(x, r, w):
-                h = x + r
-                return quant(F.rms_norm(h.float(), (D,), w.float(), EPS)), h
-        else:
-            def fwd(x, w):
-                return quant(F.rms_norm(x.float(), (D,), w.float(), EPS))
+    def norm(h, w):
+        if q8:
+            return quant(rms(h.float(), (D,), None if w is None else w.float(), eps))
+        return rms(h, (D,), w, eps)
+    if op == "rms_norm_backward":  # dx (and dweight) of F.rms_norm
+        return gradient(torch, lambda x, w: rms(x, (D,), w, eps), [x, w], randn(c["shape"]), False)
     if add:
-        r = torch.randn(c["shape"], generator=g, device=device, dtype=torch.float32).to(dt)
-        return {"fn": fwd, "args": (x, r, w), "bwd": False}
-    return {"fn": fwd, "args": (x, w), "bwd": False}
+        def add_norm(x, r, w):
+            h = x + r
+            return norm(h, w), h
+        return forward(add_norm, x, randn(c["shape"]), w)
+    return forward(norm, x, w)
 
 
-def timed_callable(torch, spec, fn):
-    """What to time: the forward; the backward alone (graph built once); or both."""
-    if "make_call" in spec:
-        return spec["make_call"](fn)
-    if not spec["bwd"]:
-        args = spec["args"]
-        return lambda: fn(*args)
-    x, w, b = (t.detach().requires_grad_(True) for t in spec["args"])
-    dy = spec["dy"]
-    if spec["fwd_too"]:
-        def step():
-            y = fn(x, w, b)
-            return torch.autograd.grad(y, (x, w, b), dy)
-        return step
-    y = fn(x, w, b)
-    return lambda: torch.autograd.grad(y, (x, w, b), dy, retain_graph=True)
+def err(e):
+    first = str(e).splitlines()[0] if str(e) else ""
+    return f"{type(e).__name__}: {first}"[:300]
 
 
-def run_sweep(args, torch, bench, device):
-    """Returns the JSON-able result of the sweep."""
-    cases = llm_cases() if getattr(args, "suite", "sweep") == "llm" else sweep_cases()
-    if device == "cpu":
-        cases = [shrink(c, 1 << 14) for c in cases][: args.sweep_limit or len(cases)]
-    elif args.sweep_limit:
-        cases = cases[: args.sweep_limit]
-    start = time.time()
-    # Roofline: a device copy in the same run (read + write), as vknorm-bench's copy shader.
-    nbytes = (1 << 30) if device != "cpu" else (1 << 24)
-    src = torch.empty(nbytes // 4, device=device, dtype=torch.float32).fill_(1.0)
-    dst = torch.empty_like(src)
-    copy_ms = bench(lambda: dst.copy_(src))
-    roof_gbps = 2 * nbytes / (copy_ms * 1e6)
-    del src, dst
-    coop_ok = None
+def time_case(args, torch, timer, device, c, r, over_budget):
+    """Fills r for case c (a function, so that its tensors die when it returns)."""
     try:
-        import torch._inductor.config as icfg
-        coop_ok = hasattr(icfg.triton, "cooperative_reductions")
-    except Exception:
-        coop_ok = False
+        r["torch_clone_ms"] = timer.clone(c["bytes"])["ms"]
+    except Exception as e:
+        r["torch_clone_error"] = err(e)
+    try:
+        built = make_fns(torch, c, device)
+    except Exception as e:  # out of memory, typically
+        r["error"] = "setup: " + err(e)
+        return
+    if built is None:
+        r["error"] = f"no torch composition for op {c['op']}"
+        return
+    fn, make_call = built
+    for v in VARIANTS:
+        if v == "compile" and args.no_compile:
+            r[v + "_error"] = "skipped (--no-compile)"
+            continue
+        if v == "compile" and over_budget:
+            r[v + "_error"] = f"skipped: --sweep-budget-s {args.sweep_budget_s:g} s exceeded"
+            continue
+        call = None
+        try:
+            f = fn
+            if v == "compile":
+                torch._dynamo.reset()  # else a later shape can get a dynamic-shape kernel
+                f = torch.compile(fn, dynamic=False)
+            call = make_call(f)
+            call()  # compiles
+            k = timer.kernel(call)
+            r[v + "_kernel_ms"], r[v + "_kernels_per_call"], r[v + "_n"] = k["ms"], k["kernels_per_call"], k["n"]
+            if k["note"]:
+                r[v + "_note"] = k["note"]
+            r[v + "_wall_ms"] = timer.wall(call)
+        except Exception as e:
+            r[v + "_error"] = err(e)
+        del call
+    done = [v for v in VARIANTS if r.get(v + "_kernel_ms")]
+    if done:
+        best = min(done, key=lambda v: r[v + "_kernel_ms"])
+        r["torch_best"], r["torch_best_kernel_ms"] = best, r[best + "_kernel_ms"]
+        if r.get("torch_clone_ms"):
+            r["torch_efficiency"] = r["torch_clone_ms"] / r["torch_best_kernel_ms"]
+
+
+def run_sweep(args, torch, timer, device, repo):
+    """Returns the JSON-able result of the suite."""
+    start = time.time()
+    cases, source = load_cases(args, repo)
+    if device == "cpu":
+        cases = [shrink(c) for c in cases]
+    roof = timer.roofline()
     rows = []
     for i, c in enumerate(cases):
-        r = {"name": c["name"], "op": c["op"], "shape": c["shape"], "dtype": c["dtype"],
-             "bytes": minimal_bytes(c)}
-        print(f"[{i + 1}/{len(cases)}] {c['name']}", file=sys.stderr)
-        try:
-            spec = make_fns(torch, c, device)
-        except Exception as e:  # out of memory, typically
-            r["error"] = f"setup: {type(e).__name__}: {e}"[:300]
-            rows.append(r)
-            continue
-        variants = [("eager", None)]
-        over = time.time() - start > args.sweep_budget_s
-        if not args.no_compile:
-            variants.append(("compile", {}))
-            _, _, nrows = geometry(c)
-            if nrows <= 64:
-                variants.append(("coop", {"triton.cooperative_reductions": True}))
-        for label, patch in variants:
-            if patch is not None and over:
-                r[label + "_error"] = "n/a (skipped: --sweep-budget-s exceeded)"
-                continue
-            if label == "coop" and not coop_ok:
-                r[label + "_error"] = "n/a (this torch has no triton.cooperative_reductions)"
-                continue
-            try:
-                if patch is None:
-                    fn = spec["fn"]
-                else:
-                    torch._dynamo.reset()
-                    import torch._inductor.config as icfg
-                    with icfg.patch(patch):
-                        fn = torch.compile(spec["fn"], dynamic=False)
-                        call = timed_callable(torch, spec, fn)
-                        call()  # compile under the patched config
-                call = timed_callable(torch, spec, fn)
-                ms = bench(call)
-                r[label + "_ms"] = ms
-                r[label + "_pct_roofline"] = 100.0 * r["bytes"] / (ms * 1e6) / roof_gbps
-            except Exception as e:
-                r[label + "_error"] = f"n/a ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})"[:300]
+        r = {k: c.get(k) for k in ("name", "model", "op", "dtype", "shape", "bytes")}
         rows.append(r)
-        del spec
+        t0 = time.time()
+        time_case(args, torch, timer, device, c, r, time.time() - start > args.sweep_budget_s)
         if device != "cpu":
             torch.cuda.empty_cache()
-    return {"tool": f"compare_torch.py --suite {getattr(args, 'suite', 'sweep')}", "device": device_name(torch, device),
-            "torch": torch.__version__, "roofline": {"method": "torch copy_ (1 GiB fp32), read + write",
-                                                     "bytes": nbytes, "ms": copy_ms, "gbps": roof_gbps},
-            "cooperative_reductions_setting": bool(coop_ok), "seconds": time.time() - start,
-            "cases": rows}
-
-
-def device_name(torch, device):
-    return "cpu" if device == "cpu" else torch.cuda.get_device_name()
+        done = [f"{v} {r[v + '_kernel_ms'] * 1e3:.1f} us" for v in VARIANTS if r.get(v + "_kernel_ms")]
+        print(f"[{i + 1}/{len(cases)}] {c['name']}: {', '.join(done) or r.get('error', 'no time')} "
+              f"({time.time() - t0:.1f} s)", file=sys.stderr)
+    return {"tool": f"compare_torch.py --suite {args.suite}", "suite": args.suite, "cases_from": source,
+            "device": "cpu" if device == "cpu" else torch.cuda.get_device_name(),
+            "torch": torch.__version__, "method": timer.methods(), "roofline": roof,
+            "sweep_budget_s": args.sweep_budget_s, "seconds": time.time() - start, "cases": rows}
 
 
 def write(result, path):
