@@ -48,6 +48,9 @@ timing
                          case's minimal bytes: half read, half written; eff = copy / case)
   --stream K             also time K calls recorded back to back in one command buffer: with
                          an L2 flush before each (minus the flushes alone) and without; per call
+  --stream-barrier B     between the back-to-back calls: full (default: an ALL_COMMANDS memory
+                         barrier) or compute (COMPUTE_SHADER/SHADER_WRITE -> SHADER_READ|WRITE,
+                         what vknorm's synchronization contract asks of a caller)
   --roofline-mib N       copy size of the roofline measurement (default 1024, capped by budget)
   --arena-mib N          make every tensor block at least N MiB (blocks are sized to the
                          largest case of the run; this reproduces a big suite's blocks alone)
@@ -159,6 +162,13 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
     } else if (a == "--stream") {
       if (!int_value(1, &n)) return false;
       o->stream_calls = static_cast<int>(std::min<int64_t>(n, 4096));
+    } else if (a == "--stream-barrier") {
+      if (!value(&s)) return false;
+      if (s != "full" && s != "compute") {
+        *error = "--stream-barrier: full or compute, not '" + s + "'";
+        return false;
+      }
+      o->stream_compute_barrier = s == "compute";
     } else if (a == "--list") {
       o->list = true;
     } else if (a == "--self-test") {

@@ -21,6 +21,7 @@ struct Options {
   bool roofline = true;              // --no-roofline: skip the copy roofline (self-test children)
   bool same_size_copy = true;        // --no-copy: skip each case's same-size copy
   int stream_calls = 0;              // --stream K: also time K calls in one command buffer
+  bool stream_compute_barrier = false;  // --stream-barrier compute: the contract's barrier between calls
   bool list = false;                 // --list: print the cases as JSON, open no device
   bool self_test = false;            // --self-test: suite medians vs alone medians
   int self_test_reps = 2;

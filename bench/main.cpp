@@ -184,7 +184,8 @@ CaseResult run_case(HostDevice& dev, Timer& timer, CopyProbe* copy, const Option
   if (opt.stream_calls > 0) {
     progress("  timing " + std::to_string(opt.stream_calls) + " calls in one command buffer");
     r.stream = timer.measure_stream([&](VkCommandBuffer cmd) { return w->record(cmd).ok(); },
-                                    opt.stream_calls);
+                                    opt.stream_calls,
+                                    opt.stream_compute_barrier ? StreamBarrier::compute : StreamBarrier::full);
   }
   if (opt.check) {
     progress("  checking a sample against the fp64 reference");

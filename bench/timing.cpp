@@ -28,6 +28,16 @@ void full_barrier(VkCommandBuffer cmd) {
                        0, 1, &b, 0, nullptr, 0, nullptr);
 }
 
+// What vknorm's synchronization contract asks between dependent calls (vknorm.h).
+void compute_barrier(VkCommandBuffer cmd) {
+  VkMemoryBarrier b{};
+  b.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
+  b.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+  b.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                       0, 1, &b, 0, nullptr, 0, nullptr);
+}
+
 }  // namespace
 
 Stats summarize(std::vector<double> samples_ms) {
@@ -180,7 +190,7 @@ Stats Timer::measure(const std::function<bool(VkCommandBuffer)>& body) {
 }
 
 bool Timer::run_region(const std::function<bool(VkCommandBuffer)>* body, bool flush, int calls,
-                       double* ms, std::string* error) {
+                       StreamBarrier barrier, double* ms, std::string* error) {
   bool recorded = true;
   const VkResult r = dev_.run([&](VkCommandBuffer cmd) {
     vkCmdResetQueryPool(cmd, pool_, 0, 2);
@@ -192,7 +202,10 @@ bool Timer::run_region(const std::function<bool(VkCommandBuffer)>* body, bool fl
         full_barrier(cmd);
       }
       if (body) recorded = (*body)(cmd);
-      full_barrier(cmd);
+      // Without a flush after it, the next call follows this barrier alone; before a flush (a
+      // transfer write) it must be the full one.
+      if (barrier == StreamBarrier::compute && !flush) compute_barrier(cmd);
+      else full_barrier(cmd);
     }
     vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, pool_, 1);
   });
@@ -218,9 +231,11 @@ bool Timer::run_region(const std::function<bool(VkCommandBuffer)>* body, bool fl
   return true;
 }
 
-StreamStats Timer::measure_stream(const std::function<bool(VkCommandBuffer)>& body, int calls) {
+StreamStats Timer::measure_stream(const std::function<bool(VkCommandBuffer)>& body, int calls,
+                                  StreamBarrier barrier) {
   StreamStats s;
   s.calls = calls;
+  s.barrier = barrier;
   if (!error_.empty() || calls < 1) {
     s.error = error_.empty() ? "calls must be >= 1" : error_;
     return s;
@@ -232,9 +247,9 @@ StreamStats Timer::measure_stream(const std::function<bool(VkCommandBuffer)>& bo
   std::vector<double> with_flush, flushes, back_to_back;
   for (int i = 0; i <= kSamples; ++i) {
     double a = 0, b = 0, c = 0;
-    if (!run_region(&body, false, calls, &c, &s.error)) return s;
-    if (flush && (!run_region(&body, true, calls, &a, &s.error) ||
-                  !run_region(nullptr, true, calls, &b, &s.error)))
+    if (!run_region(&body, false, calls, barrier, &c, &s.error)) return s;
+    if (flush && (!run_region(&body, true, calls, barrier, &a, &s.error) ||
+                  !run_region(nullptr, true, calls, barrier, &b, &s.error)))
       return s;
     if (i == 0) continue;
     back_to_back.push_back(c);

@@ -51,10 +51,15 @@ Stats summarize(std::vector<double> samples_ms);
 //   flushed:      [L2 flush, barrier, call, barrier] x calls, minus the same region without
 //                 the calls (the flushes alone), over calls;
 //   back to back: [call, barrier] x calls, over calls (inputs stay in L2 when they fit it).
+// The barrier after each call is a full ALL_COMMANDS memory barrier, or (StreamBarrier::compute)
+// the one vknorm's synchronization contract asks of a caller between dependent calls:
+// COMPUTE_SHADER/SHADER_WRITE -> COMPUTE_SHADER/SHADER_READ|SHADER_WRITE.
+enum class StreamBarrier { full, compute };
 struct StreamStats {
   bool ok = false;
   std::string error;
   int calls = 0;
+  StreamBarrier barrier = StreamBarrier::full;
   double flushed_per_call_ms = -1;       // < 0: not measured (no flush buffer)
   double back_to_back_per_call_ms = 0;
   Stats flushed_total, flushes_alone, back_to_back_total;  // per region, over the samples
@@ -75,7 +80,8 @@ class Timer {
   Stats measure_empty() {
     return measure([](VkCommandBuffer) { return true; });
   }
-  StreamStats measure_stream(const std::function<bool(VkCommandBuffer)>& body, int calls);
+  StreamStats measure_stream(const std::function<bool(VkCommandBuffer)>& body, int calls,
+                             StreamBarrier barrier = StreamBarrier::full);
   const TimingOptions& options() const { return options_; }  // flush may have been dropped
   const std::string& note() const { return note_; }
 
@@ -86,7 +92,7 @@ class Timer {
 
   // One submission: [flush?, barrier, body?, barrier] x calls between two timestamps.
   bool run_region(const std::function<bool(VkCommandBuffer)>* body, bool flush, int calls,
-                  double* ms, std::string* error);
+                  StreamBarrier barrier, double* ms, std::string* error);
 
   vknorm_support::HostDevice& dev_;
   TimingOptions options_;
