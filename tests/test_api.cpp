@@ -395,6 +395,71 @@ TEST_SUITE("api") {
     CHECK_MESSAGE(err.message.find("negative strides") != std::string::npos, err.message);
   }
 
+  TEST_CASE("one verb per action: scratch_size / prepare / record overloaded on every args type") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm::Context* ctx = dev.context();
+    // Every operator of VKNORM_OPERATORS: the overloads give what the named functions give (on
+    // args without tensors: the same refusal with the same message, nothing recorded).
+    int ops = 0;
+#define VKNORM_TEST_VERBS(name, Args)                                                              \
+  {                                                                                                \
+    CAPTURE(#name);                                                                                \
+    const vknorm::Args a{};                                                                        \
+    VkDeviceSize b1 = 7, b2 = 7;                                                                   \
+    const Error s1 = vknorm::scratch_size(ctx, a, &b1), s2 = vknorm::name##_scratch_size(ctx, a, &b2); \
+    CHECK(s1.status == s2.status);                                                                 \
+    CHECK(s1.message == s2.message);                                                               \
+    CHECK(b1 == b2);                                                                               \
+    const Error p1 = vknorm::prepare(ctx, a), p2 = vknorm::prepare_##name(ctx, a);                 \
+    CHECK(p1.status == p2.status);                                                                 \
+    CHECK(p1.message == p2.message);                                                               \
+    Error r1, r2;                                                                                  \
+    CHECK(dev.run([&](VkCommandBuffer cmd) {                                                       \
+      r1 = vknorm::record(ctx, cmd, a);                                                            \
+      r2 = vknorm::record_##name(ctx, cmd, a);                                                     \
+    }) == VK_SUCCESS);                                                                             \
+    CHECK(r1.status == r2.status);                                                                 \
+    CHECK(r1.message == r2.message);                                                               \
+    ++ops;                                                                                         \
+  }
+    VKNORM_OPERATORS(VKNORM_TEST_VERBS)
+#undef VKNORM_TEST_VERBS
+    CHECK(ops == 12);
+    // A real call through the overloads: LayerNorm over 8 rows of 100, bit-identical to the
+    // named call's output.
+    constexpr int kRows = 8, kD = 100;
+    std::vector<float> xs(kRows * kD);
+    for (size_t i = 0; i < xs.size(); ++i) xs[i] = float((i * 37) % 101) * 0.03f - 1.2f;
+    const VkDeviceSize bytes = xs.size() * sizeof(float);
+    TestBuffer xb(dev, bytes), y1(dev, bytes), y2(dev, bytes);
+    dev.upload(xb.buf, xs.data(), bytes);
+    auto tensor = [&](TestBuffer& t) {
+      return dev.info().buffers_need_device_address
+                 ? Tensor::contiguous_at(t.buf.address, bytes, DType::f32, {kRows, kD})
+                 : Tensor::contiguous(t.buf.buffer, 0, bytes, DType::f32, {kRows, kD});
+    };
+    vknorm::LayerNormArgs la{};
+    la.x = tensor(xb);
+    la.y = tensor(y1);
+    VkDeviceSize need = 1;
+    CHECK(vknorm::scratch_size(ctx, la, &need).ok());
+    CHECK(need == 0);
+    CHECK(vknorm::prepare(ctx, la).ok());
+    Error e1, e2;
+    CHECK(dev.run([&](VkCommandBuffer cmd) { e1 = vknorm::record(ctx, cmd, la); }) == VK_SUCCESS);
+    vknorm::LayerNormArgs lb = la;
+    lb.y = tensor(y2);
+    CHECK(dev.run([&](VkCommandBuffer cmd) { e2 = vknorm::record_layer_norm(ctx, cmd, lb); }) == VK_SUCCESS);
+    REQUIRE_MESSAGE(e1.ok(), e1.message);
+    REQUIRE_MESSAGE(e2.ok(), e2.message);
+    std::vector<float> o1(xs.size()), o2(xs.size());
+    dev.download(y1.buf, o1.data(), bytes);
+    dev.download(y2.buf, o2.data(), bytes);
+    CHECK(std::memcmp(o1.data(), o2.data(), bytes) == 0);
+    CHECK(!y1.poisoned());
+  }
+
   TEST_CASE("prepare creates every pipeline a call of that shape uses") {
     HostDevice& dev = host();
     ValidationScope vs(dev);

@@ -770,6 +770,32 @@ Error describe_dispatches(Context* ctx, const GroupNormArgs& args, std::vector<D
 Error describe_dispatches(Context* ctx, const InstanceNormArgs& args, std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const FrobeniusNormArgs& args, std::vector<DispatchInfo>* out);
 
+// One verb per action, overloaded on the args type. VKNORM_OPERATORS(X) names every operator
+// once, as X(name, Args); from it, for every Args:
+//   scratch_size(ctx, args, &bytes)  = <name>_scratch_size
+//   prepare(ctx, args)               = prepare_<name>
+//   record(ctx, cmd, args)           = record_<name>
+// beside the overloads select_config(ctx, args, &cfg) and describe_dispatches(ctx, args, &out)
+// above. Generic engine code can then hold any operator's args and call the same verbs. The
+// named functions stay, with the same behaviour, as aliases until 1.0 (CHANGELOG).
+#define VKNORM_OPERATORS(X)                                                                 \
+  X(rms_norm, RmsNormArgs) X(layer_norm, LayerNormArgs)                                     \
+  X(layer_norm_backward, LayerNormBackwardArgs) X(rms_norm_backward, RmsNormBackwardArgs)   \
+  X(rms_norm_last, RmsNormLastArgs) X(add_rms_norm, AddRmsNormArgs)                         \
+  X(add_layer_norm, AddLayerNormArgs) X(lp_norm, LpNormArgs) X(batch_norm, BatchNormArgs)   \
+  X(group_norm, GroupNormArgs) X(instance_norm, InstanceNormArgs)                           \
+  X(frobenius_norm, FrobeniusNormArgs)
+#define VKNORM_DETAIL_VERBS(name, Args)                                                      \
+  inline Error scratch_size(Context* ctx, const Args& args, VkDeviceSize* out_bytes) {       \
+    return name##_scratch_size(ctx, args, out_bytes);                                        \
+  }                                                                                          \
+  inline Error prepare(Context* ctx, const Args& args) { return prepare_##name(ctx, args); } \
+  inline Error record(Context* ctx, VkCommandBuffer cmd, const Args& args) {                 \
+    return record_##name(ctx, cmd, args);                                                    \
+  }
+VKNORM_OPERATORS(VKNORM_DETAIL_VERBS)
+#undef VKNORM_DETAIL_VERBS
+
 // Roofline helper for benchmarks: y[i] = x[i] over `bytes` bytes (multiple of 16) with the same
 // access pattern vknorm's kernels use. Both tensors are read as raw bytes.
 Error record_copy(Context* ctx, VkCommandBuffer cmd, const Tensor& src, const Tensor& dst,
