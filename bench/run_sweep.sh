@@ -14,17 +14,7 @@ suite=${SUITE:-sweep}
 py=${PYTHON:-python3}
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1 XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
-failed=0
-step() {  # step NAME LIMIT_S LOG command...
-  local name=$1 limit=$2 log=$3
-  shift 3
-  local t0=$SECONDS
-  echo "### $name: $*" | tee -a "$log" >&2
-  timeout -k 10 "$limit" "$@" >>"$log" 2>&1
-  local rc=$?
-  echo "### $name: exit $rc after $((SECONDS - t0)) s" | tee -a "$log" >&2
-  [ $rc -eq 0 ] || failed=$((failed + 1))
-}
+. bench/steps.sh  # step NAME LIMIT_S LOG command...; $failed
 : >"$out/selftest.txt"; : >"$out/vknorm-sweep.txt"; : >"$out/torch-sweep.log"
 [ "$suite" = sweep ] && step self-test 170 "$out/selftest.txt" \
   "$bench" --suite extended --self-test --no-check --no-profile --json "$out/selftest.json"

@@ -17,17 +17,7 @@ py=${PYTHON:-python3}
 stream=${STREAM:-64}
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1 XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
-failed=0
-step() {  # step NAME LIMIT_S LOG command...
-  local name=$1 limit=$2 log=$3
-  shift 3
-  local t0=$SECONDS
-  echo "### $name: $*" | tee -a "$log" >&2
-  timeout -k 10 "$limit" "$@" >>"$log" 2>&1
-  local rc=$?
-  echo "### $name: exit $rc after $((SECONDS - t0)) s" | tee -a "$log" >&2
-  [ $rc -eq 0 ] || failed=$((failed + 1))
-}
+. bench/steps.sh  # step NAME LIMIT_S LOG command...; $failed
 stream_args=()
 [ "$stream" -gt 0 ] && stream_args=(--stream "$stream")
 : >"$out/vk-zoo.txt"; : >"$out/torch-zoo.log"
