@@ -173,10 +173,8 @@ bool scale_to_budget(BenchCase* c, uint64_t per_tensor_budget, uint64_t total_bu
   return true;
 }
 
-namespace {
-
-BenchCase make(const char* name, const char* op, vknorm::DType dt, std::vector<int64_t> shape,
-               int normalized_rank = 1) {
+BenchCase make_case(const std::string& name, const char* op, vknorm::DType dt, std::vector<int64_t> shape,
+                    int normalized_rank) {
   BenchCase c;
   c.name = name;
   c.op = op;
@@ -186,8 +184,6 @@ BenchCase make(const char* name, const char* op, vknorm::DType dt, std::vector<i
   c.eps = 1e-5;
   return c;
 }
-
-}  // namespace
 
 std::vector<std::string> suite_names() { return {"kernelbench", "extended", "sweep", "llm", "zoo", "smoke"}; }
 
@@ -207,8 +203,7 @@ std::vector<BenchCase> sweep_suite() {
   const DType dts[] = {DType::f32, DType::f16, DType::bf16};
   auto add = [&](const char* tag, const char* op, std::vector<int64_t> shape, int rank) {
     for (DType dt : dts) {
-      BenchCase c = make("", op, dt, shape, rank);
-      c.name = sweep_name(tag, shape, dt);
+      BenchCase c = make_case(sweep_name(tag, shape, dt), op, dt, shape, rank);
       s.push_back(c);
     }
   };
@@ -235,8 +230,7 @@ std::vector<BenchCase> sweep_suite() {
   // GroupNorm, 32 groups, f16, on Stable Diffusion UNet / VAE shapes (the small ones judged by
   // latency, (1, 128, 512, 512) by % roofline).
   for (auto sh : std::vector<std::vector<int64_t>>{{2, 320, 64, 64}, {2, 1280, 8, 8}, {1, 128, 512, 512}}) {
-    BenchCase c = make("", "group_norm", DType::f16, sh);
-    c.name = sweep_name("gn32", sh, DType::f16);
+    BenchCase c = make_case(sweep_name("gn32", sh, DType::f16), "group_norm", DType::f16, sh);
     c.groups = 32;
     s.push_back(c);
   }
@@ -250,8 +244,8 @@ std::vector<BenchCase> llm_suite() {
   std::vector<BenchCase> s;
   auto add = [&](const char* tag, const char* op, std::vector<int64_t> shape) {
     for (DType dt : {DType::f16, DType::bf16}) {
-      BenchCase c = make("", op, dt, shape, 1);
-      c.name = std::string("llm_") + tag + "_" + shape_string(shape) + "_" + vknorm::dtype_name(dt);
+      BenchCase c = make_case(std::string("llm_") + tag + "_" + shape_string(shape) + "_" + vknorm::dtype_name(dt),
+                              op, dt, shape, 1);
       s.push_back(c);
     }
   };
@@ -276,65 +270,65 @@ std::vector<BenchCase> suite(const std::string& name) {
   if (name == "kernelbench" || name == "extended") {
     // KernelBench level 1 #36 (RMSNorm over dim 1) and #40 (LayerNorm over the last three
     // dimensions, elementwise affine), as in shared/notes/measured.md.
-    BenchCase rms = make("kb36_rms_norm", "rms_norm", DType::f32, {112, 64, 512, 512});
+    BenchCase rms = make_case("kb36_rms_norm", "rms_norm", DType::f32, {112, 64, 512, 512});
     rms.affine = false;  // KernelBench's model has no weight: x / sqrt(mean(x^2, dim=1) + eps)
     s.push_back(rms);
-    s.push_back(make("kb40_layer_norm_fwd", "layer_norm", DType::f32, {16, 64, 256, 256}, 3));
+    s.push_back(make_case("kb40_layer_norm_fwd", "layer_norm", DType::f32, {16, 64, 256, 256}, 3));
     s.push_back(
-        make("kb40_layer_norm_fwd_bwd", "layer_norm_fwd_bwd", DType::f32, {16, 64, 256, 256}, 3));
+        make_case("kb40_layer_norm_fwd_bwd", "layer_norm_fwd_bwd", DType::f32, {16, 64, 256, 256}, 3));
     // #33: nn.BatchNorm2d(64) in training mode (weight 1, bias 0 at init; the call also updates
     // running_mean / running_var and writes the saved mean / invstd, as torch's does).
-    s.push_back(make("kb33_batch_norm", "batch_norm", DType::f32, {64, 64, 512, 512}));
+    s.push_back(make_case("kb33_batch_norm", "batch_norm", DType::f32, {64, 64, 512, 512}));
     // #34 nn.InstanceNorm2d(64): no affine, no running statistics (torch's defaults).
-    BenchCase inst = make("kb34_instance_norm", "instance_norm", DType::f32, {112, 64, 512, 512});
+    BenchCase inst = make_case("kb34_instance_norm", "instance_norm", DType::f32, {112, 64, 512, 512});
     inst.affine = false;
     s.push_back(inst);
     // #35 nn.GroupNorm(8, 64): affine (weight 1, bias 0 at init).
-    BenchCase grp = make("kb35_group_norm", "group_norm", DType::f32, {112, 64, 512, 512});
+    BenchCase grp = make_case("kb35_group_norm", "group_norm", DType::f32, {112, 64, 512, 512});
     grp.groups = 8;
     s.push_back(grp);
     // #38 x / mean(|x|, dim=1) and #39 x / ||x||_2 over dim 1 on (32768, 65535): no weight.
     for (auto [case_name, op] : {std::pair<const char*, const char*>{"kb38_l1_norm", "l1_norm"}, {"kb39_l2_norm", "l2_norm"}}) {
-      BenchCase c = make(case_name, op, DType::f32, {32768, 65535});
+      BenchCase c = make_case(case_name, op, DType::f32, {32768, 65535});
       c.affine = false;
       s.push_back(c);
     }
     // #37 x / torch.norm(x, p='fro'): the whole (112, 64, 512, 512) tensor, 7.5 GB (windowed).
-    s.push_back(make("kb37_frobenius_norm", "frobenius_norm", DType::f32, {112, 64, 512, 512}));
+    s.push_back(make_case("kb37_frobenius_norm", "frobenius_norm", DType::f32, {112, 64, 512, 512}));
   }
   if (name == "sweep") return sweep_suite();
   if (name == "llm") return llm_suite();
   if (name == "zoo") return zoo_suite();
   if (name == "smoke") {
     // Small and quick (seconds on lavapipe): for --self-test of the harness on a CPU device.
-    s.push_back(make("smoke_rms_f32", "rms_norm", DType::f32, {8, 64, 32, 32}));
-    s.push_back(make("smoke_ln_f16", "layer_norm", DType::f16, {1024, 1024}));
-    s.push_back(make("smoke_ln_bwd_bf16", "layer_norm_backward", DType::bf16, {512, 768}));
+    s.push_back(make_case("smoke_rms_f32", "rms_norm", DType::f32, {8, 64, 32, 32}));
+    s.push_back(make_case("smoke_ln_f16", "layer_norm", DType::f16, {1024, 1024}));
+    s.push_back(make_case("smoke_ln_bwd_bf16", "layer_norm_backward", DType::bf16, {512, 768}));
     s.push_back(
-        make("smoke_ln_fwd_bwd_f32", "layer_norm_fwd_bwd", DType::f32, {4, 16, 32, 32}, 3));
-    s.push_back(make("smoke_rms_bf16", "rms_norm", DType::bf16, {4, 32, 16, 16}));
-    s.push_back(make("smoke_rms_bwd_f16", "rms_norm_backward", DType::f16, {512, 768}));
-    s.push_back(make("smoke_rms_last_f16", "rms_norm_last", DType::f16, {64, 4096}));
-    s.push_back(make("smoke_add_rms_bf16", "add_rms_norm", DType::bf16, {32, 2048}));
-    s.push_back(make("smoke_rms_q8_f16", "rms_norm_last_q8", DType::f16, {64, 1024}));
-    s.push_back(make("smoke_add_ln_bf16", "add_layer_norm", DType::bf16, {64, 1024}));
-    s.push_back(make("smoke_l2_f16", "l2_norm", DType::f16, {8, 64, 16, 16}));
-    s.push_back(make("smoke_bn_f32", "batch_norm", DType::f32, {4, 16, 16, 16}));
-    BenchCase gn = make("smoke_gn_f16", "group_norm", DType::f16, {2, 64, 16, 16});
+        make_case("smoke_ln_fwd_bwd_f32", "layer_norm_fwd_bwd", DType::f32, {4, 16, 32, 32}, 3));
+    s.push_back(make_case("smoke_rms_bf16", "rms_norm", DType::bf16, {4, 32, 16, 16}));
+    s.push_back(make_case("smoke_rms_bwd_f16", "rms_norm_backward", DType::f16, {512, 768}));
+    s.push_back(make_case("smoke_rms_last_f16", "rms_norm_last", DType::f16, {64, 4096}));
+    s.push_back(make_case("smoke_add_rms_bf16", "add_rms_norm", DType::bf16, {32, 2048}));
+    s.push_back(make_case("smoke_rms_q8_f16", "rms_norm_last_q8", DType::f16, {64, 1024}));
+    s.push_back(make_case("smoke_add_ln_bf16", "add_layer_norm", DType::bf16, {64, 1024}));
+    s.push_back(make_case("smoke_l2_f16", "l2_norm", DType::f16, {8, 64, 16, 16}));
+    s.push_back(make_case("smoke_bn_f32", "batch_norm", DType::f32, {4, 16, 16, 16}));
+    BenchCase gn = make_case("smoke_gn_f16", "group_norm", DType::f16, {2, 64, 16, 16});
     gn.groups = 8;
     s.push_back(gn);
-    s.push_back(make("smoke_in_bf16", "instance_norm", DType::bf16, {2, 16, 16, 16}));
-    s.push_back(make("smoke_fro_f32", "frobenius_norm", DType::f32, {8, 64, 32, 32}));
+    s.push_back(make_case("smoke_in_bf16", "instance_norm", DType::bf16, {2, 16, 16, 16}));
+    s.push_back(make_case("smoke_fro_f32", "frobenius_norm", DType::f32, {8, 64, 32, 32}));
     return s;
   }
   if (name == "extended") {
-    s.push_back(make("rms_norm_f16", "rms_norm", DType::f16, {112, 64, 512, 512}));
-    s.push_back(make("rms_norm_bf16_odd", "rms_norm", DType::bf16, {33, 96, 129, 257}));
-    s.push_back(make("ln_rows_f16", "layer_norm", DType::f16, {32768, 8192}));
-    s.push_back(make("ln_rows_bf16", "layer_norm", DType::bf16, {4096, 4096}));
-    s.push_back(make("ln_rows_f32_short", "layer_norm", DType::f32, {262144, 768}));
-    s.push_back(make("ln_bwd_rows_f16", "layer_norm_backward", DType::f16, {32768, 8192}));
-    s.push_back(make("ln_fwd_bwd_bf16", "layer_norm_fwd_bwd", DType::bf16, {4096, 4096}));
+    s.push_back(make_case("rms_norm_f16", "rms_norm", DType::f16, {112, 64, 512, 512}));
+    s.push_back(make_case("rms_norm_bf16_odd", "rms_norm", DType::bf16, {33, 96, 129, 257}));
+    s.push_back(make_case("ln_rows_f16", "layer_norm", DType::f16, {32768, 8192}));
+    s.push_back(make_case("ln_rows_bf16", "layer_norm", DType::bf16, {4096, 4096}));
+    s.push_back(make_case("ln_rows_f32_short", "layer_norm", DType::f32, {262144, 768}));
+    s.push_back(make_case("ln_bwd_rows_f16", "layer_norm_backward", DType::f16, {32768, 8192}));
+    s.push_back(make_case("ln_fwd_bwd_bf16", "layer_norm_fwd_bwd", DType::bf16, {4096, 4096}));
   }
   return s;
 }

@@ -73,6 +73,9 @@ bool halve(BenchCase* c);
 std::vector<BenchCase> suite(const std::string& name);
 std::vector<std::string> suite_names();
 std::vector<BenchCase> zoo_suite();
+// A suite's case: name, op, dtype, shape and normalized rank; eps 1e-5, affine, no groups.
+BenchCase make_case(const std::string& name, const char* op, vknorm::DType dt, std::vector<int64_t> shape,
+                    int normalized_rank = 1);
 
 // For the tuner: the single-kernel cases of a case (a composite -> its parts, named
 // <name><suffix>, e.g. ".fwd", ".bwd").

@@ -19,23 +19,23 @@ double percentile(const std::vector<double>& sorted, double p) {
   return sorted[lo] * (1 - f) + sorted[hi] * f;
 }
 
-void full_barrier(VkCommandBuffer cmd) {
+void memory_barrier(VkCommandBuffer cmd, VkPipelineStageFlags stages, VkAccessFlags src, VkAccessFlags dst) {
   VkMemoryBarrier b{};
   b.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
-  b.srcAccessMask = VK_ACCESS_MEMORY_WRITE_BIT;
-  b.dstAccessMask = VK_ACCESS_MEMORY_READ_BIT | VK_ACCESS_MEMORY_WRITE_BIT;
-  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT,
-                       0, 1, &b, 0, nullptr, 0, nullptr);
+  b.srcAccessMask = src;
+  b.dstAccessMask = dst;
+  vkCmdPipelineBarrier(cmd, stages, stages, 0, 1, &b, 0, nullptr, 0, nullptr);
+}
+
+void full_barrier(VkCommandBuffer cmd) {
+  memory_barrier(cmd, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_ACCESS_MEMORY_WRITE_BIT,
+                 VK_ACCESS_MEMORY_READ_BIT | VK_ACCESS_MEMORY_WRITE_BIT);
 }
 
 // What vknorm's synchronization contract asks between dependent calls (vknorm.h).
 void compute_barrier(VkCommandBuffer cmd) {
-  VkMemoryBarrier b{};
-  b.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
-  b.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
-  b.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
-  vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-                       0, 1, &b, 0, nullptr, 0, nullptr);
+  memory_barrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+                 VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
 }
 
 }  // namespace
@@ -124,6 +124,10 @@ bool Timer::run_batch(const std::function<bool(VkCommandBuffer)>& body, int coun
     return false;
   }
   if (!timed) return true;
+  return read_intervals(count, samples_ms, error);
+}
+
+bool Timer::read_intervals(int count, std::vector<double>* ms, std::string* error) {
   std::vector<uint64_t> ts(static_cast<size_t>(2 * count));
   const VkResult qr = vkGetQueryPoolResults(
       dev_.device(), pool_, 0, static_cast<uint32_t>(2 * count), ts.size() * sizeof(uint64_t),
@@ -139,7 +143,7 @@ bool Timer::run_batch(const std::function<bool(VkCommandBuffer)>& body, int coun
     const uint64_t t0 = ts[static_cast<size_t>(2 * i)] & mask;
     const uint64_t t1 = ts[static_cast<size_t>(2 * i + 1)] & mask;
     const uint64_t ticks = (t1 - t0) & mask;  // modulo 2^bits: survives one wrap-around
-    samples_ms->push_back(static_cast<double>(ticks) * period_ns * 1e-6);
+    ms->push_back(static_cast<double>(ticks) * period_ns * 1e-6);
   }
   return true;
 }
@@ -217,17 +221,9 @@ bool Timer::run_region(const std::function<bool(VkCommandBuffer)>* body, bool fl
     *error = "submission failed: VkResult " + std::to_string(r);
     return false;
   }
-  uint64_t ts[2] = {0, 0};
-  const VkResult qr = vkGetQueryPoolResults(dev_.device(), pool_, 0, 2, sizeof(ts), ts, sizeof(uint64_t),
-                                            VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
-  if (qr != VK_SUCCESS) {
-    *error = "vkGetQueryPoolResults: VkResult " + std::to_string(qr);
-    return false;
-  }
-  const uint32_t bits = dev_.timestamp_valid_bits();
-  const uint64_t mask = bits >= 64 ? ~0ull : ((1ull << bits) - 1);
-  const uint64_t ticks = ((ts[1] & mask) - (ts[0] & mask)) & mask;
-  *ms = static_cast<double>(ticks) * static_cast<double>(dev_.properties().limits.timestampPeriod) * 1e-6;
+  std::vector<double> one;
+  if (!read_intervals(1, &one, error)) return false;
+  *ms = one[0];
   return true;
 }
 

@@ -90,6 +90,8 @@ class Timer {
                  std::vector<double>* samples_ms, std::vector<double>* record_us,
                  std::string* error);
 
+  // The `count` intervals between timestamp pairs (2i, 2i + 1) of the pool, in ms.
+  bool read_intervals(int count, std::vector<double>* ms, std::string* error);
   // One submission: [flush?, barrier, body?, barrier] x calls between two timestamps.
   bool run_region(const std::function<bool(VkCommandBuffer)>* body, bool flush, int calls,
                   StreamBarrier barrier, double* ms, std::string* error);

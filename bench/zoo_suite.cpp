@@ -20,15 +20,11 @@ struct ZooAdder {
   // zoo_<model slug>_<tag>_<shape>_<dtype>.
   BenchCase& add(const char* model, const char* slug, const char* tag, const char* op, DType dt,
                  std::vector<int64_t> shape, double eps, int normalized_rank = 1) {
-    BenchCase c;
+    const std::string name = std::string("zoo_") + slug + "_" + tag + "_" + shape_string(shape) + "_" +
+                             vknorm::dtype_name(dt);
+    BenchCase c = make_case(name, op, dt, std::move(shape), normalized_rank);
     c.model = model;
-    c.op = op;
-    c.dtype = dt;
-    c.shape = std::move(shape);
-    c.normalized_rank = normalized_rank;
     c.eps = eps;
-    c.name = std::string("zoo_") + slug + "_" + tag + "_" + shape_string(c.shape) + "_" +
-             vknorm::dtype_name(dt);
     out->push_back(c);
     return out->back();
   }
