@@ -132,7 +132,7 @@ void fill_row_config(const SelectorLimits& lim, const Problem& p, KernelConfig* 
   // 2026-12-04-zoo/probe.txt: bf16 (8191, 8192) 79.5 -> 72.9 us, (4096, 7168) 39.7 -> 36.4 us;
   // (2048, 3584) at 128 lanes lost, 24.8 -> 30.4 us). Measured on Hopper and bf16 only (f16
   // (32768, 8192) ran at 98% of the copy roofline already).
-  if (!items_cap && !c->items_per_invocation && !c->workgroup_size && vec == 8 && R >= target_wgs &&
+  if (!items_cap && !c->items_per_invocation && !c->workgroup_size && vec == 8 && rows_fill_device(lim, p) &&
       p.dtype == DType::bf16 &&
       lim.device.device_class == DeviceClass::hopper && ceil_div(chunks, K / vec) > 256)
     K *= 2;
@@ -149,7 +149,7 @@ void fill_row_config(const SelectorLimits& lim, const Problem& p, KernelConfig* 
     // instead of 64 x 2, a quarter idle). Only where the rows fill the device: a decode-sized
     // call is latency-bound and wants the lanes (H200, (1, 4544) bf16: 6.1 -> 7.6 us halved).
     const uint64_t half = L / 2;
-    if (!c->items_per_invocation && half >= 1 && R >= target_wgs && ceil_div(chunks, half) * vec <= most &&
+    if (!c->items_per_invocation && half >= 1 && rows_fill_device(lim, p) && ceil_div(chunks, half) * vec <= most &&
         half * ceil_div(chunks, half) < uint64_t(L) * ceil_div(chunks, L))
       L = uint32_t(half);
   }

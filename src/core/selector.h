@@ -48,6 +48,13 @@ struct SelectorLimits {
   uint64_t sm_count;    // SMs / CUs (reported, or the table's default)
 };
 
+// Whether a row problem has at least one row per workgroup of a full wave (target_wgs): the
+// row rules only trade lanes for items per lane where the rows alone keep the device busy; a
+// decode-sized call is latency-bound and keeps the widest layout.
+inline bool rows_fill_device(const SelectorLimits& limits, const Problem& p) {
+  return p.outer >= limits.target_wgs;
+}
+
 // Workgroups of `workgroup_size` invocations the device holds at once (one wave): SMs x
 // min(workgroups_per_sm, threads_per_sm / workgroup_size); target_wgs where threads_per_sm is 0.
 // registers_per_invocation > 0 also caps it by the SM's register file (64K 32-bit registers

@@ -309,7 +309,7 @@ void ln_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* c
     // Only where the rows fill the device: a decode-sized row wants the lanes ((1, 4096) f16:
     // 6.1 us at 256 x 16, 8.0-8.7 us at 128 x 32; bench/results/2026-12-04-zoo/split-probe/).
     const bool wide = p.dtype == DType::f16 && c->vector_width == 4 &&
-                      lim.device.device_class == DeviceClass::hopper && p.outer >= lim.target_wgs;
+                      lim.device.device_class == DeviceClass::hopper && rows_fill_device(lim, p);
     fill_row_config(lim, p, c, wide ? 2 * lim.table.ln_items : 0);
     return;
   }
