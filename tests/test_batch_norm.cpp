@@ -186,9 +186,9 @@ TEST_SUITE("batch_norm") {
   TEST_CASE("batch_norm prepare() creates every pipeline of a training and an eval call") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
-    vknorm::KernelConfig c;  // a config no other case uses: the pipelines are new here
-    c.workgroup_size = 64;
-    c.items_per_invocation = 8;
+    vknorm::KernelConfig c;  // a config no other case (nor the selector) uses: new pipelines
+    c.workgroup_size = 128;  // the selector's one-pass rule never pairs 128 with 4 items
+    c.items_per_invocation = 4;
     c.split = 3;
     auto info = vknorm::PrepareInfo::make(vknorm::Op::batch_norm, DType::f16, {3, 5, 40});
     info.config = &c;
@@ -202,6 +202,63 @@ TEST_SUITE("batch_norm") {
       check_case(dev, s);
     }
     CHECK(vknorm::pipeline_count(dev.context()) == before);
+  }
+
+  TEST_CASE("batch_norm one pass per channel (batch_norm_channel): chosen, bounded, exact") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    // Which path a shape takes: the kernels of its training call.
+    auto kernels_of = [&](DType dt, std::vector<int64_t> shape, const vknorm::KernelConfig* cfg) {
+      const int64_t C = shape[1];
+      TestBuffer xb(dev, 1 << 16), yb(dev, 1 << 16), rb(dev, 1 << 12), sb(dev, 1 << 16);
+      vknorm::BatchNormArgs a{};
+      a.x = view(xb, dt, shape);
+      a.y = view(yb, dt, shape);
+      a.running_mean = view(rb, DType::f32, {C});
+      a.running_var = view(rb, DType::f32, {C}, 1024);
+      a.config = cfg;
+      VkDeviceSize bytes = 0;
+      REQUIRE(vknorm::batch_norm_scratch_size(dev.context(), a, &bytes).ok());
+      if (bytes) a.scratch = view(sb, DType::f32, {int64_t(bytes / 4)});
+      std::vector<vknorm::DispatchInfo> d;
+      Error e = vknorm::describe_dispatches(dev.context(), a, &d);
+      REQUIRE_MESSAGE(e.ok(), e.message);
+      std::string names;
+      for (const auto& x : d) names += x.kernel.substr(0, x.kernel.find('.')) + " ";
+      return std::make_pair(names, bytes);
+    };
+    // The default config keeps a short channel in one workgroup: one dispatch, no scratch.
+    for (DType dt : kAllDtypes) {
+      const auto k = kernels_of(dt, {3, 5, 64}, nullptr);
+      CHECK(k.first == "batch_norm_channel ");
+      CHECK(k.second == 0);
+    }
+    // Forced: 32 invocations x 8 values hold 256 values; 257 take the split path.
+    vknorm::KernelConfig c;
+    c.workgroup_size = 32;
+    c.items_per_invocation = 8;
+    c.vector_width = 1;
+    c.split = 1;
+    CHECK(kernels_of(DType::f32, {4, 3, 64}, &c).first == "batch_norm_channel ");
+    CHECK(kernels_of(DType::f32, {1, 3, 257}, &c).first == "batch_norm_stats batch_norm_merge batch_norm_apply ");
+    for (DType dt : kAllDtypes) {
+      for (auto shape : {std::vector<int64_t>{4, 3, 64}, {1, 3, 256}, {1, 3, 257}, {7, 5, 33}, {256, 2}}) {
+        for (uint32_t vec : {1u, 4u}) {
+          if (vec == 4 && (shape.size() < 3 || shape[2] % 4)) continue;
+          c.vector_width = vec;
+          auto s = bn(dt, shape, true, DataKind::large_mean, 701);
+          s.config = &c;
+          check_case(dev, s);
+        }
+      }
+      c.vector_width = 1;
+      auto s = bn(dt, {6, 4, 40}, false, DataKind::normal, 702);  // default config, in place, no affine
+      s.in_place = true;
+      check_case(dev, s);
+      s.in_place = false;
+      s.by_address = true;
+      check_case(dev, s);
+    }
   }
 
   TEST_CASE("batch_norm is deterministic") {

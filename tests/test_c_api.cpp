@@ -910,10 +910,25 @@ TEST_SUITE("c_api") {
     CHECK(ccfg.workgroup_size == cfg.workgroup_size);
     CHECK(std::string(ccfg.case_class) == cfg.case_class);
     VkDeviceSize bytes = 0, cpp_bytes = 0;
+    // The default: each channel of 256 values in one workgroup, one dispatch, no scratch.
+    vknorm_dispatch_info one[2];
+    uint32_t one_count = 2;
+    REQUIRE(vknorm_describe_dispatches_batch_norm(ctx, &c, &one_count, one) == VKNORM_STATUS_OK);
+    CHECK(one_count == 1);
+    CHECK(std::string(one[0].kernel).rfind("batch_norm_channel.", 0) == 0);
+    CHECK(vknorm_batch_norm_scratch_size(ctx, &c, &bytes) == VKNORM_STATUS_OK);
+    CHECK(bytes == 0);
+    // The rest runs the split path (stats, merge, apply) through both APIs: split 2 per channel.
+    KernelConfig split_cfg;
+    split_cfg.split = 2;
+    vknorm_kernel_config split_ccfg{};
+    split_ccfg.split = 2;
+    a.config = &split_cfg;
+    c.config = &split_ccfg;
     CHECK(vknorm_batch_norm_scratch_size(ctx, &c, &bytes) == VKNORM_STATUS_OK);
     REQUIRE(vknorm::batch_norm_scratch_size(dev.context(), a, &cpp_bytes).ok());
     CHECK(bytes == cpp_bytes);
-    CHECK(bytes > 0);  // training: partials and coefficients
+    CHECK(bytes > 0);  // split training: partials and coefficients
     TestBuffer scratch(dev, bytes);
     const std::vector<int64_t> scratch_shape{static_cast<int64_t>(bytes / 4)};
     a.scratch = cpp_view(scratch.buf.buffer, 0, scratch_shape);

@@ -1,8 +1,10 @@
 // BatchNorm over N and the spatial dimensions of (N, C, spatial...): validation, default config,
-// dispatch planning and the OpSpec. Training: batch_norm_stats (per-(channel, chunk) partials
-// of (mean, M2) around a shift), batch_norm_merge (one workgroup per channel: exact merge in a
-// fixed order, saved statistics, running statistics), batch_norm_apply. Eval: batch_norm_apply
-// alone, from the running statistics. Deterministic: no atomics, fixed reduction order.
+// dispatch planning and the OpSpec. Training: batch_norm_channel where a channel fits one
+// workgroup's registers (split 1, N x S <= workgroup_size x items: one pass, one read of x);
+// else batch_norm_stats (per-(channel, chunk) partials of (mean, M2) around a shift),
+// batch_norm_merge (one workgroup per channel: exact merge in a fixed order, saved statistics,
+// running statistics), batch_norm_apply. Eval: batch_norm_apply alone, from the running
+// statistics. Deterministic: no atomics, fixed reduction order.
 #include "batch_norm_plan.h"
 #include "layer_norm_rows.h"
 
@@ -15,6 +17,7 @@
 #include "core/tensor_checks.h"
 
 #include "contracts/batch_norm_apply.h"
+#include "contracts/batch_norm_channel.h"
 #include "contracts/batch_norm_merge.h"
 #include "contracts/batch_norm_stats.h"
 
@@ -113,8 +116,11 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
       chunks_total += ceil_div(std::min(win, N - n0) * S, span);
     }
   }
-  // Scratch (training): C x chunks_total partials, then C apply coefficients, vec4 each.
-  res->scratch_bytes = a.training && !empty ? (C * chunks_total + C) * 16 : 0;
+  // One pass per channel: the whole channel in one workgroup's registers, one binding window.
+  const bool one_pass = a.training && !empty && c.split == 1 && window_starts.size() == 1 &&
+                        count <= uint64_t(c.workgroup_size) * c.items_per_invocation;
+  // Scratch (split training): C x chunks_total partials, then C apply coefficients, vec4 each.
+  res->scratch_bytes = a.training && !empty && !one_pass ? (C * chunks_total + C) * 16 : 0;
   const Tensor scratch_arg = scratch_view(a.scratch, res->scratch_bytes);
   if ((e = check_aliasing(ctx,
                           {{&a.x, "x", false}, {&a.weight, "weight", false}, {&a.bias, "bias", false},
@@ -150,6 +156,39 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
   const OuterSpan xs{xsn, (C - 1) * xsc + (S - 1) * xss + 1, es};
   const OuterSpan ys{ysn, (C - 1) * ysc + (S - 1) * yss + 1, es};
 
+  if (one_pass) {
+    using Channel = kernels::batch_norm_channel;
+    for (uint64_t c0 = 0; c0 < C; c0 += max_gy) {
+      Channel::Spec sc;
+      sc.WG = c.workgroup_size;
+      sc.ITEMS = c.items_per_invocation;
+      sc.VEC = c.vector_width;
+      Channel::Push pc{};
+      pc.S = uint32_t(S);
+      pc.NS = uint32_t(count);
+      pc.x_sn = uint32_t(N > 1 ? xsn : 0);
+      pc.x_sc = uint32_t(xsc);
+      pc.x_ss = uint32_t(xss);
+      pc.y_sn = uint32_t(N > 1 ? ysn : 0);
+      pc.y_sc = uint32_t(ysc);
+      pc.y_ss = uint32_t(yss);
+      pc.flags = (a.weight.is_set() ? Channel::FLAG_WEIGHT : 0u) | (a.bias.is_set() ? Channel::FLAG_BIAS : 0u) |
+                 (a.save_mean.is_set() ? Channel::FLAG_SAVE_MEAN : 0u) |
+                 (a.save_invstd.is_set() ? Channel::FLAG_SAVE_INVSTD : 0u) |
+                 (a.running_mean.is_set() ? Channel::FLAG_RUNNING : 0u);
+      pc.eps = a.eps;
+      pc.momentum = a.momentum;
+      pc.c_base = uint32_t(c0);
+      PlannedDispatch d = plan_dispatch<Channel>(
+          p.dtype, sc, pc, pl.view(a.x, 0, xs.elements(N)), pl.view(a.y, 0, ys.elements(N)), wv, bv,
+          a.save_mean.is_set() ? pl.view(a.save_mean, 0, C) : pl.dummy(a.x),
+          a.save_invstd.is_set() ? pl.view(a.save_invstd, 0, C) : pl.dummy(a.x), rmv, rvv);
+      d.groups[0] = 1;
+      d.groups[1] = uint32_t(std::min(max_gy, C - c0));
+      plan->dispatches.push_back(std::move(d));
+    }
+    return ok();
+  }
   if (a.training) {
     using Stats = kernels::batch_norm_stats;
     uint64_t chunk_base = 0;
@@ -270,13 +309,29 @@ bool bn_uses_row_kernel(const Problem&, const KernelConfig&) { return false; }
 //   items_per_invocation 16 (four 16-byte loads in flight per invocation at vec 4);
 //   split = about the chunks per channel (large planes round the chunk to a divisor of S): 8 waves of workgroups over all channels (tail balance on
 //   big tensors), never chunks smaller than one workgroup's batch of wg x items values.
+// A channel that fits one workgroup's registers (N x S <= max_wg x kOnePassItems) with enough
+// channels to give every SM one (C >= SMs / 2) takes split 1 with the smallest power-of-two
+// workgroup (>= 64) whose invocations hold it in <= 16 values, then more values per invocation
+// (a power of two, at most kOnePassItems) at the largest workgroup: training then reads x once
+// in one dispatch (batch_norm_channel) instead of stats + merge + apply.
+constexpr uint32_t kOnePassItems = 32;
+
 void bn_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* c) {
   const ClassTable& t = lim.table;
   if (!c->vector_width) c->vector_width = p.vec4_ok ? 4 : 1;
+  const uint64_t C = std::max<uint64_t>(1, p.outer);
+  if (!c->split && !c->workgroup_size && !c->items_per_invocation && p.reduce > 0 &&
+      p.reduce <= uint64_t(lim.max_wg) * kOnePassItems && C * 2 >= lim.sm_count) {
+    uint32_t wg = std::min<uint32_t>(std::max<uint32_t>(64, lim.min_wg), lim.max_wg);
+    while (wg < lim.max_wg && uint64_t(wg) * 16 < p.reduce) wg *= 2;
+    const uint64_t per = ceil_div(p.reduce, wg);
+    c->workgroup_size = wg;
+    c->items_per_invocation = std::max<uint32_t>(4, pow2_ceil(uint32_t(per)));
+    c->split = 1;
+  }
   if (!c->workgroup_size) c->workgroup_size = std::min(t.workgroup_size, lim.max_wg);
   if (!c->items_per_invocation) c->items_per_invocation = std::max<uint32_t>(16, c->vector_width);
   if (!c->split) {
-    const uint64_t C = std::max<uint64_t>(1, p.outer);
     const uint64_t batch = uint64_t(c->workgroup_size) * c->items_per_invocation;
     const uint64_t most = std::max<uint64_t>(1, p.reduce / batch);
     const uint64_t want = std::max<uint64_t>(1, ceil_div(8 * lim.target_wgs, C));
@@ -299,11 +354,16 @@ Error bn_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
   a.y = ph->tensor(info.dtype, shape);
   a.running_mean = ph->tensor(DType::f32, {C});
   a.running_var = ph->tensor(DType::f32, {C});
-  a.training = true;  // eval runs batch_norm_apply with the same constants: prepared here too
   a.config = info.config;
+  // Training (one pass, or stats + merge + apply), then eval (batch_norm_apply), whose pipeline
+  // the split training path shares.
+  a.training = true;
   VkDeviceSize bytes = 0;
   if (Error e = batch_norm_scratch_size(ctx, a, &bytes)) return e;
   if (bytes) a.scratch = ph->scratch(bytes);
+  if (Error e = prepare_batch_norm(ctx, a)) return e;
+  a.training = false;
+  a.scratch = Tensor{};
   return prepare_batch_norm(ctx, a);
 }
 
