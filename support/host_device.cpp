@@ -512,6 +512,15 @@ std::unique_ptr<HostDevice> HostDevice::create(const HostOptions& options, std::
       options.force_shared_memory_reduction || env_or("VKNORM_FORCE_SHARED_REDUCTION", "0") == "1";
   ci.tuning_cache_path =
       options.tuning_cache_path.empty() ? nullptr : options.tuning_cache_path.c_str();
+  const std::string limits_name =
+      options.limits_profile.empty() ? env_or("VKNORM_LIMITS", "") : options.limits_profile;
+  vknorm::DeviceLimits limits;
+  if (options.limits) {
+    ci.limits = options.limits;
+  } else if (!limits_name.empty()) {
+    if (vknorm::Error le = vknorm::device_limits_profile(limits_name.c_str(), &limits)) return fail(le.message);
+    ci.limits = &limits;
+  }
   vknorm::Error e = vknorm::create_context(ci, &d.context);
   if (!e.ok())
     return fail(std::string("vknorm::create_context failed (") + vknorm::status_name(e.status) +

@@ -27,6 +27,11 @@ struct HostOptions {
   // still empty: the first discrete/integrated GPU, else the first device.
   std::string device_selector;
   bool force_shared_memory_reduction = false;  // also set by VKNORM_FORCE_SHARED_REDUCTION=1
+  // A DeviceLimits profile ("mobile", "integrated"; vknorm::device_limits_profile) the context
+  // plans within; empty: $VKNORM_LIMITS, else the device's own limits.
+  std::string limits_profile;
+  // Explicit limits (read during create), before limits_profile and $VKNORM_LIMITS.
+  const vknorm::DeviceLimits* limits = nullptr;
   VkDeviceSize context_scratch_bytes = 0;
   std::string tuning_cache_path;  // passed to the context if non-empty
   bool enable_timestamps = true;  // picks a queue family with timestampValidBits > 0

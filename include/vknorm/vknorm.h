@@ -259,6 +259,32 @@ void fill_device_feature_chain(const EnabledFeatures& features, DeviceFeatureCha
 Error add_device_features(const EnabledFeatures& features, uint32_t device_api_version,
                           VkDeviceCreateInfo* create_info, DeviceFeatureChain* storage);
 
+// Limits lower than the device's: the context then selects, plans and checks every dispatch as
+// if the device had reported them, so that a desktop GPU or lavapipe runs what a smaller device
+// would (vknorm-check --limits, the tests' VKNORM_LIMITS). Before recording, each dispatch is
+// checked against the limits in force: workgroup size, workgroup count per dimension, shared
+// memory (read from the kernel's SPIR-V), bound range and offset alignment of every buffer
+// binding; one that exceeds them is an error naming the limit, never a recorded dispatch. Each
+// limit in force is the stricter of the device's and this struct's (a field left 0 or false
+// keeps the device's), so a profile runs on any device; an alignment that is not a power of
+// two is an invalid_argument error of create_context.
+struct DeviceLimits {
+  uint32_t max_workgroup_invocations = 0;  // maxComputeWorkGroupInvocations (and size x)
+  uint32_t max_workgroup_count = 0;        // maxComputeWorkGroupCount, every dimension
+  uint32_t max_shared_memory_bytes = 0;    // maxComputeSharedMemorySize
+  uint64_t max_storage_buffer_range = 0;   // maxStorageBufferRange
+  uint32_t min_storage_buffer_offset_alignment = 0;  // minStorageBufferOffsetAlignment
+  bool no_subgroup_arithmetic = false;     // as if the device lacked subgroup arithmetic
+};
+// Named profiles for DeviceLimits (invalid_argument for another name):
+//   "mobile": 128 invocations, 65535 workgroups per dimension, 16 KiB shared memory, 128 MiB
+//             storage-buffer range, 256-byte offset alignment, no subgroup arithmetic (the
+//             Vulkan minimums, as Mali / older Adreno class GPUs report them);
+//   "integrated": 512 invocations, 65535 workgroups, 32 KiB shared memory, 1 GiB range,
+//             64-byte alignment, subgroup arithmetic kept (Intel / recent Mali class).
+Error device_limits_profile(const char* name, DeviceLimits* out);
+const char* const* device_limits_profile_names(size_t* count);
+
 struct ContextCreateInfo {
   VkInstance instance = VK_NULL_HANDLE;
   VkPhysicalDevice physical_device = VK_NULL_HANDLE;
@@ -289,6 +315,8 @@ struct ContextCreateInfo {
   // Autotune cache written by vknorm-bench --tune (see bench/README.md); nullptr: tables only.
   // Entries for another device UUID or driver version are ignored.
   const char* tuning_cache_path = nullptr;
+  // Optional, read during create_context: limits lower than the device's (DeviceLimits).
+  const DeviceLimits* limits = nullptr;
 };
 
 struct Context;  // opaque
@@ -320,6 +348,8 @@ struct DeviceInfo {
   uint64_t max_storage_buffer_range = 0;
   uint32_t min_storage_buffer_offset_alignment = 0;
   uint32_t multiprocessor_count = 0;  // VK_NV_shader_sm_builtins / AMD core count, 0 if unknown
+  // The limits above are those in force: ContextCreateInfo::limits lowered at least one.
+  bool limits_lowered = false;
   EnabledFeatures enabled;  // the verified ContextCreateInfo::enabled
   // True when the context binds tensors by address by default (no push descriptors enabled):
   // then every VkBuffer passed to vknorm needs VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT and

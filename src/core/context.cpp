@@ -256,6 +256,9 @@ Error create_context(const ContextCreateInfo& info, Context** out) {
   if (!c->ifn.load(info.instance, info.get_instance_proc_addr))
     return fail(Status::vulkan_error, "the instance lacks Vulkan 1.1 entry points (vkGetPhysicalDeviceProperties2)");
   c->profile = read_device_profile(c->ifn, info.physical_device);
+  if (info.limits)
+    if (Error e = apply_device_limits(*info.limits, &c->profile)) return fail(e.status, e.message);
+  c->info.limits = nullptr;  // read here only: the caller's struct need not outlive the call
   // Verify the claims instead of trusting (or silently masking) them: first against what the
   // physical device supports, then, for extension-backed features, against the entry points
   // the VkDevice exposes (vkGetDeviceProcAddr returns null for commands of extensions that

@@ -35,6 +35,7 @@ void fill_device_info(const DeviceProfile& p, const EnabledFeatures& enabled,
   d.max_storage_buffer_range = p.max_storage_buffer_range;
   d.min_storage_buffer_offset_alignment = p.min_storage_buffer_offset_alignment;
   d.multiprocessor_count = p.multiprocessor_count;
+  d.limits_lowered = p.limits_lowered;
   d.enabled = enabled;
   d.buffers_need_device_address = !enabled.push_descriptor;
   *out = std::move(d);

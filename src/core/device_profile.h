@@ -37,9 +37,12 @@ struct DeviceProfile {
   // Supported (not necessarily enabled) features.
   EnabledFeatures supported;
   DeviceClass device_class = DeviceClass::generic;
+  bool limits_lowered = false;  // apply_device_limits lowered at least one limit
 };
 
 DeviceProfile read_device_profile(const InstanceFunctions& fns, VkPhysicalDevice physical_device);
 DeviceClass classify_device(const DeviceProfile& p);
+// Lowers p's limits to l's non-zero fields where those are stricter (device_limits.cpp).
+Error apply_device_limits(const DeviceLimits& l, DeviceProfile* p);
 
 }  // namespace vknorm::detail

@@ -2,10 +2,12 @@
 #include "plan.h"
 
 #include "embedded_spirv.h"
+#include "spirv_reflect.h"
 
 #include <algorithm>
 #include <cassert>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace vknorm::detail {
@@ -36,6 +38,91 @@ static std::vector<uint32_t> push_words(const PlannedDispatch& d, bool address_m
   return words;
 }
 
+// Every embedded module's reflection, read once from its SPIR-V (thread-safe static).
+static const SpirvReflection& module_reflection(const std::string& module) {
+  static const std::unordered_map<std::string, SpirvReflection> all = [] {
+    std::unordered_map<std::string, SpirvReflection> m;
+    size_t n = 0;
+    const EmbeddedSpirv* t = embedded_spirv_table(&n);
+    for (size_t i = 0; i < n; ++i) m[t[i].name] = reflect_spirv(t[i].words, t[i].word_count);
+    return m;
+  }();
+  static const SpirvReflection none = [] {
+    SpirvReflection r;
+    r.error = "no embedded module of that name";
+    return r;
+  }();
+  const auto it = all.find(module);
+  return it == all.end() ? none : it->second;
+}
+
+// What the device (or ContextCreateInfo::limits) allows a dispatch: checked before anything is
+// recorded, so a planning mistake is an error instead of an invalid dispatch.
+static Error check_dispatch_limits(const DeviceProfile& dp, const PlannedDispatch& d, bool address_mode) {
+  auto refuse = [&](const std::string& what) {
+    return make_error(Status::unsupported, d.module + ": " + what + " (the selector or the planner chose it; "
+                                                                    "pass a smaller config or report it)");
+  };
+  const uint32_t wg = d.spec.empty() ? 1 : d.spec[0];
+  if (wg > dp.max_workgroup_invocations || wg > dp.max_workgroup_size_x)
+    return refuse("workgroup of " + std::to_string(wg) + " invocations exceeds maxComputeWorkGroupInvocations " +
+                  std::to_string(std::min(dp.max_workgroup_invocations, dp.max_workgroup_size_x)));
+  for (int i = 0; i < 3; ++i)
+    if (d.groups[i] > dp.max_workgroup_count[i])
+      return refuse(std::to_string(d.groups[i]) + " workgroups in dimension " + std::to_string(i) +
+                    " exceed maxComputeWorkGroupCount " + std::to_string(dp.max_workgroup_count[i]));
+  const SpirvReflection& sm = module_reflection(d.module);
+  if (!sm.error.empty()) return refuse("shared memory cannot be sized: " + sm.error);
+  if (sm.shared_bytes(wg) > dp.max_shared_memory_bytes)
+    return refuse(std::to_string(sm.shared_bytes(wg)) + " bytes of shared memory exceed maxComputeSharedMemorySize " +
+                  std::to_string(dp.max_shared_memory_bytes));
+  if (address_mode) return ok();
+  for (size_t i = 0; i < d.bindings.size(); ++i) {
+    const BufferView& b = d.bindings[i];
+    if (b.bind_range != VK_WHOLE_SIZE && b.bind_range > dp.max_storage_buffer_range)
+      return refuse("binding " + std::to_string(i) + " spans " + std::to_string(b.bind_range) +
+                    " bytes, over maxStorageBufferRange " + std::to_string(dp.max_storage_buffer_range));
+    if (b.bind_offset % dp.min_storage_buffer_offset_alignment)
+      return refuse("binding " + std::to_string(i) + " at offset " + std::to_string(b.bind_offset) +
+                    " is not a multiple of minStorageBufferOffsetAlignment " +
+                    std::to_string(dp.min_storage_buffer_offset_alignment));
+  }
+  return ok();
+}
+
+// A barrier before each dispatch whose bound ranges overlap, in the same buffer, those of a
+// dispatch since the last barrier where either may write. Planners order the dispatches that
+// touch the same elements; this covers ranges that overlap only because a binding starts at
+// the offset aligned down to minStorageBufferOffsetAlignment (or because the caller packed
+// tensors closer than that): no element is shared, but the bound ranges are what the Vulkan
+// memory model and the validation layer judge synchronization on.
+static void order_overlapping_bindings(Plan* plan) {
+  if (plan->address_mode) return;  // no descriptors: accesses are the shaders' own
+  struct Bound {
+    VkBuffer buffer;
+    VkDeviceSize lo, hi;
+    bool write;
+  };
+  std::vector<Bound> since_barrier;
+  for (PlannedDispatch& d : plan->dispatches) {
+    const uint32_t written = module_reflection(d.module).written_bindings;
+    std::vector<Bound> mine;
+    for (size_t i = 0; i < d.bindings.size(); ++i) {
+      const BufferView& b = d.bindings[i];
+      const VkDeviceSize hi = b.bind_range == VK_WHOLE_SIZE ? ~VkDeviceSize(0) : b.bind_offset + b.bind_range;
+      mine.push_back({b.buffer, b.bind_offset, hi, (written >> i & 1u) != 0});
+    }
+    for (size_t i = 0; i < mine.size() && !d.barrier_before; ++i)
+      for (const Bound& o : since_barrier)
+        if (o.buffer == mine[i].buffer && o.lo < mine[i].hi && mine[i].lo < o.hi && (o.write || mine[i].write)) {
+          d.barrier_before = true;
+          break;
+        }
+    if (d.barrier_before) since_barrier.clear();
+    since_barrier.insert(since_barrier.end(), mine.begin(), mine.end());
+  }
+}
+
 Error resolve(Context* ctx, Plan* plan) {
   for (PlannedDispatch& d : plan->dispatches) {
     d.module = module_name(d, plan->address_mode, ctx->shared_memory_reduction);
@@ -51,10 +138,7 @@ Error resolve(Context* ctx, Plan* plan) {
       return make_error(Status::unsupported, d.module + " needs " + std::to_string(key.push_bytes) +
                                                  " bytes of push constants; the device allows " +
                                                  std::to_string(ctx->profile.max_push_constants_size));
-    for (int i = 0; i < 3; ++i)
-      if (d.groups[i] > ctx->profile.max_workgroup_count[i])
-        return make_error(Status::invalid_argument, "internal: dispatch of " + d.module +
-                                                        " exceeds maxComputeWorkGroupCount");
+    if (Error e = check_dispatch_limits(ctx->profile, d, plan->address_mode)) return e;
     VkResult r = ctx->pipelines.get(key, &d.pipeline);
     if (r == VK_ERROR_OUT_OF_HOST_MEMORY || r == VK_ERROR_OUT_OF_DEVICE_MEMORY)
       return make_error(Status::out_of_memory, "creating pipeline " + d.module);
@@ -62,6 +146,7 @@ Error resolve(Context* ctx, Plan* plan) {
       return make_error(Status::vulkan_error,
                         "creating pipeline " + d.module + " failed (VkResult " + std::to_string(r) + ")");
   }
+  order_overlapping_bindings(plan);
   return ok();
 }
 

@@ -94,6 +94,7 @@ struct RunReport {
   std::string started;       // ISO-8601 UTC
   uint64_t seed = 0;
   bool force_shared_reduction = false;
+  std::string limits;  // --limits PROFILE, "" for the device's own
   DeviceReport device;
   std::vector<CaseRecord> cases;
   std::vector<std::string> run_validation_messages;  // raised outside any case

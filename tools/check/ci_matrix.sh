@@ -16,6 +16,10 @@
 #   gpuav-lpW      the quick matrix under GPU-assisted validation (VKNORM_VALIDATION=gpu:
 #                  out-of-bounds accesses; tensors by device address, as the Debian 12 layer's
 #                  GPU-AV cannot see push descriptors, see support/host_device.cpp)
+#   limits-P-lpW   the quick matrix within the device-limits profile P (--limits P, each of
+#                  $LIMITS_PROFILES, default "mobile integrated"), under synchronization
+#                  validation: selection and planning within smaller limits, every dispatch
+#                  checked against them before recording
 # and writes REPORT_DIR/<run>.json, <run>.xml (JUnit) and <run>.txt (the summary). It then
 # compares every width's matrix with the first width's (informational, compare-*.txt).
 # Exit status: 0 when every run passed, else the largest exit status of a run (1: a case
@@ -102,6 +106,9 @@ width_runs() {  # the runs of one width, in order
   if [ "$w" = "${VALIDATION_WIDTH:-256}" ]; then
     VKNORM_VALIDATION=sync run "sync-lp$w" "$w" --quick
     VKNORM_VALIDATION=gpu run "gpuav-lp$w" "$w" --quick
+    for p in ${LIMITS_PROFILES-mobile integrated}; do
+      VKNORM_VALIDATION=sync run "limits-$p-lp$w" "$w" --quick --limits "$p"
+    done
   fi
 }
 for w in $widths; do

@@ -70,6 +70,7 @@ void print_element(const vknorm_support::CaseSpec& s, const vknorm_support::Outp
 int run_single(vknorm_support::HostDevice& device, const Options& o, RunReport* report) {
   RunnerOptions ro;
   ro.force_shared_reduction = o.force_shared_reduction;
+  ro.limits = o.limits;
   ro.quiet = true;
   vknorm_support::CaseResult raw;
   CaseRecord r = run_one(device, o.single, ro, /*keep_values=*/true, &raw);
@@ -135,6 +136,7 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "vknorm-check: %s\n(run vknorm-check --help for usage)\n", error.c_str());
     return kExitUsage;
   }
+  if (o.limits.empty()) o.limits = vknorm_support::env_or("VKNORM_LIMITS", "");  // as the tests read it
   switch (o.mode) {
     case Mode::help:
       std::fputs(usage_text(), stdout);
@@ -169,6 +171,7 @@ int run(int argc, char** argv) {
   ho.validation = o.validation;
   ho.device_selector = o.device;
   ho.force_shared_memory_reduction = o.force_shared_reduction;
+  ho.limits_profile = o.limits;
   std::unique_ptr<vknorm_support::HostDevice> device = vknorm_support::HostDevice::create(ho, &error);
   if (!device) {
     std::fprintf(stderr, "vknorm-check: cannot create the device%s%s: %s\n",
@@ -188,6 +191,7 @@ int run(int argc, char** argv) {
   report.started = iso8601_now();
   report.seed = o.mode == Mode::single_case ? o.single.spec.seed : o.seed;
   report.force_shared_reduction = o.force_shared_reduction;
+  report.limits = o.limits;
   report.device = describe_device(*device, device->validation_enabled());
   const LanesProbe lanes = probe_lanes(*device);  // what the report claims must have run
   report.device.lanes_run = lanes.ran ? lanes.active_lanes : 0;
@@ -204,6 +208,7 @@ int run(int argc, char** argv) {
     }
     RunnerOptions ro;
     ro.force_shared_reduction = o.force_shared_reduction;
+  ro.limits = o.limits;
     ro.quiet = o.quiet;
     ro.verbose = o.verbose;
     run_all(*device, cases, ro, &report);

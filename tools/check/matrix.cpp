@@ -49,7 +49,7 @@ std::string shell_quote(const std::string& s) {
 
 }  // namespace
 
-std::string repro_command(const CheckCase& c, bool force_shared_reduction) {
+std::string repro_command(const CheckCase& c, bool force_shared_reduction, const std::string& limits) {
   const auto& s = c.spec;
   std::string cmd = "vknorm-check --case ";
   cmd += s.op->name();
@@ -70,6 +70,7 @@ std::string repro_command(const CheckCase& c, bool force_shared_reduction) {
   if (!s.optional_outputs) cmd += " --no-optional-outputs";
   if (c.has_config) cmd += " --config " + shell_quote(vknorm::to_string(c.config));
   if (force_shared_reduction) cmd += " --force-shared-reduction";
+  if (!limits.empty()) cmd += " --limits " + limits;
   return cmd;
 }
 

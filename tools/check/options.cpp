@@ -22,6 +22,9 @@ device and run:
                             the first GPU)
   --no-validation           disable the validation layer (also VKNORM_VALIDATION=0)
   --force-shared-reduction  use the shared-memory reduction fallback (no subgroup ops)
+  --limits PROFILE          plan within a smaller device's limits (mobile | integrated; see
+                            vknorm::DeviceLimits): selection, planning and the check of every
+                            dispatch before recording use them (also $VKNORM_LIMITS)
   --quick | --full          smaller / bigger matrix (default: the CI matrix)
   --seed S                  base seed of the matrix, seed of --random, or of --case (1)
   --filter SUBSTR           run only cases whose label contains SUBSTR (repeatable: all)
@@ -152,6 +155,13 @@ Parsed parse_general_option(ArgReader& in, Options* o, ParseState* st, std::stri
     o->validation = true;
   } else if (a == "--force-shared-reduction") {
     o->force_shared_reduction = true;
+  } else if (a == "--limits") {
+    if (!in.value(&o->limits, error)) return Parsed::failed;
+    vknorm::DeviceLimits l;
+    if (vknorm::Error e = vknorm::device_limits_profile(o->limits.c_str(), &l)) {
+      *error = "--limits: " + e.message;
+      return Parsed::failed;
+    }
   } else if (a == "--quick") {
     st->quick = true;
   } else if (a == "--full") {

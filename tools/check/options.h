@@ -18,6 +18,7 @@ struct Options {
   std::string device;                 // --device (else VKNORM_DEVICE)
   bool validation = true;             // VKNORM_VALIDATION=0 or --no-validation disables
   bool force_shared_reduction = false;
+  std::string limits;                 // --limits PROFILE (vknorm::device_limits_profile)
   uint64_t seed = 1;                  // --seed: matrix base seed, random seed, or case seed
   bool seed_given = false;
   int random_count = 0;               // --random N

@@ -107,6 +107,7 @@ Json report_json(const RunReport& report) {
   run["matrix"] = report.matrix;
   run["seed"] = report.seed;
   run["force_shared_reduction"] = report.force_shared_reduction;
+  run["limits"] = report.limits;
   run["started"] = report.started;
   run["seconds"] = report.seconds;
   run["aborted"] = report.aborted;
@@ -234,6 +235,7 @@ void properties(const RunReport& rep, std::string* x) {
       {"matrix", rep.matrix},
       {"seed", std::to_string(rep.seed)},
       {"force_shared_reduction", rep.force_shared_reduction ? "true" : "false"},
+      {"limits", rep.limits},
       {"command_line", rep.command_line},
   };
   *x += "    <properties>\n";
@@ -332,10 +334,11 @@ std::string report_junit(const RunReport& rep) {
 // Summary
 
 void print_summary(const RunReport& rep, std::FILE* out) {
-  std::fprintf(out, "vknorm-check %s: %s%s%s, %zu case(s), seed %llu%s\n", vknorm::version_string(),
+  std::fprintf(out, "vknorm-check %s: %s%s%s, %zu case(s), seed %llu%s%s%s\n", vknorm::version_string(),
                rep.mode.c_str(), rep.matrix.empty() ? "" : " ", rep.matrix.c_str(),
                rep.cases.size(), static_cast<unsigned long long>(rep.seed),
-               rep.force_shared_reduction ? ", forced shared-memory reduction" : "");
+               rep.force_shared_reduction ? ", forced shared-memory reduction" : "",
+               rep.limits.empty() ? "" : ", limits ", rep.limits.c_str());
   std::fprintf(out, "device: %s\n\n", device_one_line(rep.device).c_str());
 
   struct Row {

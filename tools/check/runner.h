@@ -13,6 +13,7 @@ namespace vknorm_check {
 
 struct RunnerOptions {
   bool force_shared_reduction = false;  // for the reproduction commands
+  std::string limits;                   // likewise (--limits PROFILE)
   bool quiet = false;                   // no progress line
   bool verbose = false;                 // one line per case
 };

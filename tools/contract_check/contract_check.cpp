@@ -2,10 +2,12 @@
 // through the C++ expansion the library uses): the push block's members (names, offsets,
 // sizes) and the storage-buffer bindings in the SPIR-V must be what the host builds, and every
 // specialization constant id one the host sets. Run by cmake/shaders.cmake after glslang; on
-// a mismatch it prints why, deletes the module (so that the next build checks it again) and
+// a mismatch, or shared memory of a form the library cannot size before recording
+// (core/spirv_reflect.h), it prints why, deletes the module (so that the next build checks it again) and
 // fails the build.
 //   vknorm_contract_check <kernel> <desc|addr> <module.spv>
 #include "contract_list.inc"  // generated: #include "contracts/<kernel>.h" for every kernel
+#include "core/spirv_reflect.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -150,12 +152,13 @@ int main(int argc, char** argv) {
   const KernelContract* c = e ? e->contract : nullptr;
   std::string error;
   Module m;
+  std::vector<uint32_t> words;
   if (!c) {
     error = "no contract: shaders/contracts/" + kernel + ".h";
   } else {
     std::ifstream f(path, std::ios::binary);
     std::vector<char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    std::vector<uint32_t> words(bytes.size() / 4);
+    words.resize(bytes.size() / 4);
     if (!bytes.empty()) std::memcpy(words.data(), bytes.data(), words.size() * 4);
     m = parse(words);
     error = m.error;
@@ -190,6 +193,8 @@ int main(int argc, char** argv) {
     // A constant the kernel never reads may be optimized away; one the host does not set may not.
     else if (!std::includes(spec_ids.begin(), spec_ids.end(), m.spec_ids.begin(), m.spec_ids.end()))
       error = "specialization constant ids are " + list(m.spec_ids) + ", the contract gives " + list(spec_ids);
+    else if (std::string why = vknorm::detail::reflect_spirv(words.data(), words.size()).error; !why.empty())
+      error = "shared memory: " + why;
   }
   if (error.empty()) return 0;
   std::fprintf(stderr, "%s: does not match its contract (shaders/contracts/%s.h): %s\n", path.c_str(),
