@@ -244,7 +244,7 @@ TEST_SUITE("rms_norm_backward") {
     ValidationScope vs(dev);
     const vknorm::KernelConfig cfgs[] = {
         config(256, 4, 1, 1, 1),     // single pass, one row per block: many column partials
-        config(64, 16, 4, 1, 1000),  // single pass, 4-wide, long row loops
+        config(64, 16, 4, 1, 512),   // single pass, 4-wide, long row loops (lavapipe's cap)
         config(32, 4, 1, 3, 7),      // split rows: 3 row-sum workgroups, 7 rows per block
         config(64, 4, 4, 2, 1),      // split rows, 4-wide
         config(128, 16, 4, 5, 64),   // split rows, more items

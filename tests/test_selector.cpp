@@ -400,7 +400,10 @@ TEST_SUITE("selector") {
     CHECK_FALSE(has_quirk(narrow, Quirk::lavapipe_subgroup_size_misreport));
     CHECK(has_quirk(narrow, Quirk::lavapipe_long_row_loop));
     CHECK(narrow.subgroup_size == 8);
-    CHECK(max_rows_per_workgroup(narrow) == 1024);
+    CHECK(max_rows_per_workgroup(narrow, 32, 1) == 1024);
+    // Each row's iterations count: a 1024-invocation workgroup of 8-lane subgroups loops over
+    // 128 subgroups per reduction (the (1846, 4544) RMSNorm backward that went wrong at 512).
+    CHECK(max_rows_per_workgroup(narrow, 1024, 8) == 32768 / (8 + 128 + 8));
 
     // Outside the version range, another driver, or no version at all: no quirk.
     DeviceProfile later = wide;
@@ -413,7 +416,7 @@ TEST_SUITE("selector") {
     nv.driver_info = "580.159.04";
     apply_quirks(&nv);
     CHECK(nv.quirks == 0);
-    CHECK(max_rows_per_workgroup(nv) == 4096);
+    CHECK(max_rows_per_workgroup(nv, 1024, 8) == 4096);
 
     // The backward's rows per workgroup: refused above 1024 with the quirk, allowed without.
     narrow.device_class = classify_device(narrow);

@@ -18,9 +18,11 @@ enum class Quirk : uint32_t {
   // lanes while compiling compute shaders for 16. vknorm: the profile's subgroup size is the
   // 16 lanes that run (selection and the tuning-cache key), reported_subgroup_size keeps 32/64.
   lavapipe_subgroup_size_misreport = 0,
-  // Mesa lavapipe 22.3: a shader loop of more than 16384 iterations over rows computed wrong
-  // results (NaN; a (131073, 1) LayerNorm backward). vknorm: the backward kernels' row loops
-  // stay at 1024 rows per workgroup (4096 elsewhere) and larger configs are refused.
+  // Mesa lavapipe 22.3: a shader loop whose iterations, the nested loops' included, pass about
+  // 2^16 computed wrong results (NaN in a (131073, 1) LayerNorm backward; an RMSNorm backward
+  // (1846, 4544) at 512 rows of a 1024-invocation workgroup went wrong from row 500: each row
+  // also loops over the 128 subgroups of the workgroup reduction). vknorm: the row loops stay
+  // within 32768 counted iterations (max_rows_per_workgroup) and larger configs are refused.
   lavapipe_long_row_loop = 1,
   count
 };
@@ -46,7 +48,8 @@ bool has_quirk(const DeviceProfile& p, Quirk q);
 // "name: what; vknorm: workaround" for each quirk of p.
 std::vector<std::string> describe_quirks(const DeviceProfile& p);
 
-// Rows one workgroup of a backward pass may loop over on this device.
-uint32_t max_rows_per_workgroup(const DeviceProfile& p);
+// Rows one workgroup of a kernel with a row loop may cover on this device, for a workgroup of
+// `workgroup_size` invocations holding `items` values each.
+uint32_t max_rows_per_workgroup(const DeviceProfile& p, uint32_t workgroup_size, uint32_t items);
 
 }  // namespace vknorm::detail

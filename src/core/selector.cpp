@@ -215,9 +215,10 @@ std::string config_problem(const DeviceProfile& d, const Problem& p, const Kerne
     if (!is_pow2(c.rows_per_workgroup) || c.rows_per_workgroup > c.workgroup_size)
       return "rows_per_workgroup must be a power of two <= workgroup_size on the row kernels";
   }
-  if (!row && c.rows_per_workgroup > max_rows_per_workgroup(d))
-    return "rows_per_workgroup must be <= " + std::to_string(max_rows_per_workgroup(d)) +
-           " on this device (quirk lavapipe_long_row_loop)";
+  if (!row && c.rows_per_workgroup > max_rows_per_workgroup(d, c.workgroup_size, c.items_per_invocation))
+    return "rows_per_workgroup must be <= " +
+           std::to_string(max_rows_per_workgroup(d, c.workgroup_size, c.items_per_invocation)) +
+           " at this workgroup size on this device (quirk lavapipe_long_row_loop)";
   const OpSpec* spec = find_op_spec(p.op);
   return spec ? spec->check_config(p, c, row) : "unknown op";
 }

@@ -97,10 +97,11 @@ void fill_split_config(const SelectorLimits& lim, const Problem& p, bool backwar
       // the register count was faster: (4096, 4096) f16 112.8 -> 69.3 us on the H200).
       const uint64_t wave = resident_workgroups(lim, c->workgroup_size, kBackwardRegisters);
       const uint64_t blocks = std::min<uint64_t>(rows, std::max<uint64_t>(1, ceil_div(wave, chunks)));
-      // At most max_rows_per_workgroup() rows per workgroup: 1024 on lavapipe, which computed
-      // wrong results past 16384 iterations of the row loop (131073x1 rows; core/quirks.h).
+      // At most max_rows_per_workgroup() rows per workgroup: fewer on lavapipe, which computes
+      // wrong results past about 2^16 loop iterations (core/quirks.h).
       c->rows_per_workgroup = uint32_t(std::max<uint64_t>(
-          1, std::min<uint64_t>(ceil_div(rows, std::max<uint64_t>(blocks, 1)), max_rows_per_workgroup(lim.device))));
+          1, std::min<uint64_t>(ceil_div(rows, std::max<uint64_t>(blocks, 1)),
+                                max_rows_per_workgroup(lim.device, c->workgroup_size, c->items_per_invocation))));
     } else {
       // Forward apply pass: consecutive rows share a workgroup's weight / bias chunk (kept in
       // registers; KernelBench #40, 16 rows of 4M: the affine was read once per row, as many

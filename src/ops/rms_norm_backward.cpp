@@ -222,7 +222,7 @@ constexpr uint32_t kMaxRegisterItems = 16;
 //   3. rows_per_workgroup: one wave of resident workgroups. Resident per SM = the class's
 //      threads per SM (workgroup_size x workgroups_per_sm of its table) / workgroup_size (at
 //      least 1); blocks = SMs x resident / chunks per row; rows_per_workgroup = rows / blocks,
-//      at most max_rows_per_workgroup() (1024 on lavapipe, whose longer row loops mis-executed:
+//      at most max_rows_per_workgroup() (fewer on lavapipe, whose long loops mis-execute:
 //      core/quirks.h). Each block writes
 //      one fp32 partial row of dweight (D floats) that the column pass sums, so the partials
 //      stay a few MB even for (32768, 8192).
@@ -275,7 +275,8 @@ void rmsb_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig*
   if (!c->rows_per_workgroup) {
     const uint64_t blocks = std::min<uint64_t>(std::max<uint64_t>(rows, 1), std::max<uint64_t>(1, wave / chunks));
     c->rows_per_workgroup = uint32_t(std::max<uint64_t>(
-        1, std::min<uint64_t>(ceil_div(std::max<uint64_t>(rows, 1), blocks), max_rows_per_workgroup(lim.device))));
+        1, std::min<uint64_t>(ceil_div(std::max<uint64_t>(rows, 1), blocks),
+                              max_rows_per_workgroup(lim.device, c->workgroup_size, c->items_per_invocation))));
   }
 }
 
