@@ -26,10 +26,10 @@ widths=${WIDTHS:-128 256 512 1024 2048}
 # kernels could trust gl_SubgroupSize run (host-side suites and the rest ran at 128..512; the
 # conformance matrix below covers every operator at every width).
 quick_widths=${QUICK_WIDTHS-1024 2048}
-# The sync suite (every operator's barriers under synchronization validation) and the limits
-# suite (device-limit profiles; its shared-memory reduction runs no subgroup operations) do
-# not depend on the subgroup width: they run once, at the width of the sync matrix below (256,
-# else the first), instead of at each width.
+# The sync suite (every operator's barriers under synchronization validation), the limits
+# suite (device-limit profiles; its shared-memory reduction runs no subgroup operations) and
+# the batch_invariance suite (about 100 s) run once, at the width of the sync matrix below
+# (256, else the first), instead of at each width.
 sync_width=${VALIDATION_WIDTH:-256}
 case " $widths " in *" $sync_width "*) ;; *) sync_width=${widths%% *} ;; esac
 for w in $widths; do
@@ -38,7 +38,7 @@ for w in $widths; do
   case " $quick_widths " in
     *" $w "*) select=(-R 'vknorm\.(rows|rms_norm|layer_norm|shared_reduction)$') ;;
   esac
-  [ "$w" = "$sync_width" ] || select+=(-E 'vknorm\.(sync|limits)$')
+  [ "$w" = "$sync_width" ] || select+=(-E 'vknorm\.(sync|limits|batch_invariance)$')
   LP_NATIVE_VECTOR_WIDTH=$w ctest --test-dir "$build" --output-on-failure -j2 --timeout 900 "${select[@]}"
 done
 echo "=== vknorm-check matrix ($(date +%T))"

@@ -512,6 +512,7 @@ std::unique_ptr<HostDevice> HostDevice::create(const HostOptions& options, std::
       options.force_shared_memory_reduction || env_or("VKNORM_FORCE_SHARED_REDUCTION", "0") == "1";
   ci.tuning_cache_path =
       options.tuning_cache_path.empty() ? nullptr : options.tuning_cache_path.c_str();
+  ci.batch_invariant = options.batch_invariant;
   const std::string limits_name =
       options.limits_profile.empty() ? env_or("VKNORM_LIMITS", "") : options.limits_profile;
   vknorm::DeviceLimits limits;

@@ -32,6 +32,7 @@ struct HostOptions {
   std::string limits_profile;
   // Explicit limits (read during create), before limits_profile and $VKNORM_LIMITS.
   const vknorm::DeviceLimits* limits = nullptr;
+  bool batch_invariant = false;  // ContextCreateInfo::batch_invariant
   VkDeviceSize context_scratch_bytes = 0;
   std::string tuning_cache_path;  // passed to the context if non-empty
   bool enable_timestamps = true;  // picks a queue family with timestampValidBits > 0

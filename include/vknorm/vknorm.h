@@ -317,6 +317,22 @@ struct ContextCreateInfo {
   const char* tuning_cache_path = nullptr;
   // Optional, read during create_context: limits lower than the device's (DeviceLimits).
   const DeviceLimits* limits = nullptr;
+  // Batch invariance: a row's output bits do not depend on the batch, i.e. on how many rows
+  // (or samples) the call holds and where the row sits among them. Every default config is then
+  // chosen from the row's own shape, as if the batch were large (the configs of prefill and
+  // training batches), and the tuning cache is not read. It costs speed where the default
+  // would have spread a few long rows over more workgroups (decode-sized calls).
+  //   Invariant: rms_norm, lp_norm, rms_norm_last, add_rms_norm (and their int8 forms),
+  //   layer_norm, add_layer_norm, group_norm, instance_norm (training and eval), batch_norm
+  //   in eval mode, and dx of layer_norm_backward / rms_norm_backward.
+  //   Not invariant: dweight / dbias (sums over the batch), batch_norm in training and
+  //   frobenius_norm (statistics over the batch).
+  //   What breaks it: a KernelConfig override that differs between the calls compared, or
+  //   comparing calls of contexts with other options, devices or drivers. Checked by
+  //   vknorm-check --batch-invariance and the batch_invariance suite (batches 1, 7, 333, 5000).
+  // Without it, row operators choose configs by the row count too (fewer rows: more lanes or
+  // workgroups per row), and a row's last bits may differ between batch sizes.
+  bool batch_invariant = false;
 };
 
 struct Context;  // opaque

@@ -6,12 +6,24 @@
 
 namespace vknorm::detail {
 
+// The batch every batch-invariant config is chosen for: large enough that the selector's
+// rules take their many-rows branch (rows fill the device) on any GPU.
+constexpr uint64_t kBatchInvariantRows = uint64_t(1) << 16;
+
 Error choose_config(Context* ctx, const Problem& p, const KernelConfig* override_cfg,
                     KernelConfig* out) {
   KernelConfig c;
   if (override_cfg) {
     c = *override_cfg;
     c.source = "caller";
+  } else if (ctx->info.batch_invariant) {
+    // Every config from the row's own shape: the batch (outer) is replaced by one large count,
+    // so the rows of every batch size run the same kernels in the same order.
+    Problem rows_only = p;
+    rows_only.outer = kBatchInvariantRows;
+    fill_config(ctx->profile, rows_only, &c);
+    c.source += " batch_invariant";
+    c.case_class = case_class(ctx->profile, p);
   } else if (const KernelConfig* tuned = ctx->tuning.find(uuid_hex(ctx->profile.uuid),
                                                           ctx->profile.driver_version, case_class(ctx->profile, p))) {
     c = *tuned;

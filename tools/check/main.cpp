@@ -9,6 +9,7 @@
 #include "tools/check/options.h"
 #include "tools/check/report.h"
 #include "tools/check/runner.h"
+#include "support/batch_invariance.h"
 
 #include <chrono>
 #include <cmath>
@@ -129,6 +130,46 @@ int write_reports(const Options& o, const RunReport& report) {
   return kExitPass;
 }
 
+// --batch-invariance: every case of support/batch_invariance.h on a batch-invariant context.
+int run_batch_invariance(const Options& o) {
+  vknorm_support::HostOptions ho;
+  ho.validation = o.validation;
+  ho.device_selector = o.device;
+  ho.force_shared_memory_reduction = o.force_shared_reduction;
+  ho.limits_profile = o.limits;
+  ho.batch_invariant = true;
+  std::string error;
+  std::unique_ptr<vknorm_support::HostDevice> device = vknorm_support::HostDevice::create(ho, &error);
+  if (!device) {
+    std::fprintf(stderr, "vknorm-check: cannot create the device: %s\n", error.c_str());
+    return kExitUsage;
+  }
+  const vknorm::DeviceInfo& info = vknorm::device_info(device->context());
+  std::printf("batch invariance on %s, subgroup %u, %s\n", info.name.c_str(), info.subgroup_size,
+              device->validation_description().c_str());
+  int passed = 0, failed = 0;
+  int64_t compared = 0;
+  for (const vknorm_support::InvarianceCase& c : vknorm_support::batch_invariance_cases()) {
+    const std::string label = c.label();
+    bool selected = true;
+    for (const std::string& f : o.filters) selected = selected && label.find(f) != std::string::npos;
+    if (!selected) continue;
+    device->clear_validation_messages();
+    vknorm_support::InvarianceResult r = vknorm_support::check_batch_invariance(*device, c.spec, c.batches);
+    for (const std::string& m : device->validation_messages()) {
+      r.pass = false;
+      r.failure += (r.failure.empty() ? "" : "; ") + m;
+    }
+    (r.pass ? passed : failed)++;
+    compared += r.values_compared;
+    std::printf("%s %s%s%s\n", r.pass ? "PASS" : "FAIL", label.c_str(), r.pass ? "" : ": ", r.failure.c_str());
+    std::fflush(stdout);
+  }
+  std::printf("result: %s (%d passed, %d failed; %lld output values compared bitwise)\n",
+              failed ? "FAIL" : "PASS", passed, failed, static_cast<long long>(compared));
+  return failed ? kExitFail : passed ? kExitPass : kExitUsage;
+}
+
 int run(int argc, char** argv) {
   Options o;
   std::string error;
@@ -143,6 +184,8 @@ int run(int argc, char** argv) {
       return kExitPass;
     case Mode::list_devices:
       return list_devices(o.json_path);
+    case Mode::batch_invariance:
+      return run_batch_invariance(o);
     case Mode::compare:
       return compare_reports(o.compare_a, o.compare_b, compare_options(o));
     case Mode::html:

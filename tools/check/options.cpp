@@ -12,6 +12,8 @@ namespace vknorm_check {
 const char* usage_text() {
   return R"(usage: vknorm-check [options]                 run the conformance matrix
        vknorm-check --list-devices [--json F]    list Vulkan devices and vknorm support
+       vknorm-check --batch-invariance           rows' bits across batch sizes (a context with
+                                                 ContextCreateInfo::batch_invariant; --filter)
        vknorm-check --case OP --shape AxBx.. [case options]   run one case, show mismatches
        vknorm-check --random N [--seed S]        N random shapes (ranks 1-5, dims 1-5000)
        vknorm-check --compare A.json B.json      cases whose status or error differ
@@ -147,6 +149,8 @@ Parsed parse_general_option(ArgReader& in, Options* o, ParseState* st, std::stri
     return Parsed::help;
   } else if (a == "--list-devices") {
     o->mode = Mode::list_devices;
+  } else if (a == "--batch-invariance") {
+    o->mode = Mode::batch_invariance;
   } else if (a == "--device") {
     if (!in.value(&o->device, error)) return Parsed::failed;
   } else if (a == "--no-validation") {

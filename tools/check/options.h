@@ -10,7 +10,7 @@
 
 namespace vknorm_check {
 
-enum class Mode { matrix, single_case, random, list_devices, list_cases, compare, html, help };
+enum class Mode { matrix, single_case, random, list_devices, list_cases, compare, html, batch_invariance, help };
 
 struct Options {
   Mode mode = Mode::matrix;
