@@ -121,332 +121,113 @@ void copy_string(const std::string& s, char (&buf)[N]) {
 }
 
 // --- conversions ----------------------------------------------------------------------------
+//
+// A C struct and its C++ twin have the same members under the same names (the C struct lacks
+// only what C cannot hold, such as the operators' `config` pointer, converted by hand). Each
+// pair is written down once as a field list, VKNORM_C_FIELDS_<type>(F) = F(member) ...;
+// Assign walks such a list in either direction, so the C-to-C++ and C++-to-C conversions are
+// one piece of code: a nested struct (a tensor in the args) by its own list, an array element
+// by element, anything else (numbers, enums, handles, bool <-> VkBool32 / uint32_t 0 or 1) by
+// static_cast.
 
 VkBool32 to_c(bool b) { return b ? VK_TRUE : VK_FALSE; }
 
-Tensor to_cpp(const vknorm_tensor& t) {
-  Tensor r;
-  r.buffer = t.buffer;
-  r.offset = t.offset;
-  r.address = t.address;
-  r.size = t.size;
-  r.dtype = static_cast<DType>(t.dtype);
-  r.rank = t.rank;
-  std::copy(t.shape, t.shape + VKNORM_MAX_RANK, r.shape);
-  std::copy(t.strides, t.strides + VKNORM_MAX_RANK, r.strides);
-  return r;
+template <class T>
+struct Fields;  // specialized below for both types of each pair
+
+struct Assign {
+  template <class To, class From>
+  void operator()(To& to, const From& from) const {
+    if constexpr (std::is_array<To>::value) {
+      for (size_t i = 0; i < std::extent<To>::value; ++i) (*this)(to[i], from[i]);
+    } else if constexpr (std::is_class<To>::value) {
+      Fields<To>::each(to, from, *this);
+    } else {
+      to = static_cast<To>(from);
+    }
+  }
+};
+
+// A value of type To with the listed members of `from` (the others value-initialized).
+template <class To, class From>
+To convert(const From& from) {
+  To to{};
+  Assign{}(to, from);
+  return to;
 }
 
-vknorm_tensor to_c(const Tensor& t) {
-  vknorm_tensor r{};
-  r.buffer = t.buffer;
-  r.offset = t.offset;
-  r.address = t.address;
-  r.size = t.size;
-  r.dtype = static_cast<vknorm_dtype>(t.dtype);
-  r.rank = t.rank;
-  std::copy(t.shape, t.shape + VKNORM_MAX_RANK, r.shape);
-  std::copy(t.strides, t.strides + VKNORM_MAX_RANK, r.strides);
-  return r;
-}
+#define VKNORM_C_EACH(member) fn(to.member, from.member);
+#define VKNORM_C_TWINS(c_type, cpp_type, FIELDS)                          \
+  template <>                                                               \
+  struct Fields<c_type> {                                                   \
+    template <class To, class From, class Fn>                               \
+    static void each(To& to, const From& from, Fn fn) { FIELDS(VKNORM_C_EACH) } \
+  };                                                                        \
+  template <>                                                               \
+  struct Fields<cpp_type> : Fields<c_type> {};
 
-vknorm::EnabledFeatures to_cpp(const vknorm_device_features& f) {
-  vknorm::EnabledFeatures r;
-  r.push_descriptor = f.push_descriptor != VK_FALSE;
-  r.buffer_device_address = f.buffer_device_address != VK_FALSE;
-  r.storage_buffer_16bit = f.storage_buffer_16bit != VK_FALSE;
-  r.storage_buffer_8bit = f.storage_buffer_8bit != VK_FALSE;
-  r.subgroup_size_control = f.subgroup_size_control != VK_FALSE;
-  r.pipeline_executable_info = f.pipeline_executable_info != VK_FALSE;
-  return r;
-}
+#define VKNORM_C_FIELDS_tensor(F) F(buffer) F(offset) F(address) F(size) F(dtype) F(rank) F(shape) F(strides)
+#define VKNORM_C_FIELDS_features(F)                                                                \
+  F(push_descriptor) F(buffer_device_address) F(storage_buffer_16bit) F(storage_buffer_8bit) \
+  F(subgroup_size_control) F(pipeline_executable_info)
+// The numeric fields only: the strings are read back (to_c below), never input.
+#define VKNORM_C_FIELDS_config(F) \
+  F(workgroup_size) F(items_per_invocation) F(vector_width) F(channel_split) F(split) F(rows_per_workgroup) F(wave_bytes)
+VKNORM_C_TWINS(vknorm_tensor, Tensor, VKNORM_C_FIELDS_tensor)
+VKNORM_C_TWINS(vknorm_device_features, vknorm::EnabledFeatures, VKNORM_C_FIELDS_features)
+VKNORM_C_TWINS(vknorm_kernel_config, KernelConfig, VKNORM_C_FIELDS_config)
 
-vknorm_device_features to_c(const vknorm::EnabledFeatures& f) {
-  vknorm_device_features r{};
-  r.push_descriptor = to_c(f.push_descriptor);
-  r.buffer_device_address = to_c(f.buffer_device_address);
-  r.storage_buffer_16bit = to_c(f.storage_buffer_16bit);
-  r.storage_buffer_8bit = to_c(f.storage_buffer_8bit);
-  r.subgroup_size_control = to_c(f.subgroup_size_control);
-  r.pipeline_executable_info = to_c(f.pipeline_executable_info);
-  return r;
-}
-
-// The numeric fields only: the strings are read back, never input.
-KernelConfig to_cpp(const vknorm_kernel_config& c) {
-  KernelConfig r;
-  r.workgroup_size = c.workgroup_size;
-  r.items_per_invocation = c.items_per_invocation;
-  r.vector_width = c.vector_width;
-  r.channel_split = c.channel_split;
-  r.split = c.split;
-  r.rows_per_workgroup = c.rows_per_workgroup;
-  r.wave_bytes = c.wave_bytes;
-  return r;
-}
+// Every operator's args (VKNORM_OPERATORS in vknorm.h: X(name, Args) pairs vknorm_<name>_args
+// with vknorm::Args), config excepted. A new operator adds its line here.
+#define VKNORM_C_FIELDS_rms_norm(F) F(x) F(y) F(weight) F(eps)
+#define VKNORM_C_FIELDS_layer_norm(F) \
+  F(x) F(y) F(weight) F(bias) F(mean) F(rstd) F(normalized_rank) F(eps) F(scratch)
+#define VKNORM_C_FIELDS_layer_norm_backward(F) \
+  F(dy) F(x) F(weight) F(mean) F(rstd) F(dx) F(dweight) F(dbias) F(normalized_rank) F(scratch)
+#define VKNORM_C_FIELDS_rms_norm_backward(F) \
+  F(dy) F(x) F(weight) F(weight_offset) F(rstd) F(dx) F(dweight) F(normalized_rank) F(scratch)
+#define VKNORM_C_FIELDS_rms_norm_last(F) \
+  F(x) F(y) F(weight) F(weight_offset) F(rstd) F(y_scale) F(static_scale) F(normalized_rank) F(eps)
+#define VKNORM_C_FIELDS_add_rms_norm(F) VKNORM_C_FIELDS_rms_norm_last(F) F(residual) F(residual_out)
+#define VKNORM_C_FIELDS_add_layer_norm(F) VKNORM_C_FIELDS_layer_norm(F) F(residual) F(residual_out)
+#define VKNORM_C_FIELDS_lp_norm(F) F(x) F(y) F(p)
+#define VKNORM_C_FIELDS_batch_norm(F)                                                             \
+  F(x) F(y) F(weight) F(bias) F(running_mean) F(running_var) F(save_mean) F(save_invstd) F(training) \
+  F(momentum) F(eps) F(scratch)
+#define VKNORM_C_FIELDS_group_norm(F) \
+  F(x) F(y) F(weight) F(bias) F(mean) F(rstd) F(num_groups) F(eps) F(scratch)
+#define VKNORM_C_FIELDS_instance_norm(F)                                                      \
+  F(x) F(y) F(weight) F(bias) F(running_mean) F(running_var) F(use_input_stats) F(momentum) \
+  F(eps) F(scratch)
+#define VKNORM_C_FIELDS_frobenius_norm(F) F(x) F(y) F(norm) F(scratch)
+#define VKNORM_C_OPERATOR_TWINS(name, Args) \
+  VKNORM_C_TWINS(vknorm_##name##_args, vknorm::Args, VKNORM_C_FIELDS_##name)
+VKNORM_OPERATORS(VKNORM_C_OPERATOR_TWINS)
+#undef VKNORM_C_OPERATOR_TWINS
+#undef VKNORM_C_TWINS
 
 void to_c(const KernelConfig& c, vknorm_kernel_config* out) {
-  *out = vknorm_kernel_config{};
-  out->workgroup_size = c.workgroup_size;
-  out->items_per_invocation = c.items_per_invocation;
-  out->vector_width = c.vector_width;
-  out->channel_split = c.channel_split;
-  out->split = c.split;
-  out->rows_per_workgroup = c.rows_per_workgroup;
-  out->wave_bytes = c.wave_bytes;
+  *out = convert<vknorm_kernel_config>(c);
   copy_string(c.source, out->source);
   copy_string(c.case_class, out->case_class);
 }
 
 // C++ arguments built from C ones; they own the converted config override they point to, so
 // they are neither copied nor moved.
-struct RmsNormCall {
-  vknorm::RmsNormArgs args;
+template <class Args>
+struct Call {
+  Args args;
   KernelConfig config;
-  explicit RmsNormCall(const vknorm_rms_norm_args& a) {
-    args.x = to_cpp(a.x);
-    args.y = to_cpp(a.y);
-    args.weight = to_cpp(a.weight);
-    args.eps = a.eps;
+  template <class CArgs>
+  explicit Call(const CArgs& a) {
+    Assign{}(args, a);
     if (a.config) {
-      config = to_cpp(*a.config);
+      config = convert<KernelConfig>(*a.config);
       args.config = &config;
     }
   }
-  RmsNormCall(const RmsNormCall&) = delete;
-  RmsNormCall& operator=(const RmsNormCall&) = delete;
-};
-
-struct LayerNormCall {
-  vknorm::LayerNormArgs args;
-  KernelConfig config;
-  explicit LayerNormCall(const vknorm_layer_norm_args& a) {
-    args.x = to_cpp(a.x);
-    args.y = to_cpp(a.y);
-    args.weight = to_cpp(a.weight);
-    args.bias = to_cpp(a.bias);
-    args.mean = to_cpp(a.mean);
-    args.rstd = to_cpp(a.rstd);
-    args.normalized_rank = a.normalized_rank;
-    args.eps = a.eps;
-    args.scratch = to_cpp(a.scratch);
-    if (a.config) {
-      config = to_cpp(*a.config);
-      args.config = &config;
-    }
-  }
-  LayerNormCall(const LayerNormCall&) = delete;
-  LayerNormCall& operator=(const LayerNormCall&) = delete;
-};
-
-struct LayerNormBackwardCall {
-  vknorm::LayerNormBackwardArgs args;
-  KernelConfig config;
-  explicit LayerNormBackwardCall(const vknorm_layer_norm_backward_args& a) {
-    args.dy = to_cpp(a.dy);
-    args.x = to_cpp(a.x);
-    args.weight = to_cpp(a.weight);
-    args.mean = to_cpp(a.mean);
-    args.rstd = to_cpp(a.rstd);
-    args.dx = to_cpp(a.dx);
-    args.dweight = to_cpp(a.dweight);
-    args.dbias = to_cpp(a.dbias);
-    args.normalized_rank = a.normalized_rank;
-    args.scratch = to_cpp(a.scratch);
-    if (a.config) {
-      config = to_cpp(*a.config);
-      args.config = &config;
-    }
-  }
-  LayerNormBackwardCall(const LayerNormBackwardCall&) = delete;
-  LayerNormBackwardCall& operator=(const LayerNormBackwardCall&) = delete;
-};
-
-// The fields both RMSNorm-last forms share.
-template <class Cpp, class CArgs>
-void fill_rms_last(const CArgs& a, KernelConfig* config, Cpp* args) {
-  args->x = to_cpp(a.x);
-  args->y = to_cpp(a.y);
-  args->weight = to_cpp(a.weight);
-  args->weight_offset = a.weight_offset;
-  args->rstd = to_cpp(a.rstd);
-  args->y_scale = to_cpp(a.y_scale);
-  args->static_scale = a.static_scale;
-  args->normalized_rank = a.normalized_rank;
-  args->eps = a.eps;
-  if (a.config) {
-    *config = to_cpp(*a.config);
-    args->config = config;
-  }
-}
-
-struct RmsNormLastCall {
-  vknorm::RmsNormLastArgs args;
-  KernelConfig config;
-  explicit RmsNormLastCall(const vknorm_rms_norm_last_args& a) { fill_rms_last(a, &config, &args); }
-  RmsNormLastCall(const RmsNormLastCall&) = delete;
-  RmsNormLastCall& operator=(const RmsNormLastCall&) = delete;
-};
-
-struct AddRmsNormCall {
-  vknorm::AddRmsNormArgs args;
-  KernelConfig config;
-  explicit AddRmsNormCall(const vknorm_add_rms_norm_args& a) {
-    fill_rms_last(a, &config, &args);
-    args.residual = to_cpp(a.residual);
-    args.residual_out = to_cpp(a.residual_out);
-  }
-  AddRmsNormCall(const AddRmsNormCall&) = delete;
-  AddRmsNormCall& operator=(const AddRmsNormCall&) = delete;
-};
-
-struct AddLayerNormCall {
-  vknorm::AddLayerNormArgs args;
-  KernelConfig config;
-  explicit AddLayerNormCall(const vknorm_add_layer_norm_args& a) {
-    args.x = to_cpp(a.x);
-    args.residual = to_cpp(a.residual);
-    args.residual_out = to_cpp(a.residual_out);
-    args.y = to_cpp(a.y);
-    args.weight = to_cpp(a.weight);
-    args.bias = to_cpp(a.bias);
-    args.mean = to_cpp(a.mean);
-    args.rstd = to_cpp(a.rstd);
-    args.normalized_rank = a.normalized_rank;
-    args.eps = a.eps;
-    args.scratch = to_cpp(a.scratch);
-    if (a.config) {
-      config = to_cpp(*a.config);
-      args.config = &config;
-    }
-  }
-  AddLayerNormCall(const AddLayerNormCall&) = delete;
-  AddLayerNormCall& operator=(const AddLayerNormCall&) = delete;
-};
-
-struct BatchNormCall {
-  vknorm::BatchNormArgs args;
-  KernelConfig config;
-  explicit BatchNormCall(const vknorm_batch_norm_args& a) {
-    args.x = to_cpp(a.x);
-    args.y = to_cpp(a.y);
-    args.weight = to_cpp(a.weight);
-    args.bias = to_cpp(a.bias);
-    args.running_mean = to_cpp(a.running_mean);
-    args.running_var = to_cpp(a.running_var);
-    args.save_mean = to_cpp(a.save_mean);
-    args.save_invstd = to_cpp(a.save_invstd);
-    args.training = a.training != 0;
-    args.momentum = a.momentum;
-    args.eps = a.eps;
-    args.scratch = to_cpp(a.scratch);
-    if (a.config) {
-      config = to_cpp(*a.config);
-      args.config = &config;
-    }
-  }
-  BatchNormCall(const BatchNormCall&) = delete;
-  BatchNormCall& operator=(const BatchNormCall&) = delete;
-};
-
-struct GroupNormCall {
-  vknorm::GroupNormArgs args;
-  KernelConfig config;
-  explicit GroupNormCall(const vknorm_group_norm_args& a) {
-    args.x = to_cpp(a.x);
-    args.y = to_cpp(a.y);
-    args.weight = to_cpp(a.weight);
-    args.bias = to_cpp(a.bias);
-    args.mean = to_cpp(a.mean);
-    args.rstd = to_cpp(a.rstd);
-    args.num_groups = a.num_groups;
-    args.eps = a.eps;
-    args.scratch = to_cpp(a.scratch);
-    if (a.config) {
-      config = to_cpp(*a.config);
-      args.config = &config;
-    }
-  }
-  GroupNormCall(const GroupNormCall&) = delete;
-  GroupNormCall& operator=(const GroupNormCall&) = delete;
-};
-
-struct InstanceNormCall {
-  vknorm::InstanceNormArgs args;
-  KernelConfig config;
-  explicit InstanceNormCall(const vknorm_instance_norm_args& a) {
-    args.x = to_cpp(a.x);
-    args.y = to_cpp(a.y);
-    args.weight = to_cpp(a.weight);
-    args.bias = to_cpp(a.bias);
-    args.running_mean = to_cpp(a.running_mean);
-    args.running_var = to_cpp(a.running_var);
-    args.use_input_stats = a.use_input_stats != 0;
-    args.momentum = a.momentum;
-    args.eps = a.eps;
-    args.scratch = to_cpp(a.scratch);
-    if (a.config) {
-      config = to_cpp(*a.config);
-      args.config = &config;
-    }
-  }
-  InstanceNormCall(const InstanceNormCall&) = delete;
-  InstanceNormCall& operator=(const InstanceNormCall&) = delete;
-};
-
-struct LpNormCall {
-  vknorm::LpNormArgs args;
-  KernelConfig config;
-  explicit LpNormCall(const vknorm_lp_norm_args& a) {
-    args.x = to_cpp(a.x);
-    args.y = to_cpp(a.y);
-    args.p = a.p;
-    if (a.config) {
-      config = to_cpp(*a.config);
-      args.config = &config;
-    }
-  }
-  LpNormCall(const LpNormCall&) = delete;
-  LpNormCall& operator=(const LpNormCall&) = delete;
-};
-
-struct FrobeniusNormCall {
-  vknorm::FrobeniusNormArgs args;
-  KernelConfig config;
-  explicit FrobeniusNormCall(const vknorm_frobenius_norm_args& a) {
-    args.x = to_cpp(a.x);
-    args.y = to_cpp(a.y);
-    args.norm = to_cpp(a.norm);
-    args.scratch = to_cpp(a.scratch);
-    if (a.config) {
-      config = to_cpp(*a.config);
-      args.config = &config;
-    }
-  }
-  FrobeniusNormCall(const FrobeniusNormCall&) = delete;
-  FrobeniusNormCall& operator=(const FrobeniusNormCall&) = delete;
-};
-
-struct RmsNormBackwardCall {
-  vknorm::RmsNormBackwardArgs args;
-  KernelConfig config;
-  explicit RmsNormBackwardCall(const vknorm_rms_norm_backward_args& a) {
-    args.dy = to_cpp(a.dy);
-    args.x = to_cpp(a.x);
-    args.weight = to_cpp(a.weight);
-    args.weight_offset = a.weight_offset;
-    args.rstd = to_cpp(a.rstd);
-    args.dx = to_cpp(a.dx);
-    args.dweight = to_cpp(a.dweight);
-    args.normalized_rank = a.normalized_rank;
-    args.scratch = to_cpp(a.scratch);
-    if (a.config) {
-      config = to_cpp(*a.config);
-      args.config = &config;
-    }
-  }
-  RmsNormBackwardCall(const RmsNormBackwardCall&) = delete;
-  RmsNormBackwardCall& operator=(const RmsNormBackwardCall&) = delete;
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
 };
 
 // describe_dispatches' results through the two-call idiom (see the header).
@@ -483,20 +264,32 @@ vknorm::DeviceFeatureChain* as_cpp(vknorm_device_feature_chain* c) {
 }
 
 // rms_norm_last / add_rms_norm: the five calls written once over a Call type.
+// --- the six entry points of an operator, written once over its C++ Args -------------------
 
-template <class Call, class CArgs, class Fn>
+template <class Args, class CArgs, class Fn>
 vknorm_status with_call(const CArgs* args, Fn fn) {
   return guarded([&]() -> Error {
     if (!args) return null_argument("args");
-    const Call call(*args);
+    const Call<Args> call(*args);
     return fn(call.args);
   });
 }
 
-template <class Call, class CArgs>
-vknorm_status select_with(vknorm_context ctx, const CArgs* args, vknorm_kernel_config* out) {
+template <class Args, class CArgs>
+void args_init(CArgs* args) {
+  if (args) *args = convert<CArgs>(Args{});  // zeroed, with the C++ defaults
+}
+
+template <class Args, class CArgs>
+vknorm_status scratch_size(vknorm_context ctx, const CArgs* args, VkDeviceSize* out_bytes) {
+  if (out_bytes) *out_bytes = 0;
+  return with_call<Args>(args, [&](const Args& a) { return vknorm::scratch_size(context(ctx), a, out_bytes); });
+}
+
+template <class Args, class CArgs>
+vknorm_status select_config(vknorm_context ctx, const CArgs* args, vknorm_kernel_config* out) {
   if (out) *out = vknorm_kernel_config{};
-  return with_call<Call>(args, [&](const auto& a) {
+  return with_call<Args>(args, [&](const Args& a) {
     KernelConfig c;
     Error e = vknorm::select_config(context(ctx), a, &c);
     if (!e && out) to_c(c, out);
@@ -504,14 +297,24 @@ vknorm_status select_with(vknorm_context ctx, const CArgs* args, vknorm_kernel_c
   });
 }
 
-template <class Call, class CArgs>
-vknorm_status describe_with(vknorm_context ctx, const CArgs* args, uint32_t* count, vknorm_dispatch_info* out) {
+template <class Args, class CArgs>
+vknorm_status prepare(vknorm_context ctx, const CArgs* args) {
+  return with_call<Args>(args, [&](const Args& a) { return vknorm::prepare(context(ctx), a); });
+}
+
+template <class Args, class CArgs>
+vknorm_status record(vknorm_context ctx, VkCommandBuffer cmd, const CArgs* args) {
+  return with_call<Args>(args, [&](const Args& a) { return vknorm::record(context(ctx), cmd, a); });
+}
+
+template <class Args, class CArgs>
+vknorm_status describe_dispatches(vknorm_context ctx, const CArgs* args, uint32_t* count, vknorm_dispatch_info* out) {
   return guarded([&]() -> Error {
     if (!count) return null_argument("count");
     const uint32_t capacity = *count;
     *count = 0;
     if (!args) return null_argument("args");
-    const Call call(*args);
+    const Call<Args> call(*args);
     std::vector<vknorm::DispatchInfo> d;
     Error e = vknorm::describe_dispatches(context(ctx), call.args, &d);
     *count = capacity;
@@ -519,16 +322,6 @@ vknorm_status describe_with(vknorm_context ctx, const CArgs* args, uint32_t* cou
     else *count = 0;
     return e;
   });
-}
-
-// Zeroed args with the C++ defaults of normalized_rank and eps.
-template <class CArgs, class Defaults>
-void init_with_defaults(CArgs* args) {
-  if (!args) return;
-  *args = CArgs{};
-  const Defaults d;
-  args->normalized_rank = d.normalized_rank;
-  args->eps = d.eps;
 }
 
 }  // namespace
@@ -566,7 +359,7 @@ vknorm_tensor vknorm_tensor_contiguous(VkBuffer buffer, VkDeviceSize offset, VkD
                                        vknorm_dtype dtype, int32_t rank, const int64_t* shape) {
   const size_t n = shape && rank > 0 ? static_cast<size_t>(rank) : 0;  // else rank 0: rejected later
   try {
-    return to_c(Tensor::contiguous(buffer, offset, size, static_cast<DType>(dtype),
+    return convert<vknorm_tensor>(Tensor::contiguous(buffer, offset, size, static_cast<DType>(dtype),
                                    std::vector<int64_t>(shape, shape + n)));
   } catch (...) {  // cannot report here; a rank-0 tensor is rejected by every operator
     vknorm_tensor t{};
@@ -597,7 +390,7 @@ vknorm_tensor strided_tensor(VkBuffer buffer, VkDeviceSize offset, VkDeviceAddre
   t.rank = rank;
   std::copy(shape, shape + rank, t.shape);
   std::copy(strides, strides + rank, t.strides);
-  t.size = to_cpp(t).bytes_needed();
+  t.size = convert<Tensor>(t).bytes_needed();
   return t;
 }
 }  // namespace
@@ -613,7 +406,7 @@ vknorm_tensor vknorm_tensor_strided_at(VkDeviceAddress address, vknorm_dtype dty
 }
 
 VkDeviceSize vknorm_tensor_bytes_needed(const vknorm_tensor* tensor) {
-  return tensor ? to_cpp(*tensor).bytes_needed() : 0;
+  return tensor ? convert<Tensor>(*tensor).bytes_needed() : 0;
 }
 
 // --- device requirements --------------------------------------------------------------------
@@ -629,8 +422,8 @@ vknorm_status vknorm_query_device_requirements(VkInstance instance, VkPhysicalDe
         req.optional_extensions.size() > VKNORM_MAX_DEVICE_EXTENSIONS)
       return Error{Status::unsupported, "more device extensions than VKNORM_MAX_DEVICE_EXTENSIONS"};
     vknorm_device_requirements r{};
-    r.supported = to_c(req.supported);
-    r.features_to_enable = to_c(req.features_to_enable());
+    r.supported = convert<vknorm_device_features>(req.supported);
+    r.features_to_enable = convert<vknorm_device_features>(req.features_to_enable());
     r.api_version = req.api_version;
     r.extension_count = static_cast<uint32_t>(req.extensions.size());
     std::copy(req.extensions.begin(), req.extensions.end(), r.extensions);
@@ -647,7 +440,7 @@ vknorm_status vknorm_fill_device_feature_chain(const vknorm_device_features* ena
   return guarded([&]() -> Error {
     if (!enable) return null_argument("enable");
     if (!out) return null_argument("out");
-    vknorm::fill_device_feature_chain(to_cpp(*enable), as_cpp(out));
+    vknorm::fill_device_feature_chain(convert<vknorm::EnabledFeatures>(*enable), as_cpp(out));
     as_cpp(out)->chain();  // links the structures of *out itself
     return Error{};
   });
@@ -657,7 +450,7 @@ vknorm_status vknorm_add_device_features(const vknorm_device_features* features,
                                          VkDeviceCreateInfo* create_info, vknorm_device_feature_chain* storage) {
   return guarded([&]() -> Error {
     if (!features) return null_argument("features");
-    return vknorm::add_device_features(to_cpp(*features), device_api_version, create_info,
+    return vknorm::add_device_features(convert<vknorm::EnabledFeatures>(*features), device_api_version, create_info,
                                        storage ? as_cpp(storage) : nullptr);
   });
 }
@@ -679,7 +472,7 @@ vknorm_status vknorm_create_context(const vknorm_context_create_info* info, vkno
     ci.device = info->device;
     ci.get_instance_proc_addr = info->get_instance_proc_addr;
     ci.pipeline_cache = info->pipeline_cache;
-    ci.enabled = to_cpp(info->enabled);
+    ci.enabled = convert<vknorm::EnabledFeatures>(info->enabled);
     ci.context_scratch_bytes = info->context_scratch_bytes;
     ci.force_shared_memory_reduction = info->force_shared_memory_reduction != VK_FALSE;
     ci.tuning_cache_path = info->tuning_cache_path;
@@ -718,7 +511,7 @@ vknorm_status vknorm_get_device_info(vknorm_context ctx, vknorm_device_info* out
     r.min_storage_buffer_offset_alignment = d.min_storage_buffer_offset_alignment;
     r.multiprocessor_count = d.multiprocessor_count;
     r.buffers_need_device_address = to_c(d.buffers_need_device_address);
-    r.enabled = to_c(d.enabled);
+    r.enabled = convert<vknorm_device_features>(d.enabled);
     return Error{};
   });
 }
@@ -734,7 +527,7 @@ size_t vknorm_config_to_string(const vknorm_kernel_config* config, char* buf, si
   if (buf && buf_size > 0) buf[0] = '\0';
   if (!config) return 0;
   try {
-    KernelConfig c = to_cpp(*config);
+    KernelConfig c = convert<KernelConfig>(*config);
     c.source.assign(config->source, std::find(config->source, std::end(config->source), '\0'));
     c.case_class.assign(config->case_class, std::find(config->case_class, std::end(config->case_class), '\0'));
     const std::string s = vknorm::to_string(c);
@@ -742,132 +535,6 @@ size_t vknorm_config_to_string(const vknorm_kernel_config* config, char* buf, si
   } catch (...) {
     return 0;
   }
-}
-
-// --- operators ------------------------------------------------------------------------------
-
-void vknorm_rms_norm_args_init(vknorm_rms_norm_args* args) {
-  if (!args) return;
-  *args = vknorm_rms_norm_args{};
-  args->eps = vknorm::RmsNormArgs{}.eps;
-}
-
-void vknorm_layer_norm_args_init(vknorm_layer_norm_args* args) {
-  if (!args) return;
-  *args = vknorm_layer_norm_args{};
-  const vknorm::LayerNormArgs defaults;
-  args->normalized_rank = defaults.normalized_rank;
-  args->eps = defaults.eps;
-}
-
-void vknorm_layer_norm_backward_args_init(vknorm_layer_norm_backward_args* args) {
-  if (!args) return;
-  *args = vknorm_layer_norm_backward_args{};
-  args->normalized_rank = vknorm::LayerNormBackwardArgs{}.normalized_rank;
-}
-
-void vknorm_rms_norm_backward_args_init(vknorm_rms_norm_backward_args* args) {
-  if (!args) return;
-  *args = vknorm_rms_norm_backward_args{};
-  const vknorm::RmsNormBackwardArgs defaults;
-  args->normalized_rank = defaults.normalized_rank;
-  args->weight_offset = defaults.weight_offset;
-}
-
-vknorm_status vknorm_rms_norm_scratch_size(vknorm_context ctx, const vknorm_rms_norm_args* args,
-                                           VkDeviceSize* out_bytes) {
-  if (out_bytes) *out_bytes = 0;
-  return guarded([&]() -> Error {
-    if (!args) return null_argument("args");
-    const RmsNormCall call(*args);
-    return vknorm::rms_norm_scratch_size(context(ctx), call.args, out_bytes);
-  });
-}
-
-vknorm_status vknorm_layer_norm_scratch_size(vknorm_context ctx, const vknorm_layer_norm_args* args,
-                                             VkDeviceSize* out_bytes) {
-  if (out_bytes) *out_bytes = 0;
-  return guarded([&]() -> Error {
-    if (!args) return null_argument("args");
-    const LayerNormCall call(*args);
-    return vknorm::layer_norm_scratch_size(context(ctx), call.args, out_bytes);
-  });
-}
-
-vknorm_status vknorm_layer_norm_backward_scratch_size(vknorm_context ctx,
-                                                      const vknorm_layer_norm_backward_args* args,
-                                                      VkDeviceSize* out_bytes) {
-  if (out_bytes) *out_bytes = 0;
-  return guarded([&]() -> Error {
-    if (!args) return null_argument("args");
-    const LayerNormBackwardCall call(*args);
-    return vknorm::layer_norm_backward_scratch_size(context(ctx), call.args, out_bytes);
-  });
-}
-
-vknorm_status vknorm_rms_norm_backward_scratch_size(vknorm_context ctx,
-                                                    const vknorm_rms_norm_backward_args* args,
-                                                    VkDeviceSize* out_bytes) {
-  if (out_bytes) *out_bytes = 0;
-  return guarded([&]() -> Error {
-    if (!args) return null_argument("args");
-    const RmsNormBackwardCall call(*args);
-    return vknorm::rms_norm_backward_scratch_size(context(ctx), call.args, out_bytes);
-  });
-}
-
-vknorm_status vknorm_select_config_rms_norm(vknorm_context ctx, const vknorm_rms_norm_args* args,
-                                            vknorm_kernel_config* out) {
-  if (out) *out = vknorm_kernel_config{};
-  return guarded([&]() -> Error {
-    if (!args) return null_argument("args");
-    const RmsNormCall call(*args);
-    KernelConfig c;
-    Error e = vknorm::select_config(context(ctx), call.args, &c);
-    if (!e && out) to_c(c, out);
-    return e;
-  });
-}
-
-vknorm_status vknorm_select_config_layer_norm(vknorm_context ctx, const vknorm_layer_norm_args* args,
-                                              vknorm_kernel_config* out) {
-  if (out) *out = vknorm_kernel_config{};
-  return guarded([&]() -> Error {
-    if (!args) return null_argument("args");
-    const LayerNormCall call(*args);
-    KernelConfig c;
-    Error e = vknorm::select_config(context(ctx), call.args, &c);
-    if (!e && out) to_c(c, out);
-    return e;
-  });
-}
-
-vknorm_status vknorm_select_config_layer_norm_backward(vknorm_context ctx,
-                                                       const vknorm_layer_norm_backward_args* args,
-                                                       vknorm_kernel_config* out) {
-  if (out) *out = vknorm_kernel_config{};
-  return guarded([&]() -> Error {
-    if (!args) return null_argument("args");
-    const LayerNormBackwardCall call(*args);
-    KernelConfig c;
-    Error e = vknorm::select_config(context(ctx), call.args, &c);
-    if (!e && out) to_c(c, out);
-    return e;
-  });
-}
-
-vknorm_status vknorm_select_config_rms_norm_backward(vknorm_context ctx,
-                                                     const vknorm_rms_norm_backward_args* args,
-                                                     vknorm_kernel_config* out) {
-  if (out) *out = vknorm_kernel_config{};
-  return guarded([&]() -> Error {
-    if (!args) return null_argument("args");
-    const RmsNormBackwardCall call(*args);
-    KernelConfig c;
-    Error e = vknorm::select_config(context(ctx), call.args, &c);
-    if (!e && out) to_c(c, out);
-    return e;
-  });
 }
 
 void vknorm_prepare_info_init(vknorm_prepare_info* info) {
@@ -895,7 +562,7 @@ vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info
     p.num_groups = info->num_groups;
     KernelConfig cfg;
     if (info->config) {
-      cfg = to_cpp(*info->config);
+      cfg = convert<KernelConfig>(*info->config);
       p.config = &cfg;
     }
     return vknorm::prepare(context(ctx), p);
@@ -904,356 +571,37 @@ vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info
 
 size_t vknorm_pipeline_count(vknorm_context ctx) { return ctx ? vknorm::pipeline_count(context(ctx)) : 0; }
 
-vknorm_status vknorm_prepare_rms_norm(vknorm_context ctx, const vknorm_rms_norm_args* args) {
-  return guarded([&]() -> Error {
-    if (!args) return null_argument("args");
-    const RmsNormCall call(*args);
-    return vknorm::prepare_rms_norm(context(ctx), call.args);
-  });
-}
+// --- operators: VKNORM_DECLARE_OPERATOR(name) of the header, for every X(name, Args) --------
 
-vknorm_status vknorm_prepare_layer_norm(vknorm_context ctx, const vknorm_layer_norm_args* args) {
-  return guarded([&]() -> Error {
-    if (!args) return null_argument("args");
-    const LayerNormCall call(*args);
-    return vknorm::prepare_layer_norm(context(ctx), call.args);
-  });
-}
-
-vknorm_status vknorm_prepare_layer_norm_backward(vknorm_context ctx, const vknorm_layer_norm_backward_args* args) {
-  return guarded([&]() -> Error {
-    if (!args) return null_argument("args");
-    const LayerNormBackwardCall call(*args);
-    return vknorm::prepare_layer_norm_backward(context(ctx), call.args);
-  });
-}
-
-vknorm_status vknorm_prepare_rms_norm_backward(vknorm_context ctx, const vknorm_rms_norm_backward_args* args) {
-  return guarded([&]() -> Error {
-    if (!args) return null_argument("args");
-    const RmsNormBackwardCall call(*args);
-    return vknorm::prepare_rms_norm_backward(context(ctx), call.args);
-  });
-}
-
-vknorm_status vknorm_record_rms_norm(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_rms_norm_args* args) {
-  return guarded([&]() -> Error {
-    if (!args) return null_argument("args");
-    const RmsNormCall call(*args);
-    return vknorm::record_rms_norm(context(ctx), cmd, call.args);
-  });
-}
-
-vknorm_status vknorm_record_layer_norm(vknorm_context ctx, VkCommandBuffer cmd,
-                                       const vknorm_layer_norm_args* args) {
-  return guarded([&]() -> Error {
-    if (!args) return null_argument("args");
-    const LayerNormCall call(*args);
-    return vknorm::record_layer_norm(context(ctx), cmd, call.args);
-  });
-}
-
-vknorm_status vknorm_record_layer_norm_backward(vknorm_context ctx, VkCommandBuffer cmd,
-                                                const vknorm_layer_norm_backward_args* args) {
-  return guarded([&]() -> Error {
-    if (!args) return null_argument("args");
-    const LayerNormBackwardCall call(*args);
-    return vknorm::record_layer_norm_backward(context(ctx), cmd, call.args);
-  });
-}
-
-vknorm_status vknorm_record_rms_norm_backward(vknorm_context ctx, VkCommandBuffer cmd,
-                                              const vknorm_rms_norm_backward_args* args) {
-  return guarded([&]() -> Error {
-    if (!args) return null_argument("args");
-    const RmsNormBackwardCall call(*args);
-    return vknorm::record_rms_norm_backward(context(ctx), cmd, call.args);
-  });
-}
-
-vknorm_status vknorm_describe_dispatches_rms_norm(vknorm_context ctx, const vknorm_rms_norm_args* args,
-                                                  uint32_t* count, vknorm_dispatch_info* out) {
-  return guarded([&]() -> Error {
-    if (!count) return null_argument("count");
-    const uint32_t capacity = *count;
-    *count = 0;
-    if (!args) return null_argument("args");
-    const RmsNormCall call(*args);
-    std::vector<vknorm::DispatchInfo> d;
-    Error e = vknorm::describe_dispatches(context(ctx), call.args, &d);
-    *count = capacity;
-    if (!e) copy_dispatches(d, count, out);
-    else *count = 0;
-    return e;
-  });
-}
-
-vknorm_status vknorm_describe_dispatches_layer_norm(vknorm_context ctx, const vknorm_layer_norm_args* args,
-                                                    uint32_t* count, vknorm_dispatch_info* out) {
-  return guarded([&]() -> Error {
-    if (!count) return null_argument("count");
-    const uint32_t capacity = *count;
-    *count = 0;
-    if (!args) return null_argument("args");
-    const LayerNormCall call(*args);
-    std::vector<vknorm::DispatchInfo> d;
-    Error e = vknorm::describe_dispatches(context(ctx), call.args, &d);
-    *count = capacity;
-    if (!e) copy_dispatches(d, count, out);
-    else *count = 0;
-    return e;
-  });
-}
-
-vknorm_status vknorm_describe_dispatches_layer_norm_backward(vknorm_context ctx,
-                                                             const vknorm_layer_norm_backward_args* args,
-                                                             uint32_t* count, vknorm_dispatch_info* out) {
-  return guarded([&]() -> Error {
-    if (!count) return null_argument("count");
-    const uint32_t capacity = *count;
-    *count = 0;
-    if (!args) return null_argument("args");
-    const LayerNormBackwardCall call(*args);
-    std::vector<vknorm::DispatchInfo> d;
-    Error e = vknorm::describe_dispatches(context(ctx), call.args, &d);
-    *count = capacity;
-    if (!e) copy_dispatches(d, count, out);
-    else *count = 0;
-    return e;
-  });
-}
-
-
-void vknorm_rms_norm_last_args_init(vknorm_rms_norm_last_args* args) {
-  init_with_defaults<vknorm_rms_norm_last_args, vknorm::RmsNormLastArgs>(args);
-}
-void vknorm_add_rms_norm_args_init(vknorm_add_rms_norm_args* args) {
-  init_with_defaults<vknorm_add_rms_norm_args, vknorm::AddRmsNormArgs>(args);
-}
-vknorm_status vknorm_rms_norm_last_scratch_size(vknorm_context ctx, const vknorm_rms_norm_last_args* args,
-                                                VkDeviceSize* out_bytes) {
-  if (out_bytes) *out_bytes = 0;
-  return with_call<RmsNormLastCall>(args, [&](const auto& a) { return vknorm::rms_norm_last_scratch_size(context(ctx), a, out_bytes); });
-}
-vknorm_status vknorm_add_rms_norm_scratch_size(vknorm_context ctx, const vknorm_add_rms_norm_args* args,
-                                               VkDeviceSize* out_bytes) {
-  if (out_bytes) *out_bytes = 0;
-  return with_call<AddRmsNormCall>(args, [&](const auto& a) { return vknorm::add_rms_norm_scratch_size(context(ctx), a, out_bytes); });
-}
-vknorm_status vknorm_select_config_rms_norm_last(vknorm_context ctx, const vknorm_rms_norm_last_args* args,
-                                                 vknorm_kernel_config* out) {
-  return select_with<RmsNormLastCall>(ctx, args, out);
-}
-vknorm_status vknorm_select_config_add_rms_norm(vknorm_context ctx, const vknorm_add_rms_norm_args* args,
-                                                vknorm_kernel_config* out) {
-  return select_with<AddRmsNormCall>(ctx, args, out);
-}
-vknorm_status vknorm_prepare_rms_norm_last(vknorm_context ctx, const vknorm_rms_norm_last_args* args) {
-  return with_call<RmsNormLastCall>(args, [&](const auto& a) { return vknorm::prepare_rms_norm_last(context(ctx), a); });
-}
-vknorm_status vknorm_prepare_add_rms_norm(vknorm_context ctx, const vknorm_add_rms_norm_args* args) {
-  return with_call<AddRmsNormCall>(args, [&](const auto& a) { return vknorm::prepare_add_rms_norm(context(ctx), a); });
-}
-vknorm_status vknorm_record_rms_norm_last(vknorm_context ctx, VkCommandBuffer cmd,
-                                         const vknorm_rms_norm_last_args* args) {
-  return with_call<RmsNormLastCall>(args, [&](const auto& a) { return vknorm::record_rms_norm_last(context(ctx), cmd, a); });
-}
-vknorm_status vknorm_record_add_rms_norm(vknorm_context ctx, VkCommandBuffer cmd,
-                                        const vknorm_add_rms_norm_args* args) {
-  return with_call<AddRmsNormCall>(args, [&](const auto& a) { return vknorm::record_add_rms_norm(context(ctx), cmd, a); });
-}
-vknorm_status vknorm_describe_dispatches_rms_norm_last(vknorm_context ctx, const vknorm_rms_norm_last_args* args,
-                                                       uint32_t* count, vknorm_dispatch_info* out) {
-  return describe_with<RmsNormLastCall>(ctx, args, count, out);
-}
-vknorm_status vknorm_describe_dispatches_add_rms_norm(vknorm_context ctx, const vknorm_add_rms_norm_args* args,
-                                                      uint32_t* count, vknorm_dispatch_info* out) {
-  return describe_with<AddRmsNormCall>(ctx, args, count, out);
-}
-
-void vknorm_add_layer_norm_args_init(vknorm_add_layer_norm_args* args) {
-  init_with_defaults<vknorm_add_layer_norm_args, vknorm::AddLayerNormArgs>(args);
-}
-vknorm_status vknorm_add_layer_norm_scratch_size(vknorm_context ctx, const vknorm_add_layer_norm_args* args,
-                                                 VkDeviceSize* out_bytes) {
-  if (out_bytes) *out_bytes = 0;
-  return with_call<AddLayerNormCall>(args, [&](const auto& a) { return vknorm::add_layer_norm_scratch_size(context(ctx), a, out_bytes); });
-}
-vknorm_status vknorm_select_config_add_layer_norm(vknorm_context ctx, const vknorm_add_layer_norm_args* args,
-                                                  vknorm_kernel_config* out) {
-  return select_with<AddLayerNormCall>(ctx, args, out);
-}
-vknorm_status vknorm_prepare_add_layer_norm(vknorm_context ctx, const vknorm_add_layer_norm_args* args) {
-  return with_call<AddLayerNormCall>(args, [&](const auto& a) { return vknorm::prepare_add_layer_norm(context(ctx), a); });
-}
-vknorm_status vknorm_record_add_layer_norm(vknorm_context ctx, VkCommandBuffer cmd,
-                                          const vknorm_add_layer_norm_args* args) {
-  return with_call<AddLayerNormCall>(args, [&](const auto& a) { return vknorm::record_add_layer_norm(context(ctx), cmd, a); });
-}
-vknorm_status vknorm_describe_dispatches_add_layer_norm(vknorm_context ctx, const vknorm_add_layer_norm_args* args,
-                                                        uint32_t* count, vknorm_dispatch_info* out) {
-  return describe_with<AddLayerNormCall>(ctx, args, count, out);
-}
-
-void vknorm_batch_norm_args_init(vknorm_batch_norm_args* args) {
-  if (!args) return;
-  *args = vknorm_batch_norm_args{};
-  const vknorm::BatchNormArgs d;
-  args->training = d.training ? 1 : 0;
-  args->momentum = d.momentum;
-  args->eps = d.eps;
-}
-vknorm_status vknorm_batch_norm_scratch_size(vknorm_context ctx, const vknorm_batch_norm_args* args,
-                                             VkDeviceSize* out_bytes) {
-  if (out_bytes) *out_bytes = 0;
-  return with_call<BatchNormCall>(args, [&](const auto& a) { return vknorm::batch_norm_scratch_size(context(ctx), a, out_bytes); });
-}
-vknorm_status vknorm_select_config_batch_norm(vknorm_context ctx, const vknorm_batch_norm_args* args,
-                                              vknorm_kernel_config* out) {
-  return select_with<BatchNormCall>(ctx, args, out);
-}
-vknorm_status vknorm_prepare_batch_norm(vknorm_context ctx, const vknorm_batch_norm_args* args) {
-  return with_call<BatchNormCall>(args, [&](const auto& a) { return vknorm::prepare_batch_norm(context(ctx), a); });
-}
-vknorm_status vknorm_record_batch_norm(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_batch_norm_args* args) {
-  return with_call<BatchNormCall>(args, [&](const auto& a) { return vknorm::record_batch_norm(context(ctx), cmd, a); });
-}
-vknorm_status vknorm_describe_dispatches_batch_norm(vknorm_context ctx, const vknorm_batch_norm_args* args,
-                                                    uint32_t* count, vknorm_dispatch_info* out) {
-  return describe_with<BatchNormCall>(ctx, args, count, out);
-}
-
-void vknorm_lp_norm_args_init(vknorm_lp_norm_args* args) {
-  if (!args) return;
-  *args = vknorm_lp_norm_args{};
-  args->p = vknorm::LpNormArgs{}.p;
-}
-vknorm_status vknorm_lp_norm_scratch_size(vknorm_context ctx, const vknorm_lp_norm_args* args, VkDeviceSize* out_bytes) {
-  if (out_bytes) *out_bytes = 0;
-  return with_call<LpNormCall>(args, [&](const auto& a) { return vknorm::lp_norm_scratch_size(context(ctx), a, out_bytes); });
-}
-vknorm_status vknorm_select_config_lp_norm(vknorm_context ctx, const vknorm_lp_norm_args* args,
-                                           vknorm_kernel_config* out) {
-  return select_with<LpNormCall>(ctx, args, out);
-}
-vknorm_status vknorm_prepare_lp_norm(vknorm_context ctx, const vknorm_lp_norm_args* args) {
-  return with_call<LpNormCall>(args, [&](const auto& a) { return vknorm::prepare_lp_norm(context(ctx), a); });
-}
-vknorm_status vknorm_record_lp_norm(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_lp_norm_args* args) {
-  return with_call<LpNormCall>(args, [&](const auto& a) { return vknorm::record_lp_norm(context(ctx), cmd, a); });
-}
-vknorm_status vknorm_describe_dispatches_lp_norm(vknorm_context ctx, const vknorm_lp_norm_args* args,
-                                                 uint32_t* count, vknorm_dispatch_info* out) {
-  return describe_with<LpNormCall>(ctx, args, count, out);
-}
-
-void vknorm_frobenius_norm_args_init(vknorm_frobenius_norm_args* args) {
-  if (!args) return;
-  *args = vknorm_frobenius_norm_args{};
-}
-vknorm_status vknorm_frobenius_norm_scratch_size(vknorm_context ctx, const vknorm_frobenius_norm_args* args,
-                                                 VkDeviceSize* out_bytes) {
-  if (out_bytes) *out_bytes = 0;
-  return with_call<FrobeniusNormCall>(
-      args, [&](const auto& a) { return vknorm::frobenius_norm_scratch_size(context(ctx), a, out_bytes); });
-}
-vknorm_status vknorm_select_config_frobenius_norm(vknorm_context ctx, const vknorm_frobenius_norm_args* args,
-                                                  vknorm_kernel_config* out) {
-  return select_with<FrobeniusNormCall>(ctx, args, out);
-}
-vknorm_status vknorm_prepare_frobenius_norm(vknorm_context ctx, const vknorm_frobenius_norm_args* args) {
-  return with_call<FrobeniusNormCall>(args, [&](const auto& a) { return vknorm::prepare_frobenius_norm(context(ctx), a); });
-}
-vknorm_status vknorm_record_frobenius_norm(vknorm_context ctx, VkCommandBuffer cmd,
-                                           const vknorm_frobenius_norm_args* args) {
-  return with_call<FrobeniusNormCall>(args,
-                                      [&](const auto& a) { return vknorm::record_frobenius_norm(context(ctx), cmd, a); });
-}
-vknorm_status vknorm_describe_dispatches_frobenius_norm(vknorm_context ctx, const vknorm_frobenius_norm_args* args,
-                                                        uint32_t* count, vknorm_dispatch_info* out) {
-  return describe_with<FrobeniusNormCall>(ctx, args, count, out);
-}
-
-vknorm_status vknorm_describe_dispatches_rms_norm_backward(vknorm_context ctx,
-                                                           const vknorm_rms_norm_backward_args* args,
-                                                           uint32_t* count, vknorm_dispatch_info* out) {
-  return guarded([&]() -> Error {
-    if (!count) return null_argument("count");
-    const uint32_t capacity = *count;
-    *count = 0;
-    if (!args) return null_argument("args");
-    const RmsNormBackwardCall call(*args);
-    std::vector<vknorm::DispatchInfo> d;
-    Error e = vknorm::describe_dispatches(context(ctx), call.args, &d);
-    *count = capacity;
-    if (!e) copy_dispatches(d, count, out);
-    else *count = 0;
-    return e;
-  });
-}
-
-void vknorm_group_norm_args_init(vknorm_group_norm_args* args) {
-  if (!args) return;
-  *args = vknorm_group_norm_args{};
-  const vknorm::GroupNormArgs d;
-  args->num_groups = d.num_groups;
-  args->eps = d.eps;
-}
-vknorm_status vknorm_group_norm_scratch_size(vknorm_context ctx, const vknorm_group_norm_args* args,
-                                             VkDeviceSize* out_bytes) {
-  if (out_bytes) *out_bytes = 0;
-  return with_call<GroupNormCall>(args, [&](const auto& a) { return vknorm::group_norm_scratch_size(context(ctx), a, out_bytes); });
-}
-vknorm_status vknorm_select_config_group_norm(vknorm_context ctx, const vknorm_group_norm_args* args,
-                                              vknorm_kernel_config* out) {
-  return select_with<GroupNormCall>(ctx, args, out);
-}
-vknorm_status vknorm_prepare_group_norm(vknorm_context ctx, const vknorm_group_norm_args* args) {
-  return with_call<GroupNormCall>(args, [&](const auto& a) { return vknorm::prepare_group_norm(context(ctx), a); });
-}
-vknorm_status vknorm_record_group_norm(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_group_norm_args* args) {
-  return with_call<GroupNormCall>(args, [&](const auto& a) { return vknorm::record_group_norm(context(ctx), cmd, a); });
-}
-vknorm_status vknorm_describe_dispatches_group_norm(vknorm_context ctx, const vknorm_group_norm_args* args,
-                                                    uint32_t* count, vknorm_dispatch_info* out) {
-  return describe_with<GroupNormCall>(ctx, args, count, out);
-}
-
-void vknorm_instance_norm_args_init(vknorm_instance_norm_args* args) {
-  if (!args) return;
-  *args = vknorm_instance_norm_args{};
-  const vknorm::InstanceNormArgs d;
-  args->use_input_stats = d.use_input_stats ? 1 : 0;
-  args->momentum = d.momentum;
-  args->eps = d.eps;
-}
-vknorm_status vknorm_instance_norm_scratch_size(vknorm_context ctx, const vknorm_instance_norm_args* args,
-                                                VkDeviceSize* out_bytes) {
-  if (out_bytes) *out_bytes = 0;
-  return with_call<InstanceNormCall>(args, [&](const auto& a) { return vknorm::instance_norm_scratch_size(context(ctx), a, out_bytes); });
-}
-vknorm_status vknorm_select_config_instance_norm(vknorm_context ctx, const vknorm_instance_norm_args* args,
-                                                 vknorm_kernel_config* out) {
-  return select_with<InstanceNormCall>(ctx, args, out);
-}
-vknorm_status vknorm_prepare_instance_norm(vknorm_context ctx, const vknorm_instance_norm_args* args) {
-  return with_call<InstanceNormCall>(args, [&](const auto& a) { return vknorm::prepare_instance_norm(context(ctx), a); });
-}
-vknorm_status vknorm_record_instance_norm(vknorm_context ctx, VkCommandBuffer cmd,
-                                          const vknorm_instance_norm_args* args) {
-  return with_call<InstanceNormCall>(args, [&](const auto& a) { return vknorm::record_instance_norm(context(ctx), cmd, a); });
-}
-vknorm_status vknorm_describe_dispatches_instance_norm(vknorm_context ctx, const vknorm_instance_norm_args* args,
-                                                       uint32_t* count, vknorm_dispatch_info* out) {
-  return describe_with<InstanceNormCall>(ctx, args, count, out);
-}
-
+#define VKNORM_C_OPERATOR(name, Args)                                                                  \
+  void vknorm_##name##_args_init(vknorm_##name##_args* args) { args_init<vknorm::Args>(args); }        \
+  vknorm_status vknorm_##name##_scratch_size(vknorm_context ctx, const vknorm_##name##_args* args,     \
+                                             VkDeviceSize* out_bytes) {                                \
+    return scratch_size<vknorm::Args>(ctx, args, out_bytes);                                           \
+  }                                                                                                    \
+  vknorm_status vknorm_select_config_##name(vknorm_context ctx, const vknorm_##name##_args* args,      \
+                                            vknorm_kernel_config* out) {                               \
+    return select_config<vknorm::Args>(ctx, args, out);                                                \
+  }                                                                                                    \
+  vknorm_status vknorm_prepare_##name(vknorm_context ctx, const vknorm_##name##_args* args) {          \
+    return prepare<vknorm::Args>(ctx, args);                                                           \
+  }                                                                                                    \
+  vknorm_status vknorm_record_##name(vknorm_context ctx, VkCommandBuffer cmd,                          \
+                                     const vknorm_##name##_args* args) {                               \
+    return record<vknorm::Args>(ctx, cmd, args);                                                       \
+  }                                                                                                    \
+  vknorm_status vknorm_describe_dispatches_##name(vknorm_context ctx, const vknorm_##name##_args* args, \
+                                                  uint32_t* count, vknorm_dispatch_info* out) {        \
+    return describe_dispatches<vknorm::Args>(ctx, args, count, out);                                   \
+  }
+VKNORM_OPERATORS(VKNORM_C_OPERATOR)
+#undef VKNORM_C_OPERATOR
 vknorm_status vknorm_record_copy(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_tensor* src,
                                  const vknorm_tensor* dst, VkDeviceSize bytes) {
   return guarded([&]() -> Error {
     if (!src) return null_argument("src");
     if (!dst) return null_argument("dst");
-    return vknorm::record_copy(context(ctx), cmd, to_cpp(*src), to_cpp(*dst), bytes);
+    return vknorm::record_copy(context(ctx), cmd, convert<Tensor>(*src), convert<Tensor>(*dst), bytes);
   });
 }
 

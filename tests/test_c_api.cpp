@@ -59,9 +59,137 @@ std::vector<uint8_t> contents(HostDevice& dev, const TestBuffer& b) {
 
 std::string last_error() { return vknorm_last_error_message(); }
 
+// One operator's six C entry points, as function pointers: initializing one from the declared
+// functions also checks their exact signatures.
+template <class CArgs>
+struct COperator {
+  void (*args_init)(CArgs*);
+  vknorm_status (*scratch_size)(vknorm_context, const CArgs*, VkDeviceSize*);
+  vknorm_status (*select_config)(vknorm_context, const CArgs*, vknorm_kernel_config*);
+  vknorm_status (*prepare)(vknorm_context, const CArgs*);
+  vknorm_status (*record)(vknorm_context, VkCommandBuffer, const CArgs*);
+  vknorm_status (*describe_dispatches)(vknorm_context, const CArgs*, uint32_t*, vknorm_dispatch_info*);
+};
+#define VKNORM_TEST_C_ENTRY_POINTS(name)                                                                 \
+  COperator<vknorm_##name##_args> {                                                                      \
+    vknorm_##name##_args_init, vknorm_##name##_scratch_size, vknorm_select_config_##name,                \
+        vknorm_prepare_##name, vknorm_record_##name, vknorm_describe_dispatches_##name                   \
+  }
+
+// The C status and the thread's last error equal a C++ result.
+void check_same(vknorm_status s, const Error& e) {
+  CHECK(static_cast<int>(s) == static_cast<int>(e.status));
+  CHECK(last_error() == e.message);
+}
+
+// Walks every entry point of one operator on its args_init() arguments (no tensors) and on
+// NULL arguments: the same status and message as the C++ verbs on a default Args, out-values
+// zeroed on failure, and args_init() giving the C++ defaults (x empty, no config).
+template <class Args, class CArgs>
+void walk_c_operator(HostDevice& dev, const COperator<CArgs>& op) {
+  vknorm_context ctx = c_ctx(dev);
+  vknorm::Context* cpp = dev.context();
+  const Args a{};
+  op.args_init(nullptr);  // ignored
+  CArgs c;
+  std::memset(&c, 0xAB, sizeof c);
+  op.args_init(&c);
+  CHECK(c.config == nullptr);
+  CHECK(same_tensor(c.x, Tensor{}));
+
+  VkDeviceSize b_c = 7, b_cpp = 7;
+  check_same(op.scratch_size(ctx, &c, &b_c), vknorm::scratch_size(cpp, a, &b_cpp));
+  CHECK(b_c == b_cpp);
+  vknorm_kernel_config ccfg;
+  std::memset(&ccfg, 0xAB, sizeof ccfg);
+  KernelConfig cfg;
+  const Error se = vknorm::select_config(cpp, a, &cfg);
+  check_same(op.select_config(ctx, &c, &ccfg), se);
+  if (!se.ok()) CHECK(ccfg.workgroup_size == 0);
+  if (!se.ok()) CHECK(ccfg.source[0] == '\0');
+  check_same(op.prepare(ctx, &c), vknorm::prepare(cpp, a));
+  Error re;
+  vknorm_status rs = VKNORM_STATUS_OK;
+  REQUIRE(dev.run([&](VkCommandBuffer cmd) {
+    re = vknorm::record(cpp, cmd, a);
+    rs = op.record(ctx, cmd, &c);
+  }) == VK_SUCCESS);
+  check_same(rs, re);
+  std::vector<vknorm::DispatchInfo> d;
+  const Error de = vknorm::describe_dispatches(cpp, a, &d);
+  uint32_t count = 5;
+  vknorm_dispatch_info info[5];
+  check_same(op.describe_dispatches(ctx, &c, &count, info), de);
+  CHECK(count == (de.ok() ? d.size() : 0));
+
+  // NULL arguments: refused with the argument's name, out-values zeroed.
+  b_c = 7;
+  CHECK(op.scratch_size(ctx, nullptr, &b_c) == VKNORM_STATUS_INVALID_ARGUMENT);
+  CHECK(last_error() == "args is null");
+  CHECK(b_c == 0);
+  ccfg.workgroup_size = 7;
+  CHECK(op.select_config(ctx, nullptr, &ccfg) == VKNORM_STATUS_INVALID_ARGUMENT);
+  CHECK(ccfg.workgroup_size == 0);
+  CHECK(op.prepare(ctx, nullptr) == VKNORM_STATUS_INVALID_ARGUMENT);
+  CHECK(last_error() == "args is null");
+  CHECK(op.record(ctx, VK_NULL_HANDLE, nullptr) == VKNORM_STATUS_INVALID_ARGUMENT);
+  CHECK(last_error() == "args is null");
+  count = 5;
+  CHECK(op.describe_dispatches(ctx, nullptr, &count, info) == VKNORM_STATUS_INVALID_ARGUMENT);
+  CHECK(last_error() == "args is null");
+  CHECK(count == 0);
+  CHECK(op.describe_dispatches(ctx, &c, nullptr, info) == VKNORM_STATUS_INVALID_ARGUMENT);
+  CHECK(last_error() == "count is null");
+}
+
+// One call through both APIs on the same arguments: the same scratch size, configuration and
+// dispatch count, and both records succeed (the caller compares what they wrote).
+template <class Args, class CArgs>
+void call_both(HostDevice& dev, const COperator<CArgs>& op, const Args& a, const CArgs& c) {
+  vknorm_context ctx = c_ctx(dev);
+  vknorm::Context* cpp = dev.context();
+  VkDeviceSize bytes_cpp = 0, bytes_c = 0;
+  REQUIRE(vknorm::scratch_size(cpp, a, &bytes_cpp).ok());
+  REQUIRE(op.scratch_size(ctx, &c, &bytes_c) == VKNORM_STATUS_OK);
+  CHECK(bytes_c == bytes_cpp);
+  KernelConfig cfg;
+  REQUIRE(vknorm::select_config(cpp, a, &cfg).ok());
+  vknorm_kernel_config ccfg;
+  REQUIRE(op.select_config(ctx, &c, &ccfg) == VKNORM_STATUS_OK);
+  CHECK(ccfg.workgroup_size == cfg.workgroup_size);
+  CHECK(std::string(ccfg.case_class) == cfg.case_class);
+  CHECK(op.prepare(ctx, &c) == VKNORM_STATUS_OK);
+  std::vector<vknorm::DispatchInfo> want;
+  REQUIRE(vknorm::describe_dispatches(cpp, a, &want).ok());
+  uint32_t count = 0;
+  REQUIRE(op.describe_dispatches(ctx, &c, &count, nullptr) == VKNORM_STATUS_OK);
+  CHECK(count == want.size());
+  Error e;
+  vknorm_status st = VKNORM_STATUS_OK;
+  REQUIRE(dev.run([&](VkCommandBuffer cmd) { e = vknorm::record(cpp, cmd, a); }) == VK_SUCCESS);
+  REQUIRE(e.ok());
+  REQUIRE(dev.run([&](VkCommandBuffer cmd) { st = op.record(ctx, cmd, &c); }) == VK_SUCCESS);
+  CHECK(st == VKNORM_STATUS_OK);
+}
+
 }  // namespace
 
 TEST_SUITE("c_api") {
+  TEST_CASE("every operator's six C entry points: signatures, defaults, refusals equal the C++ API") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    int ops = 0;
+#define VKNORM_TEST_C_OPERATOR(name, Args)                                                              \
+  {                                                                                                     \
+    CAPTURE(#name);                                                                                     \
+    walk_c_operator<vknorm::Args>(dev, VKNORM_TEST_C_ENTRY_POINTS(name));                               \
+    ++ops;                                                                                              \
+  }
+    VKNORM_OPERATORS(VKNORM_TEST_C_OPERATOR)
+#undef VKNORM_TEST_C_OPERATOR
+    CHECK(ops == 12);
+  }
+
   TEST_CASE("enum values, names and version equal the C++ API") {
     CHECK(VKNORM_STATUS_OK == static_cast<int>(Status::ok));
     CHECK(VKNORM_STATUS_INVALID_ARGUMENT == static_cast<int>(Status::invalid_argument));
@@ -1040,5 +1168,85 @@ TEST_SUITE("c_api") {
     CHECK(vknorm_select_config_frobenius_norm(ctx, &c, &ccfg) == VKNORM_STATUS_INVALID_ARGUMENT);
     CHECK(!last_error().empty());
     CHECK(std::string(vknorm_op_name(VKNORM_OP_FROBENIUS_NORM)) == "frobenius_norm");
+  }
+
+  TEST_CASE("group_norm and instance_norm through the C API: same bytes, defaults, config, dispatches") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm_context ctx = c_ctx(dev);
+    const int64_t N = 2, C = 6, S = 50, G = 3;
+    const VkDeviceSize X = 0, W = X + N * C * S, B = W + C, IN_FLOATS = B + C;
+    TestBuffer in(dev, IN_FLOATS * 4);
+    upload_values(dev, in, 29);
+    const VkBuffer ib = in.buf.buffer;
+    const std::vector<int64_t> shape{N, C, S}, ch{C}, stats{N * G};
+    // Outputs (and InstanceNorm's running statistics, updated in place) per API.
+    const VkDeviceSize Y = 0, M = Y + N * C * S, R = M + N * G, OUT_FLOATS = R + N * G;
+    TestBuffer out_cpp(dev, OUT_FLOATS * 4), out_c(dev, OUT_FLOATS * 4), scratch(dev, 1 << 16);
+    const VkBuffer oc = out_cpp.buf.buffer, oC = out_c.buf.buffer;
+
+    vknorm::GroupNormArgs g;
+    g.x = cpp_view(ib, X, shape);
+    g.y = cpp_view(oc, Y, shape);
+    g.weight = cpp_view(ib, W, ch);
+    g.bias = cpp_view(ib, B, ch);
+    g.mean = cpp_view(oc, M, stats);
+    g.rstd = cpp_view(oc, R, stats);
+    g.num_groups = G;
+    vknorm_group_norm_args cg;
+    vknorm_group_norm_args_init(&cg);
+    CHECK(cg.num_groups == vknorm::GroupNormArgs{}.num_groups);
+    CHECK(cg.eps == vknorm::GroupNormArgs{}.eps);
+    cg.x = c_view(ib, X, shape);
+    cg.y = c_view(oC, Y, shape);
+    cg.weight = c_view(ib, W, ch);
+    cg.bias = c_view(ib, B, ch);
+    cg.mean = c_view(oC, M, stats);
+    cg.rstd = c_view(oC, R, stats);
+    cg.num_groups = G;
+    VkDeviceSize bytes = 0;
+    REQUIRE(vknorm_group_norm_scratch_size(ctx, &cg, &bytes) == VKNORM_STATUS_OK);
+    REQUIRE(bytes <= scratch.buf.size / 2);
+    g.scratch = cpp_view(scratch.buf.buffer, 0, {1 << 13});
+    cg.scratch = c_view(scratch.buf.buffer, 1 << 13, {1 << 13});
+    call_both(dev, VKNORM_TEST_C_ENTRY_POINTS(group_norm), g, cg);
+    CHECK(contents(dev, out_cpp) == contents(dev, out_c));
+    cg.num_groups = g.num_groups = 4;  // does not divide C: the same refusal as the C++ API
+    check_same(vknorm_prepare_group_norm(ctx, &cg), vknorm::prepare_group_norm(dev.context(), g));
+    CHECK(!last_error().empty());
+    cg.num_groups = g.num_groups = G;
+
+    // InstanceNorm: the running statistics (C elements) where GroupNorm had mean and rstd.
+    vknorm::InstanceNormArgs i;
+    i.x = g.x;
+    i.y = g.y;
+    i.weight = g.weight;
+    i.bias = g.bias;
+    i.running_mean = cpp_view(oc, M, ch);
+    i.running_var = cpp_view(oc, R, ch);
+    i.momentum = 0.25f;
+    i.scratch = g.scratch;
+    vknorm_instance_norm_args ci;
+    vknorm_instance_norm_args_init(&ci);
+    CHECK(ci.use_input_stats == 1);
+    CHECK(ci.momentum == vknorm::InstanceNormArgs{}.momentum);
+    CHECK(ci.eps == vknorm::InstanceNormArgs{}.eps);
+    ci.x = cg.x;
+    ci.y = cg.y;
+    ci.weight = cg.weight;
+    ci.bias = cg.bias;
+    ci.running_mean = c_view(oC, M, ch);
+    ci.running_var = c_view(oC, R, ch);
+    ci.momentum = 0.25f;
+    ci.scratch = cg.scratch;
+    for (uint32_t use_input_stats : {1u, 0u}) {
+      CAPTURE(use_input_stats);
+      i.use_input_stats = use_input_stats != 0;
+      ci.use_input_stats = use_input_stats;
+      call_both(dev, VKNORM_TEST_C_ENTRY_POINTS(instance_norm), i, ci);
+      CHECK(contents(dev, out_cpp) == contents(dev, out_c));
+    }
+    CHECK(std::string(vknorm_op_name(VKNORM_OP_GROUP_NORM)) == "group_norm");
+    CHECK(std::string(vknorm_op_name(VKNORM_OP_INSTANCE_NORM)) == "instance_norm");
   }
 }

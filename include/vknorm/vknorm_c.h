@@ -281,15 +281,68 @@ typedef struct vknorm_kernel_config {
 size_t vknorm_config_to_string(const vknorm_kernel_config* config, char* buf, size_t buf_size);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Operator arguments (see vknorm.h for the semantics of each field) */
+/* Dispatch descriptions (profiling tools) */
 
+/* vknorm::DispatchInfo: one dispatch of a call (vknorm_describe_dispatches_<op>, below). */
+typedef struct vknorm_dispatch_info {
+  char kernel[VKNORM_MAX_NAME_SIZE]; /* e.g. "layer_norm_apply.f32" */
+  uint32_t groups[3];
+  uint32_t workgroup_size;
+  VkPipeline pipeline;
+} vknorm_dispatch_info;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Operators
+ *
+ * Each operator <op> below has an argument struct vknorm_<op>_args (the fields of its
+ * vknorm::<Op>Args, same names, same order; see vknorm.h for their semantics) and six functions,
+ * declared right after the struct by VKNORM_DECLARE_OPERATOR(<op>):
+ *
+ * void vknorm_<op>_args_init(vknorm_<op>_args* args);
+ *   Zeroes *args and sets the defaults of vknorm::<Op>Args (given at each struct); NULL: no-op.
+ * vknorm_status vknorm_<op>_scratch_size(vknorm_context ctx, const vknorm_<op>_args* args,
+ *                                        VkDeviceSize* out_bytes);
+ *   Scratch bytes a call with these arguments needs in args->scratch (0 if none; always 0 for
+ *   operators without a scratch field).
+ * vknorm_status vknorm_select_config_<op>(vknorm_context ctx, const vknorm_<op>_args* args,
+ *                                         vknorm_kernel_config* out);
+ *   The configuration a call with these arguments would use.
+ * vknorm_status vknorm_prepare_<op>(vknorm_context ctx, const vknorm_<op>_args* args);
+ *   Creates the pipelines a call with these arguments needs; records nothing.
+ * vknorm_status vknorm_record_<op>(vknorm_context ctx, VkCommandBuffer cmd,
+ *                                  const vknorm_<op>_args* args);
+ *   Records the operator into cmd (recording state, compute-capable).
+ * vknorm_status vknorm_describe_dispatches_<op>(vknorm_context ctx, const vknorm_<op>_args* args,
+ *                                               uint32_t* count, vknorm_dispatch_info* out);
+ *   The dispatches a call with these arguments records (creating its pipelines). Two-call
+ *   idiom: with out == NULL, *count receives the number of dispatches; otherwise *count is the
+ *   capacity of out on entry, min(capacity, number) entries are written, and *count receives
+ *   the number of dispatches (larger than the capacity if out was too small).
+ *
+ * Every field of a struct is written out below; the optional config points to an override
+ * (fields left 0 are filled by the selector), NULL for none. */
+#define VKNORM_DECLARE_OPERATOR(op)                                                                \
+  void vknorm_##op##_args_init(vknorm_##op##_args* args);                                           \
+  vknorm_status vknorm_##op##_scratch_size(vknorm_context ctx, const vknorm_##op##_args* args,      \
+                                           VkDeviceSize* out_bytes);                                \
+  vknorm_status vknorm_select_config_##op(vknorm_context ctx, const vknorm_##op##_args* args,       \
+                                          vknorm_kernel_config* out);                               \
+  vknorm_status vknorm_prepare_##op(vknorm_context ctx, const vknorm_##op##_args* args);            \
+  vknorm_status vknorm_record_##op(vknorm_context ctx, VkCommandBuffer cmd,                         \
+                                   const vknorm_##op##_args* args);                                 \
+  vknorm_status vknorm_describe_dispatches_##op(vknorm_context ctx, const vknorm_##op##_args* args, \
+                                                uint32_t* count, vknorm_dispatch_info* out)
+
+/* RMSNorm (vknorm::RmsNormArgs). args_init: eps = 1e-5. Scratch: always 0 bytes. */
 typedef struct vknorm_rms_norm_args {
   vknorm_tensor x, y;
   vknorm_tensor weight;               /* optional */
   float eps;                          /* default 1e-5 */
   const vknorm_kernel_config* config; /* optional override */
 } vknorm_rms_norm_args;
+VKNORM_DECLARE_OPERATOR(rms_norm);
 
+/* LayerNorm (vknorm::LayerNormArgs). args_init: normalized_rank = 1, eps = 1e-5. */
 typedef struct vknorm_layer_norm_args {
   vknorm_tensor x, y;
   vknorm_tensor weight, bias; /* optional */
@@ -299,7 +352,9 @@ typedef struct vknorm_layer_norm_args {
   vknorm_tensor scratch;      /* see vknorm_layer_norm_scratch_size() */
   const vknorm_kernel_config* config;
 } vknorm_layer_norm_args;
+VKNORM_DECLARE_OPERATOR(layer_norm);
 
+/* LayerNorm backward (vknorm::LayerNormBackwardArgs). args_init: normalized_rank = 1. */
 typedef struct vknorm_layer_norm_backward_args {
   vknorm_tensor dy, x;
   vknorm_tensor weight;          /* optional (weight = 1) */
@@ -310,7 +365,10 @@ typedef struct vknorm_layer_norm_backward_args {
   vknorm_tensor scratch;
   const vknorm_kernel_config* config;
 } vknorm_layer_norm_backward_args;
+VKNORM_DECLARE_OPERATOR(layer_norm_backward);
 
+/* RMSNorm backward (vknorm::RmsNormBackwardArgs). args_init: normalized_rank = 1
+ * (weight_offset 0). */
 typedef struct vknorm_rms_norm_backward_args {
   vknorm_tensor dy, x;
   vknorm_tensor weight;          /* optional (w_eff = 1 without it) */
@@ -322,56 +380,117 @@ typedef struct vknorm_rms_norm_backward_args {
   vknorm_tensor scratch;
   const vknorm_kernel_config* config;
 } vknorm_rms_norm_backward_args;
+VKNORM_DECLARE_OPERATOR(rms_norm_backward);
 
-/* Zeroes *args and sets eps = 1e-5. */
-void vknorm_rms_norm_args_init(vknorm_rms_norm_args* args);
-/* Zeroes *args and sets normalized_rank = 1, eps = 1e-5. */
-void vknorm_layer_norm_args_init(vknorm_layer_norm_args* args);
-/* Zeroes *args and sets normalized_rank = 1. */
-void vknorm_layer_norm_backward_args_init(vknorm_layer_norm_backward_args* args);
-/* Zeroes *args and sets normalized_rank = 1 (weight_offset 0). */
-void vknorm_rms_norm_backward_args_init(vknorm_rms_norm_backward_args* args);
+/* RMSNorm over the trailing dims and the fused residual add (vknorm::RmsNormLastArgs,
+ * vknorm::AddRmsNormArgs: strided rows, weight offset, optional rstd, int8 y with a dynamic
+ * per-row scale in y_scale or a static scale). args_init: normalized_rank = 1, eps = 1e-6.
+ * Scratch: always 0 bytes. */
+typedef struct vknorm_rms_norm_last_args {
+  vknorm_tensor x, y;
+  vknorm_tensor weight;      /* optional */
+  float weight_offset;       /* y = x * rstd * (weight_offset + weight); needs a weight */
+  vknorm_tensor rstd;        /* optional fp32 output, one per row */
+  vknorm_tensor y_scale;     /* int8 y with a dynamic scale: fp32 output, one per row */
+  float static_scale;        /* int8 y: > 0 selects this static scale */
+  int32_t normalized_rank;   /* default 1 */
+  float eps;                 /* default 1e-6 */
+  const vknorm_kernel_config* config;
+} vknorm_rms_norm_last_args;
+VKNORM_DECLARE_OPERATOR(rms_norm_last);
 
-/* Scratch bytes a call needs (0 if none; RMSNorm always 0). */
-vknorm_status vknorm_rms_norm_scratch_size(vknorm_context ctx, const vknorm_rms_norm_args* args,
-                                           VkDeviceSize* out_bytes);
-/* Scratch bytes a LayerNorm call needs (0 if none). */
-vknorm_status vknorm_layer_norm_scratch_size(vknorm_context ctx, const vknorm_layer_norm_args* args,
-                                             VkDeviceSize* out_bytes);
-/* Scratch bytes a LayerNorm backward call needs (0 if none). */
-vknorm_status vknorm_layer_norm_backward_scratch_size(vknorm_context ctx,
-                                                      const vknorm_layer_norm_backward_args* args,
-                                                      VkDeviceSize* out_bytes);
-/* Scratch bytes an RMSNorm backward call needs (0 if none). */
-vknorm_status vknorm_rms_norm_backward_scratch_size(vknorm_context ctx,
-                                                    const vknorm_rms_norm_backward_args* args,
-                                                    VkDeviceSize* out_bytes);
+typedef struct vknorm_add_rms_norm_args {
+  vknorm_tensor x, residual;
+  vknorm_tensor residual_out; /* optional output; may be `residual` itself */
+  vknorm_tensor y;
+  vknorm_tensor weight;
+  float weight_offset;
+  vknorm_tensor rstd, y_scale;
+  float static_scale;
+  int32_t normalized_rank;
+  float eps;
+  const vknorm_kernel_config* config;
+} vknorm_add_rms_norm_args;
+VKNORM_DECLARE_OPERATOR(add_rms_norm);
 
-/* The configuration an RMSNorm call with these arguments would use. */
-vknorm_status vknorm_select_config_rms_norm(vknorm_context ctx, const vknorm_rms_norm_args* args,
-                                            vknorm_kernel_config* out);
-/* The configuration a LayerNorm call with these arguments would use. */
-vknorm_status vknorm_select_config_layer_norm(vknorm_context ctx, const vknorm_layer_norm_args* args,
-                                              vknorm_kernel_config* out);
-/* The configuration a LayerNorm backward call with these arguments would use. */
-vknorm_status vknorm_select_config_layer_norm_backward(vknorm_context ctx,
-                                                       const vknorm_layer_norm_backward_args* args,
-                                                       vknorm_kernel_config* out);
-/* The configuration an RMSNorm backward call with these arguments would use. */
-vknorm_status vknorm_select_config_rms_norm_backward(vknorm_context ctx,
-                                                     const vknorm_rms_norm_backward_args* args,
-                                                     vknorm_kernel_config* out);
+/* Fused residual add + LayerNorm (vknorm::AddLayerNormArgs). args_init: normalized_rank = 1,
+ * eps = 1e-5. */
+typedef struct vknorm_add_layer_norm_args {
+  vknorm_tensor x, residual;
+  vknorm_tensor residual_out; /* optional output; may be `residual` itself */
+  vknorm_tensor y;
+  vknorm_tensor weight, bias; /* optional */
+  vknorm_tensor mean, rstd;   /* optional fp32 outputs */
+  int32_t normalized_rank;    /* default 1 */
+  float eps;                  /* default 1e-5 */
+  vknorm_tensor scratch;      /* see vknorm_add_layer_norm_scratch_size() */
+  const vknorm_kernel_config* config;
+} vknorm_add_layer_norm_args;
+VKNORM_DECLARE_OPERATOR(add_layer_norm);
 
-/* Creates the pipelines an RMSNorm call with these arguments needs; records nothing. */
-vknorm_status vknorm_prepare_rms_norm(vknorm_context ctx, const vknorm_rms_norm_args* args);
-/* Creates the pipelines a LayerNorm call with these arguments needs; records nothing. */
-vknorm_status vknorm_prepare_layer_norm(vknorm_context ctx, const vknorm_layer_norm_args* args);
-/* Creates the pipelines a LayerNorm backward call with these arguments needs; records nothing. */
-vknorm_status vknorm_prepare_layer_norm_backward(vknorm_context ctx,
-                                                 const vknorm_layer_norm_backward_args* args);
-/* Creates the pipelines an RMSNorm backward call with these arguments needs; records nothing. */
-vknorm_status vknorm_prepare_rms_norm_backward(vknorm_context ctx,
-                                               const vknorm_rms_norm_backward_args* args);
+/* BatchNorm over N and spatial, per channel (vknorm::BatchNormArgs; vknorm.h has the formulas).
+ * args_init: training = 1, momentum = 0.1, eps = 1e-5. */
+typedef struct vknorm_batch_norm_args {
+  vknorm_tensor x, y;
+  vknorm_tensor weight, bias;              /* optional, C elements of x's dtype */
+  vknorm_tensor running_mean, running_var; /* fp32, C; training: optional, updated in place; eval: required */
+  vknorm_tensor save_mean, save_invstd;    /* optional fp32 outputs (training) */
+  uint32_t training;                       /* default 1; 0: eval mode */
+  float momentum;                          /* default 0.1, in [0, 1] */
+  float eps;                               /* default 1e-5 */
+  vknorm_tensor scratch;                   /* see vknorm_batch_norm_scratch_size() */
+  const vknorm_kernel_config* config;
+} vknorm_batch_norm_args;
+VKNORM_DECLARE_OPERATOR(batch_norm);
+
+/* L1 / L2 norm over dimension 1 (vknorm::LpNormArgs): p = 1: x / mean(|x|), p = 2: x / ||x||_2.
+ * args_init: p = 2. */
+typedef struct vknorm_lp_norm_args {
+  vknorm_tensor x, y;
+  int32_t p; /* 1 or 2 (default 2) */
+  const vknorm_kernel_config* config;
+} vknorm_lp_norm_args;
+VKNORM_DECLARE_OPERATOR(lp_norm);
+
+/* GroupNorm (vknorm::GroupNormArgs; vknorm.h has the formulas). args_init: num_groups = 1,
+ * eps = 1e-5. */
+typedef struct vknorm_group_norm_args {
+  vknorm_tensor x, y;          /* (N, C, spatial..), contiguous */
+  vknorm_tensor weight, bias;  /* optional, C elements of x's dtype */
+  vknorm_tensor mean, rstd;    /* optional fp32 outputs, N * num_groups elements */
+  int64_t num_groups;          /* default 1; must divide C */
+  float eps;                   /* default 1e-5 */
+  vknorm_tensor scratch;       /* see vknorm_group_norm_scratch_size() */
+  const vknorm_kernel_config* config;
+} vknorm_group_norm_args;
+VKNORM_DECLARE_OPERATOR(group_norm);
+
+/* InstanceNorm (vknorm::InstanceNormArgs; vknorm.h has the formulas). args_init:
+ * use_input_stats = 1, momentum = 0.1, eps = 1e-5. */
+typedef struct vknorm_instance_norm_args {
+  vknorm_tensor x, y;                      /* (N, C, spatial..), rank >= 3, contiguous */
+  vknorm_tensor weight, bias;              /* optional, C elements of x's dtype */
+  vknorm_tensor running_mean, running_var; /* fp32, C: updated (use_input_stats) or read */
+  uint32_t use_input_stats;                /* default 1; 0: normalize with the running statistics */
+  float momentum;                          /* default 0.1, in [0, 1] */
+  float eps;                               /* default 1e-5 */
+  vknorm_tensor scratch;                   /* see vknorm_instance_norm_scratch_size() */
+  const vknorm_kernel_config* config;
+} vknorm_instance_norm_args;
+VKNORM_DECLARE_OPERATOR(instance_norm);
+
+/* Frobenius normalization of the whole tensor (vknorm::FrobeniusNormArgs): y = x / ||x||_F.
+ * args_init: all zero. */
+typedef struct vknorm_frobenius_norm_args {
+  vknorm_tensor x, y;
+  vknorm_tensor norm;    /* optional fp32 output, 1 element: ||x||_F */
+  vknorm_tensor scratch; /* see vknorm_frobenius_norm_scratch_size() */
+  const vknorm_kernel_config* config;
+} vknorm_frobenius_norm_args;
+VKNORM_DECLARE_OPERATOR(frobenius_norm);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Pipeline creation without buffers */
 
 /* vknorm::PrepareInfo: what decides the pipelines of a call with contiguous tensors. */
 typedef struct vknorm_prepare_info {
@@ -395,231 +514,6 @@ void vknorm_prepare_info_init(vknorm_prepare_info* info);
 vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info);
 /* How many compute pipelines the context has created so far (0 for a NULL context). */
 size_t vknorm_pipeline_count(vknorm_context ctx);
-
-/* Records RMSNorm into cmd (recording state, compute-capable). */
-vknorm_status vknorm_record_rms_norm(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_rms_norm_args* args);
-/* Records LayerNorm into cmd. */
-vknorm_status vknorm_record_layer_norm(vknorm_context ctx, VkCommandBuffer cmd,
-                                       const vknorm_layer_norm_args* args);
-/* Records LayerNorm backward into cmd. */
-vknorm_status vknorm_record_layer_norm_backward(vknorm_context ctx, VkCommandBuffer cmd,
-                                                const vknorm_layer_norm_backward_args* args);
-/* Records RMSNorm backward into cmd. */
-vknorm_status vknorm_record_rms_norm_backward(vknorm_context ctx, VkCommandBuffer cmd,
-                                              const vknorm_rms_norm_backward_args* args);
-
-/* ------------------------------------------------------------------------------------------ */
-/* Dispatch descriptions (profiling tools) */
-
-/* vknorm::DispatchInfo. */
-typedef struct vknorm_dispatch_info {
-  char kernel[VKNORM_MAX_NAME_SIZE]; /* e.g. "layer_norm_apply.f32" */
-  uint32_t groups[3];
-  uint32_t workgroup_size;
-  VkPipeline pipeline;
-} vknorm_dispatch_info;
-
-/* The dispatches a call with these arguments records (creating its pipelines). Two-call idiom:
- * with out == NULL, *count receives the number of dispatches; otherwise *count is the capacity of
- * out on entry, min(capacity, number) entries are written, and *count receives the number of
- * dispatches (larger than the capacity if out was too small). */
-vknorm_status vknorm_describe_dispatches_rms_norm(vknorm_context ctx, const vknorm_rms_norm_args* args,
-                                                  uint32_t* count, vknorm_dispatch_info* out);
-/* The same for LayerNorm. */
-vknorm_status vknorm_describe_dispatches_layer_norm(vknorm_context ctx, const vknorm_layer_norm_args* args,
-                                                    uint32_t* count, vknorm_dispatch_info* out);
-/* The same for LayerNorm backward. */
-vknorm_status vknorm_describe_dispatches_layer_norm_backward(vknorm_context ctx,
-                                                             const vknorm_layer_norm_backward_args* args,
-                                                             uint32_t* count, vknorm_dispatch_info* out);
-/* The same for RMSNorm backward. */
-vknorm_status vknorm_describe_dispatches_rms_norm_backward(vknorm_context ctx,
-                                                           const vknorm_rms_norm_backward_args* args,
-                                                           uint32_t* count, vknorm_dispatch_info* out);
-
-/* ------------------------------------------------------------------------------------------ */
-/* RMSNorm over the trailing dims and the fused residual add (vknorm::RmsNormLastArgs,
- * vknorm::AddRmsNormArgs: strided rows, weight offset, optional rstd, int8 y with a dynamic
- * per-row scale in y_scale or a static scale). */
-
-typedef struct vknorm_rms_norm_last_args {
-  vknorm_tensor x, y;
-  vknorm_tensor weight;      /* optional */
-  float weight_offset;       /* y = x * rstd * (weight_offset + weight); needs a weight */
-  vknorm_tensor rstd;        /* optional fp32 output, one per row */
-  vknorm_tensor y_scale;     /* int8 y with a dynamic scale: fp32 output, one per row */
-  float static_scale;        /* int8 y: > 0 selects this static scale */
-  int32_t normalized_rank;   /* default 1 */
-  float eps;                 /* default 1e-6 */
-  const vknorm_kernel_config* config;
-} vknorm_rms_norm_last_args;
-
-typedef struct vknorm_add_rms_norm_args {
-  vknorm_tensor x, residual;
-  vknorm_tensor residual_out; /* optional output; may be `residual` itself */
-  vknorm_tensor y;
-  vknorm_tensor weight;
-  float weight_offset;
-  vknorm_tensor rstd, y_scale;
-  float static_scale;
-  int32_t normalized_rank;
-  float eps;
-  const vknorm_kernel_config* config;
-} vknorm_add_rms_norm_args;
-
-/* Zeroes *args and sets normalized_rank = 1, eps = 1e-6. */
-void vknorm_rms_norm_last_args_init(vknorm_rms_norm_last_args* args);
-void vknorm_add_rms_norm_args_init(vknorm_add_rms_norm_args* args);
-/* As the other operators' calls (always 0 scratch bytes). */
-vknorm_status vknorm_rms_norm_last_scratch_size(vknorm_context ctx, const vknorm_rms_norm_last_args* args,
-                                                VkDeviceSize* out_bytes);
-vknorm_status vknorm_add_rms_norm_scratch_size(vknorm_context ctx, const vknorm_add_rms_norm_args* args,
-                                               VkDeviceSize* out_bytes);
-vknorm_status vknorm_select_config_rms_norm_last(vknorm_context ctx, const vknorm_rms_norm_last_args* args,
-                                                 vknorm_kernel_config* out);
-vknorm_status vknorm_select_config_add_rms_norm(vknorm_context ctx, const vknorm_add_rms_norm_args* args,
-                                                vknorm_kernel_config* out);
-vknorm_status vknorm_prepare_rms_norm_last(vknorm_context ctx, const vknorm_rms_norm_last_args* args);
-vknorm_status vknorm_prepare_add_rms_norm(vknorm_context ctx, const vknorm_add_rms_norm_args* args);
-vknorm_status vknorm_record_rms_norm_last(vknorm_context ctx, VkCommandBuffer cmd,
-                                         const vknorm_rms_norm_last_args* args);
-vknorm_status vknorm_record_add_rms_norm(vknorm_context ctx, VkCommandBuffer cmd,
-                                        const vknorm_add_rms_norm_args* args);
-vknorm_status vknorm_describe_dispatches_rms_norm_last(vknorm_context ctx, const vknorm_rms_norm_last_args* args,
-                                                       uint32_t* count, vknorm_dispatch_info* out);
-vknorm_status vknorm_describe_dispatches_add_rms_norm(vknorm_context ctx, const vknorm_add_rms_norm_args* args,
-                                                      uint32_t* count, vknorm_dispatch_info* out);
-
-/* Fused residual add + LayerNorm (vknorm::AddLayerNormArgs). */
-typedef struct vknorm_add_layer_norm_args {
-  vknorm_tensor x, residual;
-  vknorm_tensor residual_out; /* optional output; may be `residual` itself */
-  vknorm_tensor y;
-  vknorm_tensor weight, bias; /* optional */
-  vknorm_tensor mean, rstd;   /* optional fp32 outputs */
-  int32_t normalized_rank;    /* default 1 */
-  float eps;                  /* default 1e-5 */
-  vknorm_tensor scratch;      /* see vknorm_add_layer_norm_scratch_size() */
-  const vknorm_kernel_config* config;
-} vknorm_add_layer_norm_args;
-
-/* Zeroes *args and sets normalized_rank = 1, eps = 1e-5. */
-void vknorm_add_layer_norm_args_init(vknorm_add_layer_norm_args* args);
-vknorm_status vknorm_add_layer_norm_scratch_size(vknorm_context ctx, const vknorm_add_layer_norm_args* args,
-                                                 VkDeviceSize* out_bytes);
-vknorm_status vknorm_select_config_add_layer_norm(vknorm_context ctx, const vknorm_add_layer_norm_args* args,
-                                                  vknorm_kernel_config* out);
-vknorm_status vknorm_prepare_add_layer_norm(vknorm_context ctx, const vknorm_add_layer_norm_args* args);
-vknorm_status vknorm_record_add_layer_norm(vknorm_context ctx, VkCommandBuffer cmd,
-                                          const vknorm_add_layer_norm_args* args);
-vknorm_status vknorm_describe_dispatches_add_layer_norm(vknorm_context ctx, const vknorm_add_layer_norm_args* args,
-                                                        uint32_t* count, vknorm_dispatch_info* out);
-
-/* BatchNorm over N and spatial, per channel (vknorm::BatchNormArgs; vknorm.h has the formulas). */
-typedef struct vknorm_batch_norm_args {
-  vknorm_tensor x, y;
-  vknorm_tensor weight, bias;              /* optional, C elements of x's dtype */
-  vknorm_tensor running_mean, running_var; /* fp32, C; training: optional, updated in place; eval: required */
-  vknorm_tensor save_mean, save_invstd;    /* optional fp32 outputs (training) */
-  uint32_t training;                       /* default 1; 0: eval mode */
-  float momentum;                          /* default 0.1, in [0, 1] */
-  float eps;                               /* default 1e-5 */
-  vknorm_tensor scratch;                   /* see vknorm_batch_norm_scratch_size() */
-  const vknorm_kernel_config* config;
-} vknorm_batch_norm_args;
-
-/* Zeroes *args and sets training = 1, momentum = 0.1, eps = 1e-5. */
-void vknorm_batch_norm_args_init(vknorm_batch_norm_args* args);
-vknorm_status vknorm_batch_norm_scratch_size(vknorm_context ctx, const vknorm_batch_norm_args* args,
-                                             VkDeviceSize* out_bytes);
-vknorm_status vknorm_select_config_batch_norm(vknorm_context ctx, const vknorm_batch_norm_args* args,
-                                              vknorm_kernel_config* out);
-vknorm_status vknorm_prepare_batch_norm(vknorm_context ctx, const vknorm_batch_norm_args* args);
-vknorm_status vknorm_record_batch_norm(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_batch_norm_args* args);
-vknorm_status vknorm_describe_dispatches_batch_norm(vknorm_context ctx, const vknorm_batch_norm_args* args,
-                                                    uint32_t* count, vknorm_dispatch_info* out);
-
-/* L1 / L2 norm over dimension 1 (vknorm::LpNormArgs): p = 1: x / mean(|x|), p = 2: x / ||x||_2. */
-typedef struct vknorm_lp_norm_args {
-  vknorm_tensor x, y;
-  int32_t p; /* 1 or 2 (default 2) */
-  const vknorm_kernel_config* config;
-} vknorm_lp_norm_args;
-
-/* Zeroes *args and sets p = 2. */
-void vknorm_lp_norm_args_init(vknorm_lp_norm_args* args);
-vknorm_status vknorm_lp_norm_scratch_size(vknorm_context ctx, const vknorm_lp_norm_args* args, VkDeviceSize* out_bytes);
-vknorm_status vknorm_select_config_lp_norm(vknorm_context ctx, const vknorm_lp_norm_args* args,
-                                           vknorm_kernel_config* out);
-vknorm_status vknorm_prepare_lp_norm(vknorm_context ctx, const vknorm_lp_norm_args* args);
-vknorm_status vknorm_record_lp_norm(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_lp_norm_args* args);
-vknorm_status vknorm_describe_dispatches_lp_norm(vknorm_context ctx, const vknorm_lp_norm_args* args,
-                                                 uint32_t* count, vknorm_dispatch_info* out);
-
-/* GroupNorm (vknorm::GroupNormArgs; vknorm.h has the formulas). */
-typedef struct vknorm_group_norm_args {
-  vknorm_tensor x, y;          /* (N, C, spatial..), contiguous */
-  vknorm_tensor weight, bias;  /* optional, C elements of x's dtype */
-  vknorm_tensor mean, rstd;    /* optional fp32 outputs, N * num_groups elements */
-  int64_t num_groups;          /* default 1; must divide C */
-  float eps;                   /* default 1e-5 */
-  vknorm_tensor scratch;       /* see vknorm_group_norm_scratch_size() */
-  const vknorm_kernel_config* config;
-} vknorm_group_norm_args;
-
-/* Zeroes *args and sets num_groups = 1, eps = 1e-5. */
-void vknorm_group_norm_args_init(vknorm_group_norm_args* args);
-vknorm_status vknorm_group_norm_scratch_size(vknorm_context ctx, const vknorm_group_norm_args* args,
-                                             VkDeviceSize* out_bytes);
-vknorm_status vknorm_select_config_group_norm(vknorm_context ctx, const vknorm_group_norm_args* args,
-                                              vknorm_kernel_config* out);
-vknorm_status vknorm_prepare_group_norm(vknorm_context ctx, const vknorm_group_norm_args* args);
-vknorm_status vknorm_record_group_norm(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_group_norm_args* args);
-vknorm_status vknorm_describe_dispatches_group_norm(vknorm_context ctx, const vknorm_group_norm_args* args,
-                                                    uint32_t* count, vknorm_dispatch_info* out);
-
-/* InstanceNorm (vknorm::InstanceNormArgs; vknorm.h has the formulas). */
-typedef struct vknorm_instance_norm_args {
-  vknorm_tensor x, y;                      /* (N, C, spatial..), rank >= 3, contiguous */
-  vknorm_tensor weight, bias;              /* optional, C elements of x's dtype */
-  vknorm_tensor running_mean, running_var; /* fp32, C: updated (use_input_stats) or read */
-  uint32_t use_input_stats;                /* default 1; 0: normalize with the running statistics */
-  float momentum;                          /* default 0.1, in [0, 1] */
-  float eps;                               /* default 1e-5 */
-  vknorm_tensor scratch;                   /* see vknorm_instance_norm_scratch_size() */
-  const vknorm_kernel_config* config;
-} vknorm_instance_norm_args;
-
-/* Zeroes *args and sets use_input_stats = 1, momentum = 0.1, eps = 1e-5. */
-void vknorm_instance_norm_args_init(vknorm_instance_norm_args* args);
-vknorm_status vknorm_instance_norm_scratch_size(vknorm_context ctx, const vknorm_instance_norm_args* args,
-                                                VkDeviceSize* out_bytes);
-vknorm_status vknorm_select_config_instance_norm(vknorm_context ctx, const vknorm_instance_norm_args* args,
-                                                 vknorm_kernel_config* out);
-vknorm_status vknorm_prepare_instance_norm(vknorm_context ctx, const vknorm_instance_norm_args* args);
-vknorm_status vknorm_record_instance_norm(vknorm_context ctx, VkCommandBuffer cmd,
-                                          const vknorm_instance_norm_args* args);
-vknorm_status vknorm_describe_dispatches_instance_norm(vknorm_context ctx, const vknorm_instance_norm_args* args,
-                                                       uint32_t* count, vknorm_dispatch_info* out);
-/* Frobenius normalization of the whole tensor (vknorm::FrobeniusNormArgs): y = x / ||x||_F. */
-typedef struct vknorm_frobenius_norm_args {
-  vknorm_tensor x, y;
-  vknorm_tensor norm;    /* optional fp32 output, 1 element: ||x||_F */
-  vknorm_tensor scratch; /* see vknorm_frobenius_norm_scratch_size() */
-  const vknorm_kernel_config* config;
-} vknorm_frobenius_norm_args;
-
-/* Zeroes *args. */
-void vknorm_frobenius_norm_args_init(vknorm_frobenius_norm_args* args);
-vknorm_status vknorm_frobenius_norm_scratch_size(vknorm_context ctx, const vknorm_frobenius_norm_args* args,
-                                                 VkDeviceSize* out_bytes);
-vknorm_status vknorm_select_config_frobenius_norm(vknorm_context ctx, const vknorm_frobenius_norm_args* args,
-                                                  vknorm_kernel_config* out);
-vknorm_status vknorm_prepare_frobenius_norm(vknorm_context ctx, const vknorm_frobenius_norm_args* args);
-vknorm_status vknorm_record_frobenius_norm(vknorm_context ctx, VkCommandBuffer cmd,
-                                           const vknorm_frobenius_norm_args* args);
-vknorm_status vknorm_describe_dispatches_frobenius_norm(vknorm_context ctx, const vknorm_frobenius_norm_args* args,
-                                                        uint32_t* count, vknorm_dispatch_info* out);
 
 /* Roofline helper: dst[i] = src[i] over `bytes` bytes (a multiple of 16), as vknorm's kernels access memory. */
 vknorm_status vknorm_record_copy(vknorm_context ctx, VkCommandBuffer cmd, const vknorm_tensor* src,
