@@ -457,6 +457,33 @@ vknorm_status vknorm_add_device_features(const vknorm_device_features* features,
 
 // --- context --------------------------------------------------------------------------------
 
+static vknorm::DeviceLimits to_cpp(const vknorm_device_limits& l) {
+  vknorm::DeviceLimits d;
+  d.max_workgroup_invocations = l.max_workgroup_invocations;
+  d.max_workgroup_count = l.max_workgroup_count;
+  d.max_shared_memory_bytes = l.max_shared_memory_bytes;
+  d.max_storage_buffer_range = l.max_storage_buffer_range;
+  d.min_storage_buffer_offset_alignment = l.min_storage_buffer_offset_alignment;
+  d.no_subgroup_arithmetic = l.no_subgroup_arithmetic != VK_FALSE;
+  return d;
+}
+
+vknorm_status vknorm_device_limits_profile(const char* name, vknorm_device_limits* out) {
+  if (out) *out = vknorm_device_limits{};
+  return guarded([&]() -> Error {
+    if (!out) return null_argument("out");
+    vknorm::DeviceLimits d;
+    if (Error e = vknorm::device_limits_profile(name, &d)) return e;
+    out->max_workgroup_invocations = d.max_workgroup_invocations;
+    out->max_workgroup_count = d.max_workgroup_count;
+    out->max_shared_memory_bytes = d.max_shared_memory_bytes;
+    out->max_storage_buffer_range = d.max_storage_buffer_range;
+    out->min_storage_buffer_offset_alignment = d.min_storage_buffer_offset_alignment;
+    out->no_subgroup_arithmetic = to_c(d.no_subgroup_arithmetic);
+    return Error{};
+  });
+}
+
 void vknorm_context_create_info_init(vknorm_context_create_info* info) {
   if (info) *info = vknorm_context_create_info{};
 }
@@ -476,6 +503,12 @@ vknorm_status vknorm_create_context(const vknorm_context_create_info* info, vkno
     ci.context_scratch_bytes = info->context_scratch_bytes;
     ci.force_shared_memory_reduction = info->force_shared_memory_reduction != VK_FALSE;
     ci.tuning_cache_path = info->tuning_cache_path;
+    ci.batch_invariant = info->batch_invariant != VK_FALSE;
+    vknorm::DeviceLimits limits;
+    if (info->limits) {
+      limits = to_cpp(*info->limits);
+      ci.limits = &limits;
+    }
     Context* c = nullptr;
     Error e = vknorm::create_context(ci, &c);
     *out_context = handle(c);
@@ -511,6 +544,7 @@ vknorm_status vknorm_get_device_info(vknorm_context ctx, vknorm_device_info* out
     r.min_storage_buffer_offset_alignment = d.min_storage_buffer_offset_alignment;
     r.multiprocessor_count = d.multiprocessor_count;
     r.buffers_need_device_address = to_c(d.buffers_need_device_address);
+    r.limits_lowered = to_c(d.limits_lowered);
     r.enabled = convert<vknorm_device_features>(d.enabled);
     return Error{};
   });

@@ -430,8 +430,42 @@ TEST_SUITE("c_api") {
     vknorm_device_info i;
     CHECK(vknorm_get_device_info(ctx, &i) == VKNORM_STATUS_OK);
     CHECK(std::string(i.name) == dev.info().name);
+    CHECK(i.limits_lowered == VK_FALSE);
     vknorm_destroy_context(ctx);
     vknorm_destroy_context(nullptr);
+
+    // Limits and batch invariance cross as the C++ context's.
+    vknorm_device_limits lim;
+    CHECK(vknorm_device_limits_profile("no-such-gpu", &lim) == VKNORM_STATUS_INVALID_ARGUMENT);
+    CHECK(last_error().find("mobile") != std::string::npos);
+    CHECK(vknorm_device_limits_profile("mobile", nullptr) == VKNORM_STATUS_INVALID_ARGUMENT);
+    REQUIRE(vknorm_device_limits_profile("mobile", &lim) == VKNORM_STATUS_OK);
+    vknorm::DeviceLimits cpp_lim;
+    REQUIRE(vknorm::device_limits_profile("mobile", &cpp_lim).ok());
+    CHECK(lim.max_workgroup_invocations == cpp_lim.max_workgroup_invocations);
+    CHECK(lim.max_workgroup_count == cpp_lim.max_workgroup_count);
+    CHECK(lim.max_shared_memory_bytes == cpp_lim.max_shared_memory_bytes);
+    CHECK(lim.max_storage_buffer_range == cpp_lim.max_storage_buffer_range);
+    CHECK(lim.min_storage_buffer_offset_alignment == cpp_lim.min_storage_buffer_offset_alignment);
+    CHECK(lim.no_subgroup_arithmetic == VK_TRUE);
+    ci.limits = &lim;
+    ci.batch_invariant = VK_TRUE;
+    REQUIRE(vknorm_create_context(&ci, &ctx) == VKNORM_STATUS_OK);
+    CHECK(vknorm_get_device_info(ctx, &i) == VKNORM_STATUS_OK);
+    CHECK(i.limits_lowered == VK_TRUE);
+    CHECK(i.max_workgroup_invocations <= 128);
+    CHECK(i.shared_memory_reduction == VK_TRUE);
+    vknorm_rms_norm_last_args a;
+    vknorm_rms_norm_last_args_init(&a);
+    const std::vector<int64_t> shape{3, 768};
+    TestBuffer rows(dev, 2 * 3 * 768 * 4);
+    a.x = c_view(rows.buf.buffer, 0, shape);
+    a.y = c_view(rows.buf.buffer, 3 * 768, shape);
+    vknorm_kernel_config cfg;
+    REQUIRE(vknorm_select_config_rms_norm_last(ctx, &a, &cfg) == VKNORM_STATUS_OK);
+    CHECK(std::string(cfg.source).find("batch_invariant") != std::string::npos);
+    CHECK(cfg.workgroup_size <= 128);
+    vknorm_destroy_context(ctx);
   }
 
   TEST_CASE("error messages: per call, per thread, copied with truncation") {

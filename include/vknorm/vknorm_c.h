@@ -180,6 +180,20 @@ vknorm_status vknorm_add_device_features(const vknorm_device_features* features,
 
 typedef struct vknorm_context_t* vknorm_context;
 
+/* vknorm::DeviceLimits: limits lower than the device's, the context plans within them and
+ * checks every dispatch against them before recording; 0 / VK_FALSE keeps the device's. */
+typedef struct vknorm_device_limits {
+  uint32_t max_workgroup_invocations;
+  uint32_t max_workgroup_count; /* every dimension */
+  uint32_t max_shared_memory_bytes;
+  uint64_t max_storage_buffer_range;
+  uint32_t min_storage_buffer_offset_alignment; /* a power of two */
+  VkBool32 no_subgroup_arithmetic;
+} vknorm_device_limits;
+
+/* Fills *out with a named profile ("mobile", "integrated"; vknorm::device_limits_profile). */
+vknorm_status vknorm_device_limits_profile(const char* name, vknorm_device_limits* out);
+
 /* vknorm::ContextCreateInfo. */
 typedef struct vknorm_context_create_info {
   VkInstance instance;
@@ -191,6 +205,8 @@ typedef struct vknorm_context_create_info {
   VkDeviceSize context_scratch_bytes;               /* device-local scratch the context owns */
   VkBool32 force_shared_memory_reduction;           /* testing */
   const char* tuning_cache_path;                    /* vknorm-bench --tune cache; NULL: none */
+  const vknorm_device_limits* limits;               /* optional, read during the call */
+  VkBool32 batch_invariant;                         /* rows' bits independent of the batch */
 } vknorm_context_create_info;
 
 /* Zeroes *info (every field's default is 0 / NULL). */
@@ -229,6 +245,7 @@ typedef struct vknorm_device_info {
   /* VK_TRUE: the context binds tensors by address by default (no push descriptors), so every
    * VkBuffer needs VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT (vknorm.h, "Buffer requirements"). */
   VkBool32 buffers_need_device_address;
+  VkBool32 limits_lowered; /* vknorm_context_create_info::limits lowered at least one limit */
 } vknorm_device_info;
 
 /* Copies the context's device information into *out. */
