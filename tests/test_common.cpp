@@ -127,20 +127,23 @@ CaseSpec ln(DType dt, std::vector<int64_t> shape, int nr, double eps, bool affin
   return s;
 }
 
-CaseSpec ln_bwd(DType dt, std::vector<int64_t> shape, int nr, bool affine, DataKind data,
-                uint64_t seed) {
+namespace {
+// A backward pass's spec: rms()'s, then the op and normalized_rank.
+CaseSpec backward_spec(const char* op, DType dt, std::vector<int64_t> shape, int nr, bool affine, DataKind data,
+                       uint64_t seed) {
   CaseSpec s = rms(dt, std::move(shape), 1e-5, affine, data, seed);
-  s.op = op_case("layer_norm_backward");
+  s.op = op_case(op);
   s.normalized_rank = nr;
   return s;
 }
+}  // namespace
 
-CaseSpec rms_bwd(DType dt, std::vector<int64_t> shape, int nr, bool affine, DataKind data,
-                 uint64_t seed) {
-  CaseSpec s = rms(dt, std::move(shape), 1e-5, affine, data, seed);
-  s.op = op_case("rms_norm_backward");
-  s.normalized_rank = nr;
-  return s;
+CaseSpec ln_bwd(DType dt, std::vector<int64_t> shape, int nr, bool affine, DataKind data, uint64_t seed) {
+  return backward_spec("layer_norm_backward", dt, std::move(shape), nr, affine, data, seed);
+}
+
+CaseSpec rms_bwd(DType dt, std::vector<int64_t> shape, int nr, bool affine, DataKind data, uint64_t seed) {
+  return backward_spec("rms_norm_backward", dt, std::move(shape), nr, affine, data, seed);
 }
 
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
