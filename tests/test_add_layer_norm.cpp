@@ -21,26 +21,9 @@ using vknorm::Tensor;
 namespace {
 
 CaseSpec spec_of(DType dt, std::vector<int64_t> shape, int nr = 1, uint64_t seed = 1) {
-  CaseSpec s;
-  s.op = op_case("add_layer_norm");
-  s.dtype = dt;
-  s.shape = std::move(shape);
+  CaseSpec s = op_spec("add_layer_norm", dt, std::move(shape), true, DataKind::normal, seed);
   s.normalized_rank = nr;
-  s.seed = seed;
   return s;
-}
-
-Tensor view_of(HostDevice& dev, const TestBuffer& b, DType dt, std::vector<int64_t> shape,
-               std::vector<int64_t> strides, VkDeviceSize offset = 0) {
-  if (dev.info().buffers_need_device_address)
-    return Tensor::strided_at(b.buf.address + offset, dt, shape, strides);
-  return Tensor::strided(b.buf.buffer, offset, dt, shape, strides);
-}
-
-std::vector<double> download(HostDevice& dev, const TestBuffer& b, size_t n, DType dt) {
-  std::vector<uint8_t> bytes(n * vknorm::dtype_size(dt));
-  dev.download(b.buf, bytes.data(), bytes.size());
-  return vknorm_support::decode(bytes, dt);
 }
 
 }  // namespace
@@ -190,15 +173,7 @@ TEST_SUITE("add_layer_norm") {
       return a;
     };
     auto refused = [&](const vknorm::AddLayerNormArgs& a, Status want, const char* what) {
-      CAPTURE(what);
-      Error err;
-      REQUIRE(dev.run([&](VkCommandBuffer cmd) { err = vknorm::record_add_layer_norm(ctx, cmd, a); }) == VK_SUCCESS);
-      CHECK_MESSAGE(err.status == want, err.message);
-      CHECK(!err.message.empty());
-      vknorm::KernelConfig c;
-      CHECK(vknorm::select_config(ctx, a, &c).status == want);
-      CHECK(vknorm::prepare_add_layer_norm(ctx, a).status == want);
-      CHECK(yb.poisoned());
+      expect_args_refused(dev, want, what, a, {&yb}, RefusedBy::select_and_prepare);
     };
     {
       vknorm::AddLayerNormArgs a = base();

@@ -4,7 +4,6 @@
 #include "test_common.h"
 
 #include <cmath>
-#include <cstring>
 
 using namespace vknorm_test;
 using vknorm::Error;
@@ -15,14 +14,7 @@ namespace {
 
 CaseSpec bn(DType dt, std::vector<int64_t> shape, bool affine = true, DataKind data = DataKind::normal,
             uint64_t seed = 1, bool eval = false) {
-  CaseSpec s;
-  s.op = op_case(eval ? "batch_norm_eval" : "batch_norm");
-  s.dtype = dt;
-  s.shape = std::move(shape);
-  s.affine = affine;
-  s.data = data;
-  s.seed = seed;
-  return s;
+  return op_spec(eval ? "batch_norm_eval" : "batch_norm", dt, std::move(shape), affine, data, seed);
 }
 
 void shape_grid(DType dt) {
@@ -35,23 +27,6 @@ void shape_grid(DType dt) {
       check_case(dev, bn(dt, {N, C, S}, (C + S) % 2 == 0, DataKind::normal, ++seed));
     }
   }
-}
-
-bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
-  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
-}
-
-Tensor view(const TestBuffer& b, DType dt, std::vector<int64_t> shape, VkDeviceSize offset = 0) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return Tensor::contiguous(b.buf.buffer, offset, static_cast<VkDeviceSize>(n) * vknorm::dtype_size(dt), dt, shape);
-}
-
-// The call is refused with `want` by every entry point, and nothing is written.
-void refused(HostDevice& dev, Status want, const std::string& what, const vknorm::BatchNormArgs& a,
-             std::initializer_list<TestBuffer*> outputs) {
-  expect_refused(dev, want, what, a, outputs, vknorm::record_batch_norm, vknorm::batch_norm_scratch_size,
-                 vknorm::prepare_batch_norm);
 }
 
 }  // namespace
@@ -267,9 +242,7 @@ TEST_SUITE("batch_norm") {
     auto s = bn(DType::f32, {8, 3, 4096}, true, DataKind::normal, 81);
     CaseResult a = check_case(dev, s, true);
     CaseResult b = check_case(dev, s, true);
-    REQUIRE(a.outputs.size() == b.outputs.size());
-    for (size_t k = 0; k < a.outputs.size(); ++k)
-      CHECK_MESSAGE(same_bits(a.outputs[k].got, b.outputs[k].got), a.outputs[k].name << " differs between two identical runs");
+    check_same_outputs(a, b);
   }
 
   TEST_CASE("batch_norm bad arguments are refused before anything is written") {
@@ -297,72 +270,72 @@ TEST_SUITE("batch_norm") {
     a.training = false;
     a.running_mean = a.running_var = Tensor{};
     a.save_mean = a.save_invstd = Tensor{};
-    refused(dev, bad, "eval without running statistics", a, outs);
+    expect_args_refused(dev, bad, "eval without running statistics", a, outs);
     a = good;
     a.running_var = Tensor{};
-    refused(dev, bad, "running_mean without running_var", a, outs);
+    expect_args_refused(dev, bad, "running_mean without running_var", a, outs);
     a = good;
     a.training = false;
-    refused(dev, bad, "eval with save_mean / save_invstd", a, outs);
+    expect_args_refused(dev, bad, "eval with save_mean / save_invstd", a, outs);
     a = good;
     a.weight = view(wb, DType::f32, {4});
-    refused(dev, bad, "weight of length C+1", a, outs);
+    expect_args_refused(dev, bad, "weight of length C+1", a, outs);
     a = good;
     a.bias = view(bb, DType::f32, {2});
-    refused(dev, bad, "bias of length C-1", a, outs);
+    expect_args_refused(dev, bad, "bias of length C-1", a, outs);
     a = good;
     a.weight = view(wb, DType::f16, {3});
-    refused(dev, bad, "weight of another dtype", a, outs);
+    expect_args_refused(dev, bad, "weight of another dtype", a, outs);
     a = good;
     a.running_var = view(rvb, DType::f32, {2});
-    refused(dev, bad, "running_var of length C-1", a, outs);
+    expect_args_refused(dev, bad, "running_var of length C-1", a, outs);
     a = good;
     a.running_mean = view(rmb, DType::f16, {3});
-    refused(dev, bad, "running_mean not fp32", a, outs);
+    expect_args_refused(dev, bad, "running_mean not fp32", a, outs);
     a = good;
     a.save_invstd = view(sib, DType::f32, {4});
-    refused(dev, bad, "save_invstd of length C+1", a, outs);
+    expect_args_refused(dev, bad, "save_invstd of length C+1", a, outs);
     for (float m : {-0.1f, 1.5f, std::nanf("")}) {
       a = good;
       a.momentum = m;
-      refused(dev, bad, "momentum " + std::to_string(m), a, outs);
+      expect_args_refused(dev, bad, "momentum " + std::to_string(m), a, outs);
     }
     a = good;
     a.eps = -1.0f;
-    refused(dev, bad, "negative eps", a, outs);
+    expect_args_refused(dev, bad, "negative eps", a, outs);
     a = good;
     a.x = view(xb, DType::f32, {1, 3, 1});
     a.y = view(yb, DType::f32, {1, 3, 1});
-    refused(dev, bad, "training with one value per channel", a, outs);
+    expect_args_refused(dev, bad, "training with one value per channel", a, outs);
     a = good;
     a.x = view(xb, DType::f32, {1, 3});
     a.y = view(yb, DType::f32, {1, 3});
-    refused(dev, bad, "training with one value per channel, rank 2", a, outs);
+    expect_args_refused(dev, bad, "training with one value per channel, rank 2", a, outs);
     a = good;
     a.x = view(xb, DType::f32, {12});
     a.y = view(yb, DType::f32, {12});
-    refused(dev, bad, "rank 1", a, outs);
+    expect_args_refused(dev, bad, "rank 1", a, outs);
     a = good;
     a.y = view(yb, DType::f32, {4, 5, 3});
-    refused(dev, bad, "y shape differs", a, outs);
+    expect_args_refused(dev, bad, "y shape differs", a, outs);
     a = good;
     a.y = view(yb, DType::f16, {4, 3, 5});
-    refused(dev, bad, "y dtype differs", a, outs);
+    expect_args_refused(dev, bad, "y dtype differs", a, outs);
     a = good;
     a.running_var = a.running_mean;
-    refused(dev, bad, "running_var aliases running_mean", a, outs);
+    expect_args_refused(dev, bad, "running_var aliases running_mean", a, outs);
     a = good;
     a.save_mean = a.running_mean;
-    refused(dev, bad, "save_mean aliases running_mean", a, outs);
+    expect_args_refused(dev, bad, "save_mean aliases running_mean", a, outs);
     a = good;
     a.running_mean = view(xb, DType::f32, {3});
-    refused(dev, bad, "running_mean aliases x", a, outs);
+    expect_args_refused(dev, bad, "running_mean aliases x", a, outs);
     a = good;
     a.running_var = view(wb, DType::f32, {3});
-    refused(dev, bad, "running_var aliases weight", a, outs);
+    expect_args_refused(dev, bad, "running_var aliases weight", a, outs);
     a = good;
     a.y = view(xb, DType::f32, {4, 3, 5}, 4);
-    refused(dev, bad, "y overlaps x without being x", a, outs);
+    expect_args_refused(dev, bad, "y overlaps x without being x", a, outs);
     CHECK(rmb.poisoned());
     CHECK(rvb.poisoned());
   }

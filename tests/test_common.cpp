@@ -1,5 +1,8 @@
 #include "test_common.h"
 
+#include "support/dtype_convert.h"
+
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -97,16 +100,22 @@ const vknorm_support::OpCase* op_case(const std::string& name) {
   return c;
 }
 
-CaseSpec rms(DType dt, std::vector<int64_t> shape, double eps, bool affine, DataKind data,
-             uint64_t seed) {
+CaseSpec op_spec(const std::string& op, DType dt, std::vector<int64_t> shape, bool affine, DataKind data,
+                 uint64_t seed) {
   CaseSpec s;
-  s.op = op_case("rms_norm");
+  s.op = op_case(op);
   s.dtype = dt;
   s.shape = std::move(shape);
-  s.eps = eps;
   s.affine = affine;
   s.data = data;
   s.seed = seed;
+  return s;
+}
+
+CaseSpec rms(DType dt, std::vector<int64_t> shape, double eps, bool affine, DataKind data,
+             uint64_t seed) {
+  CaseSpec s = op_spec("rms_norm", dt, std::move(shape), affine, data, seed);
+  s.eps = eps;
   return s;
 }
 
@@ -118,12 +127,33 @@ CaseSpec ln(DType dt, std::vector<int64_t> shape, int nr, double eps, bool affin
   return s;
 }
 
-CaseSpec ln_bwd(DType dt, std::vector<int64_t> shape, int nr, bool affine, DataKind data,
-                uint64_t seed) {
+namespace {
+// A backward pass's spec: rms()'s, then the op and normalized_rank.
+CaseSpec backward_spec(const char* op, DType dt, std::vector<int64_t> shape, int nr, bool affine, DataKind data,
+                       uint64_t seed) {
   CaseSpec s = rms(dt, std::move(shape), 1e-5, affine, data, seed);
-  s.op = op_case("layer_norm_backward");
+  s.op = op_case(op);
   s.normalized_rank = nr;
   return s;
+}
+}  // namespace
+
+CaseSpec ln_bwd(DType dt, std::vector<int64_t> shape, int nr, bool affine, DataKind data, uint64_t seed) {
+  return backward_spec("layer_norm_backward", dt, std::move(shape), nr, affine, data, seed);
+}
+
+CaseSpec rms_bwd(DType dt, std::vector<int64_t> shape, int nr, bool affine, DataKind data, uint64_t seed) {
+  return backward_spec("rms_norm_backward", dt, std::move(shape), nr, affine, data, seed);
+}
+
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
+}
+
+void check_same_outputs(const CaseResult& a, const CaseResult& b) {
+  REQUIRE(a.outputs.size() == b.outputs.size());
+  for (size_t k = 0; k < a.outputs.size(); ++k)
+    CHECK_MESSAGE(same_bits(a.outputs[k].got, b.outputs[k].got), a.outputs[k].name << " differs between two identical runs");
 }
 
 TestBuffer::TestBuffer(HostDevice& d, VkDeviceSize bytes) : dev(&d) {
@@ -145,6 +175,33 @@ bool TestBuffer::poisoned() const {
   for (size_t i = 0; i < bytes.size(); ++i)
     if (bytes[i] != w[i & 3]) return false;
   return true;
+}
+
+vknorm::Tensor view(const TestBuffer& b, DType dt, std::vector<int64_t> shape, VkDeviceSize offset) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return vknorm::Tensor::contiguous(b.buf.buffer, offset, static_cast<VkDeviceSize>(n) * vknorm::dtype_size(dt), dt,
+                                    shape);
+}
+
+vknorm::Tensor view_of(HostDevice& dev, const TestBuffer& b, DType dt, std::vector<int64_t> shape,
+                       std::vector<int64_t> strides, VkDeviceSize offset) {
+  if (dev.info().buffers_need_device_address)
+    return vknorm::Tensor::strided_at(b.buf.address + offset, dt, shape, strides);
+  return vknorm::Tensor::strided(b.buf.buffer, offset, dt, shape, strides);
+}
+
+std::unique_ptr<TestBuffer> upload(HostDevice& dev, const std::vector<double>& v, DType dt) {
+  const std::vector<uint8_t> bytes = vknorm_support::encode(v, dt);
+  auto b = std::make_unique<TestBuffer>(dev, std::max<VkDeviceSize>(bytes.size(), 16));
+  dev.upload(b->buf, bytes.data(), bytes.size());
+  return b;
+}
+
+std::vector<double> download(HostDevice& dev, const TestBuffer& b, size_t n, DType dt) {
+  std::vector<uint8_t> bytes(n * vknorm::dtype_size(dt));
+  dev.download(b.buf, bytes.data(), bytes.size());
+  return vknorm_support::decode(bytes, dt);
 }
 
 }  // namespace vknorm_test

@@ -14,13 +14,6 @@ using vknorm::Tensor;
 
 namespace {
 
-Tensor view(const TestBuffer& b, DType dt, std::vector<int64_t> shape, VkDeviceSize offset = 0) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return Tensor::contiguous(b.buf.buffer, offset, static_cast<VkDeviceSize>(n) * vknorm::dtype_size(dt),
-                            dt, shape);
-}
-
 std::string status_str(Status s) { return vknorm::status_name(s); }
 
 // Records `fn` into a command buffer that is then submitted: the call must fail with `want`,

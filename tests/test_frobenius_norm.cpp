@@ -6,7 +6,6 @@
 #include "test_common.h"
 
 #include <cmath>
-#include <cstring>
 
 using namespace vknorm_test;
 using vknorm::Error;
@@ -33,10 +32,6 @@ Tensor view(HostDevice& dev, const TestBuffer& b, DType dt, std::vector<int64_t>
   }
   if (dev.info().buffers_need_device_address) return Tensor::strided_at(b.buf.address + offset, dt, shape, strides);
   return Tensor::strided(b.buf.buffer, offset, dt, shape, strides);
-}
-
-bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
-  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
 }
 
 // Records the call and runs it; REQUIREs success.

@@ -6,7 +6,6 @@
 #include "test_common.h"
 
 #include <cmath>
-#include <cstring>
 
 using namespace vknorm_test;
 using vknorm::Error;
@@ -17,49 +16,20 @@ namespace {
 
 CaseSpec gn(DType dt, std::vector<int64_t> shape, int64_t groups, bool affine = true,
             DataKind data = DataKind::normal, uint64_t seed = 1) {
-  CaseSpec s;
-  s.op = op_case("group_norm");
-  s.dtype = dt;
-  s.shape = std::move(shape);
+  CaseSpec s = op_spec("group_norm", dt, std::move(shape), affine, data, seed);
   s.groups = groups;
-  s.affine = affine;
-  s.data = data;
-  s.seed = seed;
   return s;
 }
 
 CaseSpec in(DType dt, std::vector<int64_t> shape, bool eval = false, bool affine = true,
             DataKind data = DataKind::normal, uint64_t seed = 1) {
-  CaseSpec s;
-  s.op = op_case(eval ? "instance_norm_eval" : "instance_norm");
-  s.dtype = dt;
-  s.shape = std::move(shape);
-  s.affine = affine;
-  s.data = data;
-  s.seed = seed;
-  return s;
-}
-
-bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
-  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
-}
-
-Tensor view(const TestBuffer& b, DType dt, std::vector<int64_t> shape, VkDeviceSize offset = 0) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return Tensor::contiguous(b.buf.buffer, offset, static_cast<VkDeviceSize>(n) * vknorm::dtype_size(dt), dt, shape);
+  return op_spec(eval ? "instance_norm_eval" : "instance_norm", dt, std::move(shape), affine, data, seed);
 }
 
 // Refused as invalid_argument by every entry point, nothing written (test_common.h).
-void refused(HostDevice& dev, const std::string& what, const vknorm::GroupNormArgs& a,
-             std::initializer_list<TestBuffer*> outputs) {
-  expect_refused(dev, Status::invalid_argument, what, a, outputs, vknorm::record_group_norm,
-                 vknorm::group_norm_scratch_size, vknorm::prepare_group_norm);
-}
-void refused(HostDevice& dev, const std::string& what, const vknorm::InstanceNormArgs& a,
-             std::initializer_list<TestBuffer*> outputs) {
-  expect_refused(dev, Status::invalid_argument, what, a, outputs, vknorm::record_instance_norm,
-                 vknorm::instance_norm_scratch_size, vknorm::prepare_instance_norm);
+template <class Args>
+void refused(HostDevice& dev, const std::string& what, const Args& a, std::initializer_list<TestBuffer*> outputs) {
+  expect_args_refused(dev, Status::invalid_argument, what, a, outputs);
 }
 
 }  // namespace
@@ -145,9 +115,7 @@ TEST_SUITE("group_norm") {
     for (auto s : {gn(DType::f32, {2, 16, 8192}, 2, true, DataKind::normal, 51), in(DType::f32, {4, 3, 4096}, false, true, DataKind::normal, 52)}) {
       CaseResult a = check_case(dev, s, true);
       CaseResult b = check_case(dev, s, true);
-      REQUIRE(a.outputs.size() == b.outputs.size());
-      for (size_t k = 0; k < a.outputs.size(); ++k)
-        CHECK_MESSAGE(same_bits(a.outputs[k].got, b.outputs[k].got), a.outputs[k].name << " differs between two identical runs");
+      check_same_outputs(a, b);
     }
   }
 

@@ -4,7 +4,6 @@
 #include "test_common.h"
 
 #include <cmath>
-#include <cstring>
 
 using namespace vknorm_test;
 using vknorm_support::CaseInputs;
@@ -93,10 +92,6 @@ void finite_difference(const CaseSpec& spec) {
   }
 }
 
-bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
-}
-
 }  // namespace
 
 TEST_SUITE("layer_norm_backward") {
@@ -164,10 +159,7 @@ TEST_SUITE("layer_norm_backward") {
         CaseResult a = check_case(dev, s, true);
         CaseResult b = check_case(dev, s, true);
         if (a.skipped) continue;
-        REQUIRE(a.outputs.size() == b.outputs.size());
-        for (size_t k = 0; k < a.outputs.size(); ++k)
-          CHECK_MESSAGE(same_bits(a.outputs[k].got, b.outputs[k].got),
-                        a.outputs[k].name << " differs between two identical runs");
+        check_same_outputs(a, b);
       }
     }
   }

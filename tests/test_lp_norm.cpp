@@ -23,12 +23,6 @@ CaseSpec spec_of(const char* op, DType dt, std::vector<int64_t> shape, uint64_t 
   return s;
 }
 
-Tensor view_of(HostDevice& dev, const TestBuffer& b, DType dt, std::vector<int64_t> shape,
-               std::vector<int64_t> strides, VkDeviceSize offset = 0) {
-  if (dev.info().buffers_need_device_address) return Tensor::strided_at(b.buf.address + offset, dt, shape, strides);
-  return Tensor::strided(b.buf.buffer, offset, dt, shape, strides);
-}
-
 }  // namespace
 
 TEST_SUITE("lp_norm") {

@@ -2,12 +2,10 @@
 // differences of the fp64 forward; odd shapes, both paths (rows in registers and split rows)
 // with forced configs, weight_offset, optional outputs, run-to-run determinism, bad arguments.
 #include "support/case_data.h"
-#include "support/dtype_convert.h"
 #include "support/reference.h"
 #include "test_common.h"
 
 #include <cmath>
-#include <cstring>
 #include <functional>
 
 using namespace vknorm_test;
@@ -17,14 +15,6 @@ using vknorm::Tensor;
 using vknorm_support::CaseInputs;
 
 namespace {
-
-CaseSpec rms_bwd(DType dt, std::vector<int64_t> shape, int nr = 1, bool affine = true,
-                 DataKind data = DataKind::normal, uint64_t seed = 1) {
-  CaseSpec s = rms(dt, std::move(shape), 1e-5, affine, data, seed);
-  s.op = op_case("rms_norm_backward");
-  s.normalized_rank = nr;
-  return s;
-}
 
 void shapes(DType dt) {
   HostDevice& dev = host();
@@ -105,23 +95,6 @@ void finite_difference(const CaseSpec& spec) {
   }
 }
 
-bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
-}
-
-Tensor view(const TestBuffer& b, DType dt, std::vector<int64_t> shape, VkDeviceSize offset = 0) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return Tensor::contiguous(b.buf.buffer, offset, static_cast<VkDeviceSize>(n) * vknorm::dtype_size(dt), dt, shape);
-}
-
-std::unique_ptr<TestBuffer> upload(HostDevice& dev, const std::vector<double>& v, DType dt) {
-  const std::vector<uint8_t> bytes = vknorm_support::encode(v, dt);
-  auto b = std::make_unique<TestBuffer>(dev, std::max<VkDeviceSize>(bytes.size(), 16));
-  dev.upload(b->buf, bytes.data(), bytes.size());
-  return b;
-}
-
 // dweight alone (no dx) equals, bit for bit, the dweight of the same call with dx.
 void dweight_only(const CaseSpec& spec) {
   HostDevice& dev = host();
@@ -154,37 +127,8 @@ void dweight_only(const CaseSpec& spec) {
   Error err;
   REQUIRE(dev.run([&](VkCommandBuffer cmd) { err = vknorm::record_rms_norm_backward(dev.context(), cmd, a); }) == VK_SUCCESS);
   REQUIRE_MESSAGE(err.ok(), err.message);
-  std::vector<uint8_t> bytes(static_cast<size_t>(in.D) * vknorm::dtype_size(spec.dtype));
-  dev.download(dwb.buf, bytes.data(), bytes.size());
-  const std::vector<double> got = vknorm_support::decode(bytes, spec.dtype);
+  const std::vector<double> got = download(dev, dwb, static_cast<size_t>(in.D), spec.dtype);
   CHECK_MESSAGE(same_bits(got, full.outputs[1].got), "dweight without dx differs from dweight with dx");
-}
-
-std::string status_str(Status s) { return vknorm::status_name(s); }
-
-// The call is refused with `want` by every entry point, and nothing is written.
-void refused(HostDevice& dev, Status want, const std::string& what, const vknorm::RmsNormBackwardArgs& a,
-             std::initializer_list<TestBuffer*> outputs, bool planning_only = false) {
-  CAPTURE(what);
-  vknorm::Context* ctx = dev.context();
-  Error err;
-  CHECK(dev.run([&](VkCommandBuffer cmd) { err = vknorm::record_rms_norm_backward(ctx, cmd, a); }) == VK_SUCCESS);
-  CHECK_MESSAGE(err.status == want, what << ": got " << status_str(err.status) << " (" << err.message
-                                         << "), want " << status_str(want));
-  CHECK_MESSAGE(!err.message.empty(), what << ": empty message");
-  for (TestBuffer* b : outputs) CHECK_MESSAGE(b->poisoned(), what << ": an output was written");
-  vknorm::KernelConfig cfg;
-  VkDeviceSize bytes = 0;
-  std::vector<vknorm::DispatchInfo> di;
-  const Error e1 = vknorm::select_config(ctx, a, &cfg);
-  const Error e2 = vknorm::rms_norm_backward_scratch_size(ctx, a, &bytes);
-  const Error e3 = vknorm::prepare_rms_norm_backward(ctx, a);
-  const Error e4 = vknorm::describe_dispatches(ctx, a, &di);
-  CHECK_MESSAGE(e3.status == want, what << ": prepare gave " << status_str(e3.status));
-  if (planning_only) return;
-  CHECK_MESSAGE(e1.status == want, what << ": select_config gave " << status_str(e1.status));
-  CHECK_MESSAGE(e2.status == want, what << ": scratch_size gave " << status_str(e2.status));
-  CHECK_MESSAGE(e4.status == want, what << ": describe_dispatches gave " << status_str(e4.status));
 }
 
 vknorm::KernelConfig config(uint32_t wg, uint32_t items, uint32_t vec, uint32_t split, uint32_t rows) {
@@ -306,10 +250,7 @@ TEST_SUITE("rms_norm_backward") {
         CaseResult a = check_case(dev, s, true);
         CaseResult b = check_case(dev, s, true);
         if (a.skipped) continue;
-        REQUIRE(a.outputs.size() == b.outputs.size());
-        for (size_t k = 0; k < a.outputs.size(); ++k)
-          CHECK_MESSAGE(same_bits(a.outputs[k].got, b.outputs[k].got),
-                        a.outputs[k].name << " differs between two identical runs");
+        check_same_outputs(a, b);
       }
     }
   }
@@ -333,69 +274,69 @@ TEST_SUITE("rms_norm_backward") {
     auto outs = {&dxb, &dwb};
     auto a = good;
     a.rstd = Tensor{};
-    refused(dev, bad, "rstd missing", a, outs);
+    expect_args_refused(dev, bad, "rstd missing", a, outs);
     a = good;
     a.rstd = view(rb, DType::f32, {7});
-    refused(dev, bad, "rstd with 7 rows", a, outs);
+    expect_args_refused(dev, bad, "rstd with 7 rows", a, outs);
     a = good;
     a.rstd.size = 28;
-    refused(dev, bad, "rstd.size too small", a, outs);
+    expect_args_refused(dev, bad, "rstd.size too small", a, outs);
     a = good;
     a.dy = view(dyb, DType::f32, {8, 17});
-    refused(dev, bad, "dy shape differs", a, outs);
+    expect_args_refused(dev, bad, "dy shape differs", a, outs);
     a = good;
     a.dx = view(dxb, DType::f32, {16, 8});
-    refused(dev, bad, "dx shape differs", a, outs);
+    expect_args_refused(dev, bad, "dx shape differs", a, outs);
     a = good;
     a.dweight = view(dwb, DType::f32, {15});
-    refused(dev, bad, "dweight of length D-1", a, outs);
+    expect_args_refused(dev, bad, "dweight of length D-1", a, outs);
     a = good;
     a.weight = view(wb, DType::f32, {17});
-    refused(dev, bad, "weight of length D+1", a, outs);
+    expect_args_refused(dev, bad, "weight of length D+1", a, outs);
     a = good;
     a.normalized_rank = 3;
-    refused(dev, bad, "normalized_rank > rank", a, outs);
+    expect_args_refused(dev, bad, "normalized_rank > rank", a, outs);
     a = good;
     a.normalized_rank = 0;
-    refused(dev, bad, "normalized_rank 0", a, outs);
+    expect_args_refused(dev, bad, "normalized_rank 0", a, outs);
     a = good;
     a.x = view(xb, DType::f32, {8, 0});
     a.dy = view(dyb, DType::f32, {8, 0});
     a.dx = view(dxb, DType::f32, {8, 0});
     a.weight = Tensor{};
     a.dweight = Tensor{};
-    refused(dev, bad, "zero-size normalized dims", a, outs);
+    expect_args_refused(dev, bad, "zero-size normalized dims", a, outs);
     a = good;
     a.dx.offset = 2;
-    refused(dev, bad, "dx offset 2", a, outs);
+    expect_args_refused(dev, bad, "dx offset 2", a, outs);
     a = good;
     a.x.offset = 6;
-    refused(dev, bad, "x offset 6", a, outs);
+    expect_args_refused(dev, bad, "x offset 6", a, outs);
     a = good;
     a.weight_offset = std::nanf("");
-    refused(dev, bad, "weight_offset NaN", a, outs);
+    expect_args_refused(dev, bad, "weight_offset NaN", a, outs);
     a = good;
     a.dx = good.dy;
-    refused(dev, bad, "dx aliases dy", a, {&dwb});
+    expect_args_refused(dev, bad, "dx aliases dy", a, {&dwb});
     a = good;
     a.dx = good.x;
-    refused(dev, bad, "dx aliases x (in place is not offered)", a, {&dwb});
+    expect_args_refused(dev, bad, "dx aliases x (in place is not offered)", a, {&dwb});
     a = good;
     a.dweight = view(dxb, DType::f32, {16});
-    refused(dev, bad, "dweight overlaps dx", a, {});
+    expect_args_refused(dev, bad, "dweight overlaps dx", a, {});
     if (dev.info().supports(DType::f16)) {
       a = good;
       a.rstd = view(rb, DType::f16, {8});
-      refused(dev, bad, "rstd not f32", a, outs);
+      expect_args_refused(dev, bad, "rstd not f32", a, outs);
       a = good;
       a.dx = view(dxb, DType::f16, {8, 16});
-      refused(dev, bad, "dx dtype differs from x", a, outs);
+      expect_args_refused(dev, bad, "dx dtype differs from x", a, outs);
       a = good;
       a.dy = view(dyb, DType::f16, {8, 16});
-      refused(dev, bad, "dy dtype differs from x", a, outs);
+      expect_args_refused(dev, bad, "dy dtype differs from x", a, outs);
       a = good;
       a.dweight = view(dwb, DType::f16, {16});
-      refused(dev, bad, "dweight dtype differs from x", a, outs);
+      expect_args_refused(dev, bad, "dweight dtype differs from x", a, outs);
     }
     {
       CAPTURE("null command buffer");
@@ -417,7 +358,7 @@ TEST_SUITE("rms_norm_backward") {
     VkDeviceSize need = 0;
     REQUIRE(vknorm::rms_norm_backward_scratch_size(dev.context(), a, &need).ok());
     if (need > 0) {
-      refused(dev, bad, "scratch needed but not given", a, {&bdx, &dwb}, true);
+      expect_args_refused(dev, bad, "scratch needed but not given", a, {&bdx, &dwb}, RefusedBy::prepare_only);
     } else {
       MESSAGE("rms backward [4000,64] needs no scratch on this device: missing-scratch case not run");
     }

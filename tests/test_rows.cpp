@@ -33,13 +33,6 @@ std::vector<std::string> kernels_of(HostDevice& dev, const Args& a) {
 
 bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
 
-Tensor view_of(HostDevice& dev, const TestBuffer& b, DType dt, std::vector<int64_t> shape,
-               std::vector<int64_t> strides, VkDeviceSize offset = 0) {
-  if (dev.info().buffers_need_device_address)
-    return Tensor::strided_at(b.buf.address + offset, dt, shape, strides);
-  return Tensor::strided(b.buf.buffer, offset, dt, shape, strides);
-}
-
 void rms_grid(DType dt) {
   HostDevice& dev = host();
   ValidationScope vs(dev);

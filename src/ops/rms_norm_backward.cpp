@@ -3,7 +3,7 @@
 // register accumulators over row blocks, summed over blocks by a column pass when there are
 // several. Deterministic. The default config launches about one wave of resident workgroups
 // that each loop over many rows (see rmsb_fill_config).
-#include "layer_norm_rows.h"
+#include "backward_plan.h"
 
 #include "core/alias_checks.h"
 #include "core/entry_points.h"
@@ -27,25 +27,11 @@ using namespace detail;
 
 namespace {
 
-
 Error plan_rms_backward(Context* ctx, const RmsNormBackwardArgs& a, Plan* plan, PlanResult* res) {
-  if (!ctx) return make_error(Status::invalid_argument, "context is null");
+  BackwardRows rows;
   Error e;
-  if ((e = check_tensor(ctx, a.dy, "dy")) || (e = check_tensor(ctx, a.x, "x"))) return e;
-  if (!same_shape(a.x, a.dy))
-    return make_error(Status::invalid_argument, "dy " + shape_string(a.dy) + " must have x's shape " + shape_string(a.x));
-  if (a.x.dtype != a.dy.dtype) return make_error(Status::invalid_argument, "dy must have x's dtype");
-  if (Error de = check_float_dtype(a.x, "x")) return de;
-  RowLayout xl, dyl, dxl;
-  if ((e = row_layout(a.x, a.normalized_rank, "x", &xl)) || (e = row_layout(a.dy, a.normalized_rank, "dy", &dyl))) return e;
-  const uint64_t R = xl.rows, D = xl.D;
-  if (D == 0) return make_error(Status::invalid_argument, "the normalized size is 0");
-  if (a.dx.is_set()) {
-    if ((e = check_tensor(ctx, a.dx, "dx"))) return e;
-    if (!same_shape(a.x, a.dx) || a.dx.dtype != a.x.dtype)
-      return make_error(Status::invalid_argument, "dx must have x's shape and dtype");
-    if ((e = row_layout(a.dx, a.normalized_rank, "dx", &dxl))) return e;
-  }
+  if ((e = check_backward_rows(ctx, a.dy, a.x, a.dx, a.normalized_rank, &rows))) return e;
+  const uint64_t R = rows.R, D = rows.D;
   if (!a.rstd.is_set()) return make_error(Status::invalid_argument, "rstd (from the forward pass) is required");
   if ((e = check_f32_per_row(ctx, a.rstd, R, "rstd"))) return e;
   if (a.weight.is_set() && (e = check_vector(ctx, a.weight, D, a.x.dtype, "weight"))) return e;
@@ -56,41 +42,24 @@ Error plan_rms_backward(Context* ctx, const RmsNormBackwardArgs& a, Plan* plan, 
     return make_error(Status::unsupported, "rows of " + std::to_string(D) + " elements are too long");
 
   Problem p;
-  p.op = Op::rms_norm_backward;
-  p.dtype = a.x.dtype;
-  p.outer = R;
-  p.reduce = D;
-  p.vec4_ok = D % 4 == 0 && xl.row_stride % 4 == 0 && dyl.row_stride % 4 == 0 &&
-              (!a.dx.is_set() || dxl.row_stride % 4 == 0) && vec4_aligned(a.x) && vec4_aligned(a.dy) &&
-              vec4_aligned(a.dx) && vec4_aligned(a.weight);
-  if ((e = choose_config(ctx, p, a.config, &res->config))) return e;
+  if ((e = choose_backward_config(ctx, Op::rms_norm_backward, rows, a.dy, a.x, a.dx, a.weight, a.config, &p, res)))
+    return e;
   const KernelConfig& c = res->config;
   const bool fused = c.split == 1;
   const bool want_dw = a.dweight.is_set();
   const bool want_any = want_dw || a.dx.is_set();
-  const uint64_t chunk = uint64_t(c.workgroup_size) * c.items_per_invocation;
-  const uint64_t chunks = ceil_div(D, chunk);
-  const uint64_t es = dtype_size(p.dtype);
 
-  // Windows (row ranges bound at once) and row blocks inside them.
   bool address_mode = false;
   if ((e = choose_binding_mode(ctx, {&a.x, &a.dy, &a.weight, &a.rstd, &a.dx, &a.dweight, &a.scratch}, &address_mode)))
     return e;
   Planner pl(ctx, address_mode);
-  const OuterSpan xs{xl.row_stride, D, es}, dys{dyl.row_stride, D, es}, rss{1, 1, 4};
-  std::vector<OuterSpan> spans{xs, dys, rss};
-  if (a.dx.is_set()) spans.push_back({dxl.row_stride, D, es});
-  const uint64_t max_gy = ctx->profile.max_workgroup_count[1];
-  uint64_t win = max_window(spans, pl.window_limit_bytes(), max_gy * c.rows_per_workgroup);
-  if (win == 0) return make_error(Status::unsupported, "one row spans more bytes than one binding can address on this device");
-  if (win < R) win = std::max<uint64_t>(c.rows_per_workgroup, win / c.rows_per_workgroup * c.rows_per_workgroup);
-  uint64_t total_blocks = 0;
-  for (uint64_t r0 = 0; r0 < R; r0 += win) total_blocks += ceil_div(std::min(win, R - r0), c.rows_per_workgroup);
-  const bool direct = !want_dw || total_blocks <= 1;
+  BackwardWindows w;
+  if ((e = backward_windows(ctx, pl, rows, a.dx, c, &w))) return e;
+  const bool direct = !want_dw || w.total_blocks <= 1;
   // Scratch: fp32 row-sum partials (split rows), then fp32 column partials [block][D], each
   // starting on 16 bytes.
   const uint64_t rowsum_bytes = fused ? 0 : (R * c.split * 4 + 15) / 16 * 16;
-  const uint64_t col_bytes = direct ? 0 : total_blocks * D * 4;
+  const uint64_t col_bytes = direct ? 0 : w.total_blocks * D * 4;
   res->scratch_bytes = rowsum_bytes + col_bytes;
   const Tensor scratch_arg = scratch_view(a.scratch, res->scratch_bytes);
   if ((e = check_aliasing(ctx,
@@ -103,13 +72,8 @@ Error plan_rms_backward(Context* ctx, const RmsNormBackwardArgs& a, Plan* plan, 
     return ok();
   }
   if (!plan) return ok();
-  if (chunks > ctx->profile.max_workgroup_count[0] || c.split > ctx->profile.max_workgroup_count[0])
-    return make_error(Status::unsupported, "rows of " + std::to_string(D) + " elements need more workgroups per row than the device dispatches");
   Tensor scratch;
-  if ((e = check_scratch(ctx, a.scratch, res->scratch_bytes, &scratch))) return e;
-  plan->address_mode = address_mode;
-  if (!address_mode && res->scratch_bytes > pl.window_limit_bytes())
-    return make_error(Status::unsupported, "the scratch this call needs exceeds one binding's range");
+  if ((e = check_backward_dispatch(ctx, pl, rows, c, a.scratch, res->scratch_bytes, plan, &scratch))) return e;
   if ((rowsum_bytes + col_bytes) / 4 > 0xFFFFFFFFull)
     return make_error(Status::unsupported, "the scratch this call needs exceeds 32-bit indexing");
 
@@ -124,79 +88,65 @@ Error plan_rms_backward(Context* ctx, const RmsNormBackwardArgs& a, Plan* plan, 
   const uint32_t flags = (a.weight.is_set() ? Main::FLAG_WEIGHT : 0u) | (a.dx.is_set() ? Main::FLAG_DX : 0u) |
                          (want_dw ? Main::FLAG_DWEIGHT : 0u) | (fused ? Main::FLAG_FUSED : 0u) |
                          (direct ? Main::FLAG_DIRECT : 0u);
-  const uint64_t span = (ceil_div(D, c.split) + 3) / 4 * 4;
   const BufferView wv = a.weight.is_set() ? pl.view(a.weight, 0, D) : pl.dummy(a.x);
   const BufferView dwv = want_dw ? pl.view(a.dweight, 0, D) : pl.dummy(a.x);
   uint64_t block_base = 0;
-  for (uint64_t r0 = 0; r0 < R; r0 += win) {
-    const uint64_t k = std::min(win, R - r0);
+  for (uint64_t r0 = 0; r0 < R; r0 += w.win) {
+    const uint64_t k = std::min(w.win, R - r0);
     const uint64_t blocks = ceil_div(k, c.rows_per_workgroup);
-    const BufferView xv = pl.view(a.x, r0 * xl.row_stride, xs.elements(k));
-    const BufferView dyv = pl.view(a.dy, r0 * dyl.row_stride, dys.elements(k));
-    const BufferView dxv = a.dx.is_set() ? pl.view(a.dx, r0 * dxl.row_stride, OuterSpan{dxl.row_stride, D, es}.elements(k)) : pl.dummy(a.x);
+    const BackwardWindowViews v = backward_window_views(pl, rows, a.x, a.dy, a.dx, a.x, r0, k);
     const BufferView rv = pl.view(a.rstd, r0, k);
     const uint32_t part_off = uint32_t(part_base + r0 * c.split);
     if (!fused) {
-      Rowsums::Spec ss;
-      ss.WG = c.workgroup_size;
-      ss.ITEMS = c.items_per_invocation;
-      ss.VEC = c.vector_width;
       Rowsums::Push sp{};
       sp.D = uint32_t(D);
-      sp.span = uint32_t(span);
-      sp.x_rs = uint32_t(xl.row_stride);
-      sp.dy_rs = uint32_t(dyl.row_stride);
+      sp.span = uint32_t(backward_span(rows, c));
+      sp.x_rs = uint32_t(rows.x.row_stride);
+      sp.dy_rs = uint32_t(rows.dy.row_stride);
       sp.flags = a.weight.is_set() ? Rowsums::FLAG_WEIGHT : 0u;
       sp.weight_offset = a.weight_offset;
       sp.part_off = part_off;
-      PlannedDispatch s = plan_dispatch<Rowsums>(p.dtype, ss, sp, xv, dyv, wv, rv, part);
+      PlannedDispatch s = plan_dispatch<Rowsums>(p.dtype, backward_spec<Rowsums::Spec>(c), sp, v.x, v.dy, wv, rv, part);
       s.groups[0] = c.split;
       s.groups[1] = uint32_t(k);
       s.barrier_before = !plan->dispatches.empty();
       plan->dispatches.push_back(std::move(s));
     }
-    Main::Spec sc;
-    sc.WG = c.workgroup_size;
-    sc.ITEMS = c.items_per_invocation;
-    sc.VEC = c.vector_width;
     Main::Push pc{};
     pc.D = uint32_t(D);
     pc.rows = uint32_t(k);
     pc.rows_per_block = c.rows_per_workgroup;
-    pc.x_rs = uint32_t(xl.row_stride);
-    pc.dy_rs = uint32_t(dyl.row_stride);
-    pc.dx_rs = uint32_t(a.dx.is_set() ? dxl.row_stride : 0);
+    pc.x_rs = uint32_t(rows.x.row_stride);
+    pc.dy_rs = uint32_t(rows.dy.row_stride);
+    pc.dx_rs = uint32_t(a.dx.is_set() ? rows.dx.row_stride : 0);
     pc.flags = flags;
     pc.weight_offset = a.weight_offset;
     pc.part_off = part_off;
     pc.split = c.split;
     pc.col_off = col_base;
     pc.block_base = uint32_t(block_base);
-    PlannedDispatch d = plan_dispatch<Main>(p.dtype, sc, pc, xv, dyv, wv, rv, dxv, dwv, part);
-    d.groups[0] = uint32_t(chunks);
+    PlannedDispatch d = plan_dispatch<Main>(p.dtype, backward_spec<Main::Spec>(c), pc, v.x, v.dy, wv, rv, v.dx, dwv, part);
+    d.groups[0] = uint32_t(backward_chunks(rows, c));
     d.groups[1] = uint32_t(blocks);
     d.barrier_before = !fused;
     plan->dispatches.push_back(std::move(d));
     block_base += blocks;
   }
   if (!direct) {
-    const ColsumShape shape = colsum_shape(total_blocks, ctx->profile);
-    const uint64_t groups = ceil_div(D, shape.columns());
-    const uint64_t max_gx = ctx->profile.max_workgroup_count[0];
-    for (uint64_t g0 = 0; g0 < groups; g0 += max_gx) {
+    for_each_colsum_pass(ctx, w.total_blocks, D, [&](const ColsumShape& shape, uint32_t gx_base, uint32_t groups_x) {
       Colsum::Spec sc;
       sc.WG = shape.workgroup_size;
       sc.LANES = shape.lanes;
       Colsum::Push pc{};
       pc.D = uint32_t(D);
-      pc.blocks = uint32_t(total_blocks);
+      pc.blocks = uint32_t(w.total_blocks);
       pc.col_off = col_base;
-      pc.gx_base = uint32_t(g0);
+      pc.gx_base = gx_base;
       PlannedDispatch s = plan_dispatch<Colsum>(p.dtype, sc, pc, dwv, part);
-      s.groups[0] = uint32_t(std::min(max_gx, groups - g0));
+      s.groups[0] = groups_x;
       s.barrier_before = true;
       plan->dispatches.push_back(std::move(s));
-    }
+    });
   }
   return ok();
 }
@@ -286,23 +236,8 @@ std::string rmsb_check_config(const Problem& p, const KernelConfig& c, bool) {
 }
 
 Error rmsb_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
-  const std::vector<int64_t> shape = dims(info, 0, info.rank);
-  const int nr = info.normalized_rank;
-  const bool nr_ok = nr >= 1 && nr <= info.rank;  // else the planner reports it
-  const int64_t rows = nr_ok ? product(dims(info, 0, info.rank - nr)) : 1;
-  const int64_t D = nr_ok ? product(dims(info, info.rank - nr, info.rank)) : 1;
-  RmsNormBackwardArgs a;
-  a.dy = ph->tensor(info.dtype, shape);
-  a.x = ph->tensor(info.dtype, shape);
-  a.dx = ph->tensor(info.dtype, shape);
-  a.rstd = ph->tensor(DType::f32, {rows});
-  if (info.weight_grads) a.dweight = ph->tensor(info.dtype, {D});
-  a.normalized_rank = nr;
-  a.config = info.config;
-  VkDeviceSize bytes = 0;
-  if (Error e = rms_norm_backward_scratch_size(ctx, a, &bytes)) return e;
-  if (bytes) a.scratch = ph->scratch(bytes);
-  return prepare_rms_norm_backward(ctx, a);
+  auto per_row = [ph](RmsNormBackwardArgs* a, int64_t rows) { a->rstd = ph->tensor(DType::f32, {rows}); };
+  return prepare_backward(ctx, info, ph, per_row, rms_norm_backward_scratch_size, prepare_rms_norm_backward);
 }
 
 }  // namespace

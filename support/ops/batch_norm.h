@@ -8,6 +8,7 @@
 // after the call) and save_mean / save_invstd (roles "mean" / "rstd"); without: none of them.
 #pragma once
 
+#include "support/bound_args.h"
 #include "support/case_data.h"
 #include "support/op_registry.h"
 #include "support/reference.h"
@@ -17,30 +18,6 @@
 #include <limits>
 
 namespace vknorm_support {
-
-class BatchNormBound : public BoundOp {
- public:
-  explicit BatchNormBound(const vknorm::BatchNormArgs& a) : a_(a) {}
-  vknorm::Error scratch_size(vknorm::Context* ctx, VkDeviceSize* bytes) const override {
-    return vknorm::batch_norm_scratch_size(ctx, a_, bytes);
-  }
-  bool takes_scratch() const override { return true; }
-  void set_scratch(const vknorm::Tensor& s) override { a_.scratch = s; }
-  void set_config(const vknorm::KernelConfig* c) override { a_.config = c; }
-  vknorm::Error prepare(vknorm::Context* ctx) const override { return vknorm::prepare_batch_norm(ctx, a_); }
-  vknorm::Error select(vknorm::Context* ctx, vknorm::KernelConfig* out) const override {
-    return vknorm::select_config(ctx, a_, out);
-  }
-  vknorm::Error record(vknorm::Context* ctx, VkCommandBuffer cmd) const override {
-    return vknorm::record_batch_norm(ctx, cmd, a_);
-  }
-  vknorm::Error describe(vknorm::Context* ctx, std::vector<vknorm::DispatchInfo>* out) const override {
-    return vknorm::describe_dispatches(ctx, a_, out);
-  }
-
- private:
-  vknorm::BatchNormArgs a_;
-};
 
 class BatchNormCase : public OpCase {
  public:
@@ -135,7 +112,7 @@ class BatchNormCase : public OpCase {
     a.momentum = static_cast<float>(p.momentum);
     a.eps = static_cast<float>(p.eps);
     a.config = p.config;
-    return std::make_unique<BatchNormBound>(a);
+    return make_bound(a);
   }
 
   void check_outputs(const CaseSpec& spec, const CaseInputs& in,

@@ -5,6 +5,7 @@
 //   l2_norm    y = x / ||x||_2 over c   (LpNormArgs p = 2; likewise)
 #pragma once
 
+#include "support/bound_args.h"
 #include "support/case_data.h"
 #include "support/op_registry.h"
 #include "support/reference.h"
@@ -12,45 +13,6 @@
 #include <algorithm>
 
 namespace vknorm_support {
-
-// The two argument types share everything but the entry points.
-inline vknorm::Error scratch_size_for(vknorm::Context* c, const vknorm::RmsNormArgs& a, VkDeviceSize* b) {
-  return vknorm::rms_norm_scratch_size(c, a, b);
-}
-inline vknorm::Error scratch_size_for(vknorm::Context* c, const vknorm::LpNormArgs& a, VkDeviceSize* b) {
-  return vknorm::lp_norm_scratch_size(c, a, b);
-}
-inline vknorm::Error prepare_for(vknorm::Context* c, const vknorm::RmsNormArgs& a) { return vknorm::prepare_rms_norm(c, a); }
-inline vknorm::Error prepare_for(vknorm::Context* c, const vknorm::LpNormArgs& a) { return vknorm::prepare_lp_norm(c, a); }
-inline vknorm::Error record_for(vknorm::Context* c, VkCommandBuffer cmd, const vknorm::RmsNormArgs& a) {
-  return vknorm::record_rms_norm(c, cmd, a);
-}
-inline vknorm::Error record_for(vknorm::Context* c, VkCommandBuffer cmd, const vknorm::LpNormArgs& a) {
-  return vknorm::record_lp_norm(c, cmd, a);
-}
-
-template <class Args>
-class Dim1NormBound : public BoundOp {
- public:
-  explicit Dim1NormBound(const Args& a) : a_(a) {}
-  vknorm::Error scratch_size(vknorm::Context* ctx, VkDeviceSize* bytes) const override {
-    return scratch_size_for(ctx, a_, bytes);
-  }
-  bool takes_scratch() const override { return false; }  // neither args type has one
-  void set_scratch(const vknorm::Tensor&) override {}
-  void set_config(const vknorm::KernelConfig* c) override { a_.config = c; }
-  vknorm::Error prepare(vknorm::Context* ctx) const override { return prepare_for(ctx, a_); }
-  vknorm::Error select(vknorm::Context* ctx, vknorm::KernelConfig* out) const override {
-    return vknorm::select_config(ctx, a_, out);
-  }
-  vknorm::Error record(vknorm::Context* ctx, VkCommandBuffer cmd) const override { return record_for(ctx, cmd, a_); }
-  vknorm::Error describe(vknorm::Context* ctx, std::vector<vknorm::DispatchInfo>* out) const override {
-    return vknorm::describe_dispatches(ctx, a_, out);
-  }
-
- private:
-  Args a_;
-};
 
 class Dim1NormCase : public OpCase {
  public:
@@ -130,7 +92,7 @@ class Dim1NormCase : public OpCase {
       a.y = v("y");
       a.p = p_;
       a.config = p.config;
-      return std::make_unique<Dim1NormBound<vknorm::LpNormArgs>>(a);
+      return make_bound(a);
     }
     vknorm::RmsNormArgs a{};
     a.x = v("x");
@@ -138,7 +100,7 @@ class Dim1NormCase : public OpCase {
     a.weight = v("weight");
     a.eps = static_cast<float>(p.eps);
     a.config = p.config;
-    return std::make_unique<Dim1NormBound<vknorm::RmsNormArgs>>(a);
+    return make_bound(a);
   }
 
   void reference(const std::vector<double>& x, const std::vector<double>& w, std::vector<double>* y, int64_t N,

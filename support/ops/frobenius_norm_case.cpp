@@ -3,6 +3,7 @@
 // CaseInputs: x only (N = numel). With spec.optional_outputs the call also writes `norm`
 // (fp32, 1 element). nan_inf: one NaN, one +Inf, or a +Inf and a -Inf (by seed), which turn the
 // whole y into NaN, or NaN at the infinities and 0 elsewhere; outlier_first: x[0] = 1e4.
+#include "support/bound_args.h"
 #include "support/case_data.h"
 #include "support/op_registry.h"
 #include "support/reference.h"
@@ -13,30 +14,6 @@
 namespace vknorm_support {
 
 namespace {
-
-class FrobeniusNormBound : public BoundOp {
- public:
-  explicit FrobeniusNormBound(const vknorm::FrobeniusNormArgs& a) : a_(a) {}
-  vknorm::Error scratch_size(vknorm::Context* ctx, VkDeviceSize* bytes) const override {
-    return vknorm::frobenius_norm_scratch_size(ctx, a_, bytes);
-  }
-  bool takes_scratch() const override { return true; }
-  void set_scratch(const vknorm::Tensor& s) override { a_.scratch = s; }
-  void set_config(const vknorm::KernelConfig* c) override { a_.config = c; }
-  vknorm::Error prepare(vknorm::Context* ctx) const override { return vknorm::prepare_frobenius_norm(ctx, a_); }
-  vknorm::Error select(vknorm::Context* ctx, vknorm::KernelConfig* out) const override {
-    return vknorm::select_config(ctx, a_, out);
-  }
-  vknorm::Error record(vknorm::Context* ctx, VkCommandBuffer cmd) const override {
-    return vknorm::record_frobenius_norm(ctx, cmd, a_);
-  }
-  vknorm::Error describe(vknorm::Context* ctx, std::vector<vknorm::DispatchInfo>* out) const override {
-    return vknorm::describe_dispatches(ctx, a_, out);
-  }
-
- private:
-  vknorm::FrobeniusNormArgs a_;
-};
 
 class FrobeniusNormCase : public OpCase {
  public:
@@ -84,7 +61,7 @@ class FrobeniusNormCase : public OpCase {
     a.y = v("y");
     a.norm = v("norm");
     a.config = p.config;
-    return std::make_unique<FrobeniusNormBound>(a);
+    return make_bound(a);
   }
 
   // y: the dtype's tolerance; every element shares one scale, whose fp32 error stays near

@@ -9,6 +9,7 @@
 //   instance_norm_eval  running_mean / running_var read
 #pragma once
 
+#include "support/bound_args.h"
 #include "support/case_data.h"
 #include "support/op_registry.h"
 #include "support/reference.h"
@@ -29,52 +30,6 @@ inline int64_t default_groups(int64_t C) {
 }
 
 enum class ChannelNormKind { group, instance, instance_eval };
-
-template <class Args>
-class ChannelNormBound : public BoundOp {
- public:
-  explicit ChannelNormBound(const Args& a) : a_(a) {}
-  vknorm::Error scratch_size(vknorm::Context* ctx, VkDeviceSize* bytes) const override;
-  bool takes_scratch() const override { return true; }
-  void set_scratch(const vknorm::Tensor& s) override { a_.scratch = s; }
-  void set_config(const vknorm::KernelConfig* c) override { a_.config = c; }
-  vknorm::Error prepare(vknorm::Context* ctx) const override;
-  vknorm::Error select(vknorm::Context* ctx, vknorm::KernelConfig* out) const override {
-    return vknorm::select_config(ctx, a_, out);
-  }
-  vknorm::Error record(vknorm::Context* ctx, VkCommandBuffer cmd) const override;
-  vknorm::Error describe(vknorm::Context* ctx, std::vector<vknorm::DispatchInfo>* out) const override {
-    return vknorm::describe_dispatches(ctx, a_, out);
-  }
-
- private:
-  Args a_;
-};
-
-template <>
-inline vknorm::Error ChannelNormBound<vknorm::GroupNormArgs>::scratch_size(vknorm::Context* ctx, VkDeviceSize* b) const {
-  return vknorm::group_norm_scratch_size(ctx, a_, b);
-}
-template <>
-inline vknorm::Error ChannelNormBound<vknorm::InstanceNormArgs>::scratch_size(vknorm::Context* ctx, VkDeviceSize* b) const {
-  return vknorm::instance_norm_scratch_size(ctx, a_, b);
-}
-template <>
-inline vknorm::Error ChannelNormBound<vknorm::GroupNormArgs>::prepare(vknorm::Context* ctx) const {
-  return vknorm::prepare_group_norm(ctx, a_);
-}
-template <>
-inline vknorm::Error ChannelNormBound<vknorm::InstanceNormArgs>::prepare(vknorm::Context* ctx) const {
-  return vknorm::prepare_instance_norm(ctx, a_);
-}
-template <>
-inline vknorm::Error ChannelNormBound<vknorm::GroupNormArgs>::record(vknorm::Context* ctx, VkCommandBuffer cmd) const {
-  return vknorm::record_group_norm(ctx, cmd, a_);
-}
-template <>
-inline vknorm::Error ChannelNormBound<vknorm::InstanceNormArgs>::record(vknorm::Context* ctx, VkCommandBuffer cmd) const {
-  return vknorm::record_instance_norm(ctx, cmd, a_);
-}
 
 class ChannelNormCase : public OpCase {
  public:
@@ -181,7 +136,7 @@ class ChannelNormCase : public OpCase {
       a.num_groups = p.groups > 0 ? p.groups : default_groups(a.x.rank >= 2 ? a.x.shape[1] : 1);
       a.eps = static_cast<float>(p.eps);
       a.config = p.config;
-      return std::make_unique<ChannelNormBound<vknorm::GroupNormArgs>>(a);
+      return make_bound(a);
     }
     vknorm::InstanceNormArgs a{};
     a.x = v("x");
@@ -194,7 +149,7 @@ class ChannelNormCase : public OpCase {
     a.momentum = static_cast<float>(p.momentum);
     a.eps = static_cast<float>(p.eps);
     a.config = p.config;
-    return std::make_unique<ChannelNormBound<vknorm::InstanceNormArgs>>(a);
+    return make_bound(a);
   }
 
   void check_outputs(const CaseSpec& spec, const CaseInputs& in, const OutputCheckFn& check) const override {

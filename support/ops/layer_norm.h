@@ -5,6 +5,7 @@
 //   add_layer_norm   x + residual (in place: residual_out = residual)
 #pragma once
 
+#include "support/bound_args.h"
 #include "support/case_data.h"
 #include "support/dtype_convert.h"
 #include "support/op_registry.h"
@@ -16,52 +17,6 @@
 #include <limits>
 
 namespace vknorm_support {
-
-template <class Args>
-class LayerNormBound : public BoundOp {
- public:
-  explicit LayerNormBound(const Args& a) : a_(a) {}
-  vknorm::Error scratch_size(vknorm::Context* ctx, VkDeviceSize* bytes) const override;
-  bool takes_scratch() const override { return true; }
-  void set_scratch(const vknorm::Tensor& s) override { a_.scratch = s; }
-  void set_config(const vknorm::KernelConfig* c) override { a_.config = c; }
-  vknorm::Error prepare(vknorm::Context* ctx) const override;
-  vknorm::Error select(vknorm::Context* ctx, vknorm::KernelConfig* out) const override {
-    return vknorm::select_config(ctx, a_, out);
-  }
-  vknorm::Error record(vknorm::Context* ctx, VkCommandBuffer cmd) const override;
-  vknorm::Error describe(vknorm::Context* ctx, std::vector<vknorm::DispatchInfo>* out) const override {
-    return vknorm::describe_dispatches(ctx, a_, out);
-  }
-
- private:
-  Args a_;
-};
-
-template <>
-inline vknorm::Error LayerNormBound<vknorm::LayerNormArgs>::scratch_size(vknorm::Context* ctx, VkDeviceSize* b) const {
-  return vknorm::layer_norm_scratch_size(ctx, a_, b);
-}
-template <>
-inline vknorm::Error LayerNormBound<vknorm::AddLayerNormArgs>::scratch_size(vknorm::Context* ctx, VkDeviceSize* b) const {
-  return vknorm::add_layer_norm_scratch_size(ctx, a_, b);
-}
-template <>
-inline vknorm::Error LayerNormBound<vknorm::LayerNormArgs>::prepare(vknorm::Context* ctx) const {
-  return vknorm::prepare_layer_norm(ctx, a_);
-}
-template <>
-inline vknorm::Error LayerNormBound<vknorm::AddLayerNormArgs>::prepare(vknorm::Context* ctx) const {
-  return vknorm::prepare_add_layer_norm(ctx, a_);
-}
-template <>
-inline vknorm::Error LayerNormBound<vknorm::LayerNormArgs>::record(vknorm::Context* ctx, VkCommandBuffer cmd) const {
-  return vknorm::record_layer_norm(ctx, cmd, a_);
-}
-template <>
-inline vknorm::Error LayerNormBound<vknorm::AddLayerNormArgs>::record(vknorm::Context* ctx, VkCommandBuffer cmd) const {
-  return vknorm::record_add_layer_norm(ctx, cmd, a_);
-}
 
 class LayerNormCase : public RowNormCase {
  public:
@@ -125,7 +80,7 @@ class LayerNormCase : public RowNormCase {
     a.normalized_rank = p.normalized_rank;
     a.eps = static_cast<float>(p.eps);
     a.config = p.config;
-    return std::make_unique<LayerNormBound<Args>>(a);
+    return make_bound(a);
   }
   std::unique_ptr<BoundOp> bind(const RoleLookup& v, const OpParams& p) const override {
     if (!add_) return bind_args(v, p, vknorm::LayerNormArgs{});

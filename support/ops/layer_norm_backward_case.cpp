@@ -1,5 +1,6 @@
 // layer_norm_backward (dx, and optional dweight / dbias, from dy, x, weight and the forward's
 // mean / rstd): everything the tests, vknorm-check and vknorm-bench know about the operator.
+#include "support/bound_args.h"
 #include "support/case_data.h"
 #include "support/op_registry.h"
 #include "support/ops/row_norm.h"
@@ -10,32 +11,6 @@
 
 namespace vknorm_support {
 namespace {
-
-class LayerNormBackwardBound : public BoundOp {
- public:
-  explicit LayerNormBackwardBound(const vknorm::LayerNormBackwardArgs& a) : a_(a) {}
-  vknorm::Error scratch_size(vknorm::Context* ctx, VkDeviceSize* bytes) const override {
-    return vknorm::layer_norm_backward_scratch_size(ctx, a_, bytes);
-  }
-  bool takes_scratch() const override { return true; }
-  void set_scratch(const vknorm::Tensor& s) override { a_.scratch = s; }
-  void set_config(const vknorm::KernelConfig* c) override { a_.config = c; }
-  vknorm::Error prepare(vknorm::Context* ctx) const override {
-    return vknorm::prepare_layer_norm_backward(ctx, a_);
-  }
-  vknorm::Error select(vknorm::Context* ctx, vknorm::KernelConfig* out) const override {
-    return vknorm::select_config(ctx, a_, out);
-  }
-  vknorm::Error record(vknorm::Context* ctx, VkCommandBuffer cmd) const override {
-    return vknorm::record_layer_norm_backward(ctx, cmd, a_);
-  }
-  vknorm::Error describe(vknorm::Context* ctx, std::vector<vknorm::DispatchInfo>* out) const override {
-    return vknorm::describe_dispatches(ctx, a_, out);
-  }
-
- private:
-  vknorm::LayerNormBackwardArgs a_;
-};
 
 class LayerNormBackwardCase : public RowNormCase {
  public:
@@ -99,7 +74,7 @@ class LayerNormBackwardCase : public RowNormCase {
     a.dbias = v("dbias");
     a.normalized_rank = p.normalized_rank;
     a.config = p.config;
-    return std::make_unique<LayerNormBackwardBound>(a);
+    return make_bound(a);
   }
 
   void check_outputs(const CaseSpec& spec, const CaseInputs& in,

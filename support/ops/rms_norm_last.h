@@ -6,6 +6,7 @@
 //   add_rms_norm_q8    int8 y, static scale 4 / 127 (|y| > 4 saturates at +-127)
 #pragma once
 
+#include "support/bound_args.h"
 #include "support/case_data.h"
 #include "support/dtype_convert.h"
 #include "support/op_registry.h"
@@ -27,52 +28,6 @@ inline void accept_int8_ties(const std::vector<double>& codes, const std::vector
     const double frac = std::fabs(ratio[i] - std::trunc(ratio[i]));
     if (std::fabs(frac - 0.5) < kInt8TieWindow && std::fabs(got[i] - codes[i]) == 1.0) got[i] = codes[i];
   }
-}
-
-template <class Args>
-class RmsLastBound : public BoundOp {
- public:
-  explicit RmsLastBound(const Args& a) : a_(a) {}
-  vknorm::Error scratch_size(vknorm::Context* ctx, VkDeviceSize* bytes) const override;
-  bool takes_scratch() const override { return false; }
-  void set_scratch(const vknorm::Tensor&) override {}
-  void set_config(const vknorm::KernelConfig* c) override { a_.config = c; }
-  vknorm::Error select(vknorm::Context* ctx, vknorm::KernelConfig* out) const override {
-    return vknorm::select_config(ctx, a_, out);
-  }
-  vknorm::Error describe(vknorm::Context* ctx, std::vector<vknorm::DispatchInfo>* out) const override {
-    return vknorm::describe_dispatches(ctx, a_, out);
-  }
-  vknorm::Error prepare(vknorm::Context* ctx) const override;
-  vknorm::Error record(vknorm::Context* ctx, VkCommandBuffer cmd) const override;
-
- private:
-  Args a_;
-};
-
-template <>
-inline vknorm::Error RmsLastBound<vknorm::RmsNormLastArgs>::scratch_size(vknorm::Context* ctx, VkDeviceSize* b) const {
-  return vknorm::rms_norm_last_scratch_size(ctx, a_, b);
-}
-template <>
-inline vknorm::Error RmsLastBound<vknorm::AddRmsNormArgs>::scratch_size(vknorm::Context* ctx, VkDeviceSize* b) const {
-  return vknorm::add_rms_norm_scratch_size(ctx, a_, b);
-}
-template <>
-inline vknorm::Error RmsLastBound<vknorm::RmsNormLastArgs>::prepare(vknorm::Context* ctx) const {
-  return vknorm::prepare_rms_norm_last(ctx, a_);
-}
-template <>
-inline vknorm::Error RmsLastBound<vknorm::RmsNormLastArgs>::record(vknorm::Context* ctx, VkCommandBuffer cmd) const {
-  return vknorm::record_rms_norm_last(ctx, cmd, a_);
-}
-template <>
-inline vknorm::Error RmsLastBound<vknorm::AddRmsNormArgs>::prepare(vknorm::Context* ctx) const {
-  return vknorm::prepare_add_rms_norm(ctx, a_);
-}
-template <>
-inline vknorm::Error RmsLastBound<vknorm::AddRmsNormArgs>::record(vknorm::Context* ctx, VkCommandBuffer cmd) const {
-  return vknorm::record_add_rms_norm(ctx, cmd, a_);
 }
 
 class RmsLastCase : public RowNormCase {
@@ -142,11 +97,11 @@ class RmsLastCase : public RowNormCase {
       bind_common(v, p, &a);
       a.residual = v("residual");
       a.residual_out = v("residual_out");
-      return std::make_unique<RmsLastBound<vknorm::AddRmsNormArgs>>(a);
+      return make_bound(a);
     }
     vknorm::RmsNormLastArgs a{};
     bind_common(v, p, &a);
-    return std::make_unique<RmsLastBound<vknorm::RmsNormLastArgs>>(a);
+    return make_bound(a);
   }
 
   void check_outputs(const CaseSpec& spec, const CaseInputs& in, const OutputCheckFn& check) const override {
