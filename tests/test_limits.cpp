@@ -141,4 +141,41 @@ TEST_SUITE("limits") {
     MESSAGE("tiny limits: " << ran << " cases ran, " << refused << " refused");
     CHECK(ran > 4 * refused);
   }
+
+  // Forced configs under 8 workgroups per dimension: rows split over workgroups (split > 1),
+  // several rows per workgroup, vector widths. The backward passes' row-sums pass takes one
+  // grid row per row: its windows must hold at most maxComputeWorkGroupCount[1] rows (they
+  // held that many blocks of rows_per_workgroup rows, an internal error).
+  TEST_CASE("forced configs within 8 workgroups per dimension") {
+    vknorm::DeviceLimits few;
+    few.max_workgroup_count = 8;
+    std::string error;
+    auto dev = limited_host(few, &error);
+    REQUIRE_MESSAGE(dev, error);
+    struct Forced {
+      const char* op;
+      uint32_t wg, items, vec, split, rows;
+    };
+    for (const Forced f : {Forced{"layer_norm_backward", 64, 4, 4, 2, 4}, Forced{"rms_norm_backward", 64, 4, 4, 3, 2},
+                           Forced{"layer_norm_backward", 128, 8, 1, 1, 3}, Forced{"layer_norm", 64, 4, 4, 2, 1},
+                           Forced{"add_layer_norm", 64, 4, 4, 3, 1}, Forced{"rms_norm", 64, 4, 1, 2, 1}}) {
+      vknorm::KernelConfig c;
+      c.workgroup_size = f.wg;
+      c.items_per_invocation = f.items;
+      c.vector_width = f.vec;
+      c.split = f.split;
+      c.rows_per_workgroup = f.rows;
+      for (DType dt : kAllDtypes) {
+        CaseSpec s;
+        s.op = op_case(f.op);
+        s.dtype = dt;
+        s.shape = {45, 600};
+        s.seed = 77 + f.split;
+        s.config = &c;
+        CAPTURE(s.label());
+        ValidationScope vs(*dev);
+        check_case(*dev, s);
+      }
+    }
+  }
 }

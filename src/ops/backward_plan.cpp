@@ -53,7 +53,10 @@ Error backward_windows(const Context* ctx, const Planner& pl, const BackwardRows
   std::vector<OuterSpan> spans{{rows.x.row_stride, D, es}, {rows.dy.row_stride, D, es}, {1, 1, 4}};
   if (dx.is_set()) spans.push_back({rows.dx.row_stride, D, es});
   const uint64_t max_gy = ctx->profile.max_workgroup_count[1];
-  uint64_t win = max_window(spans, pl.window_limit_bytes(), max_gy * c.rows_per_workgroup);
+  // Rows per window: the main pass covers them in blocks of rows_per_workgroup on grid y; the
+  // row-sums pass of split rows (split > 1) takes one grid row per row.
+  const uint64_t grid_rows = c.split > 1 ? max_gy : max_gy * c.rows_per_workgroup;
+  uint64_t win = max_window(spans, pl.window_limit_bytes(), grid_rows);
   if (win == 0) return make_error(Status::unsupported, "one row spans more bytes than one binding can address on this device");
   if (win < R) win = std::max<uint64_t>(c.rows_per_workgroup, win / c.rows_per_workgroup * c.rows_per_workgroup);
   uint64_t total_blocks = 0;
