@@ -34,6 +34,10 @@ target_include_directories(vknorm_contract_check PRIVATE ${VKNORM_CONTRACT_DIR}
 target_compile_options(vknorm_contract_check PRIVATE ${VKNORM_WARNINGS})
 
 set(VKNORM_BINDINGS desc addr)
+# Testing builds: every sg module also as .v64 / .v128, its subgroup operations over virtual
+# subgroups of 64 / 128 invocations in shared memory (shaders/common.glsl, VIRTUAL_SG), which
+# ContextCreateInfo::virtual_subgroup_size selects: lane widths no device of ours runs.
+option(VKNORM_VIRTUAL_SUBGROUPS "Also embed the kernels on virtual 64- and 128-lane subgroups (testing)" OFF)
 
 set(VKNORM_SPV_FILES)
 foreach(src ${VKNORM_SHADERS})
@@ -65,6 +69,20 @@ foreach(src ${VKNORM_SHADERS})
           DEPENDS ${src} ${VKNORM_SHADER_INCLUDES} vknorm_contract_check
           COMMENT "glslang ${kernel} ${dt} ${bind} ${red}" VERBATIM)
         list(APPEND VKNORM_SPV_FILES ${out})
+        if(red STREQUAL "sg" AND VKNORM_VIRTUAL_SUBGROUPS)
+          foreach(lanes 64 128)
+            set(vout ${VKNORM_SPIRV_DIR}/${kernel}.${dt}.${bind}.v${lanes}.spv)
+            add_custom_command(OUTPUT ${vout}
+              COMMAND ${GLSLANG_VALIDATOR} --quiet --target-env vulkan1.1 -Os
+                      -DDTYPE_${DT}=1 -DBIND_${BIND}=1 -DREDUCE_SG=1 -DVIRTUAL_SG=${lanes}
+                      -I${CMAKE_CURRENT_SOURCE_DIR}/shaders -o ${vout} ${src}
+              COMMAND ${SPIRV_VAL} --target-env vulkan1.1 ${vout}
+              COMMAND vknorm_contract_check ${kernel} ${bind} ${vout}
+              DEPENDS ${src} ${VKNORM_SHADER_INCLUDES} vknorm_contract_check
+              COMMENT "glslang ${kernel} ${dt} ${bind} v${lanes}" VERBATIM)
+            list(APPEND VKNORM_SPV_FILES ${vout})
+          endforeach()
+        endif()
       endforeach()
     endforeach()
   endforeach()

@@ -2,10 +2,13 @@
 //   DTYPE_F32 | DTYPE_F16 | DTYPE_BF16   storage type of tensors (arithmetic is always fp32)
 //   BIND_DESC | BIND_ADDR                push-descriptor storage buffers or buffer device address
 //   REDUCE_SG | REDUCE_SH                subgroup arithmetic or a shared-memory-only fallback
+//   VIRTUAL_SG = 64 | 128 (with REDUCE_SG; testing builds, VKNORM_VIRTUAL_SUBGROUPS): the
+//                                        subgroup operations run over virtual subgroups of
+//                                        that many consecutive invocations, in shared memory
 // Tunables are specialization constants; sizes and eps are push constants.
 #extension GL_EXT_shader_16bit_storage : require
 #extension GL_KHR_shader_subgroup_basic : enable
-#if REDUCE_SG
+#if REDUCE_SG && !VIRTUAL_SG
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #extension GL_KHR_shader_subgroup_shuffle : require
 #endif
@@ -190,21 +193,71 @@ layout(buffer_reference, std430, buffer_reference_align = 16) buffer Wide8Ref { 
 #define STORE8(name, i, lo, hi) W8AT(name, i) = uvec4(from_f4(lo), from_f4(hi))
 #endif
 
+// ---- subgroup operations: the device's, or virtual subgroups (VIRTUAL_SG) ----
+// The reductions below use only these. A virtual subgroup is VIRTUAL_SG consecutive local
+// invocations (a workgroup smaller than that has one, partly filled, as a wave64 device runs
+// a 32-invocation workgroup); its operations exchange values in shared memory, so they must
+// be called in uniform control flow, as every caller here is.
+#if REDUCE_SG
+#if VIRTUAL_SG
+shared vec2 vsg_x[WG];
+#define SG_SIZE uint(VIRTUAL_SG)
+#define SG_ID (gl_LocalInvocationIndex / uint(VIRTUAL_SG))
+#define SG_LANE (gl_LocalInvocationIndex % uint(VIRTUAL_SG))
+#define SG_COUNT ((WG + uint(VIRTUAL_SG) - 1u) / uint(VIRTUAL_SG))
+#define SG_ELECT() (SG_LANE == 0u)
+// (sum of .x, sum or max of .y) over this invocation's virtual subgroup, lanes in order: the
+// first lane adds them up for all (VIRTUAL_SG loads per subgroup, not per invocation).
+vec2 vsg_reduce(vec2 v, bool max_y) {
+  const uint lid = gl_LocalInvocationIndex, first = SG_ID * uint(VIRTUAL_SG);
+  barrier();  // vsg_x may still be read by the previous operation
+  vsg_x[lid] = v;
+  barrier();
+  if (lid == first) {
+    vec2 t = v;
+    for (uint j = first + 1u; j < min(first + uint(VIRTUAL_SG), WG); ++j)
+      t = vec2(t.x + vsg_x[j].x, max_y ? max(t.y, vsg_x[j].y) : t.y + vsg_x[j].y);
+    vsg_x[first] = t;
+  }
+  barrier();
+  return vsg_x[first];
+}
+vec2 sg_add2(vec2 v) { return vsg_reduce(v, false); }
+vec2 sg_sum_max(vec2 v) { return vsg_reduce(v, true); }
+vec2 sg_shuffle_xor2(vec2 v, uint mask) {
+  const uint lid = gl_LocalInvocationIndex;
+  barrier();
+  vsg_x[lid] = v;
+  barrier();
+  return vsg_x[min(lid ^ mask, WG - 1u)];  // mask < VIRTUAL_SG: the same virtual subgroup
+}
+#else
+#define SG_SIZE gl_SubgroupSize
+#define SG_ID gl_SubgroupID
+#define SG_LANE gl_SubgroupInvocationID
+#define SG_COUNT gl_NumSubgroups
+#define SG_ELECT() subgroupElect()
+vec2 sg_add2(vec2 v) { return subgroupAdd(v); }
+vec2 sg_sum_max(vec2 v) { return vec2(subgroupAdd(v.x), subgroupMax(v.y)); }
+vec2 sg_shuffle_xor2(vec2 v, uint mask) { return subgroupShuffleXor(v, mask); }
+#endif
+#endif
+
 // ---- workgroup reductions (must be called in uniform control flow) ----
 shared vec2 red_shared[WG];
 
 #if REDUCE_SG
 vec2 wg_sum2(vec2 v) {
-  v = subgroupAdd(v);
-  if (gl_NumSubgroups == 1) return v;
+  v = sg_add2(v);
+  if (SG_COUNT == 1u) return v;
   barrier();  // red_shared may still be read by the previous reduction
-  if (subgroupElect()) red_shared[gl_SubgroupID] = v;
+  if (SG_ELECT()) red_shared[SG_ID] = v;
   barrier();
   // Every invocation adds the per-subgroup sums in the same order. Not strided by
   // gl_SubgroupSize: lavapipe at LP_NATIVE_VECTOR_WIDTH 1024/2048 reports 32/64 there while
   // running 16 lanes, which dropped partial sums.
   vec2 t = vec2(0.0);
-  for (uint j = 0; j < gl_NumSubgroups; ++j) t += red_shared[j];
+  for (uint j = 0; j < SG_COUNT; ++j) t += red_shared[j];
   return t;
 }
 #else
@@ -229,13 +282,13 @@ float wg_sum(float v) { return wg_sum2(vec2(v, 0.0)).x; }
 vec2 sum_max(vec2 a, vec2 b) { return vec2(a.x + b.x, max(a.y, b.y)); }
 #if REDUCE_SG
 vec2 wg_sum_max(vec2 v) {
-  v = vec2(subgroupAdd(v.x), subgroupMax(v.y));
-  if (gl_NumSubgroups == 1) return v;
+  v = sg_sum_max(v);
+  if (SG_COUNT == 1u) return v;
   barrier();  // red_shared may still be read by the previous reduction
-  if (subgroupElect()) red_shared[gl_SubgroupID] = v;
+  if (SG_ELECT()) red_shared[SG_ID] = v;
   barrier();
   vec2 t = vec2(0.0, 0.0);  // v.y >= 0 (a max of absolute values)
-  for (uint j = 0; j < gl_NumSubgroups; ++j) t = sum_max(t, red_shared[j]);
+  for (uint j = 0; j < SG_COUNT; ++j) t = sum_max(t, red_shared[j]);
   return t;
 }
 #else

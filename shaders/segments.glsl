@@ -16,7 +16,7 @@
 // 5-11% on rows of 3584-8192 elements (bench/results/2026-12-04-zoo/).
 uint row_slot() {
 #if REDUCE_SG
-  if (SEG_SG != 0u && LPR < WG) return gl_SubgroupID * gl_SubgroupSize + gl_SubgroupInvocationID;
+  if (SEG_SG != 0u && LPR < WG) return SG_ID * SG_SIZE + SG_LANE;
 #endif
   return gl_LocalInvocationIndex;
 }
@@ -27,15 +27,15 @@ vec2 seg_sum2(vec2 v, uint seg) {
   if (seg >= WG) return wg_sum2(v);
 #if REDUCE_SG
   if (SEG_SG != 0u) {
-    if (seg <= gl_SubgroupSize) {
-      for (uint s = seg >> 1; s > 0u; s >>= 1) v += subgroupShuffleXor(v, s);
+    if (seg <= SG_SIZE) {
+      for (uint s = seg >> 1; s > 0u; s >>= 1) v += sg_shuffle_xor2(v, s);
       return v;
     }
-    v = subgroupAdd(v);
+    v = sg_add2(v);
     barrier();  // red_shared may still be read by the previous reduction
-    if (subgroupElect()) red_shared[gl_SubgroupID] = v;
+    if (SG_ELECT()) red_shared[SG_ID] = v;
     barrier();
-    const uint per = seg / gl_SubgroupSize, first = gl_SubgroupID / per * per;
+    const uint per = seg / SG_SIZE, first = SG_ID / per * per;
     vec2 t = vec2(0.0);
     for (uint j = 0; j < per; ++j) t += red_shared[first + j];
     return t;
@@ -58,15 +58,15 @@ vec2 seg_sum_max(vec2 v, uint seg) {
   if (seg >= WG) return wg_sum_max(v);
 #if REDUCE_SG
   if (SEG_SG != 0u) {
-    if (seg <= gl_SubgroupSize) {
-      for (uint s = seg >> 1; s > 0u; s >>= 1) v = sum_max(v, subgroupShuffleXor(v, s));
+    if (seg <= SG_SIZE) {
+      for (uint s = seg >> 1; s > 0u; s >>= 1) v = sum_max(v, sg_shuffle_xor2(v, s));
       return v;
     }
-    v = vec2(subgroupAdd(v.x), subgroupMax(v.y));
+    v = sg_sum_max(v);
     barrier();
-    if (subgroupElect()) red_shared[gl_SubgroupID] = v;
+    if (SG_ELECT()) red_shared[SG_ID] = v;
     barrier();
-    const uint per = seg / gl_SubgroupSize, first = gl_SubgroupID / per * per;
+    const uint per = seg / SG_SIZE, first = SG_ID / per * per;
     vec2 t = vec2(0.0);  // v.y >= 0 (a max of absolute values)
     for (uint j = 0; j < per; ++j) t = sum_max(t, red_shared[first + j]);
     return t;

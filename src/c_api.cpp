@@ -504,6 +504,7 @@ vknorm_status vknorm_create_context(const vknorm_context_create_info* info, vkno
     ci.force_shared_memory_reduction = info->force_shared_memory_reduction != VK_FALSE;
     ci.tuning_cache_path = info->tuning_cache_path;
     ci.batch_invariant = info->batch_invariant != VK_FALSE;
+    ci.virtual_subgroup_size = info->virtual_subgroup_size;
     vknorm::DeviceLimits limits;
     if (info->limits) {
       limits = to_cpp(*info->limits);
@@ -545,6 +546,7 @@ vknorm_status vknorm_get_device_info(vknorm_context ctx, vknorm_device_info* out
     r.multiprocessor_count = d.multiprocessor_count;
     r.buffers_need_device_address = to_c(d.buffers_need_device_address);
     r.limits_lowered = to_c(d.limits_lowered);
+    r.virtual_subgroup_size = d.virtual_subgroup_size;
     r.enabled = convert<vknorm_device_features>(d.enabled);
     return Error{};
   });

@@ -513,6 +513,9 @@ std::unique_ptr<HostDevice> HostDevice::create(const HostOptions& options, std::
   ci.tuning_cache_path =
       options.tuning_cache_path.empty() ? nullptr : options.tuning_cache_path.c_str();
   ci.batch_invariant = options.batch_invariant;
+  ci.virtual_subgroup_size = options.virtual_subgroup_size
+                                 ? options.virtual_subgroup_size
+                                 : static_cast<uint32_t>(std::strtoul(env_or("VKNORM_VIRTUAL_SUBGROUP", "0").c_str(), nullptr, 10));
   const std::string limits_name =
       options.limits_profile.empty() ? env_or("VKNORM_LIMITS", "") : options.limits_profile;
   vknorm::DeviceLimits limits;

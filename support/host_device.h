@@ -33,6 +33,8 @@ struct HostOptions {
   // Explicit limits (read during create), before limits_profile and $VKNORM_LIMITS.
   const vknorm::DeviceLimits* limits = nullptr;
   bool batch_invariant = false;  // ContextCreateInfo::batch_invariant
+  // ContextCreateInfo::virtual_subgroup_size (64 / 128); 0: $VKNORM_VIRTUAL_SUBGROUP, else none.
+  uint32_t virtual_subgroup_size = 0;
   VkDeviceSize context_scratch_bytes = 0;
   std::string tuning_cache_path;  // passed to the context if non-empty
   bool enable_timestamps = true;  // picks a queue family with timestampValidBits > 0

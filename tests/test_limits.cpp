@@ -179,3 +179,38 @@ TEST_SUITE("limits") {
     }
   }
 }
+
+// Virtual subgroups (ContextCreateInfo::virtual_subgroup_size): the CI matrix runs every
+// operator on them (tools/check/ci_matrix.sh); here, what the context says and refuses.
+TEST_SUITE("limits") {
+  TEST_CASE("virtual 64- / 128-lane subgroups: reported, selected for, refused when invalid") {
+    for (uint32_t lanes : {64u, 128u}) {
+      vknorm_support::HostOptions o;
+      o.virtual_subgroup_size = lanes;
+      std::string error;
+      auto dev = HostDevice::create(o, &error);
+      if (!dev && error.find("VKNORM_VIRTUAL_SUBGROUPS") != std::string::npos) {
+        MESSAGE("skipped: the library was built without -DVKNORM_VIRTUAL_SUBGROUPS=ON");
+        return;
+      }
+      REQUIRE_MESSAGE(dev, error);
+      ValidationScope vs(*dev);
+      const vknorm::DeviceInfo& i = vknorm::device_info(dev->context());
+      CHECK(i.virtual_subgroup_size == lanes);
+      CHECK(i.subgroup_size == lanes);
+      CHECK(i.subgroup_arithmetic);
+      CHECK_FALSE(i.shared_memory_reduction);
+      // Short rows share a workgroup in segments of at most one (virtual) subgroup, longer
+      // ones span several: both reductions of segments.glsl, on LayerNorm.
+      for (const std::vector<int64_t>& shape : std::vector<std::vector<int64_t>>{{33, 96}, {5, 3000}}) {
+        const CaseResult r = check_case(*dev, ln(DType::f16, shape));
+        CHECK(r.config.workgroup_size >= std::min<uint32_t>(lanes, i.max_workgroup_invocations));
+      }
+    }
+    vknorm_support::HostOptions bad;
+    bad.virtual_subgroup_size = 96;
+    std::string error;
+    CHECK_FALSE(HostDevice::create(bad, &error));
+    CHECK(error.find("64 or 128") != std::string::npos);
+  }
+}

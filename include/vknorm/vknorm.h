@@ -333,6 +333,11 @@ struct ContextCreateInfo {
   // Without it, row operators choose configs by the row count too (fewer rows: more lanes or
   // workgroups per row), and a row's last bits may differ between batch sizes.
   bool batch_invariant = false;
+  // Testing: 64 or 128 runs every kernel's subgroup operations over virtual subgroups of that
+  // many invocations, emulated in shared memory, and selects configs as for a device of that
+  // subgroup size (AMD wave64, Adreno's 128 lanes), on any device. Needs a library built with
+  // -DVKNORM_VIRTUAL_SUBGROUPS=ON (else unsupported); 0: the device's own subgroups.
+  uint32_t virtual_subgroup_size = 0;
 };
 
 struct Context;  // opaque
@@ -366,6 +371,8 @@ struct DeviceInfo {
   uint32_t multiprocessor_count = 0;  // VK_NV_shader_sm_builtins / AMD core count, 0 if unknown
   // The limits above are those in force: ContextCreateInfo::limits lowered at least one.
   bool limits_lowered = false;
+  // ContextCreateInfo::virtual_subgroup_size (then subgroup_size above is the virtual one).
+  uint32_t virtual_subgroup_size = 0;
   EnabledFeatures enabled;  // the verified ContextCreateInfo::enabled
   // True when the context binds tensors by address by default (no push descriptors enabled):
   // then every VkBuffer passed to vknorm needs VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT and

@@ -207,6 +207,7 @@ typedef struct vknorm_context_create_info {
   const char* tuning_cache_path;                    /* vknorm-bench --tune cache; NULL: none */
   const vknorm_device_limits* limits;               /* optional, read during the call */
   VkBool32 batch_invariant;                         /* rows' bits independent of the batch */
+  uint32_t virtual_subgroup_size;                   /* testing: 64 / 128 virtual lanes, 0: off */
 } vknorm_context_create_info;
 
 /* Zeroes *info (every field's default is 0 / NULL). */
@@ -246,6 +247,7 @@ typedef struct vknorm_device_info {
    * VkBuffer needs VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT (vknorm.h, "Buffer requirements"). */
   VkBool32 buffers_need_device_address;
   VkBool32 limits_lowered; /* vknorm_context_create_info::limits lowered at least one limit */
+  uint32_t virtual_subgroup_size; /* vknorm_context_create_info::virtual_subgroup_size */
 } vknorm_device_info;
 
 /* Copies the context's device information into *out. */

@@ -240,6 +240,18 @@ static Error create_scratch(Context* c, VkDeviceSize bytes) {
   return ok();
 }
 
+// Whether the library embeds the .v<lanes> modules (built with VKNORM_VIRTUAL_SUBGROUPS).
+static bool has_virtual_subgroup_modules(uint32_t lanes) {
+  const std::string suffix = ".v" + std::to_string(lanes);
+  size_t n = 0;
+  const EmbeddedSpirv* t = embedded_spirv_table(&n);
+  for (size_t i = 0; i < n; ++i) {
+    const std::string name = t[i].name;
+    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) return true;
+  }
+  return false;
+}
+
 Error create_context(const ContextCreateInfo& info, Context** out) {
   if (!out) return make_error(Status::invalid_argument, "out_context is null");
   *out = nullptr;
@@ -259,6 +271,20 @@ Error create_context(const ContextCreateInfo& info, Context** out) {
   if (info.limits)
     if (Error e = apply_device_limits(*info.limits, &c->profile)) return fail(e.status, e.message);
   c->info.limits = nullptr;  // read here only: the caller's struct need not outlive the call
+  if (const uint32_t v = info.virtual_subgroup_size) {
+    if (v != 64 && v != 128)
+      return fail(Status::invalid_argument, "ContextCreateInfo::virtual_subgroup_size must be 0, 64 or 128, not " + std::to_string(v));
+    if (!has_virtual_subgroup_modules(v))
+      return fail(Status::unsupported, "virtual subgroups need a library built with -DVKNORM_VIRTUAL_SUBGROUPS=ON");
+    if (info.force_shared_memory_reduction)
+      return fail(Status::invalid_argument, "virtual_subgroup_size and force_shared_memory_reduction exclude each other");
+    // A device of v lanes that reports them: subgroup operations (emulated) and row segments.
+    DeviceProfile& p = c->profile;
+    p.virtual_subgroup_size = v;
+    p.subgroup_size = p.min_subgroup_size = p.max_subgroup_size = p.reported_subgroup_size = v;
+    p.subgroup_arithmetic = true;
+    p.subgroup_rows = true;
+  }
   // Verify the claims instead of trusting (or silently masking) them: first against what the
   // physical device supports, then, for extension-backed features, against the entry points
   // the VkDevice exposes (vkGetDeviceProcAddr returns null for commands of extensions that

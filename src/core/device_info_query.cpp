@@ -36,6 +36,7 @@ void fill_device_info(const DeviceProfile& p, const EnabledFeatures& enabled,
   d.min_storage_buffer_offset_alignment = p.min_storage_buffer_offset_alignment;
   d.multiprocessor_count = p.multiprocessor_count;
   d.limits_lowered = p.limits_lowered;
+  d.virtual_subgroup_size = p.virtual_subgroup_size;
   d.enabled = enabled;
   d.buffers_need_device_address = !enabled.push_descriptor;
   *out = std::move(d);

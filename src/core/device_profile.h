@@ -38,6 +38,8 @@ struct DeviceProfile {
   EnabledFeatures supported;
   DeviceClass device_class = DeviceClass::generic;
   bool limits_lowered = false;  // apply_device_limits lowered at least one limit
+  // ContextCreateInfo::virtual_subgroup_size: the kernels' subgroups are emulated (.vN modules).
+  uint32_t virtual_subgroup_size = 0;
 };
 
 DeviceProfile read_device_profile(const InstanceFunctions& fns, VkPhysicalDevice physical_device);

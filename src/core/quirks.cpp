@@ -67,7 +67,9 @@ uint32_t max_rows_per_workgroup(const DeviceProfile& p, uint32_t workgroup_size,
   if (!has_quirk(p, Quirk::lavapipe_long_row_loop)) return 4096;
   // Iterations a row costs: its items, the reduction's loop over the workgroup's subgroups
   // (the lanes that run: subgroup_size), and a few more; 32768 in all, half the limit.
-  const uint32_t per_row = items + workgroup_size / std::max<uint32_t>(1, p.subgroup_size) + 8;
+  // Virtual subgroups (testing) loop over their lanes in each subgroup operation too.
+  const uint32_t per_row =
+      items + workgroup_size / std::max<uint32_t>(1, p.subgroup_size) + p.virtual_subgroup_size + 8;
   return std::max<uint32_t>(1, std::min<uint32_t>(1024, 32768 / per_row));
 }
 

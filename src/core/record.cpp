@@ -12,11 +12,13 @@
 
 namespace vknorm::detail {
 
-// "<kernel>.<dtype>.<desc|addr>.<sg|sh>"; a kernel without workgroup reductions has a single
-// module for both reduction paths, named without the suffix (reduce=none, cmake/shaders.cmake).
-static std::string module_name(const PlannedDispatch& d, bool address_mode, bool shared) {
+// "<kernel>.<dtype>.<desc|addr>.<sg|sh|v64|v128>"; a kernel without workgroup reductions has a
+// single module for every reduction path, named without the suffix (reduce=none,
+// cmake/shaders.cmake). vN: the sg module on virtual subgroups of N lanes (testing builds).
+static std::string module_name(const PlannedDispatch& d, bool address_mode, bool shared, uint32_t virtual_lanes) {
   const std::string base = std::string(d.kernel->name) + "." + dtype_name(d.dtype) + (address_mode ? ".addr" : ".desc");
-  const std::string full = base + (shared ? ".sh" : ".sg");
+  const std::string full =
+      base + (shared ? ".sh" : virtual_lanes ? ".v" + std::to_string(virtual_lanes) : std::string(".sg"));
   return find_embedded_spirv(full.c_str()) || !find_embedded_spirv(base.c_str()) ? full : base;
 }
 
@@ -125,7 +127,7 @@ static void order_overlapping_bindings(Plan* plan) {
 
 Error resolve(Context* ctx, Plan* plan) {
   for (PlannedDispatch& d : plan->dispatches) {
-    d.module = module_name(d, plan->address_mode, ctx->shared_memory_reduction);
+    d.module = module_name(d, plan->address_mode, ctx->shared_memory_reduction, ctx->profile.virtual_subgroup_size);
     // Rows on subgroup lanes only in the sg modules of devices whose gl_SubgroupSize is what runs.
     if (d.seg_sg_word >= 0)
       d.spec[static_cast<size_t>(d.seg_sg_word)] = ctx->profile.subgroup_rows && !ctx->shared_memory_reduction ? 1u : 0u;

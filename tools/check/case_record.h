@@ -95,6 +95,7 @@ struct RunReport {
   uint64_t seed = 0;
   bool force_shared_reduction = false;
   std::string limits;  // --limits PROFILE, "" for the device's own
+  uint32_t virtual_subgroup = 0;  // --virtual-subgroup N, 0 for the device's own subgroups
   DeviceReport device;
   std::vector<CaseRecord> cases;
   std::vector<std::string> run_validation_messages;  // raised outside any case

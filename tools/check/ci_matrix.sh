@@ -16,6 +16,10 @@
 #   gpuav-lpW      the quick matrix under GPU-assisted validation (VKNORM_VALIDATION=gpu:
 #                  out-of-bounds accesses; tensors by device address, as the Debian 12 layer's
 #                  GPU-AV cannot see push descriptors, see support/host_device.cpp)
+#   virtualN-lpW   the default matrix on virtual subgroups of N = 64 and 128 lanes
+#                  (--virtual-subgroup N: subgroup operations emulated in shared memory, the
+#                  selection of an N-lane device; a build with -DVKNORM_VIRTUAL_SUBGROUPS=ON,
+#                  as scripts/build.sh makes). Lavapipe runs at most 16 real lanes.
 #   limits-P-lpW   the quick matrix within the device-limits profile P (--limits P, each of
 #                  $LIMITS_PROFILES, default "mobile integrated"), under synchronization
 #                  validation: selection and planning within smaller limits, every dispatch
@@ -106,6 +110,9 @@ width_runs() {  # the runs of one width, in order
   if [ "$w" = "${VALIDATION_WIDTH:-256}" ]; then
     VKNORM_VALIDATION=sync run "sync-lp$w" "$w" --quick
     VKNORM_VALIDATION=gpu run "gpuav-lp$w" "$w" --quick
+    for lanes in ${VIRTUAL_SUBGROUPS-64 128}; do
+      run "virtual$lanes-lp$w" "$w" --virtual-subgroup "$lanes"
+    done
     for p in ${LIMITS_PROFILES-mobile integrated}; do
       VKNORM_VALIDATION=sync run "limits-$p-lp$w" "$w" --quick --limits "$p"
     done

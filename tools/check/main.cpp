@@ -72,6 +72,7 @@ int run_single(vknorm_support::HostDevice& device, const Options& o, RunReport* 
   RunnerOptions ro;
   ro.force_shared_reduction = o.force_shared_reduction;
   ro.limits = o.limits;
+  ro.virtual_subgroup = o.virtual_subgroup;
   ro.quiet = true;
   vknorm_support::CaseResult raw;
   CaseRecord r = run_one(device, o.single, ro, /*keep_values=*/true, &raw);
@@ -137,6 +138,7 @@ int run_batch_invariance(const Options& o) {
   ho.device_selector = o.device;
   ho.force_shared_memory_reduction = o.force_shared_reduction;
   ho.limits_profile = o.limits;
+  ho.virtual_subgroup_size = o.virtual_subgroup;
   ho.batch_invariant = true;
   std::string error;
   std::unique_ptr<vknorm_support::HostDevice> device = vknorm_support::HostDevice::create(ho, &error);
@@ -178,6 +180,8 @@ int run(int argc, char** argv) {
     return kExitUsage;
   }
   if (o.limits.empty()) o.limits = vknorm_support::env_or("VKNORM_LIMITS", "");  // as the tests read it
+  if (!o.virtual_subgroup)
+    o.virtual_subgroup = static_cast<uint32_t>(std::strtoul(vknorm_support::env_or("VKNORM_VIRTUAL_SUBGROUP", "0").c_str(), nullptr, 10));
   switch (o.mode) {
     case Mode::help:
       std::fputs(usage_text(), stdout);
@@ -215,6 +219,7 @@ int run(int argc, char** argv) {
   ho.device_selector = o.device;
   ho.force_shared_memory_reduction = o.force_shared_reduction;
   ho.limits_profile = o.limits;
+  ho.virtual_subgroup_size = o.virtual_subgroup;
   std::unique_ptr<vknorm_support::HostDevice> device = vknorm_support::HostDevice::create(ho, &error);
   if (!device) {
     std::fprintf(stderr, "vknorm-check: cannot create the device%s%s: %s\n",
@@ -235,6 +240,7 @@ int run(int argc, char** argv) {
   report.seed = o.mode == Mode::single_case ? o.single.spec.seed : o.seed;
   report.force_shared_reduction = o.force_shared_reduction;
   report.limits = o.limits;
+  report.virtual_subgroup = o.virtual_subgroup;
   report.device = describe_device(*device, device->validation_enabled());
   const LanesProbe lanes = probe_lanes(*device);  // what the report claims must have run
   report.device.lanes_run = lanes.ran ? lanes.active_lanes : 0;
@@ -252,6 +258,7 @@ int run(int argc, char** argv) {
     RunnerOptions ro;
     ro.force_shared_reduction = o.force_shared_reduction;
   ro.limits = o.limits;
+  ro.virtual_subgroup = o.virtual_subgroup;
     ro.quiet = o.quiet;
     ro.verbose = o.verbose;
     run_all(*device, cases, ro, &report);

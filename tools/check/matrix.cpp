@@ -49,7 +49,8 @@ std::string shell_quote(const std::string& s) {
 
 }  // namespace
 
-std::string repro_command(const CheckCase& c, bool force_shared_reduction, const std::string& limits) {
+std::string repro_command(const CheckCase& c, bool force_shared_reduction, const std::string& limits,
+                          uint32_t virtual_subgroup) {
   const auto& s = c.spec;
   std::string cmd = "vknorm-check --case ";
   cmd += s.op->name();
@@ -71,6 +72,7 @@ std::string repro_command(const CheckCase& c, bool force_shared_reduction, const
   if (c.has_config) cmd += " --config " + shell_quote(vknorm::to_string(c.config));
   if (force_shared_reduction) cmd += " --force-shared-reduction";
   if (!limits.empty()) cmd += " --limits " + limits;
+  if (virtual_subgroup) cmd += " --virtual-subgroup " + std::to_string(virtual_subgroup);
   return cmd;
 }
 

@@ -26,6 +26,7 @@ std::vector<CheckCase> random_cases(int count, uint64_t seed, int64_t max_elemen
 std::string format_number(double v);
 // Command line that runs exactly this case (a config override as vknorm::to_string writes
 // it, single-quoted; --config reads it back with vknorm::parse_config).
-std::string repro_command(const CheckCase& c, bool force_shared_reduction, const std::string& limits);
+std::string repro_command(const CheckCase& c, bool force_shared_reduction, const std::string& limits,
+                          uint32_t virtual_subgroup);
 
 }  // namespace vknorm_check

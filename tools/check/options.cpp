@@ -24,6 +24,9 @@ device and run:
                             the first GPU)
   --no-validation           disable the validation layer (also VKNORM_VALIDATION=0)
   --force-shared-reduction  use the shared-memory reduction fallback (no subgroup ops)
+  --virtual-subgroup N      run every kernel's subgroup operations over virtual subgroups of
+                            N = 64 or 128 lanes (shared memory; a library built with
+                            -DVKNORM_VIRTUAL_SUBGROUPS=ON; also $VKNORM_VIRTUAL_SUBGROUP)
   --limits PROFILE          plan within a smaller device's limits (mobile | integrated; see
                             vknorm::DeviceLimits): selection, planning and the check of every
                             dispatch before recording use them (also $VKNORM_LIMITS)
@@ -159,6 +162,14 @@ Parsed parse_general_option(ArgReader& in, Options* o, ParseState* st, std::stri
     o->validation = true;
   } else if (a == "--force-shared-reduction") {
     o->force_shared_reduction = true;
+  } else if (a == "--virtual-subgroup") {
+    std::string n;
+    if (!in.value(&n, error)) return Parsed::failed;
+    if (n != "64" && n != "128") {
+      *error = "--virtual-subgroup takes 64 or 128";
+      return Parsed::failed;
+    }
+    o->virtual_subgroup = static_cast<uint32_t>(std::stoul(n));
   } else if (a == "--limits") {
     if (!in.value(&o->limits, error)) return Parsed::failed;
     vknorm::DeviceLimits l;

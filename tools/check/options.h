@@ -19,6 +19,7 @@ struct Options {
   bool validation = true;             // VKNORM_VALIDATION=0 or --no-validation disables
   bool force_shared_reduction = false;
   std::string limits;                 // --limits PROFILE (vknorm::device_limits_profile)
+  uint32_t virtual_subgroup = 0;      // --virtual-subgroup 64|128 (else $VKNORM_VIRTUAL_SUBGROUP)
   uint64_t seed = 1;                  // --seed: matrix base seed, random seed, or case seed
   bool seed_given = false;
   int random_count = 0;               // --random N

@@ -108,6 +108,7 @@ Json report_json(const RunReport& report) {
   run["seed"] = report.seed;
   run["force_shared_reduction"] = report.force_shared_reduction;
   run["limits"] = report.limits;
+  run["virtual_subgroup"] = report.virtual_subgroup;
   run["started"] = report.started;
   run["seconds"] = report.seconds;
   run["aborted"] = report.aborted;
@@ -236,6 +237,7 @@ void properties(const RunReport& rep, std::string* x) {
       {"seed", std::to_string(rep.seed)},
       {"force_shared_reduction", rep.force_shared_reduction ? "true" : "false"},
       {"limits", rep.limits},
+      {"virtual_subgroup", std::to_string(rep.virtual_subgroup)},
       {"command_line", rep.command_line},
   };
   *x += "    <properties>\n";
@@ -334,11 +336,12 @@ std::string report_junit(const RunReport& rep) {
 // Summary
 
 void print_summary(const RunReport& rep, std::FILE* out) {
-  std::fprintf(out, "vknorm-check %s: %s%s%s, %zu case(s), seed %llu%s%s%s\n", vknorm::version_string(),
+  std::fprintf(out, "vknorm-check %s: %s%s%s, %zu case(s), seed %llu%s%s%s%s\n", vknorm::version_string(),
                rep.mode.c_str(), rep.matrix.empty() ? "" : " ", rep.matrix.c_str(),
                rep.cases.size(), static_cast<unsigned long long>(rep.seed),
                rep.force_shared_reduction ? ", forced shared-memory reduction" : "",
-               rep.limits.empty() ? "" : ", limits ", rep.limits.c_str());
+               rep.limits.empty() ? "" : ", limits ", rep.limits.c_str(),
+               rep.virtual_subgroup ? (", virtual subgroups of " + std::to_string(rep.virtual_subgroup) + " lanes").c_str() : "");
   std::fprintf(out, "device: %s\n\n", device_one_line(rep.device).c_str());
 
   struct Row {

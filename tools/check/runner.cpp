@@ -78,7 +78,7 @@ CaseRecord run_one(vknorm_support::HostDevice& device, const CheckCase& c,
   CaseRecord r;
   r.c = c;
   r.label = c.label();
-  r.repro = repro_command(c, options.force_shared_reduction, options.limits);
+  r.repro = repro_command(c, options.force_shared_reduction, options.limits, options.virtual_subgroup);
 
   vknorm_support::CaseSpec spec = c.spec;
   spec.by_address = c.layout == Layout::address;

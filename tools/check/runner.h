@@ -14,6 +14,7 @@ namespace vknorm_check {
 struct RunnerOptions {
   bool force_shared_reduction = false;  // for the reproduction commands
   std::string limits;                   // likewise (--limits PROFILE)
+  uint32_t virtual_subgroup = 0;        // likewise (--virtual-subgroup N)
   bool quiet = false;                   // no progress line
   bool verbose = false;                 // one line per case
 };
