@@ -44,6 +44,9 @@ timing
   --no-flush             do not overwrite a scratch buffer (L2 flush) between runs
   --flush-mib N          flush buffer size (default 256; 32 on CPU devices)
   --no-roofline          skip the copy roofline (%roof is then 0)
+  --batch-invariant      time a batch-invariant context (ContextCreateInfo::batch_invariant:
+                         configs chosen as for a large batch); against a run without, the
+                         cost of invariance per case
   --no-copy              skip each case's same-size copy (vknorm's copy shader moving the
                          case's minimal bytes: half read, half written; eff = copy / case)
   --stream K             also time K calls recorded back to back in one command buffer: with
@@ -159,6 +162,8 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
       o->roofline = false;
     } else if (a == "--no-copy") {
       o->same_size_copy = false;
+    } else if (a == "--batch-invariant") {
+      o->batch_invariant = true;
     } else if (a == "--stream") {
       if (!int_value(1, &n)) return false;
       o->stream_calls = static_cast<int>(std::min<int64_t>(n, 4096));

@@ -20,6 +20,7 @@ struct Options {
   double warmup_ms = 250;
   bool roofline = true;              // --no-roofline: skip the copy roofline (self-test children)
   bool same_size_copy = true;        // --no-copy: skip each case's same-size copy
+  bool batch_invariant = false;      // --batch-invariant: ContextCreateInfo::batch_invariant
   int stream_calls = 0;              // --stream K: also time K calls in one command buffer
   bool stream_compute_barrier = false;  // --stream-barrier compute: the contract's barrier between calls
   bool list = false;                 // --list: print the cases as JSON, open no device

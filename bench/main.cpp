@@ -279,6 +279,7 @@ int main(int argc, char** argv) {
   ho.enable_profiling_extensions = true;  // pipeline statistics in the profile report
   ho.context_scratch_bytes = 16ull << 20;  // for calls that take no scratch argument (rms_norm)
   if (!opt.tune) ho.tuning_cache_path = opt.tune_cache;  // --tune measures around the tables
+  ho.batch_invariant = opt.batch_invariant;
   std::unique_ptr<HostDevice> dev = HostDevice::create(ho, &err);
   if (!dev) {
     std::fprintf(stderr, "vknorm-bench: no device: %s\n", err.c_str());
