@@ -283,6 +283,7 @@ struct DeviceLimits {
 //   "integrated": 512 invocations, 65535 workgroups, 32 KiB shared memory, 1 GiB range,
 //             64-byte alignment, subgroup arithmetic kept (Intel / recent Mali class).
 Error device_limits_profile(const char* name, DeviceLimits* out);
+// The names device_limits_profile knows, in that order; *count receives how many.
 const char* const* device_limits_profile_names(size_t* count);
 
 struct ContextCreateInfo {
