@@ -155,9 +155,22 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
   const BufferView rvv = a.running_var.is_set() ? pl.view(a.running_var, 0, C) : pl.dummy(a.x);
   const OuterSpan xs{xsn, (C - 1) * xsc + (S - 1) * xss + 1, es};
   const OuterSpan ys{ysn, (C - 1) * ysc + (S - 1) * yss + 1, es};
+  // What the pass that computes the statistics writes (batch_norm_channel or batch_norm_merge,
+  // whose flag bits are the same).
+  using Merge = kernels::batch_norm_merge;
+  using Channel = kernels::batch_norm_channel;
+  static_assert(Channel::FLAG_WEIGHT == Merge::FLAG_WEIGHT && Channel::FLAG_BIAS == Merge::FLAG_BIAS &&
+                    Channel::FLAG_SAVE_MEAN == Merge::FLAG_SAVE_MEAN &&
+                    Channel::FLAG_SAVE_INVSTD == Merge::FLAG_SAVE_INVSTD && Channel::FLAG_RUNNING == Merge::FLAG_RUNNING,
+                "batch_norm_channel and batch_norm_merge share their flag bits");
+  const uint32_t stat_flags = (a.weight.is_set() ? Merge::FLAG_WEIGHT : 0u) | (a.bias.is_set() ? Merge::FLAG_BIAS : 0u) |
+                              (a.save_mean.is_set() ? Merge::FLAG_SAVE_MEAN : 0u) |
+                              (a.save_invstd.is_set() ? Merge::FLAG_SAVE_INVSTD : 0u) |
+                              (a.running_mean.is_set() ? Merge::FLAG_RUNNING : 0u);
+  const BufferView smv = a.save_mean.is_set() ? pl.view(a.save_mean, 0, C) : pl.dummy(a.x);
+  const BufferView siv = a.save_invstd.is_set() ? pl.view(a.save_invstd, 0, C) : pl.dummy(a.x);
 
   if (one_pass) {
-    using Channel = kernels::batch_norm_channel;
     for (uint64_t c0 = 0; c0 < C; c0 += max_gy) {
       Channel::Spec sc;
       sc.WG = c.workgroup_size;
@@ -172,17 +185,12 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
       pc.y_sn = uint32_t(N > 1 ? ysn : 0);
       pc.y_sc = uint32_t(ysc);
       pc.y_ss = uint32_t(yss);
-      pc.flags = (a.weight.is_set() ? Channel::FLAG_WEIGHT : 0u) | (a.bias.is_set() ? Channel::FLAG_BIAS : 0u) |
-                 (a.save_mean.is_set() ? Channel::FLAG_SAVE_MEAN : 0u) |
-                 (a.save_invstd.is_set() ? Channel::FLAG_SAVE_INVSTD : 0u) |
-                 (a.running_mean.is_set() ? Channel::FLAG_RUNNING : 0u);
+      pc.flags = stat_flags;
       pc.eps = a.eps;
       pc.momentum = a.momentum;
       pc.c_base = uint32_t(c0);
-      PlannedDispatch d = plan_dispatch<Channel>(
-          p.dtype, sc, pc, pl.view(a.x, 0, xs.elements(N)), pl.view(a.y, 0, ys.elements(N)), wv, bv,
-          a.save_mean.is_set() ? pl.view(a.save_mean, 0, C) : pl.dummy(a.x),
-          a.save_invstd.is_set() ? pl.view(a.save_invstd, 0, C) : pl.dummy(a.x), rmv, rvv);
+      PlannedDispatch d = plan_dispatch<Channel>(p.dtype, sc, pc, pl.view(a.x, 0, xs.elements(N)),
+                                                 pl.view(a.y, 0, ys.elements(N)), wv, bv, smv, siv, rmv, rvv);
       d.groups[0] = 1;
       d.groups[1] = uint32_t(std::min(max_gy, C - c0));
       plan->dispatches.push_back(std::move(d));
@@ -218,7 +226,6 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
       }
       chunk_base += chunks;
     }
-    using Merge = kernels::batch_norm_merge;
     const uint32_t mwg = std::min<uint32_t>(c.workgroup_size, 256);
     for (uint64_t c0 = 0; c0 < C; c0 += max_gx) {
       Merge::Spec sc;
@@ -228,16 +235,11 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
       pc.part_cs = uint32_t(chunks_total);
       pc.part_off = part_base;
       pc.coef_off = coef_off;
-      pc.flags = (a.weight.is_set() ? Merge::FLAG_WEIGHT : 0u) | (a.bias.is_set() ? Merge::FLAG_BIAS : 0u) |
-                 (a.save_mean.is_set() ? Merge::FLAG_SAVE_MEAN : 0u) |
-                 (a.save_invstd.is_set() ? Merge::FLAG_SAVE_INVSTD : 0u) |
-                 (a.running_mean.is_set() ? Merge::FLAG_RUNNING : 0u);
+      pc.flags = stat_flags;
       pc.eps = a.eps;
       pc.momentum = a.momentum;
       pc.gx_base = uint32_t(c0);
-      PlannedDispatch d = plan_dispatch<Merge>(
-          p.dtype, sc, pc, wv, bv, a.save_mean.is_set() ? pl.view(a.save_mean, 0, C) : pl.dummy(a.x),
-          a.save_invstd.is_set() ? pl.view(a.save_invstd, 0, C) : pl.dummy(a.x), rmv, rvv, part);
+      PlannedDispatch d = plan_dispatch<Merge>(p.dtype, sc, pc, wv, bv, smv, siv, rmv, rvv, part);
       d.groups[0] = uint32_t(std::min(max_gx, C - c0));
       d.barrier_before = true;
       plan->dispatches.push_back(std::move(d));
