@@ -176,6 +176,10 @@ To convert(const From& from) {
 VKNORM_C_TWINS(vknorm_tensor, Tensor, VKNORM_C_FIELDS_tensor)
 VKNORM_C_TWINS(vknorm_device_features, vknorm::EnabledFeatures, VKNORM_C_FIELDS_features)
 VKNORM_C_TWINS(vknorm_kernel_config, KernelConfig, VKNORM_C_FIELDS_config)
+#define VKNORM_C_FIELDS_limits(F)                                                                  \
+  F(max_workgroup_invocations) F(max_workgroup_count) F(max_shared_memory_bytes) F(max_storage_buffer_range) \
+  F(min_storage_buffer_offset_alignment) F(no_subgroup_arithmetic)
+VKNORM_C_TWINS(vknorm_device_limits, vknorm::DeviceLimits, VKNORM_C_FIELDS_limits)
 
 // Every operator's args (VKNORM_OPERATORS in vknorm.h: X(name, Args) pairs vknorm_<name>_args
 // with vknorm::Args), config excepted. A new operator adds its line here.
@@ -457,29 +461,13 @@ vknorm_status vknorm_add_device_features(const vknorm_device_features* features,
 
 // --- context --------------------------------------------------------------------------------
 
-static vknorm::DeviceLimits to_cpp(const vknorm_device_limits& l) {
-  vknorm::DeviceLimits d;
-  d.max_workgroup_invocations = l.max_workgroup_invocations;
-  d.max_workgroup_count = l.max_workgroup_count;
-  d.max_shared_memory_bytes = l.max_shared_memory_bytes;
-  d.max_storage_buffer_range = l.max_storage_buffer_range;
-  d.min_storage_buffer_offset_alignment = l.min_storage_buffer_offset_alignment;
-  d.no_subgroup_arithmetic = l.no_subgroup_arithmetic != VK_FALSE;
-  return d;
-}
-
 vknorm_status vknorm_device_limits_profile(const char* name, vknorm_device_limits* out) {
   if (out) *out = vknorm_device_limits{};
   return guarded([&]() -> Error {
     if (!out) return null_argument("out");
     vknorm::DeviceLimits d;
     if (Error e = vknorm::device_limits_profile(name, &d)) return e;
-    out->max_workgroup_invocations = d.max_workgroup_invocations;
-    out->max_workgroup_count = d.max_workgroup_count;
-    out->max_shared_memory_bytes = d.max_shared_memory_bytes;
-    out->max_storage_buffer_range = d.max_storage_buffer_range;
-    out->min_storage_buffer_offset_alignment = d.min_storage_buffer_offset_alignment;
-    out->no_subgroup_arithmetic = to_c(d.no_subgroup_arithmetic);
+    *out = convert<vknorm_device_limits>(d);
     return Error{};
   });
 }
@@ -507,7 +495,7 @@ vknorm_status vknorm_create_context(const vknorm_context_create_info* info, vkno
     ci.virtual_subgroup_size = info->virtual_subgroup_size;
     vknorm::DeviceLimits limits;
     if (info->limits) {
-      limits = to_cpp(*info->limits);
+      limits = convert<vknorm::DeviceLimits>(*info->limits);
       ci.limits = &limits;
     }
     Context* c = nullptr;
