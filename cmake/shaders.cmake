@@ -39,6 +39,19 @@ set(VKNORM_BINDINGS desc addr)
 # ContextCreateInfo::virtual_subgroup_size selects: lane widths no device of ours runs.
 option(VKNORM_VIRTUAL_SUBGROUPS "Also embed the kernels on virtual 64- and 128-lane subgroups (testing)" OFF)
 
+# One module: glslang with the variant's defines, spirv-val, the contract check; appended to
+# VKNORM_SPV_FILES (embedded below).
+function(vknorm_shader_module src kernel bind out label)
+  add_custom_command(OUTPUT ${out}
+    COMMAND ${GLSLANG_VALIDATOR} --quiet --target-env vulkan1.1 -Os ${ARGN}
+            -I${CMAKE_CURRENT_SOURCE_DIR}/shaders -o ${out} ${src}
+    COMMAND ${SPIRV_VAL} --target-env vulkan1.1 ${out}
+    COMMAND vknorm_contract_check ${kernel} ${bind} ${out}
+    DEPENDS ${src} ${VKNORM_SHADER_INCLUDES} vknorm_contract_check
+    COMMENT "glslang ${label}" VERBATIM)
+  set(VKNORM_SPV_FILES ${VKNORM_SPV_FILES} ${out} PARENT_SCOPE)
+endfunction()
+
 set(VKNORM_SPV_FILES)
 foreach(src ${VKNORM_SHADERS})
   get_filename_component(kernel ${src} NAME_WE)
@@ -60,27 +73,13 @@ foreach(src ${VKNORM_SHADERS})
           string(TOUPPER "${red}" RED)
           set(out ${VKNORM_SPIRV_DIR}/${kernel}.${dt}.${bind}.${red}.spv)
         endif()
-        add_custom_command(OUTPUT ${out}
-          COMMAND ${GLSLANG_VALIDATOR} --quiet --target-env vulkan1.1 -Os
-                  -DDTYPE_${DT}=1 -DBIND_${BIND}=1 -DREDUCE_${RED}=1
-                  -I${CMAKE_CURRENT_SOURCE_DIR}/shaders -o ${out} ${src}
-          COMMAND ${SPIRV_VAL} --target-env vulkan1.1 ${out}
-          COMMAND vknorm_contract_check ${kernel} ${bind} ${out}
-          DEPENDS ${src} ${VKNORM_SHADER_INCLUDES} vknorm_contract_check
-          COMMENT "glslang ${kernel} ${dt} ${bind} ${red}" VERBATIM)
-        list(APPEND VKNORM_SPV_FILES ${out})
+        vknorm_shader_module(${src} ${kernel} ${bind} ${out} "${kernel} ${dt} ${bind} ${red}"
+                             -DDTYPE_${DT}=1 -DBIND_${BIND}=1 -DREDUCE_${RED}=1)
         if(red STREQUAL "sg" AND VKNORM_VIRTUAL_SUBGROUPS)
           foreach(lanes 64 128)
-            set(vout ${VKNORM_SPIRV_DIR}/${kernel}.${dt}.${bind}.v${lanes}.spv)
-            add_custom_command(OUTPUT ${vout}
-              COMMAND ${GLSLANG_VALIDATOR} --quiet --target-env vulkan1.1 -Os
-                      -DDTYPE_${DT}=1 -DBIND_${BIND}=1 -DREDUCE_SG=1 -DVIRTUAL_SG=${lanes}
-                      -I${CMAKE_CURRENT_SOURCE_DIR}/shaders -o ${vout} ${src}
-              COMMAND ${SPIRV_VAL} --target-env vulkan1.1 ${vout}
-              COMMAND vknorm_contract_check ${kernel} ${bind} ${vout}
-              DEPENDS ${src} ${VKNORM_SHADER_INCLUDES} vknorm_contract_check
-              COMMENT "glslang ${kernel} ${dt} ${bind} v${lanes}" VERBATIM)
-            list(APPEND VKNORM_SPV_FILES ${vout})
+            vknorm_shader_module(${src} ${kernel} ${bind} ${VKNORM_SPIRV_DIR}/${kernel}.${dt}.${bind}.v${lanes}.spv
+                                 "${kernel} ${dt} ${bind} v${lanes}"
+                                 -DDTYPE_${DT}=1 -DBIND_${BIND}=1 -DREDUCE_SG=1 -DVIRTUAL_SG=${lanes})
           endforeach()
         endif()
       endforeach()
