@@ -22,8 +22,7 @@ Error choose_config(Context* ctx, const Problem& p, const KernelConfig* override
     Problem rows_only = p;
     rows_only.outer = kBatchInvariantRows;
     fill_config(ctx->profile, rows_only, &c);
-    c.source += " batch_invariant";
-    c.case_class = case_class(ctx->profile, p);
+    c.source += " batch_invariant";  // the fill below keeps it, and sets p's case class
   } else if (const KernelConfig* tuned = ctx->tuning.find(uuid_hex(ctx->profile.uuid),
                                                           ctx->profile.driver_version, case_class(ctx->profile, p))) {
     c = *tuned;

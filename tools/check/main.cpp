@@ -72,7 +72,7 @@ int run_single(vknorm_support::HostDevice& device, const Options& o, RunReport* 
   RunnerOptions ro;
   ro.force_shared_reduction = o.force_shared_reduction;
   ro.limits = o.limits;
-  ro.virtual_subgroup = o.virtual_subgroup;
+  ro.virtual_subgroup = report->virtual_subgroup;
   ro.quiet = true;
   vknorm_support::CaseResult raw;
   CaseRecord r = run_one(device, o.single, ro, /*keep_values=*/true, &raw);
@@ -180,8 +180,6 @@ int run(int argc, char** argv) {
     return kExitUsage;
   }
   if (o.limits.empty()) o.limits = vknorm_support::env_or("VKNORM_LIMITS", "");  // as the tests read it
-  if (!o.virtual_subgroup)
-    o.virtual_subgroup = static_cast<uint32_t>(std::strtoul(vknorm_support::env_or("VKNORM_VIRTUAL_SUBGROUP", "0").c_str(), nullptr, 10));
   switch (o.mode) {
     case Mode::help:
       std::fputs(usage_text(), stdout);
@@ -240,7 +238,8 @@ int run(int argc, char** argv) {
   report.seed = o.mode == Mode::single_case ? o.single.spec.seed : o.seed;
   report.force_shared_reduction = o.force_shared_reduction;
   report.limits = o.limits;
-  report.virtual_subgroup = o.virtual_subgroup;
+  // As the context has it: --virtual-subgroup, else $VKNORM_VIRTUAL_SUBGROUP (HostDevice reads it).
+  report.virtual_subgroup = vknorm::device_info(device->context()).virtual_subgroup_size;
   report.device = describe_device(*device, device->validation_enabled());
   const LanesProbe lanes = probe_lanes(*device);  // what the report claims must have run
   report.device.lanes_run = lanes.ran ? lanes.active_lanes : 0;
@@ -258,7 +257,7 @@ int run(int argc, char** argv) {
     RunnerOptions ro;
     ro.force_shared_reduction = o.force_shared_reduction;
   ro.limits = o.limits;
-  ro.virtual_subgroup = o.virtual_subgroup;
+  ro.virtual_subgroup = report.virtual_subgroup;
     ro.quiet = o.quiet;
     ro.verbose = o.verbose;
     run_all(*device, cases, ro, &report);
