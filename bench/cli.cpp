@@ -29,6 +29,8 @@ cases
                          layer_norm_fwd_bwd | rms_norm_last | add_rms_norm | rms_norm_last_q8 |
                          add_rms_norm_q8 | batch_norm | batch_norm_eval | l1_norm | l2_norm |
                          group_norm | instance_norm | instance_norm_eval | frobenius_norm
+                         (instance_norm: input statistics, no running statistics, as torch's
+                         default InstanceNorm; batch_norm: training, running statistics updated)
   --shape AxBxC..        e.g. 8x64x128x128 (rms: N x C x spatial..; layer norm: .. x normalized)
   --dtype T              f32 (default) | f16 | bf16
   --eps X                default 1e-5
@@ -53,7 +55,9 @@ timing
                          an L2 flush before each (minus the flushes alone) and without; per call
   --stream-barrier B     between the back-to-back calls: full (default: an ALL_COMMANDS memory
                          barrier) or compute (COMPUTE_SHADER/SHADER_WRITE -> SHADER_READ|WRITE,
-                         what vknorm's synchronization contract asks of a caller)
+                         what vknorm's synchronization contract asks of a caller) or none
+                         (independent calls: the launch cost alone; the flushed region keeps
+                         its full barriers)
   --roofline-mib N       copy size of the roofline measurement (default 1024, capped by budget)
   --arena-mib N          make every tensor block at least N MiB (blocks are sized to the
                          largest case of the run; this reproduces a big suite's blocks alone)
@@ -169,11 +173,11 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
       o->stream_calls = static_cast<int>(std::min<int64_t>(n, 4096));
     } else if (a == "--stream-barrier") {
       if (!value(&s)) return false;
-      if (s != "full" && s != "compute") {
-        *error = "--stream-barrier: full or compute, not '" + s + "'";
+      if (s != "full" && s != "compute" && s != "none") {
+        *error = "--stream-barrier: full, compute or none, not '" + s + "'";
         return false;
       }
-      o->stream_compute_barrier = s == "compute";
+      o->stream_barrier = s == "compute" ? StreamBarrier::compute : s == "none" ? StreamBarrier::none : StreamBarrier::full;
     } else if (a == "--list") {
       o->list = true;
     } else if (a == "--self-test") {

@@ -223,13 +223,15 @@ class ChannelNormCase : public OpCase {
     }
   }
 
-  // x + y + weight + bias (x's dtype) + statistics (fp32).
+  // x + y + weight + bias (x's dtype) + statistics (fp32). The bench times instance_norm as
+  // torch's default InstanceNorm (track_running_stats=False, KernelBench #34, compare_torch):
+  // no running statistics; BatchNorm training times the running-statistics update.
   uint64_t minimal_bytes(const BenchShape& s) const override {
     const uint64_t es = vknorm::dtype_size(s.dtype), C = static_cast<uint64_t>(row_length(s.shape, 1));
     const uint64_t N = static_cast<uint64_t>(s.shape.empty() ? 1 : s.shape[0]);
     const uint64_t param = s.affine ? 2 * C * es : 0;
     const uint64_t stats = k_ == ChannelNormKind::group ? 2 * N * static_cast<uint64_t>(groups_of_bench(s)) * 4
-                                                         : k_ == ChannelNormKind::instance ? 4 * C * 4 : 2 * C * 4;
+                                                         : k_ == ChannelNormKind::instance ? 0 : 2 * C * 4;
     return 2 * static_cast<uint64_t>(s.numel()) * es + param + stats;
   }
   std::vector<BenchTensor> bench_tensors(const BenchShape& s) const override {
@@ -242,7 +244,7 @@ class ChannelNormCase : public OpCase {
     if (k_ == ChannelNormKind::group) {
       t.push_back({"mean", vknorm::DType::f32, {N, groups_of_bench(s)}});
       t.push_back({"rstd", vknorm::DType::f32, {N, groups_of_bench(s)}});
-    } else {
+    } else if (k_ == ChannelNormKind::instance_eval) {
       t.push_back({"running_mean", vknorm::DType::f32, {C}});
       t.push_back({"running_var", vknorm::DType::f32, {C}});
     }
