@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cases.h"
+#include "timing.h"
 
 #include <cstdint>
 #include <string>
@@ -22,7 +23,7 @@ struct Options {
   bool same_size_copy = true;        // --no-copy: skip each case's same-size copy
   bool batch_invariant = false;      // --batch-invariant: ContextCreateInfo::batch_invariant
   int stream_calls = 0;              // --stream K: also time K calls in one command buffer
-  bool stream_compute_barrier = false;  // --stream-barrier compute: the contract's barrier between calls
+  StreamBarrier stream_barrier = StreamBarrier::full;  // --stream-barrier: between back-to-back calls
   bool list = false;                 // --list: print the cases as JSON, open no device
   bool self_test = false;            // --self-test: suite medians vs alone medians
   int self_test_reps = 2;

@@ -185,7 +185,7 @@ CaseResult run_case(HostDevice& dev, Timer& timer, CopyProbe* copy, const Option
     progress("  timing " + std::to_string(opt.stream_calls) + " calls in one command buffer");
     r.stream = timer.measure_stream([&](VkCommandBuffer cmd) { return w->record(cmd).ok(); },
                                     opt.stream_calls,
-                                    opt.stream_compute_barrier ? StreamBarrier::compute : StreamBarrier::full);
+                                    opt.stream_barrier);
   }
   if (opt.check) {
     progress("  checking a sample against the fp64 reference");

@@ -368,7 +368,7 @@ Json to_json(const RunSummary& run, const std::vector<CaseResult>& cases,
       if (r.stream.calls) {
         Json st = Json::object();
         st["calls"] = r.stream.calls;
-        st["barrier"] = r.stream.barrier == StreamBarrier::compute ? "compute" : "full";
+        st["barrier"] = stream_barrier_name(r.stream.barrier);
         st["ok"] = r.stream.ok;
         if (!r.stream.error.empty()) st["error"] = r.stream.error;
         if (r.stream.ok) {

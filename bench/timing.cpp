@@ -40,6 +40,10 @@ void compute_barrier(VkCommandBuffer cmd) {
 
 }  // namespace
 
+const char* stream_barrier_name(StreamBarrier b) {
+  return b == StreamBarrier::compute ? "compute" : b == StreamBarrier::none ? "none" : "full";
+}
+
 Stats summarize(std::vector<double> samples_ms) {
   Stats s;
   s.samples_ms = samples_ms;
@@ -208,8 +212,8 @@ bool Timer::run_region(const std::function<bool(VkCommandBuffer)>* body, bool fl
       if (body) recorded = (*body)(cmd);
       // Without a flush after it, the next call follows this barrier alone; before a flush (a
       // transfer write) it must be the full one.
-      if (barrier == StreamBarrier::compute && !flush) compute_barrier(cmd);
-      else full_barrier(cmd);
+      if (flush || barrier == StreamBarrier::full) full_barrier(cmd);
+      else if (barrier == StreamBarrier::compute) compute_barrier(cmd);
     }
     vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, pool_, 1);
   });

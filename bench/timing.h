@@ -53,8 +53,12 @@ Stats summarize(std::vector<double> samples_ms);
 //   back to back: [call, barrier] x calls, over calls (inputs stay in L2 when they fit it).
 // The barrier after each call is a full ALL_COMMANDS memory barrier, or (StreamBarrier::compute)
 // the one vknorm's synchronization contract asks of a caller between dependent calls:
-// COMPUTE_SHADER/SHADER_WRITE -> COMPUTE_SHADER/SHADER_READ|SHADER_WRITE.
-enum class StreamBarrier { full, compute };
+// COMPUTE_SHADER/SHADER_WRITE -> COMPUTE_SHADER/SHADER_READ|SHADER_WRITE, or (none) nothing
+// between back-to-back calls: independent calls an engine may overlap, which isolates the
+// launch cost from the barrier's (the calls repeat the same outputs: a benign race, timing only).
+// A flush is always fenced by full barriers.
+enum class StreamBarrier { full, compute, none };
+const char* stream_barrier_name(StreamBarrier b);
 struct StreamStats {
   bool ok = false;
   std::string error;
