@@ -193,6 +193,32 @@ layout(buffer_reference, std430, buffer_reference_align = 16) buffer Wide8Ref { 
 #define STORE8(name, i, lo, hi) W8AT(name, i) = uvec4(from_f4(lo), from_f4(hi))
 #endif
 
+// One chunk of VEC elements at element index i (a multiple of VEC) as two vec4 (lo, hi);
+// unused components are 0 (VEC 1: lo.x only; VEC 4: lo only). For kernels whose contract has
+// a VEC spec constant and declares the tensor with DECLARE_TENSOR / DECLARE_WIDE / DECLARE_WIDE8.
+#define LOAD_CHUNK(name, i, lo, hi)        \
+  {                                        \
+    lo = vec4(0.0);                        \
+    hi = vec4(0.0);                        \
+    if (VEC == 8) {                        \
+      LOAD8(name, (i) >> 3, lo, hi);       \
+    } else if (VEC == 4) {                 \
+      lo = to_f4(WAT(name, (i) >> 2));     \
+    } else {                               \
+      lo.x = LD(name, i);                  \
+    }                                      \
+  }
+#define STORE_CHUNK(name, i, lo, hi)       \
+  {                                        \
+    if (VEC == 8) {                        \
+      STORE8(name, (i) >> 3, lo, hi);      \
+    } else if (VEC == 4) {                 \
+      WAT(name, (i) >> 2) = from_f4(lo);   \
+    } else {                               \
+      ST(name, i, lo.x);                   \
+    }                                      \
+  }
+
 // ---- subgroup operations: the device's, or virtual subgroups (VIRTUAL_SG) ----
 // The reductions below use only these. A virtual subgroup is VIRTUAL_SG consecutive local
 // invocations (a workgroup smaller than that has one, partly filled, as a wave64 device runs

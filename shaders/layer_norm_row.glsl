@@ -63,31 +63,6 @@ bool per_channel() { return false; }
 uint channel_of(uint row, uint e) { return 0u; }
 #endif
 
-#if ADD_RESIDUAL
-// h = x + residual at element e of the row (x's chunk in lo, hi), rounded to the storage dtype
-// as the unfused code would store it, and written to residual_out when asked.
-void add_residual(uint rb, uint ob, uint e, inout vec4 lo, inout vec4 hi) {
-  vec4 rl = vec4(0.0), rh = vec4(0.0);
-  if (VEC == 8) {
-    LOAD8(res, (rb + e) >> 3, rl, rh);
-  } else if (VEC == 4) {
-    rl = to_f4(WAT(res, (rb + e) >> 2));
-  } else {
-    rl.x = LD(res, rb + e);
-  }
-  lo = round_storage(lo + rl);
-  hi = round_storage(hi + rh);
-  if ((pc.flags & FLAG_WRITE_RESIDUAL) == 0u) return;
-  if (VEC == 8) {
-    STORE8(ro, (ob + e) >> 3, lo, hi);
-  } else if (VEC == 4) {
-    WAT(ro, (ob + e) >> 2) = from_f4(lo);
-  } else {
-    ST(ro, ob + e, lo.x);
-  }
-}
-#endif
-
 void main() {
   const uint slot = row_slot();
   const uint lane = slot % LPR;
@@ -105,26 +80,40 @@ void main() {
   float m, c, rs, var;
   if (VEC >= 4) {
     // Chunk t of this lane starts at element lane * VEC + t * step; VEC 8 keeps (lo, hi) in
-    // v[2t], v[2t + 1]. Unused registers hold 0 and are masked out of the statistics.
+    // v[2t], v[2t + 1]. Unused registers hold 0 and are masked out of the statistics. Every
+    // load of the row is issued before any of them is used (x's chunks, then the residual's,
+    // then the sums): a sum between two loads makes each chunk wait for the one before, as
+    // rms_norm_last.glsl measured. No store before the loads: residual_out may alias x.
     vec4 v[NQ];
-    float acc = 0.0;
     for (uint t = 0; t < NC; ++t) {
       const uint e = lane * VEC + t * step;
       vec4 lo = vec4(0.0), hi = vec4(0.0);
-      if (ok && e < pc.D) {
-        if (VEC == 8) {
-          LOAD8(x, (xb + e) >> 3, lo, hi);
-        } else {
-          lo = to_f4(WAT(x, (xb + e) >> 2));
-        }
-#if ADD_RESIDUAL
-        add_residual(rb, ob, e, lo, hi);
-#endif
-      }
+      if (ok && e < pc.D) LOAD_CHUNK(x, xb + e, lo, hi);
       v[t * QPC] = lo;
       if (QPC == 2) v[t * QPC + QPC - 1] = hi;  // index in range whatever QPC is
-      acc += hsum(lo) + hsum(hi);
     }
+#if ADD_RESIDUAL
+    {
+      // h = x + residual, rounded to the storage dtype as the unfused code would store it.
+      vec4 rv[NQ];
+      for (uint t = 0; t < NC; ++t) {
+        const uint e = lane * VEC + t * step;
+        vec4 lo = vec4(0.0), hi = vec4(0.0);
+        if (ok && e < pc.D) LOAD_CHUNK(res, rb + e, lo, hi);
+        rv[t * QPC] = lo;
+        if (QPC == 2) rv[t * QPC + QPC - 1] = hi;
+      }
+      for (uint q = 0; q < NQ; ++q) v[q] = round_storage(v[q] + rv[q]);  // padding stays 0
+      if ((pc.flags & FLAG_WRITE_RESIDUAL) != 0u && ok)
+        for (uint t = 0; t < NC; ++t) {
+          const uint e = lane * VEC + t * step;
+          if (e >= pc.D) break;
+          STORE_CHUNK(ro, ob + e, v[t * QPC], (QPC == 2 ? v[t * QPC + QPC - 1] : vec4(0.0)));
+        }
+    }
+#endif
+    float acc = 0.0;
+    for (uint q = 0; q < NQ; ++q) acc += hsum(v[q]);
     m = seg_sum2(vec2(acc, 0.0), LPR).x * inv_d;
     vec4 s1 = vec4(0.0), s2 = vec4(0.0);
     for (uint t = 0; t < NC; ++t) {
@@ -178,20 +167,29 @@ void main() {
         }
       }
   } else {
-    float v[NS];
-    float acc = 0.0;
+    float v[NS];  // loads first, as above
     for (uint t = 0; t < NS; ++t) {
       const uint e = lane + t * LPR;
       v[t] = (ok && e < pc.D) ? LD(x, xb + e) : 0.0;
-#if ADD_RESIDUAL
-      if (ok && e < pc.D) {
-        vec4 lo = vec4(v[t], 0.0, 0.0, 0.0), hi = vec4(0.0);
-        add_residual(rb, ob, e, lo, hi);
-        v[t] = lo.x;
-      }
-#endif
-      acc += v[t];
     }
+#if ADD_RESIDUAL
+    {
+      float rv[NS];
+      for (uint t = 0; t < NS; ++t) {
+        const uint e = lane + t * LPR;
+        rv[t] = (ok && e < pc.D) ? LD(res, rb + e) : 0.0;
+      }
+      for (uint t = 0; t < NS; ++t) v[t] = round_storage(vec4(v[t] + rv[t])).x;  // padding stays 0
+      if ((pc.flags & FLAG_WRITE_RESIDUAL) != 0u && ok)
+        for (uint t = 0; t < NS; ++t) {
+          const uint e = lane + t * LPR;
+          if (e >= pc.D) break;
+          ST(ro, ob + e, v[t]);
+        }
+    }
+#endif
+    float acc = 0.0;
+    for (uint t = 0; t < NS; ++t) acc += v[t];
     m = seg_sum2(vec2(acc, 0.0), LPR).x * inv_d;
     float s1 = 0.0, s2 = 0.0;
     for (uint t = 0; t < NS; ++t) {

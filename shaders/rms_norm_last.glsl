@@ -70,31 +70,6 @@ const uint QPC = VEC == 8 ? 2 : 1;        // vec4 registers per chunk (VEC >= 4)
 const uint NQ = VEC >= 4 ? NC * QPC : 1;  // vec4 registers per lane (VEC >= 4)
 const uint NS = VEC == 1 ? ITEMS : 1;     // float registers per lane (VEC == 1)
 
-// One chunk of VEC elements at element index i (a multiple of VEC) as two vec4 (lo, hi);
-// unused components are 0 (VEC 1: lo.x only; VEC 4: lo only).
-#define LOAD_CHUNK(name, i, lo, hi)        \
-  {                                        \
-    lo = vec4(0.0);                        \
-    hi = vec4(0.0);                        \
-    if (VEC == 8) {                        \
-      LOAD8(name, (i) >> 3, lo, hi);       \
-    } else if (VEC == 4) {                 \
-      lo = to_f4(WAT(name, (i) >> 2));     \
-    } else {                               \
-      lo.x = LD(name, i);                  \
-    }                                      \
-  }
-#define STORE_CHUNK(name, i, lo, hi)       \
-  {                                        \
-    if (VEC == 8) {                        \
-      STORE8(name, (i) >> 3, lo, hi);      \
-    } else if (VEC == 4) {                 \
-      WAT(name, (i) >> 2) = from_f4(lo);   \
-    } else {                               \
-      ST(name, i, lo.x);                   \
-    }                                      \
-  }
-
 // h at element index e of the row: x (+ residual, rounded). `again`: a streamed pass after
 // the first, which reads h back from residual_out when it was written (residual may be it).
 void load_h(uint xb, uint rb, uint ob, uint e, bool again, out vec4 lo, out vec4 hi) {
