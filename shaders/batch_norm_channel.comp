@@ -34,18 +34,23 @@ void main() {
   const uint c = gl_WorkGroupID.y + pc.c_base;
   const uint lid = gl_LocalInvocationIndex;
   const uint xb = OFF(x) + c * pc.x_sc, yb = OFF(y) + c * pc.y_sc;
+  // Every load before any use: a sum between two loads makes each wait for the one before
+  // (rms_norm_last.glsl). Unused items hold 0.
   float v[ITEMS];
-  float s = 0.0;
   for (uint t = 0; t < NV; ++t) {
     const uint e = (lid + t * WG) * VEC;
     if (VEC == 4) {
       vec4 q = e < pc.NS ? to_f4(WAT(x, (xb + plane_index(e, pc.x_sn, pc.x_ss)) >> 2)) : vec4(0.0);
       v[t * 4] = q.x; v[t * 4 + 1] = q.y; v[t * 4 + 2] = q.z; v[t * 4 + 3] = q.w;
-      s += (q.x + q.y) + (q.z + q.w);
     } else {
       v[t] = e < pc.NS ? LD(x, xb + plane_index(e, pc.x_sn, pc.x_ss)) : 0.0;
-      s += v[t];
     }
+  }
+  float s = 0.0;
+  for (uint t = 0; t < NV; ++t) {
+    float cs = 0.0;  // one access's elements
+    for (uint k = 0; k < VEC; ++k) cs += v[t * VEC + k];
+    s += cs;
   }
   const float inv_n = 1.0 / float(pc.NS);
   const float mean = wg_sum(s) * inv_n;
