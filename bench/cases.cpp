@@ -69,6 +69,7 @@ std::string BenchCase::label() const {
   const auto p = parts();
   if (!p.empty() && p[0]->uses_normalized_rank()) s += " norm" + std::to_string(normalized_rank);
   if (groups) s += " groups" + std::to_string(groups);
+  if (activation != vknorm::Activation::none) s += std::string(" +") + vknorm_support::activation_name(activation);
   return s;
 }
 
@@ -80,6 +81,7 @@ vknorm_support::BenchShape BenchCase::bench_shape() const {
   b.normalized_rank = normalized_rank;
   b.affine = affine;
   b.groups = groups;
+  b.activation = activation;
   return b;
 }
 

@@ -36,6 +36,7 @@ cases
   --eps X                default 1e-5
   --normalized-rank K    layer norm: trailing dimensions normalized (default 1)
   --groups G             group_norm: num_groups (default: the largest divisor of C <= sqrt(C))
+  --activation A         group_norm: none (default) | silu | gelu_tanh, after the affine
   --no-affine            no weight (rms) / weight and bias (layer norm)
 timing
   --runs N               timed runs per case (default 20, at least 10; short cases get more,
@@ -226,6 +227,12 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
     } else if (a == "--groups") {
       if (!int_value(1, &n)) return false;
       o->single.groups = n;
+    } else if (a == "--activation") {
+      if (!value(&s)) return false;
+      if (!vknorm_support::parse_activation(s, &o->single.activation)) {
+        *error = "--activation: none, silu or gelu_tanh, not '" + s + "'";
+        return false;
+      }
     } else if (a == "--no-affine") {
       o->single.affine = false;
     } else if (a == "--runs") {

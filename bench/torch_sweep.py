@@ -149,6 +149,12 @@ def make_fns(torch, c, device):
         return rms_last_fns(torch, c, x, param([D], 1.0), randn, eps)
     if op == "group_norm":
         groups = int(c.get("groups") or 0) or default_groups(C)
+        act = c.get("activation", "none")
+        if act == "silu":  # GroupNorm -> SiLU as a diffusion UNet / VAE writes it
+            return forward(lambda x, w, b: F.silu(F.group_norm(x, groups, w, b, eps)), x, param([C], 1.0), param([C], 0.0))
+        if act == "gelu_tanh":
+            return forward(lambda x, w, b: F.gelu(F.group_norm(x, groups, w, b, eps), approximate="tanh"),
+                           x, param([C], 1.0), param([C], 0.0))
         return forward(lambda x, w, b: F.group_norm(x, groups, w, b, eps), x, param([C], 1.0), param([C], 0.0))
     if op in ("batch_norm", "batch_norm_eval", "instance_norm", "instance_norm_eval"):
         # fp32 weight / bias / running stats, as mixed-precision models keep them (and as

@@ -158,6 +158,7 @@ void Workload::build_args() {
   p.normalized_rank = c.normalized_rank;
   p.eps = c.eps;
   p.groups = c.groups;
+  p.activation = c.activation;
   const vknorm_support::RoleLookup lookup = [this](const std::string& role) { return view(role); };
   calls_.clear();
   setup_calls_.clear();

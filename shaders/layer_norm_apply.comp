@@ -11,6 +11,7 @@
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "contracts/layer_norm_apply.h"  // bindings, push constants pc, spec constants
+#include "activation.glsl"                // FLAG_SILU / FLAG_GELU: activate()
 
 DECLARE_TENSOR(x, DATA_T, readonly)
 DECLARE_WIDE(x, WIDE_T, readonly)
@@ -112,7 +113,7 @@ void main() {
           if (AFFINE_REGS == 0) affine_at(e, wv, bv);
           o = o * wv + bv;
         }
-        WAT(y, (yb + e) >> 2) = from_f4(o);
+        WAT(y, (yb + e) >> 2) = from_f4(activate(o));
       } else {
         uint e = base + lid + t * WG;
         if (e >= pc.D) continue;
@@ -126,7 +127,7 @@ void main() {
           if (AFFINE_REGS == 0) affine_at(e, wv, bv);
           o = o * wv.x + bv.x;
         }
-        ST(y, yb + e, o);
+        ST(y, yb + e, activate(o));
       }
     }
     if (g == 0 && lid == 0) {

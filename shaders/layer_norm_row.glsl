@@ -53,6 +53,7 @@ const uint NS = VEC == 1 ? ITEMS : 1;     // float registers per lane (VEC == 1)
 float hsum(vec4 v) { return v.x + v.y + v.z + v.w; }
 
 #if CHANNEL_AFFINE
+#include "activation.glsl"
 // Row `row` of this dispatch is group (row_base + row) % groups of its sample: cpg channels of
 // hw elements each, so element e belongs to channel group * cpg + e / hw. A VEC-element access
 // never straddles two channels (the host picks VEC dividing hw).
@@ -61,6 +62,8 @@ uint channel_of(uint row, uint e) { return ((pc.row_base + row) % pc.groups) * p
 #else
 bool per_channel() { return false; }
 uint channel_of(uint row, uint e) { return 0u; }
+vec4 activate(vec4 v) { return v; }
+float activate(float v) { return v; }
 #endif
 
 void main() {
@@ -139,8 +142,8 @@ void main() {
           const uint ch = channel_of(row, e);
           const float wv = (pc.flags & FLAG_WEIGHT) != 0 ? LD(w, OFF(w) + ch) : 1.0;
           const float bv = (pc.flags & FLAG_BIAS) != 0 ? LD(b, OFF(b) + ch) : 0.0;
-          lo = lo * wv + bv;
-          hi = hi * wv + bv;
+          lo = activate(lo * wv + bv);
+          hi = activate(hi * wv + bv);
           if (VEC == 8) {
             STORE8(y, (yb + e) >> 3, lo, hi);
           } else {
@@ -209,7 +212,7 @@ void main() {
         const uint ai = per_channel() ? channel_of(row, e) : e;
         if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + ai);
         if ((pc.flags & FLAG_BIAS) != 0) o += LD(b, OFF(b) + ai);
-        ST(y, yb + e, o);
+        ST(y, yb + e, activate(o));
       }
   }
   if (ok && lane == 0) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+using vknorm::Activation;
 using vknorm::Context;
 using vknorm::DType;
 using vknorm::Error;
@@ -34,6 +35,9 @@ VKNORM_SAME_VALUE(VKNORM_STATUS_VULKAN_ERROR, Status::vulkan_error);
 VKNORM_SAME_VALUE(VKNORM_DTYPE_F32, DType::f32);
 VKNORM_SAME_VALUE(VKNORM_DTYPE_F16, DType::f16);
 VKNORM_SAME_VALUE(VKNORM_DTYPE_BF16, DType::bf16);
+VKNORM_SAME_VALUE(VKNORM_ACTIVATION_NONE, Activation::none);
+VKNORM_SAME_VALUE(VKNORM_ACTIVATION_SILU, Activation::silu);
+VKNORM_SAME_VALUE(VKNORM_ACTIVATION_GELU_TANH, Activation::gelu_tanh);
 VKNORM_SAME_VALUE(VKNORM_DTYPE_I8, DType::i8);
 VKNORM_SAME_VALUE(VKNORM_OP_RMS_NORM, vknorm::Op::rms_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_LAYER_NORM_FORWARD, vknorm::Op::layer_norm_forward);
@@ -199,7 +203,7 @@ VKNORM_C_TWINS(vknorm_device_limits, vknorm::DeviceLimits, VKNORM_C_FIELDS_limit
   F(x) F(y) F(weight) F(bias) F(running_mean) F(running_var) F(save_mean) F(save_invstd) F(training) \
   F(momentum) F(eps) F(scratch)
 #define VKNORM_C_FIELDS_group_norm(F) \
-  F(x) F(y) F(weight) F(bias) F(mean) F(rstd) F(num_groups) F(eps) F(scratch)
+  F(x) F(y) F(weight) F(bias) F(mean) F(rstd) F(num_groups) F(eps) F(activation) F(scratch)
 #define VKNORM_C_FIELDS_instance_norm(F)                                                      \
   F(x) F(y) F(weight) F(bias) F(running_mean) F(running_var) F(use_input_stats) F(momentum) \
   F(eps) F(scratch)

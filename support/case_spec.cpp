@@ -69,6 +69,27 @@ const char* data_kind_name(DataKind k) {
   return "?";
 }
 
+const char* activation_name(vknorm::Activation a) {
+  switch (a) {
+    case vknorm::Activation::none:
+      return "none";
+    case vknorm::Activation::silu:
+      return "silu";
+    case vknorm::Activation::gelu_tanh:
+      return "gelu_tanh";
+  }
+  return "?";
+}
+
+bool parse_activation(const std::string& s, vknorm::Activation* out) {
+  for (vknorm::Activation a : {vknorm::Activation::none, vknorm::Activation::silu, vknorm::Activation::gelu_tanh})
+    if (s == activation_name(a)) {
+      *out = a;
+      return true;
+    }
+  return false;
+}
+
 bool parse_data_kind(const std::string& s, DataKind* out) {
   for (DataKind k : {DataKind::uniform01, DataKind::normal, DataKind::large_mean, DataKind::nan_inf,
                      DataKind::outlier_first})
@@ -110,6 +131,7 @@ std::string CaseSpec::label() const {
     s += buf;
   }
   if (groups) s += " groups=" + std::to_string(groups);
+  if (activation != vknorm::Activation::none) s += std::string(" act=") + activation_name(activation);
   if (by_address) s += " addr";
   if (misalign_bytes) s += " misalign=" + std::to_string(misalign_bytes);
   if (in_place) s += " inplace";

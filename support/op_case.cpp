@@ -253,6 +253,7 @@ void CaseRunner::run() {
   params.weight_offset = spec_.weight_offset;
   params.momentum = spec_.momentum;
   params.groups = spec_.groups;
+  params.activation = spec_.activation;
   params.config = spec_.config;
   std::unique_ptr<BoundOp> call = op.bind(view, params);
 

@@ -31,6 +31,9 @@ enum class DataKind {
 };
 const char* data_kind_name(DataKind k);
 bool parse_data_kind(const std::string& s, DataKind* out);
+// vknorm::Activation <-> "none", "silu", "gelu_tanh".
+const char* activation_name(vknorm::Activation a);
+bool parse_activation(const std::string& s, vknorm::Activation* out);
 
 struct CaseSpec {
   const OpCase* op = nullptr;   // from op_cases() / find_op_case()
@@ -54,6 +57,8 @@ struct CaseSpec {
   double momentum = 0.1;
   // group_norm: num_groups (0: the op case's default, a divisor of C between 1 and C).
   int64_t groups = 0;
+  // group_norm: the activation after the affine (GroupNormArgs::activation).
+  vknorm::Activation activation = vknorm::Activation::none;
   std::string label() const;    // "rms_norm f32 [2,3,4] eps=1e-05 seed=1 normal"
 };
 

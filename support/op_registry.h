@@ -46,6 +46,7 @@ struct OpParams {
   double weight_offset = 0;  // rms_norm_backward
   double momentum = 0.1;     // batch_norm, instance_norm
   int64_t groups = 0;        // group_norm (0: the op case's default)
+  vknorm::Activation activation = vknorm::Activation::none;  // group_norm: after the affine
   const vknorm::KernelConfig* config = nullptr;
 };
 
@@ -78,6 +79,7 @@ struct BenchShape {
   int normalized_rank = 1;
   bool affine = true;
   int64_t groups = 0;  // group_norm: num_groups (0: the op case's default)
+  vknorm::Activation activation = vknorm::Activation::none;  // group_norm: after the affine
   int64_t numel() const;
 };
 

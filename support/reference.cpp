@@ -286,4 +286,16 @@ void group_norm_reference(const std::vector<double>& x, const std::vector<double
   }
 }
 
+double activation_reference(vknorm::Activation a, double v) {
+  switch (a) {
+    case vknorm::Activation::none:
+      return v;
+    case vknorm::Activation::silu:
+      return v / (1.0 + std::exp(-v));
+    case vknorm::Activation::gelu_tanh:
+      return 0.5 * v * (1.0 + std::tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)));
+  }
+  return v;
+}
+
 }  // namespace vknorm_support

@@ -83,4 +83,7 @@ void group_norm_reference(const std::vector<double>& x, const std::vector<double
                           int64_t groups, std::vector<double>* y, std::vector<double>* mean,
                           std::vector<double>* rstd, std::vector<double>* var);
 
+// y = act(v) in fp64 (vknorm::Activation: silu v / (1 + e^-v), gelu_tanh).
+double activation_reference(vknorm::Activation a, double v);
+
 }  // namespace vknorm_support

@@ -63,6 +63,30 @@ TEST_SUITE("group_norm") {
     }
   }
 
+  TEST_CASE("group_norm with a fused activation: SiLU and GELU (tanh) on row and split paths") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    uint64_t seed = 80;
+    for (vknorm::Activation act : {vknorm::Activation::silu, vknorm::Activation::gelu_tanh})
+      for (DType dt : {DType::f32, DType::f16, DType::bf16}) {
+        for (auto [shape, G] : {std::pair<std::vector<int64_t>, int64_t>{{2, 64, 257}, 8},  // rows in registers
+                                {{2, 32, 4096}, 2},                                     // split rows, vec 4
+                                {{1, 6, 10923}, 3},                                     // split rows, scalar
+                                {{3, 5, 7}, 5}}) {                                      // odd, one channel per group
+          CaseSpec s = gn(dt, shape, G, true, DataKind::normal, ++seed);
+          s.activation = act;
+          check_case(dev, s);
+        }
+        CaseSpec s = gn(dt, {2, 6, 33}, 2, false, DataKind::large_mean, ++seed);
+        s.activation = act;
+        check_case(dev, s);
+        s = gn(dt, {2, 6, 33}, 2, true, DataKind::normal, ++seed);
+        s.activation = act;
+        s.in_place = true;
+        check_case(dev, s);
+      }
+  }
+
   TEST_CASE("group_norm forced configs: split rows with vec 4 and scalar, small workgroups") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
@@ -178,6 +202,9 @@ TEST_SUITE("group_norm") {
     a = good;
     a.eps = -1.0f;
     refused(dev, "negative eps", a, outs);
+    a = good;
+    a.activation = static_cast<vknorm::Activation>(3);
+    refused(dev, "activation value 3", a, outs);
   }
 
   TEST_CASE("instance_norm running statistics after the update: momentum 0, 0.1, 1; eval mode") {

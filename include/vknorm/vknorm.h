@@ -687,6 +687,15 @@ struct BatchNormArgs {
   const KernelConfig* config = nullptr;
 };
 
+// An activation applied to a norm's output after its affine, in the same pass
+// (GroupNormArgs::activation): y = act(normalized * weight + bias), computed in fp32 and
+// rounded once to y's dtype.
+enum class Activation : uint32_t {
+  none = 0,
+  silu = 1,       // y * sigmoid(y) (torch.nn.SiLU / F.silu): GroupNorm -> SiLU of diffusion UNets / VAEs
+  gelu_tanh = 2,  // 0.5 y (1 + tanh(sqrt(2 / pi) (y + 0.044715 y^3))) (F.gelu(approximate="tanh"))
+};
+
 // GroupNorm over x with shape (N, C, d1, ...), rank >= 2 (torch.nn.GroupNorm, F.group_norm):
 // the C channels form num_groups groups of C / num_groups consecutive channels; per sample n and
 // group g, mean and biased variance over the group's channels and every spatial position;
@@ -700,12 +709,15 @@ struct BatchNormArgs {
 // pass); same statistics (corrected two-pass, shifted partials merged exactly), same config
 // fields as LayerNormArgs. In place: y = x. A zero-size x records nothing. Results for NaN / Inf
 // inputs are unspecified (not tested), as for the backward passes.
+// activation (default none): applied to y after weight / bias in the same pass (SiLU: the
+// fused GroupNorm -> SiLU of diffusion models; mean / rstd stay the statistics of x).
 struct GroupNormArgs {
   Tensor x, y;
   Tensor weight, bias;  // optional, C elements
   Tensor mean, rstd;    // optional fp32 outputs, N * num_groups elements
   int64_t num_groups = 1;
   float eps = 1e-5f;
+  Activation activation = Activation::none;
   Tensor scratch;  // see group_norm_scratch_size()
   const KernelConfig* config = nullptr;
 };

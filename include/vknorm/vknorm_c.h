@@ -471,14 +471,23 @@ typedef struct vknorm_lp_norm_args {
 } vknorm_lp_norm_args;
 VKNORM_DECLARE_OPERATOR(lp_norm);
 
+/* vknorm::Activation: applied to a norm's output after its affine (group_norm). */
+typedef enum vknorm_activation {
+  VKNORM_ACTIVATION_NONE = 0,
+  VKNORM_ACTIVATION_SILU = 1,      /* y * sigmoid(y) */
+  VKNORM_ACTIVATION_GELU_TANH = 2, /* F.gelu(approximate="tanh") */
+  VKNORM_ACTIVATION_MAX_ENUM = 0x7FFFFFFF
+} vknorm_activation;
+
 /* GroupNorm (vknorm::GroupNormArgs; vknorm.h has the formulas). args_init: num_groups = 1,
- * eps = 1e-5. */
+ * eps = 1e-5, activation = VKNORM_ACTIVATION_NONE. */
 typedef struct vknorm_group_norm_args {
   vknorm_tensor x, y;          /* (N, C, spatial..), contiguous */
   vknorm_tensor weight, bias;  /* optional, C elements of x's dtype */
   vknorm_tensor mean, rstd;    /* optional fp32 outputs, N * num_groups elements */
   int64_t num_groups;          /* default 1; must divide C */
   float eps;                   /* default 1e-5 */
+  vknorm_activation activation; /* after weight / bias (default none) */
   vknorm_tensor scratch;       /* see vknorm_group_norm_scratch_size() */
   const vknorm_kernel_config* config;
 } vknorm_group_norm_args;

@@ -68,6 +68,9 @@ Error plan_group_norm(Context* ctx, const GroupNormArgs& a, Plan* plan, PlanResu
     return make_error(Status::invalid_argument, "num_groups (" + std::to_string(a.num_groups) +
                                                     ") must be >= 1 and divide the channel count C = " +
                                                     std::to_string(s.C));
+  if (a.activation != Activation::none && a.activation != Activation::silu && a.activation != Activation::gelu_tanh)
+    return make_error(Status::invalid_argument, "activation must be none, silu or gelu_tanh (got value " +
+                                                    std::to_string(uint32_t(a.activation)) + ")");
   const uint64_t G = uint64_t(a.num_groups);
   if (s.C == 0 || s.S == 0) {  // no group has an element: nothing to normalize, nothing recorded
     Error e;
@@ -80,6 +83,7 @@ Error plan_group_norm(Context* ctx, const GroupNormArgs& a, Plan* plan, PlanResu
   grp.groups = G;
   grp.cpg = s.C / G;
   grp.hw = s.S;
+  grp.activation = a.activation;
   LayerNormArgs ln;
   ln.x = group_rows(a.x, s, G);
   ln.y = group_rows(a.y, s, G);

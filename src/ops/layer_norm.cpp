@@ -148,9 +148,13 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   static_assert(Row::FLAG_WEIGHT == Apply::FLAG_WEIGHT && Row::FLAG_BIAS == Apply::FLAG_BIAS &&
                 Row::FLAG_MEAN == Apply::FLAG_MEAN && Row::FLAG_RSTD == Apply::FLAG_RSTD, "");
   static_assert(Row::FLAG_CHANNEL == Apply::FLAG_CHANNEL && Row::FLAG_VAR == Apply::FLAG_VAR, "");
+  static_assert(Row::FLAG_SILU == Apply::FLAG_SILU && Row::FLAG_GELU == Apply::FLAG_GELU, "");
+  const Activation act = grp ? grp->activation : Activation::none;
   const uint32_t flags = (a.weight.is_set() ? Row::FLAG_WEIGHT : 0u) | (a.bias.is_set() ? Row::FLAG_BIAS : 0u) |
                          (a.mean.is_set() ? Row::FLAG_MEAN : 0u) | (a.rstd.is_set() ? Row::FLAG_RSTD : 0u) |
-                         (grp ? Row::FLAG_CHANNEL : 0u) | (grp && grp->write_var ? Row::FLAG_VAR : 0u);
+                         (grp ? Row::FLAG_CHANNEL : 0u) | (grp && grp->write_var ? Row::FLAG_VAR : 0u) |
+                         (act == Activation::silu ? Row::FLAG_SILU : 0u) |
+                         (act == Activation::gelu_tanh ? Row::FLAG_GELU : 0u);
   // The per-channel affine's push fields (unused without FLAG_CHANNEL).
   auto set_group = [&](auto& pc, uint64_t r0) {
     pc.hw = grp ? uint32_t(grp->hw) : 1u;

@@ -20,6 +20,7 @@ namespace vknorm::detail {
 struct GroupAffine {
   uint64_t groups = 1, cpg = 1, hw = 1;
   bool write_var = false;
+  Activation activation = Activation::none;  // applied after the affine (GroupNorm)
 };
 
 // The arguments of every form (LayerNormArgs has no residual).

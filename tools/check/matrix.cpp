@@ -59,6 +59,7 @@ std::string repro_command(const CheckCase& c, bool force_shared_reduction, const
   cmd += vknorm::dtype_name(s.dtype);
   if (s.op->uses_normalized_rank()) cmd += " --normalized-rank " + std::to_string(s.normalized_rank);
   if (s.groups) cmd += " --groups " + std::to_string(s.groups);
+  if (s.activation != vknorm::Activation::none) cmd += std::string(" --activation ") + vknorm_support::activation_name(s.activation);
   cmd += " --eps " + format_number(s.eps);
   cmd += " --seed " + std::to_string(s.seed);
   cmd += " --data ";
@@ -95,6 +96,7 @@ struct ShapeEntry {
   int tier;
   const char* why;
   int64_t groups = 0;  // group_norm: num_groups (0: the op case's default)
+  vknorm::Activation activation = vknorm::Activation::none;  // group_norm: after the affine
 };
 
 // clang-format off
@@ -264,6 +266,11 @@ const ShapeEntry kShapes[] = {
   {"group_norm", {1, 1, 1}, 1, 3, "single element"},
   {"group_norm", {2, 6, 5, 7, 9}, 1, 3, "rank 5, groups of 3 channels", 2},
   {"group_norm", {2, 320, 16, 16}, 1, 3, "SD-UNet-like, 32 groups", 32},
+  // The fused activation, on the row kernel and on the split path.
+  {"group_norm", {2, 64, 257}, 1, 0, "C=64, 8 groups, SiLU", 8, vknorm::Activation::silu},
+  {"group_norm", {2, 32, 4096}, 1, 1, "split rows, SiLU", 2, vknorm::Activation::silu},
+  {"group_norm", {3, 30, 7}, 1, 1, "10 groups, GELU (tanh)", 10, vknorm::Activation::gelu_tanh},
+  {"group_norm", {2, 32, 4096}, 1, 3, "split rows, GELU (tanh)", 2, vknorm::Activation::gelu_tanh},
   // instance_norm: per (sample, channel) plane; running statistics updated (training) or read.
   {"instance_norm", {2, 3, 257}, 1, 0, "C=3, S=257"},
   {"instance_norm", {4, 64, 7, 9}, 1, 1, "C=64, 7x9 planes"},
@@ -355,6 +362,7 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
           if (!op->nan_inf_specified() && data == DataKind::nan_inf) continue;
           cases.push_back(make_case(op, dt, e.shape, e.normalized_rank, eps, data));
           cases.back().spec.groups = e.groups;
+          cases.back().spec.activation = e.activation;
         }
       }
     }
