@@ -187,7 +187,18 @@ BenchCase make_case(const std::string& name, const char* op, vknorm::DType dt, s
   return c;
 }
 
-std::vector<std::string> suite_names() { return {"kernelbench", "extended", "sweep", "llm", "zoo", "smoke"}; }
+BenchCase& ModelCases::add(const char* model, const char* slug, const char* tag, const char* op, vknorm::DType dt,
+                           std::vector<int64_t> shape, double eps, int normalized_rank) {
+  const std::string name = std::string(prefix) + "_" + slug + "_" + tag + "_" + shape_string(shape) + "_" +
+                           vknorm::dtype_name(dt);
+  BenchCase c = make_case(name, op, dt, std::move(shape), normalized_rank);
+  c.model = model;
+  c.eps = eps;
+  out->push_back(c);
+  return out->back();
+}
+
+std::vector<std::string> suite_names() { return {"kernelbench", "extended", "sweep", "llm", "zoo", "diffusion", "smoke"}; }
 
 namespace {
 
@@ -301,6 +312,7 @@ std::vector<BenchCase> suite(const std::string& name) {
   if (name == "sweep") return sweep_suite();
   if (name == "llm") return llm_suite();
   if (name == "zoo") return zoo_suite();
+  if (name == "diffusion") return diffusion_suite();
   if (name == "smoke") {
     // Small and quick (seconds on lavapipe): for --self-test of the harness on a CPU device.
     s.push_back(make_case("smoke_rms_f32", "rms_norm", DType::f32, {8, 64, 32, 32}));

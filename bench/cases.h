@@ -74,6 +74,16 @@ bool halve(BenchCase* c);
 std::vector<BenchCase> suite(const std::string& name);
 std::vector<std::string> suite_names();
 std::vector<BenchCase> zoo_suite();
+std::vector<BenchCase> diffusion_suite();
+
+// Adds the cases of a model suite (zoo, diffusion): one case per (model, call site), named
+// <prefix>_<model slug>_<tag>_<shape>_<dtype>; tag names the call site ("rmslast", "gn32", ..).
+struct ModelCases {
+  std::vector<BenchCase>* out;
+  const char* prefix;
+  BenchCase& add(const char* model, const char* slug, const char* tag, const char* op, vknorm::DType dt,
+                 std::vector<int64_t> shape, double eps, int normalized_rank = 1);
+};
 // A suite's case: name, op, dtype, shape and normalized rank; eps 1e-5, affine, no groups.
 BenchCase make_case(const std::string& name, const char* op, vknorm::DType dt, std::vector<int64_t> shape,
                     int normalized_rank = 1);

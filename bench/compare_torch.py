@@ -87,7 +87,7 @@ def parse_args():
                    help="do_bench warmup for the wall time (ms; default 25, sweep/llm/zoo 10)")
     p.add_argument("--rep-ms", type=float, default=None,
                    help="do_bench rep for the wall time (ms; default 200, sweep/llm/zoo 40)")
-    p.add_argument("--suite", default="kernelbench", choices=["kernelbench", "sweep", "llm", "zoo"],
+    p.add_argument("--suite", default="kernelbench", choices=["kernelbench", "sweep", "llm", "zoo", "diffusion"],
                    help="kernelbench (default: the table below), or sweep / llm / zoo: the cases "
                         "of vknorm-bench --suite NAME --list with eager and torch.compile, written "
                         "with --json (bench/torch_sweep.py)")

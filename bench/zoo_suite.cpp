@@ -9,32 +9,11 @@
 
 namespace vknorm_bench {
 
-namespace {
-
 using vknorm::DType;
-
-struct ZooAdder {
-  std::vector<BenchCase>* out;
-
-  // tag names the call site ("rmslast", "addrms", ...); the case name is
-  // zoo_<model slug>_<tag>_<shape>_<dtype>.
-  BenchCase& add(const char* model, const char* slug, const char* tag, const char* op, DType dt,
-                 std::vector<int64_t> shape, double eps, int normalized_rank = 1) {
-    const std::string name = std::string("zoo_") + slug + "_" + tag + "_" + shape_string(shape) + "_" +
-                             vknorm::dtype_name(dt);
-    BenchCase c = make_case(name, op, dt, std::move(shape), normalized_rank);
-    c.model = model;
-    c.eps = eps;
-    out->push_back(c);
-    return out->back();
-  }
-};
-
-}  // namespace
 
 std::vector<BenchCase> zoo_suite() {
   std::vector<BenchCase> s;
-  ZooAdder z{&s};
+  ModelCases z{&s, "zoo"};
   const DType f32 = DType::f32, f16 = DType::f16, bf16 = DType::bf16;
 
   // --- LLMs: RMSNorm over the hidden size (decode = 1 token, prefill = many) ---

@@ -1,0 +1,48 @@
+// The diffusion suite (issue 22): the norm calls of diffusion UNets and VAEs as their engines
+// make them. GroupNorm with 32 groups is followed by SiLU in every ResNet block (the fused
+// form, GroupNormArgs::activation); the attention blocks' GroupNorm and the VAE's last one
+// before conv_out are plain. UNets run batch 2 (classifier-free guidance); VAEs decode one
+// image. compare_torch.py --suite diffusion times PyTorch's unfused composition on the same list.
+#include "cases.h"
+
+namespace vknorm_bench {
+
+std::vector<BenchCase> diffusion_suite() {
+  using vknorm::Activation;
+  using vknorm::DType;
+  std::vector<BenchCase> s;
+  ModelCases d{&s, "dif"};
+  const DType f32 = DType::f32, f16 = DType::f16, bf16 = DType::bf16;
+  auto gn = [&](const char* model, const char* slug, DType dt, std::vector<int64_t> shape, double eps,
+                Activation act) {
+    BenchCase& c = d.add(model, slug, act == Activation::silu ? "gn32silu" : "gn32", "group_norm", dt,
+                         std::move(shape), eps);
+    c.groups = 32;
+    c.activation = act;
+  };
+  const Activation silu = Activation::silu, none = Activation::none;
+  // SD 1.5 UNet at 512 x 512 (latents 64 x 64): the four resolution levels.
+  gn("SD1.5 UNet", "sd15_unet", f16, {2, 320, 64, 64}, 1e-5, silu);
+  gn("SD1.5 UNet", "sd15_unet", f16, {2, 640, 32, 32}, 1e-5, silu);
+  gn("SD1.5 UNet", "sd15_unet", f16, {2, 960, 32, 32}, 1e-5, silu);  // decoder: skip concat
+  gn("SD1.5 UNet", "sd15_unet", f16, {2, 1280, 16, 16}, 1e-5, silu);
+  gn("SD1.5 UNet", "sd15_unet", f16, {2, 1280, 8, 8}, 1e-5, silu);
+  gn("SD1.5 UNet", "sd15_unet", f16, {2, 320, 64, 64}, 1e-6, none);  // attention block's norm
+  // SDXL UNet at 1024 x 1024 (latents 128 x 128).
+  gn("SDXL UNet", "sdxl_unet", f16, {2, 320, 128, 128}, 1e-5, silu);
+  gn("SDXL UNet", "sdxl_unet", bf16, {2, 640, 64, 64}, 1e-5, silu);
+  gn("SDXL UNet", "sdxl_unet", bf16, {2, 1280, 32, 32}, 1e-5, silu);
+  gn("SDXL UNet", "sdxl_unet", f16, {2, 1920, 64, 64}, 1e-5, silu);  // decoder: skip concat
+  // The SD / SDXL VAE decoder at 512 x 512 and 1024 x 1024 output.
+  gn("SD VAE", "sd_vae", f16, {1, 512, 64, 64}, 1e-6, silu);
+  gn("SD VAE", "sd_vae", f16, {1, 512, 128, 128}, 1e-6, silu);
+  gn("SD VAE", "sd_vae", bf16, {1, 512, 256, 256}, 1e-6, silu);
+  gn("SD VAE", "sd_vae", f16, {1, 256, 512, 512}, 1e-6, silu);
+  gn("SDXL VAE", "sdxl_vae", f32, {1, 128, 1024, 1024}, 1e-6, silu);
+  gn("SD VAE", "sd_vae", f16, {1, 128, 512, 512}, 1e-6, none);  // norm_out before conv_out's SiLU
+  // A 3D VAE (video): GroupNorm over (C, T, H, W) per group.
+  gn("CogVideoX VAE", "cogvideox_vae", bf16, {1, 128, 13, 60, 90}, 1e-6, silu);
+  return s;
+}
+
+}  // namespace vknorm_bench
