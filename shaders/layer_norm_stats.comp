@@ -27,25 +27,22 @@ void main() {
   float mean = 0.0, m2 = 0.0, shift = 0.0;
   // `base` is uniform across the workgroup, so the shift's reduction is in uniform control flow.
   for (uint base = begin; base < end; base += WG * ITEMS) {
-    // Every load of the batch before any use: a sum between two loads makes each wait for the
-    // one before (rms_norm_last.glsl). Unused items hold 0.
     float v[ITEMS];
     uint nb = 0;
+    float s = 0.0;
     for (uint t = 0; t < NV; ++t) {
       if (VEC == 4) {
         uint e = base + (lid + t * WG) * 4;
         vec4 q = e < end ? to_f4(WAT(x, (xb + e) >> 2)) : vec4(0.0);
         v[t * 4] = q.x; v[t * 4 + 1] = q.y; v[t * 4 + 2] = q.z; v[t * 4 + 3] = q.w;
-        if (e < end) nb += 4;
+        if (e < end) { nb += 4; s += q.x + q.y + q.z + q.w; }
       } else {
         uint e = base + lid + t * WG;
         v[t] = e < end ? LD(x, xb + e) : 0.0;
-        if (e < end) nb += 1;
+        if (e < end) { nb += 1; s += v[t]; }
       }
     }
-    float s = 0.0;
     if (base == begin) {
-      for (uint i = 0; i < ITEMS; ++i) s += v[i];  // unused items add 0
       vec2 first = wg_sum2(vec2(s, float(nb)));
       shift = first.x / first.y;  // the first batch is never empty: begin < end
     }

@@ -46,15 +46,13 @@ void main() {
   if (VEC == 4) {
     // Requires x_ss = y_ss = 1 and every base a multiple of 4 elements (checked by the runtime).
     if (pc.C <= CMAX * CSPLIT) {
-      // Every load of the column before any use: a sum between two loads makes each wait for
-      // the one before (rms_norm_last.glsl). Unused registers hold 0.
       vec4 v[CMAX];
+      vec4 ss = vec4(0.0);
       for (uint i = 0; i < CMAX; ++i) {
         uint c = k + i * CSPLIT;
         v[i] = (in_range && c < pc.C) ? to_f4(WAT(x, (xb + c * pc.x_sc) >> 2)) : vec4(0.0);
+        ss += norm_term(v[i]);
       }
-      vec4 ss = vec4(0.0);
-      for (uint i = 0; i < CMAX; ++i) ss += norm_term(v[i]);
       vec4 r = norm_scale(sum_over_lanes(ss, lid, p, P), inv_c, pc.eps);
       for (uint i = 0; i < CMAX; ++i) {
         uint c = k + i * CSPLIT;
@@ -75,13 +73,13 @@ void main() {
     }
   } else {
     if (pc.C <= CMAX * CSPLIT) {
-      float v[CMAX];  // loads first, as above
+      float v[CMAX];
+      float ss = 0.0;
       for (uint i = 0; i < CMAX; ++i) {
         uint c = k + i * CSPLIT;
         v[i] = (in_range && c < pc.C) ? LD(x, xb + c * pc.x_sc) : 0.0;
+        ss += norm_term(v[i]);
       }
-      float ss = 0.0;
-      for (uint i = 0; i < CMAX; ++i) ss += norm_term(v[i]);
       float r = norm_scale(sum_over_lanes(vec4(ss), lid, p, P).x, inv_c, pc.eps);
       for (uint i = 0; i < CMAX; ++i) {
         uint c = k + i * CSPLIT;

@@ -164,18 +164,16 @@ void norm_block(uint block) {
   }
 
   if (VEC >= 4) {
-    // Every load of the row before any use: a sum between two loads makes each chunk wait
-    // for the one before (rms_norm_last.glsl).
     vec4 v[NQ];
+    float ss = 0.0;
     for (uint t = 0; t < NC; ++t) {
       const uint e = lane * VEC + t * step;
       vec4 a = vec4(0.0), b = vec4(0.0);
       if (ok && e < pc.D) load_x(xb + e, a, b);
       v[t * QPC] = a;
       if (QPC == 2) v[t * QPC + QPC - 1] = b;  // index in range whatever QPC is
+      ss += norm_sum(a, b);
     }
-    float ss = 0.0;
-    for (uint t = 0; t < NC; ++t) ss += norm_sum(v[t * QPC], QPC == 2 ? v[t * QPC + QPC - 1] : vec4(0.0));
     const float r = norm_scale(seg_sum2(vec2(ss, 0.0), LPR).x, inv_d, pc.eps);
     if (!ok) return;
     for (uint t = 0; t < NC; ++t) {
@@ -188,13 +186,13 @@ void norm_block(uint block) {
       store_y(yb + e, a * r * wa, b * r * wc);
     }
   } else {
-    float v[NS];  // loads first, as above
+    float v[NS];
+    float ss = 0.0;
     for (uint t = 0; t < NS; ++t) {
       const uint e = lane + t * LPR;
       v[t] = (ok && e < pc.D) ? LD(x, xb + e) : 0.0;
+      ss += norm_term(v[t]);
     }
-    float ss = 0.0;
-    for (uint t = 0; t < NS; ++t) ss += norm_term(v[t]);
     const float r = norm_scale(seg_sum2(vec2(ss, 0.0), LPR).x, inv_d, pc.eps);
     if (!ok) return;
     for (uint t = 0; t < NS; ++t) {
