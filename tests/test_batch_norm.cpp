@@ -208,16 +208,24 @@ TEST_SUITE("batch_norm") {
       CHECK(k.first == "batch_norm_channel ");
       CHECK(k.second == 0);
     }
-    // Forced: 32 invocations x 8 values hold 256 values; 257 take the split path.
+    // Forced: 32 invocations x 8 values hold 256 values; 257 with split 1 stream the channel
+    // twice in one workgroup (no scratch); split 2 takes the split path.
     vknorm::KernelConfig c;
     c.workgroup_size = 32;
     c.items_per_invocation = 8;
     c.vector_width = 1;
     c.split = 1;
     CHECK(kernels_of(DType::f32, {4, 3, 64}, &c).first == "batch_norm_channel ");
+    const auto looped = kernels_of(DType::f32, {1, 3, 257}, &c);
+    CHECK(looped.first == "batch_norm_channel_loop ");
+    CHECK(looped.second == 0);
+    c.split = 2;
     CHECK(kernels_of(DType::f32, {1, 3, 257}, &c).first == "batch_norm_stats batch_norm_merge batch_norm_apply ");
+    c.split = 1;
     for (DType dt : kAllDtypes) {
-      for (auto shape : {std::vector<int64_t>{4, 3, 64}, {1, 3, 256}, {1, 3, 257}, {7, 5, 33}, {256, 2}}) {
+      // 256 / 257 / 5000 values per channel: registers, one value past them, twenty batches.
+      for (auto shape : {std::vector<int64_t>{4, 3, 64}, {1, 3, 256}, {1, 3, 257}, {7, 5, 33}, {256, 2},
+                         {5, 3, 1000}, {3, 2, 1028}}) {
         for (uint32_t vec : {1u, 4u}) {
           if (vec == 4 && (shape.size() < 3 || shape[2] % 4)) continue;
           c.vector_width = vec;
@@ -227,6 +235,13 @@ TEST_SUITE("batch_norm") {
         }
       }
       c.vector_width = 1;
+      for (DataKind data : {DataKind::outlier_first, DataKind::normal}) {  // streamed channels
+        auto t = bn(dt, {4, 3, 300}, true, data, 703);
+        t.config = &c;
+        check_case(dev, t);
+        t.in_place = true;
+        check_case(dev, t);
+      }
       auto s = bn(dt, {6, 4, 40}, false, DataKind::normal, 702);  // default config, in place, no affine
       s.in_place = true;
       check_case(dev, s);

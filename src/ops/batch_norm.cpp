@@ -1,7 +1,8 @@
 // BatchNorm over N and the spatial dimensions of (N, C, spatial...): validation, default config,
 // dispatch planning and the OpSpec. Training: batch_norm_channel where a channel fits one
 // workgroup's registers (split 1, N x S <= workgroup_size x items: one pass, one read of x);
-// else batch_norm_stats (per-(channel, chunk) partials of (mean, M2) around a shift),
+// batch_norm_channel_loop with split 1 and longer channels (one workgroup streams its channel
+// twice); else batch_norm_stats (per-(channel, chunk) partials of (mean, M2) around a shift),
 // batch_norm_merge (one workgroup per channel: exact merge in a fixed order, saved statistics,
 // running statistics), batch_norm_apply. Eval: batch_norm_apply alone, from the running
 // statistics. Deterministic: no atomics, fixed reduction order.
@@ -18,6 +19,7 @@
 
 #include "contracts/batch_norm_apply.h"
 #include "contracts/batch_norm_channel.h"
+#include "contracts/batch_norm_channel_loop.h"
 #include "contracts/batch_norm_merge.h"
 #include "contracts/batch_norm_stats.h"
 
@@ -126,11 +128,13 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
       chunks_total += ceil_div(std::min(win, N - n0) * S, span);
     }
   }
-  // One pass per channel: the whole channel in one workgroup's registers, one binding window.
-  const bool one_pass = a.training && !empty && c.split == 1 && window_starts.size() == 1 &&
-                        count <= uint64_t(c.workgroup_size) * c.items_per_invocation;
+  // One workgroup per channel (split 1, one binding window): the whole channel in its
+  // registers (one_pass), or streamed twice (looped: statistics, then y).
+  const bool per_channel = a.training && !empty && c.split == 1 && window_starts.size() == 1;
+  const bool one_pass = per_channel && count <= batch;
+  const bool looped = per_channel && !one_pass;
   // Scratch (split training): C x chunks_total partials, then C apply coefficients, vec4 each.
-  res->scratch_bytes = a.training && !empty && !one_pass ? (C * chunks_total + C) * 16 : 0;
+  res->scratch_bytes = a.training && !empty && !per_channel ? (C * chunks_total + C) * 16 : 0;
   const Tensor scratch_arg = scratch_view(a.scratch, res->scratch_bytes);
   if ((e = check_aliasing(ctx,
                           {{&a.x, "x", false}, {&a.weight, "weight", false}, {&a.bias, "bias", false},
@@ -180,6 +184,38 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
   const BufferView smv = a.save_mean.is_set() ? pl.view(a.save_mean, 0, C) : pl.dummy(a.x);
   const BufferView siv = a.save_invstd.is_set() ? pl.view(a.save_invstd, 0, C) : pl.dummy(a.x);
 
+  if (looped) {
+    using Loop = kernels::batch_norm_channel_loop;
+    static_assert(Loop::FLAG_WEIGHT == Merge::FLAG_WEIGHT && Loop::FLAG_BIAS == Merge::FLAG_BIAS &&
+                      Loop::FLAG_SAVE_MEAN == Merge::FLAG_SAVE_MEAN &&
+                      Loop::FLAG_SAVE_INVSTD == Merge::FLAG_SAVE_INVSTD && Loop::FLAG_RUNNING == Merge::FLAG_RUNNING,
+                  "batch_norm_channel_loop and batch_norm_merge share their flag bits");
+    for (uint64_t c0 = 0; c0 < C; c0 += max_gy) {
+      Loop::Spec sc;
+      sc.WG = c.workgroup_size;
+      sc.ITEMS = c.items_per_invocation;
+      sc.VEC = c.vector_width;
+      Loop::Push pc{};
+      pc.S = uint32_t(S);
+      pc.NS = uint32_t(count);
+      pc.x_sn = uint32_t(N > 1 ? xsn : 0);
+      pc.x_sc = uint32_t(xsc);
+      pc.x_ss = uint32_t(xss);
+      pc.y_sn = uint32_t(N > 1 ? ysn : 0);
+      pc.y_sc = uint32_t(ysc);
+      pc.y_ss = uint32_t(yss);
+      pc.flags = stat_flags;
+      pc.eps = a.eps;
+      pc.momentum = a.momentum;
+      pc.c_base = uint32_t(c0);
+      PlannedDispatch d = plan_dispatch<Loop>(p.dtype, sc, pc, pl.view(a.x, 0, xs.elements(N)),
+                                              pl.view(a.y, 0, ys.elements(N)), wv, bv, smv, siv, rmv, rvv);
+      d.groups[0] = 1;
+      d.groups[1] = uint32_t(std::min(max_gy, C - c0));
+      plan->dispatches.push_back(std::move(d));
+    }
+    return ok();
+  }
   if (one_pass) {
     for (uint64_t c0 = 0; c0 < C; c0 += max_gy) {
       Channel::Spec sc;
@@ -325,7 +361,12 @@ bool bn_uses_row_kernel(const Problem&, const KernelConfig&) { return false; }
 // workgroup (>= 64) whose invocations hold it in <= 16 values, then more values per invocation
 // (a power of two, at most kOnePassItems) at the largest workgroup: training then reads x once
 // in one dispatch (batch_norm_channel) instead of stats + merge + apply.
-constexpr uint32_t kOnePassItems = 32;
+// A longer channel (up to max_wg x kLoopItems values), with as many channels, takes split 1 at the table's workgroup size and 16 items: one workgroup streams its channel
+// twice (batch_norm_channel_loop), the second read mostly from L2, as torch.compile's fused
+// kernel does; the register path at 32 items per invocation ran at half occupancy (61
+// registers, 1024 invocations) on (32, 512, 28, 28) on the H200.
+constexpr uint32_t kOnePassItems = 16;
+constexpr uint32_t kLoopItems = 64;
 
 void bn_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* c) {
   const ClassTable& t = lim.table;
@@ -338,6 +379,11 @@ void bn_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* c
     const uint64_t per = ceil_div(p.reduce, wg);
     c->workgroup_size = wg;
     c->items_per_invocation = std::max<uint32_t>(4, pow2_ceil(uint32_t(per)));
+    c->split = 1;
+  } else if (!c->split && !c->workgroup_size && !c->items_per_invocation &&
+             p.reduce <= uint64_t(lim.max_wg) * kLoopItems && C * 2 >= lim.sm_count) {
+    c->workgroup_size = std::min(t.workgroup_size, lim.max_wg);
+    c->items_per_invocation = std::max<uint32_t>(16, c->vector_width);
     c->split = 1;
   }
   if (!c->workgroup_size) c->workgroup_size = std::min(t.workgroup_size, lim.max_wg);

@@ -251,6 +251,7 @@ const ShapeEntry kShapes[] = {
   {"batch_norm", {1000, 64}, 1, 3, "rank 2 (N, C)"},
   {"batch_norm", {2, 3, 4, 5, 6}, 1, 3, "rank 5"},
   {"batch_norm", {8, 3, 128, 128}, 1, 3, "400k elements, vec4"},
+  {"batch_norm", {4, 80, 72, 72}, 1, 1, "20736 values x 80 channels: streamed twice per channel"},
   {"batch_norm_eval", {3, 1000, 7}, 1, 3, "C=1000, S=7"},
   {"batch_norm_eval", {1, 1, 1}, 1, 3, "single element (eval allows it)"},
   {"batch_norm_eval", {4, 64, 257}, 1, 3, "C=64, S=257"},
