@@ -1,7 +1,8 @@
 // LayerNorm forward with the row held in registers (ITEMS elements per invocation), optionally
 // fused with a residual add. Body of layer_norm_row.comp and add_layer_norm_row.comp (which
-// defines ADD_RESIDUAL: h = x + residual, rounded to the storage dtype, replaces x and is
-// written to residual_out [FLAG_WRITE_RESIDUAL]). A workgroup
+// defines ADD_RESIDUAL: h = x + residual (+ ab, a D-element bias [FLAG_ADD_BIAS]), summed in
+// fp32 and rounded to the storage dtype, replaces x and is written to residual_out
+// [FLAG_WRITE_RESIDUAL]). A workgroup
 // handles RPW = WG / LPR rows with LPR invocations (lanes) per row: short rows pack several rows
 // into one workgroup (LPR = WG: one row per workgroup). Per-row sums go through seg_sum2
 // (segments.glsl, which also maps rows to invocations: row_slot). VEC elements
@@ -39,9 +40,12 @@ DECLARE_TENSOR(res, DATA_T, readonly)
 DECLARE_WIDE(res, WIDE_T, readonly)
 DECLARE_TENSOR(ro, DATA_T, writeonly)
 DECLARE_WIDE(ro, WIDE_T, writeonly)
+DECLARE_TENSOR(ab, DATA_T, readonly restrict)
+DECLARE_WIDE(ab, WIDE_T, readonly restrict)
 #if !DTYPE_F32
 DECLARE_WIDE8(res, readonly)
 DECLARE_WIDE8(ro, writeonly)
+DECLARE_WIDE8(ab, readonly restrict)
 #endif
 #endif
 
@@ -106,7 +110,19 @@ void main() {
         rv[t * QPC] = lo;
         if (QPC == 2) rv[t * QPC + QPC - 1] = hi;
       }
-      for (uint q = 0; q < NQ; ++q) v[q] = round_storage(v[q] + rv[q]);  // padding stays 0
+      if ((pc.flags & FLAG_ADD_BIAS) != 0u) {
+        // The bias (one D-vector every row shares, in cache) is loaded where it is added.
+        for (uint t = 0; t < NC; ++t) {
+          const uint e = lane * VEC + t * step;
+          vec4 lo = vec4(0.0), hi = vec4(0.0);
+          if (ok && e < pc.D) LOAD_CHUNK(ab, OFF(ab) + e, lo, hi);
+          v[t * QPC] = (v[t * QPC] + rv[t * QPC]) + lo;
+          if (QPC == 2) v[t * QPC + QPC - 1] = (v[t * QPC + QPC - 1] + rv[t * QPC + QPC - 1]) + hi;
+        }
+        for (uint q = 0; q < NQ; ++q) v[q] = round_storage(v[q]);  // padding stays 0
+      } else {
+        for (uint q = 0; q < NQ; ++q) v[q] = round_storage(v[q] + rv[q]);  // padding stays 0
+      }
       if ((pc.flags & FLAG_WRITE_RESIDUAL) != 0u && ok)
         for (uint t = 0; t < NC; ++t) {
           const uint e = lane * VEC + t * step;
@@ -195,7 +211,11 @@ void main() {
         const uint e = lane + t * LPR;
         rv[t] = (ok && e < pc.D) ? LD(res, rb + e) : 0.0;
       }
-      for (uint t = 0; t < NS; ++t) v[t] = round_storage(vec4(v[t] + rv[t])).x;  // padding stays 0
+      for (uint t = 0; t < NS; ++t) {  // padding stays 0
+        const uint e = lane + t * LPR;
+        const float bias = (pc.flags & FLAG_ADD_BIAS) != 0u && ok && e < pc.D ? LD(ab, OFF(ab) + e) : 0.0;
+        v[t] = round_storage(vec4((v[t] + rv[t]) + bias)).x;
+      }
       if ((pc.flags & FLAG_WRITE_RESIDUAL) != 0u && ok)
         for (uint t = 0; t < NS; ++t) {
           const uint e = lane + t * LPR;

@@ -4,6 +4,7 @@
 // one stride each (so q / k slices of a fused QKV buffer and per-head (tokens, heads, dim)
 // views run in place); the D elements of a row are contiguous.
 //   h = x + residual (rounded to the storage dtype), or x        [FLAG_RESIDUAL]
+//   ... + ab, a D-element bias, summed in fp32 before the rounding [FLAG_ADD_BIAS]
 //   residual_out = h                                             [FLAG_WRITE_RESIDUAL]
 //   r = 1 / sqrt(mean(h^2) + eps);  rstd = r                     [FLAG_WRITE_RSTD]
 //   y = h * r * (weight_offset + w)   (w = weight, or 1 without) [FLAG_WEIGHT]
@@ -23,6 +24,7 @@
 #define WRITE_RES ((pc.flags & FLAG_WRITE_RESIDUAL) != 0u)
 #define WRITE_RSTD ((pc.flags & FLAG_WRITE_RSTD) != 0u)
 #define DYNAMIC ((pc.flags & FLAG_DYNAMIC_SCALE) != 0u)
+#define HAS_AB ((pc.flags & FLAG_ADD_BIAS) != 0u)
 
 DECLARE_TENSOR(x, DATA_T, readonly)
 DECLARE_WIDE(x, WIDE_T, readonly)
@@ -32,6 +34,8 @@ DECLARE_TENSOR(ro, DATA_T, )
 DECLARE_WIDE(ro, WIDE_T, )
 DECLARE_TENSOR(w, DATA_T, readonly restrict)
 DECLARE_WIDE(w, WIDE_T, readonly restrict)
+DECLARE_TENSOR(ab, DATA_T, readonly restrict)
+DECLARE_WIDE(ab, WIDE_T, readonly restrict)
 DECLARE_F32(rstd, writeonly restrict)
 DECLARE_F32(scale, writeonly restrict)
 #if !DTYPE_F32
@@ -39,6 +43,7 @@ DECLARE_WIDE8(x, readonly)
 DECLARE_WIDE8(res, readonly)
 DECLARE_WIDE8(ro, )
 DECLARE_WIDE8(w, readonly restrict)
+DECLARE_WIDE8(ab, readonly restrict)
 #endif
 #if OUT_I8
 // int8 codes, one per element (VEC 1), or packed 4 / 8 per access (VEC 4 / 8).
@@ -81,8 +86,15 @@ void load_h(uint xb, uint rb, uint ob, uint e, bool again, out vec4 lo, out vec4
   if (HAS_RES) {
     vec4 rl, rh;
     LOAD_CHUNK(res, rb + e, rl, rh);
-    lo = round_storage(lo + rl);
-    hi = round_storage(hi + rh);
+    lo += rl;
+    hi += rh;
+    if (HAS_AB) {
+      LOAD_CHUNK(ab, OFF(ab) + e, rl, rh);
+      lo += rl;
+      hi += rh;
+    }
+    lo = round_storage(lo);
+    hi = round_storage(hi);
   }
 }
 
@@ -208,7 +220,19 @@ void main() {
         rv[t * QPC] = a;
         if (QPC == 2) rv[t * QPC + QPC - 1] = b;
       }
-      for (uint q = 0; q < NQ; ++q) v[q] = round_storage(v[q] + rv[q]);  // padding stays 0
+      if (HAS_AB) {
+        // The bias is one D-vector every row shares (in cache): loaded where it is added.
+        for (uint t = 0; t < NC; ++t) {
+          const uint e = lane * VEC + t * step;
+          vec4 a = vec4(0.0), b = vec4(0.0);
+          if (ok && e < pc.D) LOAD_CHUNK(ab, OFF(ab) + e, a, b);
+          v[t * QPC] = (v[t * QPC] + rv[t * QPC]) + a;
+          if (QPC == 2) v[t * QPC + QPC - 1] = (v[t * QPC + QPC - 1] + rv[t * QPC + QPC - 1]) + b;
+        }
+        for (uint q = 0; q < NQ; ++q) v[q] = round_storage(v[q]);  // padding stays 0
+      } else {
+        for (uint q = 0; q < NQ; ++q) v[q] = round_storage(v[q] + rv[q]);  // padding stays 0
+      }
     }
     float ss = 0.0;
     for (uint q = 0; q < NQ; ++q) ss += dot(v[q], v[q]);
@@ -260,7 +284,11 @@ void main() {
         const uint e = lane + t * LPR;
         rv[t] = ok && e < pc.D ? LD(res, rb + e) : 0.0;
       }
-      for (uint t = 0; t < NS; ++t) v[t] = round_storage(vec4(v[t] + rv[t])).x;
+      for (uint t = 0; t < NS; ++t) {
+        const uint e = lane + t * LPR;
+        const float bias = HAS_AB && ok && e < pc.D ? LD(ab, OFF(ab) + e) : 0.0;
+        v[t] = round_storage(vec4((v[t] + rv[t]) + bias)).x;
+      }
     }
     float ss = 0.0;
     for (uint t = 0; t < NS; ++t) ss += v[t] * v[t];

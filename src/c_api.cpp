@@ -196,8 +196,8 @@ VKNORM_C_TWINS(vknorm_device_limits, vknorm::DeviceLimits, VKNORM_C_FIELDS_limit
   F(dy) F(x) F(weight) F(weight_offset) F(rstd) F(dx) F(dweight) F(normalized_rank) F(scratch)
 #define VKNORM_C_FIELDS_rms_norm_last(F) \
   F(x) F(y) F(weight) F(weight_offset) F(rstd) F(y_scale) F(static_scale) F(normalized_rank) F(eps)
-#define VKNORM_C_FIELDS_add_rms_norm(F) VKNORM_C_FIELDS_rms_norm_last(F) F(residual) F(residual_out)
-#define VKNORM_C_FIELDS_add_layer_norm(F) VKNORM_C_FIELDS_layer_norm(F) F(residual) F(residual_out)
+#define VKNORM_C_FIELDS_add_rms_norm(F) VKNORM_C_FIELDS_rms_norm_last(F) F(residual) F(residual_out) F(add_bias)
+#define VKNORM_C_FIELDS_add_layer_norm(F) VKNORM_C_FIELDS_layer_norm(F) F(residual) F(residual_out) F(add_bias)
 #define VKNORM_C_FIELDS_lp_norm(F) F(x) F(y) F(p)
 #define VKNORM_C_FIELDS_batch_norm(F)                                                             \
   F(x) F(y) F(weight) F(bias) F(running_mean) F(running_var) F(save_mean) F(save_invstd) F(training) \

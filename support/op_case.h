@@ -57,6 +57,8 @@ struct CaseSpec {
   double momentum = 0.1;
   // group_norm: num_groups (0: the op case's default, a divisor of C between 1 and C).
   int64_t groups = 0;
+  // add_layer_norm / add_rms_norm*: a D-element bias added to x + residual (ONNX's skip bias).
+  bool add_bias = false;
   // group_norm: the activation after the affine (GroupNormArgs::activation).
   vknorm::Activation activation = vknorm::Activation::none;
   std::string label() const;    // "rms_norm f32 [2,3,4] eps=1e-05 seed=1 normal"
@@ -121,6 +123,19 @@ struct CaseInputs {
   bool valid = false;            // the shape fits the op (rank, normalized_rank)
   std::vector<double> x, weight, bias, dy, mean, rstd;
   std::vector<double> residual;  // add_rms_norm
+  std::vector<double> add_bias;  // add_layer_norm / add_rms_norm with CaseSpec::add_bias: D values
+  // The two terms whose sum the reference rounds to the storage dtype as h: (x, residual), or
+  // with add_bias (fp32(x + residual), add_bias broadcast over rows), the device's fp32 order
+  // of summation ((x + residual) + bias), whose first rounding shows for fp32 data.
+  void skip_sum_terms(std::vector<double>* a, std::vector<double>* b) const {
+    *a = x;
+    *b = residual;
+    if (add_bias.empty()) return;
+    for (size_t i = 0; i < a->size() && i < residual.size(); ++i) {
+      (*a)[i] = static_cast<double>(static_cast<float>(x[i] + residual[i]));
+      (*b)[i] = add_bias[i % add_bias.size()];
+    }
+  }
   // How many times run_case recorded the op back to back (CaseRunOptions::repeats): outputs
   // that start with values and are updated in place (batch_norm's running statistics) see
   // every call.

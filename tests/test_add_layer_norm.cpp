@@ -40,6 +40,31 @@ TEST_SUITE("add_layer_norm") {
       for (const auto& [shape, nr] : shapes) check_case(dev, spec_of(dt, shape, nr, ++seed));
   }
 
+  TEST_CASE("ONNX SkipLayerNormalization: a bias added to x + residual, rows in registers and split") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    uint64_t seed = 150;
+    for (DType dt : kAllDtypes)
+      for (const auto& shape : {std::vector<int64_t>{5, 33}, {37, 768}, {2, 65535}, {3, 4, 100}}) {
+        for (DataKind data : {DataKind::normal, DataKind::large_mean}) {
+          CaseSpec s = spec_of(dt, shape, 1, ++seed);
+          s.data = data;
+          s.add_bias = true;
+          check_case(dev, s);
+        }
+        CaseSpec s = spec_of(dt, shape, 1, ++seed);  // in place: residual_out = residual, y = x
+        s.add_bias = true;
+        s.in_place = true;
+        check_case(dev, s);
+        s.in_place = false;
+        s.optional_outputs = false;  // split rows: h of one wave in scratch
+        check_case(dev, s);
+        s.optional_outputs = true;
+        s.by_address = true;
+        check_case(dev, s);
+      }
+  }
+
   TEST_CASE("in place, by address, misaligned, no affine / optional outputs, large mean, NaN / Inf") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
@@ -209,6 +234,15 @@ TEST_SUITE("add_layer_norm") {
     a = base();
     a.weight = view_of(dev, sb, f, {63}, {1});
     refused(a, Status::invalid_argument, "weight of the wrong length");
+    a = base();
+    a.add_bias = view_of(dev, sb, f, {63}, {1});
+    refused(a, Status::invalid_argument, "add_bias of the wrong length");
+    a = base();
+    a.add_bias = view_of(dev, sb, DType::f16, {64}, {1});
+    refused(a, Status::invalid_argument, "add_bias of another dtype");
+    a = base();
+    a.add_bias = view_of(dev, yb, f, {64}, {1});
+    refused(a, Status::invalid_argument, "add_bias aliases y");
     a = base();
     a.x = view_of(dev, xb, f, {4, 0}, {64, 1});
     a.residual = view_of(dev, rb, f, {4, 0}, {64, 1});

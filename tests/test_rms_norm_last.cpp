@@ -173,6 +173,24 @@ TEST_SUITE("rms_norm_last") {
     }
   }
 
+  TEST_CASE("ONNX SkipSimplifiedLayerNormalization: a bias added to x + residual, registers and streamed") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    uint64_t seed = 180;
+    for (const char* op : {"add_rms_norm", "add_rms_norm_q8"})
+      for (DType dt : kAllDtypes)
+        for (const auto& shape : {std::vector<int64_t>{5, 33}, {37, 768}, {2, 65535}}) {
+          CaseSpec s = spec_of(op, dt, shape, 1, ++seed);
+          s.add_bias = true;
+          check_case(dev, s);
+          s.data = DataKind::large_mean;
+          check_case(dev, s);
+          s.data = DataKind::normal;
+          s.in_place = true;
+          check_case(dev, s);
+        }
+  }
+
   TEST_CASE("bad arguments: a clear error before anything is recorded") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
@@ -208,6 +226,12 @@ TEST_SUITE("rms_norm_last") {
     a = base();
     a.weight_offset = 1.0f;
     refused(a, Status::invalid_argument, "weight_offset without weight");
+    a = base();
+    a.add_bias = view_of(dev, sb, f, {63}, {1});
+    refused(a, Status::invalid_argument, "add_bias of the wrong length");
+    a = base();
+    a.add_bias = view_of(dev, yb, f, {64}, {1});
+    refused(a, Status::invalid_argument, "add_bias aliases y");
     a = base();
     a.x = view_of(dev, xb, f, {4, 64}, {64, 2});
     refused(a, Status::invalid_argument, "normalized dims not contiguous");

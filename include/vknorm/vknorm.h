@@ -503,8 +503,11 @@ struct RmsNormLastArgs {
   const KernelConfig* config = nullptr;
 };
 
-// Fused residual add + RMSNorm (FlashInfer fused_add_rmsnorm, vLLM fused_add_rms_norm):
-//   h = x + residual, rounded to the storage dtype (as the unfused code would store it)
+// Fused residual add + RMSNorm (FlashInfer fused_add_rmsnorm, vLLM fused_add_rms_norm), and ONNX
+// Runtime's SkipSimplifiedLayerNormalization (input = x, skip = residual, its bias = add_bias,
+// input_skip_bias_sum = residual_out):
+//   h = x + residual (+ add_bias), summed in fp32 and rounded once to the storage dtype (as
+//       the unfused code would store it)
 //   residual_out = h   (optional; it may be `residual` itself: the usual in-place update)
 //   y = RMSNorm(h) exactly as RmsNormLastArgs (weight, weight_offset, rstd, int8 y, scales)
 // x, residual and residual_out have x's shape and dtype; the layout rules are
@@ -515,6 +518,7 @@ struct AddRmsNormArgs {
   Tensor residual_out;        // optional output
   Tensor y;
   Tensor weight;              // optional
+  Tensor add_bias;            // optional, D contiguous elements of x's dtype, added to x + residual
   float weight_offset = 0.0f;
   Tensor rstd;                // optional output
   Tensor y_scale;             // int8 y with dynamic scale
@@ -589,8 +593,12 @@ struct LayerNormArgs {
   const KernelConfig* config = nullptr;
 };
 
-// Fused residual add + LayerNorm (pre-LN and post-LN transformers: BERT, GPT-2):
-//   h = x + residual, rounded to the storage dtype (as the unfused code would store it)
+// Fused residual add + LayerNorm (pre-LN and post-LN transformers: BERT, GPT-2), and ONNX
+// Runtime's SkipLayerNormalization (input = x, skip = residual, gamma / beta = weight / bias,
+// its bias = add_bias, input_skip_bias_sum = residual_out, mean / inv_std_var = mean / rstd):
+//   h = x + residual (+ add_bias), summed in fp32 and rounded once to the storage dtype (as
+//       the unfused code would store it; ORT's fp16 CUDA kernel may add in fp16: h can then
+//       differ by one rounding)
 //   residual_out = h   (optional; it may be `residual` itself: the usual in-place update)
 //   y = LayerNorm(h) exactly as LayerNormArgs (weight, bias, mean / rstd of h, eps)
 // x, residual, residual_out and y have x's shape and dtype; the layout rules are
@@ -604,6 +612,7 @@ struct AddLayerNormArgs {
   Tensor residual_out;  // optional output
   Tensor y;
   Tensor weight, bias;  // optional
+  Tensor add_bias;      // optional, D contiguous elements of x's dtype, added to x + residual
   Tensor mean, rstd;    // optional outputs (fp32), statistics of h
   int normalized_rank = 1;
   float eps = 1e-5f;

@@ -423,6 +423,7 @@ typedef struct vknorm_add_rms_norm_args {
   vknorm_tensor residual_out; /* optional output; may be `residual` itself */
   vknorm_tensor y;
   vknorm_tensor weight;
+  vknorm_tensor add_bias;     /* optional: h = x + residual + add_bias (ONNX's skip bias) */
   float weight_offset;
   vknorm_tensor rstd, y_scale;
   float static_scale;
@@ -439,6 +440,7 @@ typedef struct vknorm_add_layer_norm_args {
   vknorm_tensor residual_out; /* optional output; may be `residual` itself */
   vknorm_tensor y;
   vknorm_tensor weight, bias; /* optional */
+  vknorm_tensor add_bias;     /* optional: h = x + residual + add_bias (ONNX's skip bias) */
   vknorm_tensor mean, rstd;   /* optional fp32 outputs */
   int32_t normalized_rank;    /* default 1 */
   float eps;                  /* default 1e-5 */

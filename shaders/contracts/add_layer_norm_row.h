@@ -6,7 +6,7 @@
 
 #define ADD_LAYER_NORM_ROW_BINDINGS(TENSOR, SCRATCH) \
   TENSOR(0, x) TENSOR(1, y) TENSOR(2, w) TENSOR(3, b) TENSOR(4, mean) TENSOR(5, rstd) \
-  TENSOR(6, res) TENSOR(7, ro)
+  TENSOR(6, res) TENSOR(7, ro) TENSOR(8, ab)
 #define ADD_LAYER_NORM_ROW_FIELDS(F) \
   F(uint, D)                         /* row length */ \
   F(uint, x_rs) F(uint, y_rs)        /* row strides (elements) */ \
@@ -14,7 +14,8 @@
   F(uint, flags)                     \
   F(float, eps)                      \
   F(uint, res_rs) F(uint, ro_rs)     /* residual / residual_out row strides */
-#define ADD_LAYER_NORM_ROW_FLAGS(B) B(WEIGHT, 1) B(BIAS, 2) B(MEAN, 4) B(RSTD, 8) B(WRITE_RESIDUAL, 16)
+#define ADD_LAYER_NORM_ROW_FLAGS(B) B(WEIGHT, 1) B(BIAS, 2) B(MEAN, 4) B(RSTD, 8) B(WRITE_RESIDUAL, 16) \
+  B(ADD_BIAS, 32)  /* h = x + residual + ab (ONNX SkipLayerNormalization's bias) */
 #define ADD_LAYER_NORM_ROW_SPECS(S) \
   S(1, ITEMS, 16)               /* elements per invocation (multiple of VEC) */ \
   S(2, VEC, 1)                  /* 1, 4 or 8 (16-bit only) elements per access */ \

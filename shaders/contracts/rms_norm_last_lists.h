@@ -6,7 +6,8 @@
 #include "contract.h"
 
 #define RMS_NORM_LAST_BINDINGS(TENSOR, SCRATCH) \
-  TENSOR(0, x) TENSOR(1, res) TENSOR(2, ro) TENSOR(3, y) TENSOR(4, w) TENSOR(5, rstd) TENSOR(6, scale)
+  TENSOR(0, x) TENSOR(1, res) TENSOR(2, ro) TENSOR(3, y) TENSOR(4, w) TENSOR(5, rstd) TENSOR(6, scale) \
+  TENSOR(7, ab)
 #define RMS_NORM_LAST_FIELDS(F)               \
   F(uint, D)                                  /* row length */ \
   F(uint, rows) F(uint, inner)                /* rows of this dispatch = outer x inner */ \
@@ -21,7 +22,8 @@
 // Push flags, not specialization constants: optional tensors do not multiply pipelines
 // (prepare() knows only the shape).
 #define RMS_NORM_LAST_FLAGS(B) \
-  B(WEIGHT, 1) B(RESIDUAL, 2) B(WRITE_RESIDUAL, 4) B(WRITE_RSTD, 8) B(DYNAMIC_SCALE, 16)
+  B(WEIGHT, 1) B(RESIDUAL, 2) B(WRITE_RESIDUAL, 4) B(WRITE_RSTD, 8) B(DYNAMIC_SCALE, 16) \
+  B(ADD_BIAS, 32)  /* with RESIDUAL: h = x + residual + ab (ONNX Skip*LayerNormalization's bias) */
 #define RMS_NORM_LAST_SPECS(S) \
   S(1, ITEMS, 16)              /* register-resident elements per lane (multiple of VEC) */ \
   S(2, VEC, 1)                 /* elements per access: 1, 4, or 8 (16-bit only) */ \

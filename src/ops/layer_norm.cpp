@@ -45,8 +45,10 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   if (!ctx) return make_error(Status::invalid_argument, "context is null");
   const LayerNormArgs& a = call.a;
   const GroupAffine* grp = call.group;
+  static const Tensor unset;
   const Tensor &r = *call.residual, &ro = *call.residual_out;
-  const bool add = r.is_set(), write_res = ro.is_set();
+  const Tensor& ab = call.add_bias ? *call.add_bias : unset;
+  const bool add = r.is_set(), write_res = ro.is_set(), add_bias = ab.is_set();
   Error e;
   if ((e = check_tensor(ctx, a.x, "x")) || (e = check_tensor(ctx, a.y, "y"))) return e;
   if (!same_shape(a.x, a.y))
@@ -57,6 +59,7 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   RowLayout xl, yl, rl, ol;
   if ((e = row_layout(a.x, a.normalized_rank, "x", &xl)) || (e = row_layout(a.y, a.normalized_rank, "y", &yl))) return e;
   if (write_res && !add) return make_error(Status::invalid_argument, "residual_out needs a residual");
+  if (add_bias && !add) return make_error(Status::invalid_argument, "add_bias needs a residual");
   for (auto [t, name, layout] : {std::tuple<const Tensor*, const char*, RowLayout*>{&r, "residual", &rl},
                                  {&ro, "residual_out", &ol}}) {
     if (!t->is_set()) continue;
@@ -72,6 +75,7 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   const uint64_t affine_len = grp ? grp->groups * grp->cpg : D;
   if (a.weight.is_set() && (e = check_vector(ctx, a.weight, affine_len, a.x.dtype, "weight"))) return e;
   if (a.bias.is_set() && (e = check_vector(ctx, a.bias, affine_len, a.x.dtype, "bias"))) return e;
+  if (add_bias && (e = check_vector(ctx, ab, D, a.x.dtype, "add_bias"))) return e;
   if (a.mean.is_set() && (e = check_f32_per_row(ctx, a.mean, R, "mean"))) return e;
   if (a.rstd.is_set() && (e = check_f32_per_row(ctx, a.rstd, R, "rstd"))) return e;
 
@@ -89,7 +93,7 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
     if (D % v || (grp && grp->hw % v)) return false;
     for (auto [t, l] : rows_of)
       if (t->is_set() && ((R > 1 && l->row_stride % v) || !vec_aligned(*t, v))) return false;
-    return grp || (vec_aligned(a.weight, v) && vec_aligned(a.bias, v));
+    return grp || (vec_aligned(a.weight, v) && vec_aligned(a.bias, v) && vec_aligned(ab, v));
   };
   p.vec4_ok = aligned(4);
   p.vec8_ok = p.dtype != DType::f32 && aligned(8);
@@ -108,7 +112,8 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   const Tensor scratch_arg = scratch_view(a.scratch, res->scratch_bytes);
   if ((e = check_aliasing(ctx,
                           {{&a.x, "x", false}, {&r, "residual", false}, {&a.weight, "weight", false},
-                           {&a.bias, "bias", false}, {&a.y, "y", true}, {&ro, "residual_out", true},
+                           {&a.bias, "bias", false}, {&ab, "add_bias", false}, {&a.y, "y", true},
+                           {&ro, "residual_out", true},
                            {&a.mean, "mean", true}, {&a.rstd, "rstd", true}, {&scratch_arg, "scratch", true}},
                           {{"y", "x"}, {"residual_out", "residual"}})))
     return e;
@@ -119,7 +124,7 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   if (!plan) return ok();
   Tensor scratch;
   if ((e = check_scratch(ctx, a.scratch, res->scratch_bytes, &scratch))) return e;
-  std::vector<const Tensor*> bound = {&a.x, &a.y, &r, &ro, &a.weight, &a.bias, &a.mean, &a.rstd, &scratch};
+  std::vector<const Tensor*> bound = {&a.x, &a.y, &r, &ro, &ab, &a.weight, &a.bias, &a.mean, &a.rstd, &scratch};
   bound.insert(bound.end(), call.also_bound.begin(), call.also_bound.end());
   if ((e = choose_binding_mode(ctx, bound, &plan->address_mode))) return e;
   Planner pl(ctx, plan->address_mode);
@@ -177,6 +182,7 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
     const uint32_t part_off = uint32_t(part_base + r0 * c.split);
     const BufferView resv = add ? pl.view(r, r0 * rl.row_stride, rs.elements(k)) : BufferView{};
     const BufferView rov = write_res ? pl.view(ro, r0 * ol.row_stride, os.elements(k)) : BufferView{};
+    const BufferView abv = add_bias ? pl.view(ab, 0, D) : pl.dummy(a.x);
     if (!split) {
       const uint64_t blocks = ceil_div(k, c.rows_per_workgroup);
       const uint64_t gx = std::min(blocks, max_gx);
@@ -202,12 +208,12 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
         static_assert(Row::FLAG_WEIGHT == AddRow::FLAG_WEIGHT && Row::FLAG_BIAS == AddRow::FLAG_BIAS &&
                           Row::FLAG_MEAN == AddRow::FLAG_MEAN && Row::FLAG_RSTD == AddRow::FLAG_RSTD, "");
         AddRow::Push pc = push_of(AddRow{});
-        pc.flags |= write_res ? AddRow::FLAG_WRITE_RESIDUAL : 0u;
+        pc.flags |= (write_res ? AddRow::FLAG_WRITE_RESIDUAL : 0u) | (add_bias ? AddRow::FLAG_ADD_BIAS : 0u);
         pc.res_rs = uint32_t(rl.row_stride);
         pc.ro_rs = write_res ? uint32_t(ol.row_stride) : 0u;
         // Without residual_out its binding views y (written here anyway), never an input.
         d = plan_dispatch<AddRow>(p.dtype, row_spec<AddRow>(c), pc, xv, yv, wv, bv, mv, rv, resv,
-                                  write_res ? rov : pl.dummy(a.y));
+                                  write_res ? rov : pl.dummy(a.y), abv);
       }
       d.groups[0] = uint32_t(gx);
       d.groups[1] = uint32_t(ceil_div(blocks, gx));
@@ -238,7 +244,8 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
       ap.x_rs = uint32_t(xl.row_stride);
       ap.res_rs = uint32_t(rl.row_stride);
       ap.ro_rs = uint32_t(h_rs);
-      PlannedDispatch d = plan_dispatch<Add>(p.dtype, asp, ap, xv, resv, hv);
+      ap.flags = add_bias ? Add::FLAG_ADD_BIAS : 0u;
+      PlannedDispatch d = plan_dispatch<Add>(p.dtype, asp, ap, xv, resv, hv, abv);
       d.groups[0] = uint32_t(chunks);
       d.groups[1] = uint32_t(k);
       d.barrier_before = h_in_scratch && r0 > 0;
@@ -378,7 +385,9 @@ Error plan_add_layer_norm(Context* ctx, const AddLayerNormArgs& a, Plan* plan, P
   ln.eps = a.eps;
   ln.scratch = a.scratch;
   ln.config = a.config;
-  return plan_ln(ctx, {Op::add_layer_norm, ln, &a.residual, &a.residual_out}, plan, res);
+  LnCall call{Op::add_layer_norm, ln, &a.residual, &a.residual_out};
+  call.add_bias = &a.add_bias;
+  return plan_ln(ctx, call, plan, res);
 }
 
 }  // namespace

@@ -33,6 +33,8 @@ struct LnCall {
   // Tensors of dispatches the caller appends (InstanceNorm's running statistics): they take
   // part in the choice of the binding mode.
   std::vector<const Tensor*> also_bound = {};
+  // add_layer_norm: the D-element bias added to x + residual (may be null or unset).
+  const Tensor* add_bias = nullptr;
 };
 
 Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res);

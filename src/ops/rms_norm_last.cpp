@@ -31,6 +31,7 @@ struct LastArgs {
   const Tensor* x;
   const Tensor* residual;      // may be unset
   const Tensor* residual_out;  // may be unset
+  const Tensor* add_bias;      // may be unset (add_rms_norm only)
   const Tensor* y;
   const Tensor* weight;
   float weight_offset;
@@ -121,6 +122,8 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
     return make_error(Status::invalid_argument, "weight_offset needs a weight (without one y = x * rstd)");
   const bool has_res = a.residual->is_set(), write_res = a.residual_out->is_set();
   if (write_res && !has_res) return make_error(Status::invalid_argument, "residual_out needs a residual");
+  const bool add_bias = a.add_bias->is_set();
+  if (add_bias && !has_res) return make_error(Status::invalid_argument, "add_bias needs a residual");
   std::vector<const Tensor*> rows_of = {&x, &y};
   std::vector<const char*> names = {"x", "y"};
   for (auto [t, name] : {std::pair<const Tensor*, const char*>{a.residual, "residual"}, {a.residual_out, "residual_out"}}) {
@@ -138,6 +141,7 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
   if (D == 0) return make_error(Status::invalid_argument, "the normalized size is 0: the mean over it is undefined");
   if (D > 0xFFFFFFFFull) return make_error(Status::unsupported, "rows of more than 2^32 - 1 elements");
   if (a.weight->is_set() && (e = check_vector(ctx, *a.weight, D, x.dtype, "weight"))) return e;
+  if (add_bias && (e = check_vector(ctx, *a.add_bias, D, x.dtype, "add_bias"))) return e;
   if (a.rstd->is_set() && (e = check_f32_per_row(ctx, *a.rstd, R, "rstd"))) return e;
   const bool dynamic = q8 && !(a.static_scale > 0.0f);
   if (q8) {
@@ -153,7 +157,7 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
   }
   if ((e = check_aliasing(ctx,
                           {{&x, "x", false}, {a.residual, "residual", false}, {a.weight, "weight", false},
-                           {&y, "y", true}, {a.residual_out, "residual_out", true}, {a.rstd, "rstd", true},
+                           {a.add_bias, "add_bias", false}, {&y, "y", true}, {a.residual_out, "residual_out", true}, {a.rstd, "rstd", true},
                            {a.y_scale, "y_scale", true}},
                           {{"y", "x"}, {"residual_out", "residual"}})))
     return e;
@@ -171,7 +175,7 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
       if ((g.outer > 1 && g.strides[k].so % v) || (g.inner > 1 && g.strides[k].si % v)) return false;
       if (!vec_aligned(*rows_of[k], v)) return false;
     }
-    return vec_aligned(*a.weight, v);
+    return vec_aligned(*a.weight, v) && vec_aligned(*a.add_bias, v);
   };
   p.vec4_ok = aligned(4);
   p.vec8_ok = p.dtype != DType::f32 && aligned(8);
@@ -182,7 +186,7 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
     return ok();
   }
   if (!plan) return ok();
-  if ((e = choose_binding_mode(ctx, {&x, &y, a.residual, a.residual_out, a.weight, a.rstd, a.y_scale},
+  if ((e = choose_binding_mode(ctx, {&x, &y, a.residual, a.residual_out, a.add_bias, a.weight, a.rstd, a.y_scale},
                                &plan->address_mode)))
     return e;
   Planner pl(ctx, plan->address_mode);
@@ -213,6 +217,7 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
   if (write_res) flags |= K::FLAG_WRITE_RESIDUAL;
   if (a.rstd->is_set()) flags |= K::FLAG_WRITE_RSTD;
   if (dynamic) flags |= K::FLAG_DYNAMIC_SCALE;
+  if (add_bias) flags |= K::FLAG_ADD_BIAS;
   // The plain form (rows with one stride, no residual, rstd, weight offset or int8) runs on
   // rms_norm_rows, RMSNorm-over-dim-1's row kernel: same config and layout, and faster on the
   // H200 ((32768, 8192) f16: 258 us against 295 us for rms_norm_last.comp, whose optional
@@ -267,7 +272,8 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
       const uint64_t r0 = o0 * g.inner;
       const BufferView sv = a.rstd->is_set() ? pl.view(*a.rstd, r0, rows) : pl.dummy(y);
       const BufferView qv = dynamic ? pl.view(*a.y_scale, r0, rows) : pl.dummy(y);
-      return plan_dispatch<KK>(p.dtype, sc, pc, xv, rv, ov, yv, wv, sv, qv);
+      const BufferView abv = add_bias ? pl.view(*a.add_bias, 0, D) : pl.dummy(x);
+      return plan_dispatch<KK>(p.dtype, sc, pc, xv, rv, ov, yv, wv, sv, qv, abv);
     };
     PlannedDispatch d = q8 ? dispatch_of(kernels::rms_norm_last_q8{}) : dispatch_of(kernels::rms_norm_last{});
     d.groups[0] = uint32_t(gx);
@@ -279,12 +285,12 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
 
 LastArgs from(const RmsNormLastArgs& a) {
   static const Tensor unset;
-  return {Op::rms_norm_last, &a.x, &unset, &unset, &a.y, &a.weight, a.weight_offset, &a.rstd, &a.y_scale,
+  return {Op::rms_norm_last, &a.x, &unset, &unset, &unset, &a.y, &a.weight, a.weight_offset, &a.rstd, &a.y_scale,
           a.static_scale, a.normalized_rank, a.eps, a.config};
 }
 LastArgs from(const AddRmsNormArgs& a) {
-  return {Op::add_rms_norm, &a.x, &a.residual, &a.residual_out, &a.y, &a.weight, a.weight_offset, &a.rstd,
-          &a.y_scale, a.static_scale, a.normalized_rank, a.eps, a.config};
+  return {Op::add_rms_norm, &a.x, &a.residual, &a.residual_out, &a.add_bias, &a.y, &a.weight, a.weight_offset,
+          &a.rstd, &a.y_scale, a.static_scale, a.normalized_rank, a.eps, a.config};
 }
 Error plan_rms_norm_last(Context* ctx, const RmsNormLastArgs& a, Plan* plan, PlanResult* res) {
   return plan_last(ctx, from(a), plan, res);

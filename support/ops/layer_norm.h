@@ -45,6 +45,7 @@ class LayerNormCase : public RowNormCase {
       in.bias = affine_values(spec, in.D, 2, 0.0);
     }
     if (add_ && in.valid) in.residual = make_data(DataKind::normal, in.x.size(), sub_seed(spec.seed, 7), spec.dtype);
+    if (add_ && in.valid && spec.add_bias && in.D > 0) in.add_bias = affine_values(spec, in.D, 5, 0.0);
     place_row_specials(spec, b.outlier, &in);
     return in;
   }
@@ -56,6 +57,7 @@ class LayerNormCase : public RowNormCase {
     if (add_) {
       t.push_back({"residual", false, spec.dtype, spec.shape, &in.residual});
       if (spec.optional_outputs || spec.in_place) t.push_back({"residual_out", true, spec.dtype, spec.shape, nullptr});
+      if (spec.add_bias) t.push_back({"add_bias", false, spec.dtype, norm, &in.add_bias});
     }
     t.push_back({"y", true, spec.dtype, spec.shape, nullptr});
     if (spec.affine) {
@@ -87,6 +89,7 @@ class LayerNormCase : public RowNormCase {
     vknorm::AddLayerNormArgs a{};
     a.residual = v("residual");
     a.residual_out = v("residual_out");
+    a.add_bias = v("add_bias");
     return bind_args(v, p, a);
   }
 
@@ -101,7 +104,9 @@ class LayerNormCase : public RowNormCase {
   void check_outputs(const CaseSpec& spec, const CaseInputs& in,
                      const OutputCheckFn& check) const override {
     std::vector<double> y, mean, rstd;
-    const std::vector<double> h = h_of(in.x, in.residual, spec.dtype);
+    std::vector<double> xa, ra;
+    in.skip_sum_terms(&xa, &ra);
+    const std::vector<double> h = h_of(xa, ra, spec.dtype);
     if (add_ && (spec.optional_outputs || spec.in_place)) check("residual_out", h, tolerance_for(spec.dtype), nullptr);
     layer_norm_reference(h, in.weight, in.bias, &y, &mean, &rstd, in.rows, in.D, spec.eps);
     // Conditioning: the device keeps the mean in fp32, so x - mean carries the rounding of

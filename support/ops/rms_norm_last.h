@@ -57,6 +57,7 @@ class RmsLastCase : public RowNormCase {
       rs.seed = sub_seed(spec.seed, 7);
       rs.data = DataKind::normal;
       in.residual = make_data(DataKind::normal, in.x.size(), rs.seed, spec.dtype);
+      if (spec.add_bias && in.D > 0) in.add_bias = affine_values(spec, in.D, 5, 0.0);
     }
     place_row_specials(spec, b.outlier, &in);
     return in;
@@ -69,6 +70,7 @@ class RmsLastCase : public RowNormCase {
     if (add_) {
       t.push_back({"residual", false, spec.dtype, spec.shape, &in.residual});
       if (spec.optional_outputs || spec.in_place) t.push_back({"residual_out", true, spec.dtype, spec.shape, nullptr});
+      if (spec.add_bias) t.push_back({"add_bias", false, spec.dtype, norm, &in.add_bias});
     }
     t.push_back({"y", true, y_dtype(spec.dtype), spec.shape, nullptr});
     if (spec.affine) t.push_back({"weight", false, spec.dtype, norm, &in.weight});
@@ -97,6 +99,7 @@ class RmsLastCase : public RowNormCase {
       bind_common(v, p, &a);
       a.residual = v("residual");
       a.residual_out = v("residual_out");
+      a.add_bias = v("add_bias");
       return make_bound(a);
     }
     vknorm::RmsNormLastArgs a{};
@@ -105,8 +108,9 @@ class RmsLastCase : public RowNormCase {
   }
 
   void check_outputs(const CaseSpec& spec, const CaseInputs& in, const OutputCheckFn& check) const override {
-    std::vector<double> h, y, rstd;
-    rms_norm_last_reference(in.x, in.residual, in.weight, spec.affine ? weight_offset() : 0.0, spec.dtype,
+    std::vector<double> h, y, rstd, xa, ra;
+    in.skip_sum_terms(&xa, &ra);
+    rms_norm_last_reference(xa, ra, in.weight, spec.affine ? weight_offset() : 0.0, spec.dtype,
                             in.rows, in.D, spec.eps, &h, &y, &rstd);
     if (add_ && (spec.optional_outputs || spec.in_place)) check("residual_out", h, tolerance_for(spec.dtype), nullptr);
     if (q8_) {

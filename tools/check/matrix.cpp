@@ -60,6 +60,7 @@ std::string repro_command(const CheckCase& c, bool force_shared_reduction, const
   if (s.op->uses_normalized_rank()) cmd += " --normalized-rank " + std::to_string(s.normalized_rank);
   if (s.groups) cmd += " --groups " + std::to_string(s.groups);
   if (s.activation != vknorm::Activation::none) cmd += std::string(" --activation ") + vknorm_support::activation_name(s.activation);
+  if (s.add_bias) cmd += " --add-bias";
   cmd += " --eps " + format_number(s.eps);
   cmd += " --seed " + std::to_string(s.seed);
   cmd += " --data ";
@@ -97,7 +98,9 @@ struct ShapeEntry {
   const char* why;
   int64_t groups = 0;  // group_norm: num_groups (0: the op case's default)
   vknorm::Activation activation = vknorm::Activation::none;  // group_norm: after the affine
+  bool add_bias = false;  // add_layer_norm / add_rms_norm*: the skip bias of ONNX
 };
+constexpr vknorm::Activation kNoAct = vknorm::Activation::none;
 
 // clang-format off
 const ShapeEntry kShapes[] = {
@@ -208,6 +211,10 @@ const ShapeEntry kShapes[] = {
   {"add_rms_norm", {3, 5, 128}, 2, 3, "normalized_rank 2"},
   {"add_rms_norm", {1025, 257}, 1, 3, "many rows"},
   {"add_rms_norm", {64, 8192}, 1, 3, "LLM hidden size"},
+  // SkipSimplifiedLayerNormalization: a bias added to x + residual, on rows in registers and streamed.
+  {"add_rms_norm", {5, 33}, 1, 0, "D=33, skip bias", 0, kNoAct, true},
+  {"add_rms_norm", {2, 65535}, 1, 1, "D=65535 (streamed), skip bias", 0, kNoAct, true},
+  {"add_rms_norm", {37, 768}, 1, 1, "BERT-base width, skip bias", 0, kNoAct, true},
   {"add_rms_norm_q8", {7, 1}, 1, 3, "D=1"},
   {"add_rms_norm_q8", {5, 33}, 1, 0, "D=33"},
   {"add_rms_norm_q8", {3, 4097}, 1, 1, "D=4097"},
@@ -217,11 +224,16 @@ const ShapeEntry kShapes[] = {
   {"add_rms_norm_q8", {3, 5, 128}, 2, 3, "normalized_rank 2"},
   {"add_rms_norm_q8", {1025, 257}, 1, 3, "many rows"},
   {"add_rms_norm_q8", {64, 8192}, 1, 3, "LLM hidden size"},
+  {"add_rms_norm_q8", {5, 33}, 1, 1, "D=33, skip bias", 0, kNoAct, true},
   // add_layer_norm: rows in registers and split rows (h through residual_out or scratch).
   {"add_layer_norm", {7, 1}, 1, 3, "D=1"},
   {"add_layer_norm", {5, 33}, 1, 0, "D=33"},
   {"add_layer_norm", {3, 1025}, 1, 2, "D=1025"},
   {"add_layer_norm", {2, 131072}, 1, 0, "few long rows (split across workgroups)"},
+  // ONNX SkipLayerNormalization: a bias added to x + residual (row kernel and residual_add pass).
+  {"add_layer_norm", {5, 33}, 1, 0, "D=33, skip bias", 0, kNoAct, true},
+  {"add_layer_norm", {37, 768}, 1, 1, "BERT-base width, skip bias", 0, kNoAct, true},
+  {"add_layer_norm", {2, 131072}, 1, 1, "few long rows, skip bias", 0, kNoAct, true},
   {"add_layer_norm", {4, 3, 5, 7}, 3, 2, "normalized_rank 3"},
   {"add_layer_norm", {1025, 33}, 1, 3, "many short rows"},
   {"add_layer_norm", {64, 8192}, 1, 3, "transformer hidden size"},
@@ -364,6 +376,7 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
           cases.push_back(make_case(op, dt, e.shape, e.normalized_rank, eps, data));
           cases.back().spec.groups = e.groups;
           cases.back().spec.activation = e.activation;
+          cases.back().spec.add_bias = e.add_bias;
         }
       }
     }
