@@ -11,7 +11,7 @@
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "contracts/layer_norm_apply.h"  // bindings, push constants pc, spec constants
-#include "activation.glsl"                // FLAG_SILU / FLAG_GELU: activate()
+#include "activation.glsl"                // ACT: activate()
 
 DECLARE_TENSOR(x, DATA_T, readonly)
 DECLARE_WIDE(x, WIDE_T, readonly)

@@ -588,6 +588,7 @@ vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info
     p.weight_grads = info->weight_grads != VK_FALSE;
     p.int8_output = info->int8_output != VK_FALSE;
     p.num_groups = info->num_groups;
+    p.activation = static_cast<Activation>(info->activation);
     KernelConfig cfg;
     if (info->config) {
       cfg = convert<KernelConfig>(*info->config);

@@ -87,6 +87,34 @@ TEST_SUITE("group_norm") {
       }
   }
 
+  TEST_CASE("group_norm prepare() with the activation creates the pipelines of a SiLU call") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    // Rows in registers and split rows: the activation is a specialization constant of both.
+    for (const std::vector<int64_t>& shape : {std::vector<int64_t>{2, 64, 257}, std::vector<int64_t>{2, 32, 4096}}) {
+      vknorm::PrepareInfo info = vknorm::PrepareInfo::make(vknorm::Op::group_norm, DType::f16, shape);
+      info.num_groups = shape[1] == 64 ? 8 : 2;
+      info.activation = vknorm::Activation::silu;
+      REQUIRE(vknorm::prepare(dev.context(), info).ok());
+      const size_t n = vknorm::pipeline_count(dev.context());
+      const int64_t count = shape[0] * shape[1] * shape[2];
+      TestBuffer xb(dev, VkDeviceSize(count) * 2), yb(dev, VkDeviceSize(count) * 2);
+      vknorm::GroupNormArgs a{};
+      a.x = view(xb, DType::f16, shape);
+      a.y = view(yb, DType::f16, shape);
+      a.num_groups = info.num_groups;
+      a.activation = vknorm::Activation::silu;
+      VkDeviceSize scratch_bytes = 0;
+      REQUIRE(vknorm::group_norm_scratch_size(dev.context(), a, &scratch_bytes).ok());
+      TestBuffer sb(dev, std::max<VkDeviceSize>(scratch_bytes, 16));
+      if (scratch_bytes) a.scratch = view(sb, DType::f32, {int64_t(scratch_bytes / 4)});
+      Error err;
+      REQUIRE(dev.run([&](VkCommandBuffer cmd) { err = vknorm::record_group_norm(dev.context(), cmd, a); }) == VK_SUCCESS);
+      REQUIRE_MESSAGE(err.ok(), err.message);
+      CHECK(vknorm::pipeline_count(dev.context()) == n);
+    }
+  }
+
   TEST_CASE("group_norm forced configs: split rows with vec 4 and scalar, small workgroups") {
     HostDevice& dev = host();
     ValidationScope vs(dev);

@@ -918,6 +918,7 @@ struct PrepareInfo {
   // (residual_out, rstd, weight, y_scale) do not change the pipelines.
   bool int8_output = false;
   int64_t num_groups = 1;  // group_norm: as in the args (instance_norm: C, implied)
+  Activation activation = Activation::none;  // group_norm: as in the args (its own pipelines)
   const KernelConfig* config = nullptr;  // the override the call passes in args.config, if any
 
   // Convenience: op, dtype and shape (up to kMaxRank dimensions) in one expression.

@@ -15,11 +15,11 @@
   F(uint, rows) F(uint, rpw)       /* rows of this dispatch; rows per workgroup */ \
   F(uint, hw) F(uint, cpg)         /* FLAG_CHANNEL: elements per channel, channels per group */ \
   F(uint, groups) F(uint, row_base) /* groups per sample; this dispatch's first row */
-#define LAYER_NORM_APPLY_FLAGS(B) B(WEIGHT, 1) B(BIAS, 2) B(MEAN, 4) B(RSTD, 8) B(CHANNEL, 16) B(VAR, 32) \
-  B(SILU, 64) B(GELU, 128) /* activation after the affine (activation.glsl) */
+#define LAYER_NORM_APPLY_FLAGS(B) B(WEIGHT, 1) B(BIAS, 2) B(MEAN, 4) B(RSTD, 8) B(CHANNEL, 16) B(VAR, 32)
 #define LAYER_NORM_APPLY_SPECS(S) \
   S(1, ITEMS, 16) S(2, VEC, 1)     \
-  S(3, AFFINE_REGS, 0)             /* 1: keep the weight / bias chunk in registers across rows */
+  S(3, AFFINE_REGS, 0)             /* 1: keep the weight / bias chunk in registers across rows */ \
+  S(4, ACT, 0)                     /* activation after the affine (activation.glsl) */
 
 VKNORM_KERNEL(layer_norm_apply, LAYER_NORM_APPLY)
 #endif

@@ -105,6 +105,7 @@ Error gn_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
   a.x = ph->tensor(info.dtype, shape);
   a.y = ph->tensor(info.dtype, shape);
   a.num_groups = info.num_groups;
+  a.activation = info.activation;
   a.config = info.config;
   VkDeviceSize bytes = 0;
   if (Error e = group_norm_scratch_size(ctx, a, &bytes)) return e;

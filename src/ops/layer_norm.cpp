@@ -153,13 +153,10 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   static_assert(Row::FLAG_WEIGHT == Apply::FLAG_WEIGHT && Row::FLAG_BIAS == Apply::FLAG_BIAS &&
                 Row::FLAG_MEAN == Apply::FLAG_MEAN && Row::FLAG_RSTD == Apply::FLAG_RSTD, "");
   static_assert(Row::FLAG_CHANNEL == Apply::FLAG_CHANNEL && Row::FLAG_VAR == Apply::FLAG_VAR, "");
-  static_assert(Row::FLAG_SILU == Apply::FLAG_SILU && Row::FLAG_GELU == Apply::FLAG_GELU, "");
-  const Activation act = grp ? grp->activation : Activation::none;
+  const uint32_t act = uint32_t(grp ? grp->activation : Activation::none);  // the kernels' ACT
   const uint32_t flags = (a.weight.is_set() ? Row::FLAG_WEIGHT : 0u) | (a.bias.is_set() ? Row::FLAG_BIAS : 0u) |
                          (a.mean.is_set() ? Row::FLAG_MEAN : 0u) | (a.rstd.is_set() ? Row::FLAG_RSTD : 0u) |
-                         (grp ? Row::FLAG_CHANNEL : 0u) | (grp && grp->write_var ? Row::FLAG_VAR : 0u) |
-                         (act == Activation::silu ? Row::FLAG_SILU : 0u) |
-                         (act == Activation::gelu_tanh ? Row::FLAG_GELU : 0u);
+                         (grp ? Row::FLAG_CHANNEL : 0u) | (grp && grp->write_var ? Row::FLAG_VAR : 0u);
   // The per-channel affine's push fields (unused without FLAG_CHANNEL).
   auto set_group = [&](auto& pc, uint64_t r0) {
     pc.hw = grp ? uint32_t(grp->hw) : 1u;
@@ -202,7 +199,9 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
       if (!add) {
         Row::Push pc = push_of(Row{});
         set_group(pc, r0);
-        d = plan_dispatch<Row>(p.dtype, row_spec(c), pc, xv, yv, wv, bv, mv, rv);
+        Row::Spec sc = row_spec(c);
+        sc.ACT = act;
+        d = plan_dispatch<Row>(p.dtype, sc, pc, xv, yv, wv, bv, mv, rv);
       } else {
         using AddRow = kernels::add_layer_norm_row;
         static_assert(Row::FLAG_WEIGHT == AddRow::FLAG_WEIGHT && Row::FLAG_BIAS == AddRow::FLAG_BIAS &&
@@ -289,6 +288,7 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
     ap.rpw = uint32_t(std::min<uint64_t>(c.rows_per_workgroup, k));
     // Not keyed on whether weight / bias are given: prepare() makes the same pipelines.
     asc.AFFINE_REGS = ap.rpw > 1 && !grp ? 1u : 0u;
+    asc.ACT = act;
     PlannedDispatch d = plan_dispatch<Apply>(p.dtype, asc, ap, xv, yv, wv, bv, mv, rv, part);
     d.groups[0] = uint32_t(chunks);
     d.groups[1] = uint32_t(ceil_div(k, uint64_t(ap.rpw)));
