@@ -1,6 +1,6 @@
 // LayerNorm forward with the row held in registers (ITEMS elements per invocation), optionally
 // fused with a residual add. Body of layer_norm_row.comp and add_layer_norm_row.comp (which
-// defines ADD_RESIDUAL: h = x + residual (+ ab, a D-element bias [FLAG_ADD_BIAS]), summed in
+// defines ADD_RESIDUAL: h = x + residual (+ ab, a D-element bias [ADD_BIAS]), summed in
 // fp32 and rounded to the storage dtype, replaces x and is written to residual_out
 // [FLAG_WRITE_RESIDUAL]). A workgroup
 // handles RPW = WG / LPR rows with LPR invocations (lanes) per row: short rows pack several rows
@@ -110,7 +110,7 @@ void main() {
         rv[t * QPC] = lo;
         if (QPC == 2) rv[t * QPC + QPC - 1] = hi;
       }
-      if ((pc.flags & FLAG_ADD_BIAS) != 0u) {
+      if (ADD_BIAS != 0u) {
         // The bias (one D-vector every row shares, in cache) is loaded where it is added.
         for (uint t = 0; t < NC; ++t) {
           const uint e = lane * VEC + t * step;
@@ -213,7 +213,7 @@ void main() {
       }
       for (uint t = 0; t < NS; ++t) {  // padding stays 0
         const uint e = lane + t * LPR;
-        const float bias = (pc.flags & FLAG_ADD_BIAS) != 0u && ok && e < pc.D ? LD(ab, OFF(ab) + e) : 0.0;
+        const float bias = ADD_BIAS != 0u && ok && e < pc.D ? LD(ab, OFF(ab) + e) : 0.0;
         v[t] = round_storage(vec4((v[t] + rv[t]) + bias)).x;
       }
       if ((pc.flags & FLAG_WRITE_RESIDUAL) != 0u && ok)

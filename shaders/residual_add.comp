@@ -1,6 +1,6 @@
 #version 450
 // vknorm-variants: dtype=f32,f16,bf16 reduce=none
-// ro = x + residual (+ ab, the D-element bias of ONNX SkipLayerNormalization [FLAG_ADD_BIAS]),
+// ro = x + residual (+ ab, the D-element bias of ONNX SkipLayerNormalization [ADD_BIAS]),
 // summed in fp32 and rounded once to the storage dtype: the first pass of a fused residual add whose
 // rows are too long for one workgroup's registers (add_layer_norm's split path then normalizes
 // ro). grid = (chunks of WG * ITEMS elements, rows). In place: ro may be residual (each element
@@ -22,7 +22,7 @@ void main() {
   const uint row = gl_WorkGroupID.y;
   const uint xb = OFF(x) + row * pc.x_rs, rb = OFF(res) + row * pc.res_rs, ob = OFF(ro) + row * pc.ro_rs;
   const uint first = gl_WorkGroupID.x * WG * ITEMS + gl_LocalInvocationIndex * VEC;
-  const bool add_bias = (pc.flags & FLAG_ADD_BIAS) != 0u;
+  const bool add_bias = ADD_BIAS != 0u;
   for (uint t = 0; t < ITEMS / VEC; ++t) {
     const uint e = first + t * WG * VEC;
     if (e >= pc.D) break;

@@ -4,7 +4,7 @@
 // one stride each (so q / k slices of a fused QKV buffer and per-head (tokens, heads, dim)
 // views run in place); the D elements of a row are contiguous.
 //   h = x + residual (rounded to the storage dtype), or x        [FLAG_RESIDUAL]
-//   ... + ab, a D-element bias, summed in fp32 before the rounding [FLAG_ADD_BIAS]
+//   ... + ab, a D-element bias, summed in fp32 before the rounding [ADD_BIAS]
 //   residual_out = h                                             [FLAG_WRITE_RESIDUAL]
 //   r = 1 / sqrt(mean(h^2) + eps);  rstd = r                     [FLAG_WRITE_RSTD]
 //   y = h * r * (weight_offset + w)   (w = weight, or 1 without) [FLAG_WEIGHT]
@@ -24,7 +24,7 @@
 #define WRITE_RES ((pc.flags & FLAG_WRITE_RESIDUAL) != 0u)
 #define WRITE_RSTD ((pc.flags & FLAG_WRITE_RSTD) != 0u)
 #define DYNAMIC ((pc.flags & FLAG_DYNAMIC_SCALE) != 0u)
-#define HAS_AB ((pc.flags & FLAG_ADD_BIAS) != 0u)
+#define HAS_AB (ADD_BIAS != 0u)  // a specialization constant
 
 DECLARE_TENSOR(x, DATA_T, readonly)
 DECLARE_WIDE(x, WIDE_T, readonly)

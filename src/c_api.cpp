@@ -589,6 +589,7 @@ vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info
     p.int8_output = info->int8_output != VK_FALSE;
     p.num_groups = info->num_groups;
     p.activation = static_cast<Activation>(info->activation);
+    p.add_bias = info->add_bias != VK_FALSE;
     KernelConfig cfg;
     if (info->config) {
       cfg = convert<KernelConfig>(*info->config);

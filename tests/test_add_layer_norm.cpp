@@ -253,8 +253,10 @@ TEST_SUITE("add_layer_norm") {
   TEST_CASE("prepare() creates the pipelines a call uses") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
-    for (const std::vector<int64_t>& shape : {std::vector<int64_t>{32, 4096}, std::vector<int64_t>{2, 262144}}) {
-      const vknorm::PrepareInfo info = vknorm::PrepareInfo::make(vknorm::Op::add_layer_norm, DType::f16, shape);
+    for (const std::vector<int64_t>& shape : {std::vector<int64_t>{32, 4096}, std::vector<int64_t>{2, 262144}})
+    for (bool add_bias : {false, true}) {  // the skip bias is a specialization constant
+      vknorm::PrepareInfo info = vknorm::PrepareInfo::make(vknorm::Op::add_layer_norm, DType::f16, shape);
+      info.add_bias = add_bias;
       REQUIRE(vknorm::prepare(dev.context(), info).ok());
       const size_t n = vknorm::pipeline_count(dev.context());
       TestBuffer xb(dev, VkDeviceSize(shape[0] * shape[1]) * 2), rb(dev, VkDeviceSize(shape[0] * shape[1]) * 2),
@@ -264,6 +266,8 @@ TEST_SUITE("add_layer_norm") {
       a.residual = view_of(dev, rb, DType::f16, shape, {shape[1], 1});
       a.residual_out = a.residual;
       a.y = view_of(dev, yb, DType::f16, shape, {shape[1], 1});
+      TestBuffer bb(dev, VkDeviceSize(shape[1]) * 2);
+      if (add_bias) a.add_bias = view_of(dev, bb, DType::f16, {shape[1]}, {1});
       VkDeviceSize scratch_bytes = 0;
       REQUIRE(vknorm::add_layer_norm_scratch_size(dev.context(), a, &scratch_bytes).ok());
       TestBuffer sb(dev, std::max<VkDeviceSize>(scratch_bytes, 16));

@@ -919,6 +919,7 @@ struct PrepareInfo {
   bool int8_output = false;
   int64_t num_groups = 1;  // group_norm: as in the args (instance_norm: C, implied)
   Activation activation = Activation::none;  // group_norm: as in the args (its own pipelines)
+  bool add_bias = false;  // add_layer_norm, add_rms_norm: the call has an add_bias (its own pipelines)
   const KernelConfig* config = nullptr;  // the override the call passes in args.config, if any
 
   // Convenience: op, dtype and shape (up to kMaxRank dimensions) in one expression.

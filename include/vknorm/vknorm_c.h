@@ -535,6 +535,7 @@ typedef struct vknorm_prepare_info {
   VkBool32 int8_output;           /* rms_norm_last, add_rms_norm: y is int8 */
   int64_t num_groups;             /* group_norm: as in the args (default 1) */
   vknorm_activation activation;   /* group_norm: as in the args (default none) */
+  VkBool32 add_bias;              /* add_layer_norm, add_rms_norm: the call has an add_bias */
   const vknorm_kernel_config* config; /* the call's override, or NULL */
 } vknorm_prepare_info;
 

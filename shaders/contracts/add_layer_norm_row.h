@@ -14,13 +14,13 @@
   F(uint, flags)                     \
   F(float, eps)                      \
   F(uint, res_rs) F(uint, ro_rs)     /* residual / residual_out row strides */
-#define ADD_LAYER_NORM_ROW_FLAGS(B) B(WEIGHT, 1) B(BIAS, 2) B(MEAN, 4) B(RSTD, 8) B(WRITE_RESIDUAL, 16) \
-  B(ADD_BIAS, 32)  /* h = x + residual + ab (ONNX SkipLayerNormalization's bias) */
+#define ADD_LAYER_NORM_ROW_FLAGS(B) B(WEIGHT, 1) B(BIAS, 2) B(MEAN, 4) B(RSTD, 8) B(WRITE_RESIDUAL, 16)
 #define ADD_LAYER_NORM_ROW_SPECS(S) \
   S(1, ITEMS, 16)               /* elements per invocation (multiple of VEC) */ \
   S(2, VEC, 1)                  /* 1, 4 or 8 (16-bit only) elements per access */ \
   S(3, LPR, 256)                /* lanes per row: a power of two dividing WG */ \
-  S(4, SEG_SG, 0)               /* rows on subgroup lanes (set by the core: segments.glsl) */
+  S(4, SEG_SG, 0)               /* rows on subgroup lanes (set by the core: segments.glsl) */ \
+  S(5, ADD_BIAS, 0)             /* 1: h = x + residual + ab (ONNX SkipLayerNormalization's bias) */
 
 VKNORM_KERNEL(add_layer_norm_row, ADD_LAYER_NORM_ROW)
 #endif

@@ -207,11 +207,13 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
         static_assert(Row::FLAG_WEIGHT == AddRow::FLAG_WEIGHT && Row::FLAG_BIAS == AddRow::FLAG_BIAS &&
                           Row::FLAG_MEAN == AddRow::FLAG_MEAN && Row::FLAG_RSTD == AddRow::FLAG_RSTD, "");
         AddRow::Push pc = push_of(AddRow{});
-        pc.flags |= (write_res ? AddRow::FLAG_WRITE_RESIDUAL : 0u) | (add_bias ? AddRow::FLAG_ADD_BIAS : 0u);
+        pc.flags |= write_res ? AddRow::FLAG_WRITE_RESIDUAL : 0u;
         pc.res_rs = uint32_t(rl.row_stride);
         pc.ro_rs = write_res ? uint32_t(ol.row_stride) : 0u;
         // Without residual_out its binding views y (written here anyway), never an input.
-        d = plan_dispatch<AddRow>(p.dtype, row_spec<AddRow>(c), pc, xv, yv, wv, bv, mv, rv, resv,
+        AddRow::Spec sc = row_spec<AddRow>(c);
+        sc.ADD_BIAS = add_bias ? 1u : 0u;
+        d = plan_dispatch<AddRow>(p.dtype, sc, pc, xv, yv, wv, bv, mv, rv, resv,
                                   write_res ? rov : pl.dummy(a.y), abv);
       }
       d.groups[0] = uint32_t(gx);
@@ -243,7 +245,7 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
       ap.x_rs = uint32_t(xl.row_stride);
       ap.res_rs = uint32_t(rl.row_stride);
       ap.ro_rs = uint32_t(h_rs);
-      ap.flags = add_bias ? Add::FLAG_ADD_BIAS : 0u;
+      asp.ADD_BIAS = add_bias ? 1u : 0u;
       PlannedDispatch d = plan_dispatch<Add>(p.dtype, asp, ap, xv, resv, hv, abv);
       d.groups[0] = uint32_t(chunks);
       d.groups[1] = uint32_t(k);
@@ -358,6 +360,7 @@ Error add_ln_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
   a.x = ph->tensor(info.dtype, shape);
   a.residual = ph->tensor(info.dtype, shape);
   a.y = ph->tensor(info.dtype, shape);
+  if (info.add_bias) a.add_bias = ph->tensor(info.dtype, dims(info, std::max(0, info.rank - info.normalized_rank), info.rank));
   a.normalized_rank = info.normalized_rank;
   a.config = info.config;
   VkDeviceSize bytes = 0;

@@ -217,7 +217,6 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
   if (write_res) flags |= K::FLAG_WRITE_RESIDUAL;
   if (a.rstd->is_set()) flags |= K::FLAG_WRITE_RSTD;
   if (dynamic) flags |= K::FLAG_DYNAMIC_SCALE;
-  if (add_bias) flags |= K::FLAG_ADD_BIAS;
   // The plain form (rows with one stride, no residual, rstd, weight offset or int8) runs on
   // rms_norm_rows, RMSNorm-over-dim-1's row kernel: same config and layout, and faster on the
   // H200 ((32768, 8192) f16: 258 us against 295 us for rms_norm_last.comp, whose optional
@@ -243,6 +242,7 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
       sc.ITEMS = c.items_per_invocation;
       sc.VEC = c.vector_width;
       sc.LPR = uint32_t(c.workgroup_size / rpw);
+      sc.ADD_BIAS = add_bias ? 1u : 0u;
       typename KK::Push pc{};
       pc.D = uint32_t(D);
       pc.rows = uint32_t(rows);
@@ -337,6 +337,7 @@ Error add_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
   AddRmsNormArgs a;
   fill_prepare_args(info, ph, &a, &a.y_scale);
   a.residual = ph->tensor(info.dtype, dims(info, 0, info.rank));
+  if (info.add_bias) a.add_bias = ph->tensor(info.dtype, dims(info, std::max(0, info.rank - info.normalized_rank), info.rank));
   return prepare_add_rms_norm(ctx, a);
 }
 
