@@ -361,10 +361,12 @@ bool bn_uses_row_kernel(const Problem&, const KernelConfig&) { return false; }
 // workgroup (>= 64) whose invocations hold it in <= 16 values, then more values per invocation
 // (a power of two, at most kOnePassItems) at the largest workgroup: training then reads x once
 // in one dispatch (batch_norm_channel) instead of stats + merge + apply.
-// A longer channel (up to max_wg x kLoopItems values), with as many channels, takes split 1 at the table's workgroup size and 16 items: one workgroup streams its channel
+// A longer channel (up to max_wg x kLoopItems values), with as many channels, takes split 1 with
+// 512 invocations (at most max_wg) and 16 items: one workgroup streams its channel
 // twice (batch_norm_channel_loop), the second read mostly from L2, as torch.compile's fused
-// kernel does; the register path at 32 items per invocation ran at half occupancy (61
-// registers, 1024 invocations) on (32, 512, 28, 28) on the H200.
+// kernel does. H200, (32, 512, 28, 28) bf16 (bench/results/2026-12-05-zoo/lease3/bn-probe.txt):
+// 42.5 us with 512 invocations, 45.4 with 256, 46.8 for the register pass at 1024 x 32 (61
+// registers, half occupancy); torch.compile's kernel 26.6 us.
 constexpr uint32_t kOnePassItems = 16;
 constexpr uint32_t kLoopItems = 64;
 
@@ -382,7 +384,7 @@ void bn_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* c
     c->split = 1;
   } else if (!c->split && !c->workgroup_size && !c->items_per_invocation &&
              p.reduce <= uint64_t(lim.max_wg) * kLoopItems && C * 2 >= lim.sm_count) {
-    c->workgroup_size = std::min(t.workgroup_size, lim.max_wg);
+    c->workgroup_size = std::min<uint32_t>(512, lim.max_wg);
     c->items_per_invocation = std::max<uint32_t>(16, c->vector_width);
     c->split = 1;
   }
