@@ -1,23 +1,6 @@
-// Contract of shaders/batch_norm_channel_loop.comp with its host code (expansions: contract.h).
+// Contract of shaders/batch_norm_channel_loop.comp with its host code (lists: batch_norm_channel_lists.h).
 #ifndef VKNORM_CONTRACT_BATCH_NORM_CHANNEL_LOOP
 #define VKNORM_CONTRACT_BATCH_NORM_CHANNEL_LOOP
-#include "contract.h"
-
-#define BATCH_NORM_CHANNEL_LOOP_BINDINGS(TENSOR, SCRATCH) \
-  TENSOR(0, x) TENSOR(1, y) TENSOR(2, w) TENSOR(3, b) TENSOR(4, save_mean) \
-  TENSOR(5, save_invstd) TENSOR(6, running_mean) TENSOR(7, running_var)
-#define BATCH_NORM_CHANNEL_LOOP_FIELDS(F) \
-  F(uint, S)                       /* spatial elements per (n, c) plane */ \
-  F(uint, NS)                      /* elements of one channel (N x S) */ \
-  F(uint, x_sn) F(uint, x_sc) F(uint, x_ss)  /* element strides (batch, channel, position) */ \
-  F(uint, y_sn) F(uint, y_sc) F(uint, y_ss)  \
-  F(uint, flags)                   \
-  F(float, eps)                    \
-  F(float, momentum)               \
-  F(uint, c_base)                  /* first channel of this dispatch */
-#define BATCH_NORM_CHANNEL_LOOP_FLAGS(B) \
-  B(WEIGHT, 1) B(BIAS, 2) B(SAVE_MEAN, 4) B(SAVE_INVSTD, 8) B(RUNNING, 16)  /* as batch_norm_merge */
-#define BATCH_NORM_CHANNEL_LOOP_SPECS(S) S(1, ITEMS, 16) S(2, VEC, 1)
-
-VKNORM_KERNEL(batch_norm_channel_loop, BATCH_NORM_CHANNEL_LOOP)
+#include "batch_norm_channel_lists.h"
+VKNORM_KERNEL(batch_norm_channel_loop, BATCH_NORM_CHANNEL)
 #endif

@@ -184,18 +184,16 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
   const BufferView smv = a.save_mean.is_set() ? pl.view(a.save_mean, 0, C) : pl.dummy(a.x);
   const BufferView siv = a.save_invstd.is_set() ? pl.view(a.save_invstd, 0, C) : pl.dummy(a.x);
 
-  if (looped) {
-    using Loop = kernels::batch_norm_channel_loop;
-    static_assert(Loop::FLAG_WEIGHT == Merge::FLAG_WEIGHT && Loop::FLAG_BIAS == Merge::FLAG_BIAS &&
-                      Loop::FLAG_SAVE_MEAN == Merge::FLAG_SAVE_MEAN &&
-                      Loop::FLAG_SAVE_INVSTD == Merge::FLAG_SAVE_INVSTD && Loop::FLAG_RUNNING == Merge::FLAG_RUNNING,
-                  "batch_norm_channel_loop and batch_norm_merge share their flag bits");
+  // One workgroup per channel: batch_norm_channel and batch_norm_channel_loop share their
+  // contract lists (batch_norm_channel_lists.h), so one loop plans either.
+  auto per_channel_dispatches = [&](auto kernel) {
+    using K = decltype(kernel);
     for (uint64_t c0 = 0; c0 < C; c0 += max_gy) {
-      Loop::Spec sc;
+      typename K::Spec sc;
       sc.WG = c.workgroup_size;
       sc.ITEMS = c.items_per_invocation;
       sc.VEC = c.vector_width;
-      Loop::Push pc{};
+      typename K::Push pc{};
       pc.S = uint32_t(S);
       pc.NS = uint32_t(count);
       pc.x_sn = uint32_t(N > 1 ? xsn : 0);
@@ -208,41 +206,16 @@ Error plan_batch_norm(Context* ctx, const BatchNormArgs& a, Plan* plan, PlanResu
       pc.eps = a.eps;
       pc.momentum = a.momentum;
       pc.c_base = uint32_t(c0);
-      PlannedDispatch d = plan_dispatch<Loop>(p.dtype, sc, pc, pl.view(a.x, 0, xs.elements(N)),
-                                              pl.view(a.y, 0, ys.elements(N)), wv, bv, smv, siv, rmv, rvv);
+      PlannedDispatch d = plan_dispatch<K>(p.dtype, sc, pc, pl.view(a.x, 0, xs.elements(N)),
+                                           pl.view(a.y, 0, ys.elements(N)), wv, bv, smv, siv, rmv, rvv);
       d.groups[0] = 1;
       d.groups[1] = uint32_t(std::min(max_gy, C - c0));
       plan->dispatches.push_back(std::move(d));
     }
     return ok();
-  }
-  if (one_pass) {
-    for (uint64_t c0 = 0; c0 < C; c0 += max_gy) {
-      Channel::Spec sc;
-      sc.WG = c.workgroup_size;
-      sc.ITEMS = c.items_per_invocation;
-      sc.VEC = c.vector_width;
-      Channel::Push pc{};
-      pc.S = uint32_t(S);
-      pc.NS = uint32_t(count);
-      pc.x_sn = uint32_t(N > 1 ? xsn : 0);
-      pc.x_sc = uint32_t(xsc);
-      pc.x_ss = uint32_t(xss);
-      pc.y_sn = uint32_t(N > 1 ? ysn : 0);
-      pc.y_sc = uint32_t(ysc);
-      pc.y_ss = uint32_t(yss);
-      pc.flags = stat_flags;
-      pc.eps = a.eps;
-      pc.momentum = a.momentum;
-      pc.c_base = uint32_t(c0);
-      PlannedDispatch d = plan_dispatch<Channel>(p.dtype, sc, pc, pl.view(a.x, 0, xs.elements(N)),
-                                                 pl.view(a.y, 0, ys.elements(N)), wv, bv, smv, siv, rmv, rvv);
-      d.groups[0] = 1;
-      d.groups[1] = uint32_t(std::min(max_gy, C - c0));
-      plan->dispatches.push_back(std::move(d));
-    }
-    return ok();
-  }
+  };
+  if (looped) return per_channel_dispatches(kernels::batch_norm_channel_loop{});
+  if (one_pass) return per_channel_dispatches(Channel{});
   if (a.training) {
     using Stats = kernels::batch_norm_stats;
     uint64_t chunk_base = 0;
