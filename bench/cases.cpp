@@ -70,6 +70,7 @@ std::string BenchCase::label() const {
   if (!p.empty() && p[0]->uses_normalized_rank()) s += " norm" + std::to_string(normalized_rank);
   if (groups) s += " groups" + std::to_string(groups);
   if (activation != vknorm::Activation::none) s += std::string(" +") + vknorm_support::activation_name(activation);
+  if (add_bias) s += " +bias";
   return s;
 }
 
@@ -82,6 +83,7 @@ vknorm_support::BenchShape BenchCase::bench_shape() const {
   b.affine = affine;
   b.groups = groups;
   b.activation = activation;
+  b.add_bias = add_bias;
   return b;
 }
 

@@ -37,6 +37,8 @@ cases
   --normalized-rank K    layer norm: trailing dimensions normalized (default 1)
   --groups G             group_norm: num_groups (default: the largest divisor of C <= sqrt(C))
   --activation A         group_norm: none (default) | silu | gelu_tanh, after the affine
+  --add-bias             add_layer_norm / add_rms_norm*: a D-element bias added to x + residual
+                         (ONNX SkipLayerNormalization / SkipSimplifiedLayerNormalization)
   --no-affine            no weight (rms) / weight and bias (layer norm)
 timing
   --runs N               timed runs per case (default 20, at least 10; short cases get more,
@@ -233,6 +235,8 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
         *error = "--activation: none, silu or gelu_tanh, not '" + s + "'";
         return false;
       }
+    } else if (a == "--add-bias") {
+      o->single.add_bias = true;
     } else if (a == "--no-affine") {
       o->single.affine = false;
     } else if (a == "--runs") {

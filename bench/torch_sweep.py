@@ -140,6 +140,12 @@ def make_fns(torch, c, device):
         if op == "layer_norm":
             return forward(ln, x, w, b)
         if op == "add_layer_norm":  # the unfused PyTorch code; h is returned, as residual_out
+            if c.get("add_bias"):  # ONNX SkipLayerNormalization: x + skip + bias
+                def skip_ln(x, r, sb, w, b):
+                    h = x + r + sb
+                    return F.layer_norm(h, norm, w, b, eps), h
+                return forward(skip_ln, x, randn(shape), param(norm, 0.0), w, b)
+
             def add_ln(x, r, w, b):
                 h = x + r
                 return F.layer_norm(h, norm, w, b, eps), h
@@ -201,6 +207,11 @@ def rms_last_fns(torch, c, x, w, randn, eps):
         return rms(h, (D,), w, eps)
     if op == "rms_norm_backward":  # dx (and dweight) of F.rms_norm
         return gradient(torch, lambda x, w: rms(x, (D,), w, eps), [x, w], randn(c["shape"]), False)
+    if add and c.get("add_bias"):  # ONNX SkipSimplifiedLayerNormalization: x + skip + bias
+        def skip_norm(x, r, sb, w):
+            h = x + r + sb
+            return norm(h, w), h
+        return forward(skip_norm, x, randn(c["shape"]), torch.randn(D, device=x.device, dtype=x.dtype), w)
     if add:
         def add_norm(x, r, w):
             h = x + r

@@ -269,6 +269,11 @@ bool Workload::fill_inputs(std::string* error) {
       dev_.upload(buffer("bias"), bb.data(), bb.size());
     }
   }
+  if (buffer("add_bias").buffer != VK_NULL_HANDLE) {
+    params_["add_bias"] = affine_values(static_cast<size_t>(c.row_length()), options_.seed + 6, c.dtype, 0.0, 0.5);
+    const std::vector<uint8_t> ab = vknorm_support::encode(params_["add_bias"], c.dtype);
+    dev_.upload(buffer("add_bias"), ab.data(), ab.size());
+  }
   // x (kind 1) and dy (kind 2): the tag names the pattern (kind, dtype, seed, period), so that
   // a slot that already holds it (an earlier case of the same dtype) is not filled again.
   auto tag = [&](uint64_t kind, uint64_t seed) {

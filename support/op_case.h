@@ -143,4 +143,12 @@ struct CaseInputs {
 };
 CaseInputs make_case_inputs(const CaseSpec& spec);
 
+// One row's skip_sum_terms (above): x <- fp32(x + residual), residual <- bias (D values).
+inline void skip_bias_terms(const std::vector<double>& bias, std::vector<double>* x, std::vector<double>* residual) {
+  for (size_t j = 0; j < x->size() && j < residual->size() && j < bias.size(); ++j) {
+    (*x)[j] = static_cast<double>(static_cast<float>((*x)[j] + (*residual)[j]));
+    (*residual)[j] = bias[j];
+  }
+}
+
 }  // namespace vknorm_support

@@ -80,6 +80,7 @@ struct BenchShape {
   bool affine = true;
   int64_t groups = 0;  // group_norm: num_groups (0: the op case's default)
   vknorm::Activation activation = vknorm::Activation::none;  // group_norm: after the affine
+  bool add_bias = false;  // add_layer_norm / add_rms_norm*: a D-element bias added to x + residual
   int64_t numel() const;
 };
 

@@ -158,7 +158,7 @@ class LayerNormCase : public RowNormCase {
   // x + y (+ residual + residual_out) + weight + bias + mean + rstd (mean / rstd fp32).
   uint64_t minimal_bytes(const BenchShape& s) const override {
     const RowBytes b = row_bytes(s);
-    return (add_ ? 4 : 2) * b.big + 2 * b.param + 2 * b.stat;
+    return (add_ ? 4 : 2) * b.big + (add_ && s.add_bias ? 3 : 2) * b.param + 2 * b.stat;
   }
   std::vector<BenchTensor> bench_tensors(const BenchShape& s) const override {
     const std::vector<int64_t> norm = normalized(s), lead = leading(s);
@@ -166,6 +166,7 @@ class LayerNormCase : public RowNormCase {
     if (add_) {
       t.push_back({"residual", s.dtype, s.shape});
       t.push_back({"residual_out", s.dtype, s.shape});
+      if (s.add_bias) t.push_back({"add_bias", s.dtype, norm});
     }
     if (s.affine) {
       t.push_back({"weight", s.dtype, norm});
@@ -188,7 +189,9 @@ class LayerNormCase : public RowNormCase {
         xrow[static_cast<size_t>(j)] = run.input("x", static_cast<uint64_t>(row * D + j));
       for (size_t j = 0; j < rrow.size(); ++j)
         rrow[j] = run.input("residual", static_cast<uint64_t>(row * D) + j);
-      layer_norm_reference(h_of(xrow, rrow, s.dtype), run.param("weight"), run.param("bias"), &yrow, &m, &r, 1, D, eps);
+      std::vector<double> xa = xrow, ra = rrow;
+      if (add_ && s.add_bias) skip_bias_terms(run.param("add_bias"), &xa, &ra);
+      layer_norm_reference(h_of(xa, ra, s.dtype), run.param("weight"), run.param("bias"), &yrow, &m, &r, 1, D, eps);
       mean_ref.push_back(m[0]);
       rstd_ref.push_back(r[0]);
       mean_got.push_back(rs.mean_all[static_cast<size_t>(row)]);

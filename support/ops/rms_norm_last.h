@@ -139,7 +139,7 @@ class RmsLastCase : public RowNormCase {
     const uint64_t n = static_cast<uint64_t>(s.numel());
     const uint64_t y = n * vknorm::dtype_size(y_dtype(s.dtype));
     const uint64_t scales = q8_ && !(static_scale() > 0) ? b.stat : 0;
-    return b.big + y + (add_ ? 2 * b.big : 0) + b.param + scales;
+    return b.big + y + (add_ ? 2 * b.big : 0) + (add_ && s.add_bias ? 2 : 1) * b.param + scales;
   }
   std::vector<BenchTensor> bench_tensors(const BenchShape& s) const override {
     std::vector<BenchTensor> t;
@@ -149,6 +149,7 @@ class RmsLastCase : public RowNormCase {
     if (add_) {
       t.push_back({"residual", s.dtype, s.shape});
       t.push_back({"residual_out", s.dtype, s.shape});
+      if (s.add_bias) t.push_back({"add_bias", s.dtype, normalized(s)});
     }
     if (s.affine) t.push_back({"weight", s.dtype, normalized(s)});
     if (q8_ && !(static_scale() > 0)) t.push_back({"y_scale", vknorm::DType::f32, leading(s)});
@@ -171,7 +172,9 @@ class RmsLastCase : public RowNormCase {
         for (int64_t j = 0; j < D; ++j)
           rrow[static_cast<size_t>(j)] = run.input("residual", static_cast<uint64_t>(row * D + j));
       }
-      rms_norm_last_reference(xrow, rrow, w, w.empty() ? 0.0 : weight_offset(), s.dtype, 1, D, eps, &h, &yrow, &r);
+      std::vector<double> xa = xrow, ra = rrow;
+      if (add_ && s.add_bias) skip_bias_terms(run.param("add_bias"), &xa, &ra);
+      rms_norm_last_reference(xa, ra, w, w.empty() ? 0.0 : weight_offset(), s.dtype, 1, D, eps, &h, &yrow, &r);
       if (q8_) quantize_rows_reference(yrow, 1, D, static_scale(), &codes, &scales, &ratio);
       const std::vector<double>& out = q8_ ? codes : yrow;
       for (int64_t j : cols) {
