@@ -400,6 +400,7 @@ class Fuzzer {
     for (int64_t d = 1; d <= C; ++d)
       if (C % d == 0) divisors.push_back(d);
     spec.groups = grng.pick(divisors);
+    spec.add_bias = grng.chance(30);  // add_layer_norm / add_rms_norm*: ONNX's skip bias
     const vknorm_support::CaseInputs in = op.make_inputs(spec);
     const std::vector<vknorm_support::TensorRole> roles = op.tensors(spec, in);
     if (roles.size() + 1 > arena_.slots()) {
@@ -424,6 +425,11 @@ class Fuzzer {
     if (grng.chance(10)) {  // a num_groups that does not divide C (bind maps <= 0 to its default)
       const int64_t bad[] = {C + 1, C == 1 ? 2 : C * 2, std::numeric_limits<int64_t>::max(), 3 * C + 1};
       params.groups = bad[grng.below(4)];
+    }
+    if (grng.chance(30)) {  // group_norm's activation, an out-of-range value among them
+      const vknorm::Activation acts[] = {vknorm::Activation::silu, vknorm::Activation::gelu_tanh,
+                                         static_cast<vknorm::Activation>(7)};
+      params.activation = acts[grng.below(3)];
     }
     if (rng.chance(8)) params.normalized_rank = static_cast<int>(rng.range(-1, 10));
     vknorm::KernelConfig config;
