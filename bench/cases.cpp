@@ -252,8 +252,8 @@ std::vector<BenchCase> sweep_suite() {
   return s;
 }
 
-// The norms of LLM engines (issue "The norms of LLM and transformer engines"): the same list as
-// bench/torch_sweep.py's llm_cases (joined on the names). 16-bit storage, last-dim rows.
+// The norms of LLM engines (issue "The norms of LLM and transformer engines"); compare_torch
+// reads the list from --list. 16-bit storage, last-dim rows.
 std::vector<BenchCase> llm_suite() {
   using vknorm::DType;
   std::vector<BenchCase> s;
@@ -274,6 +274,12 @@ std::vector<BenchCase> llm_suite() {
   for (auto sh : std::vector<std::vector<int64_t>>{{4096, 4096}, {32768, 8192}}) add("rmsbwd", "rms_norm_backward", sh);
   // Fused residual add + LayerNorm (BERT / GPT-2 hidden sizes, and one row too long for a workgroup).
   for (auto sh : std::vector<std::vector<int64_t>>{{16384, 768}, {4096, 8192}, {32, 65536}}) add("addln", "add_layer_norm", sh);
+  // ONNX Runtime's SkipLayerNormalization / SkipSimplifiedLayerNormalization: the bias added to
+  // x + skip (BERT-base and a 4096-wide decoder, as exported graphs run them).
+  const size_t skip_first = s.size();
+  add("skipln", "add_layer_norm", {4096, 768});
+  add("skipsln", "add_rms_norm", {4096, 4096});
+  for (size_t i = skip_first; i < s.size(); ++i) s[i].add_bias = true;
   return s;
 }
 
