@@ -125,17 +125,9 @@ struct CaseInputs {
   std::vector<double> residual;  // add_rms_norm
   std::vector<double> add_bias;  // add_layer_norm / add_rms_norm with CaseSpec::add_bias: D values
   // The two terms whose sum the reference rounds to the storage dtype as h: (x, residual), or
-  // with add_bias (fp32(x + residual), add_bias broadcast over rows), the device's fp32 order
-  // of summation ((x + residual) + bias), whose first rounding shows for fp32 data.
-  void skip_sum_terms(std::vector<double>* a, std::vector<double>* b) const {
-    *a = x;
-    *b = residual;
-    if (add_bias.empty()) return;
-    for (size_t i = 0; i < a->size() && i < residual.size(); ++i) {
-      (*a)[i] = static_cast<double>(static_cast<float>(x[i] + residual[i]));
-      (*b)[i] = add_bias[i % add_bias.size()];
-    }
-  }
+  // with add_bias the device's fp32 order of summation ((x + residual) + bias, see
+  // skip_bias_terms), whose first rounding shows for fp32 data.
+  void skip_sum_terms(std::vector<double>* a, std::vector<double>* b) const;
   // How many times run_case recorded the op back to back (CaseRunOptions::repeats): outputs
   // that start with values and are updated in place (batch_norm's running statistics) see
   // every call.
@@ -143,12 +135,20 @@ struct CaseInputs {
 };
 CaseInputs make_case_inputs(const CaseSpec& spec);
 
-// One row's skip_sum_terms (above): x <- fp32(x + residual), residual <- bias (D values).
+// x <- fp32(x + residual), residual <- bias broadcast over rows (bias[i % D]): the two terms of
+// h = (x + residual) + bias in the device's fp32 order. For whole tensors or single rows.
 inline void skip_bias_terms(const std::vector<double>& bias, std::vector<double>* x, std::vector<double>* residual) {
-  for (size_t j = 0; j < x->size() && j < residual->size() && j < bias.size(); ++j) {
-    (*x)[j] = static_cast<double>(static_cast<float>((*x)[j] + (*residual)[j]));
-    (*residual)[j] = bias[j];
+  if (bias.empty()) return;
+  for (size_t i = 0; i < x->size() && i < residual->size(); ++i) {
+    (*x)[i] = static_cast<double>(static_cast<float>((*x)[i] + (*residual)[i]));
+    (*residual)[i] = bias[i % bias.size()];
   }
+}
+
+inline void CaseInputs::skip_sum_terms(std::vector<double>* a, std::vector<double>* b) const {
+  *a = x;
+  *b = residual;
+  skip_bias_terms(add_bias, a, b);
 }
 
 }  // namespace vknorm_support
