@@ -42,6 +42,27 @@ std::vector<BenchCase> diffusion_suite() {
   gn("SD VAE", "sd_vae", f16, {1, 128, 512, 512}, 1e-6, none);  // norm_out before conv_out's SiLU
   // A 3D VAE (video): GroupNorm over (C, T, H, W) per group.
   gn("CogVideoX VAE", "cogvideox_vae", bf16, {1, 128, 13, 60, 90}, 1e-6, silu);
+  // DiT blocks (adaLN-Zero): y = norm(x) * (1 + scale) + shift before attention / MLP, and the
+  // gated residual h = residual + gate * branch fused with the next norm. LayerNorm without
+  // affine, eps 1e-6, modulation per sample; tokens of a 1024 x 1024 image (256 for DiT-XL at
+  // 256 x 256), batch 2 with classifier-free guidance where the engine batches it.
+  auto dit = [&](const char* model, const char* slug, const char* tag, const char* op, DType dt,
+                 std::vector<int64_t> shape) {
+    d.add(model, slug, tag, op, dt, std::move(shape), 1e-6).affine = false;
+  };
+  dit("DiT-XL/2", "dit_xl", "adaln", "ada_layer_norm", f16, {2, 256, 1152});
+  dit("PixArt-alpha", "pixart_alpha", "adaln", "ada_layer_norm", f16, {2, 4096, 1152});
+  dit("PixArt-alpha", "pixart_alpha", "gated_adaln", "gated_ada_layer_norm", f16, {2, 4096, 1152});
+  dit("SD3 medium", "sd3_medium", "adaln", "ada_layer_norm", bf16, {2, 4096, 1536});
+  dit("SD3 medium", "sd3_medium", "gated_adaln", "gated_ada_layer_norm", bf16, {2, 4096, 1536});
+  dit("Flux.1", "flux1", "adaln", "ada_layer_norm", bf16, {1, 4096, 3072});
+  dit("Flux.1", "flux1", "adaln", "ada_layer_norm", bf16, {1, 512, 3072});  // text stream
+  dit("Flux.1", "flux1", "gated_adaln", "gated_ada_layer_norm", bf16, {1, 4096, 3072});
+  dit("Wan2.1 1.3B", "wan21_13b", "gated_adaln", "gated_ada_layer_norm", bf16, {1, 32760, 1536});
+  dit("Wan2.1 14B", "wan21_14b", "adaln", "ada_layer_norm", bf16, {1, 32760, 5120});
+  // RMSNorm-based adaptive norms (Lumina-style), the same modulation.
+  dit("Lumina-like", "lumina", "adarms", "ada_rms_norm", bf16, {2, 4096, 2304});
+  dit("Lumina-like", "lumina", "gated_adarms", "gated_ada_rms_norm", bf16, {2, 4096, 2304});
   return s;
 }
 

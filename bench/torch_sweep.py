@@ -151,6 +151,23 @@ def make_fns(torch, c, device):
                 return F.layer_norm(h, norm, w, b, eps), h
             return forward(add_ln, x, randn(shape), w, b)
         return gradient(torch, ln, [x, w, b], randn(shape), op == "layer_norm_fwd_bwd")
+    if op in ("ada_layer_norm", "ada_rms_norm", "gated_ada_layer_norm", "gated_ada_rms_norm"):
+        # A DiT block's modulate(norm(x), shift, scale) with the modulation per shape[0] (as
+        # vknorm's cases), and the gated residual in front for the gated forms; h is returned.
+        mshape = [shape[0]] + [1] * (len(shape) - 2) + [D] if len(shape) > 1 else [D]
+        rms = "rms" in op
+        w = param([D], 1.0)
+        b = None if rms else param([D], 0.0)
+
+        def norm_of(h, w, b):
+            return F.rms_norm(h, [D], w, eps) if rms else F.layer_norm(h, [D], w, b, eps)
+        sc, sh = 0.5 * randn(mshape), 0.5 * randn(mshape)
+        if op.startswith("gated_"):
+            def gated(x, r, gate, sc, sh, w, b):
+                h = r + gate * x
+                return norm_of(h, w, b) * (1 + sc) + sh, h
+            return forward(gated, x, randn(shape), 0.5 + 0.25 * randn(mshape), sc, sh, w, b)
+        return forward(lambda x, sc, sh, w, b: norm_of(x, w, b) * (1 + sc) + sh, x, sc, sh, w, b)
     if op in ("rms_norm_last", "add_rms_norm", "rms_norm_last_q8", "add_rms_norm_q8", "rms_norm_backward"):
         return rms_last_fns(torch, c, x, param([D], 1.0), randn, eps)
     if op == "group_norm":

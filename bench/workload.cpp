@@ -5,6 +5,7 @@
 #include "support/op_registry.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace vknorm_bench {
 
@@ -273,6 +274,18 @@ bool Workload::fill_inputs(std::string* error) {
     params_["add_bias"] = affine_values(static_cast<size_t>(c.row_length()), options_.seed + 6, c.dtype, 0.0, 0.5);
     const std::vector<uint8_t> ab = vknorm_support::encode(params_["add_bias"], c.dtype);
     dev_.upload(buffer("add_bias"), ab.data(), ab.size());
+  }
+  // ada_norm's modulation rows (scale, shift, gate): small tensors, uploaded whole; (1 + scale)
+  // and gate near 1 and 0.5 as trained DiTs have them.
+  for (const auto& [role, seed, center, spread] : {std::tuple<const char*, uint64_t, double, double>{"scale", 7, 0.0, 0.5},
+                                                   {"shift", 8, 0.0, 0.5}, {"gate", 9, 0.5, 0.25}}) {
+    if (buffer(role).buffer == VK_NULL_HANDLE) continue;
+    uint64_t count = 1;
+    for (const auto& t : bench_tensors(c))
+      if (t.role == role) count = t.bytes() / vknorm::dtype_size(t.dtype);
+    params_[role] = affine_values(static_cast<size_t>(count), options_.seed + seed, c.dtype, center, spread);
+    const std::vector<uint8_t> mb = vknorm_support::encode(params_[role], c.dtype);
+    dev_.upload(buffer(role), mb.data(), mb.size());
   }
   // x (kind 1) and dy (kind 2): the tag names the pattern (kind, dtype, seed, period), so that
   // a slot that already holds it (an earlier case of the same dtype) is not filled again.

@@ -14,10 +14,20 @@
 // may be x itself and residual_out may be residual (in place; those tensors are not
 // `restrict`). grid = (gx, gy): row block = x + y * gx (rows past pc.rows only join the
 // barriers).
+// ADAPTIVE (ada_norm_row.comp, with ADD_RESIDUAL): the adaptive norm of DiT blocks. Spec
+// constants choose the residual (RESIDUAL: 0 none, 1 h = residual + x, 2 h = residual + g * x,
+// g a modulation row), the norm (NORM: 0 LayerNorm, 1 RMSNorm: m = c = 0, var = mean(h^2)) and
+// the modulation after the affine (MOD: bit 0 y *= scale_offset + sc, bit 1 y += sh). Row r of
+// all rows reads modulation row r / mdiv of sc, sh and g (row strides sc_rs, sh_rs, g_rs). No
+// mean / rstd outputs (their bindings do not exist in this module).
 // CHANNEL_AFFINE (layer_norm_row only): with FLAG_CHANNEL a row is one group of GroupNorm /
 // InstanceNorm and weight / bias hold one value per channel (channel_of); with FLAG_VAR the
 // rstd binding receives the biased variance instead (InstanceNorm's running statistics).
 // Included after common.glsl and the kernel's contract (bindings, pc, ITEMS / VEC / LPR, FLAG_*).
+
+#ifndef ADAPTIVE
+#define ADAPTIVE 0
+#endif
 
 DECLARE_TENSOR(x, DATA_T, readonly)
 DECLARE_WIDE(x, WIDE_T, readonly)
@@ -27,8 +37,10 @@ DECLARE_TENSOR(w, DATA_T, readonly restrict)
 DECLARE_WIDE(w, WIDE_T, readonly restrict)
 DECLARE_TENSOR(b, DATA_T, readonly restrict)
 DECLARE_WIDE(b, WIDE_T, readonly restrict)
+#if !ADAPTIVE
 DECLARE_F32(mean, writeonly restrict)
 DECLARE_F32(rstd, writeonly restrict)
+#endif
 #if !DTYPE_F32
 DECLARE_WIDE8(x, readonly)
 DECLARE_WIDE8(y, writeonly)
@@ -40,13 +52,36 @@ DECLARE_TENSOR(res, DATA_T, readonly)
 DECLARE_WIDE(res, WIDE_T, readonly)
 DECLARE_TENSOR(ro, DATA_T, writeonly)
 DECLARE_WIDE(ro, WIDE_T, writeonly)
-DECLARE_TENSOR(ab, DATA_T, readonly restrict)
-DECLARE_WIDE(ab, WIDE_T, readonly restrict)
 #if !DTYPE_F32
 DECLARE_WIDE8(res, readonly)
 DECLARE_WIDE8(ro, writeonly)
+#endif
+#if ADAPTIVE
+// Modulation rows: read by every row of their block, never written by the call.
+DECLARE_TENSOR(sc, DATA_T, readonly restrict)
+DECLARE_WIDE(sc, WIDE_T, readonly restrict)
+DECLARE_TENSOR(sh, DATA_T, readonly restrict)
+DECLARE_WIDE(sh, WIDE_T, readonly restrict)
+DECLARE_TENSOR(g, DATA_T, readonly restrict)
+DECLARE_WIDE(g, WIDE_T, readonly restrict)
+#if !DTYPE_F32
+DECLARE_WIDE8(sc, readonly restrict)
+DECLARE_WIDE8(sh, readonly restrict)
+DECLARE_WIDE8(g, readonly restrict)
+#endif
+const bool HAS_RES = RESIDUAL != 0u;
+const bool RMS = NORM == 1u;
+#else
+DECLARE_TENSOR(ab, DATA_T, readonly restrict)
+DECLARE_WIDE(ab, WIDE_T, readonly restrict)
+#if !DTYPE_F32
 DECLARE_WIDE8(ab, readonly restrict)
 #endif
+const bool HAS_RES = true;
+const bool RMS = false;
+#endif
+#else
+const bool RMS = false;
 #endif
 
 const uint NC = ITEMS / VEC;              // chunks (accesses) per lane
@@ -82,6 +117,11 @@ void main() {
   const uint rb = OFF(res) + row * pc.res_rs;
   const uint ob = OFF(ro) + row * pc.ro_rs;
 #endif
+#if ADAPTIVE
+  // This row's modulation row, counted from the first one this dispatch's views start at.
+  const uint mr = (pc.row0 + row) / pc.mdiv - pc.row0 / pc.mdiv;
+  const uint scb = OFF(sc) + mr * pc.sc_rs, shb = OFF(sh) + mr * pc.sh_rs, gb = OFF(g) + mr * pc.g_rs;
+#endif
   const float inv_d = 1.0 / float(pc.D);
   const uint step = LPR * VEC;  // elements between a lane's consecutive chunks
   float m, c, rs, var;
@@ -89,7 +129,9 @@ void main() {
     // Chunk t of this lane starts at element lane * VEC + t * step; VEC 8 keeps (lo, hi) in
     // v[2t], v[2t + 1]. Unused registers hold 0 and are masked out of the statistics.
     vec4 v[NQ];
+    float acc = 0.0;
 #if ADD_RESIDUAL
+    if (HAS_RES) {  // a constant: true in add_layer_norm_row, RESIDUAL != 0 in ada_norm_row
     // Every load of the row first (x's chunks, then the residual's), then h = x + residual
     // rounded to the storage dtype as the unfused code would store it, the residual_out stores
     // (no store before the loads: residual_out may alias x) and the sum. H200, 2026-12-05: 1-13%
@@ -110,6 +152,19 @@ void main() {
         rv[t * QPC] = lo;
         if (QPC == 2) rv[t * QPC + QPC - 1] = hi;
       }
+#if ADAPTIVE
+      if (RESIDUAL == 2u) {
+        // h = residual + gate * x, the gate row shared by its block's rows (in cache).
+        for (uint t = 0; t < NC; ++t) {
+          const uint e = lane * VEC + t * step;
+          vec4 lo = vec4(0.0), hi = vec4(0.0);
+          if (ok && e < pc.D) LOAD_CHUNK(g, gb + e, lo, hi);
+          v[t * QPC] = rv[t * QPC] + lo * v[t * QPC];
+          if (QPC == 2) v[t * QPC + QPC - 1] = rv[t * QPC + QPC - 1] + hi * v[t * QPC + QPC - 1];
+        }
+        for (uint q = 0; q < NQ; ++q) v[q] = round_storage(v[q]);  // padding stays 0
+      } else
+#else
       if (ADD_BIAS != 0u) {
         // The bias (one D-vector every row shares, in cache) is loaded where it is added.
         for (uint t = 0; t < NC; ++t) {
@@ -120,7 +175,9 @@ void main() {
           if (QPC == 2) v[t * QPC + QPC - 1] = (v[t * QPC + QPC - 1] + rv[t * QPC + QPC - 1]) + hi;
         }
         for (uint q = 0; q < NQ; ++q) v[q] = round_storage(v[q]);  // padding stays 0
-      } else {
+      } else
+#endif
+      {
         for (uint q = 0; q < NQ; ++q) v[q] = round_storage(v[q] + rv[q]);  // padding stays 0
       }
       if ((pc.flags & FLAG_WRITE_RESIDUAL) != 0u && ok)
@@ -130,13 +187,12 @@ void main() {
           STORE_CHUNK(ro, ob + e, v[t * QPC], (QPC == 2 ? v[t * QPC + QPC - 1] : vec4(0.0)));
         }
     }
-    float acc = 0.0;
     for (uint q = 0; q < NQ; ++q) acc += hsum(v[q]);
-#else
+    } else
+#endif
     // Each chunk summed as it arrives. H200, 2026-12-05: loading the whole row first (as
     // rms_norm_last does) ran these rows 20-58% slower with 40 registers instead of 48: the
     // compiler then kept fewer loads in flight.
-    float acc = 0.0;
     for (uint t = 0; t < NC; ++t) {
       const uint e = lane * VEC + t * step;
       vec4 lo = vec4(0.0), hi = vec4(0.0);
@@ -145,8 +201,7 @@ void main() {
       if (QPC == 2) v[t * QPC + QPC - 1] = hi;  // index in range whatever QPC is
       acc += hsum(lo) + hsum(hi);
     }
-#endif
-    m = seg_sum2(vec2(acc, 0.0), LPR).x * inv_d;
+    m = RMS ? 0.0 : seg_sum2(vec2(acc, 0.0), LPR).x * inv_d;
     vec4 s1 = vec4(0.0), s2 = vec4(0.0);
     for (uint t = 0; t < NC; ++t) {
       const uint e = lane * VEC + t * step;
@@ -158,8 +213,8 @@ void main() {
       }
     }
     vec2 sums = seg_sum2(vec2(hsum(s1), hsum(s2)), LPR) * inv_d;
-    c = sums.x;
-    var = corrected_variance(sums.y, c);
+    c = RMS ? 0.0 : sums.x;
+    var = RMS ? sums.y : corrected_variance(sums.y, c);
     rs = 1.0 / sqrt(var + pc.eps);
     if (ok)
       for (uint t = 0; t < NC; ++t) {
@@ -191,16 +246,36 @@ void main() {
             lo += bl;
             hi += bh;
           }
+#if ADAPTIVE
+          if ((MOD & 1u) != 0u) {
+            vec4 sl, sh_;
+            LOAD8(sc, (scb + e) >> 3, sl, sh_);
+            lo *= pc.scale_offset + sl;
+            hi *= pc.scale_offset + sh_;
+          }
+          if ((MOD & 2u) != 0u) {
+            vec4 tl, th;
+            LOAD8(sh, (shb + e) >> 3, tl, th);
+            lo += tl;
+            hi += th;
+          }
+#endif
           STORE8(y, (yb + e) >> 3, lo, hi);
         } else {
           if ((pc.flags & FLAG_WEIGHT) != 0) lo *= to_f4(WAT(w, (OFF(w) + e) >> 2));
           if ((pc.flags & FLAG_BIAS) != 0) lo += to_f4(WAT(b, (OFF(b) + e) >> 2));
+#if ADAPTIVE
+          if ((MOD & 1u) != 0u) lo *= pc.scale_offset + to_f4(WAT(sc, (scb + e) >> 2));
+          if ((MOD & 2u) != 0u) lo += to_f4(WAT(sh, (shb + e) >> 2));
+#endif
           WAT(y, (yb + e) >> 2) = from_f4(lo);
         }
       }
   } else {
     float v[NS];
+    float acc = 0.0;
 #if ADD_RESIDUAL
+    if (HAS_RES) {
     for (uint t = 0; t < NS; ++t) {  // loads first, as above
       const uint e = lane + t * LPR;
       v[t] = (ok && e < pc.D) ? LD(x, xb + e) : 0.0;
@@ -213,7 +288,16 @@ void main() {
       }
       for (uint t = 0; t < NS; ++t) {  // padding stays 0
         const uint e = lane + t * LPR;
+#if ADAPTIVE
+        if (RESIDUAL == 2u) {
+          const float gv = ok && e < pc.D ? LD(g, gb + e) : 0.0;
+          v[t] = round_storage(vec4(rv[t] + gv * v[t])).x;
+          continue;
+        }
+        const float bias = 0.0;
+#else
         const float bias = ADD_BIAS != 0u && ok && e < pc.D ? LD(ab, OFF(ab) + e) : 0.0;
+#endif
         v[t] = round_storage(vec4((v[t] + rv[t]) + bias)).x;
       }
       if ((pc.flags & FLAG_WRITE_RESIDUAL) != 0u && ok)
@@ -223,17 +307,15 @@ void main() {
           ST(ro, ob + e, v[t]);
         }
     }
-    float acc = 0.0;
     for (uint t = 0; t < NS; ++t) acc += v[t];
-#else
-    float acc = 0.0;
+    } else
+#endif
     for (uint t = 0; t < NS; ++t) {
       const uint e = lane + t * LPR;
       v[t] = (ok && e < pc.D) ? LD(x, xb + e) : 0.0;
       acc += v[t];
     }
-#endif
-    m = seg_sum2(vec2(acc, 0.0), LPR).x * inv_d;
+    m = RMS ? 0.0 : seg_sum2(vec2(acc, 0.0), LPR).x * inv_d;
     float s1 = 0.0, s2 = 0.0;
     for (uint t = 0; t < NS; ++t) {
       const uint e = lane + t * LPR;
@@ -241,8 +323,8 @@ void main() {
       if (ok && e < pc.D) { s1 += d; s2 += d * d; }
     }
     vec2 sums = seg_sum2(vec2(s1, s2), LPR) * inv_d;
-    c = sums.x;
-    var = corrected_variance(sums.y, c);
+    c = RMS ? 0.0 : sums.x;
+    var = RMS ? sums.y : corrected_variance(sums.y, c);
     rs = 1.0 / sqrt(var + pc.eps);
     if (ok)
       for (uint t = 0; t < NS; ++t) {
@@ -252,9 +334,14 @@ void main() {
         const uint ai = per_channel() ? channel_of(row, e) : e;
         if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + ai);
         if ((pc.flags & FLAG_BIAS) != 0) o += LD(b, OFF(b) + ai);
+#if ADAPTIVE
+        if ((MOD & 1u) != 0u) o *= pc.scale_offset + LD(sc, scb + e);
+        if ((MOD & 2u) != 0u) o += LD(sh, shb + e);
+#endif
         ST(y, yb + e, activate(o));
       }
   }
+#if !ADAPTIVE
   if (ok && lane == 0) {
     if ((pc.flags & FLAG_MEAN) != 0) FAT(mean, OFF(mean) + row) = m + c;
 #if CHANNEL_AFFINE
@@ -263,4 +350,5 @@ void main() {
     if ((pc.flags & FLAG_RSTD) != 0) FAT(rstd, OFF(rstd) + row) = rs;
 #endif
   }
+#endif
 }

@@ -45,6 +45,9 @@ VKNORM_SAME_VALUE(VKNORM_OP_LAYER_NORM_BACKWARD, vknorm::Op::layer_norm_backward
 VKNORM_SAME_VALUE(VKNORM_OP_RMS_NORM_LAST, vknorm::Op::rms_norm_last);
 VKNORM_SAME_VALUE(VKNORM_OP_ADD_RMS_NORM, vknorm::Op::add_rms_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_ADD_LAYER_NORM, vknorm::Op::add_layer_norm);
+VKNORM_SAME_VALUE(VKNORM_OP_ADA_NORM, vknorm::Op::ada_norm);
+VKNORM_SAME_VALUE(VKNORM_NORM_KIND_LAYER, vknorm::NormKind::layer);
+VKNORM_SAME_VALUE(VKNORM_NORM_KIND_RMS, vknorm::NormKind::rms);
 VKNORM_SAME_VALUE(VKNORM_OP_LP_NORM, vknorm::Op::lp_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_FROBENIUS_NORM, vknorm::Op::frobenius_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_BATCH_NORM, vknorm::Op::batch_norm);
@@ -208,6 +211,9 @@ VKNORM_C_TWINS(vknorm_device_limits, vknorm::DeviceLimits, VKNORM_C_FIELDS_limit
   F(x) F(y) F(weight) F(bias) F(running_mean) F(running_var) F(use_input_stats) F(momentum) \
   F(eps) F(scratch)
 #define VKNORM_C_FIELDS_frobenius_norm(F) F(x) F(y) F(norm) F(scratch)
+#define VKNORM_C_FIELDS_ada_norm(F)                                                               \
+  F(x) F(residual) F(gate) F(residual_out) F(scale) F(shift) F(weight) F(bias) F(y) \
+  F(norm) F(scale_offset) F(eps) F(scratch)
 #define VKNORM_C_OPERATOR_TWINS(name, Args) \
   VKNORM_C_TWINS(vknorm_##name##_args, vknorm::Args, VKNORM_C_FIELDS_##name)
 VKNORM_OPERATORS(VKNORM_C_OPERATOR_TWINS)
@@ -572,6 +578,8 @@ void vknorm_prepare_info_init(vknorm_prepare_info* info) {
   info->aligned = VK_TRUE;
   info->weight_grads = VK_TRUE;
   info->num_groups = 1;
+  info->scale = VK_TRUE;
+  info->shift = VK_TRUE;
 }
 
 vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info) {
@@ -590,6 +598,11 @@ vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info
     p.num_groups = info->num_groups;
     p.activation = static_cast<Activation>(info->activation);
     p.add_bias = info->add_bias != VK_FALSE;
+    p.norm = static_cast<vknorm::NormKind>(info->norm);
+    p.residual = info->residual != VK_FALSE;
+    p.gate = info->gate != VK_FALSE;
+    p.scale = info->scale != VK_FALSE;
+    p.shift = info->shift != VK_FALSE;
     KernelConfig cfg;
     if (info->config) {
       cfg = convert<KernelConfig>(*info->config);

@@ -298,4 +298,51 @@ double activation_reference(vknorm::Activation a, double v) {
   return v;
 }
 
+void ada_norm_reference(const std::vector<double>& x, const std::vector<double>& residual,
+                        const std::vector<double>& gate, const std::vector<double>& scale,
+                        const std::vector<double>& shift, const std::vector<double>& w,
+                        const std::vector<double>& b, bool rms, double scale_offset, vknorm::DType dtype,
+                        int64_t rows, int64_t D, double eps, std::vector<double>* h, std::vector<double>* y,
+                        std::vector<double>* mean, std::vector<double>* rstd) {
+  const size_t n = static_cast<size_t>(rows * D);
+  const size_t ud = static_cast<size_t>(D);
+  const std::vector<double>& any_mod = !scale.empty() ? scale : !shift.empty() ? shift : gate;
+  const int64_t M = D > 0 ? static_cast<int64_t>(any_mod.size()) / D : 0;
+  const int64_t per = M > 0 ? std::max<int64_t>(1, rows / M) : 1;
+  auto mrow = [&](int64_t r) { return static_cast<size_t>(r / per) * ud; };
+  std::vector<double> hv(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(std::min(n, x.size())));
+  if (!residual.empty())
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < D; ++j) {
+        const size_t i = static_cast<size_t>(r * D + j);
+        // The device's fp32 arithmetic, rounded once more to the storage dtype: g * x is exact
+        // in fp32 for 16-bit inputs, so the fp32 sum's rounding is part of the result (it
+        // decides ties of the final rounding where |h| is large against its spread).
+        const double gx = gate.empty() ? x[i] : quantize(gate[mrow(r) + static_cast<size_t>(j)] * x[i], vknorm::DType::f32);
+        hv[i] = quantize(quantize(residual[i] + gx, vknorm::DType::f32), dtype);
+      }
+  std::vector<double> yv, mv, rv;
+  if (rms) {
+    rms_rstd_reference(hv, &rv, rows, D, eps);
+    mv.assign(static_cast<size_t>(rows), 0.0);
+  } else {
+    layer_norm_reference(hv, {}, {}, nullptr, &mv, &rv, rows, D, eps);
+  }
+  yv.assign(n, 0.0);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < D; ++j) {
+      const size_t i = static_cast<size_t>(r * D + j), uj = static_cast<size_t>(j);
+      double v = (hv[i] - mv[static_cast<size_t>(r)]) * rv[static_cast<size_t>(r)];
+      if (!w.empty()) v *= w[uj];
+      if (!b.empty()) v += b[uj];
+      if (!scale.empty()) v *= scale_offset + scale[mrow(r) + uj];
+      if (!shift.empty()) v += shift[mrow(r) + uj];
+      yv[i] = v;
+    }
+  if (h) *h = std::move(hv);
+  if (y) *y = std::move(yv);
+  if (mean) *mean = std::move(mv);
+  if (rstd) *rstd = std::move(rv);
+}
+
 }  // namespace vknorm_support

@@ -44,6 +44,19 @@ void rms_norm_last_reference(const std::vector<double>& x, const std::vector<dou
                              int64_t rows, int64_t D, double eps, std::vector<double>* h,
                              std::vector<double>* y, std::vector<double>* rstd);
 
+// ada_norm on (rows, D) contiguous: h = x, residual + x or residual + gate[m] * x (residual
+// empty: h = x; gate empty: factor 1), product and sum rounded to fp32, then to `dtype` as the
+// device stores it; n = LayerNorm
+// (rms false) or RMSNorm (rms true) of h, then * w + b (each may be empty); y = n *
+// (scale_offset + scale[m]) + shift[m] (each may be empty), m = r / (rows / M) the modulation
+// row of row r, M = the rows of the modulation vectors (M * D values each). h / rstd may be null.
+void ada_norm_reference(const std::vector<double>& x, const std::vector<double>& residual,
+                        const std::vector<double>& gate, const std::vector<double>& scale,
+                        const std::vector<double>& shift, const std::vector<double>& w,
+                        const std::vector<double>& b, bool rms, double scale_offset, vknorm::DType dtype,
+                        int64_t rows, int64_t D, double eps, std::vector<double>* h, std::vector<double>* y,
+                        std::vector<double>* mean, std::vector<double>* rstd);
+
 // int8 codes of y rows: s = static_scale (> 0) or max|y| / 127 per row (scales), ratio = y / s
 // (0 where s = 0) and codes = clamp(round-half-even(ratio), -127, 127).
 void quantize_rows_reference(const std::vector<double>& y, int64_t rows, int64_t D, double static_scale,

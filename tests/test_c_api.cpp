@@ -187,7 +187,7 @@ TEST_SUITE("c_api") {
   }
     VKNORM_OPERATORS(VKNORM_TEST_C_OPERATOR)
 #undef VKNORM_TEST_C_OPERATOR
-    CHECK(ops == 12);
+    CHECK(ops == 13);
   }
 
   TEST_CASE("enum values, names and version equal the C++ API") {
@@ -1282,5 +1282,81 @@ TEST_SUITE("c_api") {
     }
     CHECK(std::string(vknorm_op_name(VKNORM_OP_GROUP_NORM)) == "group_norm");
     CHECK(std::string(vknorm_op_name(VKNORM_OP_INSTANCE_NORM)) == "instance_norm");
+  }
+
+  TEST_CASE("ada_norm through the C API: same bytes, defaults, enum, prepare info, errors") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm_context ctx = c_ctx(dev);
+    const int64_t B = 2, T = 5, D = 48;
+    // Every field set: x, residual, gate, scale, shift, weight, bias in; y, residual_out out.
+    const VkDeviceSize X = 0, RES = X + B * T * D, G = RES + B * T * D, SC = G + B * D, SH = SC + B * D, W = SH + B * D,
+                       BI = W + D, IN_FLOATS = BI + D;
+    TestBuffer in(dev, IN_FLOATS * 4);
+    upload_values(dev, in, 31);
+    const VkBuffer ib = in.buf.buffer;
+    const VkDeviceSize Y = 0, RO = Y + B * T * D, OUT_FLOATS = RO + B * T * D;
+    TestBuffer out_cpp(dev, OUT_FLOATS * 4), out_c(dev, OUT_FLOATS * 4);
+    const VkBuffer oc = out_cpp.buf.buffer, oC = out_c.buf.buffer;
+    const std::vector<int64_t> shape{B, T, D}, mod{B, 1, D}, norm{D};
+
+    vknorm::AdaNormArgs a;
+    a.x = cpp_view(ib, X, shape);
+    a.residual = cpp_view(ib, RES, shape);
+    a.gate = cpp_view(ib, G, mod);
+    a.residual_out = cpp_view(oc, RO, shape);
+    a.scale = cpp_view(ib, SC, mod);
+    a.shift = cpp_view(ib, SH, mod);
+    a.weight = cpp_view(ib, W, norm);
+    a.bias = cpp_view(ib, BI, norm);
+    a.y = cpp_view(oc, Y, shape);
+    a.norm = vknorm::NormKind::rms;
+    a.scale_offset = 0.5f;
+    a.eps = 1e-3f;
+    vknorm_ada_norm_args c;
+    vknorm_ada_norm_args_init(&c);
+    CHECK(c.norm == VKNORM_NORM_KIND_LAYER);
+    CHECK(c.scale_offset == vknorm::AdaNormArgs{}.scale_offset);
+    CHECK(c.eps == vknorm::AdaNormArgs{}.eps);
+    c.x = c_view(ib, X, shape);
+    c.residual = c_view(ib, RES, shape);
+    c.gate = c_view(ib, G, mod);
+    c.residual_out = c_view(oC, RO, shape);
+    c.scale = c_view(ib, SC, mod);
+    c.shift = c_view(ib, SH, mod);
+    c.weight = c_view(ib, W, norm);
+    c.bias = c_view(ib, BI, norm);
+    c.y = c_view(oC, Y, shape);
+    c.norm = VKNORM_NORM_KIND_RMS;
+    c.scale_offset = 0.5f;
+    c.eps = 1e-3f;
+    call_both(dev, VKNORM_TEST_C_ENTRY_POINTS(ada_norm), a, c);
+    CHECK(contents(dev, out_cpp) == contents(dev, out_c));
+    CHECK(std::string(vknorm_op_name(VKNORM_OP_ADA_NORM)) == "ada_norm");
+
+    // The prepare info's ada_norm fields create what the call uses.
+    vknorm_prepare_info info;
+    vknorm_prepare_info_init(&info);
+    CHECK(info.scale == VK_TRUE);
+    CHECK(info.shift == VK_TRUE);
+    info.op = VKNORM_OP_ADA_NORM;
+    info.dtype = VKNORM_DTYPE_F32;
+    info.rank = 3;
+    info.shape[0] = B;
+    info.shape[1] = T;
+    info.shape[2] = D;
+    info.norm = VKNORM_NORM_KIND_RMS;
+    info.residual = info.gate = VK_TRUE;
+    info.by_address = dev.info().buffers_need_device_address ? VK_TRUE : VK_FALSE;
+    REQUIRE(vknorm_prepare(ctx, &info) == VKNORM_STATUS_OK);
+    const size_t before = vknorm_pipeline_count(ctx);
+    CHECK(vknorm_prepare_ada_norm(ctx, &c) == VKNORM_STATUS_OK);
+    CHECK(vknorm_pipeline_count(ctx) == before);
+
+    c.residual = vknorm_tensor{};  // a gate without a residual: the same error as the C++ API
+    a.residual = Tensor{};
+    check_same(vknorm_prepare_ada_norm(ctx, &c), vknorm::prepare_ada_norm(dev.context(), a));
+    CHECK(!last_error().empty());
+    CHECK(vknorm_record_ada_norm(ctx, VK_NULL_HANDLE, nullptr) == VKNORM_STATUS_INVALID_ARGUMENT);
   }
 }

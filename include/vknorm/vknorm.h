@@ -324,8 +324,8 @@ struct ContextCreateInfo {
   // training batches), and the tuning cache is not read. It costs speed where the default
   // would have spread a few long rows over more workgroups (decode-sized calls).
   //   Invariant: rms_norm, lp_norm, rms_norm_last, add_rms_norm (and their int8 forms),
-  //   layer_norm, add_layer_norm, group_norm, instance_norm (training and eval), batch_norm
-  //   in eval mode, and dx of layer_norm_backward / rms_norm_backward.
+  //   layer_norm, add_layer_norm, ada_norm, group_norm, instance_norm (training and eval),
+  //   batch_norm in eval mode, and dx of layer_norm_backward / rms_norm_backward.
   //   Not invariant: dweight / dbias (sums over the batch), batch_norm in training and
   //   frobenius_norm (statistics over the batch).
   //   What breaks it: a KernelConfig override that differs between the calls compared, or
@@ -404,6 +404,7 @@ enum class Op : uint32_t {
   frobenius_norm = 10,  // FrobeniusNormArgs
   batch_norm = 11,      // BatchNormArgs
   add_layer_norm = 12,  // AddLayerNormArgs
+  ada_norm = 13,        // AdaNormArgs
 };
 const char* op_name(Op op);
 
@@ -620,6 +621,57 @@ struct AddLayerNormArgs {
   const KernelConfig* config = nullptr;
 };
 
+// The normalization an adaptive norm applies before its modulation (AdaNormArgs::norm).
+enum class NormKind : uint32_t {
+  layer = 0,  // LayerNorm: (h - mean) * rstd, rstd = 1 / sqrt(var + eps)
+  rms = 1,    // RMSNorm: h * rstd, rstd = 1 / sqrt(mean(h^2) + eps)
+};
+
+// Adaptive LayerNorm / RMSNorm (AdaLN of DiT engines: DiT, PixArt, SD3, Flux, Wan) over the last
+// dimension (D) of x with shape (..., D), in one pass (patterns of a DiT block, fused):
+//   h = x                          (no residual)
+//   h = residual + x               (residual given)
+//   h = residual + gate * x        (residual and gate given: the gated residual of a DiT block,
+//                                   x being the attention / MLP branch's output)
+//       computed in fp32 and rounded once to the storage dtype (as the unfused code would store h)
+//   residual_out = h               (optional; it may be `residual` itself, the usual update)
+//   n = LayerNorm(h) or RMSNorm(h) over D (norm), then n * weight + bias (both optional, D
+//       elements: LayerNorm's elementwise affine; DiTs run without)
+//   y = n * (scale_offset + scale) + shift   (scale and shift optional: without scale the
+//       factor is 1, without shift nothing is added; scale_offset = 1 gives DiT's
+//       modulate(), 0 a plain scale)
+// computed in fp32 and rounded once to y's dtype. No mean / rstd outputs (an inference form;
+// the kernel's push block is full).
+// Modulation tensors (scale, shift, gate) have x's dtype and shape (..., D) whose leading dims,
+// once trailing size-1 dims are dropped, are a prefix of x's leading dims: for x (B, T, D),
+// (B, 1, D) or (B, D) modulate per sample, (B, T, D) per token, (1, D) or (D) every row alike.
+// Row r of x (rows in row-major order) uses modulation row r / (rows / M), M the modulation
+// tensor's rows; the modulation tensors of one call have the same M. Their last dim is
+// contiguous and rows may have any stride: the chunks of a (B, 6 D) adaLN projection
+// (scale = mod[:, D:2 D], row stride 6 D) are passed as they are.
+// x, residual, residual_out and y have x's shape and dtype, D contiguous, the leading dims
+// collapsing into one row dimension with one stride (their row strides may differ).
+// A row runs in one workgroup with the row in registers: D at most (the device's largest
+// workgroup) x 256 (262144 on a 1024-invocation device, 32768 on a 128-invocation one); longer
+// rows are refused (unsupported). Rows past about 16-32 elements per invocation spill
+// registers (a DiT width on a small device): correct, slower.
+// NaN / Inf in a row give NaN for the row (as LayerNorm). In place: y = x, residual_out =
+// residual. A zero-size x records nothing.
+struct AdaNormArgs {
+  Tensor x;
+  Tensor residual;      // optional: h = residual + x (or + gate * x)
+  Tensor gate;          // optional, needs residual: modulation shape
+  Tensor residual_out;  // optional output h, needs residual
+  Tensor scale, shift;  // optional, modulation shape
+  Tensor weight, bias;  // optional, D contiguous elements of x's dtype
+  Tensor y;
+  NormKind norm = NormKind::layer;
+  float scale_offset = 1.0f;
+  float eps = 1e-6f;
+  Tensor scratch;  // unused today (0 bytes); see ada_norm_scratch_size()
+  const KernelConfig* config = nullptr;
+};
+
 // LayerNorm backward: from dy, x, weight (optional), mean and rstd (fp32, as the forward
 // produced them) computes dx (optional), dweight and dbias (optional, x's dtype; they are
 // accumulated in fp32 and rounded once).
@@ -776,6 +828,7 @@ Error batch_norm_scratch_size(Context* ctx, const BatchNormArgs& args, VkDeviceS
 Error group_norm_scratch_size(Context* ctx, const GroupNormArgs& args, VkDeviceSize* out_bytes);
 Error instance_norm_scratch_size(Context* ctx, const InstanceNormArgs& args, VkDeviceSize* out_bytes);
 Error frobenius_norm_scratch_size(Context* ctx, const FrobeniusNormArgs& args, VkDeviceSize* out_bytes);
+Error ada_norm_scratch_size(Context* ctx, const AdaNormArgs& args, VkDeviceSize* out_bytes);
 
 // The configuration a call with these arguments would use (after validation).
 Error select_config(Context* ctx, const RmsNormArgs& args, KernelConfig* out);
@@ -790,6 +843,7 @@ Error select_config(Context* ctx, const BatchNormArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const GroupNormArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const InstanceNormArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const FrobeniusNormArgs& args, KernelConfig* out);
+Error select_config(Context* ctx, const AdaNormArgs& args, KernelConfig* out);
 
 // Record the operator into `cmd` (which must be in the recording state and support compute).
 // Pipelines are created on first use of a (kernel, dtype, config) key unless prepared
@@ -809,6 +863,7 @@ Error record_batch_norm(Context* ctx, VkCommandBuffer cmd, const BatchNormArgs& 
 Error record_group_norm(Context* ctx, VkCommandBuffer cmd, const GroupNormArgs& args);
 Error record_instance_norm(Context* ctx, VkCommandBuffer cmd, const InstanceNormArgs& args);
 Error record_frobenius_norm(Context* ctx, VkCommandBuffer cmd, const FrobeniusNormArgs& args);
+Error record_ada_norm(Context* ctx, VkCommandBuffer cmd, const AdaNormArgs& args);
 
 Error prepare_rms_norm(Context* ctx, const RmsNormArgs& args);
 Error prepare_layer_norm(Context* ctx, const LayerNormArgs& args);
@@ -822,6 +877,7 @@ Error prepare_batch_norm(Context* ctx, const BatchNormArgs& args);
 Error prepare_group_norm(Context* ctx, const GroupNormArgs& args);
 Error prepare_instance_norm(Context* ctx, const InstanceNormArgs& args);
 Error prepare_frobenius_norm(Context* ctx, const FrobeniusNormArgs& args);
+Error prepare_ada_norm(Context* ctx, const AdaNormArgs& args);
 
 // Recorded-dispatch description of the last recorded (or prepared) call, for profiling tools.
 struct DispatchInfo {
@@ -844,6 +900,7 @@ Error describe_dispatches(Context* ctx, const BatchNormArgs& args, std::vector<D
 Error describe_dispatches(Context* ctx, const GroupNormArgs& args, std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const InstanceNormArgs& args, std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const FrobeniusNormArgs& args, std::vector<DispatchInfo>* out);
+Error describe_dispatches(Context* ctx, const AdaNormArgs& args, std::vector<DispatchInfo>* out);
 
 // One verb per action, overloaded on the args type. VKNORM_OPERATORS(X) names every operator
 // once, as X(name, Args); from it, for every Args:
@@ -859,7 +916,7 @@ Error describe_dispatches(Context* ctx, const FrobeniusNormArgs& args, std::vect
   X(rms_norm_last, RmsNormLastArgs) X(add_rms_norm, AddRmsNormArgs)                         \
   X(add_layer_norm, AddLayerNormArgs) X(lp_norm, LpNormArgs) X(batch_norm, BatchNormArgs)   \
   X(group_norm, GroupNormArgs) X(instance_norm, InstanceNormArgs)                           \
-  X(frobenius_norm, FrobeniusNormArgs)
+  X(frobenius_norm, FrobeniusNormArgs) X(ada_norm, AdaNormArgs)
 #define VKNORM_DETAIL_VERBS(name, Args)                                                      \
   inline Error scratch_size(Context* ctx, const Args& args, VkDeviceSize* out_bytes) {       \
     return name##_scratch_size(ctx, args, out_bytes);                                        \
@@ -920,6 +977,10 @@ struct PrepareInfo {
   int64_t num_groups = 1;  // group_norm: as in the args (instance_norm: C, implied)
   Activation activation = Activation::none;  // group_norm: as in the args (its own pipelines)
   bool add_bias = false;  // add_layer_norm, add_rms_norm: the call has an add_bias (its own pipelines)
+  // ada_norm: the norm and which optional inputs the call has (each combination has its own
+  // pipelines; per-sample or per-token modulation does not matter).
+  NormKind norm = NormKind::layer;
+  bool residual = false, gate = false, scale = true, shift = true;
   const KernelConfig* config = nullptr;  // the override the call passes in args.config, if any
 
   // Convenience: op, dtype and shape (up to kMaxRank dimensions) in one expression.

@@ -271,6 +271,7 @@ typedef enum vknorm_op {
   VKNORM_OP_FROBENIUS_NORM = 10,
   VKNORM_OP_BATCH_NORM = 11,
   VKNORM_OP_ADD_LAYER_NORM = 12,
+  VKNORM_OP_ADA_NORM = 13,
   VKNORM_OP_MAX_ENUM = 0x7FFFFFFF
 } vknorm_op;
 
@@ -509,6 +510,33 @@ typedef struct vknorm_instance_norm_args {
 } vknorm_instance_norm_args;
 VKNORM_DECLARE_OPERATOR(instance_norm);
 
+/* vknorm::NormKind: the normalization of an adaptive norm. */
+typedef enum vknorm_norm_kind {
+  VKNORM_NORM_KIND_LAYER = 0, /* LayerNorm */
+  VKNORM_NORM_KIND_RMS = 1,   /* RMSNorm */
+  VKNORM_NORM_KIND_MAX_ENUM = 0x7FFFFFFF
+} vknorm_norm_kind;
+
+/* Adaptive LayerNorm / RMSNorm of DiT blocks (vknorm::AdaNormArgs; vknorm.h has the formulas):
+ * h = x, residual + x or residual + gate * x; y = norm(h) * (scale_offset + scale) + shift.
+ * args_init: norm = VKNORM_NORM_KIND_LAYER, scale_offset = 1, eps = 1e-6. */
+typedef struct vknorm_ada_norm_args {
+  vknorm_tensor x;
+  vknorm_tensor residual;      /* optional */
+  vknorm_tensor gate;          /* optional, needs residual; modulation shape */
+  vknorm_tensor residual_out;  /* optional output h; may be `residual` itself */
+  vknorm_tensor scale, shift;  /* optional, modulation shape ((B, D), (B, 1, D), (B, T, D), (D)..);
+                                  scale, shift and gate have the same rows */
+  vknorm_tensor weight, bias;  /* optional, D elements of x's dtype */
+  vknorm_tensor y;
+  vknorm_norm_kind norm;       /* default VKNORM_NORM_KIND_LAYER */
+  float scale_offset;          /* default 1: y = n * (1 + scale) + shift */
+  float eps;                   /* default 1e-6 */
+  vknorm_tensor scratch;       /* see vknorm_ada_norm_scratch_size() (0 today) */
+  const vknorm_kernel_config* config;
+} vknorm_ada_norm_args;
+VKNORM_DECLARE_OPERATOR(ada_norm);
+
 /* Frobenius normalization of the whole tensor (vknorm::FrobeniusNormArgs): y = x / ||x||_F.
  * args_init: all zero. */
 typedef struct vknorm_frobenius_norm_args {
@@ -536,11 +564,14 @@ typedef struct vknorm_prepare_info {
   int64_t num_groups;             /* group_norm: as in the args (default 1) */
   vknorm_activation activation;   /* group_norm: as in the args (default none) */
   VkBool32 add_bias;              /* add_layer_norm, add_rms_norm: the call has an add_bias */
+  vknorm_norm_kind norm;          /* ada_norm: as in the args (default layer) */
+  VkBool32 residual, gate;        /* ada_norm: the call has a residual / a gate */
+  VkBool32 scale, shift;          /* ada_norm: the call has a scale / a shift (default VK_TRUE) */
   const vknorm_kernel_config* config; /* the call's override, or NULL */
 } vknorm_prepare_info;
 
-/* Zeroes *info and sets the defaults: normalized_rank 1, aligned and weight_grads VK_TRUE,
- * num_groups 1. */
+/* Zeroes *info and sets the defaults: normalized_rank 1, aligned, weight_grads, scale and shift
+ * VK_TRUE, num_groups 1. */
 void vknorm_prepare_info_init(vknorm_prepare_info* info);
 /* Creates every pipeline a call described by *info would use, without buffers (vknorm::prepare). */
 vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info);

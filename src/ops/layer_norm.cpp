@@ -12,6 +12,7 @@
 #include "core/selector.h"
 #include "core/tensor_checks.h"
 
+#include "contracts/ada_norm_row.h"
 #include "contracts/add_layer_norm_row.h"
 #include "contracts/layer_norm_apply.h"
 #include "contracts/layer_norm_row.h"
@@ -37,6 +38,28 @@ typename K::Spec row_spec(const KernelConfig& c) {
   return sc;
 }
 
+// A modulation tensor of x (scale / shift / gate of ada_norm): its leading dims, trailing
+// size-1 dims dropped, must be a prefix of x's leading dims and its last dim x's. Its rows then
+// map onto consecutive blocks of x's rows; *rows_per gets the block length.
+Error modulation_layout(Context* ctx, const Tensor& x, const Tensor& t, const char* name, RowLayout* l,
+                        uint64_t* rows_per) {
+  if (Error e = check_tensor(ctx, t, name)) return e;
+  if (t.dtype != x.dtype) return make_error(Status::invalid_argument, std::string(name) + " must have x's dtype");
+  int lead = t.rank - 1;
+  while (lead > 0 && t.shape[lead - 1] == 1) --lead;
+  bool prefix = t.rank >= 1 && t.shape[t.rank - 1] == x.shape[x.rank - 1] && lead <= x.rank - 1;
+  for (int i = 0; prefix && i < lead; ++i) prefix = t.shape[i] == x.shape[i];
+  if (!prefix)
+    return make_error(Status::invalid_argument,
+                      std::string(name) + " " + shape_string(t) + " must be (..., D) with leading dims a prefix of x's " +
+                          shape_string(x) + " (per sample (B, 1, D) / (B, D), per token (B, T, D), or (D))");
+  if (Error e = row_layout(t, 1, name, l)) return e;
+  uint64_t x_rows = 1;
+  for (int i = 0; i + 1 < x.rank; ++i) x_rows *= uint64_t(x.shape[i]);
+  *rows_per = l->rows ? std::max<uint64_t>(1, x_rows / l->rows) : 1;
+  return ok();
+}
+
 }  // namespace
 
 namespace detail {
@@ -59,6 +82,31 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   RowLayout xl, yl, rl, ol;
   if ((e = row_layout(a.x, a.normalized_rank, "x", &xl)) || (e = row_layout(a.y, a.normalized_rank, "y", &yl))) return e;
   if (write_res && !add) return make_error(Status::invalid_argument, "residual_out needs a residual");
+  // ada_norm: the gate and the modulation tensors (unset ones stay empty).
+  const AdaCall* ada = call.ada;
+  const Tensor& gate = ada && ada->gate ? *ada->gate : unset;
+  const Tensor& scl = ada && ada->scale ? *ada->scale : unset;
+  const Tensor& shf = ada && ada->shift ? *ada->shift : unset;
+  RowLayout gl, sl, hl;
+  uint64_t g_div = 1, s_div = 1, h_div = 1;
+  if (ada) {
+    if (ada->norm != NormKind::layer && ada->norm != NormKind::rms)
+      return make_error(Status::invalid_argument, "norm must be NormKind::layer or NormKind::rms");
+    if (a.normalized_rank != 1) return make_error(Status::invalid_argument, "ada_norm normalizes the last dim only");
+    if (gate.is_set() && !add) return make_error(Status::invalid_argument, "gate needs a residual");
+    uint64_t mod_rows = 0;
+    const char* first = nullptr;
+    for (auto [t, name, l, div] : {std::tuple<const Tensor*, const char*, RowLayout*, uint64_t*>{&gate, "gate", &gl, &g_div},
+                                   {&scl, "scale", &sl, &s_div}, {&shf, "shift", &hl, &h_div}}) {
+      if (!t->is_set()) continue;
+      if ((e = modulation_layout(ctx, a.x, *t, name, l, div))) return e;
+      if (first && l->rows != mod_rows)
+        return make_error(Status::invalid_argument, std::string(name) + " must have " + first + "'s rows (" +
+                                                        std::to_string(mod_rows) + "): one modulation granularity per call");
+      first = first ? first : name;
+      mod_rows = l->rows;
+    }
+  }
   if (add_bias && !add) return make_error(Status::invalid_argument, "add_bias needs a residual");
   for (auto [t, name, layout] : {std::tuple<const Tensor*, const char*, RowLayout*>{&r, "residual", &rl},
                                  {&ro, "residual_out", &ol}}) {
@@ -71,6 +119,16 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   }
   const uint64_t R = xl.rows, D = xl.D;
   if (D == 0) return make_error(Status::invalid_argument, "the normalized size is 0: mean and variance are undefined");
+  if (ada) {
+    uint64_t wg = 1;  // the largest power-of-two workgroup (the selector's bound)
+    while (wg * 2 <= std::min<uint64_t>({ctx->profile.max_workgroup_invocations, ctx->profile.max_workgroup_size_x, 1024}))
+      wg *= 2;
+    const uint64_t longest = wg * kMaxRowItems;
+    if (D > longest)
+      return make_error(Status::unsupported, "ada_norm rows of " + std::to_string(D) + " elements exceed the " +
+                                                 std::to_string(longest) + " one workgroup of this device holds");
+    if (R >= (uint64_t(1) << 32)) return make_error(Status::unsupported, "ada_norm takes fewer than 2^32 rows");
+  }
   // GroupNorm / InstanceNorm: one weight / bias value per channel.
   const uint64_t affine_len = grp ? grp->groups * grp->cpg : D;
   if (a.weight.is_set() && (e = check_vector(ctx, a.weight, affine_len, a.x.dtype, "weight"))) return e;
@@ -93,6 +151,8 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
     if (D % v || (grp && grp->hw % v)) return false;
     for (auto [t, l] : rows_of)
       if (t->is_set() && ((R > 1 && l->row_stride % v) || !vec_aligned(*t, v))) return false;
+    for (auto [t, l] : {std::pair<const Tensor*, const RowLayout*>{&gate, &gl}, {&scl, &sl}, {&shf, &hl}})
+      if (t->is_set() && ((l->rows > 1 && l->row_stride % v) || !vec_aligned(*t, v))) return false;
     return grp || (vec_aligned(a.weight, v) && vec_aligned(a.bias, v) && vec_aligned(ab, v));
   };
   p.vec4_ok = aligned(4);
@@ -112,7 +172,8 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   const Tensor scratch_arg = scratch_view(a.scratch, res->scratch_bytes);
   if ((e = check_aliasing(ctx,
                           {{&a.x, "x", false}, {&r, "residual", false}, {&a.weight, "weight", false},
-                           {&a.bias, "bias", false}, {&ab, "add_bias", false}, {&a.y, "y", true},
+                           {&a.bias, "bias", false}, {&ab, "add_bias", false}, {&gate, "gate", false},
+                           {&scl, "scale", false}, {&shf, "shift", false}, {&a.y, "y", true},
                            {&ro, "residual_out", true},
                            {&a.mean, "mean", true}, {&a.rstd, "rstd", true}, {&scratch_arg, "scratch", true}},
                           {{"y", "x"}, {"residual_out", "residual"}})))
@@ -124,7 +185,8 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   if (!plan) return ok();
   Tensor scratch;
   if ((e = check_scratch(ctx, a.scratch, res->scratch_bytes, &scratch))) return e;
-  std::vector<const Tensor*> bound = {&a.x, &a.y, &r, &ro, &ab, &a.weight, &a.bias, &a.mean, &a.rstd, &scratch};
+  std::vector<const Tensor*> bound = {&a.x,    &a.y,    &r,      &ro,   &ab,  &a.weight, &a.bias,
+                                     &a.mean, &a.rstd, &scratch, &gate, &scl, &shf};
   bound.insert(bound.end(), call.also_bound.begin(), call.also_bound.end());
   if ((e = choose_binding_mode(ctx, bound, &plan->address_mode))) return e;
   Planner pl(ctx, plan->address_mode);
@@ -134,6 +196,8 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   std::vector<OuterSpan> spans = {xs, ys, ms};
   if (add) spans.push_back(rs);
   if (write_res) spans.push_back(os);
+  for (auto [t, l] : {std::pair<const Tensor*, const RowLayout*>{&gate, &gl}, {&scl, &sl}, {&shf, &hl}})
+    if (t->is_set()) spans.push_back({l->row_stride, D, es});
   // The row kernel covers a window's rows with a 2D grid of rows_per_workgroup-row blocks (one
   // dispatch per window); the split paths put rows on the grid's y.
   const uint64_t max_gx = ctx->profile.max_workgroup_count[0], max_gy = ctx->profile.max_workgroup_count[1];
@@ -196,7 +260,37 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
         return pc;
       };
       PlannedDispatch d;
-      if (!add) {
+      if (ada) {
+        using AdaRow = kernels::ada_norm_row;
+        static_assert(Row::FLAG_WEIGHT == AdaRow::FLAG_WEIGHT && Row::FLAG_BIAS == AdaRow::FLAG_BIAS &&
+                          Row::FLAG_WEIGHT == AdaRow::FLAG_WEIGHT, "");
+        AdaRow::Push pc = push_of(AdaRow{});
+        pc.flags |= write_res ? AdaRow::FLAG_WRITE_RESIDUAL : 0u;
+        pc.res_rs = add ? uint32_t(rl.row_stride) : 0u;
+        pc.ro_rs = write_res ? uint32_t(ol.row_stride) : 0u;
+        pc.row0 = uint32_t(r0);
+        pc.scale_offset = ada->scale_offset;
+        // A modulation tensor's view starts at the first of its rows this window reads.
+        // One divisor: the modulation tensors have the same rows (checked above).
+        const uint64_t div = std::max({g_div, s_div, h_div});
+        pc.mdiv = uint32_t(div);
+        auto mod_view = [&](const Tensor& t, const RowLayout& l, uint32_t* stride) {
+          *stride = uint32_t(l.row_stride);
+          if (!t.is_set()) return pl.dummy(a.x);
+          const uint64_t first = r0 / div, last = (r0 + k - 1) / div;
+          return pl.view(t, first * l.row_stride, (last - first) * l.row_stride + D);
+        };
+        const BufferView scv = mod_view(scl, sl, &pc.sc_rs);
+        const BufferView shv = mod_view(shf, hl, &pc.sh_rs);
+        const BufferView gv = mod_view(gate, gl, &pc.g_rs);
+        AdaRow::Spec sc = row_spec<AdaRow>(c);
+        sc.NORM = uint32_t(ada->norm);
+        sc.RESIDUAL = !add ? 0u : gate.is_set() ? 2u : 1u;
+        sc.MOD = (scl.is_set() ? 1u : 0u) | (shf.is_set() ? 2u : 0u);
+        // Without a residual its bindings view x (read anyway) and y (written anyway).
+        d = plan_dispatch<AdaRow>(p.dtype, sc, pc, xv, yv, wv, bv, add ? resv : xv,
+                                  write_res ? rov : pl.dummy(a.y), scv, shv, gv);
+      } else if (!add) {
         Row::Push pc = push_of(Row{});
         set_group(pc, r0);
         Row::Spec sc = row_spec(c);

@@ -23,6 +23,16 @@ struct GroupAffine {
   Activation activation = Activation::none;  // applied after the affine (GroupNorm)
 };
 
+// ada_norm's own arguments (AdaNormArgs): the norm, the gate of the residual add and the
+// modulation tensors (each may be unset). Planned by plan_ln on the ada_norm_row kernel only.
+struct AdaCall {
+  NormKind norm = NormKind::layer;
+  const Tensor* gate;
+  const Tensor* scale;
+  const Tensor* shift;
+  float scale_offset = 1.0f;
+};
+
 // The arguments of every form (LayerNormArgs has no residual).
 struct LnCall {
   Op op;
@@ -35,6 +45,7 @@ struct LnCall {
   std::vector<const Tensor*> also_bound = {};
   // add_layer_norm: the D-element bias added to x + residual (may be null or unset).
   const Tensor* add_bias = nullptr;
+  const AdaCall* ada = nullptr;  // ada_norm (residual may then be unset)
 };
 
 Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res);
@@ -43,6 +54,10 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res);
 std::string ln_case_shape(const Problem& p);
 void ln_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* c);
 bool ln_uses_row_kernel(const Problem& p, const KernelConfig& c);
+// The longest row ada_norm takes (it has no split path): kMaxRowItems elements per invocation
+// of the largest workgroup, the most KernelConfig::items_per_invocation allows. Past the
+// table's items (16-32) the registers spill: slow, but a small device still runs DiT widths.
+constexpr uint32_t kMaxRowItems = 256;
 std::string ln_check_config(const Problem& p, const KernelConfig& c, bool row_kernel);
 
 }  // namespace vknorm::detail

@@ -16,12 +16,14 @@ extern const OpSpec kBatchNormSpec;
 extern const OpSpec kGroupNormSpec;
 extern const OpSpec kInstanceNormSpec;
 extern const OpSpec kFrobeniusNormSpec;
+extern const OpSpec kAdaNormSpec;
 
 const OpSpec* find_op_spec(Op op) {
   static const OpSpec* const kSpecs[] = {&kRmsNormSpec,     &kLayerNormSpec,  &kLayerNormBackwardSpec,
                                          &kRmsNormLastSpec, &kAddRmsNormSpec, &kRmsNormBackwardSpec,
                                          &kAddLayerNormSpec, &kLpNormSpec, &kBatchNormSpec,
-                                         &kGroupNormSpec,   &kInstanceNormSpec, &kFrobeniusNormSpec};
+                                         &kGroupNormSpec,   &kInstanceNormSpec, &kFrobeniusNormSpec,
+                                         &kAdaNormSpec};
   for (const OpSpec* s : kSpecs)
     if (s->op == op) return s;
   return nullptr;

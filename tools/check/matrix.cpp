@@ -292,6 +292,21 @@ const ShapeEntry kShapes[] = {
   {"instance_norm", {2, 1000, 7}, 1, 3, "C=1000, S=7"},
   {"instance_norm_eval", {3, 5, 64}, 1, 0, "C=5, S=64"},
   {"instance_norm_eval", {2, 1000, 7}, 1, 3, "C=1000, S=7"},
+  // ada_norm (DiT AdaLN): modulation per sample of (B, T, D), per row of (rows, D), one row for
+  // (D); odd D (scalar path), DiT widths, the longest rows one workgroup holds.
+  {"ada_layer_norm", {2, 5, 33}, 1, 0, "per sample, D=33"},
+  {"ada_layer_norm", {3, 1152}, 1, 1, "per row (token), PixArt width"},
+  {"ada_layer_norm", {1, 1}, 1, 3, "D=1"},
+  {"ada_layer_norm", {2, 77, 1536}, 1, 2, "per sample, SD3 width"},
+  {"ada_layer_norm", {1, 3, 16384}, 1, 3, "long rows (16384)"},
+  {"ada_rms_norm", {2, 5, 33}, 1, 0, "per sample, D=33"},
+  {"ada_rms_norm", {7, 3072}, 1, 1, "per row, Flux width"},
+  {"ada_rms_norm", {65}, 1, 3, "rank 1 (one row)"},
+  {"gated_ada_layer_norm", {2, 5, 33}, 1, 0, "per sample, D=33"},
+  {"gated_ada_layer_norm", {2, 9, 3072}, 1, 1, "per sample, Flux width"},
+  {"gated_ada_layer_norm", {1025, 40}, 1, 3, "many short rows"},
+  {"gated_ada_rms_norm", {2, 5, 33}, 1, 0, "per sample, D=33"},
+  {"gated_ada_rms_norm", {3, 7, 1152}, 1, 2, "per sample, PixArt width"},
   // frobenius_norm: the whole tensor; one element, odd sizes, several partial workgroups.
   {"frobenius_norm", {1}, 1, 0, "single element"},
   {"frobenius_norm", {7}, 1, 0, "rank 1, odd"},
@@ -425,6 +440,11 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
       {"instance_norm_eval", {2, 3, 33}, 1, 0},
       {"frobenius_norm", {33, 65}, 1, 0},
       {"frobenius_norm", {4, 64, 257}, 1, 1},
+      {"ada_layer_norm", {2, 5, 36}, 1, 0},
+      {"ada_rms_norm", {2, 5, 36}, 1, 0},
+      {"gated_ada_layer_norm", {2, 5, 36}, 1, 0},
+      {"gated_ada_rms_norm", {2, 5, 36}, 1, 0},
+      {"gated_ada_layer_norm", {3, 4, 1152}, 1, 2},
   };
   for (const auto& v : variants) {
     if (v.tier > max_tier) continue;

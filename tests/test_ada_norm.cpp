@@ -1,0 +1,347 @@
+// ada_norm (adaptive LayerNorm / RMSNorm of DiT blocks) against the fp64 reference in f32, f16
+// and bf16: the four registered forms (plain / gated residual, LayerNorm / RMSNorm) over odd and
+// DiT widths, modulation per sample, per token and for every row, DiT's chunked modulation
+// tensor (rows with a stride), scale_offset 0, scale-only and shift-only calls, the plain
+// residual add, in place, by address, misaligned, prepare(), and bad arguments refused before
+// anything is written.
+#include "test_common.h"
+
+#include "support/case_data.h"
+#include "support/dtype_convert.h"
+#include "support/reference.h"
+
+#include <cmath>
+
+using namespace vknorm_test;
+using vknorm::Error;
+using vknorm::NormKind;
+using vknorm::Status;
+using vknorm::Tensor;
+
+namespace {
+
+const char* const kForms[] = {"ada_layer_norm", "ada_rms_norm", "gated_ada_layer_norm", "gated_ada_rms_norm"};
+
+// A hand-built call: x (B, T, D) and the optional tensors, each modulation tensor a view of its
+// own buffer with the given shape and row stride; y and residual_out compared with
+// ada_norm_reference. mod_stride 0: contiguous rows of D.
+struct HandCall {
+  DType dt = DType::f32;
+  int64_t B = 2, T = 3, D = 40;
+  NormKind norm = NormKind::layer;
+  bool residual = false, gate = false, scale = true, shift = true, affine = false;
+  std::vector<int64_t> mod_lead = {2, 1};  // leading dims of the modulation tensors
+  int64_t mod_stride = 0;
+  float scale_offset = 1.0f;
+  bool in_place_residual = false;
+};
+
+void run_hand_call(HostDevice& dev, const HandCall& c, uint64_t seed) {
+  CAPTURE(seed);
+  const int64_t n = c.B * c.T * c.D;
+  int64_t M = 1;
+  for (int64_t v : c.mod_lead) M *= v;
+  const int64_t rs = c.mod_stride ? c.mod_stride : c.D;
+  auto data = [&](size_t count, uint64_t s, double center, double spread) {
+    std::vector<double> v(count);
+    vknorm_support::fill_normal(&v, s);
+    for (double& e : v) e = vknorm_support::quantize(center + spread * e, c.dt);
+    return v;
+  };
+  const std::vector<double> x = data(size_t(n), seed, 0.0, 1.0), r = data(size_t(n), seed + 1, 0.0, 1.0);
+  // Modulation buffers hold M rows of rs elements; the reference reads the first D of each.
+  const std::vector<double> sc_buf = data(size_t(M * rs), seed + 2, 0.0, 0.5), sh_buf = data(size_t(M * rs), seed + 3, 0.0, 0.5),
+                            g_buf = data(size_t(M * rs), seed + 4, 0.5, 0.25);
+  const std::vector<double> w = data(size_t(c.D), seed + 5, 1.0, 0.1), b = data(size_t(c.D), seed + 6, 0.0, 0.1);
+  auto rows_of = [&](const std::vector<double>& buf) {
+    std::vector<double> v;
+    for (int64_t m = 0; m < M; ++m) v.insert(v.end(), buf.begin() + m * rs, buf.begin() + m * rs + c.D);
+    return v;
+  };
+  std::vector<int64_t> mshape = c.mod_lead, mstrides(c.mod_lead.size() + 1, 0);
+  mshape.push_back(c.D);
+  mstrides.back() = 1;
+  for (int i = int(c.mod_lead.size()) - 1, acc = int(rs); i >= 0; --i) {
+    mstrides[size_t(i)] = acc;
+    acc *= int(c.mod_lead[size_t(i)]);
+  }
+  auto xb = upload(dev, x, c.dt), rb = upload(dev, r, c.dt), scb = upload(dev, sc_buf, c.dt), shb = upload(dev, sh_buf, c.dt),
+       gb = upload(dev, g_buf, c.dt), wb = upload(dev, w, c.dt), bb = upload(dev, b, c.dt);
+  TestBuffer yb(dev, VkDeviceSize(n) * vknorm::dtype_size(c.dt)), ob(dev, VkDeviceSize(n) * vknorm::dtype_size(c.dt));
+  const std::vector<int64_t> shape = {c.B, c.T, c.D};
+  vknorm::AdaNormArgs a;
+  a.x = view(*xb, c.dt, shape);
+  a.y = view(yb, c.dt, shape);
+  if (c.residual) {
+    a.residual = view(*rb, c.dt, shape);
+    a.residual_out = c.in_place_residual ? a.residual : view(ob, c.dt, shape);
+  }
+  if (c.gate) a.gate = view_of(dev, *gb, c.dt, mshape, mstrides);
+  if (c.scale) a.scale = view_of(dev, *scb, c.dt, mshape, mstrides);
+  if (c.shift) a.shift = view_of(dev, *shb, c.dt, mshape, mstrides);
+  if (c.affine) {
+    a.weight = view(*wb, c.dt, {c.D});
+    if (c.norm == NormKind::layer) a.bias = view(*bb, c.dt, {c.D});
+  }
+  a.norm = c.norm;
+  a.scale_offset = c.scale_offset;
+  a.eps = 1e-5f;
+  Error err;
+  REQUIRE(dev.run([&](VkCommandBuffer cmd) { err = vknorm::record(dev.context(), cmd, a); }) == VK_SUCCESS);
+  REQUIRE_MESSAGE(err.ok(), err.message);
+  std::vector<double> h, y;
+  vknorm_support::ada_norm_reference(x, c.residual ? r : std::vector<double>{}, c.gate ? rows_of(g_buf) : std::vector<double>{},
+                                     c.scale ? rows_of(sc_buf) : std::vector<double>{},
+                                     c.shift ? rows_of(sh_buf) : std::vector<double>{}, c.affine ? w : std::vector<double>{},
+                                     c.affine && c.norm == NormKind::layer ? b : std::vector<double>{},
+                                     c.norm == NormKind::rms, c.scale_offset, c.dt, c.B * c.T, c.D, 1e-5, &h, &y, nullptr,
+                                     nullptr);
+  const double tol = c.dt == DType::f32 ? 1e-5 : c.dt == DType::f16 ? 2e-3 : 1.6e-2;
+  auto compare = [&](const char* what, const std::vector<double>& got, const std::vector<double>& ref) {
+    CAPTURE(what);
+    double worst = 0;
+    for (size_t i = 0; i < ref.size(); ++i) worst = std::max(worst, std::fabs(got[i] - ref[i]) / (1.0 + std::fabs(ref[i])));
+    CHECK(worst <= tol);
+  };
+  compare("y", download(dev, yb, size_t(n), c.dt), y);
+  if (c.residual) compare("residual_out", download(dev, c.in_place_residual ? *rb : ob, size_t(n), c.dt), h);
+}
+
+template <class Args>
+void refused(HostDevice& dev, Status want, const std::string& what, const Args& a, std::initializer_list<TestBuffer*> outputs) {
+  expect_args_refused(dev, want, what, a, outputs);
+}
+
+}  // namespace
+
+TEST_SUITE("ada_norm") {
+  TEST_CASE("ada_norm forms over odd and DiT widths, per sample and per row") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    uint64_t seed = 300;
+    for (const char* form : kForms)
+      for (DType dt : kAllDtypes)
+        for (const std::vector<int64_t>& shape : {std::vector<int64_t>{2, 5, 33}, std::vector<int64_t>{3, 1152},
+                                                  std::vector<int64_t>{2, 4, 3072}, std::vector<int64_t>{1, 1, 1},
+                                                  std::vector<int64_t>{77}}) {
+          ++seed;
+          CaseSpec s = op_spec(form, dt, shape, (seed % 2) == 0, DataKind::normal, seed);
+          check_case(dev, s);
+        }
+  }
+
+  TEST_CASE("ada_norm large means, outliers, NaN / Inf rows, eps 0 and 10") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    uint64_t seed = 400;
+    for (const char* form : kForms)
+      for (DType dt : kAllDtypes)
+        for (DataKind data : {DataKind::large_mean, DataKind::outlier_first, DataKind::nan_inf, DataKind::uniform01})
+          for (double eps : {0.0, 10.0}) {
+            CaseSpec s = op_spec(form, dt, {2, 6, 130}, true, data, ++seed);
+            s.eps = eps;
+            check_case(dev, s);
+          }
+  }
+
+  TEST_CASE("ada_norm in place, by address, misaligned, without residual_out, forced configs") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    uint64_t seed = 500;
+    vknorm::KernelConfig scalar;  // 1-element accesses, several rows per workgroup
+    scalar.workgroup_size = 64;
+    scalar.items_per_invocation = 4;
+    scalar.vector_width = 1;
+    scalar.rows_per_workgroup = 4;
+    scalar.split = 1;
+    for (const char* form : kForms)
+      for (DType dt : kAllDtypes) {
+        const CaseSpec base = op_spec(form, dt, {2, 3, 48}, true, DataKind::normal, ++seed);
+        CaseSpec s = base;
+        s.in_place = true;
+        check_case(dev, s);
+        s = base;
+        s.by_address = true;
+        check_case(dev, s);
+        s = base;
+        s.misalign_bytes = 4;
+        check_case(dev, s);
+        s = base;
+        s.optional_outputs = false;
+        check_case(dev, s);
+        s = base;
+        s.config = &scalar;
+        check_case(dev, s);
+      }
+  }
+
+  TEST_CASE("ada_norm DiT's chunked modulation (strided rows), per token, every row, scale_offset 0") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    uint64_t seed = 600;
+    for (DType dt : kAllDtypes)
+      for (NormKind norm : {NormKind::layer, NormKind::rms}) {
+        HandCall c;
+        c.dt = dt;
+        c.norm = norm;
+        c.residual = c.gate = true;
+        c.mod_stride = 6 * c.D;  // scale = mod[:, D:2D] of a (B, 6D) projection
+        run_hand_call(dev, c, seed += 10);
+        c.mod_lead = {2, 3};  // per token (B, T, D)
+        c.mod_stride = 0;
+        run_hand_call(dev, c, seed += 10);
+        c.mod_lead = {1};  // one row for every row of x
+        c.scale_offset = 0.0f;
+        run_hand_call(dev, c, seed += 10);
+        c.mod_lead = {};  // (D)
+        c.scale_offset = 1.0f;
+        c.affine = true;
+        run_hand_call(dev, c, seed += 10);
+      }
+  }
+
+  TEST_CASE("ada_norm scale only, shift only, neither; plain residual add; residual_out in place") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    uint64_t seed = 700;
+    for (DType dt : kAllDtypes) {
+      HandCall c;
+      c.dt = dt;
+      c.D = 64;
+      c.shift = false;
+      run_hand_call(dev, c, seed += 10);
+      c.shift = true;
+      c.scale = false;
+      run_hand_call(dev, c, seed += 10);
+      c.shift = false;
+      c.affine = true;  // a LayerNorm with its affine through ada_norm
+      run_hand_call(dev, c, seed += 10);
+      c.scale = c.shift = true;
+      c.residual = true;  // h = residual + x, no gate
+      run_hand_call(dev, c, seed += 10);
+      c.gate = true;
+      c.in_place_residual = true;
+      c.norm = NormKind::rms;
+      run_hand_call(dev, c, seed += 10);
+    }
+  }
+
+  TEST_CASE("ada_norm rows longer than the table's items: more items per lane, no split") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    check_case(dev, op_spec("gated_ada_rms_norm", DType::bf16, {2, 40000}, true, DataKind::normal, 801));
+    check_case(dev, op_spec("ada_layer_norm", DType::f32, {1, 2, 65537}, true, DataKind::large_mean, 802));
+  }
+
+  TEST_CASE("ada_norm prepare() creates the pipelines a call uses") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    for (NormKind norm : {NormKind::layer, NormKind::rms}) {
+      vknorm::PrepareInfo info = vknorm::PrepareInfo::make(vknorm::Op::ada_norm, DType::f16, {2, 7, 1536});
+      info.norm = norm;
+      info.residual = info.gate = true;
+      REQUIRE(vknorm::prepare(dev.context(), info).ok());
+      const size_t before = vknorm::pipeline_count(dev.context());
+      TestBuffer xb(dev, 2 * 7 * 1536 * 2), rb(dev, 2 * 7 * 1536 * 2), yb(dev, 2 * 7 * 1536 * 2), mb(dev, 2 * 6 * 1536 * 2);
+      vknorm::AdaNormArgs a;
+      a.x = view(xb, DType::f16, {2, 7, 1536});
+      a.residual = view(rb, DType::f16, {2, 7, 1536});
+      a.residual_out = a.residual;
+      a.y = view(yb, DType::f16, {2, 7, 1536});
+      a.gate = view_of(dev, mb, DType::f16, {2, 1536}, {6 * 1536, 1});
+      a.scale = view_of(dev, mb, DType::f16, {2, 1536}, {6 * 1536, 1}, 1536 * 2);
+      a.shift = view_of(dev, mb, DType::f16, {2, 1536}, {6 * 1536, 1}, 2 * 1536 * 2);
+      a.norm = norm;
+      Error err;
+      REQUIRE(dev.run([&](VkCommandBuffer cmd) { err = vknorm::record(dev.context(), cmd, a); }) == VK_SUCCESS);
+      REQUIRE_MESSAGE(err.ok(), err.message);
+      CHECK(vknorm::pipeline_count(dev.context()) == before);
+    }
+  }
+
+  TEST_CASE("ada_norm bad arguments are refused before anything is written") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    TestBuffer xb(dev, 4096), rb(dev, 4096), yb(dev, 4096), ob(dev, 4096), mb(dev, 4096), wb(dev, 256);
+    vknorm::AdaNormArgs good;
+    good.x = view(xb, DType::f32, {2, 3, 40});
+    good.residual = view(rb, DType::f32, {2, 3, 40});
+    good.residual_out = view(ob, DType::f32, {2, 3, 40});
+    good.y = view(yb, DType::f32, {2, 3, 40});
+    good.gate = view(mb, DType::f32, {2, 1, 40});
+    good.scale = view(mb, DType::f32, {2, 40}, 320);
+    good.shift = view(mb, DType::f32, {2, 40}, 640);
+    {
+      vknorm::KernelConfig cfg;
+      Error e = vknorm::select_config(dev.context(), good, &cfg);
+      REQUIRE_MESSAGE(e.ok(), e.message);
+    }
+    auto outs = {&yb, &ob};
+    auto a = good;
+    a.residual = Tensor{};
+    a.residual_out = Tensor{};
+    refused(dev, Status::invalid_argument, "gate without a residual", a, outs);
+    a = good;
+    a.residual = Tensor{};
+    a.gate = Tensor{};
+    refused(dev, Status::invalid_argument, "residual_out without a residual", a, outs);
+    a = good;
+    a.scale = view(mb, DType::f32, {3, 40});  // (T, D) for x (B, T, D): not a prefix
+    refused(dev, Status::invalid_argument, "modulation rows that are not a prefix of x's", a, outs);
+    a = good;
+    a.shift = view(mb, DType::f32, {2, 3, 40});  // per token while scale and gate are per sample
+    refused(dev, Status::invalid_argument, "modulation tensors with different rows", a, outs);
+    a = good;
+    a.scale = view(mb, DType::f32, {2, 41});
+    refused(dev, Status::invalid_argument, "scale of another width", a, outs);
+    a = good;
+    a.shift = view(mb, DType::f16, {2, 40});
+    refused(dev, Status::invalid_argument, "shift of another dtype", a, outs);
+    a = good;
+    a.scale = view_of(dev, mb, DType::f32, {2, 40}, {40, 2});
+    refused(dev, Status::invalid_argument, "scale rows that are not contiguous", a, outs);
+    a = good;
+    a.norm = static_cast<NormKind>(7);
+    refused(dev, Status::invalid_argument, "norm out of range", a, outs);
+    a = good;
+    a.weight = view(wb, DType::f32, {39});
+    refused(dev, Status::invalid_argument, "weight of another length", a, outs);
+    a = good;
+    a.y = view(yb, DType::f32, {2, 3, 39});
+    refused(dev, Status::invalid_argument, "y of another shape", a, outs);
+    a = good;
+    a.eps = -1.0f;
+    refused(dev, Status::invalid_argument, "negative eps", a, outs);
+    a = good;
+    a.gate = good.y;  // an input aliasing an output
+    refused(dev, Status::invalid_argument, "gate aliasing y", a, outs);
+    vknorm::KernelConfig split;
+    split.split = 2;
+    a = good;
+    a.config = &split;
+    refused(dev, Status::invalid_argument, "a split config (ada_norm has no split path)", a, outs);
+    // Rows past 256 elements per invocation of the largest workgroup (the views claim sizes
+    // the buffers do not have: the refusal comes before anything is bound).
+    vknorm::AdaNormArgs longer;
+    longer.x = Tensor::strided(xb.buf.buffer, 0, DType::f32, {1, 300000}, {300000, 1});
+    longer.y = Tensor::strided(yb.buf.buffer, 0, DType::f32, {1, 300000}, {300000, 1});
+    refused(dev, Status::unsupported, "rows longer than one workgroup holds", longer, {&yb});
+  }
+
+  TEST_CASE("ada_norm zero rows record nothing") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    TestBuffer xb(dev, 256), yb(dev, 256), mb(dev, 256);
+    vknorm::AdaNormArgs a;
+    a.x = view(xb, DType::f16, {0, 5, 40});
+    a.y = view(yb, DType::f16, {0, 5, 40});
+    a.scale = view(mb, DType::f16, {0, 1, 40});
+    std::vector<vknorm::DispatchInfo> d;
+    Error e = vknorm::describe_dispatches(dev.context(), a, &d);
+    REQUIRE_MESSAGE(e.ok(), e.message);
+    CHECK(d.empty());
+    REQUIRE(dev.run([&](VkCommandBuffer cmd) { e = vknorm::record(dev.context(), cmd, a); }) == VK_SUCCESS);
+    CHECK(e.ok());
+    CHECK(yb.poisoned());
+  }
+}
