@@ -343,6 +343,7 @@ std::vector<BenchCase> suite(const std::string& name) {
     s.push_back(make_case("smoke_fro_f32", "frobenius_norm", DType::f32, {8, 64, 32, 32}));
     s.push_back(make_case("smoke_adaln_bf16", "ada_layer_norm", DType::bf16, {2, 64, 1152}));
     s.push_back(make_case("smoke_gated_adarms_f16", "gated_ada_rms_norm", DType::f16, {2, 64, 1536}));
+    s.push_back(make_case("smoke_gated_rms_bf16", "gated_rms_norm_gate_first", DType::bf16, {64, 2048}));
     return s;
   }
   if (name == "extended") {

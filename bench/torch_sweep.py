@@ -168,6 +168,21 @@ def make_fns(torch, c, device):
                 return norm_of(h, w, b) * (1 + sc) + sh, h
             return forward(gated, x, randn(shape), 0.5 + 0.25 * randn(mshape), sc, sh, w, b)
         return forward(lambda x, sc, sh, w, b: norm_of(x, w, b) * (1 + sc) + sh, x, sc, sh, w, b)
+    if op in ("gated_rms_norm", "gated_rms_norm_gate_first"):
+        # mamba_ssm's RMSNormGated / Qwen3-Next's gated norm as their reference code writes it.
+        w = param([D], 1.0)
+
+        def gated_rms(x, z, w):
+            xf, zf = x.float(), z.float()
+            if op == "gated_rms_norm_gate_first":
+                xf = xf * F.silu(zf)
+            y = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + eps)
+            if w is not None:
+                y = y * w.float()
+            if op == "gated_rms_norm":
+                y = y * F.silu(zf)
+            return y.to(x.dtype)
+        return forward(gated_rms, x, randn(shape), w)
     if op in ("rms_norm_last", "add_rms_norm", "rms_norm_last_q8", "add_rms_norm_q8", "rms_norm_backward"):
         return rms_last_fns(torch, c, x, param([D], 1.0), randn, eps)
     if op == "group_norm":

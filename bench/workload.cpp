@@ -257,6 +257,8 @@ bool Workload::fill_inputs(std::string* error) {
   if (has_dy) patterns_["dy"] = make_pattern(DataKind::normal, n, options_.seed + 2, c.dtype);
   const bool has_residual = buffer("residual").buffer != VK_NULL_HANDLE;
   if (has_residual) patterns_["residual"] = make_pattern(DataKind::normal, n, options_.seed + 5, c.dtype);
+  const bool has_z = buffer("z").buffer != VK_NULL_HANDLE;  // gated_rms_norm's gate
+  if (has_z) patterns_["z"] = make_pattern(DataKind::normal, n, options_.seed + 10, c.dtype);
   if (c.affine) {
     const size_t d = static_cast<size_t>(c.row_length());
     if (buffer("weight").buffer != VK_NULL_HANDLE) {
@@ -299,6 +301,7 @@ bool Workload::fill_inputs(std::string* error) {
   if (has_residual &&
       !fill_periodic(Slot::residual, buffer("residual"), patterns_["residual"], tag(3, options_.seed + 5), error))
     return false;
+  if (has_z && !fill_periodic(Slot::z, buffer("z"), patterns_["z"], tag(4, options_.seed + 10), error)) return false;
   // Inputs that an op produces (the backward's mean / rstd): run the setup op once.
   for (size_t i = 0; i < setup_calls_.size(); ++i) {
     if (!setup_calls_[i]) continue;

@@ -18,7 +18,9 @@
 // constants choose the residual (RESIDUAL: 0 none, 1 h = residual + x, 2 h = residual + g * x,
 // g a modulation row), the norm (NORM: 0 LayerNorm, 1 RMSNorm: m = c = 0, var = mean(h^2)) and
 // the modulation after the affine (MOD: bit 0 y *= scale_offset + sc, bit 1 y += sh). Row r of
-// all rows reads modulation row r / mdiv of sc, sh and g (row strides sc_rs, sh_rs, g_rs). No
+// all rows reads modulation row r / mdiv of sc, sh and g (row strides sc_rs, sh_rs, g_rs).
+// ZGATE (gated RMSNorm, g = z of x's shape, mdiv 1, no residual): 1 y *= silu(z) after the
+// affine, 2 h = x * silu(z) before the norm (fp32, not rounded). No
 // mean / rstd outputs (their bindings do not exist in this module).
 // CHANNEL_AFFINE (layer_norm_row only): with FLAG_CHANNEL a row is one group of GroupNorm /
 // InstanceNorm and weight / bias hold one value per channel (channel_of); with FLAG_VAR the
@@ -71,6 +73,7 @@ DECLARE_WIDE8(g, readonly restrict)
 #endif
 const bool HAS_RES = RESIDUAL != 0u;
 const bool RMS = NORM == 1u;
+vec4 silu4(vec4 v) { return v / (1.0 + exp(-v)); }  // exp overflow: v / Inf = -0
 #else
 DECLARE_TENSOR(ab, DATA_T, readonly restrict)
 DECLARE_WIDE(ab, WIDE_T, readonly restrict)
@@ -197,6 +200,14 @@ void main() {
       const uint e = lane * VEC + t * step;
       vec4 lo = vec4(0.0), hi = vec4(0.0);
       if (ok && e < pc.D) LOAD_CHUNK(x, xb + e, lo, hi);
+#if ADAPTIVE
+      if (ZGATE == 2u) {  // h = x * silu(z) in fp32 (padding: silu(0) = 0)
+        vec4 zl = vec4(0.0), zh = vec4(0.0);
+        if (ok && e < pc.D) LOAD_CHUNK(g, gb + e, zl, zh);
+        lo *= silu4(zl);
+        hi *= silu4(zh);
+      }
+#endif
       v[t * QPC] = lo;
       if (QPC == 2) v[t * QPC + QPC - 1] = hi;  // index in range whatever QPC is
       acc += hsum(lo) + hsum(hi);
@@ -259,6 +270,12 @@ void main() {
             lo += tl;
             hi += th;
           }
+          if (ZGATE == 1u) {
+            vec4 zl, zh;
+            LOAD8(g, (gb + e) >> 3, zl, zh);
+            lo *= silu4(zl);
+            hi *= silu4(zh);
+          }
 #endif
           STORE8(y, (yb + e) >> 3, lo, hi);
         } else {
@@ -267,6 +284,7 @@ void main() {
 #if ADAPTIVE
           if ((MOD & 1u) != 0u) lo *= pc.scale_offset + to_f4(WAT(sc, (scb + e) >> 2));
           if ((MOD & 2u) != 0u) lo += to_f4(WAT(sh, (shb + e) >> 2));
+          if (ZGATE == 1u) lo *= silu4(to_f4(WAT(g, (gb + e) >> 2)));
 #endif
           WAT(y, (yb + e) >> 2) = from_f4(lo);
         }
@@ -313,6 +331,9 @@ void main() {
     for (uint t = 0; t < NS; ++t) {
       const uint e = lane + t * LPR;
       v[t] = (ok && e < pc.D) ? LD(x, xb + e) : 0.0;
+#if ADAPTIVE
+      if (ZGATE == 2u && ok && e < pc.D) v[t] *= silu4(vec4(LD(g, gb + e))).x;
+#endif
       acc += v[t];
     }
     m = RMS ? 0.0 : seg_sum2(vec2(acc, 0.0), LPR).x * inv_d;
@@ -337,6 +358,7 @@ void main() {
 #if ADAPTIVE
         if ((MOD & 1u) != 0u) o *= pc.scale_offset + LD(sc, scb + e);
         if ((MOD & 2u) != 0u) o += LD(sh, shb + e);
+        if (ZGATE == 1u) o *= silu4(vec4(LD(g, gb + e))).x;
 #endif
         ST(y, yb + e, activate(o));
       }

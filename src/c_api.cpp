@@ -46,6 +46,7 @@ VKNORM_SAME_VALUE(VKNORM_OP_RMS_NORM_LAST, vknorm::Op::rms_norm_last);
 VKNORM_SAME_VALUE(VKNORM_OP_ADD_RMS_NORM, vknorm::Op::add_rms_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_ADD_LAYER_NORM, vknorm::Op::add_layer_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_ADA_NORM, vknorm::Op::ada_norm);
+VKNORM_SAME_VALUE(VKNORM_OP_GATED_RMS_NORM, vknorm::Op::gated_rms_norm);
 VKNORM_SAME_VALUE(VKNORM_NORM_KIND_LAYER, vknorm::NormKind::layer);
 VKNORM_SAME_VALUE(VKNORM_NORM_KIND_RMS, vknorm::NormKind::rms);
 VKNORM_SAME_VALUE(VKNORM_OP_LP_NORM, vknorm::Op::lp_norm);
@@ -214,6 +215,7 @@ VKNORM_C_TWINS(vknorm_device_limits, vknorm::DeviceLimits, VKNORM_C_FIELDS_limit
 #define VKNORM_C_FIELDS_ada_norm(F)                                                               \
   F(x) F(residual) F(gate) F(residual_out) F(scale) F(shift) F(weight) F(bias) F(y) \
   F(norm) F(scale_offset) F(eps) F(scratch)
+#define VKNORM_C_FIELDS_gated_rms_norm(F) F(x) F(z) F(weight) F(y) F(norm_before_gate) F(eps) F(scratch)
 #define VKNORM_C_OPERATOR_TWINS(name, Args) \
   VKNORM_C_TWINS(vknorm_##name##_args, vknorm::Args, VKNORM_C_FIELDS_##name)
 VKNORM_OPERATORS(VKNORM_C_OPERATOR_TWINS)
@@ -580,6 +582,7 @@ void vknorm_prepare_info_init(vknorm_prepare_info* info) {
   info->num_groups = 1;
   info->scale = VK_TRUE;
   info->shift = VK_TRUE;
+  info->norm_before_gate = VK_TRUE;
 }
 
 vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info) {
@@ -603,6 +606,7 @@ vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info
     p.gate = info->gate != VK_FALSE;
     p.scale = info->scale != VK_FALSE;
     p.shift = info->shift != VK_FALSE;
+    p.norm_before_gate = info->norm_before_gate != VK_FALSE;
     KernelConfig cfg;
     if (info->config) {
       cfg = convert<KernelConfig>(*info->config);

@@ -125,6 +125,7 @@ struct CaseInputs {
   std::vector<double> residual;  // add_rms_norm
   std::vector<double> add_bias;  // add_layer_norm / add_rms_norm with CaseSpec::add_bias: D values
   std::vector<double> scale, shift, gate;  // ada_norm*: modulation rows (M x D values)
+  std::vector<double> z;  // gated_rms_norm*: the gate, x's shape
   // The two terms whose sum the reference rounds to the storage dtype as h: (x, residual), or
   // with add_bias the device's fp32 order of summation ((x + residual) + bias, see
   // skip_bias_terms), whose first rounding shows for fp32 data.

@@ -345,4 +345,24 @@ void ada_norm_reference(const std::vector<double>& x, const std::vector<double>&
   if (rstd) *rstd = std::move(rv);
 }
 
+void gated_rms_norm_reference(const std::vector<double>& x, const std::vector<double>& z,
+                              const std::vector<double>& w, bool norm_before_gate, int64_t rows, int64_t D,
+                              double eps, std::vector<double>* y) {
+  auto silu = [](double v) { return v / (1.0 + std::exp(-v)); };
+  std::vector<double> h(x);
+  if (!norm_before_gate)
+    for (size_t i = 0; i < h.size() && i < z.size(); ++i) h[i] = x[i] * silu(z[i]);
+  std::vector<double> rstd;
+  rms_rstd_reference(h, &rstd, rows, D, eps);
+  y->assign(h.size(), 0.0);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < D; ++j) {
+      const size_t i = static_cast<size_t>(r * D + j);
+      double v = h[i] * rstd[static_cast<size_t>(r)];
+      if (!w.empty()) v *= w[static_cast<size_t>(j)];
+      if (norm_before_gate) v *= silu(z[i]);
+      (*y)[i] = v;
+    }
+}
+
 }  // namespace vknorm_support

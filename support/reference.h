@@ -57,6 +57,12 @@ void ada_norm_reference(const std::vector<double>& x, const std::vector<double>&
                         int64_t rows, int64_t D, double eps, std::vector<double>* h, std::vector<double>* y,
                         std::vector<double>* mean, std::vector<double>* rstd);
 
+// gated_rms_norm on (rows, D) contiguous, z of x's shape: norm_before_gate: y = x * rstd * w *
+// silu(z), rstd of x; else h = x * silu(z) (not rounded), y = h * rstd(h) * w. w may be empty.
+void gated_rms_norm_reference(const std::vector<double>& x, const std::vector<double>& z,
+                              const std::vector<double>& w, bool norm_before_gate, int64_t rows, int64_t D,
+                              double eps, std::vector<double>* y);
+
 // int8 codes of y rows: s = static_scale (> 0) or max|y| / 127 per row (scales), ratio = y / s
 // (0 where s = 0) and codes = clamp(round-half-even(ratio), -127, 127).
 void quantize_rows_reference(const std::vector<double>& y, int64_t rows, int64_t D, double static_scale,

@@ -187,7 +187,7 @@ TEST_SUITE("c_api") {
   }
     VKNORM_OPERATORS(VKNORM_TEST_C_OPERATOR)
 #undef VKNORM_TEST_C_OPERATOR
-    CHECK(ops == 13);
+    CHECK(ops == 14);
   }
 
   TEST_CASE("enum values, names and version equal the C++ API") {
@@ -1358,5 +1358,52 @@ TEST_SUITE("c_api") {
     check_same(vknorm_prepare_ada_norm(ctx, &c), vknorm::prepare_ada_norm(dev.context(), a));
     CHECK(!last_error().empty());
     CHECK(vknorm_record_ada_norm(ctx, VK_NULL_HANDLE, nullptr) == VKNORM_STATUS_INVALID_ARGUMENT);
+  }
+
+  TEST_CASE("gated_rms_norm through the C API: same bytes, defaults, prepare info") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm_context ctx = c_ctx(dev);
+    const int64_t R = 9, D = 64;
+    const VkDeviceSize X = 0, Z = X + R * D, W = Z + R * D, IN_FLOATS = W + D;
+    TestBuffer in(dev, IN_FLOATS * 4);
+    upload_values(dev, in, 37);
+    const VkBuffer ib = in.buf.buffer;
+    TestBuffer out_cpp(dev, R * D * 4), out_c(dev, R * D * 4);
+    const std::vector<int64_t> shape{R, D}, norm{D};
+    vknorm::GatedRmsNormArgs a;
+    a.x = cpp_view(ib, X, shape);
+    a.z = cpp_view(ib, Z, shape);
+    a.weight = cpp_view(ib, W, norm);
+    a.y = cpp_view(out_cpp.buf.buffer, 0, shape);
+    a.norm_before_gate = false;
+    a.eps = 1e-4f;
+    vknorm_gated_rms_norm_args c;
+    vknorm_gated_rms_norm_args_init(&c);
+    CHECK(c.norm_before_gate == 1);
+    CHECK(c.eps == vknorm::GatedRmsNormArgs{}.eps);
+    c.x = c_view(ib, X, shape);
+    c.z = c_view(ib, Z, shape);
+    c.weight = c_view(ib, W, norm);
+    c.y = c_view(out_c.buf.buffer, 0, shape);
+    c.norm_before_gate = 0;
+    c.eps = 1e-4f;
+    call_both(dev, VKNORM_TEST_C_ENTRY_POINTS(gated_rms_norm), a, c);
+    CHECK(contents(dev, out_cpp) == contents(dev, out_c));
+    CHECK(std::string(vknorm_op_name(VKNORM_OP_GATED_RMS_NORM)) == "gated_rms_norm");
+    vknorm_prepare_info info;
+    vknorm_prepare_info_init(&info);
+    CHECK(info.norm_before_gate == VK_TRUE);
+    info.op = VKNORM_OP_GATED_RMS_NORM;
+    info.dtype = VKNORM_DTYPE_F32;
+    info.rank = 2;
+    info.shape[0] = R;
+    info.shape[1] = D;
+    info.norm_before_gate = VK_FALSE;
+    info.by_address = dev.info().buffers_need_device_address ? VK_TRUE : VK_FALSE;
+    REQUIRE(vknorm_prepare(ctx, &info) == VKNORM_STATUS_OK);
+    const size_t before = vknorm_pipeline_count(ctx);
+    CHECK(vknorm_prepare_gated_rms_norm(ctx, &c) == VKNORM_STATUS_OK);
+    CHECK(vknorm_pipeline_count(ctx) == before);
   }
 }

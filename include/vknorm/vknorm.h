@@ -324,8 +324,8 @@ struct ContextCreateInfo {
   // training batches), and the tuning cache is not read. It costs speed where the default
   // would have spread a few long rows over more workgroups (decode-sized calls).
   //   Invariant: rms_norm, lp_norm, rms_norm_last, add_rms_norm (and their int8 forms),
-  //   layer_norm, add_layer_norm, ada_norm, group_norm, instance_norm (training and eval),
-  //   batch_norm in eval mode, and dx of layer_norm_backward / rms_norm_backward.
+  //   layer_norm, add_layer_norm, ada_norm, gated_rms_norm, group_norm, instance_norm
+  //   (training and eval), batch_norm in eval mode, and dx of layer_norm_backward / rms_norm_backward.
   //   Not invariant: dweight / dbias (sums over the batch), batch_norm in training and
   //   frobenius_norm (statistics over the batch).
   //   What breaks it: a KernelConfig override that differs between the calls compared, or
@@ -405,6 +405,7 @@ enum class Op : uint32_t {
   batch_norm = 11,      // BatchNormArgs
   add_layer_norm = 12,  // AddLayerNormArgs
   ada_norm = 13,        // AdaNormArgs
+  gated_rms_norm = 14,  // GatedRmsNormArgs
 };
 const char* op_name(Op op);
 
@@ -672,6 +673,29 @@ struct AdaNormArgs {
   const KernelConfig* config = nullptr;
 };
 
+// Gated RMSNorm (mamba_ssm's RMSNormGated of Mamba-2 and hybrids, Qwen3-Next's / FLA's gated
+// norm of the linear-attention output) over the last dimension (D) of x with shape (..., D):
+//   norm_before_gate = true:  y = rms_norm(x) * weight * silu(z)   (Qwen3-Next, FLA)
+//   norm_before_gate = false: y = rms_norm(x * silu(z)) * weight   (mamba_ssm's default)
+// rms_norm(h) = h / sqrt(mean(h^2 over D) + eps), silu(z) = z * sigmoid(z); weight optional (D
+// contiguous elements of x's dtype). Computed in fp32 (x * silu(z) is not rounded) and rounded
+// once to y's dtype. z and y have x's shape and dtype; D contiguous in each, the leading dims
+// collapsing into one row dimension with one stride (z's row stride may differ: the z slice of
+// a fused projection is passed as it is). A norm over groups of D with one weight shared by
+// the groups (Qwen3-Next: per head of head_dim) is this call on the (..., groups, D / groups)
+// view; Mamba-2 with ngroups > 1 and a weight per group is not covered. Rows as AdaNormArgs
+// (one workgroup, up to 256 elements per invocation). In place: y = x (not y = z). NaN / Inf in
+// a row give NaN for the row. A zero-size x records nothing.
+struct GatedRmsNormArgs {
+  Tensor x, z;
+  Tensor weight;  // optional
+  Tensor y;
+  bool norm_before_gate = true;
+  float eps = 1e-6f;
+  Tensor scratch;  // unused today (0 bytes)
+  const KernelConfig* config = nullptr;
+};
+
 // LayerNorm backward: from dy, x, weight (optional), mean and rstd (fp32, as the forward
 // produced them) computes dx (optional), dweight and dbias (optional, x's dtype; they are
 // accumulated in fp32 and rounded once).
@@ -829,6 +853,7 @@ Error group_norm_scratch_size(Context* ctx, const GroupNormArgs& args, VkDeviceS
 Error instance_norm_scratch_size(Context* ctx, const InstanceNormArgs& args, VkDeviceSize* out_bytes);
 Error frobenius_norm_scratch_size(Context* ctx, const FrobeniusNormArgs& args, VkDeviceSize* out_bytes);
 Error ada_norm_scratch_size(Context* ctx, const AdaNormArgs& args, VkDeviceSize* out_bytes);
+Error gated_rms_norm_scratch_size(Context* ctx, const GatedRmsNormArgs& args, VkDeviceSize* out_bytes);
 
 // The configuration a call with these arguments would use (after validation).
 Error select_config(Context* ctx, const RmsNormArgs& args, KernelConfig* out);
@@ -844,6 +869,7 @@ Error select_config(Context* ctx, const GroupNormArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const InstanceNormArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const FrobeniusNormArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const AdaNormArgs& args, KernelConfig* out);
+Error select_config(Context* ctx, const GatedRmsNormArgs& args, KernelConfig* out);
 
 // Record the operator into `cmd` (which must be in the recording state and support compute).
 // Pipelines are created on first use of a (kernel, dtype, config) key unless prepared
@@ -864,6 +890,7 @@ Error record_group_norm(Context* ctx, VkCommandBuffer cmd, const GroupNormArgs& 
 Error record_instance_norm(Context* ctx, VkCommandBuffer cmd, const InstanceNormArgs& args);
 Error record_frobenius_norm(Context* ctx, VkCommandBuffer cmd, const FrobeniusNormArgs& args);
 Error record_ada_norm(Context* ctx, VkCommandBuffer cmd, const AdaNormArgs& args);
+Error record_gated_rms_norm(Context* ctx, VkCommandBuffer cmd, const GatedRmsNormArgs& args);
 
 Error prepare_rms_norm(Context* ctx, const RmsNormArgs& args);
 Error prepare_layer_norm(Context* ctx, const LayerNormArgs& args);
@@ -878,6 +905,7 @@ Error prepare_group_norm(Context* ctx, const GroupNormArgs& args);
 Error prepare_instance_norm(Context* ctx, const InstanceNormArgs& args);
 Error prepare_frobenius_norm(Context* ctx, const FrobeniusNormArgs& args);
 Error prepare_ada_norm(Context* ctx, const AdaNormArgs& args);
+Error prepare_gated_rms_norm(Context* ctx, const GatedRmsNormArgs& args);
 
 // Recorded-dispatch description of the last recorded (or prepared) call, for profiling tools.
 struct DispatchInfo {
@@ -901,6 +929,7 @@ Error describe_dispatches(Context* ctx, const GroupNormArgs& args, std::vector<D
 Error describe_dispatches(Context* ctx, const InstanceNormArgs& args, std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const FrobeniusNormArgs& args, std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const AdaNormArgs& args, std::vector<DispatchInfo>* out);
+Error describe_dispatches(Context* ctx, const GatedRmsNormArgs& args, std::vector<DispatchInfo>* out);
 
 // One verb per action, overloaded on the args type. VKNORM_OPERATORS(X) names every operator
 // once, as X(name, Args); from it, for every Args:
@@ -916,7 +945,8 @@ Error describe_dispatches(Context* ctx, const AdaNormArgs& args, std::vector<Dis
   X(rms_norm_last, RmsNormLastArgs) X(add_rms_norm, AddRmsNormArgs)                         \
   X(add_layer_norm, AddLayerNormArgs) X(lp_norm, LpNormArgs) X(batch_norm, BatchNormArgs)   \
   X(group_norm, GroupNormArgs) X(instance_norm, InstanceNormArgs)                           \
-  X(frobenius_norm, FrobeniusNormArgs) X(ada_norm, AdaNormArgs)
+  X(frobenius_norm, FrobeniusNormArgs) X(ada_norm, AdaNormArgs)                            \
+  X(gated_rms_norm, GatedRmsNormArgs)
 #define VKNORM_DETAIL_VERBS(name, Args)                                                      \
   inline Error scratch_size(Context* ctx, const Args& args, VkDeviceSize* out_bytes) {       \
     return name##_scratch_size(ctx, args, out_bytes);                                        \
@@ -981,6 +1011,7 @@ struct PrepareInfo {
   // pipelines; per-sample or per-token modulation does not matter).
   NormKind norm = NormKind::layer;
   bool residual = false, gate = false, scale = true, shift = true;
+  bool norm_before_gate = true;  // gated_rms_norm: as in the args
   const KernelConfig* config = nullptr;  // the override the call passes in args.config, if any
 
   // Convenience: op, dtype and shape (up to kMaxRank dimensions) in one expression.

@@ -272,6 +272,7 @@ typedef enum vknorm_op {
   VKNORM_OP_BATCH_NORM = 11,
   VKNORM_OP_ADD_LAYER_NORM = 12,
   VKNORM_OP_ADA_NORM = 13,
+  VKNORM_OP_GATED_RMS_NORM = 14,
   VKNORM_OP_MAX_ENUM = 0x7FFFFFFF
 } vknorm_op;
 
@@ -537,6 +538,19 @@ typedef struct vknorm_ada_norm_args {
 } vknorm_ada_norm_args;
 VKNORM_DECLARE_OPERATOR(ada_norm);
 
+/* Gated RMSNorm (vknorm::GatedRmsNormArgs): norm_before_gate: y = rms_norm(x) * w * silu(z),
+ * else y = rms_norm(x * silu(z)) * w. args_init: norm_before_gate = 1, eps = 1e-6. */
+typedef struct vknorm_gated_rms_norm_args {
+  vknorm_tensor x, z;        /* z: x's shape and dtype */
+  vknorm_tensor weight;      /* optional, D elements of x's dtype */
+  vknorm_tensor y;
+  uint32_t norm_before_gate; /* default 1 */
+  float eps;                 /* default 1e-6 */
+  vknorm_tensor scratch;     /* see vknorm_gated_rms_norm_scratch_size() (0 today) */
+  const vknorm_kernel_config* config;
+} vknorm_gated_rms_norm_args;
+VKNORM_DECLARE_OPERATOR(gated_rms_norm);
+
 /* Frobenius normalization of the whole tensor (vknorm::FrobeniusNormArgs): y = x / ||x||_F.
  * args_init: all zero. */
 typedef struct vknorm_frobenius_norm_args {
@@ -567,11 +581,12 @@ typedef struct vknorm_prepare_info {
   vknorm_norm_kind norm;          /* ada_norm: as in the args (default layer) */
   VkBool32 residual, gate;        /* ada_norm: the call has a residual / a gate */
   VkBool32 scale, shift;          /* ada_norm: the call has a scale / a shift (default VK_TRUE) */
+  VkBool32 norm_before_gate;      /* gated_rms_norm: as in the args (default VK_TRUE) */
   const vknorm_kernel_config* config; /* the call's override, or NULL */
 } vknorm_prepare_info;
 
-/* Zeroes *info and sets the defaults: normalized_rank 1, aligned, weight_grads, scale and shift
- * VK_TRUE, num_groups 1. */
+/* Zeroes *info and sets the defaults: normalized_rank 1, aligned, weight_grads, scale, shift and
+ * norm_before_gate VK_TRUE, num_groups 1. */
 void vknorm_prepare_info_init(vknorm_prepare_info* info);
 /* Creates every pipeline a call described by *info would use, without buffers (vknorm::prepare). */
 vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info);

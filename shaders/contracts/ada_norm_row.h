@@ -28,7 +28,8 @@
   S(4, SEG_SG, 0)               /* rows on subgroup lanes (set by the core: segments.glsl) */ \
   S(5, NORM, 0)                 /* 0 LayerNorm, 1 RMSNorm */ \
   S(6, RESIDUAL, 0)             /* 0 h = x, 1 h = residual + x, 2 h = residual + g * x */ \
-  S(7, MOD, 3)                  /* bit 0: y *= scale_offset + sc; bit 1: y += sh */
+  S(7, MOD, 3)                  /* bit 0: y *= scale_offset + sc; bit 1: y += sh */ \
+  S(8, ZGATE, 0)                /* gated RMSNorm, z in g: 1 y *= silu(z), 2 h = x * silu(z) */
 
 VKNORM_KERNEL(ada_norm_row, ADA_NORM_ROW)
 #endif

@@ -14,7 +14,7 @@
 namespace vknorm {
 using namespace detail;
 
-namespace {
+namespace detail {
 
 // LayerNorm's default; a row longer than the table's items in the largest workgroup takes more
 // items per lane instead of LayerNorm's split path (ada_norm has none).
@@ -38,6 +38,10 @@ std::string ada_check_config(const Problem& p, const KernelConfig& c, bool) {
   if (c.split != 1) return "ada_norm runs each row in one workgroup: split must be 1";
   return ln_check_config(p, c, true);
 }
+
+}  // namespace detail
+
+namespace {
 
 Error plan_ada_norm(Context* ctx, const AdaNormArgs& a, Plan* plan, PlanResult* res) {
   LayerNormArgs ln;

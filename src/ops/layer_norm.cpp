@@ -93,7 +93,7 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
     if (ada->norm != NormKind::layer && ada->norm != NormKind::rms)
       return make_error(Status::invalid_argument, "norm must be NormKind::layer or NormKind::rms");
     if (a.normalized_rank != 1) return make_error(Status::invalid_argument, "ada_norm normalizes the last dim only");
-    if (gate.is_set() && !add) return make_error(Status::invalid_argument, "gate needs a residual");
+    if (gate.is_set() && !add && !ada->zgate) return make_error(Status::invalid_argument, "gate needs a residual");
     uint64_t mod_rows = 0;
     const char* first = nullptr;
     for (auto [t, name, l, div] : {std::tuple<const Tensor*, const char*, RowLayout*, uint64_t*>{&gate, "gate", &gl, &g_div},
@@ -125,9 +125,10 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
       wg *= 2;
     const uint64_t longest = wg * kMaxRowItems;
     if (D > longest)
-      return make_error(Status::unsupported, "ada_norm rows of " + std::to_string(D) + " elements exceed the " +
+      return make_error(Status::unsupported, std::string(op_name(call.op)) + " rows of " + std::to_string(D) + " elements exceed the " +
                                                  std::to_string(longest) + " one workgroup of this device holds");
-    if (R >= (uint64_t(1) << 32)) return make_error(Status::unsupported, "ada_norm takes fewer than 2^32 rows");
+    if (R >= (uint64_t(1) << 32))
+      return make_error(Status::unsupported, std::string(op_name(call.op)) + " takes fewer than 2^32 rows");
   }
   // GroupNorm / InstanceNorm: one weight / bias value per channel.
   const uint64_t affine_len = grp ? grp->groups * grp->cpg : D;
@@ -286,6 +287,7 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
         AdaRow::Spec sc = row_spec<AdaRow>(c);
         sc.NORM = uint32_t(ada->norm);
         sc.RESIDUAL = !add ? 0u : gate.is_set() ? 2u : 1u;
+        sc.ZGATE = ada->zgate;
         sc.MOD = (scl.is_set() ? 1u : 0u) | (shf.is_set() ? 2u : 0u);
         // Without a residual its bindings view x (read anyway) and y (written anyway).
         d = plan_dispatch<AdaRow>(p.dtype, sc, pc, xv, yv, wv, bv, add ? resv : xv,

@@ -31,6 +31,9 @@ struct AdaCall {
   const Tensor* scale;
   const Tensor* shift;
   float scale_offset = 1.0f;
+  // gated_rms_norm: `gate` holds z (x's shape, no residual); 1 y *= silu(z) after the norm,
+  // 2 the norm of x * silu(z) (the kernel's ZGATE).
+  uint32_t zgate = 0;
 };
 
 // The arguments of every form (LayerNormArgs has no residual).
@@ -54,6 +57,12 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res);
 std::string ln_case_shape(const Problem& p);
 void ln_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* c);
 bool ln_uses_row_kernel(const Problem& p, const KernelConfig& c);
+// ada_norm's OpSpec functions (defined in ada_norm.cpp), which gated_rms_norm (the same
+// kernel) reuses: LayerNorm's row config, more items per lane instead of a split path.
+void ada_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig* c);
+bool ada_uses_row_kernel(const Problem& p, const KernelConfig& c);
+std::string ada_check_config(const Problem& p, const KernelConfig& c, bool row_kernel);
+
 // The longest row ada_norm takes (it has no split path): kMaxRowItems elements per invocation
 // of the largest workgroup, the most KernelConfig::items_per_invocation allows. Past the
 // table's items (16-32) the registers spill: slow, but a small device still runs DiT widths.

@@ -17,13 +17,14 @@ extern const OpSpec kGroupNormSpec;
 extern const OpSpec kInstanceNormSpec;
 extern const OpSpec kFrobeniusNormSpec;
 extern const OpSpec kAdaNormSpec;
+extern const OpSpec kGatedRmsNormSpec;
 
 const OpSpec* find_op_spec(Op op) {
   static const OpSpec* const kSpecs[] = {&kRmsNormSpec,     &kLayerNormSpec,  &kLayerNormBackwardSpec,
                                          &kRmsNormLastSpec, &kAddRmsNormSpec, &kRmsNormBackwardSpec,
                                          &kAddLayerNormSpec, &kLpNormSpec, &kBatchNormSpec,
                                          &kGroupNormSpec,   &kInstanceNormSpec, &kFrobeniusNormSpec,
-                                         &kAdaNormSpec};
+                                         &kAdaNormSpec,     &kGatedRmsNormSpec};
   for (const OpSpec* s : kSpecs)
     if (s->op == op) return s;
   return nullptr;

@@ -307,6 +307,13 @@ const ShapeEntry kShapes[] = {
   {"gated_ada_layer_norm", {1025, 40}, 1, 3, "many short rows"},
   {"gated_ada_rms_norm", {2, 5, 33}, 1, 0, "per sample, D=33"},
   {"gated_ada_rms_norm", {3, 7, 1152}, 1, 2, "per sample, PixArt width"},
+  // gated_rms_norm: Qwen3-Next's per-head gated norm (rows of 128), Mamba-2 widths, odd D.
+  {"gated_rms_norm", {5, 33}, 1, 0, "D=33"},
+  {"gated_rms_norm", {3, 16, 128}, 1, 1, "per head (Qwen3-Next)"},
+  {"gated_rms_norm", {2, 5120}, 1, 2, "Mamba-2 2.7B d_ssm"},
+  {"gated_rms_norm_gate_first", {5, 33}, 1, 0, "D=33"},
+  {"gated_rms_norm_gate_first", {7, 2560}, 1, 1, "Mamba-2 d_ssm"},
+  {"gated_rms_norm_gate_first", {1, 1}, 1, 3, "D=1"},
   // frobenius_norm: the whole tensor; one element, odd sizes, several partial workgroups.
   {"frobenius_norm", {1}, 1, 0, "single element"},
   {"frobenius_norm", {7}, 1, 0, "rank 1, odd"},
@@ -445,6 +452,8 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
       {"gated_ada_layer_norm", {2, 5, 36}, 1, 0},
       {"gated_ada_rms_norm", {2, 5, 36}, 1, 0},
       {"gated_ada_layer_norm", {3, 4, 1152}, 1, 2},
+      {"gated_rms_norm", {5, 36}, 1, 0},
+      {"gated_rms_norm_gate_first", {5, 36}, 1, 0},
   };
   for (const auto& v : variants) {
     if (v.tier > max_tier) continue;
