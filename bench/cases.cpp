@@ -280,6 +280,12 @@ std::vector<BenchCase> llm_suite() {
   add("skipln", "add_layer_norm", {4096, 768});
   add("skipsln", "add_rms_norm", {4096, 4096});
   for (size_t i = skip_first; i < s.size(); ++i) s[i].add_bias = true;
+  // Gated RMSNorm: Qwen3-Next's per-head norm of the linear-attention output (32 heads of 128,
+  // norm before the gate), Mamba-2 2.7B's d_ssm (gate first), prefill and decode.
+  add("gatedrms", "gated_rms_norm", {4096, 32, 128});
+  add("gatedrms", "gated_rms_norm", {1, 32, 128});
+  add("gatedrms_zfirst", "gated_rms_norm_gate_first", {4096, 5120});
+  add("gatedrms_zfirst", "gated_rms_norm_gate_first", {1, 5120});
   return s;
 }
 
