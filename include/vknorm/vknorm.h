@@ -322,7 +322,9 @@ struct ContextCreateInfo {
   // (or samples) the call holds and where the row sits among them. Every default config is then
   // chosen from the row's own shape, as if the batch were large (the configs of prefill and
   // training batches), and the tuning cache is not read. It costs speed where the default
-  // would have spread a few long rows over more workgroups (decode-sized calls).
+  // would have spread a few long rows over more workgroups (decode-sized calls). Config fields
+  // that only non-invariant outputs depend on keep the real batch's default: the backward
+  // passes' rows per workgroup (dweight's partials), BatchNorm's and Frobenius's configs.
   //   Invariant: rms_norm, lp_norm, rms_norm_last, add_rms_norm (and their int8 forms),
   //   layer_norm, add_layer_norm, ada_norm, gated_rms_norm, group_norm, instance_norm
   //   (training and eval), batch_norm in eval mode, and dx of layer_norm_backward / rms_norm_backward.

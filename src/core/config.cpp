@@ -2,6 +2,7 @@
 // op's default from the device-class tables; then checked against the device.
 #include "config.h"
 
+#include "op_spec.h"
 #include "selector.h"
 
 namespace vknorm::detail {
@@ -19,9 +20,19 @@ Error choose_config(Context* ctx, const Problem& p, const KernelConfig* override
   } else if (ctx->info.batch_invariant) {
     // Every config from the row's own shape: the batch (outer) is replaced by one large count,
     // so the rows of every batch size run the same kernels in the same order.
+    // Fields that only outputs promised no invariance depend on (OpSpec::batch_invariant_fields)
+    // keep the real batch's default.
     Problem rows_only = p;
     rows_only.outer = kBatchInvariantRows;
-    fill_config(ctx->profile, rows_only, &c);
+    KernelConfig large;
+    fill_config(ctx->profile, rows_only, &large);
+    const OpSpec* spec = find_op_spec(p.op);
+    if (spec && spec->batch_invariant_fields) {
+      spec->batch_invariant_fields(large, &c);
+      c.source = large.source;
+    } else {
+      c = large;
+    }
     c.source += " batch_invariant";  // the fill below keeps it, and sets p's case class
   } else if (const KernelConfig* tuned = ctx->tuning.find(uuid_hex(ctx->profile.uuid),
                                                           ctx->profile.driver_version, case_class(ctx->profile, p))) {

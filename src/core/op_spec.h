@@ -29,6 +29,11 @@ struct OpSpec {
   std::string (*check_config)(const Problem& p, const KernelConfig& cfg, bool row_kernel);
   // prepare(): plans (and resolves) the call on placeholder tensors of the info's shape.
   Error (*prepare)(Context* ctx, const PrepareInfo& info, Placeholders* ph);
+  // Batch invariance (ContextCreateInfo::batch_invariant): the config is chosen for a large
+  // batch, and this copies into *c only the fields that the bits of the outputs the op
+  // promises invariant depend on; the others stay 0 and take the real batch's default.
+  // nullptr: every field (the row-wise forward ops).
+  void (*batch_invariant_fields)(const KernelConfig& large_batch, KernelConfig* c) = nullptr;
 };
 
 // The operator registry (src/ops/registry.cpp); nullptr for an unknown op.

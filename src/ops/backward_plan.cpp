@@ -88,4 +88,11 @@ BackwardWindowViews backward_window_views(const Planner& pl, const BackwardRows&
   return v;
 }
 
+void backward_invariant_fields(const KernelConfig& large, KernelConfig* c) {
+  c->split = large.split;
+  c->workgroup_size = large.workgroup_size;
+  c->items_per_invocation = large.items_per_invocation;
+  c->vector_width = large.vector_width;
+}
+
 }  // namespace vknorm::detail

@@ -26,6 +26,13 @@ struct BackwardRows {
 // The checks both passes run first: the context, dy and x (set, the same shape and float
 // dtype, rows of `normalized_rank` contiguous dims), a non-empty row, and dx when set (x's
 // shape and dtype, the same row view).
+// Batch invariance of the backward passes (OpSpec::batch_invariant_fields): dx is promised
+// invariant and depends on how a row is split and reduced (split, workgroup size, items,
+// vector width), not on how many rows a workgroup loops over (rows_per_workgroup), which
+// decides only dweight's partials (sums over the batch, not invariant). H200, 2026-12-05: the
+// large batch's rows per workgroup made small batches up to 10x slower.
+void backward_invariant_fields(const KernelConfig& large_batch, KernelConfig* c);
+
 Error check_backward_rows(Context* ctx, const Tensor& dy, const Tensor& x, const Tensor& dx, int normalized_rank,
                           BackwardRows* out);
 

@@ -399,12 +399,16 @@ Error bn_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
   return prepare_batch_norm(ctx, a);
 }
 
+// Batch invariance: nothing to keep. Training's statistics are over the batch (not invariant);
+// eval is one element-wise pass whose bits no config field changes.
+void bn_invariant_fields(const KernelConfig&, KernelConfig*) {}
+
 }  // namespace
 
 namespace detail {
 extern const OpSpec kBatchNormSpec = {Op::batch_norm,      "batch_norm",     0,
                                       bn_case_shape,       bn_fill_config,   bn_uses_row_kernel,
-                                      bn_check_config,     bn_prepare};
+                                      bn_check_config,     bn_prepare,       bn_invariant_fields};
 }  // namespace detail
 
 Error batch_norm_scratch_size(Context* ctx, const BatchNormArgs& args, VkDeviceSize* out) {

@@ -189,12 +189,15 @@ Error fro_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
   return prepare_frobenius_norm(ctx, a);
 }
 
+// Batch invariance: nothing to keep (the norm is over the whole tensor: not invariant).
+void fro_invariant_fields(const KernelConfig&, KernelConfig*) {}
+
 }  // namespace
 
 namespace detail {
 extern const OpSpec kFrobeniusNormSpec = {Op::frobenius_norm, "frobenius_norm", 0,
                                           fro_case_shape,     fro_fill_config,  fro_uses_row_kernel,
-                                          fro_check_config,   fro_prepare};
+                                          fro_check_config,   fro_prepare,      fro_invariant_fields};
 }  // namespace detail
 
 Error frobenius_norm_scratch_size(Context* ctx, const FrobeniusNormArgs& args, VkDeviceSize* out) {

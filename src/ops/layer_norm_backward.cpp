@@ -173,7 +173,7 @@ namespace detail {
 extern const OpSpec kLayerNormBackwardSpec = {Op::layer_norm_backward, "layer_norm_backward", 0,
                                               bwd_case_shape,          bwd_fill_config,
                                               bwd_uses_row_kernel,     bwd_check_config,
-                                              bwd_prepare};
+                                              bwd_prepare,             backward_invariant_fields};
 }  // namespace detail
 
 Error layer_norm_backward_scratch_size(Context* ctx, const LayerNormBackwardArgs& args, VkDeviceSize* out) {

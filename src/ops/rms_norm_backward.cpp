@@ -247,7 +247,7 @@ namespace detail {
 extern const OpSpec kRmsNormBackwardSpec = {Op::rms_norm_backward, "rms_norm_backward", 4,
                                             rmsb_case_shape,        rmsb_fill_config,
                                             rmsb_uses_row_kernel,   rmsb_check_config,
-                                            rmsb_prepare};
+                                            rmsb_prepare,           backward_invariant_fields};
 }  // namespace detail
 
 Error rms_norm_backward_scratch_size(Context* ctx, const RmsNormBackwardArgs& args, VkDeviceSize* out) {
