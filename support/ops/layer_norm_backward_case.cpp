@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace vknorm_support {
 namespace {
@@ -92,6 +93,20 @@ class LayerNormBackwardCase : public RowNormCase {
       for (double r : dx)
         if (std::isfinite(r)) { ss += r * r; ++n; }
       if (n) tdx.atol *= std::max(1.0, std::sqrt(ss / double(n)));
+      // dx that is zero up to the rounding of its terms (D = 2: xhat = +-1 and dx = 0 exactly,
+      // both sides hold fp32 noise of rstd |g| 2^-23): the relative nmse compares noise with
+      // noise. The element-wise bound above still applies.
+      double floor = 0;
+      for (int64_t r = 0; r < in.rows && in.D > 0; ++r) {
+        double gmax = 0;
+        for (int64_t j = 0; j < in.D; ++j) {
+          const size_t i = static_cast<size_t>(r * in.D + j);
+          gmax = std::max(gmax, std::fabs(in.dy[i] * (in.weight.empty() ? 1.0 : in.weight[static_cast<size_t>(j)])));
+        }
+        const double f = 16.0 * in.rstd[static_cast<size_t>(r)] * gmax * ulp32(1.0);
+        if (std::isfinite(f)) floor = std::max(floor, f);
+      }
+      if (n && std::sqrt(ss / double(n)) <= floor) tdx.max_nmse = std::numeric_limits<double>::infinity();
     }
     // Ill-conditioned rows (tiny spread, eps = 0: rstd huge) carry the fp32 rounding of
     // x - mean, up to ulp(|x|), magnified by rstd in xhat and again in dx: per row, accept
