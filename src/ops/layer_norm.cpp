@@ -263,8 +263,8 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
       PlannedDispatch d;
       if (ada) {
         using AdaRow = kernels::ada_norm_row;
-        static_assert(Row::FLAG_WEIGHT == AdaRow::FLAG_WEIGHT && Row::FLAG_BIAS == AdaRow::FLAG_BIAS &&
-                          Row::FLAG_WEIGHT == AdaRow::FLAG_WEIGHT, "");
+        // The shared flags word: weight / bias bits agree; mean / rstd / channel are never set here.
+        static_assert(Row::FLAG_WEIGHT == AdaRow::FLAG_WEIGHT && Row::FLAG_BIAS == AdaRow::FLAG_BIAS, "");
         AdaRow::Push pc = push_of(AdaRow{});
         pc.flags |= write_res ? AdaRow::FLAG_WRITE_RESIDUAL : 0u;
         pc.res_rs = add ? uint32_t(rl.row_stride) : 0u;
