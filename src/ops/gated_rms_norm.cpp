@@ -17,9 +17,12 @@ namespace {
 
 Error plan_gated_rms_norm(Context* ctx, const GatedRmsNormArgs& a, Plan* plan, PlanResult* res) {
   if (!ctx) return make_error(Status::invalid_argument, "context is null");
-  if (a.z.is_set() && a.x.is_set() && !same_shape(a.x, a.z))
-    return make_error(Status::invalid_argument, "z " + shape_string(a.z) + " must have x's shape " + shape_string(a.x));
   if (!a.z.is_set()) return make_error(Status::invalid_argument, "z is required (use rms_norm_last without a gate)");
+  // Checked before their shapes are read (a malformed view's rank may exceed kMaxRank).
+  Error e;
+  if ((e = check_tensor(ctx, a.x, "x")) || (e = check_tensor(ctx, a.z, "z"))) return e;
+  if (!same_shape(a.x, a.z))
+    return make_error(Status::invalid_argument, "z " + shape_string(a.z) + " must have x's shape " + shape_string(a.x));
   LayerNormArgs ln;
   ln.x = a.x;
   ln.y = a.y;
