@@ -162,7 +162,7 @@ struct Tensor {
   static Tensor strided_at(VkDeviceAddress address, DType dtype, const std::vector<int64_t>& shape,
                            const std::vector<int64_t>& strides);
   bool is_set() const { return buffer != VK_NULL_HANDLE || address != 0; }
-  int64_t numel() const;
+  int64_t numel() const;  // product of the dims, saturating at INT64_MAX
   // Bytes from offset (or address) on that the view touches: (1 + sum_i (shape[i] - 1) *
   // strides[i]) * element size; 0 when a dimension is 0, when a stride or dimension is
   // negative, when the rank is out of range or the dtype is not a DType value; saturates at

@@ -1,6 +1,7 @@
 // Tensor construction (contiguous / strided, by buffer or by address) and its size helpers.
 #include <vknorm/vknorm.h>
 
+#include <limits>
 #include <vector>
 
 namespace vknorm {
@@ -102,9 +103,15 @@ VkDeviceSize Tensor::bytes_needed() const {
 }
 
 int64_t Tensor::numel() const {
+  // Saturates at INT64_MAX instead of overflowing (a garbage descriptor's huge dims: the
+  // checks then refuse it by count); any zero dim gives 0.
   int64_t n = 1;
-  for (int i = 0; i < rank && i < kMaxRank; ++i) n *= shape[i];
-  return n;
+  bool saturated = false;
+  for (int i = 0; i < rank && i < kMaxRank; ++i) {
+    if (shape[i] == 0) return 0;
+    if (!saturated && __builtin_mul_overflow(n, shape[i], &n)) saturated = true;
+  }
+  return saturated ? std::numeric_limits<int64_t>::max() : n;
 }
 
 }  // namespace vknorm
