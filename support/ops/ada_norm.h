@@ -167,8 +167,7 @@ class AdaNormCase : public RowNormCase {
                             const SampleCheckFn& add) const override {
     const int64_t D = s.shape.back(), rows = s.numel() / std::max<int64_t>(1, D);
     const int64_t per = rows / std::max<int64_t>(1, mod_rows(s.shape));
-    const int64_t n = std::min<int64_t>({rows, 16, std::max<int64_t>(1, (int64_t{1} << 23) / std::max<int64_t>(1, D))});
-    const std::vector<int64_t> cols = spread(D, std::max<int64_t>(1, max_samples / n));
+    const RowSample rs = sample_positions(s, max_samples);
     std::vector<int64_t> index;
     std::vector<double> y_ref, h_ref, xrow(static_cast<size_t>(D)), rrow(gated_ ? static_cast<size_t>(D) : 0);
     // One modulation row of a vector (the sampled row's).
@@ -177,8 +176,7 @@ class AdaNormCase : public RowNormCase {
       if (v.empty()) return std::vector<double>{};
       return std::vector<double>(v.begin() + m * D, v.begin() + (m + 1) * D);
     };
-    for (int64_t k = 0; k < n; ++k) {
-      const int64_t row = n > 1 ? k * (rows - 1) / (n - 1) : 0;
+    for (int64_t row : rs.rows) {
       for (int64_t j = 0; j < D; ++j) xrow[static_cast<size_t>(j)] = run.input("x", static_cast<uint64_t>(row * D + j));
       for (size_t j = 0; j < rrow.size(); ++j) rrow[j] = run.input("residual", static_cast<uint64_t>(row * D) + j);
       const int64_t m = row / std::max<int64_t>(1, per);
@@ -186,7 +184,7 @@ class AdaNormCase : public RowNormCase {
       ada_norm_reference(xrow, rrow, mod_row("gate", m), mod_row("scale", m), mod_row("shift", m),
                          run.param("weight"), run.param("bias"), norm_ == vknorm::NormKind::rms, 1.0, s.dtype, 1, D,
                          eps, &h, &y, nullptr, nullptr);
-      for (int64_t j : cols) {
+      for (int64_t j : rs.cols) {
         y_ref.push_back(y[static_cast<size_t>(j)]);
         h_ref.push_back(h[static_cast<size_t>(j)]);
         index.push_back(row * D + j);

@@ -89,19 +89,17 @@ class GatedRmsNormCase : public RowNormCase {
 
   std::string sampled_check(SampledRun& run, const BenchShape& s, double eps, int64_t max_samples,
                             const SampleCheckFn& add) const override {
-    const int64_t D = s.shape.back(), rows = s.numel() / std::max<int64_t>(1, D);
-    const int64_t n = std::min<int64_t>({rows, 16, std::max<int64_t>(1, (int64_t{1} << 23) / std::max<int64_t>(1, D))});
-    const std::vector<int64_t> cols = spread(D, std::max<int64_t>(1, max_samples / n));
+    const int64_t D = s.shape.back();
+    const RowSample rs = sample_positions(s, max_samples);
     std::vector<int64_t> index;
     std::vector<double> y_ref, xrow(static_cast<size_t>(D)), zrow(static_cast<size_t>(D)), y;
-    for (int64_t k = 0; k < n; ++k) {
-      const int64_t row = n > 1 ? k * (rows - 1) / (n - 1) : 0;
+    for (int64_t row : rs.rows) {
       for (int64_t j = 0; j < D; ++j) {
         xrow[static_cast<size_t>(j)] = run.input("x", static_cast<uint64_t>(row * D + j));
         zrow[static_cast<size_t>(j)] = run.input("z", static_cast<uint64_t>(row * D + j));
       }
       gated_rms_norm_reference(xrow, zrow, run.param("weight"), before_, 1, D, eps, &y);
-      for (int64_t j : cols) {
+      for (int64_t j : rs.cols) {
         y_ref.push_back(y[static_cast<size_t>(j)]);
         index.push_back(row * D + j);
       }

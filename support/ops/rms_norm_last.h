@@ -158,14 +158,13 @@ class RmsLastCase : public RowNormCase {
 
   std::string sampled_check(SampledRun& run, const BenchShape& s, double eps, int64_t max_samples,
                             const SampleCheckFn& add) const override {
-    const int64_t D = row_length(s.shape, s.normalized_rank), rows = s.numel() / std::max<int64_t>(1, D);
-    const int64_t n = std::min<int64_t>({rows, 16, std::max<int64_t>(1, (int64_t{1} << 23) / D)});
-    const std::vector<int64_t> cols = spread(D, std::max<int64_t>(1, max_samples / n));
+    const int64_t D = row_length(s.shape, s.normalized_rank);
+    const RowSample rs = sample_positions(s, max_samples);
+    const std::vector<int64_t>& cols = rs.cols;
     std::vector<int64_t> index;
     std::vector<double> ref, ref_ratio, xrow(static_cast<size_t>(D)), rrow, yrow, h, r, codes, scales, ratio;
     const std::vector<double>& w = run.param("weight");
-    for (int64_t k = 0; k < n; ++k) {
-      const int64_t row = n > 1 ? k * (rows - 1) / (n - 1) : 0;
+    for (int64_t row : rs.rows) {
       for (int64_t j = 0; j < D; ++j) xrow[static_cast<size_t>(j)] = run.input("x", static_cast<uint64_t>(row * D + j));
       if (add_) {
         rrow.resize(static_cast<size_t>(D));

@@ -66,12 +66,18 @@ class RowNormCase : public OpCase {
     if (l.empty()) l = {1};
     return l;
   }
-  RowSample sample_rows(SampledRun& run, const BenchShape& s, int64_t max_samples) const {
+  // The sampled rows and columns alone (ops without mean / rstd outputs).
+  RowSample sample_positions(const BenchShape& s, int64_t max_samples) const {
     RowSample rs;
     const int64_t D = row_length(s.shape, s.normalized_rank), rows = s.numel() / std::max<int64_t>(1, D);
-    const int64_t n = std::min<int64_t>({rows, 16, std::max<int64_t>(1, (int64_t{1} << 23) / D)});
+    const int64_t n = std::min<int64_t>({rows, 16, std::max<int64_t>(1, (int64_t{1} << 23) / std::max<int64_t>(1, D))});
     for (int64_t k = 0; k < n; ++k) rs.rows.push_back(n > 1 ? k * (rows - 1) / (n - 1) : 0);
-    rs.cols = spread(D, std::max<int64_t>(1, max_samples / static_cast<int64_t>(rs.rows.size())));
+    rs.cols = spread(D, std::max<int64_t>(1, max_samples / std::max<int64_t>(1, static_cast<int64_t>(rs.rows.size()))));
+    return rs;
+  }
+  RowSample sample_rows(SampledRun& run, const BenchShape& s, int64_t max_samples) const {
+    RowSample rs = sample_positions(s, max_samples);
+    const int64_t D = row_length(s.shape, s.normalized_rank), rows = s.numel() / std::max<int64_t>(1, D);
     rs.mean_all = run.download("mean", rows, vknorm::DType::f32);
     rs.rstd_all = run.download("rstd", rows, vknorm::DType::f32);
     return rs;
