@@ -45,6 +45,9 @@ Tolerance tolerance_for(vknorm::DType dtype, int64_t reduction_length) {
       t.max_nmse = 5e-5 + 1e-10 * L;
       break;
     case vknorm::DType::i8:  // quantized codes: exact (the op case accepts either code at a tie)
+    case vknorm::DType::i32:
+    case vknorm::DType::f8_e4m3:
+    case vknorm::DType::f8_e5m2:
       t.atol = 0.0;
       t.rtol = 0.0;
       t.max_nmse = 0.0;

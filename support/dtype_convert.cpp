@@ -7,6 +7,7 @@
 // number round to Inf exactly as IEEE 754 says (fp16: |v| >= 65520); subnormals are exact.
 #include "support/dtype_convert.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -44,6 +45,50 @@ double round_to_format(double v, int precision, int emin, double max_finite) {
 }
 
 constexpr double kHalfMax = 65504.0;
+constexpr double kE4m3Max = 448.0;    // e4m3fn: no Inf, S.1111.111 is NaN
+constexpr double kE5m2Max = 57344.0;  // e5m2: IEEE-like, S.11111.00 is Inf
+
+// float8 values, rounded as torch's float -> float8 conversions (c10/util/Float8_*.h): nearest
+// even; e4m3fn saturates (|v| >= 464, Inf included, gives +-448), e5m2 overflows to Inf as IEEE.
+double round_to_fp8(double v, vknorm::DType t) {
+  if (t == vknorm::DType::f8_e4m3) {
+    if (std::isinf(v)) return std::copysign(kE4m3Max, v);
+    const double r = round_to_format(v, 4, -6, std::numeric_limits<double>::infinity());
+    return std::max(-kE4m3Max, std::min(kE4m3Max, r));
+  }
+  return round_to_format(v, 3, -14, kE5m2Max);
+}
+
+// Encodes a value exactly representable in the format (or NaN / +-Inf for e5m2).
+uint8_t fp8_code(double v, vknorm::DType t) {
+  const bool e4 = t == vknorm::DType::f8_e4m3;
+  const int mbits = e4 ? 3 : 2, bias = e4 ? 7 : 15;
+  const uint8_t sign = std::signbit(v) ? 0x80 : 0;
+  if (std::isnan(v)) return 0x7f;  // the NaN both formats' conversions produce
+  if (std::isinf(v)) return static_cast<uint8_t>(sign | 0x7c);  // e5m2 only (e4m3fn saturates)
+  const double a = std::fabs(v);
+  if (a == 0.0) return sign;
+  int e = 0;
+  std::frexp(a, &e);
+  int exp = e - 1 + bias;  // biased exponent of a normal number
+  if (exp <= 0) {          // subnormal: a = m * 2^(1 - bias - mbits)
+    const int m = static_cast<int>(std::ldexp(a, bias - 1 + mbits));
+    return static_cast<uint8_t>(sign | m);
+  }
+  const int m = static_cast<int>(std::ldexp(a, -(e - 1) + mbits)) - (1 << mbits);
+  return static_cast<uint8_t>(sign | (exp << mbits) | m);
+}
+
+double fp8_value(uint8_t c, vknorm::DType t) {
+  const bool e4 = t == vknorm::DType::f8_e4m3;
+  const int mbits = e4 ? 3 : 2, bias = e4 ? 7 : 15, ebits = e4 ? 4 : 5;
+  const double sign = (c & 0x80) ? -1.0 : 1.0;
+  const int exp = (c >> mbits) & ((1 << ebits) - 1), m = c & ((1 << mbits) - 1);
+  if (e4 && (c & 0x7f) == 0x7f) return std::numeric_limits<double>::quiet_NaN();
+  if (!e4 && exp == 31) return m ? std::numeric_limits<double>::quiet_NaN() : sign * HUGE_VAL;
+  if (exp == 0) return sign * std::ldexp(m, 1 - bias - mbits);
+  return sign * std::ldexp((1 << mbits) + m, exp - bias - mbits);
+}
 constexpr double kBf16Max = 3.3895313892515355e38;  // (2 - 2^-7) * 2^127
 
 uint16_t nan_to_half(uint32_t fbits) {
@@ -120,6 +165,11 @@ double quantize(double v, vknorm::DType dtype) {
       return round_to_format(v, 8, -126, kBf16Max);
     case vknorm::DType::i8:  // round half to even, saturate (the device's int8 outputs)
       return std::min(127.0, std::max(-128.0, std::nearbyint(v)));
+    case vknorm::DType::i32:
+      return std::min(2147483647.0, std::max(-2147483648.0, std::nearbyint(v)));
+    case vknorm::DType::f8_e4m3:
+    case vknorm::DType::f8_e5m2:
+      return round_to_fp8(v, dtype);
   }
   return v;
 }
@@ -157,6 +207,15 @@ std::vector<uint8_t> encode(const std::vector<double>& values, vknorm::DType dty
         std::memcpy(p + i, &q, 1);
         break;
       }
+      case vknorm::DType::i32: {
+        const int32_t q = static_cast<int32_t>(quantize(v, dtype));
+        std::memcpy(p + i * 4, &q, 4);
+        break;
+      }
+      case vknorm::DType::f8_e4m3:
+      case vknorm::DType::f8_e5m2:
+        p[i] = fp8_code(quantize(v, dtype), dtype);
+        break;
     }
   }
   return out;
@@ -193,6 +252,16 @@ std::vector<double> decode(const std::vector<uint8_t>& bytes, vknorm::DType dtyp
         out[i] = q;
         break;
       }
+      case vknorm::DType::i32: {
+        int32_t q;
+        std::memcpy(&q, p + i * 4, 4);
+        out[i] = q;
+        break;
+      }
+      case vknorm::DType::f8_e4m3:
+      case vknorm::DType::f8_e5m2:
+        out[i] = fp8_value(p[i], dtype);
+        break;
     }
   }
   return out;

@@ -18,7 +18,8 @@ float bf16_to_float(uint16_t b);
 // returns exactly the value stored (what the GPU sees), so references are computed from it.
 std::vector<uint8_t> encode(const std::vector<double>& values, vknorm::DType dtype);
 std::vector<double> decode(const std::vector<uint8_t>& bytes, vknorm::DType dtype);
-// Round-trip: the value a double becomes once stored in `dtype`.
+// Round-trip: the value a double becomes once stored in `dtype` (float8: as torch rounds,
+// e4m3fn saturating at +-448, e5m2 overflowing to Inf; i8 / i32: nearest even, saturated).
 double quantize(double v, vknorm::DType dtype);
 
 }  // namespace vknorm_support

@@ -97,6 +97,40 @@ TEST_SUITE("support") {
     CHECK(bitsf(bf16_to_float(0x3f80)) == 0x3f800000u);
   }
 
+  TEST_CASE("float8 conversion: torch's rounding, saturation (e4m3fn) and overflow (e5m2)") {
+    const auto code = [](double v, DType t) { return encode({v}, t)[0]; };
+    const DType e4 = DType::f8_e4m3, e5 = DType::f8_e5m2;
+    CHECK(code(1.0, e4) == 0x38);
+    CHECK(code(448.0, e4) == 0x7e);
+    CHECK(code(463.9, e4) == 0x7e);  // below the midpoint to 480 (which is NaN's code)
+    CHECK(code(1e9, e4) == 0x7e);    // saturates, as torch's float8_e4m3fn conversion
+    CHECK(code(-HUGE_VAL, e4) == 0xfe);
+    CHECK(code(std::nan(""), e4) == 0x7f);
+    CHECK(code(std::ldexp(1.0, -9), e4) == 0x01);      // smallest subnormal
+    CHECK(code(std::ldexp(1.0, -10), e4) == 0x00);     // tie -> even (0)
+    CHECK(code(3 * std::ldexp(1.0, -10), e4) == 0x02); // tie -> even (2)
+    CHECK(code(1.0625, e4) == 0x38);                   // 1 + 2^-4: tie -> even
+    CHECK(code(1.1875, e4) == 0x3a);                   // 1 + 3 * 2^-4: tie -> even (up)
+    CHECK(code(57344.0, e5) == 0x7b);
+    CHECK(code(61439.0, e5) == 0x7b);
+    CHECK(code(61440.0, e5) == 0x7c);  // the midpoint rounds to even: Inf
+    CHECK(code(-HUGE_VAL, e5) == 0xfc);
+    CHECK(code(std::ldexp(1.0, -16), e5) == 0x01);
+    CHECK(code(1.0, e5) == 0x3c);
+    for (DType t : {e4, e5})
+      for (int c = 0; c < 256; ++c) {  // every code decodes to a value that encodes back to it
+        const double v = decode({uint8_t(c)}, t)[0];
+        if (std::isnan(v)) continue;
+        if (c == 0x80) continue;  // -0 encodes back to -0 (0x80), checked below
+        CHECK_MESSAGE(code(v, t) == c, "code ", c);
+        CHECK(quantize(v, t) == v);
+      }
+    CHECK(code(-0.0, e4) == 0x80);
+    CHECK(decode({uint8_t(0x7c)}, e5)[0] == HUGE_VAL);
+    CHECK(std::isnan(decode({uint8_t(0x7f)}, e4)[0]));
+    CHECK(decode(encode({-7.0, 123456.0}, DType::i32), DType::i32) == std::vector<double>{-7.0, 123456.0});
+  }
+
   TEST_CASE("quantize from double rounds once (no double rounding)") {
     // 1 + 2^-11 + 2^-40 lies just above the half-way point between two halves; rounding to float
     // first would land exactly on the tie and then round down to even.

@@ -121,6 +121,10 @@ enum class DType : uint32_t {
   f16 = 1,   // IEEE binary16 storage, fp32 arithmetic; needs storageBuffer16BitAccess
   bf16 = 2,  // bfloat16 storage (read as 16-bit words), fp32 arithmetic; same requirement
   i8 = 3,    // int8: quantized outputs only (RMSNorm with int8 y); needs storageBuffer8BitAccess
+  i32 = 4,   // int32: index inputs only (positions of qk_norm_rope)
+  f8_e4m3 = 5,  // float8 E4M3 without Inf (torch.float8_e4m3fn): quantized outputs only, stored
+                // as bytes; needs storageBuffer8BitAccess
+  f8_e5m2 = 6,  // float8 E5M2 (torch.float8_e5m2): quantized outputs only; the same requirement
 };
 const char* dtype_name(DType t);
 size_t dtype_size(DType t);

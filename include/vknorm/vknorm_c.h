@@ -79,6 +79,9 @@ typedef enum vknorm_dtype {
   VKNORM_DTYPE_F16 = 1,  /* needs storageBuffer16BitAccess */
   VKNORM_DTYPE_BF16 = 2, /* needs storageBuffer16BitAccess */
   VKNORM_DTYPE_I8 = 3,   /* int8, quantized outputs only; needs storageBuffer8BitAccess */
+  VKNORM_DTYPE_I32 = 4,  /* int32, index inputs only (qk_norm_rope's positions) */
+  VKNORM_DTYPE_F8_E4M3 = 5, /* float8 e4m3fn, quantized outputs only; needs storageBuffer8BitAccess */
+  VKNORM_DTYPE_F8_E5M2 = 6, /* float8 e5m2, quantized outputs only; needs storageBuffer8BitAccess */
   VKNORM_DTYPE_MAX_ENUM = 0x7FFFFFFF
 } vknorm_dtype;
 

@@ -363,10 +363,13 @@ size_t pipeline_count(const Context* c) { return c ? c->pipelines.size() : 0; }
 
 bool DeviceInfo::supports(DType t) const {
   switch (t) {
-    case DType::f32: return true;
+    case DType::f32:
+    case DType::i32: return true;
     case DType::f16:
     case DType::bf16: return enabled.storage_buffer_16bit;
-    case DType::i8: return enabled.storage_buffer_8bit;
+    case DType::i8:
+    case DType::f8_e4m3:
+    case DType::f8_e5m2: return enabled.storage_buffer_8bit;
   }
   return false;
 }

@@ -26,6 +26,9 @@ const char* dtype_name(DType t) {
     case DType::f16: return "f16";
     case DType::bf16: return "bf16";
     case DType::i8: return "i8";
+    case DType::i32: return "i32";
+    case DType::f8_e4m3: return "f8_e4m3";
+    case DType::f8_e5m2: return "f8_e5m2";
   }
   return "unknown";
 }
@@ -35,7 +38,10 @@ size_t dtype_size(DType t) {
     case DType::f32: return 4;
     case DType::f16:
     case DType::bf16: return 2;
-    case DType::i8: return 1;
+    case DType::i8:
+    case DType::f8_e4m3:
+    case DType::f8_e5m2: return 1;
+    case DType::i32: return 4;
   }
   return 0;
 }

@@ -38,7 +38,7 @@ bool same_shape(const Tensor& a, const Tensor& b) {
 Error check_float_dtype(const Tensor& t, const char* what) {
   if (t.dtype == DType::f32 || t.dtype == DType::f16 || t.dtype == DType::bf16) return ok();
   return make_error(Status::invalid_argument, std::string(what) + " must be f32, f16 or bf16, got " +
-                                                  dtype_name(t.dtype) + " (i8 is an output dtype of rms_norm_last and add_rms_norm only)");
+                                                  dtype_name(t.dtype) + " (i8, f8_e4m3 and f8_e5m2 are quantized output dtypes, i32 an index dtype)");
 }
 
 Error check_tensor(const Context* ctx, const Tensor& t, const char* what) {
@@ -48,7 +48,7 @@ Error check_tensor(const Context* ctx, const Tensor& t, const char* what) {
     return make_error(Status::invalid_argument, w + ": give either a buffer or an address, not both");
   if (t.address != 0 && t.offset != 0)
     return make_error(Status::invalid_argument, w + ": offset must be 0 for an address tensor");
-  if (static_cast<uint32_t>(t.dtype) > static_cast<uint32_t>(DType::i8))
+  if (static_cast<uint32_t>(t.dtype) > static_cast<uint32_t>(DType::f8_e5m2))
     return make_error(Status::invalid_argument, w + ": unknown dtype");
   if (t.rank < 1 || t.rank > kMaxRank)
     return make_error(Status::invalid_argument, w + ": rank must be 1.." + std::to_string(kMaxRank));
@@ -71,7 +71,7 @@ Error check_tensor(const Context* ctx, const Tensor& t, const char* what) {
                           " bytes but its size is " + std::to_string(t.size));
   if (!ctx->device_info.supports(t.dtype))
     return make_error(Status::unsupported, w + ": " + dtype_name(t.dtype) + " needs " +
-                                               (t.dtype == DType::i8 ? "storageBuffer8BitAccess" : "storageBuffer16BitAccess") +
+                                               (dtype_size(t.dtype) == 1 ? "storageBuffer8BitAccess" : "storageBuffer16BitAccess") +
                                                ", which is not enabled on this device");
   return ok();
 }

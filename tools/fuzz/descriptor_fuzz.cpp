@@ -40,7 +40,8 @@ struct Placement {
 };
 
 bool known_dtype(DType t) {
-  return t == DType::f32 || t == DType::f16 || t == DType::bf16 || t == DType::i8;
+  return t == DType::f32 || t == DType::f16 || t == DType::bf16 || t == DType::i8 || t == DType::i32 ||
+         t == DType::f8_e4m3 || t == DType::f8_e5m2;
 }
 
 Tensor contiguous_view(const GuardedArena& arena, size_t slot, bool by_address, DType dtype,
@@ -143,9 +144,10 @@ void mutate_tensor(Rng& rng, std::vector<FuzzTensor>& ts, const GuardedArena& ar
       break;
     }
     case 7: {  // dtype swap, sometimes to a value outside the enum
-      const DType all[] = {DType::f32, DType::f16, DType::bf16, DType::i8, static_cast<DType>(4),
+      const DType all[] = {DType::f32,     DType::f16,     DType::bf16,           DType::i8,
+                           DType::i32,     DType::f8_e4m3, DType::f8_e5m2,        static_cast<DType>(7),
                            static_cast<DType>(0xFFFFFFFFu)};
-      v.dtype = all[rng.below(rng.chance(85) ? 4 : 6)];
+      v.dtype = all[rng.below(rng.chance(85) ? 7 : 9)];
       if (rng.chance(50) && known_dtype(v.dtype)) v.size = std::min<VkDeviceSize>(v.bytes_needed(), kSlotBytes / 2);
       break;
     }
