@@ -524,7 +524,7 @@ TEST_SUITE("errors") {
   TEST_CASE("Tensor::bytes_needed of a dtype outside the enum is 0") {
     Tensor t = Tensor::contiguous(VK_NULL_HANDLE, 0, 0, DType::f32, {2, 3});
     CHECK(t.bytes_needed() == 24);
-    t.dtype = static_cast<DType>(4);
+    t.dtype = static_cast<DType>(7);
     CHECK(t.bytes_needed() == 0);
     t.dtype = static_cast<DType>(0xFFFFFFFFu);
     CHECK(t.bytes_needed() == 0);
