@@ -12,14 +12,14 @@
 
 DECLARE_TENSOR(x, DATA_T, readonly restrict)
 DECLARE_WIDE(x, WIDE_T, readonly restrict)
-DECLARE_TENSOR(dy, DATA_T, readonly restrict)
-DECLARE_WIDE(dy, WIDE_T, readonly restrict)
+DECLARE_TENSOR(dy, DATA_T, readonly)  // not restrict: dx may be dy (in place)
+DECLARE_WIDE(dy, WIDE_T, readonly)
 DECLARE_TENSOR(w, DATA_T, readonly restrict)
 DECLARE_WIDE(w, WIDE_T, readonly restrict)
 DECLARE_F32(mean, readonly restrict)
 DECLARE_F32(rstd, readonly restrict)
-DECLARE_TENSOR(dx, DATA_T, writeonly restrict)
-DECLARE_WIDE(dx, WIDE_T, writeonly restrict)
+DECLARE_TENSOR(dx, DATA_T, writeonly)
+DECLARE_WIDE(dx, WIDE_T, writeonly)
 DECLARE_TENSOR(dweight, DATA_T, writeonly restrict)
 DECLARE_TENSOR(dbias, DATA_T, writeonly restrict)
 // The column partials (colpart) live in the scratch binding too.

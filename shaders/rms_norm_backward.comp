@@ -16,13 +16,13 @@
 
 DECLARE_TENSOR(x, DATA_T, readonly restrict)
 DECLARE_WIDE(x, WIDE_T, readonly restrict)
-DECLARE_TENSOR(dy, DATA_T, readonly restrict)
-DECLARE_WIDE(dy, WIDE_T, readonly restrict)
+DECLARE_TENSOR(dy, DATA_T, readonly)  // not restrict: dx may be dy (in place)
+DECLARE_WIDE(dy, WIDE_T, readonly)
 DECLARE_TENSOR(w, DATA_T, readonly restrict)
 DECLARE_WIDE(w, WIDE_T, readonly restrict)
 DECLARE_F32(rstd, readonly restrict)
-DECLARE_TENSOR(dx, DATA_T, writeonly restrict)
-DECLARE_WIDE(dx, WIDE_T, writeonly restrict)
+DECLARE_TENSOR(dx, DATA_T, writeonly)
+DECLARE_WIDE(dx, WIDE_T, writeonly)
 DECLARE_TENSOR(dweight, DATA_T, writeonly restrict)
 // part: row-sum partials (read) and column partials (written, 16 bytes at a time with VEC 4).
 DECLARE_F32(part, )

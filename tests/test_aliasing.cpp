@@ -155,8 +155,10 @@ TEST_SUITE("aliasing") {
       g.x = contiguous(a, f32, {4, 64}, 1024);
       g.mean = contiguous(a, f32, {4}, 4096);
       g.rstd = contiguous(a, f32, {4}, 4096 + 16);
-      g.dx = contiguous(a, f32, {4, 64});  // dx = dy: the backward allows no in-place output
-      expect_overlap_refused(dev, "ln_bwd dx = dy", g, vknorm::record_layer_norm_backward, {});
+      g.dx = contiguous(a, f32, {4, 64}, 128);  // dx = dy is allowed (in place), dx shifted over dy is not
+      expect_overlap_refused(dev, "ln_bwd dx shifted over dy", g, vknorm::record_layer_norm_backward, {});
+      g.dx = contiguous(a, f32, {4, 64}, 1024);  // dx = x
+      expect_overlap_refused(dev, "ln_bwd dx = x", g, vknorm::record_layer_norm_backward, {});
       g.dx = contiguous(b, f32, {4, 64});
       g.dweight = contiguous(b, f32, {64}, 512);
       expect_overlap_refused(dev, "ln_bwd dweight inside dx", g, vknorm::record_layer_norm_backward, {});

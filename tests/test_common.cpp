@@ -156,6 +156,16 @@ void check_same_outputs(const CaseResult& a, const CaseResult& b) {
     CHECK_MESSAGE(same_bits(a.outputs[k].got, b.outputs[k].got), a.outputs[k].name << " differs between two identical runs");
 }
 
+void check_in_place_matches(HostDevice& dev, CaseSpec spec) {
+  CAPTURE(spec.label());
+  spec.in_place = false;
+  const CaseResult a = check_case(dev, spec, true);
+  spec.in_place = true;
+  const CaseResult b = check_case(dev, spec, true);
+  if (a.skipped || b.skipped) return;
+  check_same_outputs(a, b);
+}
+
 TestBuffer::TestBuffer(HostDevice& d, VkDeviceSize bytes) : dev(&d) {
   std::string err;
   buf = d.create_buffer(bytes, false, &err);

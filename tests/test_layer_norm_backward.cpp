@@ -148,6 +148,25 @@ TEST_SUITE("layer_norm_backward") {
     finite_difference(s);
   }
 
+  TEST_CASE("layer_norm_backward in place (dx = dy): the bits of out of place, on every path") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm::KernelConfig split;  // the split path on a short row: a row-sums pass first
+    split.workgroup_size = 32;
+    split.items_per_invocation = 4;
+    split.vector_width = 1;
+    split.split = 3;
+    split.rows_per_workgroup = 7;
+    for (DType dt : kAllDtypes) {
+      check_in_place_matches(dev, ln_bwd(dt, {64, 33}, 1, true, DataKind::normal, 481));
+      check_in_place_matches(dev, ln_bwd(dt, {300, 3, 10}, 1, true, DataKind::normal, 482));
+      check_in_place_matches(dev, ln_bwd(dt, {3, 65535}, 1, true, DataKind::normal, 483));  // default split
+      auto s = ln_bwd(dt, {50, 900}, 1, true, DataKind::normal, 484);
+      s.config = &split;
+      check_in_place_matches(dev, s);
+    }
+  }
+
   TEST_CASE("layer_norm_backward is deterministic") {
     HostDevice& dev = host();
     ValidationScope vs(dev);

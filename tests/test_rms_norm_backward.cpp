@@ -207,6 +207,26 @@ TEST_SUITE("rms_norm_backward") {
     }
   }
 
+  TEST_CASE("rms_norm_backward in place (dx = dy): the bits of out of place, on every path") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    const vknorm::KernelConfig cfgs[] = {
+        config(256, 4, 1, 1, 1),  // single pass, one row per block
+        config(64, 16, 4, 1, 9),  // single pass, 4-wide, several rows per block
+        config(32, 4, 1, 3, 7),   // split rows: the row-sums pass reads dy before dx is written
+        config(64, 4, 4, 2, 1),   // split rows, 4-wide
+    };
+    for (DType dt : kAllDtypes) {
+      check_in_place_matches(dev, rms_bwd(dt, {33, 513}, 1, true, DataKind::normal, 841));
+      check_in_place_matches(dev, rms_bwd(dt, {3, 65535}, 1, true, DataKind::normal, 842));  // default split
+      for (const auto& c : cfgs) {
+        auto s = rms_bwd(dt, {50, 900}, 1, true, DataKind::normal, 843);
+        s.config = &c;
+        check_in_place_matches(dev, s);
+      }
+    }
+  }
+
   TEST_CASE("rms_norm_backward odd offsets and device address") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
@@ -316,8 +336,13 @@ TEST_SUITE("rms_norm_backward") {
     a.weight_offset = std::nanf("");
     expect_args_refused(dev, bad, "weight_offset NaN", a, outs);
     a = good;
-    a.dx = good.dy;
-    expect_args_refused(dev, bad, "dx aliases dy", a, {&dwb});
+    a.dx = good.dy;  // dx = dy exactly is in place; one row further is a partial overlap
+    a.dx.offset += 16 * 4;
+    a.dx.shape[0] -= 1;
+    a.dy.shape[0] -= 1;
+    a.x.shape[0] -= 1;
+    a.rstd.shape[0] -= 1;
+    expect_args_refused(dev, bad, "dx one row over dy", a, {&dwb});
     a = good;
     a.dx = good.x;
     expect_args_refused(dev, bad, "dx aliases x (in place is not offered)", a, {&dwb});

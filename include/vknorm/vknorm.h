@@ -706,7 +706,11 @@ struct GatedRmsNormArgs {
 // produced them) computes dx (optional), dweight and dbias (optional, x's dtype; they are
 // accumulated in fp32 and rounded once).
 // Deterministic: the same inputs give the same bits (no float atomics).
-// In place: none (dx must not alias dy or x).
+// In place: dx = dy (training engines reuse the gradient buffer). Safe on every path: each
+// invocation reads the dy elements it later overwrites with dx, and nothing else reads them
+// after (rows in registers: the row is loaded before its dx is written; split rows: the
+// row-sums pass reads dy before a barrier, and the main pass again reads, per element, only
+// what the same invocation then writes). dx must not alias x.
 struct LayerNormBackwardArgs {
   Tensor dy, x;
   Tensor weight;        // optional (weight = 1)
@@ -730,7 +734,7 @@ struct LayerNormBackwardArgs {
 // dimensions must be contiguous; the leading ones must collapse into one row dimension with a
 // single stride (as LayerNorm's). A call with neither output does nothing.
 // Deterministic: the same inputs give the same bits (no float atomics).
-// In place: none (dx must not alias dy or x).
+// In place: dx = dy, as LayerNormBackwardArgs (every path). dx must not alias x.
 struct RmsNormBackwardArgs {
   Tensor dy, x;
   Tensor weight;              // optional (w_eff = 1 without it)

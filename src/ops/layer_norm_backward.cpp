@@ -59,7 +59,8 @@ Error plan_backward(Context* ctx, const LayerNormBackwardArgs& a, Plan* plan, Pl
                           {{&a.dy, "dy", false}, {&a.x, "x", false}, {&a.weight, "weight", false},
                            {&a.mean, "mean", false}, {&a.rstd, "rstd", false}, {&a.dx, "dx", true},
                            {&a.dweight, "dweight", true}, {&a.dbias, "dbias", true},
-                           {&scratch_arg, "scratch", true}})))
+                           {&scratch_arg, "scratch", true}},
+                          {{"dx", "dy"}})))
     return e;
   if (R == 0 || !want_any) {
     res->empty = true;

@@ -65,7 +65,8 @@ Error plan_rms_backward(Context* ctx, const RmsNormBackwardArgs& a, Plan* plan, 
   if ((e = check_aliasing(ctx,
                           {{&a.dy, "dy", false}, {&a.x, "x", false}, {&a.weight, "weight", false},
                            {&a.rstd, "rstd", false}, {&a.dx, "dx", true}, {&a.dweight, "dweight", true},
-                           {&scratch_arg, "scratch", true}})))
+                           {&scratch_arg, "scratch", true}},
+                          {{"dx", "dy"}})))
     return e;
   if (R == 0 || !want_any) {
     res->empty = true;

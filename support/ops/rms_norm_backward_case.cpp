@@ -18,7 +18,9 @@ class RmsNormBackwardCase : public RowNormCase {
   std::vector<std::string> aliases() const override { return {"rms_bwd", "rms_norm_bwd"}; }
   int order() const override { return 40; }
   bool uses_eps() const override { return false; }       // eps only shapes the test's rstd
-  bool supports_in_place() const override { return false; }  // the backward allows no aliasing
+  bool supports_in_place() const override { return true; }  // dx = dy (the gradient buffer reused)
+  const char* in_place_input() const override { return "dy"; }
+  const char* in_place_output() const override { return "dx"; }
   bool nan_inf_specified() const override { return false; }
   std::string skip_reason(const CaseSpec& spec) const override {
     if (spec.data == DataKind::nan_inf)
