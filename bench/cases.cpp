@@ -270,6 +270,13 @@ std::vector<BenchCase> llm_suite() {
     add("addrms", "add_rms_norm", sh);
   for (auto sh : std::vector<std::vector<int64_t>>{{4096, 4096}, {32768, 8192}}) add("rmsq8", "rms_norm_last_q8", sh);
   add("addrmsq8", "add_rms_norm_q8", {4096, 8192});
+  // float8 output (e4m3fn: dynamic per-token scale; the fused add: static scale), beside the
+  // 16-bit and int8 outputs of the same shapes above; e5m2 on one shape each.
+  for (auto sh : std::vector<std::vector<int64_t>>{{1, 4096}, {4096, 4096}, {32768, 8192}})
+    add("rmsfp8", "rms_norm_last_fp8", sh);
+  add("addrmsfp8", "add_rms_norm_fp8", {4096, 8192});
+  add("rmsfp8e5m2", "rms_norm_last_fp8e5m2", {4096, 4096});
+  add("addrmsfp8e5m2", "add_rms_norm_fp8e5m2", {4096, 8192});
   // RMSNorm backward (dx and dweight from the forward's rstd).
   for (auto sh : std::vector<std::vector<int64_t>>{{4096, 4096}, {32768, 8192}}) add("rmsbwd", "rms_norm_backward", sh);
   // Fused residual add + LayerNorm (BERT / GPT-2 hidden sizes, and one row too long for a workgroup).
@@ -339,6 +346,8 @@ std::vector<BenchCase> suite(const std::string& name) {
     s.push_back(make_case("smoke_rms_last_f16", "rms_norm_last", DType::f16, {64, 4096}));
     s.push_back(make_case("smoke_add_rms_bf16", "add_rms_norm", DType::bf16, {32, 2048}));
     s.push_back(make_case("smoke_rms_q8_f16", "rms_norm_last_q8", DType::f16, {64, 1024}));
+    s.push_back(make_case("smoke_rms_fp8_bf16", "rms_norm_last_fp8", DType::bf16, {64, 1024}));
+    s.push_back(make_case("smoke_addrms_fp8e5m2_f16", "add_rms_norm_fp8e5m2", DType::f16, {64, 1024}));
     s.push_back(make_case("smoke_add_ln_bf16", "add_layer_norm", DType::bf16, {64, 1024}));
     s.push_back(make_case("smoke_l2_f16", "l2_norm", DType::f16, {8, 64, 16, 16}));
     s.push_back(make_case("smoke_bn_f32", "batch_norm", DType::f32, {4, 16, 16, 16}));

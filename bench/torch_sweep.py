@@ -183,7 +183,8 @@ def make_fns(torch, c, device):
                 y = y * F.silu(zf)
             return y.to(x.dtype)
         return forward(gated_rms, x, randn(shape), w)
-    if op in ("rms_norm_last", "add_rms_norm", "rms_norm_last_q8", "add_rms_norm_q8", "rms_norm_backward"):
+    if op in ("rms_norm_last", "add_rms_norm", "rms_norm_last_q8", "add_rms_norm_q8", "rms_norm_last_fp8",
+              "add_rms_norm_fp8", "rms_norm_last_fp8e5m2", "add_rms_norm_fp8e5m2", "rms_norm_backward"):
         return rms_last_fns(torch, c, x, param([D], 1.0), randn, eps)
     if op == "group_norm":
         groups = int(c.get("groups") or 0) or default_groups(C)
@@ -213,8 +214,9 @@ def make_fns(torch, c, device):
 
 def rms_last_fns(torch, c, x, w, randn, eps):
     """F.rms_norm over the last dim; the fused add as the unfused PyTorch code (h = x + r, then
-    the norm; h is returned, as residual_out); int8 output as vLLM's per-token dynamic (or, for
-    add_rms_norm_q8, static 4/127) quantization of the fp32 normalized value."""
+    the norm; h is returned, as residual_out); int8 / float8 output as vLLM's per-token dynamic
+    (or, for the add_* forms, static 4/QMAX) quantization of the fp32 normalized value (float8:
+    clamped to +-QMAX, then torch's conversion)."""
     F = torch.nn.functional
     op, D = c["op"], c["shape"][-1]
     if hasattr(F, "rms_norm"):
@@ -224,14 +226,24 @@ def rms_last_fns(torch, c, x, w, randn, eps):
             xf = x.float()
             y = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + eps)
             return (y if w is None else y * w.float()).to(x.dtype)
-    add, q8 = op.startswith("add_"), op.endswith("_q8")
-    scale = 4.0 / 127.0
+    add = op.startswith("add_")
+    qtype = {"_q8": torch.int8, "_fp8": getattr(torch, "float8_e4m3fn", None),
+             "_fp8e5m2": getattr(torch, "float8_e5m2", None)}.get(op[op.rfind("_"):])
+    q8 = op.endswith(("_q8", "_fp8", "_fp8e5m2"))
+    if q8 and qtype is None:
+        raise RuntimeError(f"this torch has no {op[op.rfind('_') + 1:]} dtype")
+    qmax = 127.0 if qtype is torch.int8 else float(torch.finfo(qtype).max) if q8 else 1.0
+    scale = 4.0 / qmax
+
+    def code(v):
+        v = torch.clamp(v, -qmax, qmax)
+        return (torch.round(v) if qtype is torch.int8 else v).to(qtype)
 
     def quant(y):
-        if add:  # add_rms_norm_q8: static scale, as the vknorm case
-            return torch.clamp(torch.round(y / scale), -127, 127).to(torch.int8)
-        s = y.abs().amax(-1, keepdim=True) / 127.0
-        return torch.clamp(torch.round(y / s), -127, 127).to(torch.int8), s
+        if add:  # the add_* forms: static scale, as the vknorm case
+            return code(y / scale)
+        s = y.abs().amax(-1, keepdim=True) / qmax
+        return code(y / s), s
 
     def norm(h, w):
         if q8:

@@ -1,6 +1,6 @@
 // RMSNorm over the trailing dimensions (torch.nn.functional.rms_norm), optionally fused with a
-// residual add and an int8 output. Body of rms_norm_last.comp and rms_norm_last_q8.comp (which
-// defines OUT_I8: y holds int8 codes). Rows are the leading dims viewed as (outer, inner) with
+// residual add and a quantized output. Body of rms_norm_last.comp and rms_norm_last_q8.comp (which
+// defines OUT_I8: y holds 8-bit codes, int8 or float8 by QFMT). Rows are the leading dims viewed as (outer, inner) with
 // one stride each (so q / k slices of a fused QKV buffer and per-head (tokens, heads, dim)
 // views run in place); the D elements of a row are contiguous.
 //   h = x + residual (rounded to the storage dtype), or x        [FLAG_RESIDUAL]
@@ -8,8 +8,9 @@
 //   residual_out = h                                             [FLAG_WRITE_RESIDUAL]
 //   r = 1 / sqrt(mean(h^2) + eps);  rstd = r                     [FLAG_WRITE_RSTD]
 //   y = h * r * (weight_offset + w)   (w = weight, or 1 without) [FLAG_WEIGHT]
-//   OUT_I8: q = clamp(roundEven(y / s), -127, 127) with s = max|y| / 127 per row, written to
-//   y_scale [FLAG_DYNAMIC_SCALE], or the static scale pc.static_scale.
+//   OUT_I8: q = code(clamp(y / s, -QMAX, QMAX)) with s = max|y| / QMAX per row, written to
+//   y_scale [FLAG_DYNAMIC_SCALE], or the static scale pc.static_scale; QFMT 0: int8 (roundEven,
+//   QMAX 127), 1: float8 e4m3fn (QMAX 448), 2: float8 e5m2 (QMAX 57344), rounded to nearest even.
 // A workgroup handles WG / LPR rows with LPR lanes per row; each lane keeps up to ITEMS
 // elements in registers, VEC per access (1, 4, or 8 for 16-bit data). Longer rows are streamed
 // (read again per pass). The row sums go through seg_sum2 (segments.glsl).
@@ -70,6 +71,8 @@ DECLARE_WIDE8(y, writeonly)
 #endif
 #endif
 
+// The largest code magnitude of the output format (QFMT: a specialization constant).
+const float QMAX = QFMT == 1u ? 448.0 : QFMT == 2u ? 57344.0 : 127.0;
 const uint NC = ITEMS / VEC;              // chunks (accesses) per lane
 const uint QPC = VEC == 8 ? 2 : 1;        // vec4 registers per chunk (VEC >= 4)
 const uint NQ = VEC >= 4 ? NC * QPC : 1;  // vec4 registers per lane (VEC >= 4)
@@ -115,10 +118,26 @@ float max_abs(vec4 a, vec4 b) {
 }
 
 #if OUT_I8
-int quant(float v, float inv) { return int(clamp(roundEven(v * inv), -127.0, 127.0)); }
+// The float8 code of v, |v| <= QMAX (clamped by the caller), rounded to nearest even in integer
+// arithmetic as torch's float -> float8 conversion rounds (Vulkan 1.3 on Debian 12 has no float8
+// type). Rows holding NaN / Inf get unspecified codes (the int8 rule).
+uint fp8_code(float v) {
+  const uint MB = QFMT == 1u ? 3u : 2u, BIAS = QFMT == 1u ? 7u : 15u, SH = 23u - MB;
+  uint b = floatBitsToUint(v);
+  const uint sign = (b >> 24) & 0x80u;
+  b &= 0x7fffffffu;
+  if (b < ((128u - BIAS) << 23))  // below the smallest normal: count smallest subnormals (exact scaling)
+    return sign | uint(roundEven(uintBitsToFloat(b) * float(1u << (BIAS - 1u + MB))));
+  b -= (127u - BIAS) << 23;  // rebias the exponent; a mantissa carry bumps it, as IEEE rounding does
+  return sign | ((b + ((1u << (SH - 1u)) - 1u) + ((b >> SH) & 1u)) >> SH);
+}
+// The 8-bit code of v / scale (inv = 1 / scale) in the low byte.
+uint code8(float v, float inv) {
+  if (QFMT == 0u) return uint(int(clamp(roundEven(v * inv), -127.0, 127.0))) & 0xffu;
+  return fp8_code(clamp(v * inv, -QMAX, QMAX));
+}
 uint pack4(vec4 v, float inv) {
-  return (uint(quant(v.x, inv)) & 0xffu) | ((uint(quant(v.y, inv)) & 0xffu) << 8) |
-         ((uint(quant(v.z, inv)) & 0xffu) << 16) | (uint(quant(v.w, inv)) << 24);
+  return code8(v.x, inv) | (code8(v.y, inv) << 8) | (code8(v.z, inv) << 16) | (code8(v.w, inv) << 24);
 }
 // Stores the codes of y chunk (lo, hi) at element index i; inv = 1 / scale.
 void store_y(uint i, vec4 lo, vec4 hi, float inv) {
@@ -127,7 +146,7 @@ void store_y(uint i, vec4 lo, vec4 hi, float inv) {
   } else if (VEC == 4) {
     Q4AT(i >> 2) = pack4(lo, inv);
   } else {
-    Q1AT(i) = int8_t(quant(lo.x, inv));
+    Q1AT(i) = int8_t(int(code8(lo.x, inv) << 24) >> 24);
   }
 }
 #else
@@ -139,8 +158,8 @@ void store_y(uint i, vec4 lo, vec4 hi, float inv) { STORE_CHUNK(y, i, lo, hi); }
 // both modules keep the contract's scale binding.
 float inverse_scale(float amax, bool writer, uint row) {
   if (DYNAMIC) {
-    if (writer) FAT(scale, OFF(scale) + row) = amax / 127.0;
-    return amax > 0.0 ? 127.0 / amax : 0.0;  // an all-zero row: scale 0, codes 0
+    if (writer) FAT(scale, OFF(scale) + row) = amax / QMAX;
+    return amax > 0.0 ? QMAX / amax : 0.0;  // an all-zero row: scale 0, codes 0
   }
 #if OUT_I8
   return 1.0 / pc.static_scale;

@@ -601,6 +601,7 @@ vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info
     p.aligned = info->aligned != VK_FALSE;
     p.weight_grads = info->weight_grads != VK_FALSE;
     p.int8_output = info->int8_output != VK_FALSE;
+    p.output_dtype = static_cast<DType>(info->output_dtype);
     p.num_groups = info->num_groups;
     p.activation = static_cast<Activation>(info->activation);
     p.add_bias = info->add_bias != VK_FALSE;

@@ -100,6 +100,7 @@ std::vector<InvarianceCase> batch_invariance_cases() {
       {"instance_norm", {{0, 16, 49}, {0, 8, 9000}}},   {"instance_norm_eval", {{0, 16, 49}}},
       // ada_norm: (batch, D) rows, modulation per row; 16000 runs in registers (more items).
       {"ada_layer_norm", rows},      {"gated_ada_rms_norm", rows},  {"gated_rms_norm_gate_first", rows},
+      {"rms_norm_last_fp8", rows},  // float8 codes: the int8 module with another QFMT
   };
   std::vector<InvarianceCase> out;
   for (const Family& f : families) {

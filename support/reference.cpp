@@ -153,9 +153,14 @@ void rms_norm_last_reference(const std::vector<double>& x, const std::vector<dou
   if (h) *h = std::move(hv);
 }
 
+double quantized_max(vknorm::DType qdtype) {
+  return qdtype == vknorm::DType::f8_e4m3 ? 448.0 : qdtype == vknorm::DType::f8_e5m2 ? 57344.0 : 127.0;
+}
+
 void quantize_rows_reference(const std::vector<double>& y, int64_t rows, int64_t D, double static_scale,
-                             std::vector<double>* codes, std::vector<double>* scales,
+                             vknorm::DType qdtype, std::vector<double>* codes, std::vector<double>* scales,
                              std::vector<double>* ratio) {
+  const double qmax = quantized_max(qdtype);
   codes->assign(y.size(), 0.0);
   ratio->assign(y.size(), 0.0);
   scales->assign(static_cast<size_t>(rows), 0.0);
@@ -164,14 +169,14 @@ void quantize_rows_reference(const std::vector<double>& y, int64_t rows, int64_t
     if (!(static_scale > 0)) {
       double amax = 0;
       for (int64_t j = 0; j < D; ++j) amax = std::max(amax, std::fabs(y[static_cast<size_t>(r * D + j)]));
-      s = amax / 127.0;
+      s = amax / qmax;
     }
     (*scales)[static_cast<size_t>(r)] = s;
     for (int64_t j = 0; j < D; ++j) {
       const size_t i = static_cast<size_t>(r * D + j);
       const double q = s > 0 ? y[i] / s : 0.0;
       (*ratio)[i] = q;
-      (*codes)[i] = std::min(127.0, std::max(-127.0, std::nearbyint(q)));
+      (*codes)[i] = quantize(std::min(qmax, std::max(-qmax, q)), qdtype);
     }
   }
 }

@@ -63,10 +63,13 @@ void gated_rms_norm_reference(const std::vector<double>& x, const std::vector<do
                               const std::vector<double>& w, bool norm_before_gate, int64_t rows, int64_t D,
                               double eps, std::vector<double>* y);
 
-// int8 codes of y rows: s = static_scale (> 0) or max|y| / 127 per row (scales), ratio = y / s
-// (0 where s = 0) and codes = clamp(round-half-even(ratio), -127, 127).
+// Quantized codes of y rows in `qdtype` (i8, f8_e4m3, f8_e5m2; QMAX 127 / 448 / 57344):
+// s = static_scale (> 0) or max|y| / QMAX per row (scales), ratio = y / s (0 where s = 0) and
+// codes = the value of clamp(ratio, -QMAX, QMAX) in the format, rounded to nearest even (i8:
+// the integer; float8: the value torch's conversion gives).
+double quantized_max(vknorm::DType qdtype);
 void quantize_rows_reference(const std::vector<double>& y, int64_t rows, int64_t D, double static_scale,
-                             std::vector<double>* codes, std::vector<double>* scales,
+                             vknorm::DType qdtype, std::vector<double>* codes, std::vector<double>* scales,
                              std::vector<double>* ratio);
 
 // RMSNorm over rows of D: rstd[r] = 1 / sqrt(mean_j(x[r, j]^2) + eps) (rows values).

@@ -1,4 +1,4 @@
-// rms_norm_last, add_rms_norm and their int8-output forms against the fp64 reference
+// rms_norm_last, add_rms_norm and their int8 / float8-output forms against the fp64 reference
 // (support/ops/rms_norm_last.h), in f32 / f16 / bf16: row lengths around the register and
 // vector-width boundaries (D = 1, 33, 4097, 65535 streamed), in place (y = x; residual_out =
 // residual), by address, misaligned offsets, without weight / optional outputs; per-head views
@@ -18,7 +18,9 @@ using vknorm::Tensor;
 
 namespace {
 
-const char* const kOps[] = {"rms_norm_last", "rms_norm_last_q8", "add_rms_norm", "add_rms_norm_q8"};
+const char* const kOps[] = {"rms_norm_last",        "rms_norm_last_q8",     "add_rms_norm",
+                             "add_rms_norm_q8",      "rms_norm_last_fp8",    "add_rms_norm_fp8",
+                             "rms_norm_last_fp8e5m2", "add_rms_norm_fp8e5m2"};
 
 CaseSpec spec_of(const char* op, DType dt, std::vector<int64_t> shape, int nr = 1, uint64_t seed = 1) {
   CaseSpec s = op_spec(op, dt, std::move(shape), true, DataKind::normal, seed);
@@ -274,10 +276,27 @@ TEST_SUITE("rms_norm_last") {
       a.y = view_of(dev, xb, DType::i8, {4, 64}, {64, 1});
       a.static_scale = 0.25f;
       refused(a, Status::invalid_argument, "int8 y in place of x");
+      for (DType q : {DType::f8_e4m3, DType::f8_e5m2}) {
+        a = base();
+        a.y = view_of(dev, yb, q, {4, 64}, {64, 1});
+        refused(a, Status::invalid_argument, "float8 y with a dynamic scale and no y_scale");
+        a.static_scale = std::nanf("");
+        refused(a, Status::invalid_argument, "float8 y with a NaN static scale");
+        a = base();
+        a.y = view_of(dev, xb, q, {4, 64}, {64, 1});
+        a.static_scale = 0.25f;
+        refused(a, Status::invalid_argument, "float8 y in place of x");
+        a = base();
+        a.x.dtype = q;
+        refused(a, Status::invalid_argument, "float8 x");
+      }
     }
+    a = base();
+    a.y = view_of(dev, yb, DType::i32, {4, 64}, {64, 1});
+    refused(a, Status::invalid_argument, "i32 y");
   }
 
-  TEST_CASE("int8 output on a context without 8-bit storage: unsupported") {
+  TEST_CASE("int8 / float8 output on a context without 8-bit storage: unsupported") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
     vknorm::ContextCreateInfo ci{};
@@ -289,17 +308,23 @@ TEST_SUITE("rms_norm_last") {
     ci.enabled.storage_buffer_8bit = false;
     vknorm::Context* ctx = nullptr;
     REQUIRE(vknorm::create_context(ci, &ctx).ok());
-    CHECK_FALSE(vknorm::device_info(ctx).supports(DType::i8));
     TestBuffer xb(dev, 4096), yb(dev, 4096);
-    vknorm::RmsNormLastArgs a{};
-    a.x = view_of(dev, xb, DType::f32, {4, 64}, {64, 1});
-    a.y = view_of(dev, yb, DType::i8, {4, 64}, {64, 1});
-    a.static_scale = 0.1f;
-    Error err;
-    REQUIRE(dev.run([&](VkCommandBuffer cmd) { err = vknorm::record_rms_norm_last(ctx, cmd, a); }) == VK_SUCCESS);
-    CHECK(err.status == Status::unsupported);
-    CHECK(err.message.find("storageBuffer8BitAccess") != std::string::npos);
-    CHECK(yb.poisoned());
+    for (DType q : {DType::i8, DType::f8_e4m3, DType::f8_e5m2}) {
+      CAPTURE(vknorm::dtype_name(q));
+      CHECK_FALSE(vknorm::device_info(ctx).supports(q));
+      vknorm::RmsNormLastArgs a{};
+      a.x = view_of(dev, xb, DType::f32, {4, 64}, {64, 1});
+      a.y = view_of(dev, yb, q, {4, 64}, {64, 1});
+      a.static_scale = 0.1f;
+      Error err;
+      REQUIRE(dev.run([&](VkCommandBuffer cmd) { err = vknorm::record_rms_norm_last(ctx, cmd, a); }) == VK_SUCCESS);
+      CHECK(err.status == Status::unsupported);
+      CHECK(err.message.find("storageBuffer8BitAccess") != std::string::npos);
+      CHECK(yb.poisoned());
+      vknorm::PrepareInfo info = vknorm::PrepareInfo::make(vknorm::Op::rms_norm_last, DType::f32, {4, 64});
+      info.output_dtype = q;
+      CHECK(vknorm::prepare(ctx, info).status == Status::unsupported);
+    }
     vknorm::PrepareInfo info = vknorm::PrepareInfo::make(vknorm::Op::rms_norm_last, DType::f32, {4, 64});
     info.int8_output = true;
     CHECK(vknorm::prepare(ctx, info).status == Status::unsupported);
@@ -310,10 +335,10 @@ TEST_SUITE("rms_norm_last") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
     for (vknorm::Op op : {vknorm::Op::rms_norm_last, vknorm::Op::add_rms_norm})
-      for (bool q8 : {false, true}) {
-        if (q8 && !dev.info().supports(DType::i8)) continue;
+      for (DType q : {DType::f16, DType::i8, DType::f8_e4m3, DType::f8_e5m2}) {
+        if (!dev.info().supports(q)) continue;
         vknorm::PrepareInfo info = vknorm::PrepareInfo::make(op, DType::f16, {32, 4096});
-        info.int8_output = q8;
+        info.output_dtype = q;
         REQUIRE(vknorm::prepare(dev.context(), info).ok());
         const size_t n = vknorm::pipeline_count(dev.context());
         REQUIRE(vknorm::prepare(dev.context(), info).ok());

@@ -185,7 +185,7 @@ struct EnabledFeatures {
   bool buffer_device_address = false;    // bufferDeviceAddress (core 1.2 / KHR): address mode
   bool storage_buffer_16bit = false;     // storageBuffer16BitAccess: f16 / bf16 tensors
   bool storage_buffer_8bit = false;      // storageBuffer8BitAccess (1.2 / VK_KHR_8bit_storage):
-                                         // int8 outputs; optional
+                                         // int8 / float8 outputs; optional
   bool subgroup_size_control = false;    // subgroupSizeControl (1.3 / EXT): optional, tuning
   bool pipeline_executable_info = false; // VK_KHR_pipeline_executable_properties: optional,
                                          // profiling (pipeline statistics in vknorm-bench)
@@ -249,9 +249,9 @@ void fill_device_feature_chain(const EnabledFeatures& features, DeviceFeatureCha
 // same storage is harmless). The structures in the engine's chain must be writable.
 // push_descriptor has no feature bit: its extension is all it needs.
 // No core VkPhysicalDeviceFeatures bit is needed: the shaders declare only the capabilities
-// Shader, StorageBuffer16BitAccess, StorageBuffer8BitAccess (int8 outputs only),
+// Shader, StorageBuffer16BitAccess, StorageBuffer8BitAccess (int8 / float8 outputs only),
 // PhysicalStorageBufferAddresses, GroupNonUniform and GroupNonUniformArithmetic (no Int64 or
-// Int8 arithmetic: addresses stay pointer-typed, int8 is only stored), so pEnabledFeatures and
+// Int8 arithmetic: addresses stay pointer-typed, 8-bit codes are only stored), so pEnabledFeatures and
 // VkPhysicalDeviceFeatures2 are left alone.
 // `device_api_version`: the Vulkan version the device is used at, min(the physical device's
 // apiVersion, VkApplicationInfo::apiVersion). Set ppEnabledExtensionNames first: a feature
@@ -329,7 +329,7 @@ struct ContextCreateInfo {
   // would have spread a few long rows over more workgroups (decode-sized calls). Config fields
   // that only non-invariant outputs depend on keep the real batch's default: the backward
   // passes' rows per workgroup (dweight's partials), BatchNorm's and Frobenius's configs.
-  //   Invariant: rms_norm, lp_norm, rms_norm_last, add_rms_norm (and their int8 forms),
+  //   Invariant: rms_norm, lp_norm, rms_norm_last, add_rms_norm (and their int8 / fp8 forms),
   //   layer_norm, add_layer_norm, ada_norm, gated_rms_norm, group_norm, instance_norm
   //   (training and eval), batch_norm in eval mode, and dx of layer_norm_backward / rms_norm_backward.
   //   Not invariant: dweight / dbias (sums over the batch), batch_norm in training and
@@ -490,22 +490,28 @@ struct RmsNormArgs {
 // view of one, for per-head "QK-norm"). weight (optional) has D contiguous elements of x's
 // dtype; weight_offset (Gemma: 1) needs a weight. rstd (optional, fp32, one per row) is what
 // RMSNorm backward takes.
-// Quantized output: y may have dtype i8 (needs storageBuffer8BitAccess): then
-//   q = clamp(roundEven(y / s), -127, 127),  y as above in fp32, never rounded to x's dtype,
+// Quantized output: y may have dtype i8, f8_e4m3 or f8_e5m2 (8-bit codes; needs
+// storageBuffer8BitAccess). With y as above in fp32 (never rounded to x's dtype) and QMAX the
+// format's largest finite value (i8: 127, f8_e4m3: 448, f8_e5m2: 57344):
+//   i8:  q = clamp(roundEven(y / s), -127, 127)
+//   f8:  q = float8(clamp(y / s, -QMAX, QMAX)), rounded to nearest even exactly as torch's
+//        conversion rounds: torch's (y / s).clamp(-QMAX, QMAX).to(torch.float8_e4m3fn / _e5m2),
+//        so both formats saturate (no Inf or NaN code from an overflow); subnormals are kept
 // with s = static_scale when static_scale > 0, else the per-row dynamic scale
-// s = max|y| / 127 written as fp32 to y_scale (one per row; an all-zero row gets s = 0 and
-// codes 0), as vLLM's rms_norm_dynamic_per_token_quant.
+// s = max|y| / QMAX written as fp32 to y_scale (one per row; an all-zero row gets s = 0 and
+// codes 0), as vLLM's rms_norm_dynamic_per_token_quant (int8 and fp8). y / s is computed as
+// y * (1 / s) in fp32: a value within a few fp32 ulps of a rounding tie may take either code.
 // NaN/Inf: a row holding NaN gives NaN for the whole row; a row holding +-Inf (and no NaN) gives
-// 0 for its finite elements and NaN for the infinite ones (x / inf). With int8 output such a
+// 0 for its finite elements and NaN for the infinite ones (x / inf). With a quantized y such a
 // row's codes are unspecified and its dynamic scale is NaN or Inf.
-// In place: y = x (not with an int8 y).
+// In place: y = x (not with a quantized y).
 struct RmsNormLastArgs {
   Tensor x, y;
   Tensor weight;              // optional
   float weight_offset = 0.0f;
   Tensor rstd;                // optional output
-  Tensor y_scale;             // int8 y with dynamic scale: fp32 per row (output)
-  float static_scale = 0.0f;  // int8 y: > 0 selects this static scale instead
+  Tensor y_scale;             // quantized y with dynamic scale: fp32 per row (output)
+  float static_scale = 0.0f;  // quantized y: > 0 selects this static scale instead
   int normalized_rank = 1;
   float eps = 1e-6f;
   const KernelConfig* config = nullptr;
@@ -517,10 +523,10 @@ struct RmsNormLastArgs {
 //   h = x + residual (+ add_bias), summed in fp32 and rounded once to the storage dtype (as
 //       the unfused code would store it)
 //   residual_out = h   (optional; it may be `residual` itself: the usual in-place update)
-//   y = RMSNorm(h) exactly as RmsNormLastArgs (weight, weight_offset, rstd, int8 y, scales)
+//   y = RMSNorm(h) exactly as RmsNormLastArgs (weight, weight_offset, rstd, int8 / fp8 y, scales)
 // x, residual and residual_out have x's shape and dtype; the layout rules are
 // RmsNormLastArgs's for every one of them.
-// In place: residual_out = residual, and y = x (not with an int8 y).
+// In place: residual_out = residual, and y = x (not with a quantized y).
 struct AddRmsNormArgs {
   Tensor x, residual;
   Tensor residual_out;        // optional output
@@ -529,7 +535,7 @@ struct AddRmsNormArgs {
   Tensor add_bias;            // optional, D contiguous elements of x's dtype, added to x + residual
   float weight_offset = 0.0f;
   Tensor rstd;                // optional output
-  Tensor y_scale;             // int8 y with dynamic scale
+  Tensor y_scale;             // quantized y with dynamic scale
   float static_scale = 0.0f;
   int normalized_rank = 1;
   float eps = 1e-6f;
@@ -1011,9 +1017,11 @@ struct PrepareInfo {
   // column partials is added when the rows need several blocks). A backward call with neither
   // and no dx does nothing, so prepare does nothing for it either.
   bool weight_grads = true;
-  // rms_norm_last, add_rms_norm: y is int8 (a separate pipeline); other optional tensors
-  // (residual_out, rstd, weight, y_scale) do not change the pipelines.
+  // rms_norm_last, add_rms_norm: y holds 8-bit codes (its own pipeline per format): int8_output
+  // (int8, as in 0.2), or output_dtype i8 / f8_e4m3 / f8_e5m2 (any other output_dtype: y has x's
+  // dtype). Other optional tensors (residual_out, rstd, weight, y_scale) do not change the pipelines.
   bool int8_output = false;
+  DType output_dtype = DType::f32;
   int64_t num_groups = 1;  // group_norm: as in the args (instance_norm: C, implied)
   Activation activation = Activation::none;  // group_norm: as in the args (its own pipelines)
   bool add_bias = false;  // add_layer_norm, add_rms_norm: the call has an add_bias (its own pipelines)

@@ -578,6 +578,7 @@ typedef struct vknorm_prepare_info {
   VkBool32 aligned;               /* every offset a multiple of 4 elements (default VK_TRUE) */
   VkBool32 weight_grads;          /* backward ops: dweight (or dbias) requested (default VK_TRUE) */
   VkBool32 int8_output;           /* rms_norm_last, add_rms_norm: y is int8 */
+  vknorm_dtype output_dtype;      /* rms_norm_last, add_rms_norm: i8 / f8_e4m3 / f8_e5m2: y's codes (default f32: x's dtype) */
   int64_t num_groups;             /* group_norm: as in the args (default 1) */
   vknorm_activation activation;   /* group_norm: as in the args (default none) */
   VkBool32 add_bias;              /* add_layer_norm, add_rms_norm: the call has an add_bias */

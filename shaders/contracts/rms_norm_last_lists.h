@@ -1,5 +1,5 @@
 // Contract lists of rms_norm_last.comp and rms_norm_last_q8.comp: one kernel body
-// (rms_norm_last.glsl), two modules (int8 y needs StorageBuffer8BitAccess). Expansions:
+// (rms_norm_last.glsl), two modules (an 8-bit y needs StorageBuffer8BitAccess). Expansions:
 // contract.h; the kernels are declared by contracts/rms_norm_last{,_q8}.h.
 #ifndef VKNORM_CONTRACT_RMS_NORM_LAST_LISTS
 #define VKNORM_CONTRACT_RMS_NORM_LAST_LISTS
@@ -29,5 +29,6 @@
   S(3, LPR, 256)               /* lanes per row: a power of two dividing WG */ \
   S(4, SEG_SG, 0)              /* rows on subgroup lanes (set by the core: segments.glsl) */ \
   S(5, ADD_BIAS, 0)            /* 1 (with FLAG_RESIDUAL): h = x + residual + ab (ONNX's skip bias); \
-                                  a constant: the code a push flag kept cost the H200 5-16% */
+                                  a constant: the code a push flag kept cost the H200 5-16% */ \
+  S(6, QFMT, 0)                /* rms_norm_last_q8: y's codes, 0 int8, 1 float8 e4m3fn, 2 float8 e5m2 */
 #endif

@@ -1,6 +1,6 @@
 // RMSNorm over the trailing dims (rms_norm_last) and its fused residual-add form (add_rms_norm):
 // validation, the (outer, inner) row layout, dispatch planning and the two OpSpecs. Both run
-// rms_norm_last.comp, or rms_norm_last_q8.comp for an int8 y.
+// rms_norm_last.comp, or rms_norm_last_q8.comp for a quantized (int8 / float8) y.
 #include "layer_norm_rows.h"
 #include "rms_norm_rows.h"
 
@@ -114,8 +114,11 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
   if ((e = check_tensor(ctx, x, "x")) || (e = check_tensor(ctx, y, "y"))) return e;
   if (Error de = check_float_dtype(x, "x")) return de;
   if (!same_shape(x, y)) return make_error(Status::invalid_argument, "y " + shape_string(y) + " must have x's shape " + shape_string(x));
-  const bool q8 = y.dtype == DType::i8;
-  if (!q8 && y.dtype != x.dtype) return make_error(Status::invalid_argument, "y must have x's dtype, or i8");
+  // A quantized y (8-bit codes: int8 or float8) runs the q8 module, the format a constant.
+  const bool q8 = y.dtype == DType::i8 || y.dtype == DType::f8_e4m3 || y.dtype == DType::f8_e5m2;
+  if (!q8 && y.dtype != x.dtype)
+    return make_error(Status::invalid_argument, std::string("y must have x's dtype, or i8 / f8_e4m3 / f8_e5m2, got ") +
+                                                    dtype_name(y.dtype));
   if ((e = check_eps(a.eps))) return e;
   if (!std::isfinite(a.weight_offset)) return make_error(Status::invalid_argument, "weight_offset must be finite");
   if (a.weight_offset != 0.0f && !a.weight->is_set())
@@ -148,12 +151,12 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
     if (!std::isfinite(a.static_scale) || a.static_scale < 0.0f)
       return make_error(Status::invalid_argument, "static_scale must be finite and >= 0 (0: dynamic per-row scale)");
     if (dynamic && !a.y_scale->is_set())
-      return make_error(Status::invalid_argument, "an int8 y with a dynamic scale needs y_scale (fp32, one per row)");
+      return make_error(Status::invalid_argument, "a quantized y with a dynamic scale needs y_scale (fp32, one per row)");
     if (!dynamic && a.y_scale->is_set())
       return make_error(Status::invalid_argument, "y_scale is written only with a dynamic scale (static_scale = 0)");
     if (dynamic && (e = check_f32_per_row(ctx, *a.y_scale, R, "y_scale"))) return e;
   } else if (a.y_scale->is_set() || a.static_scale != 0.0f) {
-    return make_error(Status::invalid_argument, "y_scale and static_scale apply to an int8 y only");
+    return make_error(Status::invalid_argument, "y_scale and static_scale apply to a quantized (i8 / f8) y only");
   }
   if ((e = check_aliasing(ctx,
                           {{&x, "x", false}, {a.residual, "residual", false}, {a.weight, "weight", false},
@@ -243,6 +246,7 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
       sc.VEC = c.vector_width;
       sc.LPR = uint32_t(c.workgroup_size / rpw);
       sc.ADD_BIAS = add_bias ? 1u : 0u;
+      sc.QFMT = y.dtype == DType::f8_e4m3 ? 1u : y.dtype == DType::f8_e5m2 ? 2u : 0u;
       typename KK::Push pc{};
       pc.D = uint32_t(D);
       pc.rows = uint32_t(rows);
@@ -319,8 +323,10 @@ template <typename Args>
 void fill_prepare_args(const PrepareInfo& info, Placeholders* ph, Args* a, Tensor* y_scale) {
   const std::vector<int64_t> shape = dims(info, 0, info.rank);
   a->x = ph->tensor(info.dtype, shape);
-  a->y = ph->tensor(info.int8_output ? DType::i8 : info.dtype, shape);
-  if (info.int8_output) {
+  const DType q = info.int8_output ? DType::i8 : info.output_dtype;
+  const bool quantized = q == DType::i8 || q == DType::f8_e4m3 || q == DType::f8_e5m2;
+  a->y = ph->tensor(quantized ? q : info.dtype, shape);
+  if (quantized) {
     const int lead = std::max(0, info.rank - info.normalized_rank);
     *y_scale = ph->tensor(DType::f32, {product(dims(info, 0, lead))});
   }

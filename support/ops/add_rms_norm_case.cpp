@@ -4,7 +4,7 @@
 namespace vknorm_support {
 
 const OpCase& add_rms_norm_case() {
-  static const RmsLastCase c("add_rms_norm", 42, true, false);
+  static const RmsLastCase c("add_rms_norm", 42, true);
   return c;
 }
 

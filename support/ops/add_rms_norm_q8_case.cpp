@@ -4,7 +4,7 @@
 namespace vknorm_support {
 
 const OpCase& add_rms_norm_q8_case() {
-  static const RmsLastCase c("add_rms_norm_q8", 43, true, true);
+  static const RmsLastCase c("add_rms_norm_q8", 43, true, vknorm::DType::i8);
   return c;
 }
 

@@ -1,9 +1,11 @@
-// What rms_norm_last, add_rms_norm and their int8-output forms share (one kernel family, four
-// op cases): inputs, roles, binding, the fp64 reference with its int8 tie rule, and the bench.
-//   rms_norm_last      weight, no offset
-//   add_rms_norm       residual (in place: residual_out = residual), weight_offset 1 (Gemma)
-//   rms_norm_last_q8   int8 y, dynamic per-row scale (y_scale)
-//   add_rms_norm_q8    int8 y, static scale 4 / 127 (|y| > 4 saturates at +-127)
+// What rms_norm_last, add_rms_norm and their quantized-output forms share (one kernel family,
+// eight op cases): inputs, roles, binding, the fp64 reference with its tie rule, and the bench.
+//   rms_norm_last          weight, no offset
+//   add_rms_norm           residual (in place: residual_out = residual), weight_offset 1 (Gemma)
+//   rms_norm_last_q8       int8 y, dynamic per-row scale (y_scale)
+//   add_rms_norm_q8        int8 y, static scale 4 / 127 (|y| > 4 saturates at +-127)
+//   rms_norm_last_fp8      float8 e4m3fn y, dynamic scale;  add_rms_norm_fp8: static 4 / 448
+//   rms_norm_last_fp8e5m2  float8 e5m2 y, dynamic scale;    add_rms_norm_fp8e5m2: static 4 / 57344
 #pragma once
 
 #include "support/bound_args.h"
@@ -13,39 +15,47 @@
 #include "support/ops/row_norm.h"
 #include "support/reference.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace vknorm_support {
 
-// int8 codes: equal to the reference's, except where the fp64 y / s lies within this distance
-// of a rounding tie (k + 0.5): the device computes y in fp32, so either neighbour is accepted.
+// Quantized codes: equal to the reference's, except where the fp64 y / s lies within this
+// distance of a rounding tie: the device computes y and y / s in fp32, so either neighbour is
+// accepted there. int8: an absolute distance (codes up to 127); float8: relative to y / s.
 constexpr double kInt8TieWindow = 4e-3;
+constexpr double kFp8TieWindow = 3e-5;
 
 // Replaces a device code that is the other neighbour of a near-tie by the reference's.
-inline void accept_int8_ties(const std::vector<double>& codes, const std::vector<double>& ratio,
-                             std::vector<double>& got) {
+inline void accept_quantized_ties(const std::vector<double>& codes, const std::vector<double>& ratio,
+                                  vknorm::DType qdtype, std::vector<double>& got) {
+  const double qmax = quantized_max(qdtype);
+  auto code_at = [&](double v) { return quantize(std::min(qmax, std::max(-qmax, v)), qdtype); };
   for (size_t i = 0; i < got.size() && i < codes.size(); ++i) {
-    const double frac = std::fabs(ratio[i] - std::trunc(ratio[i]));
-    if (std::fabs(frac - 0.5) < kInt8TieWindow && std::fabs(got[i] - codes[i]) == 1.0) got[i] = codes[i];
+    if (got[i] == codes[i]) continue;
+    const double w = qdtype == vknorm::DType::i8 ? kInt8TieWindow : kFp8TieWindow * std::fabs(ratio[i]);
+    if (got[i] == code_at(ratio[i] - w) || got[i] == code_at(ratio[i] + w)) got[i] = codes[i];
   }
 }
 
 class RmsLastCase : public RowNormCase {
  public:
-  RmsLastCase(const char* name, int order, bool add, bool q8) : name_(name), order_(order), add_(add), q8_(q8) {}
+  // quant: the dtype of a quantized y (i8, f8_e4m3, f8_e5m2), or f32 for y in x's dtype.
+  RmsLastCase(const char* name, int order, bool add, vknorm::DType quant = vknorm::DType::f32)
+      : name_(name), order_(order), add_(add), q8_(quant != vknorm::DType::f32), quant_(quant) {}
   const char* name() const override { return name_; }
   std::vector<std::string> aliases() const override { return {}; }
   int order() const override { return order_; }
   bool uses_eps() const override { return true; }
   // In place: y = x (16-bit / fp32 y), or residual_out = residual for the fused add.
-  bool supports_in_place() const override { return add_ || !q8_; }  // an int8 y cannot be x
+  bool supports_in_place() const override { return add_ || !q8_; }  // a quantized y cannot be x
   const char* in_place_input() const override { return add_ ? "residual" : "x"; }
   const char* in_place_output() const override { return add_ ? "residual_out" : "y"; }
-  bool nan_inf_specified() const override { return !q8_; }  // int8 codes of such rows: unspecified
+  bool nan_inf_specified() const override { return !q8_; }  // quantized codes of such rows: unspecified
 
   double weight_offset() const { return add_ ? 1.0 : 0.0; }
-  double static_scale() const { return add_ && q8_ ? 4.0 / 127.0 : 0.0; }
-  vknorm::DType y_dtype(vknorm::DType x) const { return q8_ ? vknorm::DType::i8 : x; }
+  double static_scale() const { return add_ && q8_ ? 4.0 / quantized_max(quant_) : 0.0; }
+  vknorm::DType y_dtype(vknorm::DType x) const { return q8_ ? quant_ : x; }
 
   CaseInputs make_inputs(const CaseSpec& spec) const override {
     CaseInputs in;
@@ -115,10 +125,10 @@ class RmsLastCase : public RowNormCase {
     if (add_ && (spec.optional_outputs || spec.in_place)) check("residual_out", h, tolerance_for(spec.dtype), nullptr);
     if (q8_) {
       std::vector<double> codes, scales, ratio;
-      quantize_rows_reference(y, in.rows, in.D, static_scale(), &codes, &scales, &ratio);
+      quantize_rows_reference(y, in.rows, in.D, static_scale(), quant_, &codes, &scales, &ratio);
       // Accept the other neighbour of a near-tie (see kInt8TieWindow).
-      auto ties = [&](std::vector<double>& got) { accept_int8_ties(codes, ratio, got); };
-      check("y", codes, tolerance_for(vknorm::DType::i8), ties);
+      auto ties = [&](std::vector<double>& got) { accept_quantized_ties(codes, ratio, quant_, got); };
+      check("y", codes, tolerance_for(quant_), ties);
       if (!(static_scale() > 0)) check("y_scale", scales, tolerance_for(vknorm::DType::f32, in.D), nullptr);
     } else {
       check("y", y, tolerance_for(spec.dtype), nullptr);
@@ -174,7 +184,7 @@ class RmsLastCase : public RowNormCase {
       std::vector<double> xa = xrow, ra = rrow;
       if (add_ && s.add_bias) skip_bias_terms(run.param("add_bias"), &xa, &ra);
       rms_norm_last_reference(xa, ra, w, w.empty() ? 0.0 : weight_offset(), s.dtype, 1, D, eps, &h, &yrow, &r);
-      if (q8_) quantize_rows_reference(yrow, 1, D, static_scale(), &codes, &scales, &ratio);
+      if (q8_) quantize_rows_reference(yrow, 1, D, static_scale(), quant_, &codes, &scales, &ratio);
       const std::vector<double>& out = q8_ ? codes : yrow;
       for (int64_t j : cols) {
         ref.push_back(out[static_cast<size_t>(j)]);
@@ -184,7 +194,7 @@ class RmsLastCase : public RowNormCase {
     }
     bool ok = true;
     std::vector<double> got = run.gather("y", index, y_dtype(s.dtype), &ok);
-    if (q8_) accept_int8_ties(ref, ref_ratio, got);
+    if (q8_) accept_quantized_ties(ref, ref_ratio, quant_, got);
     add("y", got, ref, y_dtype(s.dtype), D);
     return ok ? "" : "gathering y failed";
   }
@@ -193,6 +203,7 @@ class RmsLastCase : public RowNormCase {
   const char* name_;
   int order_;
   bool add_, q8_;
+  vknorm::DType quant_;
 };
 
 }  // namespace vknorm_support

@@ -4,7 +4,7 @@
 namespace vknorm_support {
 
 const OpCase& rms_norm_last_case() {
-  static const RmsLastCase c("rms_norm_last", 40, false, false);
+  static const RmsLastCase c("rms_norm_last", 40, false);
   return c;
 }
 

@@ -4,7 +4,7 @@
 namespace vknorm_support {
 
 const OpCase& rms_norm_last_q8_case() {
-  static const RmsLastCase c("rms_norm_last_q8", 41, false, true);
+  static const RmsLastCase c("rms_norm_last_q8", 41, false, vknorm::DType::i8);
   return c;
 }
 

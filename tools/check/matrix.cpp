@@ -225,6 +225,28 @@ const ShapeEntry kShapes[] = {
   {"add_rms_norm_q8", {1025, 257}, 1, 3, "many rows"},
   {"add_rms_norm_q8", {64, 8192}, 1, 3, "LLM hidden size"},
   {"add_rms_norm_q8", {5, 33}, 1, 1, "D=33, skip bias", 0, kNoAct, true},
+  // float8 y (e4m3fn, e5m2): the q8 module with QFMT; rows in registers and streamed, per-head
+  // views, the fused add with its static scale (saturating) and the skip bias.
+  {"rms_norm_last_fp8", {7, 1}, 1, 3, "D=1"},
+  {"rms_norm_last_fp8", {5, 33}, 1, 0, "D=33"},
+  {"rms_norm_last_fp8", {3, 4097}, 1, 1, "D=4097"},
+  {"rms_norm_last_fp8", {2, 65535}, 1, 3, "D=65535 (streamed)"},
+  {"rms_norm_last_fp8", {4096}, 1, 3, "rank 1 (decode: one row)"},
+  {"rms_norm_last_fp8", {9, 4, 64}, 1, 1, "(tokens, heads, head_dim)"},
+  {"rms_norm_last_fp8", {1025, 257}, 1, 3, "many rows"},
+  {"rms_norm_last_fp8", {64, 8192}, 1, 3, "LLM hidden size"},
+  {"add_rms_norm_fp8", {5, 33}, 1, 0, "D=33"},
+  {"add_rms_norm_fp8", {3, 4097}, 1, 1, "D=4097"},
+  {"add_rms_norm_fp8", {2, 65535}, 1, 3, "D=65535 (streamed)"},
+  {"add_rms_norm_fp8", {64, 8192}, 1, 3, "LLM hidden size"},
+  {"add_rms_norm_fp8", {5, 33}, 1, 1, "D=33, skip bias", 0, kNoAct, true},
+  {"rms_norm_last_fp8e5m2", {5, 33}, 1, 0, "D=33"},
+  {"rms_norm_last_fp8e5m2", {3, 4097}, 1, 1, "D=4097"},
+  {"rms_norm_last_fp8e5m2", {2, 65535}, 1, 3, "D=65535 (streamed)"},
+  {"rms_norm_last_fp8e5m2", {64, 8192}, 1, 3, "LLM hidden size"},
+  {"add_rms_norm_fp8e5m2", {5, 33}, 1, 0, "D=33"},
+  {"add_rms_norm_fp8e5m2", {3, 4097}, 1, 3, "D=4097"},
+  {"add_rms_norm_fp8e5m2", {1025, 257}, 1, 3, "many rows"},
   // add_layer_norm: rows in registers and split rows (h through residual_out or scratch).
   {"add_layer_norm", {7, 1}, 1, 3, "D=1"},
   {"add_layer_norm", {5, 33}, 1, 0, "D=33"},
@@ -435,6 +457,9 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
       {"add_rms_norm", {2, 65535}, 1, 3},
       {"add_rms_norm_q8", {5, 33}, 1, 0},
       {"add_rms_norm_q8", {3, 4097}, 1, 3},
+      {"rms_norm_last_fp8", {5, 33}, 1, 0},
+      {"add_rms_norm_fp8", {3, 4097}, 1, 3},
+      {"rms_norm_last_fp8e5m2", {5, 33}, 1, 1},
       {"add_layer_norm", {5, 33}, 1, 0},
       {"add_layer_norm", {2, 131072}, 1, 2},
       {"l1_norm", {5, 33}, 1, 0},
@@ -467,7 +492,7 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
       CheckCase c = make_case(op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
       c.spec.affine = false;
       cases.push_back(c);
-      if (op->supports_in_place()) {  // y = x (the backward allows no aliasing)
+      if (op->supports_in_place()) {  // y = x, residual_out = residual or dx = dy (the op case says which)
         CheckCase p = make_case(op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
         p.layout = Layout::in_place;
         cases.push_back(p);
