@@ -71,6 +71,7 @@ std::string BenchCase::label() const {
   if (groups) s += " groups" + std::to_string(groups);
   if (activation != vknorm::Activation::none) s += std::string(" +") + vknorm_support::activation_name(activation);
   if (add_bias) s += " +bias";
+  if (f32_params) s += " +f32params";
   return s;
 }
 
@@ -84,6 +85,7 @@ vknorm_support::BenchShape BenchCase::bench_shape() const {
   b.groups = groups;
   b.activation = activation;
   b.add_bias = add_bias;
+  b.f32_params = f32_params;
   return b;
 }
 
@@ -287,6 +289,17 @@ std::vector<BenchCase> llm_suite() {
   add("skipln", "add_layer_norm", {4096, 768});
   add("skipsln", "add_rms_norm", {4096, 4096});
   for (size_t i = skip_first; i < s.size(); ++i) s[i].add_bias = true;
+  // Mixed precision: fp32 weight / bias beside 16-bit x (checkpoints keep norm weights in fp32),
+  // on shapes that also run with 16-bit weights above (the cost of the mixed form).
+  const size_t mixed_first = s.size();
+  add("rmslast_f32p", "rms_norm_last", {4096, 4096});
+  add("rmslast_f32p", "rms_norm_last", {32768, 8192});
+  add("addrms_f32p", "add_rms_norm", {4096, 8192});
+  add("rmsfp8_f32p", "rms_norm_last_fp8", {4096, 4096});
+  add("addln_f32p", "add_layer_norm", {16384, 768});
+  add("addln_f32p", "add_layer_norm", {4096, 8192});
+  add("addln_f32p", "add_layer_norm", {32, 65536});
+  for (size_t i = mixed_first; i < s.size(); ++i) s[i].f32_params = true;
   // Gated RMSNorm: Qwen3-Next's per-head norm of the linear-attention output (32 heads of 128,
   // norm before the gate), Mamba-2 2.7B's d_ssm (gate first), prefill and decode.
   add("gatedrms", "gated_rms_norm", {4096, 32, 128});

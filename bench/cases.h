@@ -33,6 +33,7 @@ struct BenchCase {
   int64_t groups = 0;             // group_norm: num_groups (0: the op case's default)
   vknorm::Activation activation = vknorm::Activation::none;  // group_norm: after the affine
   bool add_bias = false;  // add_layer_norm / add_rms_norm*: ONNX's skip bias (x + residual + bias)
+  bool f32_params = false;  // weight / bias in fp32 beside 16-bit x (mixed precision)
   vknorm::DType grad_dtype = vknorm::DType::f32;  // dweight / dbias (f32, else x's dtype)
   std::vector<int64_t> requested_shape;  // before scaling down (== shape when not scaled)
   std::string scale_note;         // why and how the shape was scaled, empty if not

@@ -115,6 +115,9 @@ def make_fns(torch, c, device):
 
     x = rand(shape)
     C = shape[1] if len(shape) > 1 else shape[0]
+    # Mixed precision (f32_params): fp32 weight / bias beside 16-bit x; the norm then runs in
+    # fp32 (as autocast runs it) and its output is stored in x's dtype.
+    pdt = torch.float32 if c.get("f32_params") else None
     D = shape[-1]
     norm = shape[len(shape) - int(c.get("normalized_rank", 1)):]
 
@@ -133,9 +136,11 @@ def make_fns(torch, c, device):
     if op == "frobenius_norm":
         return forward(lambda x: x / torch.norm(x, p="fro"), x)
     if op in ("layer_norm", "add_layer_norm", "layer_norm_backward", "layer_norm_fwd_bwd"):
-        w, b = param(norm, 1.0), param(norm, 0.0)
+        w, b = param(norm, 1.0, pdt), param(norm, 0.0, pdt)
 
         def ln(x, w, b):
+            if pdt is not None and x.dtype != pdt:
+                return F.layer_norm(x.float(), norm, w, b, eps).to(x.dtype)
             return F.layer_norm(x, norm, w, b, eps)
         if op == "layer_norm":
             return forward(ln, x, w, b)
@@ -143,12 +148,12 @@ def make_fns(torch, c, device):
             if c.get("add_bias"):  # ONNX SkipLayerNormalization: x + skip + bias
                 def skip_ln(x, r, sb, w, b):
                     h = x + r + sb
-                    return F.layer_norm(h, norm, w, b, eps), h
+                    return ln(h, w, b), h
                 return forward(skip_ln, x, randn(shape), param(norm, 0.0), w, b)
 
             def add_ln(x, r, w, b):
                 h = x + r
-                return F.layer_norm(h, norm, w, b, eps), h
+                return ln(h, w, b), h
             return forward(add_ln, x, randn(shape), w, b)
         return gradient(torch, ln, [x, w, b], randn(shape), op == "layer_norm_fwd_bwd")
     if op in ("ada_layer_norm", "ada_rms_norm", "gated_ada_layer_norm", "gated_ada_rms_norm"):
@@ -185,7 +190,7 @@ def make_fns(torch, c, device):
         return forward(gated_rms, x, randn(shape), w)
     if op in ("rms_norm_last", "add_rms_norm", "rms_norm_last_q8", "add_rms_norm_q8", "rms_norm_last_fp8",
               "add_rms_norm_fp8", "rms_norm_last_fp8e5m2", "add_rms_norm_fp8e5m2", "rms_norm_backward"):
-        return rms_last_fns(torch, c, x, param([D], 1.0), randn, eps)
+        return rms_last_fns(torch, c, x, param([D], 1.0, pdt), randn, eps)
     if op == "group_norm":
         groups = int(c.get("groups") or 0) or default_groups(C)
         act = c.get("activation", "none")
@@ -248,6 +253,8 @@ def rms_last_fns(torch, c, x, w, randn, eps):
     def norm(h, w):
         if q8:
             return quant(rms(h.float(), (D,), None if w is None else w.float(), eps))
+        if w is not None and w.dtype != h.dtype:  # fp32 weight beside 16-bit x (f32_params)
+            return rms(h.float(), (D,), w, eps).to(h.dtype)
         return rms(h, (D,), w, eps)
     if op == "rms_norm_backward":  # dx (and dweight) of F.rms_norm
         return gradient(torch, lambda x, w: rms(x, (D,), w, eps), [x, w], randn(c["shape"]), False)

@@ -261,14 +261,22 @@ bool Workload::fill_inputs(std::string* error) {
   if (has_z) patterns_["z"] = make_pattern(DataKind::normal, n, options_.seed + 10, c.dtype);
   if (c.affine) {
     const size_t d = static_cast<size_t>(c.row_length());
+    // The parameters' own dtype (fp32 beside 16-bit x with f32_params).
+    auto dtype_of = [&](const char* role) {
+      for (const auto& t : bench_tensors(c))
+        if (t.role == role) return t.dtype;
+      return c.dtype;
+    };
     if (buffer("weight").buffer != VK_NULL_HANDLE) {
-      params_["weight"] = affine_values(d, options_.seed + 3, c.dtype, 1.0, 0.25);
-      const std::vector<uint8_t> wb = vknorm_support::encode(params_["weight"], c.dtype);
+      const vknorm::DType wt = dtype_of("weight");
+      params_["weight"] = affine_values(d, options_.seed + 3, wt, 1.0, 0.25);
+      const std::vector<uint8_t> wb = vknorm_support::encode(params_["weight"], wt);
       dev_.upload(buffer("weight"), wb.data(), wb.size());
     }
     if (buffer("bias").buffer != VK_NULL_HANDLE) {
-      params_["bias"] = affine_values(d, options_.seed + 4, c.dtype, 0.0, 0.1);
-      const std::vector<uint8_t> bb = vknorm_support::encode(params_["bias"], c.dtype);
+      const vknorm::DType bt = dtype_of("bias");
+      params_["bias"] = affine_values(d, options_.seed + 4, bt, 0.0, 0.1);
+      const std::vector<uint8_t> bb = vknorm_support::encode(params_["bias"], bt);
       dev_.upload(buffer("bias"), bb.data(), bb.size());
     }
   }

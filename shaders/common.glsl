@@ -219,6 +219,36 @@ layout(buffer_reference, std430, buffer_reference_align = 16) buffer Wide8Ref { 
     }                                      \
   }
 
+// ---- affine parameters (weight / bias) in fp32 beside 16-bit data (mixed precision) ----
+// A kernel whose contract has a PARAM_F32 specialization constant declares its parameter
+// tensors' storage-dtype views as usual plus DECLARE_PARAM_F32(name) (fp32 views on the same
+// binding), and reads them with PLD / PLD4 / PLOAD8 / PLOAD_CHUNK, which use the fp32 views when
+// PARAM_F32 is 1 (the constant folds the other branch away). Indices are in elements.
+#define DECLARE_PARAM_F32(name) DECLARE_F32(name, readonly restrict) DECLARE_VEC4(name, readonly restrict)
+#define PLD(name, i) (PARAM_F32 != 0u ? FAT(name, i) : LD(name, i))
+#define PLD4(name, i4) (PARAM_F32 != 0u ? V4AT(name, i4) : to_f4(WAT(name, i4)))
+#define PLOAD8(name, i8, lo, hi)                 \
+  {                                              \
+    if (PARAM_F32 != 0u) {                       \
+      lo = V4AT(name, 2u * (i8));                \
+      hi = V4AT(name, 2u * (i8) + 1u);           \
+    } else {                                     \
+      LOAD8(name, i8, lo, hi);                   \
+    }                                            \
+  }
+#define PLOAD_CHUNK(name, i, lo, hi)       \
+  {                                        \
+    lo = vec4(0.0);                        \
+    hi = vec4(0.0);                        \
+    if (VEC == 8) {                        \
+      PLOAD8(name, (i) >> 3, lo, hi);      \
+    } else if (VEC == 4) {                 \
+      lo = PLD4(name, (i) >> 2);           \
+    } else {                               \
+      lo.x = PLD(name, i);                 \
+    }                                      \
+  }
+
 // ---- subgroup operations: the device's, or virtual subgroups (VIRTUAL_SG) ----
 // The reductions below use only these. A virtual subgroup is VIRTUAL_SG consecutive local
 // invocations (a workgroup smaller than that has one, partly filled, as a wave64 device runs

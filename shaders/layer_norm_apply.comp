@@ -21,6 +21,8 @@ DECLARE_TENSOR(w, DATA_T, readonly restrict)
 DECLARE_WIDE(w, WIDE_T, readonly restrict)
 DECLARE_TENSOR(b, DATA_T, readonly restrict)
 DECLARE_WIDE(b, WIDE_T, readonly restrict)
+DECLARE_PARAM_F32(w)  // weight / bias in fp32 beside 16-bit x (PARAM_F32)
+DECLARE_PARAM_F32(b)
 DECLARE_F32(mean, writeonly restrict)
 DECLARE_F32(rstd, writeonly restrict)
 DECLARE_VEC4(part, readonly restrict)
@@ -30,11 +32,11 @@ const uint NV = ITEMS / VEC;
 // Weight and bias at element e of the row (VEC of them), 1 and 0 where absent.
 void affine_at(uint e, inout vec4 wv, inout vec4 bv) {
   if (VEC == 4) {
-    if ((pc.flags & FLAG_WEIGHT) != 0) wv = to_f4(WAT(w, (OFF(w) + e) >> 2));
-    if ((pc.flags & FLAG_BIAS) != 0) bv = to_f4(WAT(b, (OFF(b) + e) >> 2));
+    if ((pc.flags & FLAG_WEIGHT) != 0) wv = PLD4(w, (OFF(w) + e) >> 2);
+    if ((pc.flags & FLAG_BIAS) != 0) bv = PLD4(b, (OFF(b) + e) >> 2);
   } else {
-    if ((pc.flags & FLAG_WEIGHT) != 0) wv.x = LD(w, OFF(w) + e);
-    if ((pc.flags & FLAG_BIAS) != 0) bv.x = LD(b, OFF(b) + e);
+    if ((pc.flags & FLAG_WEIGHT) != 0) wv.x = PLD(w, OFF(w) + e);
+    if ((pc.flags & FLAG_BIAS) != 0) bv.x = PLD(b, OFF(b) + e);
   }
 }
 
@@ -106,8 +108,8 @@ void main() {
         vec4 o = ((xv[t] - shift) - m) * rs;
         if (per_channel) {
           const uint ch = channel_of(row, e);
-          if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + ch);
-          if ((pc.flags & FLAG_BIAS) != 0) o += LD(b, OFF(b) + ch);
+          if ((pc.flags & FLAG_WEIGHT) != 0) o *= PLD(w, OFF(w) + ch);
+          if ((pc.flags & FLAG_BIAS) != 0) o += PLD(b, OFF(b) + ch);
         } else {
           vec4 wv = wr[t], bv = br[t];
           if (AFFINE_REGS == 0) affine_at(e, wv, bv);
@@ -120,8 +122,8 @@ void main() {
         float o = ((xs[t] - shift) - m) * rs;
         if (per_channel) {
           const uint ch = channel_of(row, e);
-          if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + ch);
-          if ((pc.flags & FLAG_BIAS) != 0) o += LD(b, OFF(b) + ch);
+          if ((pc.flags & FLAG_WEIGHT) != 0) o *= PLD(w, OFF(w) + ch);
+          if ((pc.flags & FLAG_BIAS) != 0) o += PLD(b, OFF(b) + ch);
         } else {
           vec4 wv = wr[t], bv = br[t];
           if (AFFINE_REGS == 0) affine_at(e, wv, bv);

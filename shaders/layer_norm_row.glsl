@@ -39,6 +39,8 @@ DECLARE_TENSOR(w, DATA_T, readonly restrict)
 DECLARE_WIDE(w, WIDE_T, readonly restrict)
 DECLARE_TENSOR(b, DATA_T, readonly restrict)
 DECLARE_WIDE(b, WIDE_T, readonly restrict)
+DECLARE_PARAM_F32(w)  // weight / bias in fp32 beside 16-bit x (PARAM_F32)
+DECLARE_PARAM_F32(b)
 #if !ADAPTIVE
 DECLARE_F32(mean, writeonly restrict)
 DECLARE_F32(rstd, writeonly restrict)
@@ -235,8 +237,8 @@ void main() {
         vec4 hi = QPC == 2 ? ((v[t * QPC + QPC - 1] - m) - c) * rs : vec4(0.0);
         if (per_channel()) {
           const uint ch = channel_of(row, e);
-          const float wv = (pc.flags & FLAG_WEIGHT) != 0 ? LD(w, OFF(w) + ch) : 1.0;
-          const float bv = (pc.flags & FLAG_BIAS) != 0 ? LD(b, OFF(b) + ch) : 0.0;
+          const float wv = (pc.flags & FLAG_WEIGHT) != 0 ? PLD(w, OFF(w) + ch) : 1.0;
+          const float bv = (pc.flags & FLAG_BIAS) != 0 ? PLD(b, OFF(b) + ch) : 0.0;
           lo = activate(lo * wv + bv);
           hi = activate(hi * wv + bv);
           if (VEC == 8) {
@@ -247,13 +249,13 @@ void main() {
         } else if (VEC == 8) {
           if ((pc.flags & FLAG_WEIGHT) != 0) {
             vec4 wl, wh;
-            LOAD8(w, (OFF(w) + e) >> 3, wl, wh);
+            PLOAD8(w, (OFF(w) + e) >> 3, wl, wh);
             lo *= wl;
             hi *= wh;
           }
           if ((pc.flags & FLAG_BIAS) != 0) {
             vec4 bl, bh;
-            LOAD8(b, (OFF(b) + e) >> 3, bl, bh);
+            PLOAD8(b, (OFF(b) + e) >> 3, bl, bh);
             lo += bl;
             hi += bh;
           }
@@ -279,8 +281,8 @@ void main() {
 #endif
           STORE8(y, (yb + e) >> 3, lo, hi);
         } else {
-          if ((pc.flags & FLAG_WEIGHT) != 0) lo *= to_f4(WAT(w, (OFF(w) + e) >> 2));
-          if ((pc.flags & FLAG_BIAS) != 0) lo += to_f4(WAT(b, (OFF(b) + e) >> 2));
+          if ((pc.flags & FLAG_WEIGHT) != 0) lo *= PLD4(w, (OFF(w) + e) >> 2);
+          if ((pc.flags & FLAG_BIAS) != 0) lo += PLD4(b, (OFF(b) + e) >> 2);
 #if ADAPTIVE
           if ((MOD & 1u) != 0u) lo *= pc.scale_offset + to_f4(WAT(sc, (scb + e) >> 2));
           if ((MOD & 2u) != 0u) lo += to_f4(WAT(sh, (shb + e) >> 2));
@@ -353,8 +355,8 @@ void main() {
         if (e >= pc.D) break;
         float o = ((v[t] - m) - c) * rs;
         const uint ai = per_channel() ? channel_of(row, e) : e;
-        if ((pc.flags & FLAG_WEIGHT) != 0) o *= LD(w, OFF(w) + ai);
-        if ((pc.flags & FLAG_BIAS) != 0) o += LD(b, OFF(b) + ai);
+        if ((pc.flags & FLAG_WEIGHT) != 0) o *= PLD(w, OFF(w) + ai);
+        if ((pc.flags & FLAG_BIAS) != 0) o += PLD(b, OFF(b) + ai);
 #if ADAPTIVE
         if ((MOD & 1u) != 0u) o *= pc.scale_offset + LD(sc, scb + e);
         if ((MOD & 2u) != 0u) o += LD(sh, shb + e);

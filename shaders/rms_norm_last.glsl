@@ -35,6 +35,7 @@ DECLARE_TENSOR(ro, DATA_T, )
 DECLARE_WIDE(ro, WIDE_T, )
 DECLARE_TENSOR(w, DATA_T, readonly restrict)
 DECLARE_WIDE(w, WIDE_T, readonly restrict)
+DECLARE_PARAM_F32(w)  // weight in fp32 beside 16-bit x (PARAM_F32)
 DECLARE_TENSOR(ab, DATA_T, readonly restrict)
 DECLARE_WIDE(ab, WIDE_T, readonly restrict)
 DECLARE_F32(rstd, writeonly restrict)
@@ -107,7 +108,7 @@ void load_w(uint e, out vec4 lo, out vec4 hi) {
     hi = vec4(1.0);
     return;
   }
-  LOAD_CHUNK(w, OFF(w) + e, lo, hi);
+  PLOAD_CHUNK(w, OFF(w) + e, lo, hi);
   lo += pc.weight_offset;
   hi += pc.weight_offset;
 }

@@ -105,6 +105,12 @@ std::vector<double> affine_values(const CaseSpec& spec, int64_t n, uint64_t stre
   return v;
 }
 
+std::vector<double> param_values(const CaseSpec& spec, int64_t n, uint64_t stream, double center) {
+  CaseSpec s = spec;
+  s.dtype = spec.param_dtype();
+  return affine_values(s, n, stream, center);
+}
+
 void set_row_geometry(const CaseSpec& spec, bool any_negative, CaseInputs* in) {
   const auto& sh = spec.shape;
   const size_t rank = sh.size();

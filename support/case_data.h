@@ -34,6 +34,8 @@ struct BaseInputs {
 BaseInputs make_x(const CaseSpec& spec, CaseInputs* in);
 // n parameters center + 0.1 * N(0,1) from the case's stream `stream`, quantized.
 std::vector<double> affine_values(const CaseSpec& spec, int64_t n, uint64_t stream, double center);
+// The same, quantized to the parameters' dtype (CaseSpec::param_dtype: fp32 with f32_params).
+std::vector<double> param_values(const CaseSpec& spec, int64_t n, uint64_t stream, double center);
 // Row-wise layouts (layer_norm*: the trailing normalized_rank dims form a row of D elements):
 // sets valid, rows, D; leading / normalized shapes of the parameters and statistics.
 void set_row_geometry(const CaseSpec& spec, bool any_negative, CaseInputs* in);

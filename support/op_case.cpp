@@ -215,6 +215,10 @@ void CaseRunner::run() {
     res_.skip_reason = "context lacks buffer_device_address";
     return;
   }
+  if (spec_.f32_params && !op.accepts_f32_params()) {
+    fail(std::string(op.name()) + " takes weight / bias in x's dtype only (f32_params)");
+    return;
+  }
   const std::string skip = op.skip_reason(spec_);
   if (!skip.empty()) {
     res_.skipped = true;

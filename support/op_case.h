@@ -61,6 +61,10 @@ struct CaseSpec {
   bool add_bias = false;
   // group_norm: the activation after the affine (GroupNormArgs::activation).
   vknorm::Activation activation = vknorm::Activation::none;
+  // weight / bias stored in fp32 beside 16-bit x (mixed precision), where the op accepts it
+  // (OpCase::accepts_f32_params); ignored for f32 x.
+  bool f32_params = false;
+  vknorm::DType param_dtype() const { return f32_params ? vknorm::DType::f32 : dtype; }
   std::string label() const;    // "rms_norm f32 [2,3,4] eps=1e-05 seed=1 normal"
 };
 

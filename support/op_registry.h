@@ -81,6 +81,8 @@ struct BenchShape {
   int64_t groups = 0;  // group_norm: num_groups (0: the op case's default)
   vknorm::Activation activation = vknorm::Activation::none;  // group_norm: after the affine
   bool add_bias = false;  // add_layer_norm / add_rms_norm*: a D-element bias added to x + residual
+  bool f32_params = false;  // weight / bias in fp32 beside 16-bit x (OpCase::accepts_f32_params)
+  vknorm::DType param_dtype() const { return f32_params ? vknorm::DType::f32 : dtype; }
   int64_t numel() const;
 };
 
@@ -128,6 +130,8 @@ class OpCase {
   // The input role that the output named `output` replaces in place ("x" for "y").
   virtual const char* in_place_input() const { return "x"; }
   virtual const char* in_place_output() const { return "y"; }
+  // weight / bias may be fp32 beside 16-bit x (CaseSpec::f32_params, BenchShape::f32_params).
+  virtual bool accepts_f32_params() const { return false; }
 
   // --- the conformance harness (support/op_case.cpp) ---
   virtual CaseInputs make_inputs(const CaseSpec& spec) const = 0;

@@ -452,6 +452,15 @@ std::string to_string(const KernelConfig& c);
 // ---------------------------------------------------------------------------------------------
 // Operators
 //
+// Mixed precision: where an operator's weight / bias are documented as "of x's dtype", the row
+// norms (rms_norm_last, add_rms_norm and their quantized forms, layer_norm, add_layer_norm,
+// group_norm, instance_norm in training mode, ada_norm, gated_rms_norm) also take them in fp32
+// beside 16-bit x (checkpoints that keep norm weights in fp32; torch's autocast): all of one
+// dtype, read as fp32 (the math is fp32 either way, so y differs from a call with the weights
+// rounded to x's dtype only by that rounding). Their own pipelines (PrepareInfo::f32_params).
+// Other combinations are refused with the dtypes named. Not covered: the backward passes,
+// BatchNorm, rms_norm over channels (weights of x's dtype only).
+//
 // Aliasing: two tensors alias when they share memory (the same VkBuffer with intersecting byte
 // ranges, or intersecting device-address ranges; a call that mixes the two compares addresses).
 //   - An output's own elements must be distinct: no stride 0 on a dimension of size > 1, and,
@@ -1030,6 +1039,9 @@ struct PrepareInfo {
   NormKind norm = NormKind::layer;
   bool residual = false, gate = false, scale = true, shift = true;
   bool norm_before_gate = true;  // gated_rms_norm: as in the args
+  // rms_norm_last, add_rms_norm, layer_norm, add_layer_norm, group_norm, ada_norm,
+  // gated_rms_norm: weight / bias are fp32 beside 16-bit x (mixed precision; their own pipelines).
+  bool f32_params = false;
   const KernelConfig* config = nullptr;  // the override the call passes in args.config, if any
 
   // Convenience: op, dtype and shape (up to kMaxRank dimensions) in one expression.

@@ -29,7 +29,8 @@
   S(5, NORM, 0)                 /* 0 LayerNorm, 1 RMSNorm */ \
   S(6, RESIDUAL, 0)             /* 0 h = x, 1 h = residual + x, 2 h = residual + g * x */ \
   S(7, MOD, 3)                  /* bit 0: y *= scale_offset + sc; bit 1: y += sh */ \
-  S(8, ZGATE, 0)                /* gated RMSNorm, z in g: 1 y *= silu(z), 2 h = x * silu(z) */
+  S(8, ZGATE, 0)                /* gated RMSNorm, z in g: 1 y *= silu(z), 2 h = x * silu(z) */ \
+  S(9, PARAM_F32, 0)            /* 1: weight / bias are fp32 beside 16-bit x */
 
 VKNORM_KERNEL(ada_norm_row, ADA_NORM_ROW)
 #endif

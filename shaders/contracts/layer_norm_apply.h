@@ -19,7 +19,8 @@
 #define LAYER_NORM_APPLY_SPECS(S) \
   S(1, ITEMS, 16) S(2, VEC, 1)     \
   S(3, AFFINE_REGS, 0)             /* 1: keep the weight / bias chunk in registers across rows */ \
-  S(4, ACT, 0)                     /* activation after the affine (activation.glsl) */
+  S(4, ACT, 0)                     /* activation after the affine (activation.glsl) */ \
+  S(5, PARAM_F32, 0)               /* 1: weight / bias are fp32 beside 16-bit x */
 
 VKNORM_KERNEL(layer_norm_apply, LAYER_NORM_APPLY)
 #endif

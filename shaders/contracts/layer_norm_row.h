@@ -19,7 +19,8 @@
   S(2, VEC, 1)                  /* 1, 4 or 8 (16-bit only) elements per access */ \
   S(3, LPR, 256)                /* lanes per row: a power of two dividing WG */ \
   S(4, SEG_SG, 0)               /* rows on subgroup lanes (set by the core: segments.glsl) */ \
-  S(5, ACT, 0)                  /* FLAG_CHANNEL rows: activation after the affine (activation.glsl) */
+  S(5, ACT, 0)                  /* FLAG_CHANNEL rows: activation after the affine (activation.glsl) */ \
+  S(6, PARAM_F32, 0)            /* 1: weight / bias are fp32 beside 16-bit x */
 
 VKNORM_KERNEL(layer_norm_row, LAYER_NORM_ROW)
 #endif

@@ -120,6 +120,27 @@ Error check_vector(const Context* ctx, const Tensor& t, uint64_t count, DType dt
   return ok();
 }
 
+Error check_params(const Context* ctx, std::initializer_list<std::pair<const Tensor*, const char*>> params,
+                   uint64_t count, DType x_dtype, bool* f32) {
+  *f32 = false;
+  const Tensor* first = nullptr;
+  for (auto [t, name] : params) {
+    if (!t->is_set()) continue;
+    const bool mixed = t->dtype == DType::f32 && x_dtype != DType::f32;
+    if (Error e = check_vector(ctx, *t, count, mixed ? DType::f32 : x_dtype, name))
+      return t->dtype == DType::f32 || t->dtype == x_dtype
+                 ? e
+                 : make_error(Status::invalid_argument, std::string(name) + " must have x's dtype (" + dtype_name(x_dtype) +
+                                                            ") or f32, got " + dtype_name(t->dtype));
+    if (first && t->dtype != first->dtype)
+      return make_error(Status::invalid_argument, std::string(name) + " must have the other parameters' dtype (" +
+                                                      dtype_name(first->dtype) + ")");
+    if (!first) first = t;
+    *f32 = mixed;
+  }
+  return ok();
+}
+
 Error check_f32_per_row(const Context* ctx, const Tensor& t, uint64_t rows, const char* what) {
   return check_vector(ctx, t, rows, DType::f32, what);
 }

@@ -1,6 +1,9 @@
 // Argument validation shared by the operators: every check runs before anything is recorded.
 #pragma once
 
+#include <initializer_list>
+#include <utility>
+
 #include "context.h"
 
 #include <vknorm/vknorm.h>
@@ -36,6 +39,11 @@ Error check_f32_per_row(const Context* ctx, const Tensor& t, uint64_t rows, cons
 // weight/bias-like tensors: `count` contiguous elements of `dtype`.
 Error check_vector(const Context* ctx, const Tensor& t, uint64_t count, DType dtype,
                    const char* what);
+// Affine parameters (weight / bias; unset ones are skipped): `count` contiguous elements each,
+// of x's dtype, or fp32 beside 16-bit x (mixed precision: checkpoints that keep norm weights in
+// fp32); all of one dtype. *f32 tells whether they are fp32 while x is not.
+Error check_params(const Context* ctx, std::initializer_list<std::pair<const Tensor*, const char*>> params,
+                   uint64_t count, DType x_dtype, bool* f32);
 Error check_scratch(const Context* ctx, const Tensor& s, VkDeviceSize needed, Tensor* resolved);
 
 }  // namespace vknorm::detail

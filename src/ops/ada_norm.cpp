@@ -75,6 +75,7 @@ Error ada_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
   if (info.gate) a.gate = ph->tensor(info.dtype, mod);
   if (info.scale) a.scale = ph->tensor(info.dtype, mod);
   if (info.shift) a.shift = ph->tensor(info.dtype, mod);
+  if (info.f32_params) a.weight = ph->tensor(DType::f32, mod);
   a.norm = info.norm;
   a.config = info.config;
   return prepare_ada_norm(ctx, a);

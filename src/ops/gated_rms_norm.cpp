@@ -49,6 +49,7 @@ Error gated_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
   a.x = ph->tensor(info.dtype, shape);
   a.z = ph->tensor(info.dtype, shape);
   a.y = ph->tensor(info.dtype, shape);
+  if (info.f32_params) a.weight = ph->tensor(DType::f32, dims(info, std::max(0, info.rank - 1), info.rank));
   a.norm_before_gate = info.norm_before_gate;
   a.config = info.config;
   return prepare_gated_rms_norm(ctx, a);

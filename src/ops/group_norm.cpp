@@ -74,8 +74,8 @@ Error plan_group_norm(Context* ctx, const GroupNormArgs& a, Plan* plan, PlanResu
   const uint64_t G = uint64_t(a.num_groups);
   if (s.C == 0 || s.S == 0) {  // no group has an element: nothing to normalize, nothing recorded
     Error e;
-    if (a.weight.is_set() && (e = check_vector(ctx, a.weight, s.C, a.x.dtype, "weight"))) return e;
-    if (a.bias.is_set() && (e = check_vector(ctx, a.bias, s.C, a.x.dtype, "bias"))) return e;
+    bool param_f32 = false;
+    if ((e = check_params(ctx, {{&a.weight, "weight"}, {&a.bias, "bias"}}, s.C, a.x.dtype, &param_f32))) return e;
     res->empty = true;
     return ok();
   }
@@ -106,6 +106,7 @@ Error gn_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
   a.y = ph->tensor(info.dtype, shape);
   a.num_groups = info.num_groups;
   a.activation = info.activation;
+  if (info.f32_params && info.rank >= 2) a.weight = ph->tensor(DType::f32, {info.shape[1]});
   a.config = info.config;
   VkDeviceSize bytes = 0;
   if (Error e = group_norm_scratch_size(ctx, a, &bytes)) return e;

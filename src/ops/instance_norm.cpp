@@ -68,8 +68,8 @@ Error plan_instance_norm(Context* ctx, const InstanceNormArgs& a, Plan* plan, Pl
     return make_error(Status::invalid_argument, "instance statistics need more than 1 spatial element (got " +
                                                     shape_string(a.x) + ")");
   if (planes == 0 || s.S == 0) {  // nothing to normalize; running statistics unchanged
-    if (a.weight.is_set() && (e = check_vector(ctx, a.weight, s.C, a.x.dtype, "weight"))) return e;
-    if (a.bias.is_set() && (e = check_vector(ctx, a.bias, s.C, a.x.dtype, "bias"))) return e;
+    bool param_f32 = false;
+    if ((e = check_params(ctx, {{&a.weight, "weight"}, {&a.bias, "bias"}}, s.C, a.x.dtype, &param_f32))) return e;
     res->empty = true;
     return ok();
   }

@@ -132,8 +132,8 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   }
   // GroupNorm / InstanceNorm: one weight / bias value per channel.
   const uint64_t affine_len = grp ? grp->groups * grp->cpg : D;
-  if (a.weight.is_set() && (e = check_vector(ctx, a.weight, affine_len, a.x.dtype, "weight"))) return e;
-  if (a.bias.is_set() && (e = check_vector(ctx, a.bias, affine_len, a.x.dtype, "bias"))) return e;
+  bool param_f32 = false;  // weight / bias in fp32 beside 16-bit x (the kernels' PARAM_F32)
+  if ((e = check_params(ctx, {{&a.weight, "weight"}, {&a.bias, "bias"}}, affine_len, a.x.dtype, &param_f32))) return e;
   if (add_bias && (e = check_vector(ctx, ab, D, a.x.dtype, "add_bias"))) return e;
   if (a.mean.is_set() && (e = check_f32_per_row(ctx, a.mean, R, "mean"))) return e;
   if (a.rstd.is_set() && (e = check_f32_per_row(ctx, a.rstd, R, "rstd"))) return e;
@@ -289,6 +289,7 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
         sc.RESIDUAL = !add ? 0u : gate.is_set() ? 2u : 1u;
         sc.ZGATE = ada->zgate;
         sc.MOD = (scl.is_set() ? 1u : 0u) | (shf.is_set() ? 2u : 0u);
+        sc.PARAM_F32 = param_f32 ? 1u : 0u;
         // Without a residual its bindings view x (read anyway) and y (written anyway).
         d = plan_dispatch<AdaRow>(p.dtype, sc, pc, xv, yv, wv, bv, add ? resv : xv,
                                   write_res ? rov : pl.dummy(a.y), scv, shv, gv);
@@ -297,6 +298,7 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
         set_group(pc, r0);
         Row::Spec sc = row_spec(c);
         sc.ACT = act;
+        sc.PARAM_F32 = param_f32 ? 1u : 0u;
         d = plan_dispatch<Row>(p.dtype, sc, pc, xv, yv, wv, bv, mv, rv);
       } else {
         using AddRow = kernels::add_layer_norm_row;
@@ -309,6 +311,7 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
         // Without residual_out its binding views y (written here anyway), never an input.
         AddRow::Spec sc = row_spec<AddRow>(c);
         sc.ADD_BIAS = add_bias ? 1u : 0u;
+        sc.PARAM_F32 = param_f32 ? 1u : 0u;
         d = plan_dispatch<AddRow>(p.dtype, sc, pc, xv, yv, wv, bv, mv, rv, resv,
                                   write_res ? rov : pl.dummy(a.y), abv);
       }
@@ -387,6 +390,7 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
     // Not keyed on whether weight / bias are given: prepare() makes the same pipelines.
     asc.AFFINE_REGS = ap.rpw > 1 && !grp ? 1u : 0u;
     asc.ACT = act;
+    asc.PARAM_F32 = param_f32 ? 1u : 0u;
     PlannedDispatch d = plan_dispatch<Apply>(p.dtype, asc, ap, xv, yv, wv, bv, mv, rv, part);
     d.groups[0] = uint32_t(chunks);
     d.groups[1] = uint32_t(ceil_div(k, uint64_t(ap.rpw)));
@@ -442,6 +446,7 @@ Error ln_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
   LayerNormArgs a;
   a.x = ph->tensor(info.dtype, shape);
   a.y = ph->tensor(info.dtype, shape);
+  if (info.f32_params) a.weight = ph->tensor(DType::f32, dims(info, std::max(0, info.rank - info.normalized_rank), info.rank));
   a.normalized_rank = info.normalized_rank;
   a.config = info.config;
   VkDeviceSize bytes = 0;
@@ -457,6 +462,7 @@ Error add_ln_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
   a.residual = ph->tensor(info.dtype, shape);
   a.y = ph->tensor(info.dtype, shape);
   if (info.add_bias) a.add_bias = ph->tensor(info.dtype, dims(info, std::max(0, info.rank - info.normalized_rank), info.rank));
+  if (info.f32_params) a.weight = ph->tensor(DType::f32, dims(info, std::max(0, info.rank - info.normalized_rank), info.rank));
   a.normalized_rank = info.normalized_rank;
   a.config = info.config;
   VkDeviceSize bytes = 0;

@@ -143,7 +143,8 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
   const uint64_t D = g.D, R = g.outer * g.inner;
   if (D == 0) return make_error(Status::invalid_argument, "the normalized size is 0: the mean over it is undefined");
   if (D > 0xFFFFFFFFull) return make_error(Status::unsupported, "rows of more than 2^32 - 1 elements");
-  if (a.weight->is_set() && (e = check_vector(ctx, *a.weight, D, x.dtype, "weight"))) return e;
+  bool param_f32 = false;  // an fp32 weight beside 16-bit x (the kernel's PARAM_F32)
+  if ((e = check_params(ctx, {{a.weight, "weight"}}, D, x.dtype, &param_f32))) return e;
   if (add_bias && (e = check_vector(ctx, *a.add_bias, D, x.dtype, "add_bias"))) return e;
   if (a.rstd->is_set() && (e = check_f32_per_row(ctx, *a.rstd, R, "rstd"))) return e;
   const bool dynamic = q8 && !(a.static_scale > 0.0f);
@@ -224,7 +225,7 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
   // rms_norm_rows, RMSNorm-over-dim-1's row kernel: same config and layout, and faster on the
   // H200 ((32768, 8192) f16: 258 us against 295 us for rms_norm_last.comp, whose optional
   // tensors cost registers and scheduling even when absent).
-  const bool plain = !q8 && !has_res && !a.rstd->is_set() && a.weight_offset == 0.0f && g.inner == 1;
+  const bool plain = !q8 && !has_res && !a.rstd->is_set() && a.weight_offset == 0.0f && g.inner == 1 && !param_f32;
   for (uint64_t o0 = 0; o0 < g.outer; o0 += win) {
     const uint64_t k = std::min(win, g.outer - o0);
     const uint64_t rows = k * g.inner, blocks = ceil_div(rows, rpw);
@@ -247,6 +248,7 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
       sc.LPR = uint32_t(c.workgroup_size / rpw);
       sc.ADD_BIAS = add_bias ? 1u : 0u;
       sc.QFMT = y.dtype == DType::f8_e4m3 ? 1u : y.dtype == DType::f8_e5m2 ? 2u : 0u;
+      sc.PARAM_F32 = param_f32 ? 1u : 0u;
       typename KK::Push pc{};
       pc.D = uint32_t(D);
       pc.rows = uint32_t(rows);
@@ -330,6 +332,7 @@ void fill_prepare_args(const PrepareInfo& info, Placeholders* ph, Args* a, Tenso
     const int lead = std::max(0, info.rank - info.normalized_rank);
     *y_scale = ph->tensor(DType::f32, {product(dims(info, 0, lead))});
   }
+  if (info.f32_params) a->weight = ph->tensor(DType::f32, dims(info, std::max(0, info.rank - info.normalized_rank), info.rank));
   a->normalized_rank = info.normalized_rank;
   a->config = info.config;
 }

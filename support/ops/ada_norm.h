@@ -37,6 +37,7 @@ class AdaNormCase : public RowNormCase {
   bool uses_normalized_rank() const override { return false; }  // the last dim
   bool uses_eps() const override { return true; }
   bool supports_in_place() const override { return true; }
+  bool accepts_f32_params() const override { return true; }
   const char* in_place_input() const override { return gated_ ? "residual" : "x"; }
   const char* in_place_output() const override { return gated_ ? "residual_out" : "y"; }
   bool nan_inf_specified() const override { return true; }
@@ -61,8 +62,8 @@ class AdaNormCase : public RowNormCase {
     set_row_geometry(spec, b.any_negative, &in);
     if (in.valid && in.D > 0) {
       if (spec.affine) {
-        in.weight = affine_values(spec, in.D, 1, 1.0);
-        if (norm_ == vknorm::NormKind::layer) in.bias = affine_values(spec, in.D, 2, 0.0);
+        in.weight = param_values(spec, in.D, 1, 1.0);
+        if (norm_ == vknorm::NormKind::layer) in.bias = param_values(spec, in.D, 2, 0.0);
       }
       const int64_t m = mod_rows(spec.shape) * in.D;
       in.scale = affine_values(spec, m, 8, 0.0);
@@ -90,8 +91,8 @@ class AdaNormCase : public RowNormCase {
     t.push_back({"shift", false, spec.dtype, mod, &in.shift});
     t.push_back({"y", true, spec.dtype, spec.shape, nullptr});
     if (spec.affine) {
-      t.push_back({"weight", false, spec.dtype, norm, &in.weight});
-      if (norm_ == vknorm::NormKind::layer) t.push_back({"bias", false, spec.dtype, norm, &in.bias});
+      t.push_back({"weight", false, spec.param_dtype(), norm, &in.weight});
+      if (norm_ == vknorm::NormKind::layer) t.push_back({"bias", false, spec.param_dtype(), norm, &in.bias});
     }
     return t;
   }
@@ -157,8 +158,8 @@ class AdaNormCase : public RowNormCase {
     t.push_back({"scale", s.dtype, mod});
     t.push_back({"shift", s.dtype, mod});
     if (s.affine) {
-      t.push_back({"weight", s.dtype, norm});
-      if (norm_ == vknorm::NormKind::layer) t.push_back({"bias", s.dtype, norm});
+      t.push_back({"weight", s.param_dtype(), norm});
+      if (norm_ == vknorm::NormKind::layer) t.push_back({"bias", s.param_dtype(), norm});
     }
     return t;
   }

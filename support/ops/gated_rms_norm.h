@@ -30,6 +30,7 @@ class GatedRmsNormCase : public RowNormCase {
   bool uses_normalized_rank() const override { return false; }  // the last dim
   bool uses_eps() const override { return true; }
   bool supports_in_place() const override { return true; }  // y = x
+  bool accepts_f32_params() const override { return true; }
   bool nan_inf_specified() const override { return true; }
   bool has_optional_outputs() const override { return false; }
   int64_t row_length(const std::vector<int64_t>& shape, int) const override {
@@ -41,7 +42,7 @@ class GatedRmsNormCase : public RowNormCase {
     const BaseInputs b = make_x(spec, &in);
     set_row_geometry(spec, b.any_negative, &in);
     if (in.valid && in.D > 0) {
-      if (spec.affine) in.weight = affine_values(spec, in.D, 1, 1.0);
+      if (spec.affine) in.weight = param_values(spec, in.D, 1, 1.0);
       in.z = make_data(DataKind::normal, in.x.size(), sub_seed(spec.seed, 11), spec.dtype);
       for (double& v : in.z) v = quantize(2 * v, spec.dtype);
     }
@@ -54,7 +55,7 @@ class GatedRmsNormCase : public RowNormCase {
     t.push_back({"x", false, spec.dtype, spec.shape, &in.x});
     t.push_back({"z", false, spec.dtype, spec.shape, &in.z});
     t.push_back({"y", true, spec.dtype, spec.shape, nullptr});
-    if (spec.affine) t.push_back({"weight", false, spec.dtype, {spec.shape.empty() ? 0 : spec.shape.back()}, &in.weight});
+    if (spec.affine) t.push_back({"weight", false, spec.param_dtype(), {spec.shape.empty() ? 0 : spec.shape.back()}, &in.weight});
     return t;
   }
 
@@ -83,7 +84,7 @@ class GatedRmsNormCase : public RowNormCase {
   }
   std::vector<BenchTensor> bench_tensors(const BenchShape& s) const override {
     std::vector<BenchTensor> t = {{"x", s.dtype, s.shape}, {"z", s.dtype, s.shape}, {"y", s.dtype, s.shape}};
-    if (s.affine) t.push_back({"weight", s.dtype, {s.shape.back()}});
+    if (s.affine) t.push_back({"weight", s.param_dtype(), {s.shape.back()}});
     return t;
   }
 

@@ -30,6 +30,7 @@ class LayerNormCase : public RowNormCase {
   bool uses_eps() const override { return true; }
   // In place: y = x, or residual_out = residual for the fused add.
   bool supports_in_place() const override { return true; }
+  bool accepts_f32_params() const override { return true; }
   const char* in_place_input() const override { return add_ ? "residual" : "x"; }
   const char* in_place_output() const override { return add_ ? "residual_out" : "y"; }
   bool nan_inf_specified() const override { return true; }
@@ -41,8 +42,8 @@ class LayerNormCase : public RowNormCase {
     const BaseInputs b = make_x(spec, &in);
     set_row_geometry(spec, b.any_negative, &in);
     if (spec.affine && in.D > 0) {
-      in.weight = affine_values(spec, in.D, 1, 1.0);
-      in.bias = affine_values(spec, in.D, 2, 0.0);
+      in.weight = param_values(spec, in.D, 1, 1.0);
+      in.bias = param_values(spec, in.D, 2, 0.0);
     }
     if (add_ && in.valid) in.residual = make_data(DataKind::normal, in.x.size(), sub_seed(spec.seed, 7), spec.dtype);
     if (add_ && in.valid && spec.add_bias && in.D > 0) in.add_bias = affine_values(spec, in.D, 5, 0.0);
@@ -61,8 +62,8 @@ class LayerNormCase : public RowNormCase {
     }
     t.push_back({"y", true, spec.dtype, spec.shape, nullptr});
     if (spec.affine) {
-      t.push_back({"weight", false, spec.dtype, norm, &in.weight});
-      t.push_back({"bias", false, spec.dtype, norm, &in.bias});
+      t.push_back({"weight", false, spec.param_dtype(), norm, &in.weight});
+      t.push_back({"bias", false, spec.param_dtype(), norm, &in.bias});
     }
     if (spec.optional_outputs) {
       t.push_back({"mean", true, vknorm::DType::f32, lead, nullptr});
@@ -169,8 +170,8 @@ class LayerNormCase : public RowNormCase {
       if (s.add_bias) t.push_back({"add_bias", s.dtype, norm});
     }
     if (s.affine) {
-      t.push_back({"weight", s.dtype, norm});
-      t.push_back({"bias", s.dtype, norm});
+      t.push_back({"weight", s.param_dtype(), norm});
+      t.push_back({"bias", s.param_dtype(), norm});
     }
     t.push_back({"mean", vknorm::DType::f32, lead});
     t.push_back({"rstd", vknorm::DType::f32, lead});

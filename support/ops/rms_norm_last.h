@@ -52,6 +52,7 @@ class RmsLastCase : public RowNormCase {
   const char* in_place_input() const override { return add_ ? "residual" : "x"; }
   const char* in_place_output() const override { return add_ ? "residual_out" : "y"; }
   bool nan_inf_specified() const override { return !q8_; }  // quantized codes of such rows: unspecified
+  bool accepts_f32_params() const override { return true; }
 
   double weight_offset() const { return add_ ? 1.0 : 0.0; }
   double static_scale() const { return add_ && q8_ ? 4.0 / quantized_max(quant_) : 0.0; }
@@ -61,7 +62,7 @@ class RmsLastCase : public RowNormCase {
     CaseInputs in;
     const BaseInputs b = make_x(spec, &in);
     set_row_geometry(spec, b.any_negative, &in);
-    if (spec.affine && in.D > 0) in.weight = affine_values(spec, in.D, 1, add_ ? 0.0 : 1.0);
+    if (spec.affine && in.D > 0) in.weight = param_values(spec, in.D, 1, add_ ? 0.0 : 1.0);
     if (add_ && in.valid) {
       CaseSpec rs = spec;
       rs.seed = sub_seed(spec.seed, 7);
@@ -83,7 +84,7 @@ class RmsLastCase : public RowNormCase {
       if (spec.add_bias) t.push_back({"add_bias", false, spec.dtype, norm, &in.add_bias});
     }
     t.push_back({"y", true, y_dtype(spec.dtype), spec.shape, nullptr});
-    if (spec.affine) t.push_back({"weight", false, spec.dtype, norm, &in.weight});
+    if (spec.affine) t.push_back({"weight", false, spec.param_dtype(), norm, &in.weight});
     if (spec.optional_outputs) t.push_back({"rstd", true, vknorm::DType::f32, lead, nullptr});
     if (q8_ && !(static_scale() > 0)) t.push_back({"y_scale", true, vknorm::DType::f32, lead, nullptr});
     return t;
@@ -161,7 +162,7 @@ class RmsLastCase : public RowNormCase {
       t.push_back({"residual_out", s.dtype, s.shape});
       if (s.add_bias) t.push_back({"add_bias", s.dtype, normalized(s)});
     }
-    if (s.affine) t.push_back({"weight", s.dtype, normalized(s)});
+    if (s.affine) t.push_back({"weight", s.param_dtype(), normalized(s)});
     if (q8_ && !(static_scale() > 0)) t.push_back({"y_scale", vknorm::DType::f32, leading(s)});
     return t;
   }

@@ -58,6 +58,7 @@ std::string CheckCase::label() const {
   }
   if (!spec.affine) s += " noaffine";
   if (!spec.optional_outputs) s += " noopt";
+  if (spec.f32_params && spec.dtype != vknorm::DType::f32) s += " f32params";
   if (has_config) s += " cfg=" + vknorm::to_string(config);
   s += " seed=" + std::to_string(spec.seed);
   return s;

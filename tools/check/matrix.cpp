@@ -61,6 +61,7 @@ std::string repro_command(const CheckCase& c, bool force_shared_reduction, const
   if (s.groups) cmd += " --groups " + std::to_string(s.groups);
   if (s.activation != vknorm::Activation::none) cmd += std::string(" --activation ") + vknorm_support::activation_name(s.activation);
   if (s.add_bias) cmd += " --add-bias";
+  if (s.f32_params) cmd += " --f32-params";
   cmd += " --eps " + format_number(s.eps);
   cmd += " --seed " + std::to_string(s.seed);
   cmd += " --data ";
@@ -492,6 +493,11 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
       CheckCase c = make_case(op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
       c.spec.affine = false;
       cases.push_back(c);
+      if (op->accepts_f32_params() && dt != DType::f32) {  // fp32 weight / bias beside 16-bit x
+        CheckCase m = make_case(op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
+        m.spec.f32_params = true;
+        cases.push_back(m);
+      }
       if (op->supports_in_place()) {  // y = x, residual_out = residual or dx = dy (the op case says which)
         CheckCase p = make_case(op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
         p.layout = Layout::in_place;
