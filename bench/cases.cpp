@@ -72,6 +72,7 @@ std::string BenchCase::label() const {
   if (activation != vknorm::Activation::none) s += std::string(" +") + vknorm_support::activation_name(activation);
   if (add_bias) s += " +bias";
   if (f32_params) s += " +f32params";
+  if (f32_residual) s += " +f32residual";
   return s;
 }
 
@@ -86,6 +87,7 @@ vknorm_support::BenchShape BenchCase::bench_shape() const {
   b.activation = activation;
   b.add_bias = add_bias;
   b.f32_params = f32_params;
+  b.f32_residual = f32_residual;
   return b;
 }
 
@@ -300,6 +302,14 @@ std::vector<BenchCase> llm_suite() {
   add("addln_f32p", "add_layer_norm", {4096, 8192});
   add("addln_f32p", "add_layer_norm", {32, 65536});
   for (size_t i = mixed_first; i < s.size(); ++i) s[i].f32_params = true;
+  // The residual stream in fp32 (y in x's dtype), with and without fp32 weights.
+  const size_t res_first = s.size();
+  add("addrms_f32res", "add_rms_norm", {4096, 8192});
+  add("addrms_f32res", "add_rms_norm", {32768, 8192});
+  add("addrmsfp8_f32res", "add_rms_norm_fp8", {4096, 8192});
+  for (size_t i = res_first; i < s.size(); ++i) s[i].f32_residual = true;
+  add("addrms_f32res_f32p", "add_rms_norm", {4096, 8192});
+  for (size_t i = s.size() - 2; i < s.size(); ++i) s[i].f32_residual = s[i].f32_params = true;
   // Gated RMSNorm: Qwen3-Next's per-head norm of the linear-attention output (32 heads of 128,
   // norm before the gate), Mamba-2 2.7B's d_ssm (gate first), prefill and decode.
   add("gatedrms", "gated_rms_norm", {4096, 32, 128});

@@ -34,6 +34,7 @@ struct BenchCase {
   vknorm::Activation activation = vknorm::Activation::none;  // group_norm: after the affine
   bool add_bias = false;  // add_layer_norm / add_rms_norm*: ONNX's skip bias (x + residual + bias)
   bool f32_params = false;  // weight / bias in fp32 beside 16-bit x (mixed precision)
+  bool f32_residual = false;  // add_rms_norm*: residual / residual_out in fp32 beside 16-bit x
   vknorm::DType grad_dtype = vknorm::DType::f32;  // dweight / dbias (f32, else x's dtype)
   std::vector<int64_t> requested_shape;  // before scaling down (== shape when not scaled)
   std::string scale_note;         // why and how the shape was scaled, empty if not

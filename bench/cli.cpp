@@ -42,6 +42,7 @@ cases
   --add-bias             add_layer_norm / add_rms_norm*: a D-element bias added to x + residual
                          (ONNX SkipLayerNormalization / SkipSimplifiedLayerNormalization)
   --f32-params           weight / bias in fp32 beside 16-bit x (mixed precision; the row norms)
+  --f32-residual         add_rms_norm*: residual / residual_out in fp32 beside 16-bit x
   --no-affine            no weight (rms) / weight and bias (layer norm)
 timing
   --runs N               timed runs per case (default 20, at least 10; short cases get more,
@@ -242,6 +243,8 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
       o->single.add_bias = true;
     } else if (a == "--f32-params") {
       o->single.f32_params = true;
+    } else if (a == "--f32-residual") {
+      o->single.f32_residual = true;
     } else if (a == "--no-affine") {
       o->single.affine = false;
     } else if (a == "--runs") {

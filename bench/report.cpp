@@ -99,6 +99,7 @@ Json case_json(const BenchCase& c) {
   if (c.activation != vknorm::Activation::none) j["activation"] = vknorm_support::activation_name(c.activation);
   if (c.add_bias) j["add_bias"] = true;
   if (c.f32_params) j["f32_params"] = true;
+  if (c.f32_residual) j["f32_residual"] = true;
   j["eps"] = c.eps;
   j["affine"] = c.affine;
   if (grads) j["grad_dtype"] = vknorm::dtype_name(c.grad_dtype);

@@ -258,16 +258,26 @@ def rms_last_fns(torch, c, x, w, randn, eps):
         return rms(h, (D,), w, eps)
     if op == "rms_norm_backward":  # dx (and dweight) of F.rms_norm
         return gradient(torch, lambda x, w: rms(x, (D,), w, eps), [x, w], randn(c["shape"]), False)
+    # f32_residual: the residual stream in fp32 (h = residual + x in fp32, returned in fp32), y in
+    # x's dtype.
+    rdt = torch.float32 if c.get("f32_residual") else None
+
+    def hsum(*terms):
+        return sum(t.float() for t in terms) if rdt is not None else sum(terms)
+
+    def norm_out(h, w):  # y in x's dtype (quantized codes as they are)
+        y = norm(h, w)
+        return y if q8 else y.to(x.dtype)
     if add and c.get("add_bias"):  # ONNX SkipSimplifiedLayerNormalization: x + skip + bias
         def skip_norm(x, r, sb, w):
-            h = x + r + sb
-            return norm(h, w), h
-        return forward(skip_norm, x, randn(c["shape"]), torch.randn(D, device=x.device, dtype=x.dtype), w)
+            h = hsum(x, r, sb)
+            return norm_out(h, w), h
+        return forward(skip_norm, x, randn(c["shape"], rdt), torch.randn(D, device=x.device, dtype=x.dtype), w)
     if add:
         def add_norm(x, r, w):
-            h = x + r
-            return norm(h, w), h
-        return forward(add_norm, x, randn(c["shape"]), w)
+            h = hsum(x, r)
+            return norm_out(h, w), h
+        return forward(add_norm, x, randn(c["shape"], rdt), w)
     return forward(norm, x, w)
 
 

@@ -256,7 +256,8 @@ bool Workload::fill_inputs(std::string* error) {
   const bool has_dy = buffer("dy").buffer != VK_NULL_HANDLE;
   if (has_dy) patterns_["dy"] = make_pattern(DataKind::normal, n, options_.seed + 2, c.dtype);
   const bool has_residual = buffer("residual").buffer != VK_NULL_HANDLE;
-  if (has_residual) patterns_["residual"] = make_pattern(DataKind::normal, n, options_.seed + 5, c.dtype);
+  const vknorm::DType res_dtype = c.bench_shape().res_dtype();  // fp32 with f32_residual
+  if (has_residual) patterns_["residual"] = make_pattern(DataKind::normal, n, options_.seed + 5, res_dtype);
   const bool has_z = buffer("z").buffer != VK_NULL_HANDLE;  // gated_rms_norm's gate
   if (has_z) patterns_["z"] = make_pattern(DataKind::normal, n, options_.seed + 10, c.dtype);
   if (c.affine) {
@@ -299,17 +300,19 @@ bool Workload::fill_inputs(std::string* error) {
   }
   // x (kind 1) and dy (kind 2): the tag names the pattern (kind, dtype, seed, period), so that
   // a slot that already holds it (an earlier case of the same dtype) is not filled again.
-  auto tag = [&](uint64_t kind, uint64_t seed) {
+  auto tag = [&](uint64_t kind, uint64_t seed, vknorm::DType dt) {
     const uint64_t period = std::min(n, kPatternPeriod);
-    return (kind << 56) | (static_cast<uint64_t>(c.dtype) << 48) | ((seed & 0xffffff) << 24) | period;
+    return (kind << 56) | (static_cast<uint64_t>(dt) << 48) | ((seed & 0xffffff) << 24) | period;
   };
-  if (!fill_periodic(Slot::x, buffer("x"), patterns_["x"], tag(1, options_.seed), error)) return false;
-  if (has_dy && !fill_periodic(Slot::dy, buffer("dy"), patterns_["dy"], tag(2, options_.seed + 2), error))
+  if (!fill_periodic(Slot::x, buffer("x"), patterns_["x"], tag(1, options_.seed, c.dtype), c.dtype, error)) return false;
+  if (has_dy &&
+      !fill_periodic(Slot::dy, buffer("dy"), patterns_["dy"], tag(2, options_.seed + 2, c.dtype), c.dtype, error))
     return false;
-  if (has_residual &&
-      !fill_periodic(Slot::residual, buffer("residual"), patterns_["residual"], tag(3, options_.seed + 5), error))
+  if (has_residual && !fill_periodic(Slot::residual, buffer("residual"), patterns_["residual"],
+                                     tag(3, options_.seed + 5, res_dtype), res_dtype, error))
     return false;
-  if (has_z && !fill_periodic(Slot::z, buffer("z"), patterns_["z"], tag(4, options_.seed + 10), error)) return false;
+  if (has_z && !fill_periodic(Slot::z, buffer("z"), patterns_["z"], tag(4, options_.seed + 10, c.dtype), c.dtype, error))
+    return false;
   // Inputs that an op produces (the backward's mean / rstd): run the setup op once.
   for (size_t i = 0; i < setup_calls_.size(); ++i) {
     if (!setup_calls_[i]) continue;
@@ -328,16 +331,16 @@ bool Workload::fill_inputs(std::string* error) {
 }
 
 // Uploads one period, then doubles the filled prefix with GPU copies.
-bool Workload::fill_periodic(Slot slot, const Buffer& b, const Pattern& p, uint64_t tag,
+bool Workload::fill_periodic(Slot slot, const Buffer& b, const Pattern& p, uint64_t tag, vknorm::DType dtype,
                              std::string* error) {
-  const uint64_t total = static_cast<uint64_t>(case_.numel()) * vknorm::dtype_size(case_.dtype);
+  const uint64_t total = static_cast<uint64_t>(case_.numel()) * vknorm::dtype_size(dtype);
   Arena::Content& have = arena_->content(slot);
   if (have.tag == tag && have.bytes >= total) {
     fills_skipped_ = true;
     return true;
   }
   have = Arena::Content{};
-  const std::vector<uint8_t> bytes = vknorm_support::encode(p.block, case_.dtype);
+  const std::vector<uint8_t> bytes = vknorm_support::encode(p.block, dtype);
   dev_.upload(b, bytes.data(), std::min<uint64_t>(bytes.size(), total));
   const VkResult r = dev_.run([&](VkCommandBuffer cmd) {
     VkDeviceSize filled = bytes.size();

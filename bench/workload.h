@@ -72,7 +72,7 @@ class Workload {
   Workload(vknorm_support::HostDevice& device, const BenchCase& c, const WorkloadOptions& o);
   bool allocate(std::string* error, bool* out_of_memory);
   bool fill_inputs(std::string* error);
-  bool fill_periodic(Slot slot, const vknorm_support::Buffer& b, const Pattern& p, uint64_t tag,
+  bool fill_periodic(Slot slot, const vknorm_support::Buffer& b, const Pattern& p, uint64_t tag, vknorm::DType dtype,
                      std::string* error);
   vknorm::Tensor tensor(const vknorm_support::Buffer& b, vknorm::DType dt,
                         const std::vector<int64_t>& shape) const;

@@ -219,14 +219,59 @@ layout(buffer_reference, std430, buffer_reference_align = 16) buffer Wide8Ref { 
     }                                      \
   }
 
-// ---- affine parameters (weight / bias) in fp32 beside 16-bit data (mixed precision) ----
-// A kernel whose contract has a PARAM_F32 specialization constant declares its parameter
-// tensors' storage-dtype views as usual plus DECLARE_PARAM_F32(name) (fp32 views on the same
-// binding), and reads them with PLD / PLD4 / PLOAD8 / PLOAD_CHUNK, which use the fp32 views when
-// PARAM_F32 is 1 (the constant folds the other branch away). Indices are in elements.
-#define DECLARE_PARAM_F32(name) DECLARE_F32(name, readonly restrict) DECLARE_VEC4(name, readonly restrict)
-#define PLD(name, i) (PARAM_F32 != 0u ? FAT(name, i) : LD(name, i))
-#define PLD4(name, i4) (PARAM_F32 != 0u ? V4AT(name, i4) : to_f4(WAT(name, i4)))
+// ---- fp32 tensors beside 16-bit data (mixed precision) ----
+// A tensor that may be stored in fp32 while x is 16-bit (weight / bias: PARAM_F32; the residual
+// stream: RES_F32; specialization constants of the kernels that have them) gets its
+// storage-dtype views as usual plus DECLARE_ALT_F32(name, qualifiers) (fp32 views on the same
+// binding), and is accessed through XLD / XLD4 / XLOAD_CHUNK / XSTORE_CHUNK with the constant
+// as first argument: the constant folds the other branch away. Indices are in elements.
+#define DECLARE_ALT_F32(name, q) DECLARE_F32(name, q) DECLARE_VEC4(name, q)
+#define XLD(F32, name, i) (F32 != 0u ? FAT(name, i) : LD(name, i))
+#define XLD4(F32, name, i4) (F32 != 0u ? V4AT(name, i4) : to_f4(WAT(name, i4)))
+#define XST(F32, name, i, v)       \
+  {                                \
+    if (F32 != 0u) {               \
+      FAT(name, i) = (v);          \
+    } else {                       \
+      ST(name, i, v);              \
+    }                              \
+  }
+#define XLOAD_CHUNK(F32, name, i, lo, hi)      \
+  {                                            \
+    if (F32 != 0u) {                           \
+      lo = vec4(0.0);                          \
+      hi = vec4(0.0);                          \
+      if (VEC == 8) {                          \
+        lo = V4AT(name, (i) >> 2);             \
+        hi = V4AT(name, ((i) >> 2) + 1u);      \
+      } else if (VEC == 4) {                   \
+        lo = V4AT(name, (i) >> 2);             \
+      } else {                                 \
+        lo.x = FAT(name, i);                   \
+      }                                        \
+    } else {                                   \
+      LOAD_CHUNK(name, i, lo, hi);             \
+    }                                          \
+  }
+#define XSTORE_CHUNK(F32, name, i, lo, hi)     \
+  {                                            \
+    if (F32 != 0u) {                           \
+      if (VEC == 8) {                          \
+        V4AT(name, (i) >> 2) = lo;             \
+        V4AT(name, ((i) >> 2) + 1u) = hi;      \
+      } else if (VEC == 4) {                   \
+        V4AT(name, (i) >> 2) = lo;             \
+      } else {                                 \
+        FAT(name, i) = lo.x;                   \
+      }                                        \
+    } else {                                   \
+      STORE_CHUNK(name, i, lo, hi);            \
+    }                                          \
+  }
+// Affine parameters (PARAM_F32), read-only.
+#define DECLARE_PARAM_F32(name) DECLARE_ALT_F32(name, readonly restrict)
+#define PLD(name, i) XLD(PARAM_F32, name, i)
+#define PLD4(name, i4) XLD4(PARAM_F32, name, i4)
 #define PLOAD8(name, i8, lo, hi)                 \
   {                                              \
     if (PARAM_F32 != 0u) {                       \
@@ -236,18 +281,7 @@ layout(buffer_reference, std430, buffer_reference_align = 16) buffer Wide8Ref { 
       LOAD8(name, i8, lo, hi);                   \
     }                                            \
   }
-#define PLOAD_CHUNK(name, i, lo, hi)       \
-  {                                        \
-    lo = vec4(0.0);                        \
-    hi = vec4(0.0);                        \
-    if (VEC == 8) {                        \
-      PLOAD8(name, (i) >> 3, lo, hi);      \
-    } else if (VEC == 4) {                 \
-      lo = PLD4(name, (i) >> 2);           \
-    } else {                               \
-      lo.x = PLD(name, i);                 \
-    }                                      \
-  }
+#define PLOAD_CHUNK(name, i, lo, hi) XLOAD_CHUNK(PARAM_F32, name, i, lo, hi)
 
 // ---- subgroup operations: the device's, or virtual subgroups (VIRTUAL_SG) ----
 // The reductions below use only these. A virtual subgroup is VIRTUAL_SG consecutive local

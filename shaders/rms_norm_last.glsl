@@ -3,7 +3,8 @@
 // defines OUT_I8: y holds 8-bit codes, int8 or float8 by QFMT). Rows are the leading dims viewed as (outer, inner) with
 // one stride each (so q / k slices of a fused QKV buffer and per-head (tokens, heads, dim)
 // views run in place); the D elements of a row are contiguous.
-//   h = x + residual (rounded to the storage dtype), or x        [FLAG_RESIDUAL]
+//   h = x + residual (rounded to residual's dtype), or x        [FLAG_RESIDUAL]
+//   (residual / residual_out in fp32 beside 16-bit x: RES_F32)
 //   ... + ab, a D-element bias, summed in fp32 before the rounding [ADD_BIAS]
 //   residual_out = h                                             [FLAG_WRITE_RESIDUAL]
 //   r = 1 / sqrt(mean(h^2) + eps);  rstd = r                     [FLAG_WRITE_RSTD]
@@ -33,6 +34,8 @@ DECLARE_TENSOR(res, DATA_T, readonly)
 DECLARE_WIDE(res, WIDE_T, readonly)
 DECLARE_TENSOR(ro, DATA_T, )
 DECLARE_WIDE(ro, WIDE_T, )
+DECLARE_ALT_F32(res, readonly)  // residual / residual_out in fp32 beside 16-bit x (RES_F32)
+DECLARE_ALT_F32(ro, )
 DECLARE_TENSOR(w, DATA_T, readonly restrict)
 DECLARE_WIDE(w, WIDE_T, readonly restrict)
 DECLARE_PARAM_F32(w)  // weight in fp32 beside 16-bit x (PARAM_F32)
@@ -79,17 +82,20 @@ const uint QPC = VEC == 8 ? 2 : 1;        // vec4 registers per chunk (VEC >= 4)
 const uint NQ = VEC >= 4 ? NC * QPC : 1;  // vec4 registers per lane (VEC >= 4)
 const uint NS = VEC == 1 ? ITEMS : 1;     // float registers per lane (VEC == 1)
 
+// h rounded as residual_out stores it (x's dtype, or fp32 with RES_F32: no rounding).
+vec4 round_res(vec4 v) { return RES_F32 != 0u ? v : round_storage(v); }
+
 // h at element index e of the row: x (+ residual, rounded). `again`: a streamed pass after
 // the first, which reads h back from residual_out when it was written (residual may be it).
 void load_h(uint xb, uint rb, uint ob, uint e, bool again, out vec4 lo, out vec4 hi) {
   if (again && WRITE_RES) {
-    LOAD_CHUNK(ro, ob + e, lo, hi);
+    XLOAD_CHUNK(RES_F32, ro, ob + e, lo, hi);
     return;
   }
   LOAD_CHUNK(x, xb + e, lo, hi);
   if (HAS_RES) {
     vec4 rl, rh;
-    LOAD_CHUNK(res, rb + e, rl, rh);
+    XLOAD_CHUNK(RES_F32, res, rb + e, rl, rh);
     lo += rl;
     hi += rh;
     if (HAS_AB) {
@@ -97,8 +103,8 @@ void load_h(uint xb, uint rb, uint ob, uint e, bool again, out vec4 lo, out vec4
       lo += rl;
       hi += rh;
     }
-    lo = round_storage(lo);
-    hi = round_storage(hi);
+    lo = round_res(lo);
+    hi = round_res(hi);
   }
 }
 
@@ -196,7 +202,7 @@ void main() {
       for (uint e = lane * VEC; e < pc.D; e += step) {
         vec4 a, b;
         load_h(xb, rb, ob, e, false, a, b);
-        if (WRITE_RES) STORE_CHUNK(ro, ob + e, a, b);
+        if (WRITE_RES) XSTORE_CHUNK(RES_F32, ro, ob + e, a, b);
         ss += dot(a, a) + dot(b, b);
         if (need_max) {
           vec4 wa, wc;
@@ -236,7 +242,7 @@ void main() {
       for (uint t = 0; t < NC; ++t) {
         const uint e = lane * VEC + t * step;
         vec4 a = vec4(0.0), b = vec4(0.0);
-        if (ok && e < pc.D) LOAD_CHUNK(res, rb + e, a, b);
+        if (ok && e < pc.D) XLOAD_CHUNK(RES_F32, res, rb + e, a, b);
         rv[t * QPC] = a;
         if (QPC == 2) rv[t * QPC + QPC - 1] = b;
       }
@@ -249,9 +255,9 @@ void main() {
           v[t * QPC] = (v[t * QPC] + rv[t * QPC]) + a;
           if (QPC == 2) v[t * QPC + QPC - 1] = (v[t * QPC + QPC - 1] + rv[t * QPC + QPC - 1]) + b;
         }
-        for (uint q = 0; q < NQ; ++q) v[q] = round_storage(v[q]);  // padding stays 0
+        for (uint q = 0; q < NQ; ++q) v[q] = round_res(v[q]);  // padding stays 0
       } else {
-        for (uint q = 0; q < NQ; ++q) v[q] = round_storage(v[q] + rv[q]);  // padding stays 0
+        for (uint q = 0; q < NQ; ++q) v[q] = round_res(v[q] + rv[q]);  // padding stays 0
       }
     }
     float ss = 0.0;
@@ -260,7 +266,7 @@ void main() {
       for (uint t = 0; t < NC; ++t) {
         const uint e = lane * VEC + t * step;
         if (e >= pc.D) break;
-        STORE_CHUNK(ro, ob + e, v[t * QPC], (QPC == 2 ? v[t * QPC + QPC - 1] : vec4(0.0)));
+        XSTORE_CHUNK(RES_F32, ro, ob + e, v[t * QPC], (QPC == 2 ? v[t * QPC + QPC - 1] : vec4(0.0)));
       }
     // A dynamic scale needs max|y| = rstd * max|h * w| before any store: the registers take
     // h * w in place (the store loop then needs no weight) and max|h * w| joins the sum of
@@ -302,12 +308,12 @@ void main() {
       float rv[NS];
       for (uint t = 0; t < NS; ++t) {
         const uint e = lane + t * LPR;
-        rv[t] = ok && e < pc.D ? LD(res, rb + e) : 0.0;
+        rv[t] = ok && e < pc.D ? XLD(RES_F32, res, rb + e) : 0.0;
       }
       for (uint t = 0; t < NS; ++t) {
         const uint e = lane + t * LPR;
         const float bias = HAS_AB && ok && e < pc.D ? LD(ab, OFF(ab) + e) : 0.0;
-        v[t] = round_storage(vec4((v[t] + rv[t]) + bias)).x;
+        v[t] = round_res(vec4((v[t] + rv[t]) + bias)).x;
       }
     }
     float ss = 0.0;
@@ -316,7 +322,7 @@ void main() {
       for (uint t = 0; t < NS; ++t) {
         const uint e = lane + t * LPR;
         if (e >= pc.D) break;
-        ST(ro, ob + e, v[t]);
+        XST(RES_F32, ro, ob + e, v[t]);
       }
     float hw_max = 0.0;  // as above
     if (need_max && ok)

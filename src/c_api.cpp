@@ -612,6 +612,7 @@ vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info
     p.shift = info->shift != VK_FALSE;
     p.norm_before_gate = info->norm_before_gate != VK_FALSE;
     p.f32_params = info->f32_params != VK_FALSE;
+    p.f32_residual = info->f32_residual != VK_FALSE;
     KernelConfig cfg;
     if (info->config) {
       cfg = convert<KernelConfig>(*info->config);

@@ -133,6 +133,7 @@ std::string CaseSpec::label() const {
   if (groups) s += " groups=" + std::to_string(groups);
   if (add_bias) s += " addbias";
   if (f32_params && dtype != vknorm::DType::f32) s += " f32params";
+  if (f32_residual && dtype != vknorm::DType::f32) s += " f32residual";
   if (activation != vknorm::Activation::none) s += std::string(" act=") + activation_name(activation);
   if (by_address) s += " addr";
   if (misalign_bytes) s += " misalign=" + std::to_string(misalign_bytes);

@@ -219,6 +219,10 @@ void CaseRunner::run() {
     fail(std::string(op.name()) + " takes weight / bias in x's dtype only (f32_params)");
     return;
   }
+  if (spec_.f32_residual && !op.accepts_f32_residual()) {
+    fail(std::string(op.name()) + " has no fp32 residual stream (f32_residual)");
+    return;
+  }
   const std::string skip = op.skip_reason(spec_);
   if (!skip.empty()) {
     res_.skipped = true;

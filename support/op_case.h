@@ -65,6 +65,9 @@ struct CaseSpec {
   // (OpCase::accepts_f32_params); ignored for f32 x.
   bool f32_params = false;
   vknorm::DType param_dtype() const { return f32_params ? vknorm::DType::f32 : dtype; }
+  // add_rms_norm*: residual / residual_out in fp32 beside 16-bit x (OpCase::accepts_f32_residual).
+  bool f32_residual = false;
+  vknorm::DType res_dtype() const { return f32_residual ? vknorm::DType::f32 : dtype; }
   std::string label() const;    // "rms_norm f32 [2,3,4] eps=1e-05 seed=1 normal"
 };
 

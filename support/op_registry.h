@@ -83,6 +83,8 @@ struct BenchShape {
   bool add_bias = false;  // add_layer_norm / add_rms_norm*: a D-element bias added to x + residual
   bool f32_params = false;  // weight / bias in fp32 beside 16-bit x (OpCase::accepts_f32_params)
   vknorm::DType param_dtype() const { return f32_params ? vknorm::DType::f32 : dtype; }
+  bool f32_residual = false;  // residual / residual_out in fp32 beside 16-bit x (add_rms_norm*)
+  vknorm::DType res_dtype() const { return f32_residual ? vknorm::DType::f32 : dtype; }
   int64_t numel() const;
 };
 
@@ -132,6 +134,8 @@ class OpCase {
   virtual const char* in_place_output() const { return "y"; }
   // weight / bias may be fp32 beside 16-bit x (CaseSpec::f32_params, BenchShape::f32_params).
   virtual bool accepts_f32_params() const { return false; }
+  // residual / residual_out may be fp32 beside 16-bit x (CaseSpec / BenchShape::f32_residual).
+  virtual bool accepts_f32_residual() const { return false; }
 
   // --- the conformance harness (support/op_case.cpp) ---
   virtual CaseInputs make_inputs(const CaseSpec& spec) const = 0;

@@ -1,7 +1,8 @@
 // Mixed precision: weight / bias in fp32 beside 16-bit x (checkpoints that keep norm weights in
 // fp32) on every row norm that takes them, against the fp64 reference (support: the weight roles
 // get CaseSpec::param_dtype()), on rows in registers, streamed and split, at every vector width;
-// the refusals of other combinations; and prepare(f32_params) making the pipelines a call uses.
+// the residual stream in fp32 (add_rms_norm); the refusals of other combinations; and
+// prepare(f32_params) making the pipelines a call uses.
 #include "test_common.h"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 using namespace vknorm_test;
 using vknorm::Error;
 using vknorm::Status;
+using vknorm::Tensor;
 
 namespace {
 
@@ -89,6 +91,44 @@ TEST_SUITE("mixed_dtypes") {
         }
   }
 
+  TEST_CASE("the residual stream in fp32 beside 16-bit x (add_rms_norm): registers, streamed, in place") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    uint64_t seed = 1500;
+    const std::vector<std::vector<int64_t>> shapes = {{5, 33}, {3, 4097}, {2, 65535}, {9, 4, 64}, {7, 1}};
+    for (const char* op : {"add_rms_norm", "add_rms_norm_q8", "add_rms_norm_fp8"})
+      for (DType dt : k16)
+        for (const auto& shape : shapes) {
+          CAPTURE(op);
+          CaseSpec s = op_spec(op, dt, shape, true, DataKind::normal, ++seed);
+          s.f32_residual = true;
+          check_case(dev, s);
+          s.in_place = true;  // residual_out = residual, both fp32
+          check_case(dev, s);
+          s = op_spec(op, dt, shape, true, DataKind::normal, ++seed);
+          s.f32_residual = s.f32_params = s.add_bias = true;  // ONNX's skip bias, fp32 weight
+          check_case(dev, s);
+        }
+    struct Cfg {
+      uint32_t wg, items, vec, rows;
+    };
+    for (DType dt : k16)
+      for (Cfg c : {Cfg{64, 4, 4, 1}, Cfg{128, 8, 1, 4}, Cfg{128, 8, 8, 1}, Cfg{256, 16, 4, 2}}) {
+        vknorm::KernelConfig cfg;
+        cfg.workgroup_size = c.wg;
+        cfg.items_per_invocation = c.items;
+        cfg.vector_width = c.vec;
+        cfg.rows_per_workgroup = c.rows;
+        CAPTURE(c.vec);
+        CaseSpec s = op_spec("add_rms_norm", dt, {9, 1032}, true, DataKind::normal, 1600 + c.wg + c.vec);
+        s.f32_residual = true;
+        s.config = &cfg;
+        check_case(dev, s);
+        s.shape = {33, 96};
+        check_case(dev, s);
+      }
+  }
+
   TEST_CASE("dtype combinations that are refused, each named in the error") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
@@ -123,6 +163,18 @@ TEST_SUITE("mixed_dtypes") {
     r.y = view_of(dev, yb, DType::f16, {4, 64}, {64, 1});
     r.weight = view_of(dev, wb, DType::bf16, {64}, {1});
     expect_args_refused(dev, Status::invalid_argument, "bf16 weight with f16 x", r, {&yb}, RefusedBy::select_and_prepare);
+    TestBuffer rb(dev, 1 << 14), ob(dev, 1 << 14);
+    vknorm::AddRmsNormArgs ar{};
+    ar.x = view_of(dev, xb, DType::f16, {4, 64}, {64, 1});
+    ar.y = view_of(dev, yb, DType::f16, {4, 64}, {64, 1});
+    ar.residual = view_of(dev, rb, DType::f32, {4, 64}, {64, 1});
+    ar.residual_out = view_of(dev, ob, DType::f16, {4, 64}, {64, 1});
+    expect_args_refused(dev, Status::invalid_argument, "fp32 residual with an f16 residual_out", ar, {&yb, &ob},
+                        RefusedBy::select_and_prepare);
+    ar.residual = view_of(dev, rb, DType::bf16, {4, 64}, {64, 1});
+    ar.residual_out = Tensor{};
+    expect_args_refused(dev, Status::invalid_argument, "bf16 residual with f16 x", ar, {&yb},
+                        RefusedBy::select_and_prepare);
   }
 
   TEST_CASE("prepare(f32_params) creates the pipelines a call with fp32 parameters uses") {

@@ -533,8 +533,10 @@ struct RmsNormLastArgs {
 //       the unfused code would store it)
 //   residual_out = h   (optional; it may be `residual` itself: the usual in-place update)
 //   y = RMSNorm(h) exactly as RmsNormLastArgs (weight, weight_offset, rstd, int8 / fp8 y, scales)
-// x, residual and residual_out have x's shape and dtype; the layout rules are
-// RmsNormLastArgs's for every one of them.
+// x, residual and residual_out have x's shape; residual and residual_out have x's dtype, or
+// both fp32 beside 16-bit x (an engine that keeps the residual stream in fp32: h is then summed
+// and kept in fp32, and y goes out in x's dtype). The layout rules are RmsNormLastArgs's for
+// every one of them.
 // In place: residual_out = residual, and y = x (not with a quantized y).
 struct AddRmsNormArgs {
   Tensor x, residual;
@@ -1042,6 +1044,7 @@ struct PrepareInfo {
   // rms_norm_last, add_rms_norm, layer_norm, add_layer_norm, group_norm, ada_norm,
   // gated_rms_norm: weight / bias are fp32 beside 16-bit x (mixed precision; their own pipelines).
   bool f32_params = false;
+  bool f32_residual = false;  // add_rms_norm: residual / residual_out are fp32 beside 16-bit x
   const KernelConfig* config = nullptr;  // the override the call passes in args.config, if any
 
   // Convenience: op, dtype and shape (up to kMaxRank dimensions) in one expression.

@@ -587,6 +587,7 @@ typedef struct vknorm_prepare_info {
   VkBool32 scale, shift;          /* ada_norm: the call has a scale / a shift (default VK_TRUE) */
   VkBool32 norm_before_gate;      /* gated_rms_norm: as in the args (default VK_TRUE) */
   VkBool32 f32_params;            /* norms with weight / bias: they are fp32 beside 16-bit x */
+  VkBool32 f32_residual;          /* add_rms_norm: residual / residual_out are fp32 beside 16-bit x */
   const vknorm_kernel_config* config; /* the call's override, or NULL */
 } vknorm_prepare_info;
 

@@ -31,5 +31,6 @@
   S(5, ADD_BIAS, 0)            /* 1 (with FLAG_RESIDUAL): h = x + residual + ab (ONNX's skip bias); \
                                   a constant: the code a push flag kept cost the H200 5-16% */ \
   S(6, QFMT, 0)                /* rms_norm_last_q8: y's codes, 0 int8, 1 float8 e4m3fn, 2 float8 e5m2 */ \
-  S(7, PARAM_F32, 0)           /* 1: weight is fp32 beside 16-bit x */
+  S(7, PARAM_F32, 0)           /* 1: weight is fp32 beside 16-bit x */ \
+  S(8, RES_F32, 0)             /* 1: residual / residual_out are fp32 beside 16-bit x */
 #endif

@@ -129,12 +129,20 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
   if (add_bias && !has_res) return make_error(Status::invalid_argument, "add_bias needs a residual");
   std::vector<const Tensor*> rows_of = {&x, &y};
   std::vector<const char*> names = {"x", "y"};
+  // The residual stream (residual, residual_out) has x's dtype, or fp32 beside 16-bit x (engines
+  // that keep it in fp32): one dtype for both.
+  const DType res_dtype = has_res ? a.residual->dtype : x.dtype;
+  const bool res_f32 = has_res && res_dtype == DType::f32 && x.dtype != DType::f32;
   for (auto [t, name] : {std::pair<const Tensor*, const char*>{a.residual, "residual"}, {a.residual_out, "residual_out"}}) {
     if (!t->is_set()) continue;
     if ((e = check_tensor(ctx, *t, name))) return e;
-    if (!same_shape(x, *t) || t->dtype != x.dtype)
+    if (!same_shape(x, *t))
       return make_error(Status::invalid_argument, std::string(name) + " " + shape_string(*t) + " must have x's shape " +
-                                                      shape_string(x) + " and dtype");
+                                                      shape_string(x));
+    if (t->dtype != (res_f32 ? DType::f32 : x.dtype))
+      return make_error(Status::invalid_argument, std::string(name) + " must have x's dtype (" + dtype_name(x.dtype) +
+                                                      ")" + (x.dtype != DType::f32 ? ", or f32 as the residual stream" : "") +
+                                                      " (residual and residual_out alike), got " + dtype_name(t->dtype));
     rows_of.push_back(t);
     names.push_back(name);
   }
@@ -249,6 +257,7 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
       sc.ADD_BIAS = add_bias ? 1u : 0u;
       sc.QFMT = y.dtype == DType::f8_e4m3 ? 1u : y.dtype == DType::f8_e5m2 ? 2u : 0u;
       sc.PARAM_F32 = param_f32 ? 1u : 0u;
+      sc.RES_F32 = res_f32 ? 1u : 0u;
       typename KK::Push pc{};
       pc.D = uint32_t(D);
       pc.rows = uint32_t(rows);
@@ -345,7 +354,7 @@ Error last_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
 Error add_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
   AddRmsNormArgs a;
   fill_prepare_args(info, ph, &a, &a.y_scale);
-  a.residual = ph->tensor(info.dtype, dims(info, 0, info.rank));
+  a.residual = ph->tensor(info.f32_residual ? DType::f32 : info.dtype, dims(info, 0, info.rank));
   if (info.add_bias) a.add_bias = ph->tensor(info.dtype, dims(info, std::max(0, info.rank - info.normalized_rank), info.rank));
   return prepare_add_rms_norm(ctx, a);
 }

@@ -53,6 +53,7 @@ class RmsLastCase : public RowNormCase {
   const char* in_place_output() const override { return add_ ? "residual_out" : "y"; }
   bool nan_inf_specified() const override { return !q8_; }  // quantized codes of such rows: unspecified
   bool accepts_f32_params() const override { return true; }
+  bool accepts_f32_residual() const override { return add_; }
 
   double weight_offset() const { return add_ ? 1.0 : 0.0; }
   double static_scale() const { return add_ && q8_ ? 4.0 / quantized_max(quant_) : 0.0; }
@@ -67,7 +68,7 @@ class RmsLastCase : public RowNormCase {
       CaseSpec rs = spec;
       rs.seed = sub_seed(spec.seed, 7);
       rs.data = DataKind::normal;
-      in.residual = make_data(DataKind::normal, in.x.size(), rs.seed, spec.dtype);
+      in.residual = make_data(DataKind::normal, in.x.size(), rs.seed, spec.res_dtype());
       if (spec.add_bias && in.D > 0) in.add_bias = affine_values(spec, in.D, 5, 0.0);
     }
     place_row_specials(spec, b.outlier, &in);
@@ -79,8 +80,8 @@ class RmsLastCase : public RowNormCase {
     std::vector<TensorRole> t;
     t.push_back({"x", false, spec.dtype, spec.shape, &in.x});
     if (add_) {
-      t.push_back({"residual", false, spec.dtype, spec.shape, &in.residual});
-      if (spec.optional_outputs || spec.in_place) t.push_back({"residual_out", true, spec.dtype, spec.shape, nullptr});
+      t.push_back({"residual", false, spec.res_dtype(), spec.shape, &in.residual});
+      if (spec.optional_outputs || spec.in_place) t.push_back({"residual_out", true, spec.res_dtype(), spec.shape, nullptr});
       if (spec.add_bias) t.push_back({"add_bias", false, spec.dtype, norm, &in.add_bias});
     }
     t.push_back({"y", true, y_dtype(spec.dtype), spec.shape, nullptr});
@@ -121,9 +122,9 @@ class RmsLastCase : public RowNormCase {
   void check_outputs(const CaseSpec& spec, const CaseInputs& in, const OutputCheckFn& check) const override {
     std::vector<double> h, y, rstd, xa, ra;
     in.skip_sum_terms(&xa, &ra);
-    rms_norm_last_reference(xa, ra, in.weight, spec.affine ? weight_offset() : 0.0, spec.dtype,
+    rms_norm_last_reference(xa, ra, in.weight, spec.affine ? weight_offset() : 0.0, spec.res_dtype(),
                             in.rows, in.D, spec.eps, &h, &y, &rstd);
-    if (add_ && (spec.optional_outputs || spec.in_place)) check("residual_out", h, tolerance_for(spec.dtype), nullptr);
+    if (add_ && (spec.optional_outputs || spec.in_place)) check("residual_out", h, tolerance_for(spec.res_dtype()), nullptr);
     if (q8_) {
       std::vector<double> codes, scales, ratio;
       quantize_rows_reference(y, in.rows, in.D, static_scale(), quant_, &codes, &scales, &ratio);
@@ -150,7 +151,8 @@ class RmsLastCase : public RowNormCase {
     const uint64_t n = static_cast<uint64_t>(s.numel());
     const uint64_t y = n * vknorm::dtype_size(y_dtype(s.dtype));
     const uint64_t scales = q8_ && !(static_scale() > 0) ? b.stat : 0;
-    return b.big + y + (add_ ? 2 * b.big : 0) + (add_ && s.add_bias ? 2 : 1) * b.param + scales;
+    const uint64_t res = add_ ? 2 * n * vknorm::dtype_size(s.res_dtype()) : 0;
+    return b.big + y + res + (add_ && s.add_bias ? 2 : 1) * b.param + scales;
   }
   std::vector<BenchTensor> bench_tensors(const BenchShape& s) const override {
     std::vector<BenchTensor> t;
@@ -158,8 +160,8 @@ class RmsLastCase : public RowNormCase {
     t.push_back({"x", s.dtype, s.shape});
     t.push_back({"y", y_dtype(s.dtype), s.shape});
     if (add_) {
-      t.push_back({"residual", s.dtype, s.shape});
-      t.push_back({"residual_out", s.dtype, s.shape});
+      t.push_back({"residual", s.res_dtype(), s.shape});
+      t.push_back({"residual_out", s.res_dtype(), s.shape});
       if (s.add_bias) t.push_back({"add_bias", s.dtype, normalized(s)});
     }
     if (s.affine) t.push_back({"weight", s.param_dtype(), normalized(s)});
@@ -184,7 +186,7 @@ class RmsLastCase : public RowNormCase {
       }
       std::vector<double> xa = xrow, ra = rrow;
       if (add_ && s.add_bias) skip_bias_terms(run.param("add_bias"), &xa, &ra);
-      rms_norm_last_reference(xa, ra, w, w.empty() ? 0.0 : weight_offset(), s.dtype, 1, D, eps, &h, &yrow, &r);
+      rms_norm_last_reference(xa, ra, w, w.empty() ? 0.0 : weight_offset(), s.res_dtype(), 1, D, eps, &h, &yrow, &r);
       if (q8_) quantize_rows_reference(yrow, 1, D, static_scale(), quant_, &codes, &scales, &ratio);
       const std::vector<double>& out = q8_ ? codes : yrow;
       for (int64_t j : cols) {

@@ -59,6 +59,7 @@ std::string CheckCase::label() const {
   if (!spec.affine) s += " noaffine";
   if (!spec.optional_outputs) s += " noopt";
   if (spec.f32_params && spec.dtype != vknorm::DType::f32) s += " f32params";
+  if (spec.f32_residual && spec.dtype != vknorm::DType::f32) s += " f32residual";
   if (has_config) s += " cfg=" + vknorm::to_string(config);
   s += " seed=" + std::to_string(spec.seed);
   return s;

@@ -62,6 +62,7 @@ std::string repro_command(const CheckCase& c, bool force_shared_reduction, const
   if (s.activation != vknorm::Activation::none) cmd += std::string(" --activation ") + vknorm_support::activation_name(s.activation);
   if (s.add_bias) cmd += " --add-bias";
   if (s.f32_params) cmd += " --f32-params";
+  if (s.f32_residual) cmd += " --f32-residual";
   cmd += " --eps " + format_number(s.eps);
   cmd += " --seed " + std::to_string(s.seed);
   cmd += " --data ";
@@ -496,6 +497,13 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
       if (op->accepts_f32_params() && dt != DType::f32) {  // fp32 weight / bias beside 16-bit x
         CheckCase m = make_case(op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
         m.spec.f32_params = true;
+        cases.push_back(m);
+      }
+      if (op->accepts_f32_residual() && dt != DType::f32) {  // an fp32 residual stream beside 16-bit x
+        CheckCase m = make_case(op, dt, v.shape, v.nr, 1e-5, DataKind::normal);
+        m.spec.f32_residual = true;
+        cases.push_back(m);
+        m.layout = Layout::in_place;  // residual_out = residual, both fp32
         cases.push_back(m);
       }
       if (op->supports_in_place()) {  // y = x, residual_out = residual or dx = dy (the op case says which)

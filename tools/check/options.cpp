@@ -53,6 +53,7 @@ case options (--case rms_norm | layer_norm | layer_norm_backward):
   --activation A            group_norm: none (default) | silu | gelu_tanh after the affine
   --add-bias                add_layer_norm / add_rms_norm*: a D-element bias added to x + residual
   --f32-params              weight / bias in fp32 beside 16-bit x (mixed precision)
+  --f32-residual            add_rms_norm*: residual / residual_out in fp32 beside 16-bit x
   --layout buffer|address|misaligned|in_place   tensors by VkBuffer, by device address, at
                             an element-aligned offset, or y = x in place (buffer)
   --no-affine               no weight / bias
@@ -259,7 +260,8 @@ Parsed parse_case_option(ArgReader& in, Options* o, ParseState* st, std::string*
   static const char* const kCaseOnly[] = {"--shape", "--dtype", "--eps", "--data",
                                           "--normalized-rank", "--layout", "--by-address",
                                           "--no-affine", "--no-optional-outputs", "--config",
-                                          "--groups", "--activation", "--add-bias", "--f32-params"};
+                                          "--groups", "--activation", "--add-bias", "--f32-params",
+                                          "--f32-residual"};
   bool case_only = false;
   for (const char* name : kCaseOnly) case_only = case_only || a == name;
   if (!case_only) return Parsed::not_mine;
@@ -309,6 +311,8 @@ Parsed parse_case_option(ArgReader& in, Options* o, ParseState* st, std::string*
     spec.add_bias = true;
   } else if (a == "--f32-params") {
     spec.f32_params = true;
+  } else if (a == "--f32-residual") {
+    spec.f32_residual = true;
   } else if (a == "--activation") {
     if (!in.value(&v, error)) return Parsed::failed;
     if (!vknorm_support::parse_activation(v, &spec.activation)) {
