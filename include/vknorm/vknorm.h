@@ -458,8 +458,9 @@ std::string to_string(const KernelConfig& c);
 // beside 16-bit x (checkpoints that keep norm weights in fp32; torch's autocast): all of one
 // dtype, read as fp32 (the math is fp32 either way, so y differs from a call with the weights
 // rounded to x's dtype only by that rounding). Their own pipelines (PrepareInfo::f32_params).
-// Other combinations are refused with the dtypes named. Not covered: the backward passes,
-// BatchNorm, rms_norm over channels (weights of x's dtype only).
+// add_rms_norm (and its quantized forms) also keeps the residual stream in fp32 (see
+// AddRmsNormArgs). Other combinations are refused with the dtypes named. Not covered: the
+// backward passes, BatchNorm, rms_norm over channels (weights of x's dtype only).
 //
 // Aliasing: two tensors alias when they share memory (the same VkBuffer with intersecting byte
 // ranges, or intersecting device-address ranges; a call that mixes the two compares addresses).
