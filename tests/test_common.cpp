@@ -156,6 +156,16 @@ void check_same_outputs(const CaseResult& a, const CaseResult& b) {
     CHECK_MESSAGE(same_bits(a.outputs[k].got, b.outputs[k].got), a.outputs[k].name << " differs between two identical runs");
 }
 
+vknorm::KernelConfig row_config(uint32_t wg, uint32_t items, uint32_t vec, uint32_t rows, uint32_t split) {
+  vknorm::KernelConfig c;
+  c.workgroup_size = wg;
+  c.items_per_invocation = items;
+  c.vector_width = vec;
+  c.rows_per_workgroup = rows;
+  c.split = split;
+  return c;
+}
+
 void check_in_place_matches(HostDevice& dev, CaseSpec spec) {
   CAPTURE(spec.label());
   spec.in_place = false;

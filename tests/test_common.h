@@ -65,6 +65,9 @@ CaseSpec rms_bwd(DType dt, std::vector<int64_t> shape, int nr = 1, bool affine =
 // The outputs of two runs of one case: as many (REQUIRE) and each the same bits (CHECK).
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b);
 void check_same_outputs(const CaseResult& a, const CaseResult& b);
+// A caller's config override of the row kernels' fields (the rest left to the selector).
+vknorm::KernelConfig row_config(uint32_t wg, uint32_t items, uint32_t vec, uint32_t rows, uint32_t split = 1);
+
 // The spec run out of place and in place (spec.in_place: the op case's in-place pair): both
 // pass their checks and give the same bits.
 void check_in_place_matches(HostDevice& dev, CaseSpec spec);

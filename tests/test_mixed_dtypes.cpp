@@ -76,12 +76,7 @@ TEST_SUITE("mixed_dtypes") {
           const bool ln = std::string(op).find("layer") != std::string::npos;
           if (c.split > 1 && !ln) continue;
           if (ln && c.split == 1 && (c.wg / c.rows) * c.items < 1000) continue;
-          vknorm::KernelConfig cfg;
-          cfg.workgroup_size = c.wg;
-          cfg.items_per_invocation = c.items;
-          cfg.vector_width = c.vec;
-          cfg.rows_per_workgroup = c.rows;
-          cfg.split = c.split;
+          const vknorm::KernelConfig cfg = row_config(c.wg, c.items, c.vec, c.rows, c.split);
           CAPTURE(op);
           CAPTURE(c.vec);
           CAPTURE(c.split);
@@ -114,11 +109,7 @@ TEST_SUITE("mixed_dtypes") {
     };
     for (DType dt : k16)
       for (Cfg c : {Cfg{64, 4, 4, 1}, Cfg{128, 8, 1, 4}, Cfg{128, 8, 8, 1}, Cfg{256, 16, 4, 2}}) {
-        vknorm::KernelConfig cfg;
-        cfg.workgroup_size = c.wg;
-        cfg.items_per_invocation = c.items;
-        cfg.vector_width = c.vec;
-        cfg.rows_per_workgroup = c.rows;
+        const vknorm::KernelConfig cfg = row_config(c.wg, c.items, c.vec, c.rows);
         CAPTURE(c.vec);
         CaseSpec s = op_spec("add_rms_norm", dt, {9, 1032}, true, DataKind::normal, 1600 + c.wg + c.vec);
         s.f32_residual = true;
