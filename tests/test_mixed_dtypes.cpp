@@ -94,6 +94,7 @@ TEST_SUITE("mixed_dtypes") {
     for (const char* op : {"add_rms_norm", "add_rms_norm_q8", "add_rms_norm_fp8"})
       for (DType dt : k16)
         for (const auto& shape : shapes) {
+          if (shape[1] == 65535 && std::string(op) != "add_rms_norm") continue;  // streamed: one form is enough
           CAPTURE(op);
           CaseSpec s = op_spec(op, dt, shape, true, DataKind::normal, ++seed);
           s.f32_residual = true;
