@@ -802,6 +802,26 @@ enum class Activation : uint32_t {
 // inputs are unspecified (not tested), as for the backward passes.
 // activation (default none): applied to y after weight / bias in the same pass (SiLU: the
 // fused GroupNorm -> SiLU of diffusion models; mean / rstd stay the statistics of x).
+// Channels last (channels_last = true): x and y have shape (N, d1, ..., C), rank >= 2,
+// contiguous row-major (torch's channels_last memory format seen as its permuted shape,
+// x.permute(0, 2, 3, 1) of an NCHW tensor; the NHWC activations of many VAEs / UNets). The math,
+// groups (C / num_groups consecutive channels), weight / bias (C), mean / rstd (index
+// n * num_groups + g), activation, dtypes and in place are those above: per (n, g) the statistics
+// run over every spatial position and the group's channels. Kernels: x is read as rows of C
+// contiguous channels, never with a stride per element (aten's NHWC GroupNorm is ~2x slower
+// than its NCHW one): (1) group_norm_nhwc_stats: a workgroup takes a chunk of positions and a
+// block of channels, each invocation owning fixed channels (4 at a time where C, C / num_groups
+// and the offsets allow) over the chunk's positions; the channels of each group are reduced in
+// shared memory to one (count, mean, M2) partial per (n, chunk, group) (corrected two-pass
+// around the chunk's fp32 group mean); (2) group_norm_nhwc_merge: one workgroup per (n, g)
+// merges them exactly in a fixed order (Chan, around the partials' directly averaged mean: a
+// shift near the data that no short outlier chunk moves), writes mean / rstd; (3) group_norm_nhwc_apply: rows of C again, weight / bias / activation per
+// channel. Deterministic (no atomics). Config: workgroup_size (a power of two), vector_width (1
+// or 4), split (chunks per sample, at most the spatial size); items_per_invocation is unused.
+// Scratch: 16 bytes per partial and per (n, g). In place: y = x (the apply pass reads x only at
+// the elements it writes, after every statistic is complete). Tensors larger than one binding
+// are windowed over positions. prepare() by PrepareInfo covers the NCHW form only
+// (prepare_group_norm(ctx, args) covers both).
 struct GroupNormArgs {
   Tensor x, y;
   Tensor weight, bias;  // optional, C elements
@@ -809,6 +829,7 @@ struct GroupNormArgs {
   int64_t num_groups = 1;
   float eps = 1e-5f;
   Activation activation = Activation::none;
+  bool channels_last = false;  // x, y are (N, d1, ..., C): see "Channels last" above
   Tensor scratch;  // see group_norm_scratch_size()
   const KernelConfig* config = nullptr;
 };
