@@ -4,7 +4,7 @@
 //   subs == 1: block y holds groups [y * gpb, (y + 1) * gpb) (cb = gpb * cpg; the last block
 //              may be narrower);
 //   subs > 1:  groups wider than a block: block y is part y % subs of group y / subs.
-// grid = (chunks of this dispatch, blocks). A workgroup reads `lanes` x VEC channels of its
+// grid = (chunks of this dispatch, blocks of this dispatch). A workgroup reads `lanes` x VEC channels of its
 // block at WG / lanes positions at a time: invocation lid owns the VEC channels of lane
 // lid % lanes for every position lid / lanes + k * (WG / lanes) of the chunk. VEC divides cpg,
 // so the channels of one invocation belong to one group.
@@ -22,7 +22,7 @@ struct Geom {
 
 Geom geom() {
   Geom t;
-  const uint q = pc.q_base + gl_WorkGroupID.x, y = gl_WorkGroupID.y;
+  const uint q = pc.q_base + gl_WorkGroupID.x, y = pc.y_base + gl_WorkGroupID.y;
   t.n = q / pc.cps;
   t.j = q - t.n * pc.cps;
   t.row0 = t.n * pc.S + t.j * pc.clen - pc.row_base;

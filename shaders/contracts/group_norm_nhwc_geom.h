@@ -15,6 +15,7 @@
   F(uint, cb)                      /* channels per block (a multiple of VEC) */ \
   F(uint, subs)                    /* blocks per group (> 1: groups wider than a block) */ \
   F(uint, gpb)                     /* groups per block (subs == 1) */ \
-  F(uint, lanes)                   /* invocations per position: cb / VEC */
+  F(uint, lanes)                   /* invocations per position: cb / VEC */ \
+  F(uint, y_base)                  /* block of this dispatch's workgroup y = 0 */
 
 #endif

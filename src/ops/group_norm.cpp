@@ -202,8 +202,8 @@ Error plan_group_norm_nhwc(Context* ctx, const GroupNormArgs& a, Plan* plan, Pla
     return ok();
   }
   if (!plan) return ok();
-  if (res->scratch_bytes / 16 > 0xFFFFFFFFull || blocks > dev.max_workgroup_count[1])
-    return make_error(Status::unsupported, "this call's partials or channel blocks exceed 32-bit indexing or the grid");
+  if (res->scratch_bytes / 16 > 0xFFFFFFFFull)
+    return make_error(Status::unsupported, "the partials this call needs exceed 32-bit indexing");
   Tensor scratch;
   if ((e = check_scratch(ctx, a.scratch, res->scratch_bytes, &scratch))) return e;
   plan->address_mode = address_mode;
@@ -215,12 +215,13 @@ Error plan_group_norm_nhwc(Context* ctx, const GroupNormArgs& a, Plan* plan, Pla
   const uint32_t coef_off = uint32_t(part_base + parts);
   const BufferView wv = a.weight.is_set() ? pl.view(a.weight, 0, C) : pl.dummy(a.x);
   const BufferView bv = a.bias.is_set() ? pl.view(a.bias, 0, C) : pl.dummy(a.x);
-  const uint64_t max_gx = dev.max_workgroup_count[0];
+  const uint64_t max_gx = dev.max_workgroup_count[0], max_gy = dev.max_workgroup_count[1];
 
   using Stats = kernels::group_norm_nhwc_stats;
   using Apply = kernels::group_norm_nhwc_apply;
   using Merge = kernels::group_norm_nhwc_merge;
-  auto geom = [&](auto& pc, uint64_t q0, uint64_t row_base) {
+  auto geom = [&](auto& pc, uint64_t q0, uint64_t row_base, uint64_t y0) {
+    pc.y_base = uint32_t(y0);
     pc.C = uint32_t(C);
     pc.cpg = uint32_t(cpg);
     pc.G = uint32_t(G);
@@ -246,18 +247,19 @@ Error plan_group_norm_nhwc(Context* ctx, const GroupNormArgs& a, Plan* plan, Pla
     const uint64_t last = q1 - 1, r1 = row_of(last) + std::min(clen, S - (last % cps) * clen);
     wins.push_back({q0, q1, row_of(q0), r1});
   }
-  for (const Win& w : wins) {
-    Stats::Spec sc;
-    sc.WG = wg;
-    sc.VEC = vec;
-    Stats::Push pc{};
-    geom(pc, w.q0, w.r0);
-    pc.part_off = part_base;
-    PlannedDispatch d = plan_dispatch<Stats>(a.x.dtype, sc, pc, pl.view(a.x, w.r0 * C, (w.r1 - w.r0) * C), part);
-    d.groups[0] = uint32_t(w.q1 - w.q0);
-    d.groups[1] = uint32_t(blocks);
-    plan->dispatches.push_back(std::move(d));
-  }
+  for (const Win& w : wins)
+    for (uint64_t y0 = 0; y0 < blocks; y0 += max_gy) {  // channel blocks beyond the grid: more dispatches
+      Stats::Spec sc;
+      sc.WG = wg;
+      sc.VEC = vec;
+      Stats::Push pc{};
+      geom(pc, w.q0, w.r0, y0);
+      pc.part_off = part_base;
+      PlannedDispatch d = plan_dispatch<Stats>(a.x.dtype, sc, pc, pl.view(a.x, w.r0 * C, (w.r1 - w.r0) * C), part);
+      d.groups[0] = uint32_t(w.q1 - w.q0);
+      d.groups[1] = uint32_t(std::min(max_gy, blocks - y0));
+      plan->dispatches.push_back(std::move(d));
+    }
   const uint32_t stat_flags = (a.mean.is_set() ? Merge::FLAG_MEAN : 0u) | (a.rstd.is_set() ? Merge::FLAG_RSTD : 0u);
   const BufferView mv = a.mean.is_set() ? pl.view(a.mean, 0, N * G) : pl.dummy(a.x);
   const BufferView rv = a.rstd.is_set() ? pl.view(a.rstd, 0, N * G) : pl.dummy(a.x);
@@ -280,21 +282,23 @@ Error plan_group_norm_nhwc(Context* ctx, const GroupNormArgs& a, Plan* plan, Pla
   bool first = true;
   for (auto it = wins.rbegin(); it != wins.rend(); ++it) {  // the stats pass's last window first (L2)
     const Win& w = *it;
-    Apply::Spec sc;
-    sc.WG = wg;
-    sc.VEC = vec;
-    sc.ACT = uint32_t(a.activation);
-    Apply::Push pc{};
-    geom(pc, w.q0, w.r0);
-    pc.coef_off = coef_off;
-    pc.flags = (a.weight.is_set() ? Apply::FLAG_WEIGHT : 0u) | (a.bias.is_set() ? Apply::FLAG_BIAS : 0u);
-    PlannedDispatch d = plan_dispatch<Apply>(a.x.dtype, sc, pc, pl.view(a.x, w.r0 * C, (w.r1 - w.r0) * C),
-                                             pl.view(a.y, w.r0 * C, (w.r1 - w.r0) * C), wv, bv, part);
-    d.groups[0] = uint32_t(w.q1 - w.q0);
-    d.groups[1] = uint32_t(blocks);
-    d.barrier_before = first;
-    first = false;
-    plan->dispatches.push_back(std::move(d));
+    for (uint64_t y0 = 0; y0 < blocks; y0 += max_gy) {
+      Apply::Spec sc;
+      sc.WG = wg;
+      sc.VEC = vec;
+      sc.ACT = uint32_t(a.activation);
+      Apply::Push pc{};
+      geom(pc, w.q0, w.r0, y0);
+      pc.coef_off = coef_off;
+      pc.flags = (a.weight.is_set() ? Apply::FLAG_WEIGHT : 0u) | (a.bias.is_set() ? Apply::FLAG_BIAS : 0u);
+      PlannedDispatch d = plan_dispatch<Apply>(a.x.dtype, sc, pc, pl.view(a.x, w.r0 * C, (w.r1 - w.r0) * C),
+                                               pl.view(a.y, w.r0 * C, (w.r1 - w.r0) * C), wv, bv, part);
+      d.groups[0] = uint32_t(w.q1 - w.q0);
+      d.groups[1] = uint32_t(std::min(max_gy, blocks - y0));
+      d.barrier_before = first;
+      first = false;
+      plan->dispatches.push_back(std::move(d));
+    }
   }
   return ok();
 }
