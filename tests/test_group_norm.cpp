@@ -329,14 +329,16 @@ TEST_SUITE("group_norm") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
     struct Cfg {
-      uint32_t wg, vec, split;
+      uint32_t wg, vec, split, items;
     };
-    // wg 16 / 32 with C = 256: groups wider than a block (16 lanes x 4), split over parts.
-    for (Cfg f : {Cfg{16, 4, 3}, Cfg{32, 1, 1}, Cfg{64, 4, 50}, Cfg{128, 1, 7}, Cfg{256, 4, 1000}}) {
+    // wg 16 / 32 with C = 256: groups wider than a block (16 lanes x 4), split over parts;
+    // items: positions per register batch (1: a Chan merge per position; 64: few batches).
+    for (Cfg f : {Cfg{16, 4, 3, 1}, Cfg{32, 1, 1, 64}, Cfg{64, 4, 50, 3}, Cfg{128, 1, 7, 0}, Cfg{256, 4, 1000, 16}}) {
       vknorm::KernelConfig c;
       c.workgroup_size = f.wg;
       c.vector_width = f.vec;
       c.split = f.split;
+      c.items_per_invocation = f.items;
       for (DType dt : {DType::f32, DType::bf16}) {
         for (auto s : {gn_nhwc(dt, {2, 9, 11, 256}, 2, true, DataKind::large_mean, 391),
                        gn_nhwc(dt, {3, 50, 64}, 16, true, DataKind::normal, 392)}) {
@@ -449,6 +451,9 @@ TEST_SUITE("group_norm") {
     refused(dev, "channels_last workgroup_size 96", a, outs);
     c.workgroup_size = 1u << 20;
     refused(dev, "channels_last workgroup_size beyond the device", a, outs);
+    c = vknorm::KernelConfig{};
+    c.items_per_invocation = 65;
+    refused(dev, "channels_last items_per_invocation 65", a, outs);
   }
 
   TEST_CASE("instance_norm running statistics after the update: momentum 0, 0.1, 1; eval mode") {

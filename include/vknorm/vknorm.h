@@ -811,13 +811,16 @@ enum class Activation : uint32_t {
 // contiguous channels, never with a stride per element (aten's NHWC GroupNorm is ~2x slower
 // than its NCHW one): (1) group_norm_nhwc_stats: a workgroup takes a chunk of positions and a
 // block of channels, each invocation owning fixed channels (4 at a time where C, C / num_groups
-// and the offsets allow) over the chunk's positions; the channels of each group are reduced in
-// shared memory to one (count, mean, M2) partial per (n, chunk, group) (corrected two-pass
-// around the chunk's fp32 group mean); (2) group_norm_nhwc_merge: one workgroup per (n, g)
-// merges them exactly in a fixed order (Chan, around the partials' directly averaged mean: a
-// shift near the data that no short outlier chunk moves), writes mean / rstd; (3) group_norm_nhwc_apply: rows of C again, weight / bias / activation per
+// and the offsets allow) over the chunk's positions, read once in register batches around a
+// shift near the data (the group's mean over the workgroup's first batch; exact two-pass per
+// batch, Chan merges between batches); the channels of each group are merged exactly in shared
+// memory to one (count, mean, M2) partial per (n, chunk, group); (2) group_norm_nhwc_merge: one
+// workgroup per (n, g) merges them exactly in a fixed order (Chan, around the partials'
+// directly averaged mean: a shift near the data that no short outlier chunk moves), writes
+// mean / rstd; (3) group_norm_nhwc_apply: rows of C again, weight / bias / activation per
 // channel. Deterministic (no atomics). Config: workgroup_size (a power of two), vector_width (1
-// or 4), split (chunks per sample, at most the spatial size); items_per_invocation is unused.
+// or 4), items_per_invocation (positions per register batch, <= 64), split (chunks per sample,
+// at most the spatial size).
 // Scratch: 16 bytes per partial and per (n, g). In place: y = x (the apply pass reads x only at
 // the elements it writes, after every statistic is complete). Tensors larger than one binding
 // are windowed over positions. prepare() by PrepareInfo covers the NCHW form only

@@ -9,7 +9,7 @@
   GROUP_NORM_NHWC_GEOM_FIELDS(F)   \
   F(uint, part_off)                /* vec4 index of partial 0 of (sample 0, group 0) */
 #define GROUP_NORM_NHWC_STATS_FLAGS(B)
-#define GROUP_NORM_NHWC_STATS_SPECS(S) S(1, VEC, 1)
+#define GROUP_NORM_NHWC_STATS_SPECS(S) S(1, VEC, 1) S(2, ITEMS, 8)  /* positions per batch per invocation */
 
 VKNORM_KERNEL(group_norm_nhwc_stats, GROUP_NORM_NHWC_STATS)
 #endif
