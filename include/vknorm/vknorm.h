@@ -820,7 +820,7 @@ enum class Activation : uint32_t {
 // mean / rstd; (3) group_norm_nhwc_apply: rows of C again, weight / bias / activation per
 // channel. Deterministic (no atomics). Config: workgroup_size (a power of two), vector_width (1
 // or 4), items_per_invocation (positions per register batch, <= 64), split (chunks per sample,
-// at most the spatial size).
+// at most the spatial size; the default follows one sample's shape, never N: batch invariant).
 // Scratch: 16 bytes per partial and per (n, g). In place: y = x (the apply pass reads x only at
 // the elements it writes, after every statistic is complete). Tensors larger than one binding
 // are windowed over positions. prepare() by PrepareInfo covers the NCHW form only

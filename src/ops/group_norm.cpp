@@ -87,7 +87,7 @@ uint32_t pow2_floor(uint64_t v) {
 //   pass 3 group_norm_nhwc_apply: the same grid, y = act(((x - shift) - m) * rstd * w + b).
 // Config: workgroup_size (a power of two), vector_width (1, or 4: C, C / num_groups and x / y
 // offsets multiples of 4), split (chunks per sample, at most S; 0 = about 8 workgroups per SM
-// over the whole call), items_per_invocation (positions per register batch of the statistics
+// for one sample, chunks of at least 16 position rows: never from N, so batch invariant), items_per_invocation (positions per register batch of the statistics
 // pass, default 8 at vec 4, 16 at vec 1).
 Error plan_group_norm_nhwc(Context* ctx, const GroupNormArgs& a, Plan* plan, PlanResult* res) {
   Error e;
@@ -171,10 +171,12 @@ Error plan_group_norm_nhwc(Context* ctx, const GroupNormArgs& a, Plan* plan, Pla
     if (c.split) {
       cps = std::min<uint64_t>(c.split, S);
     } else {
+      // From one sample's shape alone, never N: a sample's partials, hence its bits, are then
+      // the same in every batch (ContextCreateInfo::batch_invariant holds without a special
+      // case). About 8 workgroups per SM for one sample, chunks of at least 16 position rows.
       const uint64_t sms = dev.multiprocessor_count ? dev.multiprocessor_count : 16;
       const uint64_t target = std::max<uint64_t>(256, 8 * sms);
-      cps = std::min(ceil_div(target, N * blocks), std::max<uint64_t>(1, S / (4 * P)));
-      cps = std::max<uint64_t>(cps, 1);
+      cps = std::max<uint64_t>(1, std::min(ceil_div(target, blocks), S / (16 * P)));
     }
     clen = ceil_div(S, cps);
   }
