@@ -87,8 +87,9 @@ uint32_t pow2_floor(uint64_t v) {
 //   pass 3 group_norm_nhwc_apply: the same grid, y = act(((x - shift) - m) * rstd * w + b).
 // Config: workgroup_size (a power of two), vector_width (1, or 4: C, C / num_groups and x / y
 // offsets multiples of 4), split (chunks per sample, at most S; 0 = about 8 workgroups per SM
-// for one sample, chunks of at least 16 position rows: never from N, so batch invariant), items_per_invocation (positions per register batch of the statistics
-// pass, default 8 at vec 4, 16 at vec 1).
+// for one sample, chunks of at least 16 position rows: never from N, so batch invariant),
+// items_per_invocation (positions per register batch of the statistics pass, default 8 at
+// vec 4, 16 at vec 1, at most 64).
 Error plan_group_norm_nhwc(Context* ctx, const GroupNormArgs& a, Plan* plan, PlanResult* res) {
   Error e;
   if ((e = check_tensor(ctx, a.x, "x")) || (e = check_tensor(ctx, a.y, "y"))) return e;
