@@ -24,20 +24,33 @@ void main() {
   const Geom t = geom();
   if (!t.owns) return;  // no barrier below
   const uint c = t.ch0 + t.lane * VEC;
-  const vec4 k = V4AT(part, pc.coef_off + t.n * pc.G + c / pc.cpg);  // (shift, m, rstd, 0)
+  const vec4 k4 = V4AT(part, pc.coef_off + t.n * pc.G + c / pc.cpg);  // (shift, m, rstd, 0)
   vec4 wv = vec4(1.0), bv = vec4(0.0);
   for (uint i = 0; i < VEC; ++i) {
     if ((pc.flags & FLAG_WEIGHT) != 0) wv[i] = LD(w, OFF(w) + c + i);
     if ((pc.flags & FLAG_BIAS) != 0) bv[i] = LD(b, OFF(b) + c + i);
   }
-  for (uint p = t.prow; p < t.len; p += t.P) {
-    const uint e = (t.row0 + p) * pc.C + c;
-    if (VEC == 4) {
-      const vec4 o = ((to_f4(WAT(x, (OFF(x) + e) >> 2)) - k.x) - k.y) * k.z;
-      WAT(y, (OFF(y) + e) >> 2) = from_f4(activate(o * wv + bv));
-    } else {
-      const float o = ((LD(x, OFF(x) + e) - k.x) - k.y) * k.z;
-      ST(y, OFF(y) + e, activate(o * wv.x + bv.x));
+  // Batches of U positions: their loads are issued together (more bytes in flight per
+  // invocation), then normalized and stored.
+  const uint U = 4u;
+  for (uint p0 = t.prow; p0 < t.len; p0 += t.P * U) {
+    vec4 v[U];
+    for (uint k = 0; k < U; ++k) {
+      const uint p = p0 + k * t.P;
+      const uint e = (t.row0 + p) * pc.C + c;
+      v[k] = vec4(0.0);
+      if (p < t.len) {
+        if (VEC == 4) v[k] = to_f4(WAT(x, (OFF(x) + e) >> 2));
+        else v[k].x = LD(x, OFF(x) + e);
+      }
+    }
+    for (uint k = 0; k < U; ++k) {
+      const uint p = p0 + k * t.P;
+      if (p >= t.len) break;
+      const uint e = (t.row0 + p) * pc.C + c;
+      const vec4 o = ((v[k] - k4.x) - k4.y) * k4.z;
+      if (VEC == 4) WAT(y, (OFF(y) + e) >> 2) = from_f4(activate(o * wv + bv));
+      else ST(y, OFF(y) + e, activate(o.x * wv.x + bv.x));
     }
   }
 }
