@@ -377,6 +377,10 @@ std::vector<BenchCase> suite(const std::string& name) {
     BenchCase gn = make_case("smoke_gn_f16", "group_norm", DType::f16, {2, 64, 16, 16});
     gn.groups = 8;
     s.push_back(gn);
+    BenchCase gn_nhwc = make_case("smoke_gn_nhwc_f16", "group_norm_nhwc", DType::f16, {2, 16, 16, 64});
+    gn_nhwc.groups = 8;
+    gn_nhwc.activation = vknorm::Activation::silu;
+    s.push_back(gn_nhwc);
     s.push_back(make_case("smoke_in_bf16", "instance_norm", DType::bf16, {2, 16, 16, 16}));
     s.push_back(make_case("smoke_fro_f32", "frobenius_norm", DType::f32, {8, 64, 32, 32}));
     s.push_back(make_case("smoke_adaln_bf16", "ada_layer_norm", DType::bf16, {2, 64, 1152}));

@@ -29,8 +29,9 @@ cases
                          layer_norm_fwd_bwd | rms_norm_last | add_rms_norm | rms_norm_last_q8 |
                          add_rms_norm_q8 | rms_norm_last_fp8 | add_rms_norm_fp8 |
                          rms_norm_last_fp8e5m2 | add_rms_norm_fp8e5m2 | batch_norm |
-                         batch_norm_eval | l1_norm | l2_norm | group_norm | instance_norm |
-                         instance_norm_eval | frobenius_norm | any other op case of --list
+                         batch_norm_eval | l1_norm | l2_norm | group_norm | group_norm_nhwc |
+                         instance_norm | instance_norm_eval | frobenius_norm | any other op case
+                         of --list (group_norm_nhwc: N x spatial.. x C, channels_last)
                          (instance_norm: input statistics, no running statistics, as torch's
                          default InstanceNorm; batch_norm: training, running statistics updated)
   --shape AxBxC..        e.g. 8x64x128x128 (rms: N x C x spatial..; layer norm: .. x normalized)

@@ -42,6 +42,29 @@ std::vector<BenchCase> diffusion_suite() {
   gn("SD VAE", "sd_vae", f16, {1, 128, 512, 512}, 1e-6, none);  // norm_out before conv_out's SiLU
   // A 3D VAE (video): GroupNorm over (C, T, H, W) per group.
   gn("CogVideoX VAE", "cogvideox_vae", bf16, {1, 128, 13, 60, 90}, 1e-6, silu);
+  // The same GroupNorms channels last (GroupNormArgs::channels_last, op case group_norm_nhwc):
+  // shapes (N, H, W, C), as engines that keep NHWC activations (many VAE decoders, UNets compiled
+  // for tensor cores) call them; torch times F.group_norm on x in channels_last memory format.
+  auto gn_nhwc = [&](const char* model, const char* slug, DType dt, std::vector<int64_t> shape, double eps,
+                     Activation act) {
+    BenchCase& c = d.add(model, slug, act == Activation::silu ? "gn32silu_nhwc" : "gn32_nhwc", "group_norm_nhwc", dt,
+                         std::move(shape), eps);
+    c.groups = 32;
+    c.activation = act;
+  };
+  gn_nhwc("SD1.5 UNet", "sd15_unet", f16, {2, 64, 64, 320}, 1e-5, silu);
+  gn_nhwc("SD1.5 UNet", "sd15_unet", f16, {2, 32, 32, 640}, 1e-5, silu);
+  gn_nhwc("SD1.5 UNet", "sd15_unet", bf16, {2, 16, 16, 1280}, 1e-5, silu);
+  gn_nhwc("SD1.5 UNet", "sd15_unet", f16, {2, 64, 64, 320}, 1e-6, none);  // attention block's norm
+  gn_nhwc("SDXL UNet", "sdxl_unet", f16, {2, 128, 128, 320}, 1e-5, silu);
+  gn_nhwc("SDXL UNet", "sdxl_unet", bf16, {2, 64, 64, 640}, 1e-5, silu);
+  gn_nhwc("SDXL UNet", "sdxl_unet", bf16, {2, 32, 32, 1280}, 1e-6, none);
+  gn_nhwc("SD VAE", "sd_vae", f16, {1, 64, 64, 512}, 1e-6, silu);
+  gn_nhwc("SD VAE", "sd_vae", f16, {1, 128, 128, 512}, 1e-6, silu);
+  gn_nhwc("SD VAE", "sd_vae", bf16, {1, 256, 256, 512}, 1e-6, silu);
+  gn_nhwc("SD VAE", "sd_vae", f16, {1, 512, 512, 256}, 1e-6, silu);
+  gn_nhwc("SD VAE", "sd_vae", bf16, {1, 512, 512, 128}, 1e-6, none);  // norm_out before conv_out's SiLU
+  gn_nhwc("SDXL VAE", "sdxl_vae", bf16, {1, 1024, 1024, 128}, 1e-6, silu);
   // DiT blocks (adaLN-Zero): y = norm(x) * (1 + scale) + shift before attention / MLP, and the
   // gated residual h = residual + gate * branch fused with the next norm. LayerNorm without
   // affine, eps 1e-6, modulation per sample; tokens of a 1024 x 1024 image (256 for DiT-XL at

@@ -66,6 +66,8 @@ def shrink(c, limit=1 << 14):
     groups = c.get("groups") or 0
     if c["op"] == "group_norm" and groups and len(shape) > 1 and shape[1] % groups:
         shape[1] = groups
+    if c["op"] == "group_norm_nhwc" and groups and len(shape) > 1 and shape[-1] % groups:
+        shape[-1] = groups
     return dict(c, shape=shape, bytes=max(1, int(c.get("bytes", 0) * numel(shape) / n0)))
 
 
@@ -191,6 +193,13 @@ def make_fns(torch, c, device):
     if op in ("rms_norm_last", "add_rms_norm", "rms_norm_last_q8", "add_rms_norm_q8", "rms_norm_last_fp8",
               "add_rms_norm_fp8", "rms_norm_last_fp8e5m2", "add_rms_norm_fp8e5m2", "rms_norm_backward"):
         return rms_last_fns(torch, c, x, param([D], 1.0, pdt), randn, eps)
+    if op == "group_norm_nhwc":
+        # vknorm's (N, spatial.., C) is torch's channels_last memory format: x stays in that
+        # memory, seen as its NCHW-shaped permutation (x.is_contiguous(memory_format=
+        # torch.channels_last) for 4-D), which F.group_norm takes as a model passes it.
+        C = shape[-1]
+        x = x.permute(0, len(shape) - 1, *range(1, len(shape) - 1))
+        op = "group_norm"
     if op == "group_norm":
         groups = int(c.get("groups") or 0) or default_groups(C)
         act = c.get("activation", "none")

@@ -210,7 +210,7 @@ VKNORM_C_TWINS(vknorm_device_limits, vknorm::DeviceLimits, VKNORM_C_FIELDS_limit
   F(x) F(y) F(weight) F(bias) F(running_mean) F(running_var) F(save_mean) F(save_invstd) F(training) \
   F(momentum) F(eps) F(scratch)
 #define VKNORM_C_FIELDS_group_norm(F) \
-  F(x) F(y) F(weight) F(bias) F(mean) F(rstd) F(num_groups) F(eps) F(activation) F(scratch)
+  F(x) F(y) F(weight) F(bias) F(mean) F(rstd) F(num_groups) F(eps) F(activation) F(channels_last) F(scratch)
 #define VKNORM_C_FIELDS_instance_norm(F)                                                      \
   F(x) F(y) F(weight) F(bias) F(running_mean) F(running_var) F(use_input_stats) F(momentum) \
   F(eps) F(scratch)

@@ -97,6 +97,8 @@ std::vector<InvarianceCase> batch_invariance_cases() {
       {"layer_norm_backward", rows}, {"rms_norm_backward", rows},  {"rms_norm", channels},
       {"l1_norm", channels},         {"l2_norm", channels},       {"batch_norm_eval", channels},
       {"group_norm", {{0, 32, 50}, {0, 64, 1000}}},
+      // Channels last: (batch, S, C), vec 4 and scalar channels.
+      {"group_norm_nhwc", {{0, 49, 64}, {0, 300, 6}}},
       {"instance_norm", {{0, 16, 49}, {0, 8, 9000}}},   {"instance_norm_eval", {{0, 16, 49}}},
       // ada_norm: (batch, D) rows, modulation per row; 16000 runs in registers (more items).
       {"ada_layer_norm", rows},      {"gated_ada_rms_norm", rows},  {"gated_rms_norm_gate_first", rows},

@@ -1250,6 +1250,29 @@ TEST_SUITE("c_api") {
     CHECK(!last_error().empty());
     cg.num_groups = g.num_groups = G;
 
+    // Channels last: the same memory seen as (N, S, C), channels_last set through both APIs (a
+    // C field that did not reach the C++ args would be refused: S = 50 is not divisible by 3).
+    CHECK(cg.channels_last == 0);
+    const std::vector<std::uint8_t> nchw = contents(dev, out_cpp);
+    const std::vector<int64_t> nhwc{N, S, C};
+    g.x = cpp_view(ib, X, nhwc);
+    g.y = cpp_view(oc, Y, nhwc);
+    cg.x = c_view(ib, X, nhwc);
+    cg.y = c_view(oC, Y, nhwc);
+    g.channels_last = true;
+    cg.channels_last = VK_TRUE;
+    REQUIRE(vknorm_group_norm_scratch_size(ctx, &cg, &bytes) == VKNORM_STATUS_OK);
+    REQUIRE(bytes <= scratch.buf.size / 2);
+    call_both(dev, VKNORM_TEST_C_ENTRY_POINTS(group_norm), g, cg);
+    CHECK(contents(dev, out_cpp) == contents(dev, out_c));
+    CHECK(contents(dev, out_cpp) != nchw);
+    g.x = cpp_view(ib, X, shape);
+    g.y = cpp_view(oc, Y, shape);
+    cg.x = c_view(ib, X, shape);
+    cg.y = c_view(oC, Y, shape);
+    g.channels_last = false;
+    cg.channels_last = VK_FALSE;
+
     // InstanceNorm: the running statistics (C elements) where GroupNorm had mean and rstd.
     vknorm::InstanceNormArgs i;
     i.x = g.x;

@@ -1,5 +1,6 @@
 // GroupNorm and InstanceNorm against the fp64 reference in f32, f16 and bf16: groups 1, C and
-// between, rows in registers and rows split across workgroups, large means and outliers,
+// between, rows in registers and rows split across workgroups, channels last (NHWC: vec 4 and
+// scalar channels, channel blocks, chunks of positions, large spatial), large means and outliers,
 // InstanceNorm's running statistics after the update (momentum 0, 0.1, 1) and its eval mode,
 // in place, by address, misaligned, determinism, and bad arguments refused before anything is
 // written.
@@ -19,6 +20,23 @@ CaseSpec gn(DType dt, std::vector<int64_t> shape, int64_t groups, bool affine = 
   CaseSpec s = op_spec("group_norm", dt, std::move(shape), affine, data, seed);
   s.groups = groups;
   return s;
+}
+
+// Channels last: shape (N, spatial.., C).
+CaseSpec gn_nhwc(DType dt, std::vector<int64_t> shape, int64_t groups, bool affine = true,
+                 DataKind data = DataKind::normal, uint64_t seed = 1) {
+  CaseSpec s = op_spec("group_norm_nhwc", dt, std::move(shape), affine, data, seed);
+  s.groups = groups;
+  return s;
+}
+
+// check_case, and the mean / rstd outputs were compared (not only written).
+void check_with_stats(HostDevice& dev, const CaseSpec& s) {
+  const CaseResult r = check_case(dev, s, true);
+  if (!r.ran || !s.optional_outputs) return;
+  int compared = 0;
+  for (const auto& o : r.outputs) compared += o.name == "mean" || o.name == "rstd";
+  CHECK_MESSAGE(compared == 2, s.label());
 }
 
 CaseSpec in(DType dt, std::vector<int64_t> shape, bool eval = false, bool affine = true,
@@ -233,6 +251,209 @@ TEST_SUITE("group_norm") {
     a = good;
     a.activation = static_cast<vknorm::Activation>(3);
     refused(dev, "activation value 3", a, outs);
+  }
+
+  TEST_CASE("group_norm_nhwc against fp64: C = 1, 3, 64, 1000, 4100, groups 1, C and between, spatial 1, 7, 100") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    uint64_t seed = 300;
+    for (DType dt : kAllDtypes)
+      for (int64_t C : {1, 3, 64, 1000, 4100})
+        for (int64_t S : {1, 7, 100}) {
+          if (C == 4100 && S == 100) continue;  // time on lavapipe; 4100 x 7 covers groups over blocks
+          const int64_t N = C * S >= 10000 ? 1 : 2;
+          for (int64_t G : {int64_t(1), C, int64_t(0)}) {  // 0: the case's default
+            if (C == 4100 && G == C) continue;
+            check_with_stats(dev, gn_nhwc(dt, {N, S, C}, G, (C + S + G) % 2 == 0, DataKind::normal, ++seed));
+          }
+        }
+    // Rank 2 (spatial 1), rank 5, batch 1 with 2-D positions, odd channel counts.
+    for (DType dt : kAllDtypes) {
+      check_with_stats(dev, gn_nhwc(dt, {5, 6}, 2, true, DataKind::normal, 350));
+      check_with_stats(dev, gn_nhwc(dt, {2, 3, 4, 5, 9}, 3, true, DataKind::normal, 351));
+      check_with_stats(dev, gn_nhwc(dt, {1, 9, 11, 30}, 10, true, DataKind::normal, 352));  // cpg 3
+      check_with_stats(dev, gn_nhwc(dt, {1, 5, 2050}, 2, true, DataKind::normal, 353));     // cpg 1025, scalar
+    }
+  }
+
+  TEST_CASE("group_norm_nhwc large means, outliers, uniform data, large spatial (64x64, 256x256)") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    for (DType dt : kAllDtypes) {
+      check_with_stats(dev, gn_nhwc(dt, {2, 17, 13, 64}, 8, true, DataKind::large_mean, 361));
+      check_with_stats(dev, gn_nhwc(dt, {1, 33, 6}, 3, true, DataKind::large_mean, 362));  // scalar
+      check_with_stats(dev, gn_nhwc(dt, {2, 10, 10, 320}, 32, false, DataKind::outlier_first, 363));
+      check_with_stats(dev, gn_nhwc(dt, {2, 8, 8, 320}, 32, true, DataKind::uniform01, 364));
+      check_with_stats(dev, gn_nhwc(dt, {1, 64, 64, 128}, 32, true, DataKind::normal, 365));
+    }
+    check_with_stats(dev, gn_nhwc(DType::f16, {1, 64, 64, 512}, 32, true, DataKind::large_mean, 366));
+    check_with_stats(dev, gn_nhwc(DType::bf16, {1, 64, 64, 256}, 32, true, DataKind::outlier_first, 367));
+    check_with_stats(dev, gn_nhwc(DType::f16, {1, 256, 256, 128}, 32, true, DataKind::normal, 368));
+  }
+
+  TEST_CASE("group_norm_nhwc SiLU / GELU, in place, by address, misaligned, without optional tensors") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    uint64_t seed = 380;
+    for (DType dt : kAllDtypes) {
+      for (vknorm::Activation act : {vknorm::Activation::silu, vknorm::Activation::gelu_tanh})
+        for (auto [shape, G] : {std::pair<std::vector<int64_t>, int64_t>{{2, 9, 9, 64}, 8},  // vec 4
+                                {{2, 7, 30}, 10},                                         // scalar, cpg 3
+                                {{1, 16, 16, 320}, 32}}) {                                // SD-UNet-like
+          CaseSpec s = gn_nhwc(dt, shape, G, true, DataKind::normal, ++seed);
+          s.activation = act;
+          check_with_stats(dev, s);
+          s.in_place = true;
+          check_with_stats(dev, s);
+        }
+      for (auto base : {gn_nhwc(dt, {3, 40, 6}, 3, true, DataKind::normal, ++seed), gn_nhwc(dt, {2, 5, 8, 64}, 16, true, DataKind::normal, ++seed)}) {
+        auto s = base;
+        s.in_place = true;
+        check_with_stats(dev, s);
+        s.data = DataKind::outlier_first;
+        check_with_stats(dev, s);
+        s = base;
+        s.misalign_bytes = 4;  // vec 1 where the offset breaks 4-element alignment
+        check_with_stats(dev, s);
+        s = base;
+        s.by_address = true;
+        check_with_stats(dev, s);
+        s = base;
+        s.optional_outputs = false;
+        check_case(dev, s);
+      }
+    }
+  }
+
+  TEST_CASE("group_norm_nhwc forced configs: workgroup sizes, vec 1 / 4, chunks per sample") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    struct Cfg {
+      uint32_t wg, vec, split, items;
+    };
+    // wg 16 / 32 with C = 256: groups wider than a block (16 lanes x 4), split over parts;
+    // items: positions per register batch (1: a Chan merge per position; 64: few batches).
+    for (Cfg f : {Cfg{16, 4, 3, 1}, Cfg{32, 1, 1, 64}, Cfg{64, 4, 50, 3}, Cfg{128, 1, 7, 0}, Cfg{256, 4, 1000, 16}}) {
+      vknorm::KernelConfig c;
+      c.workgroup_size = f.wg;
+      c.vector_width = f.vec;
+      c.split = f.split;
+      c.items_per_invocation = f.items;
+      for (DType dt : {DType::f32, DType::bf16}) {
+        for (auto s : {gn_nhwc(dt, {2, 9, 11, 256}, 2, true, DataKind::large_mean, 391),
+                       gn_nhwc(dt, {3, 50, 64}, 16, true, DataKind::normal, 392)}) {
+          s.config = &c;
+          check_with_stats(dev, s);
+        }
+      }
+    }
+  }
+
+  TEST_CASE("group_norm_nhwc is deterministic and uses three dispatches reading x by rows") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    auto s = gn_nhwc(DType::f32, {2, 32, 32, 128}, 32, true, DataKind::normal, 401);
+    CaseResult a = check_case(dev, s, true);
+    CaseResult b = check_case(dev, s, true);
+    check_same_outputs(a, b);
+    // The plan: statistics, merge, apply (one binding window here).
+    TestBuffer xb(dev, 2 * 32 * 32 * 128 * 4), yb(dev, 2 * 32 * 32 * 128 * 4);
+    vknorm::GroupNormArgs g{};
+    g.x = view(xb, DType::f32, {2, 32, 32, 128});
+    g.y = view(yb, DType::f32, {2, 32, 32, 128});
+    g.num_groups = 32;
+    g.channels_last = true;
+    VkDeviceSize bytes = 0;
+    REQUIRE(vknorm::group_norm_scratch_size(dev.context(), g, &bytes).ok());
+    CHECK(bytes > 0);
+    TestBuffer sb(dev, std::max<VkDeviceSize>(bytes, 16));
+    g.scratch = view(sb, DType::f32, {int64_t(bytes / 4)});
+    std::vector<vknorm::DispatchInfo> d;
+    Error e = vknorm::describe_dispatches(dev.context(), g, &d);
+    REQUIRE_MESSAGE(e.ok(), e.message);
+    REQUIRE(d.size() == 3);
+    CHECK(d[0].kernel.find("group_norm_nhwc_stats") != std::string::npos);
+    CHECK(d[1].kernel.find("group_norm_nhwc_merge") != std::string::npos);
+    CHECK(d[2].kernel.find("group_norm_nhwc_apply") != std::string::npos);
+  }
+
+  TEST_CASE("group_norm_nhwc shared-memory reduction path") {
+    HostDevice& dev = shared_reduction_host();
+    ValidationScope vs(dev);
+    check_with_stats(dev, gn_nhwc(DType::f32, {2, 9, 9, 64}, 8, true, DataKind::large_mean, 411));
+    check_with_stats(dev, gn_nhwc(DType::f16, {1, 20, 30}, 3, true, DataKind::normal, 412));
+  }
+
+  TEST_CASE("group_norm_nhwc bad arguments are refused before anything is written") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    TestBuffer xb(dev, 4096), yb(dev, 4096), wb(dev, 64), bb(dev, 64), mb(dev, 64), rb(dev, 64);
+    vknorm::GroupNormArgs good{};
+    good.x = view(xb, DType::f32, {2, 5, 6});  // (N, S, C): C = 6
+    good.y = view(yb, DType::f32, {2, 5, 6});
+    good.weight = view(wb, DType::f32, {6});
+    good.bias = view(bb, DType::f32, {6});
+    good.mean = view(mb, DType::f32, {2, 3});
+    good.rstd = view(rb, DType::f32, {2, 3});
+    good.num_groups = 3;
+    good.channels_last = true;
+    {
+      vknorm::KernelConfig cfg;
+      Error e = vknorm::select_config(dev.context(), good, &cfg);
+      REQUIRE_MESSAGE(e.ok(), e.message);
+    }
+    auto outs = {&yb, &mb, &rb};
+    auto a = good;
+    for (int64_t g : {0, -1, 4, 5}) {  // 5 divides the NCHW channel count (dim 1), not C
+      a = good;
+      a.num_groups = g;
+      refused(dev, "channels_last num_groups " + std::to_string(g), a, outs);
+    }
+    a = good;
+    a.weight = view(wb, DType::f32, {5});
+    refused(dev, "channels_last weight of dim 1's size (not C)", a, outs);
+    a = good;
+    a.bias = view(bb, DType::f32, {3});
+    refused(dev, "channels_last bias of num_groups elements", a, outs);
+    a = good;
+    a.mean = view(mb, DType::f32, {2, 2});
+    refused(dev, "channels_last mean of N x (groups - 1)", a, outs);
+    a = good;
+    a.x = Tensor::strided(xb.buf.buffer, 0, DType::f32, {2, 5, 6}, {60, 1, 5});  // NCHW memory seen as NHWC
+    refused(dev, "channels_last x not contiguous", a, outs);
+    a = good;
+    a.x = view(xb, DType::f32, {60});
+    a.y = view(yb, DType::f32, {60});
+    refused(dev, "channels_last rank 1", a, outs);
+    a = good;
+    a.y = view(yb, DType::f32, {2, 6, 5});
+    refused(dev, "channels_last y shape differs", a, outs);
+    a = good;
+    a.y = view(yb, DType::f16, {2, 5, 6});
+    refused(dev, "channels_last y of another dtype", a, outs);
+    a = good;
+    a.rstd = view(xb, DType::f32, {2, 3});
+    refused(dev, "channels_last rstd aliases x", a, outs);
+    a = good;
+    a.eps = -1.0f;
+    refused(dev, "channels_last negative eps", a, outs);
+    a = good;
+    a.activation = static_cast<vknorm::Activation>(3);
+    refused(dev, "channels_last activation value 3", a, outs);
+    vknorm::KernelConfig c;
+    c.vector_width = 4;  // C = 6: no 4-channel accesses
+    a = good;
+    a.config = &c;
+    refused(dev, "channels_last vector_width 4 with C = 6", a, outs);
+    c = vknorm::KernelConfig{};
+    c.workgroup_size = 96;
+    a.config = &c;
+    refused(dev, "channels_last workgroup_size 96", a, outs);
+    c.workgroup_size = 1u << 20;
+    refused(dev, "channels_last workgroup_size beyond the device", a, outs);
+    c = vknorm::KernelConfig{};
+    c.items_per_invocation = 65;
+    refused(dev, "channels_last items_per_invocation 65", a, outs);
   }
 
   TEST_CASE("instance_norm running statistics after the update: momentum 0, 0.1, 1; eval mode") {

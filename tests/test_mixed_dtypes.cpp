@@ -41,6 +41,7 @@ TEST_SUITE("mixed_dtypes") {
         {"add_layer_norm", {5, 33}},        {"add_layer_norm", {2, 131072}},    {"ada_layer_norm", {2, 5, 36}},
         {"gated_ada_rms_norm", {2, 5, 36}}, {"gated_ada_layer_norm", {3, 4, 1152}},
         {"gated_rms_norm", {5, 36}},        {"gated_rms_norm_gate_first", {7, 4, 64}},
+        {"group_norm", {2, 64, 33}},        {"group_norm", {1, 32, 64, 64}},    {"instance_norm", {2, 16, 49}},
     };
     for (const Entry& e : entries)
       for (DType dt : k16) {

@@ -454,13 +454,14 @@ std::string to_string(const KernelConfig& c);
 //
 // Mixed precision: where an operator's weight / bias are documented as "of x's dtype", the row
 // norms (rms_norm_last, add_rms_norm and their quantized forms, layer_norm, add_layer_norm,
-// group_norm, instance_norm in training mode, ada_norm, gated_rms_norm) also take them in fp32
+// group_norm (NCHW), instance_norm in training mode, ada_norm, gated_rms_norm) also take them in fp32
 // beside 16-bit x (checkpoints that keep norm weights in fp32; torch's autocast): all of one
 // dtype, read as fp32 (the math is fp32 either way, so y differs from a call with the weights
 // rounded to x's dtype only by that rounding). Their own pipelines (PrepareInfo::f32_params).
 // add_rms_norm (and its quantized forms) also keeps the residual stream in fp32 (see
 // AddRmsNormArgs). Other combinations are refused with the dtypes named. Not covered: the
-// backward passes, BatchNorm, rms_norm over channels (weights of x's dtype only).
+// backward passes, BatchNorm, rms_norm over channels, channels-last GroupNorm (weights of x's
+// dtype only).
 //
 // Aliasing: two tensors alias when they share memory (the same VkBuffer with intersecting byte
 // ranges, or intersecting device-address ranges; a call that mixes the two compares addresses).
@@ -824,6 +825,29 @@ enum class Activation : uint32_t {
 // inputs are unspecified (not tested), as for the backward passes.
 // activation (default none): applied to y after weight / bias in the same pass (SiLU: the
 // fused GroupNorm -> SiLU of diffusion models; mean / rstd stay the statistics of x).
+// Channels last (channels_last = true): x and y have shape (N, d1, ..., C), rank >= 2,
+// contiguous row-major (torch's channels_last memory format seen as its permuted shape,
+// x.permute(0, 2, 3, 1) of an NCHW tensor; the NHWC activations of many VAEs / UNets). The math,
+// groups (C / num_groups consecutive channels), weight / bias (C), mean / rstd (index
+// n * num_groups + g), activation, dtypes and in place are those above: per (n, g) the statistics
+// run over every spatial position and the group's channels. Kernels: x is read as rows of C
+// contiguous channels, never with a stride per element (aten's NHWC GroupNorm is ~2x slower
+// than its NCHW one): (1) group_norm_nhwc_stats: a workgroup takes a chunk of positions and a
+// block of channels, each invocation owning fixed channels (4 at a time where C, C / num_groups
+// and the offsets allow) over the chunk's positions, read once in register batches around a
+// shift near the data (the group's mean over the workgroup's first batch; exact two-pass per
+// batch, Chan merges between batches); the channels of each group are merged exactly in shared
+// memory to one (count, mean, M2) partial per (n, chunk, group); (2) group_norm_nhwc_merge: one
+// workgroup per (n, g) merges them exactly in a fixed order (Chan, around the partials'
+// directly averaged mean: a shift near the data that no short outlier chunk moves), writes
+// mean / rstd; (3) group_norm_nhwc_apply: rows of C again, weight / bias / activation per
+// channel. Deterministic (no atomics). Config: workgroup_size (a power of two), vector_width (1
+// or 4), items_per_invocation (positions per register batch, <= 64), split (chunks per sample,
+// at most the spatial size; the default follows one sample's shape, never N: batch invariant).
+// Scratch: 16 bytes per partial and per (n, g). In place: y = x (the apply pass reads x only at
+// the elements it writes, after every statistic is complete). Tensors larger than one binding
+// are windowed over positions. prepare() by PrepareInfo covers the NCHW form only
+// (prepare_group_norm(ctx, args) covers both).
 struct GroupNormArgs {
   Tensor x, y;
   Tensor weight, bias;  // optional, C elements
@@ -831,6 +855,7 @@ struct GroupNormArgs {
   int64_t num_groups = 1;
   float eps = 1e-5f;
   Activation activation = Activation::none;
+  bool channels_last = false;  // x, y are (N, d1, ..., C): see "Channels last" above
   Tensor scratch;  // see group_norm_scratch_size()
   const KernelConfig* config = nullptr;
 };

@@ -487,14 +487,15 @@ typedef enum vknorm_activation {
 } vknorm_activation;
 
 /* GroupNorm (vknorm::GroupNormArgs; vknorm.h has the formulas). args_init: num_groups = 1,
- * eps = 1e-5, activation = VKNORM_ACTIVATION_NONE. */
+ * eps = 1e-5, activation = VKNORM_ACTIVATION_NONE, channels_last = 0. */
 typedef struct vknorm_group_norm_args {
-  vknorm_tensor x, y;          /* (N, C, spatial..), contiguous */
+  vknorm_tensor x, y;          /* (N, C, spatial..), or (N, spatial.., C) with channels_last; contiguous */
   vknorm_tensor weight, bias;  /* optional, C elements of x's dtype */
   vknorm_tensor mean, rstd;    /* optional fp32 outputs, N * num_groups elements */
   int64_t num_groups;          /* default 1; must divide C */
   float eps;                   /* default 1e-5 */
   vknorm_activation activation; /* after weight / bias (default none) */
+  VkBool32 channels_last;      /* default 0; 1: x, y are (N, spatial.., C), contiguous */
   vknorm_tensor scratch;       /* see vknorm_group_norm_scratch_size() */
   const vknorm_kernel_config* config;
 } vknorm_group_norm_args;

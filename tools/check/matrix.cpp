@@ -308,6 +308,24 @@ const ShapeEntry kShapes[] = {
   {"group_norm", {2, 32, 4096}, 1, 1, "split rows, SiLU", 2, vknorm::Activation::silu},
   {"group_norm", {3, 30, 7}, 1, 1, "10 groups, GELU (tanh)", 10, vknorm::Activation::gelu_tanh},
   {"group_norm", {2, 32, 4096}, 1, 3, "split rows, GELU (tanh)", 2, vknorm::Activation::gelu_tanh},
+  // group_norm_nhwc (channels_last): x (N, spatial.., C). Vec 4 (C and C / groups multiples of
+  // 4) and scalar channels; groups 1, C and between; channel blocks (groups of a block, and
+  // groups wider than a workgroup's lanes split over blocks); chunks of positions.
+  {"group_norm_nhwc", {2, 7, 9, 64}, 1, 0, "C=64, 8 groups, 7x9 positions"},
+  {"group_norm_nhwc", {3, 33, 3}, 1, 0, "C=3 (scalar), one group"},
+  {"group_norm_nhwc", {2, 7, 64}, 1, 1, "C=64, 64 groups (cpg 1)", 64},
+  {"group_norm_nhwc", {2, 7, 64}, 1, 1, "C=64, one group", 1},
+  {"group_norm_nhwc", {5, 6}, 1, 1, "rank 2 (spatial 1), 2 groups", 2},
+  {"group_norm_nhwc", {1, 1, 1, 1}, 1, 3, "single element"},
+  {"group_norm_nhwc", {1, 5, 1000}, 1, 1, "C=1000, 25 groups (channel blocks on 128 lanes)"},
+  {"group_norm_nhwc", {1, 3, 4100}, 1, 1, "one group of 4100 channels over several blocks", 1},
+  {"group_norm_nhwc", {2, 5, 2050}, 1, 3, "C=2050 scalar, 2 groups of 1025 over blocks", 2},
+  {"group_norm_nhwc", {1, 16, 16, 320}, 1, 0, "SD-UNet-like 16x16 x 320, 32 groups", 32},
+  {"group_norm_nhwc", {1, 64, 64, 128}, 1, 2, "VAE-like 64x64 x 128, 32 groups", 32},
+  {"group_norm_nhwc", {2, 6, 5, 7, 9}, 1, 3, "rank 5, C=9, 3 groups", 3},
+  {"group_norm_nhwc", {2, 9, 9, 64}, 1, 0, "C=64, 8 groups, SiLU", 8, vknorm::Activation::silu},
+  {"group_norm_nhwc", {3, 7, 30}, 1, 1, "10 groups (cpg 3), GELU (tanh)", 10, vknorm::Activation::gelu_tanh},
+  {"group_norm_nhwc", {1, 32, 32, 256}, 1, 3, "32x32 x 256, SiLU", 32, vknorm::Activation::silu},
   // instance_norm: per (sample, channel) plane; running statistics updated (training) or read.
   {"instance_norm", {2, 3, 257}, 1, 0, "C=3, S=257"},
   {"instance_norm", {4, 64, 7, 9}, 1, 1, "C=64, 7x9 planes"},
@@ -470,6 +488,7 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
       {"batch_norm_eval", {3, 5, 64}, 1, 0},
       {"batch_norm", {16, 3, 64, 64}, 1, 3},
       {"group_norm", {2, 64, 33}, 1, 0},
+      {"group_norm_nhwc", {2, 5, 7, 64}, 1, 0},
       {"instance_norm", {2, 3, 33}, 1, 0},
       {"instance_norm_eval", {2, 3, 33}, 1, 0},
       {"frobenius_norm", {33, 65}, 1, 0},
