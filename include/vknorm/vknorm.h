@@ -737,8 +737,9 @@ enum class RopeStyle : uint32_t {
 // KV-cache write, which needs storageBuffer16BitAccess) with their own strides (a cache
 // layout); unset = in place (q / k overwritten). head_dim up to 2 x 256 x the largest
 // workgroup (unsupported beyond); fewer than 2^32 heads in all, q_heads / k_heads < 65536.
-// NaN / Inf in a head give NaN for that head (the norm's sum); a NaN position in the cache
-// row gives NaN for the rotated pairs. A zero-size q / k (no tokens) records nothing.
+// NaN / Inf: a head holding NaN gives NaN for the whole head; one holding +-Inf (and no NaN)
+// gives NaN at the infinite elements and at their rotary partners, 0 elsewhere (x / inf), as
+// the fp64 formula does. A zero-size q / k (no tokens) records nothing.
 // In place: q_out = q, k_out = k (or leave them unset); any other overlap is refused.
 struct QkNormRopeArgs {
   Tensor q, k;                // (..., heads, head_dim)

@@ -112,8 +112,17 @@ class QkNormRopeCase : public OpCase {
     const int64_t hk = qk_kv_heads(H, p.groups), hq = H - hk;
     a.q = qk_head_slice(x, 0, hq);
     a.k = qk_head_slice(x, hq, hk);
-    a.q_out = qk_head_slice(y, 0, hq);
-    a.k_out = qk_head_slice(y, hq, hk);
+    // y is sliced like x only when it is x's shape; otherwise it goes as it is (as q_out and
+    // k_out), and the call is refused for its shape. A missing y would mean in place (writing
+    // the input x), so it becomes an invalid q_out: the case always names its output.
+    bool y_like_x = y.rank == x.rank && y.rank == 3;
+    for (int i = 0; y_like_x && i < 3; ++i) y_like_x = y.shape[i] == x.shape[i];
+    a.q_out = y_like_x ? qk_head_slice(y, 0, hq) : y;
+    a.k_out = y_like_x ? qk_head_slice(y, hq, hk) : y;
+    if (!y.is_set()) {
+      a.q_out = x;
+      a.q_out.rank = vknorm::kMaxRank + 1;
+    }
     a.q_weight = v("weight");
     a.k_weight = v("k_weight");
     a.positions = v("positions");
