@@ -100,6 +100,8 @@ std::vector<InvarianceCase> batch_invariance_cases() {
       {"instance_norm", {{0, 16, 49}, {0, 8, 9000}}},   {"instance_norm_eval", {{0, 16, 49}}},
       // ada_norm: (batch, D) rows, modulation per row; 16000 runs in registers (more items).
       {"ada_layer_norm", rows},      {"gated_ada_rms_norm", rows},  {"gated_rms_norm_gate_first", rows},
+      // qk_norm_rope: (tokens, q_heads + kv_heads, head_dim), the batch is the token count.
+      {"qk_norm_rope", {{0, 40, 128}, {0, 24, 256}}}, {"qk_norm_rope_gptj", {{0, 36, 128}}},
   };
   std::vector<InvarianceCase> out;
   for (const Family& f : families) {

@@ -330,8 +330,9 @@ struct ContextCreateInfo {
   // that only non-invariant outputs depend on keep the real batch's default: the backward
   // passes' rows per workgroup (dweight's partials), BatchNorm's and Frobenius's configs.
   //   Invariant: rms_norm, lp_norm, rms_norm_last, add_rms_norm (and their int8 forms),
-  //   layer_norm, add_layer_norm, ada_norm, gated_rms_norm, group_norm, instance_norm
-  //   (training and eval), batch_norm in eval mode, and dx of layer_norm_backward / rms_norm_backward.
+  //   layer_norm, add_layer_norm, ada_norm, gated_rms_norm, qk_norm_rope, group_norm,
+  //   instance_norm (training and eval), batch_norm in eval mode, and dx of layer_norm_backward /
+  //   rms_norm_backward.
   //   Not invariant: dweight / dbias (sums over the batch), batch_norm in training and
   //   frobenius_norm (statistics over the batch).
   //   What breaks it: a KernelConfig override that differs between the calls compared, or

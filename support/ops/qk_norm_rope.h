@@ -8,7 +8,7 @@
 // as a packed QKV buffer gives them); y likewise (q_out / k_out), or x itself in place.
 // kv_heads = CaseSpec::groups / BenchShape::groups when in [1, heads - 1], else max(1, heads / 4)
 // (GQA). q_weight is the `weight` role, k_weight its own. Positions: conformance cases draw
-// them inside the cache (max_position = tokens + 5) or in [0, 48) without a cache (the fp32
+// them inside the cache (max_position 70) or in [0, 48) without a cache (the fp32
 // angle's error grows with the position: see check_outputs); the bench uses 0 .. tokens - 1 and
 // a cache of `tokens` rows.
 #pragma once
@@ -64,6 +64,7 @@ class QkNormRopeCase : public OpCase {
   // neox: the largest even count <= D (all of an even head); gptj: half of it, at least 2.
   int64_t rotary_dim(int64_t D) const { return gptj_ ? std::min<int64_t>(D / 2 * 2, std::max<int64_t>(2, D / 2 / 2 * 2)) : D / 2 * 2; }
   bool cached() const { return !gptj_; }
+  static constexpr int64_t kCacheRows = 70;  // conformance cases' max_position
 
   CaseInputs make_inputs(const CaseSpec& spec) const override {
     CaseInputs in;
@@ -79,12 +80,13 @@ class QkNormRopeCase : public OpCase {
       in.k_weight = affine_values(spec, D, 2, 1.0);
     }
     const int64_t rot = rotary_dim(D);
-    const int64_t max_pos = T + 5;
+    // Token t's position and the cache do not depend on the token count (batch invariance
+    // compares a token's outputs across counts).
     for (int64_t t = 0; t < T; ++t) {
       const uint64_t h = hash_at(sub_seed(spec.seed, 3), static_cast<uint64_t>(t));
-      in.positions.push_back(static_cast<double>(cached() ? h % static_cast<uint64_t>(max_pos) : h % 48));
+      in.positions.push_back(static_cast<double>(h % (cached() ? uint64_t(kCacheRows) : 48)));
     }
-    if (cached() && rot > 0) in.cos_sin_cache = rope_cos_sin_cache(max_pos, rot, kQkRopeTheta);
+    if (cached() && rot > 0) in.cos_sin_cache = rope_cos_sin_cache(kCacheRows, rot, kQkRopeTheta);
     place_row_specials(spec, b.outlier, &in);
     return in;
   }
@@ -101,7 +103,7 @@ class QkNormRopeCase : public OpCase {
     }
     t.push_back({"positions", false, vknorm::DType::i32, {spec.shape[0]}, &in.positions});
     if (cached() && !in.cos_sin_cache.empty())
-      t.push_back({"cos_sin_cache", false, vknorm::DType::f32, {spec.shape[0] + 5, rotary_dim(D)}, &in.cos_sin_cache});
+      t.push_back({"cos_sin_cache", false, vknorm::DType::f32, {kCacheRows, rotary_dim(D)}, &in.cos_sin_cache});
     return t;
   }
 
