@@ -435,6 +435,12 @@ TEST_SUITE("qk_norm_rope") {
     a = good;
     a.q_out = view_of(dev, qob, DType::f32, {3, 4, 32}, {0, 32, 1});
     refused("q_out with repeated elements", a);
+    vknorm::QkNormRopeArgs longer = good;  // views past their buffers: refused before recording
+    longer.q = Tensor::strided(qb.buf.buffer, 0, DType::f32, {1, 1, 300000}, {300000, 300000, 1});
+    longer.k = Tensor::strided(kb.buf.buffer, 0, DType::f32, {1, 1, 300000}, {300000, 300000, 1});
+    longer.q_out = longer.k_out = longer.q_weight = longer.k_weight = longer.cos_sin_cache = Tensor{};
+    longer.positions = view(pb, DType::i32, {1});
+    refused("head_dim longer than one workgroup holds", longer, Status::unsupported);
     vknorm::KernelConfig bad;
     bad.vector_width = 4;
     a = good;

@@ -736,8 +736,9 @@ enum class RopeStyle : uint32_t {
 // dtype, shared by all heads. rotary_dim: 0 = head_dim, else even and <= head_dim.
 // Outputs: q_out (q's shape and dtype) and k_out (k's shape; k's dtype, or f16 for a 16-bit
 // KV-cache write, which needs storageBuffer16BitAccess) with their own strides (a cache
-// layout); unset = in place (q / k overwritten). head_dim up to 2 x 256 x the largest
-// workgroup (unsupported beyond); fewer than 2^32 heads in all, q_heads / k_heads < 65536.
+// layout); unset = in place (q / k overwritten). A head runs on one workgroup with its values
+// in registers: head_dim up to 256 x the largest workgroup (refused beyond); fewer than 2^32
+// heads in all, q_heads and k_heads below 65536 each.
 // NaN / Inf: a head holding NaN gives NaN for the whole head; one holding +-Inf (and no NaN)
 // gives NaN at the infinite elements and at their rotary partners, 0 elsewhere (x / inf), as
 // the fp64 formula does. A zero-size q / k (no tokens) records nothing.

@@ -70,6 +70,12 @@ Error plan_qk_norm_rope(Context* ctx, const QkNormRopeArgs& a, Plan* plan, PlanR
     return make_error(Status::invalid_argument, "q and k need at least one head each");
   if (ql.heads >= 65536 || kl.heads >= 65536)
     return make_error(Status::unsupported, "q_heads and k_heads must be below 65536");
+  {
+    const uint64_t max_wg = std::min<uint64_t>({1024, ctx->profile.max_workgroup_invocations, ctx->profile.max_workgroup_size_x});
+    if (D > 256 * max_wg)
+      return make_error(Status::unsupported, "head_dim " + std::to_string(D) + " exceeds the " + std::to_string(256 * max_wg) +
+                                                 " elements one workgroup of this device holds in registers");
+  }
   const uint64_t rot = a.rotary_dim ? a.rotary_dim : D;
   if (rot % 2 || rot > D)
     return make_error(Status::invalid_argument,
