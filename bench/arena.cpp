@@ -11,7 +11,8 @@ using vknorm_support::Buffer;
 const char* slot_name(Slot s) {
   static const char* names[] = {"x",    "y",    "dy",      "dx",    "weight",   "bias",         "mean",
                                 "rstd", "dweight", "dbias", "scratch", "residual", "residual_out", "y_scale",
-                                "running_mean", "running_var", "add_bias", "scale", "shift", "gate", "z"};
+                                "running_mean", "running_var", "add_bias", "scale", "shift", "gate", "z",
+                                "k_weight", "positions", "cos_sin_cache"};
   return names[static_cast<size_t>(s)];
 }
 

@@ -23,7 +23,7 @@
 
 namespace vknorm_bench {
 
-enum class Slot { x, y, dy, dx, weight, bias, mean, rstd, dweight, dbias, scratch, residual, residual_out, y_scale, running_mean, running_var, add_bias, scale, shift, gate, z, count };
+enum class Slot { x, y, dy, dx, weight, bias, mean, rstd, dweight, dbias, scratch, residual, residual_out, y_scale, running_mean, running_var, add_bias, scale, shift, gate, z, k_weight, positions, cos_sin_cache, count };
 const char* slot_name(Slot s);
 
 class Arena {

@@ -316,6 +316,25 @@ std::vector<BenchCase> llm_suite() {
   add("gatedrms", "gated_rms_norm", {1, 32, 128});
   add("gatedrms_zfirst", "gated_rms_norm_gate_first", {4096, 5120});
   add("gatedrms_zfirst", "gated_rms_norm_gate_first", {1, 5120});
+  // QK-norm + RoPE (qk_norm_rope): q and k of three published models as (tokens, q_heads +
+  // kv_heads, head_dim) packed buffers (groups = kv_heads), bf16, neox, positions 0 .. T - 1 and
+  // a cos_sin_cache; decode (1), a prefill chunk (512) and a long prefill (8192).
+  struct QkModel {
+    const char* slug;
+    const char* model;
+    int64_t q_heads, kv_heads, head_dim;
+  };
+  for (const QkModel& m : {QkModel{"qwen3_8b", "Qwen3-8B", 32, 8, 128}, QkModel{"qwen3_30b_a3b", "Qwen3-30B-A3B", 32, 4, 128},
+                           QkModel{"gemma3_12b", "Gemma-3-12B", 16, 8, 256}})
+    for (int64_t T : {1, 512, 8192}) {
+      const std::vector<int64_t> shape{T, m.q_heads + m.kv_heads, m.head_dim};
+      BenchCase c = make_case(std::string("llm_qknormrope_") + m.slug + "_" + shape_string(shape) + "_bf16", "qk_norm_rope",
+                              DType::bf16, shape, 1);
+      c.model = m.model;
+      c.groups = m.kv_heads;
+      c.eps = 1e-6;
+      s.push_back(c);
+    }
   return s;
 }
 
@@ -386,6 +405,9 @@ std::vector<BenchCase> suite(const std::string& name) {
     s.push_back(make_case("smoke_adaln_bf16", "ada_layer_norm", DType::bf16, {2, 64, 1152}));
     s.push_back(make_case("smoke_gated_adarms_f16", "gated_ada_rms_norm", DType::f16, {2, 64, 1536}));
     s.push_back(make_case("smoke_gated_rms_bf16", "gated_rms_norm_gate_first", DType::bf16, {64, 2048}));
+    BenchCase qk = make_case("smoke_qk_norm_rope_bf16", "qk_norm_rope", DType::bf16, {64, 40, 128});
+    qk.groups = 8;  // Qwen3-8B: 32 q + 8 kv heads
+    s.push_back(qk);
     return s;
   }
   if (name == "extended") {

@@ -38,7 +38,8 @@ cases
   --dtype T              f32 (default) | f16 | bf16
   --eps X                default 1e-5
   --normalized-rank K    layer norm: trailing dimensions normalized (default 1)
-  --groups G             group_norm: num_groups (default: the largest divisor of C <= sqrt(C))
+  --groups G             group_norm: num_groups (default: the largest divisor of C <= sqrt(C));
+                         qk_norm_rope*: kv heads of the (tokens, q + kv heads, head_dim) shape (heads / 4)
   --activation A         group_norm: none (default) | silu | gelu_tanh, after the affine
   --add-bias             add_layer_norm / add_rms_norm*: a D-element bias added to x + residual
                          (ONNX SkipLayerNormalization / SkipSimplifiedLayerNormalization)

@@ -190,6 +190,38 @@ def make_fns(torch, c, device):
                 y = y * F.silu(zf)
             return y.to(x.dtype)
         return forward(gated_rms, x, randn(shape), w)
+    if op in ("qk_norm_rope", "qk_norm_rope_gptj"):
+        # QK-norm + RoPE as HF / vLLM compose it (Qwen3Attention: q_norm / k_norm per head, then
+        # the rotary embedding): x is the packed (T, q_heads + kv_heads, head_dim) buffer of
+        # vknorm-bench (groups = kv_heads), F.rms_norm per head times the weight, then the
+        # rotation with the same fp32 cos_sin_cache (positions 0 .. T - 1; gptj: computed, as
+        # vknorm's gptj case, here from the same table).
+        T, H = shape[0], shape[1]
+        hk = int(c.get("groups") or 0)
+        hk = hk if 1 <= hk < H else max(1, H // 4)
+        hq = H - hk
+        gptj = op == "qk_norm_rope_gptj"
+        rot = min(D // 2 * 2, max(2, D // 2 // 2 * 2)) if gptj else D // 2 * 2
+        inv_freq = 1.0 / (1e6 ** (torch.arange(0, rot, 2, device=device, dtype=torch.float32) / rot))
+        freqs = torch.outer(torch.arange(T, device=device, dtype=torch.float32), inv_freq)
+        cache = torch.cat([freqs.cos(), freqs.sin()], dim=-1)  # vLLM's cos_sin_cache layout
+        positions = torch.arange(T, device=device)
+
+        def qk_norm_rope(x, wq, wk, cache, positions):
+            cos, sin = cache[positions].chunk(2, dim=-1)
+            cos, sin = cos[:, None, :], sin[:, None, :]
+
+            def one(t, w):
+                n = F.rms_norm(t, (D,), w, eps).float()
+                if gptj:
+                    a, b = n[..., 0:rot:2], n[..., 1:rot:2]
+                    r = torch.stack([a * cos - b * sin, b * cos + a * sin], dim=-1).flatten(-2)
+                else:
+                    a, b = n[..., : rot // 2], n[..., rot // 2: rot]
+                    r = torch.cat([a * cos - b * sin, b * cos + a * sin], dim=-1)
+                return torch.cat([r, n[..., rot:]], dim=-1).to(t.dtype)
+            return one(x[:, :hq], wq), one(x[:, hq:], wk)
+        return forward(qk_norm_rope, x, param([D], 1.0), param([D], 1.0), cache, positions)
     if op in ("rms_norm_last", "add_rms_norm", "rms_norm_last_q8", "add_rms_norm_q8", "rms_norm_last_fp8",
               "add_rms_norm_fp8", "rms_norm_last_fp8e5m2", "add_rms_norm_fp8e5m2", "rms_norm_backward"):
         return rms_last_fns(torch, c, x, param([D], 1.0, pdt), randn, eps)

@@ -3,6 +3,7 @@
 #include "support/dtype_convert.h"
 #include "support/op_case.h"
 #include "support/op_registry.h"
+#include "support/reference.h"
 
 #include <algorithm>
 #include <tuple>
@@ -297,6 +298,27 @@ bool Workload::fill_inputs(std::string* error) {
     params_[role] = affine_values(static_cast<size_t>(count), options_.seed + seed, c.dtype, center, spread);
     const std::vector<uint8_t> mb = vknorm_support::encode(params_[role], c.dtype);
     dev_.upload(buffer(role), mb.data(), mb.size());
+  }
+  // qk_norm_rope: k's weight (as weight), positions 0 .. tokens - 1 (i32) and vLLM's
+  // cos_sin_cache of (rows, rotary_dim) fp32 values (support/reference.h).
+  if (c.affine && buffer("k_weight").buffer != VK_NULL_HANDLE) {
+    params_["k_weight"] = affine_values(static_cast<size_t>(c.row_length()), options_.seed + 11, c.dtype, 1.0, 0.25);
+    const std::vector<uint8_t> kb = vknorm_support::encode(params_["k_weight"], c.dtype);
+    dev_.upload(buffer("k_weight"), kb.data(), kb.size());
+  }
+  for (const auto& t : bench_tensors(c)) {
+    if (t.role == "positions" && buffer("positions").buffer != VK_NULL_HANDLE) {
+      std::vector<double>& pos = params_["positions"];
+      pos.resize(static_cast<size_t>(t.shape.empty() ? 0 : t.shape[0]));
+      for (size_t i = 0; i < pos.size(); ++i) pos[i] = static_cast<double>(i);
+      const std::vector<uint8_t> pb = vknorm_support::encode(pos, DType::i32);
+      dev_.upload(buffer("positions"), pb.data(), pb.size());
+    }
+    if (t.role == "cos_sin_cache" && buffer("cos_sin_cache").buffer != VK_NULL_HANDLE && t.shape.size() == 2) {
+      params_["cos_sin_cache"] = vknorm_support::rope_cos_sin_cache(t.shape[0], t.shape[1], vknorm_support::kQkRopeTheta);
+      const std::vector<uint8_t> cb = vknorm_support::encode(params_["cos_sin_cache"], DType::f32);
+      dev_.upload(buffer("cos_sin_cache"), cb.data(), cb.size());
+    }
   }
   // x (kind 1) and dy (kind 2): the tag names the pattern (kind, dtype, seed, period), so that
   // a slot that already holds it (an earlier case of the same dtype) is not filled again.

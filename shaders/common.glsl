@@ -158,6 +158,16 @@ layout(buffer_reference, std430, buffer_reference_align = 16) buffer Vec4Ref { v
 #define V2AT(name, i) Vec2Ref(pc.name).v[i]
 #define V4AT(name, i) Vec4Ref(pc.name).v[i]
 #endif
+// int32 tensors (qk_norm_rope's positions): DECLARE_I32(name, q), IAT(name, i).
+#if BIND_DESC
+#define DECLARE_I32(name, q) \
+  layout(set = 0, binding = name##_binding, std430) q buffer name##_iblock { int name##_i[]; };
+#define IAT(name, i) name##_i[i]
+#else
+layout(buffer_reference, std430, buffer_reference_align = 4) buffer IntRef { int v[]; };
+#define DECLARE_I32(name, q)
+#define IAT(name, i) IntRef(pc.name).v[i]
+#endif
 // OFF(name): element offset of tensor `name` inside its bound range (descriptor mode only;
 // address mode folds it into the pointer).
 #if BIND_DESC

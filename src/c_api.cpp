@@ -50,6 +50,9 @@ VKNORM_SAME_VALUE(VKNORM_OP_ADD_RMS_NORM, vknorm::Op::add_rms_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_ADD_LAYER_NORM, vknorm::Op::add_layer_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_ADA_NORM, vknorm::Op::ada_norm);
 VKNORM_SAME_VALUE(VKNORM_OP_GATED_RMS_NORM, vknorm::Op::gated_rms_norm);
+VKNORM_SAME_VALUE(VKNORM_OP_QK_NORM_ROPE, vknorm::Op::qk_norm_rope);
+VKNORM_SAME_VALUE(VKNORM_ROPE_STYLE_NEOX, vknorm::RopeStyle::neox);
+VKNORM_SAME_VALUE(VKNORM_ROPE_STYLE_GPTJ, vknorm::RopeStyle::gptj);
 VKNORM_SAME_VALUE(VKNORM_NORM_KIND_LAYER, vknorm::NormKind::layer);
 VKNORM_SAME_VALUE(VKNORM_NORM_KIND_RMS, vknorm::NormKind::rms);
 VKNORM_SAME_VALUE(VKNORM_OP_LP_NORM, vknorm::Op::lp_norm);
@@ -219,6 +222,9 @@ VKNORM_C_TWINS(vknorm_device_limits, vknorm::DeviceLimits, VKNORM_C_FIELDS_limit
   F(x) F(residual) F(gate) F(residual_out) F(scale) F(shift) F(weight) F(bias) F(y) \
   F(norm) F(scale_offset) F(eps) F(scratch)
 #define VKNORM_C_FIELDS_gated_rms_norm(F) F(x) F(z) F(weight) F(y) F(norm_before_gate) F(eps) F(scratch)
+#define VKNORM_C_FIELDS_qk_norm_rope(F)                                                         \
+  F(q) F(k) F(q_out) F(k_out) F(q_weight) F(k_weight) F(positions) F(cos_sin_cache) F(rotary_dim) \
+  F(style) F(rope_theta) F(eps)
 #define VKNORM_C_OPERATOR_TWINS(name, Args) \
   VKNORM_C_TWINS(vknorm_##name##_args, vknorm::Args, VKNORM_C_FIELDS_##name)
 VKNORM_OPERATORS(VKNORM_C_OPERATOR_TWINS)
@@ -613,6 +619,8 @@ vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info
     p.norm_before_gate = info->norm_before_gate != VK_FALSE;
     p.f32_params = info->f32_params != VK_FALSE;
     p.f32_residual = info->f32_residual != VK_FALSE;
+    p.kv_heads = info->kv_heads;
+    p.k_out_f16 = info->k_out_f16 != VK_FALSE;
     KernelConfig cfg;
     if (info->config) {
       cfg = convert<KernelConfig>(*info->config);

@@ -133,6 +133,9 @@ struct CaseInputs {
   std::vector<double> add_bias;  // add_layer_norm / add_rms_norm with CaseSpec::add_bias: D values
   std::vector<double> scale, shift, gate;  // ada_norm*: modulation rows (M x D values)
   std::vector<double> z;  // gated_rms_norm*: the gate, x's shape
+  // qk_norm_rope*: k's weight (x's heads are q's then k's), positions (one per token), the
+  // cos_sin_cache (max_position x rotary_dim, empty without one); q's weight is `weight`.
+  std::vector<double> k_weight, positions, cos_sin_cache;
   // The two terms whose sum the reference rounds to the storage dtype as h: (x, residual), or
   // with add_bias the device's fp32 order of summation ((x + residual) + bias, see
   // skip_bias_terms), whose first rounding shows for fp32 data.

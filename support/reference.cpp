@@ -370,4 +370,44 @@ void gated_rms_norm_reference(const std::vector<double>& x, const std::vector<do
     }
 }
 
+void qk_norm_rope_head_reference(const double* x, int64_t D, const std::vector<double>& w, int64_t pos, int64_t rot,
+                                 bool gptj, const std::vector<double>& cache, double theta, double eps, double* out) {
+  double ss = 0;
+  for (int64_t j = 0; j < D; ++j) ss += x[j] * x[j];
+  const double r = 1.0 / std::sqrt(ss / static_cast<double>(D) + eps);
+  for (int64_t j = 0; j < D; ++j) out[j] = x[j] * r * (w.empty() ? 1.0 : w[static_cast<size_t>(j)]);
+  const int64_t half = rot / 2;
+  const int64_t max_pos = rot > 0 ? static_cast<int64_t>(cache.size()) / rot : 0;
+  const int64_t row = std::min<int64_t>(std::max<int64_t>(pos, 0), std::max<int64_t>(max_pos - 1, 0));
+  for (int64_t i = 0; i < half; ++i) {
+    double c, s;
+    if (!cache.empty()) {
+      c = cache[static_cast<size_t>(row * rot + i)];
+      s = cache[static_cast<size_t>(row * rot + half + i)];
+    } else {
+      const double angle = static_cast<double>(pos) * std::pow(theta, -2.0 * static_cast<double>(i) / static_cast<double>(rot));
+      c = std::cos(angle);
+      s = std::sin(angle);
+    }
+    const int64_t a = gptj ? 2 * i : i, b = gptj ? 2 * i + 1 : i + half;
+    const double na = out[a], nb = out[b];
+    out[a] = na * c - nb * s;
+    out[b] = nb * c + na * s;
+  }
+}
+
+std::vector<double> rope_cos_sin_cache(int64_t max_position, int64_t rot, double theta) {
+  std::vector<double> cache(static_cast<size_t>(max_position * rot));
+  const int64_t half = rot / 2;
+  for (int64_t i = 0; i < half; ++i) {
+    const float f = static_cast<float>(std::pow(theta, -2.0 * static_cast<double>(i) / static_cast<double>(rot)));
+    for (int64_t p = 0; p < max_position; ++p) {
+      const double angle = static_cast<double>(static_cast<float>(static_cast<float>(p) * f));
+      cache[static_cast<size_t>(p * rot + i)] = static_cast<double>(static_cast<float>(std::cos(angle)));
+      cache[static_cast<size_t>(p * rot + half + i)] = static_cast<double>(static_cast<float>(std::sin(angle)));
+    }
+  }
+  return cache;
+}
+
 }  // namespace vknorm_support

@@ -108,4 +108,17 @@ void group_norm_reference(const std::vector<double>& x, const std::vector<double
 // y = act(v) in fp64 (vknorm::Activation: silu v / (1 + e^-v), gelu_tanh).
 double activation_reference(vknorm::Activation a, double v);
 
+// qk_norm_rope of one head of D values at position `pos` (vknorm.h, QkNormRopeArgs):
+// r = 1 / sqrt(mean(x^2) + eps), n = x r w (w empty: 1), pairs of rotary_dim `rot` (neox
+// (i, i + rot/2), gptj (2i, 2i + 1)) rotated by cos / sin of frequency i: from `cache` row
+// clamp(pos, 0, max_position - 1) when cache is not empty (max_position x rot values
+// [cos | sin]), else of pos * theta^(-2i / rot) in fp64. out: D values.
+void qk_norm_rope_head_reference(const double* x, int64_t D, const std::vector<double>& w, int64_t pos, int64_t rot,
+                                 bool gptj, const std::vector<double>& cache, double theta, double eps, double* out);
+// vLLM's cos_sin_cache of max_position x rot fp32 values: row p = [cos(p f_i) | sin(p f_i)],
+// f_i = fp32(theta^(-2i / rot)), the angle fp32(p * f_i) (as vLLM / HF build it), rounded to fp32.
+std::vector<double> rope_cos_sin_cache(int64_t max_position, int64_t rot, double theta);
+// The rope_theta of the qk_norm_rope cases and of the bench's cache (Qwen3's).
+constexpr double kQkRopeTheta = 1e6;
+
 }  // namespace vknorm_support

@@ -82,6 +82,11 @@ void check_same(vknorm_status s, const Error& e) {
   CHECK(last_error() == e.message);
 }
 
+// The main input of an operator's C args: x, or q for qk_norm_rope (which has no x).
+template <class CArgs>
+const vknorm_tensor& main_input(const CArgs& c) { return c.x; }
+const vknorm_tensor& main_input(const vknorm_qk_norm_rope_args& c) { return c.q; }
+
 // Walks every entry point of one operator on its args_init() arguments (no tensors) and on
 // NULL arguments: the same status and message as the C++ verbs on a default Args, out-values
 // zeroed on failure, and args_init() giving the C++ defaults (x empty, no config).
@@ -95,7 +100,7 @@ void walk_c_operator(HostDevice& dev, const COperator<CArgs>& op) {
   std::memset(&c, 0xAB, sizeof c);
   op.args_init(&c);
   CHECK(c.config == nullptr);
-  CHECK(same_tensor(c.x, Tensor{}));
+  CHECK(same_tensor(main_input(c), Tensor{}));
 
   VkDeviceSize b_c = 7, b_cpp = 7;
   check_same(op.scratch_size(ctx, &c, &b_c), vknorm::scratch_size(cpp, a, &b_cpp));
@@ -187,7 +192,7 @@ TEST_SUITE("c_api") {
   }
     VKNORM_OPERATORS(VKNORM_TEST_C_OPERATOR)
 #undef VKNORM_TEST_C_OPERATOR
-    CHECK(ops == 14);
+    CHECK(ops == 15);
   }
 
   TEST_CASE("enum values, names and version equal the C++ API") {
@@ -1427,6 +1432,82 @@ TEST_SUITE("c_api") {
     REQUIRE(vknorm_prepare(ctx, &info) == VKNORM_STATUS_OK);
     const size_t before = vknorm_pipeline_count(ctx);
     CHECK(vknorm_prepare_gated_rms_norm(ctx, &c) == VKNORM_STATUS_OK);
+    CHECK(vknorm_pipeline_count(ctx) == before);
+  }
+  TEST_CASE("qk_norm_rope through the C API: same bytes, defaults, prepare info") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm_context ctx = c_ctx(dev);
+    const int64_t T = 5, HQ = 4, HK = 2, D = 64, ROT = 32, MAXP = 16;
+    const VkDeviceSize Q = 0, K = Q + T * HQ * D, WQ = K + T * HK * D, WK = WQ + D, CS = WK + D, IN_FLOATS = CS + MAXP * ROT;
+    TestBuffer in(dev, IN_FLOATS * 4), pos(dev, 64);
+    upload_values(dev, in, 41);
+    const std::vector<int32_t> p{3, 0, 15, 7, 9};
+    dev.upload(pos.buf, p.data(), p.size() * 4);
+    const VkBuffer ib = in.buf.buffer;
+    TestBuffer qo_cpp(dev, T * HQ * D * 4), qo_c(dev, T * HQ * D * 4), ko_cpp(dev, T * HK * D * 2), ko_c(dev, T * HK * D * 2);
+    const std::vector<int64_t> qs{T, HQ, D}, ks{T, HK, D}, w{D}, cs{MAXP, ROT};
+    const int64_t ks_dims[3] = {T, HK, D}, t_dims[1] = {T};
+    vknorm::QkNormRopeArgs a;
+    a.q = cpp_view(ib, Q, qs);
+    a.k = cpp_view(ib, K, ks);
+    a.q_out = cpp_view(qo_cpp.buf.buffer, 0, qs);
+    a.k_out = Tensor::contiguous(ko_cpp.buf.buffer, 0, T * HK * D * 2, DType::f16, ks);
+    a.q_weight = cpp_view(ib, WQ, w);
+    a.k_weight = cpp_view(ib, WK, w);
+    a.positions = Tensor::contiguous(pos.buf.buffer, 0, T * 4, DType::i32, {T});
+    a.cos_sin_cache = cpp_view(ib, CS, cs);
+    a.rotary_dim = ROT;
+    a.style = vknorm::RopeStyle::gptj;
+    a.rope_theta = 5000.0f;
+    a.eps = 1e-4f;
+    vknorm_qk_norm_rope_args c;
+    std::memset(&c, 0xAB, sizeof c);
+    vknorm_qk_norm_rope_args_init(&c);
+    CHECK(c.rotary_dim == 0);
+    CHECK(c.style == VKNORM_ROPE_STYLE_NEOX);
+    CHECK(c.rope_theta == 10000.0f);
+    CHECK(c.eps == vknorm::QkNormRopeArgs{}.eps);
+    for (const vknorm_tensor* t : {&c.q, &c.k, &c.q_out, &c.k_out, &c.q_weight, &c.k_weight, &c.positions, &c.cos_sin_cache})
+      CHECK(same_tensor(*t, Tensor{}));
+    c.q = c_view(ib, Q, qs);
+    c.k = c_view(ib, K, ks);
+    c.q_out = c_view(qo_c.buf.buffer, 0, qs);
+    c.k_out = vknorm_tensor_contiguous(ko_c.buf.buffer, 0, T * HK * D * 2, VKNORM_DTYPE_F16, 3, ks_dims);
+    c.q_weight = c_view(ib, WQ, w);
+    c.k_weight = c_view(ib, WK, w);
+    c.positions = vknorm_tensor_contiguous(pos.buf.buffer, 0, T * 4, VKNORM_DTYPE_I32, 1, t_dims);
+    c.cos_sin_cache = c_view(ib, CS, cs);
+    c.rotary_dim = ROT;
+    c.style = VKNORM_ROPE_STYLE_GPTJ;
+    c.rope_theta = 5000.0f;
+    c.eps = 1e-4f;
+    call_both(dev, VKNORM_TEST_C_ENTRY_POINTS(qk_norm_rope), a, c);
+    CHECK(contents(dev, qo_cpp) == contents(dev, qo_c));
+    CHECK(contents(dev, ko_cpp) == contents(dev, ko_c));
+    // Without the cache rope_theta decides cos / sin: the same bytes again (the field converts).
+    a.cos_sin_cache = Tensor{};
+    c.cos_sin_cache = vknorm_tensor{};
+    call_both(dev, VKNORM_TEST_C_ENTRY_POINTS(qk_norm_rope), a, c);
+    CHECK(contents(dev, qo_cpp) == contents(dev, qo_c));
+    CHECK(contents(dev, ko_cpp) == contents(dev, ko_c));
+    CHECK(std::string(vknorm_op_name(VKNORM_OP_QK_NORM_ROPE)) == "qk_norm_rope");
+    vknorm_prepare_info info;
+    vknorm_prepare_info_init(&info);
+    CHECK(info.kv_heads == 0);
+    CHECK(info.k_out_f16 == VK_FALSE);
+    info.op = VKNORM_OP_QK_NORM_ROPE;
+    info.dtype = VKNORM_DTYPE_F32;
+    info.rank = 3;
+    info.shape[0] = T;
+    info.shape[1] = HQ;
+    info.shape[2] = D;
+    info.kv_heads = HK;
+    info.k_out_f16 = VK_TRUE;
+    info.by_address = dev.info().buffers_need_device_address ? VK_TRUE : VK_FALSE;
+    REQUIRE(vknorm_prepare(ctx, &info) == VKNORM_STATUS_OK);
+    const size_t before = vknorm_pipeline_count(ctx);
+    CHECK(vknorm_prepare_qk_norm_rope(ctx, &c) == VKNORM_STATUS_OK);
     CHECK(vknorm_pipeline_count(ctx) == before);
   }
 }

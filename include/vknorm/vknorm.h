@@ -330,8 +330,9 @@ struct ContextCreateInfo {
   // that only non-invariant outputs depend on keep the real batch's default: the backward
   // passes' rows per workgroup (dweight's partials), BatchNorm's and Frobenius's configs.
   //   Invariant: rms_norm, lp_norm, rms_norm_last, add_rms_norm (and their int8 / fp8 forms),
-  //   layer_norm, add_layer_norm, ada_norm, gated_rms_norm, group_norm, instance_norm
-  //   (training and eval), batch_norm in eval mode, and dx of layer_norm_backward / rms_norm_backward.
+  //   layer_norm, add_layer_norm, ada_norm, gated_rms_norm, qk_norm_rope, group_norm,
+  //   instance_norm (training and eval), batch_norm in eval mode, and dx of layer_norm_backward /
+  //   rms_norm_backward.
   //   Not invariant: dweight / dbias (sums over the batch), batch_norm in training and
   //   frobenius_norm (statistics over the batch).
   //   What breaks it: a KernelConfig override that differs between the calls compared, or
@@ -412,6 +413,7 @@ enum class Op : uint32_t {
   add_layer_norm = 12,  // AddLayerNormArgs
   ada_norm = 13,        // AdaNormArgs
   gated_rms_norm = 14,  // GatedRmsNormArgs
+  qk_norm_rope = 15,    // QkNormRopeArgs
 };
 const char* op_name(Op op);
 
@@ -721,6 +723,58 @@ struct GatedRmsNormArgs {
   const KernelConfig* config = nullptr;
 };
 
+// Rotary embedding pair layout (QkNormRopeArgs::style).
+enum class RopeStyle : uint32_t {
+  neox = 0,  // GPT-NeoX / Llama / Qwen (HF rotate_half): pairs (i, i + rotary_dim / 2)
+  gptj = 1,  // GPT-J (interleaved): pairs (2i, 2i + 1)
+};
+
+// Per-head QK-norm followed by rotary position embedding, q and k in one dispatch (Qwen3,
+// Gemma 3, OLMo 2 attention; vLLM's / FlashInfer's fused_qk_norm_rope, ggml's rms_norm + mul +
+// rope). For every token t and head h of q (and of k, with k's tensors), x = that head's
+// head_dim values:
+//   r   = 1 / sqrt(mean(x^2 over head_dim) + eps)                     (fp32)
+//   n_j = x_j * r * w_j           (w = q_weight / k_weight, or 1 without; fp32, not rounded)
+//   for each rotary pair (a, b) with frequency index i < rotary_dim / 2, at p = positions[t]:
+//     out_a = n_a * cos - n_b * sin,   out_b = n_b * cos + n_a * sin
+//   out_j = n_j for j >= rotary_dim (normalized, not rotated); rounded once to the out dtype.
+// Pairs: neox (a, b) = (i, i + rotary_dim / 2), gptj (2i, 2i + 1).
+// cos / sin: with cos_sin_cache (f32, (max_position, rotary_dim), contiguous; row p holds
+// [cos(0 .. rotary_dim/2) | sin(0 .. rotary_dim/2)], vLLM's layout) from row p; positions
+// outside [0, max_position) are clamped to the nearest row (positions are device data the
+// host cannot check; a clamped read is never out of bounds, its result is that row's).
+// Without a cache they are computed in the kernel: angle = fp32(p * inv_freq_i) with
+// inv_freq_i = rope_theta^(-2i / rotary_dim) in fp32 (as HF / vLLM build their cache), then
+// cos / sin of that fp32 angle after a reduction to [-pi, pi] (a negative position rotates
+// backwards). The fp32 angle's own rounding (|angle| 2^-24 rad) is inherent, as in the cache.
+// Shapes: q (..., q_heads, head_dim), k (..., k_heads, head_dim); the leading dims of each
+// collapse into one token dimension (any token stride, any head stride: q / k views into a
+// packed QKV buffer work as they are), head_dim contiguous. Same token count, head_dim and
+// dtype (f32, f16, bf16) for q and k; head counts may differ (GQA / MQA). positions: i32,
+// (tokens) contiguous. q_weight / k_weight (optional): head_dim contiguous elements of q's
+// dtype, shared by all heads. rotary_dim: 0 = head_dim, else even and <= head_dim.
+// Outputs: q_out (q's shape and dtype) and k_out (k's shape; k's dtype, or f16 for a 16-bit
+// KV-cache write, which needs storageBuffer16BitAccess) with their own strides (a cache
+// layout); unset = in place (q / k overwritten). A head runs on one workgroup with its values
+// in registers: head_dim up to 256 x the largest workgroup (refused beyond); fewer than 2^32
+// heads in all, q_heads and k_heads below 65536 each.
+// NaN / Inf: a head holding NaN gives NaN for the whole head; one holding +-Inf (and no NaN)
+// gives NaN at the infinite elements and at their rotary partners, 0 elsewhere (x / inf), as
+// the fp64 formula does. A zero-size q / k (no tokens) records nothing.
+// In place: q_out = q, k_out = k (or leave them unset); any other overlap is refused.
+struct QkNormRopeArgs {
+  Tensor q, k;                // (..., heads, head_dim)
+  Tensor q_out, k_out;        // optional: unset = in place
+  Tensor q_weight, k_weight;  // optional, head_dim elements of q's dtype
+  Tensor positions;           // (tokens) i32
+  Tensor cos_sin_cache;       // optional, (max_position, rotary_dim) f32
+  uint32_t rotary_dim = 0;    // 0 = head_dim; even, <= head_dim
+  RopeStyle style = RopeStyle::neox;
+  float rope_theta = 10000.0f;  // without a cache: > 0, finite
+  float eps = 1e-6f;
+  const KernelConfig* config = nullptr;
+};
+
 // LayerNorm backward: from dy, x, weight (optional), mean and rstd (fp32, as the forward
 // produced them) computes dx (optional), dweight and dbias (optional, x's dtype; they are
 // accumulated in fp32 and rounded once).
@@ -907,6 +961,7 @@ Error instance_norm_scratch_size(Context* ctx, const InstanceNormArgs& args, VkD
 Error frobenius_norm_scratch_size(Context* ctx, const FrobeniusNormArgs& args, VkDeviceSize* out_bytes);
 Error ada_norm_scratch_size(Context* ctx, const AdaNormArgs& args, VkDeviceSize* out_bytes);
 Error gated_rms_norm_scratch_size(Context* ctx, const GatedRmsNormArgs& args, VkDeviceSize* out_bytes);
+Error qk_norm_rope_scratch_size(Context* ctx, const QkNormRopeArgs& args, VkDeviceSize* out_bytes);
 
 // The configuration a call with these arguments would use (after validation).
 Error select_config(Context* ctx, const RmsNormArgs& args, KernelConfig* out);
@@ -923,6 +978,7 @@ Error select_config(Context* ctx, const InstanceNormArgs& args, KernelConfig* ou
 Error select_config(Context* ctx, const FrobeniusNormArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const AdaNormArgs& args, KernelConfig* out);
 Error select_config(Context* ctx, const GatedRmsNormArgs& args, KernelConfig* out);
+Error select_config(Context* ctx, const QkNormRopeArgs& args, KernelConfig* out);
 
 // Record the operator into `cmd` (which must be in the recording state and support compute).
 // Pipelines are created on first use of a (kernel, dtype, config) key unless prepared
@@ -944,6 +1000,7 @@ Error record_instance_norm(Context* ctx, VkCommandBuffer cmd, const InstanceNorm
 Error record_frobenius_norm(Context* ctx, VkCommandBuffer cmd, const FrobeniusNormArgs& args);
 Error record_ada_norm(Context* ctx, VkCommandBuffer cmd, const AdaNormArgs& args);
 Error record_gated_rms_norm(Context* ctx, VkCommandBuffer cmd, const GatedRmsNormArgs& args);
+Error record_qk_norm_rope(Context* ctx, VkCommandBuffer cmd, const QkNormRopeArgs& args);
 
 Error prepare_rms_norm(Context* ctx, const RmsNormArgs& args);
 Error prepare_layer_norm(Context* ctx, const LayerNormArgs& args);
@@ -959,6 +1016,7 @@ Error prepare_instance_norm(Context* ctx, const InstanceNormArgs& args);
 Error prepare_frobenius_norm(Context* ctx, const FrobeniusNormArgs& args);
 Error prepare_ada_norm(Context* ctx, const AdaNormArgs& args);
 Error prepare_gated_rms_norm(Context* ctx, const GatedRmsNormArgs& args);
+Error prepare_qk_norm_rope(Context* ctx, const QkNormRopeArgs& args);
 
 // Recorded-dispatch description of the last recorded (or prepared) call, for profiling tools.
 struct DispatchInfo {
@@ -983,6 +1041,7 @@ Error describe_dispatches(Context* ctx, const InstanceNormArgs& args, std::vecto
 Error describe_dispatches(Context* ctx, const FrobeniusNormArgs& args, std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const AdaNormArgs& args, std::vector<DispatchInfo>* out);
 Error describe_dispatches(Context* ctx, const GatedRmsNormArgs& args, std::vector<DispatchInfo>* out);
+Error describe_dispatches(Context* ctx, const QkNormRopeArgs& args, std::vector<DispatchInfo>* out);
 
 // One verb per action, overloaded on the args type. VKNORM_OPERATORS(X) names every operator
 // once, as X(name, Args); from it, for every Args:
@@ -999,7 +1058,7 @@ Error describe_dispatches(Context* ctx, const GatedRmsNormArgs& args, std::vecto
   X(add_layer_norm, AddLayerNormArgs) X(lp_norm, LpNormArgs) X(batch_norm, BatchNormArgs)   \
   X(group_norm, GroupNormArgs) X(instance_norm, InstanceNormArgs)                           \
   X(frobenius_norm, FrobeniusNormArgs) X(ada_norm, AdaNormArgs)                            \
-  X(gated_rms_norm, GatedRmsNormArgs)
+  X(gated_rms_norm, GatedRmsNormArgs) X(qk_norm_rope, QkNormRopeArgs)
 #define VKNORM_DETAIL_VERBS(name, Args)                                                      \
   inline Error scratch_size(Context* ctx, const Args& args, VkDeviceSize* out_bytes) {       \
     return name##_scratch_size(ctx, args, out_bytes);                                        \
@@ -1071,6 +1130,11 @@ struct PrepareInfo {
   // gated_rms_norm: weight / bias are fp32 beside 16-bit x (mixed precision; their own pipelines).
   bool f32_params = false;
   bool f32_residual = false;  // add_rms_norm: residual / residual_out are fp32 beside 16-bit x
+  // qk_norm_rope: shape is q's (tokens, q_heads, head_dim); k has kv_heads heads (0: q_heads);
+  // k_out_f16: k_out is f16 while q is f32 / bf16 (its own module). Style, rotary_dim, the
+  // cache and the weights do not change the pipelines.
+  int64_t kv_heads = 0;
+  bool k_out_f16 = false;
   const KernelConfig* config = nullptr;  // the override the call passes in args.config, if any
 
   // Convenience: op, dtype and shape (up to kMaxRank dimensions) in one expression.

@@ -276,6 +276,7 @@ typedef enum vknorm_op {
   VKNORM_OP_ADD_LAYER_NORM = 12,
   VKNORM_OP_ADA_NORM = 13,
   VKNORM_OP_GATED_RMS_NORM = 14,
+  VKNORM_OP_QK_NORM_ROPE = 15,
   VKNORM_OP_MAX_ENUM = 0x7FFFFFFF
 } vknorm_op;
 
@@ -555,6 +556,31 @@ typedef struct vknorm_gated_rms_norm_args {
 } vknorm_gated_rms_norm_args;
 VKNORM_DECLARE_OPERATOR(gated_rms_norm);
 
+/* Rotary pair layout (vknorm::RopeStyle). */
+typedef enum vknorm_rope_style {
+  VKNORM_ROPE_STYLE_NEOX = 0, /* pairs (i, i + rotary_dim / 2) */
+  VKNORM_ROPE_STYLE_GPTJ = 1, /* pairs (2i, 2i + 1) */
+  VKNORM_ROPE_STYLE_MAX_ENUM = 0x7FFFFFFF
+} vknorm_rope_style;
+
+/* Per-head RMSNorm of q and k, then rotary position embedding, in one dispatch
+ * (vknorm::QkNormRopeArgs; vknorm.h has the formulas, layouts and the clamping of positions).
+ * args_init: rotary_dim = 0 (head_dim), style = VKNORM_ROPE_STYLE_NEOX, rope_theta = 10000,
+ * eps = 1e-6, every tensor unset. */
+typedef struct vknorm_qk_norm_rope_args {
+  vknorm_tensor q, k;               /* (..., heads, head_dim), f32 / f16 / bf16 */
+  vknorm_tensor q_out, k_out;       /* optional (unset: in place); k_out: k's dtype or f16 */
+  vknorm_tensor q_weight, k_weight; /* optional, head_dim elements of q's dtype */
+  vknorm_tensor positions;          /* (tokens) i32 */
+  vknorm_tensor cos_sin_cache;      /* optional (max_position, rotary_dim) f32 */
+  uint32_t rotary_dim;              /* default 0 = head_dim; even, <= head_dim */
+  vknorm_rope_style style;          /* default VKNORM_ROPE_STYLE_NEOX */
+  float rope_theta;                 /* default 10000 (without a cache) */
+  float eps;                        /* default 1e-6 */
+  const vknorm_kernel_config* config;
+} vknorm_qk_norm_rope_args;
+VKNORM_DECLARE_OPERATOR(qk_norm_rope);
+
 /* Frobenius normalization of the whole tensor (vknorm::FrobeniusNormArgs): y = x / ||x||_F.
  * args_init: all zero. */
 typedef struct vknorm_frobenius_norm_args {
@@ -589,6 +615,8 @@ typedef struct vknorm_prepare_info {
   VkBool32 norm_before_gate;      /* gated_rms_norm: as in the args (default VK_TRUE) */
   VkBool32 f32_params;            /* norms with weight / bias: they are fp32 beside 16-bit x */
   VkBool32 f32_residual;          /* add_rms_norm: residual / residual_out are fp32 beside 16-bit x */
+  int64_t kv_heads;               /* qk_norm_rope: k's heads (shape: q's (tokens, heads, head_dim); 0: q's) */
+  VkBool32 k_out_f16;             /* qk_norm_rope: k_out is f16 while q is f32 / bf16 */
   const vknorm_kernel_config* config; /* the call's override, or NULL */
 } vknorm_prepare_info;
 

@@ -18,13 +18,14 @@ extern const OpSpec kInstanceNormSpec;
 extern const OpSpec kFrobeniusNormSpec;
 extern const OpSpec kAdaNormSpec;
 extern const OpSpec kGatedRmsNormSpec;
+extern const OpSpec kQkNormRopeSpec;
 
 const OpSpec* find_op_spec(Op op) {
   static const OpSpec* const kSpecs[] = {&kRmsNormSpec,     &kLayerNormSpec,  &kLayerNormBackwardSpec,
                                          &kRmsNormLastSpec, &kAddRmsNormSpec, &kRmsNormBackwardSpec,
                                          &kAddLayerNormSpec, &kLpNormSpec, &kBatchNormSpec,
                                          &kGroupNormSpec,   &kInstanceNormSpec, &kFrobeniusNormSpec,
-                                         &kAdaNormSpec,     &kGatedRmsNormSpec};
+                                         &kAdaNormSpec,     &kGatedRmsNormSpec, &kQkNormRopeSpec};
   for (const OpSpec* s : kSpecs)
     if (s->op == op) return s;
   return nullptr;

@@ -356,6 +356,18 @@ const ShapeEntry kShapes[] = {
   {"gated_rms_norm_gate_first", {5, 33}, 1, 0, "D=33"},
   {"gated_rms_norm_gate_first", {7, 2560}, 1, 1, "Mamba-2 d_ssm"},
   {"gated_rms_norm_gate_first", {1, 1}, 1, 3, "D=1"},
+  // qk_norm_rope: (tokens, q_heads + kv_heads, head_dim), kv_heads = heads / 4 (GQA); q / k
+  // are head slices of one packed buffer. Odd tokens, odd and model head_dims, decode.
+  {"qk_norm_rope", {3, 5, 64}, 1, 0, "4 q + 1 kv heads, head_dim 64"},
+  {"qk_norm_rope", {7, 2, 34}, 1, 0, "MHA 1 + 1, head_dim 34"},
+  {"qk_norm_rope", {4, 3, 33}, 1, 0, "head_dim 33: rotary 32 + 1"},
+  {"qk_norm_rope", {5, 40, 128}, 1, 1, "Qwen3-8B heads (32 + 8)"},
+  {"qk_norm_rope", {1, 24, 256}, 1, 2, "decode, Gemma-3 head_dim 256"},
+  {"qk_norm_rope", {65, 10, 128}, 1, 3, "65 tokens"},
+  {"qk_norm_rope_gptj", {3, 5, 64}, 1, 0, "gptj, half rotary"},
+  {"qk_norm_rope_gptj", {4, 3, 10}, 1, 0, "head_dim 10: rotary 4 + tail 6"},
+  {"qk_norm_rope_gptj", {9, 36, 128}, 1, 1, "32 + 4 heads"},
+  {"qk_norm_rope_gptj", {2, 8, 80}, 1, 2, "head_dim 80"},
   // frobenius_norm: the whole tensor; one element, odd sizes, several partial workgroups.
   {"frobenius_norm", {1}, 1, 0, "single element"},
   {"frobenius_norm", {7}, 1, 0, "rank 1, odd"},
@@ -500,6 +512,8 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
       {"gated_ada_layer_norm", {3, 4, 1152}, 1, 2},
       {"gated_rms_norm", {5, 36}, 1, 0},
       {"gated_rms_norm_gate_first", {5, 36}, 1, 0},
+      {"qk_norm_rope", {3, 5, 64}, 1, 0},
+      {"qk_norm_rope_gptj", {3, 5, 64}, 1, 0},
   };
   for (const auto& v : variants) {
     if (v.tier > max_tier) continue;

@@ -49,7 +49,8 @@ case options (--case rms_norm | layer_norm | layer_norm_backward):
   --dtype f32|f16|bf16      (f32)      --eps E (1e-5)      --seed S (1)
   --data normal|uniform01|large_mean|nan_inf|outlier_first (normal)
   --normalized-rank R       layer_norm*: trailing dims normalized (1)
-  --groups G                group_norm: num_groups (default: largest divisor of C <= sqrt(C))
+  --groups G                group_norm: num_groups (default: largest divisor of C <= sqrt(C));
+                            qk_norm_rope*: kv heads of (tokens, q + kv heads, head_dim) (heads / 4)
   --activation A            group_norm: none (default) | silu | gelu_tanh after the affine
   --add-bias                add_layer_norm / add_rms_norm*: a D-element bias added to x + residual
   --f32-params              weight / bias in fp32 beside 16-bit x (mixed precision)
