@@ -341,8 +341,9 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
     const size_t rank = c.shape.size();
     const auto parts = c.parts();
     const vknorm_support::OpCase* op = parts.front();
-    if (rank < static_cast<size_t>(op->min_rank())) {
-      *error = c.op + " needs a shape of rank >= " + std::to_string(op->min_rank()) + " (" +
+    if (rank < static_cast<size_t>(op->min_rank()) || rank > static_cast<size_t>(op->max_rank())) {
+      *error = c.op + " needs a shape of rank " + std::to_string(op->min_rank()) +
+               (op->max_rank() > op->min_rank() ? " to " + std::to_string(op->max_rank()) : "") + " (" +
                op->shape_help() + ")";
       return false;
     }

@@ -54,6 +54,8 @@ class QkNormRopeCase : public OpCase {
   int order() const override { return gptj_ ? 51 : 50; }
   const char* shape_help() const override { return "tokens x (q_heads + kv_heads) x head_dim (--groups: kv_heads)"; }
   int min_rank() const override { return 3; }
+  int max_rank() const override { return 3; }
+  void fit_drawn_shape(std::vector<int64_t>* shape) const override { (*shape)[1] = std::max<int64_t>((*shape)[1], 2); }
   bool uses_normalized_rank() const override { return false; }
   bool uses_eps() const override { return true; }
   bool supports_in_place() const override { return true; }  // q_out = q, k_out = k

@@ -578,8 +578,8 @@ std::vector<CheckCase> random_cases(int count, uint64_t seed, int64_t max_elemen
   for (int i = 0; i < count; ++i) {
     const OpCase* op = ops[below(ops.size())];
     const DType dt = kDTypes[below(3)];
-    const int min_rank = op->min_rank();
-    const int rank = min_rank + static_cast<int>(below(static_cast<uint64_t>(5 - min_rank + 1)));
+    const int min_rank = op->min_rank(), max_rank = std::min(5, op->max_rank());
+    const int rank = min_rank + static_cast<int>(below(static_cast<uint64_t>(max_rank - min_rank + 1)));
     std::vector<int64_t> shape(static_cast<size_t>(rank));
     for (auto& d : shape) {
       // Log-uniform in [1, 5000], so small and awkward sizes are as likely as large ones.
@@ -590,6 +590,7 @@ std::vector<CheckCase> random_cases(int count, uint64_t seed, int64_t max_elemen
       auto it = std::max_element(shape.begin(), shape.end());
       *it = (*it + 1) / 2;
     }
+    op->fit_drawn_shape(&shape);
     const int nr = !op->uses_normalized_rank() ? 1 : 1 + static_cast<int>(below(static_cast<uint64_t>(std::min(rank, 3))));
     DataKind data = kDataKinds[below(std::size(kDataKinds))];
     if (!op->nan_inf_specified() && data == DataKind::nan_inf) data = DataKind::normal;

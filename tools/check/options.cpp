@@ -376,9 +376,10 @@ bool validate_single_case(const ParseState& st, Options* o, std::string* error) 
   }
   spec.seed = o->seed;
   const int rank = static_cast<int>(spec.shape.size());
-  if (rank < spec.op->min_rank()) {
-    *error = std::string(spec.op->name()) + " needs a shape of rank >= " +
-             std::to_string(spec.op->min_rank()) + " (" + spec.op->shape_help() + ")";
+  if (rank < spec.op->min_rank() || rank > spec.op->max_rank()) {
+    *error = std::string(spec.op->name()) + " needs a shape of rank " + std::to_string(spec.op->min_rank()) +
+             (spec.op->max_rank() > spec.op->min_rank() ? " to " + std::to_string(spec.op->max_rank()) : "") + " (" +
+             spec.op->shape_help() + ")";
     return false;
   }
   if (!spec.op->uses_normalized_rank()) {
