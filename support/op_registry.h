@@ -124,7 +124,7 @@ class OpCase {
   virtual int min_rank() const = 0;                  // smallest rank of x the op can run
   virtual int max_rank() const { return vknorm::kMaxRank; }  // largest rank of x it can run
   // Brings a drawn shape (vknorm-check --random) into the op's domain where a dimension has a
-  // lower bound of its own (qk_norm_rope: two heads at least); rank is already in range.
+  // lower bound of its own (qk_norm_rope: two heads, a rotary pair); rank is already in range.
   virtual void fit_drawn_shape(std::vector<int64_t>* /*shape*/) const {}
   virtual bool uses_normalized_rank() const = 0;     // labels / repro show nr=
   virtual bool uses_eps() const = 0;                 // the op reads eps

@@ -166,6 +166,27 @@ vknorm::KernelConfig row_config(uint32_t wg, uint32_t items, uint32_t vec, uint3
   return c;
 }
 
+std::vector<CaseSpec> placements(const CaseSpec& base, VkDeviceSize misalign) {
+  std::vector<CaseSpec> out;
+  CaseSpec s = base;
+  if (base.op->supports_in_place()) {
+    s.in_place = true;
+    out.push_back(s);
+  }
+  s = base;
+  s.by_address = true;
+  out.push_back(s);
+  s = base;
+  s.misalign_bytes = misalign;
+  out.push_back(s);
+  if (base.op->has_optional_outputs()) {
+    s = base;
+    s.optional_outputs = false;
+    out.push_back(s);
+  }
+  return out;
+}
+
 void check_in_place_matches(HostDevice& dev, CaseSpec spec) {
   CAPTURE(spec.label());
   spec.in_place = false;

@@ -68,6 +68,10 @@ void check_same_outputs(const CaseResult& a, const CaseResult& b);
 // A caller's config override of the row kernels' fields (the rest left to the selector).
 vknorm::KernelConfig row_config(uint32_t wg, uint32_t items, uint32_t vec, uint32_t rows, uint32_t split = 1);
 
+// base placed each other way the harness places tensors: in place (where the op allows it), by
+// address, its offsets shifted by `misalign` bytes, and without optional outputs (where it has them).
+std::vector<CaseSpec> placements(const CaseSpec& base, VkDeviceSize misalign = 4);
+
 // The spec run out of place and in place (spec.in_place: the op case's in-place pair): both
 // pass their checks and give the same bits.
 void check_in_place_matches(HostDevice& dev, CaseSpec spec);

@@ -41,12 +41,7 @@ TEST_SUITE("gated_rms_norm") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
     uint64_t seed = 950;
-    vknorm::KernelConfig scalar;
-    scalar.workgroup_size = 64;
-    scalar.items_per_invocation = 4;
-    scalar.vector_width = 1;
-    scalar.rows_per_workgroup = 4;
-    scalar.split = 1;
+    const vknorm::KernelConfig scalar = row_config(64, 4, 1, 4);  // 1-element accesses, several rows per workgroup
     for (const char* form : kForms)
       for (DType dt : kAllDtypes) {
         for (DataKind data : {DataKind::large_mean, DataKind::outlier_first, DataKind::nan_inf, DataKind::uniform01})
@@ -56,16 +51,8 @@ TEST_SUITE("gated_rms_norm") {
             check_case(dev, s);
           }
         const CaseSpec base = op_spec(form, dt, {3, 48}, true, DataKind::normal, ++seed);
+        for (const CaseSpec& p : placements(base)) check_case(dev, p);
         CaseSpec s = base;
-        s.in_place = true;
-        check_case(dev, s);
-        s = base;
-        s.by_address = true;
-        check_case(dev, s);
-        s = base;
-        s.misalign_bytes = 4;
-        check_case(dev, s);
-        s = base;
         s.config = &scalar;
         check_case(dev, s);
       }

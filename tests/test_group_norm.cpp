@@ -163,18 +163,7 @@ TEST_SUITE("group_norm") {
     for (DType dt : kAllDtypes) {
       for (auto base : {gn(dt, {3, 6, 40}, 3, true, DataKind::normal, 41), in(dt, {3, 5, 64}, false, true, DataKind::normal, 42),
                         in(dt, {3, 5, 64}, true, true, DataKind::normal, 43)}) {
-        auto s = base;
-        s.in_place = true;
-        check_case(dev, s);
-        s = base;
-        s.misalign_bytes = 4;
-        check_case(dev, s);
-        s = base;
-        s.by_address = true;
-        check_case(dev, s);
-        s = base;
-        s.optional_outputs = false;
-        check_case(dev, s);
+        for (const CaseSpec& p : placements(base)) check_case(dev, p);
       }
     }
   }
@@ -307,20 +296,18 @@ TEST_SUITE("group_norm") {
           check_with_stats(dev, s);
         }
       for (auto base : {gn_nhwc(dt, {3, 40, 6}, 3, true, DataKind::normal, ++seed), gn_nhwc(dt, {2, 5, 8, 64}, 16, true, DataKind::normal, ++seed)}) {
-        auto s = base;
-        s.in_place = true;
-        check_with_stats(dev, s);
-        s.data = DataKind::outlier_first;
-        check_with_stats(dev, s);
-        s = base;
-        s.misalign_bytes = 4;  // vec 1 where the offset breaks 4-element alignment
-        check_with_stats(dev, s);
-        s = base;
-        s.by_address = true;
-        check_with_stats(dev, s);
-        s = base;
-        s.optional_outputs = false;
-        check_case(dev, s);
+        // Misaligned: vec 1 where the offset breaks 4-element alignment.
+        for (CaseSpec p : placements(base)) {
+          if (!p.optional_outputs) {
+            check_case(dev, p);
+            continue;
+          }
+          check_with_stats(dev, p);
+          if (p.in_place) {
+            p.data = DataKind::outlier_first;
+            check_with_stats(dev, p);
+          }
+        }
       }
     }
   }

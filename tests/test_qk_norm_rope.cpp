@@ -179,17 +179,9 @@ TEST_SUITE("qk_norm_rope") {
             check_case(dev, s);
           }
         const CaseSpec base = op_spec(form, dt, {5, 5, 128}, true, DataKind::normal, ++seed);
-        CaseSpec s = base;
-        s.in_place = true;
-        check_case(dev, s);
-        s = base;
-        s.by_address = true;
-        check_case(dev, s);
-        s = base;
-        s.misalign_bytes = 4;
-        check_case(dev, s);
+        for (const CaseSpec& p : placements(base)) check_case(dev, p);
         for (const vknorm::KernelConfig* cfg : {&narrow, &wide}) {
-          s = base;
+          CaseSpec s = base;
           s.config = cfg;
           check_case(dev, s);
         }

@@ -92,6 +92,11 @@ class Planner {
                      uint32_t* unit_base) const;
   // A view of x's buffer used for an unused binding (descriptor mode needs something valid).
   BufferView dummy(const Tensor& any) const;
+  // A call's whole scratch (`bytes` of `unit`-byte partials) in one binding, after checking the
+  // caller's scratch tensor: refused when its elements exceed 32-bit indexing, the tensor is too
+  // small, or (descriptor mode) one binding cannot cover it. bytes == 0 gives dummy(dummy_of).
+  Error whole_scratch(const Tensor& given, uint64_t bytes, uint32_t unit, const Tensor& dummy_of,
+                      BufferView* view, uint32_t* unit_base) const;
 
  private:
   VkDeviceSize alignment() const;

@@ -1,5 +1,6 @@
 // Binding mode, buffer views and windows of a planned call.
 #include "plan.h"
+#include "tensor_checks.h"
 
 #include <algorithm>
 #include <cstring>
@@ -89,6 +90,19 @@ BufferView Planner::dummy(const Tensor& any) const {
   BufferView v = view(any, 0, 1);
   v.address = 0;  // never dereferenced: its flag is off
   return v;
+}
+
+Error Planner::whole_scratch(const Tensor& given, uint64_t bytes, uint32_t unit, const Tensor& dummy_of,
+                             BufferView* view, uint32_t* unit_base) const {
+  if (bytes / unit > 0xFFFFFFFFull)
+    return make_error(Status::unsupported, "the partials this call needs exceed 32-bit indexing");
+  Tensor scratch;
+  if (Error e = check_scratch(ctx_, given, bytes, &scratch)) return e;
+  if (!address_mode_ && bytes > window_limit_bytes())
+    return make_error(Status::unsupported, "the scratch this call needs exceeds one binding's range");
+  *unit_base = 0;
+  *view = bytes ? this->scratch(scratch, 0, bytes, unit, unit_base) : dummy(dummy_of);
+  return ok();
 }
 
 uint64_t max_window(const std::vector<OuterSpan>& spans, uint64_t limit_bytes, uint64_t cap) {

@@ -209,16 +209,11 @@ Error plan_group_norm_nhwc(Context* ctx, const GroupNormArgs& a, Plan* plan, Pla
     return ok();
   }
   if (!plan) return ok();
-  if (res->scratch_bytes / 16 > 0xFFFFFFFFull)
-    return make_error(Status::unsupported, "the partials this call needs exceed 32-bit indexing");
-  Tensor scratch;
-  if ((e = check_scratch(ctx, a.scratch, res->scratch_bytes, &scratch))) return e;
   plan->address_mode = address_mode;
   Planner pl(ctx, address_mode);
-  if (!address_mode && res->scratch_bytes > pl.window_limit_bytes())
-    return make_error(Status::unsupported, "the scratch this call needs exceeds one binding's range");
   uint32_t part_base = 0;
-  const BufferView part = pl.scratch(scratch, 0, res->scratch_bytes, 16, &part_base);
+  BufferView part;
+  if ((e = pl.whole_scratch(a.scratch, res->scratch_bytes, 16, a.x, &part, &part_base))) return e;
   const uint32_t coef_off = uint32_t(part_base + parts);
   const BufferView wv = a.weight.is_set() ? pl.view(a.weight, 0, C) : pl.dummy(a.x);
   const BufferView bv = a.bias.is_set() ? pl.view(a.bias, 0, C) : pl.dummy(a.x);

@@ -55,7 +55,11 @@ class QkNormRopeCase : public OpCase {
   const char* shape_help() const override { return "tokens x (q_heads + kv_heads) x head_dim (--groups: kv_heads)"; }
   int min_rank() const override { return 3; }
   int max_rank() const override { return 3; }
-  void fit_drawn_shape(std::vector<int64_t>* shape) const override { (*shape)[1] = std::max<int64_t>((*shape)[1], 2); }
+  // Two heads (one q, one k) and a head_dim with a rotary pair at least.
+  void fit_drawn_shape(std::vector<int64_t>* shape) const override {
+    (*shape)[1] = std::max<int64_t>((*shape)[1], 2);
+    (*shape)[2] = std::max<int64_t>((*shape)[2], 2);
+  }
   bool uses_normalized_rank() const override { return false; }
   bool uses_eps() const override { return true; }
   bool supports_in_place() const override { return true; }  // q_out = q, k_out = k

@@ -58,6 +58,12 @@ std::string CheckCase::label() const {
   }
   if (!spec.affine) s += " noaffine";
   if (!spec.optional_outputs) s += " noopt";
+  // Every CaseSpec field a matrix entry varies is in the label: --compare matches cases by it.
+  if (spec.weight_offset != 0) s += " woff=" + format_number(spec.weight_offset);
+  if (spec.momentum != 0.1) s += " momentum=" + format_number(spec.momentum);
+  if (spec.groups) s += " groups=" + std::to_string(spec.groups);
+  if (spec.add_bias) s += " addbias";
+  if (spec.activation != vknorm::Activation::none) s += std::string(" act=") + vknorm_support::activation_name(spec.activation);
   if (spec.f32_params && spec.dtype != vknorm::DType::f32) s += " f32params";
   if (spec.f32_residual && spec.dtype != vknorm::DType::f32) s += " f32residual";
   if (has_config) s += " cfg=" + vknorm::to_string(config);
