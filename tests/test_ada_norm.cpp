@@ -410,6 +410,36 @@ TEST_SUITE("ada_norm") {
       }
   }
 
+  TEST_CASE("ada_norm quantized y: rows holding NaN / Inf get an Inf dynamic scale") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    if (!dev.info().supports(DType::i8)) return;
+    for (NormKind norm : {NormKind::layer, NormKind::rms})
+      for (DType q : {DType::i8, DType::f8_e4m3}) {
+        std::vector<double> x(4 * 36, 0.5);
+        for (size_t i = 0; i < x.size(); ++i) x[i] = 0.25 * double(i % 7) - 0.5;
+        x[3] = std::nan("");      // row 0
+        x[36 + 5] = INFINITY;     // row 1
+        x[72 + 7] = -INFINITY;    // row 2; row 3 finite
+        auto xb = upload(dev, x, DType::f32);
+        TestBuffer yb(dev, 4 * 36), sb(dev, 16);
+        vknorm::AdaNormArgs a;
+        a.x = view(*xb, DType::f32, {4, 36});
+        a.y = view(yb, q, {4, 36});
+        a.y_scale = view(sb, DType::f32, {4});
+        a.norm = norm;
+        Error err;
+        REQUIRE(dev.run([&](VkCommandBuffer cmd) { err = vknorm::record(dev.context(), cmd, a); }) == VK_SUCCESS);
+        REQUIRE_MESSAGE(err.ok(), err.message);
+        const std::vector<double> s = download(dev, sb, 4, DType::f32);
+        CHECK(std::isinf(s[0]));
+        CHECK(std::isinf(s[1]));
+        CHECK(std::isinf(s[2]));
+        CHECK(std::isfinite(s[3]));
+        CHECK(s[3] > 0);
+      }
+  }
+
   TEST_CASE("ada_norm quantized y: bad arguments refused before anything is written") {
     HostDevice& dev = host();
     ValidationScope vs(dev);

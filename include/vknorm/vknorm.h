@@ -690,7 +690,8 @@ enum class NormKind : uint32_t {
 // the fp32 y above (never rounded to x's dtype) goes out as codes exactly as RmsNormLastArgs's
 // quantized y (rounding, saturation, static_scale > 0 or the per-row dynamic scale
 // max|y| / QMAX written to y_scale, fp32 one per row, an all-zero row getting scale 0 and codes
-// 0). A row holding NaN / Inf gets unspecified codes and an Inf dynamic scale. With more than
+// 0). A row whose y holds NaN / Inf (from h or the modulation) gets unspecified codes and an
+// Inf dynamic scale (NaN counted as Inf). With more than
 // one modulation row, scale, shift and gate must then share one row stride (the quantized
 // kernel's push block is full; the chunks of one (B, 6 D) projection do): refused as
 // unsupported otherwise. In place y = x is refused with a quantized y.
