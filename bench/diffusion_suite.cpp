@@ -86,6 +86,12 @@ std::vector<BenchCase> diffusion_suite() {
   // RMSNorm-based adaptive norms (Lumina-style), the same modulation.
   dit("Lumina-like", "lumina", "adarms", "ada_rms_norm", bf16, {2, 4096, 2304});
   dit("Lumina-like", "lumina", "gated_adarms", "gated_ada_rms_norm", bf16, {2, 4096, 2304});
+  // Quantized y for an fp8 / int8 linear after the norm (issue 22): Flux.1's adaLN with float8
+  // e4m3fn codes and a per-token dynamic scale, its gated form with a static scale, and an
+  // int8 PixArt-alpha adaLN. torch: the fp32 modulated value, then the codes (torch_sweep.py).
+  dit("Flux.1", "flux1", "adaln_fp8", "ada_layer_norm_fp8", bf16, {1, 4096, 3072});
+  dit("Flux.1", "flux1", "gated_adaln_fp8", "gated_ada_layer_norm_fp8", bf16, {1, 4096, 3072});
+  dit("PixArt-alpha", "pixart_alpha", "adaln_q8", "ada_layer_norm_q8", f16, {2, 4096, 1152});
   return s;
 }
 

@@ -158,23 +158,37 @@ def make_fns(torch, c, device):
                 return ln(h, w, b), h
             return forward(add_ln, x, randn(shape), w, b)
         return gradient(torch, ln, [x, w, b], randn(shape), op == "layer_norm_fwd_bwd")
-    if op in ("ada_layer_norm", "ada_rms_norm", "gated_ada_layer_norm", "gated_ada_rms_norm"):
+    ada_quant = {"ada_layer_norm_q8": "_q8", "ada_layer_norm_fp8": "_fp8", "ada_rms_norm_fp8e5m2": "_fp8e5m2",
+                 "gated_ada_layer_norm_fp8": "_fp8"}
+    if op in ("ada_layer_norm", "ada_rms_norm", "gated_ada_layer_norm", "gated_ada_rms_norm") or op in ada_quant:
         # A DiT block's modulate(norm(x), shift, scale) with the modulation per shape[0] (as
         # vknorm's cases), and the gated residual in front for the gated forms; h is returned.
+        # Quantized forms (ada_norm's i8 / f8 y): the modulated value in fp32, then codes as the
+        # rms composition makes them (rms_last_fns): a per-row dynamic scale, or the static
+        # 4 / QMAX of the gated case.
         mshape = [shape[0]] + [1] * (len(shape) - 2) + [D] if len(shape) > 1 else [D]
         rms = "rms" in op
         w = param([D], 1.0)
         b = None if rms else param([D], 0.0)
+        quant = ada_quant_fn(torch, op, ada_quant.get(op))
 
         def norm_of(h, w, b):
+            if quant is not None:  # fp32 all the way to the codes
+                hf = h.float()
+                return F.rms_norm(hf, [D], None if w is None else w.float(), eps) if rms else F.layer_norm(
+                    hf, [D], None if w is None else w.float(), None if b is None else b.float(), eps)
             return F.rms_norm(h, [D], w, eps) if rms else F.layer_norm(h, [D], w, b, eps)
+
+        def out(n, sc, sh):
+            y = n * (1 + sc) + sh
+            return y if quant is None else quant(y)
         sc, sh = 0.5 * randn(mshape), 0.5 * randn(mshape)
         if op.startswith("gated_"):
             def gated(x, r, gate, sc, sh, w, b):
                 h = r + gate * x
-                return norm_of(h, w, b) * (1 + sc) + sh, h
+                return out(norm_of(h, w, b), sc, sh), h
             return forward(gated, x, randn(shape), 0.5 + 0.25 * randn(mshape), sc, sh, w, b)
-        return forward(lambda x, sc, sh, w, b: norm_of(x, w, b) * (1 + sc) + sh, x, sc, sh, w, b)
+        return forward(lambda x, sc, sh, w, b: out(norm_of(x, w, b), sc, sh), x, sc, sh, w, b)
     if op in ("gated_rms_norm", "gated_rms_norm_gate_first"):
         # mamba_ssm's RMSNormGated / Qwen3-Next's gated norm as their reference code writes it.
         w = param([D], 1.0)
@@ -256,6 +270,31 @@ def make_fns(torch, c, device):
         return forward(lambda x, rm, rv, w, b: F.batch_norm(
             x, rm, rv, w, b, training=training, momentum=0.1, eps=eps), x, rm, rv, w, b)
     return None
+
+
+def ada_quant_fn(torch, op, suffix):
+    """ada_norm's quantized y as vknorm's cases make it (None for a 16/32-bit y): codes of the
+    fp32 modulated value with a per-row dynamic scale max|y| / QMAX (returned beside the codes),
+    or the static scale 4 / QMAX for the gated case; float8 clamped to +-QMAX, then torch's
+    conversion (as rms_last_fns)."""
+    if suffix is None:
+        return None
+    qtype = {"_q8": torch.int8, "_fp8": getattr(torch, "float8_e4m3fn", None),
+             "_fp8e5m2": getattr(torch, "float8_e5m2", None)}[suffix]
+    if qtype is None:
+        raise RuntimeError(f"this torch has no {suffix[1:]} dtype")
+    qmax = 127.0 if qtype is torch.int8 else float(torch.finfo(qtype).max)
+
+    def code(v):
+        v = torch.clamp(v, -qmax, qmax)
+        return (torch.round(v) if qtype is torch.int8 else v).to(qtype)
+
+    def quant(y):
+        if op.startswith("gated_"):
+            return code(y / (4.0 / qmax))
+        s = y.abs().amax(-1, keepdim=True) / qmax
+        return code(y / s), s
+    return quant
 
 
 def rms_last_fns(torch, c, x, w, randn, eps):

@@ -22,6 +22,12 @@
 // ZGATE (gated RMSNorm, g = z of x's shape, mdiv 1, no residual): 1 y *= silu(z) after the
 // affine, 2 h = x * silu(z) before the norm (fp32, not rounded). No
 // mean / rstd outputs (their bindings do not exist in this module).
+// OUT_I8 (ada_norm_row_q8.comp, with ADAPTIVE): y holds 8-bit codes (quantize.glsl: int8 or
+// float8 by QFMT) of the fp32 y, with a per-row dynamic scale (max |y| / QMAX, written to the
+// scale binding [FLAG_DYNAMIC_SCALE]) or pc.static_scale: the modulated row stays in the
+// registers (v) until its max |y| is reduced, then goes out as codes. Its push block is full
+// (contracts/ada_norm_row_q8.h): D and the flags share a word, the modulation tensors one row
+// stride (ROW_D, ROW_FLAGS, SC_RS / SH_RS / G_RS).
 // CHANNEL_AFFINE (layer_norm_row only): with FLAG_CHANNEL a row is one group of GroupNorm /
 // InstanceNorm and weight / bias hold one value per channel (channel_of); with FLAG_VAR the
 // rstd binding receives the biased variance instead (InstanceNorm's running statistics).
@@ -30,11 +36,33 @@
 #ifndef ADAPTIVE
 #define ADAPTIVE 0
 #endif
+#ifndef OUT_I8
+#define OUT_I8 0
+#endif
+#if OUT_I8
+#define ROW_D (pc.d_flags & 0xfffffu)
+#define ROW_FLAGS (pc.d_flags >> 20)
+#define SC_RS pc.m_rs
+#define SH_RS pc.m_rs
+#define G_RS pc.m_rs
+#define DYNAMIC ((ROW_FLAGS & FLAG_DYNAMIC_SCALE) != 0u)
+#else
+#define ROW_D pc.D
+#define ROW_FLAGS pc.flags
+#define SC_RS pc.sc_rs
+#define SH_RS pc.sh_rs
+#define G_RS pc.g_rs
+#endif
 
 DECLARE_TENSOR(x, DATA_T, readonly)
 DECLARE_WIDE(x, WIDE_T, readonly)
+#if OUT_I8
+DECLARE_F32(scale, writeonly restrict)
+#include "quantize.glsl"  // QMAX, y's codes, store_codes, inverse_scale
+#else
 DECLARE_TENSOR(y, DATA_T, writeonly)
 DECLARE_WIDE(y, WIDE_T, writeonly)
+#endif
 DECLARE_TENSOR(w, DATA_T, readonly restrict)
 DECLARE_WIDE(w, WIDE_T, readonly restrict)
 DECLARE_TENSOR(b, DATA_T, readonly restrict)
@@ -47,7 +75,9 @@ DECLARE_F32(rstd, writeonly restrict)
 #endif
 #if !DTYPE_F32
 DECLARE_WIDE8(x, readonly)
+#if !OUT_I8
 DECLARE_WIDE8(y, writeonly)
+#endif
 DECLARE_WIDE8(w, readonly restrict)
 DECLARE_WIDE8(b, readonly restrict)
 #endif
@@ -96,12 +126,30 @@ const uint NS = VEC == 1 ? ITEMS : 1;     // float registers per lane (VEC == 1)
 
 float hsum(vec4 v) { return v.x + v.y + v.z + v.w; }
 
+#if OUT_I8
+// max |y| over a chunk in integer arithmetic on the fp32 bits, NaN counted as +Inf: a row
+// holding NaN / Inf gets an Inf scale whatever a float max does with NaN.
+uint amax_bits(vec4 a, vec4 b) {
+  const uvec4 m = max(min(floatBitsToUint(a) & 0x7fffffffu, 0x7f800000u), min(floatBitsToUint(b) & 0x7fffffffu, 0x7f800000u));
+  return max(max(m.x, m.y), max(m.z, m.w));
+}
+// A chunk of y (lo, hi) of register chunk t: stored (16/32-bit y), or kept in v for the codes
+// once the row's max |y| is known (OUT_I8; am: this lane's max so far, as bits).
+#define PUT_Y8(t, e, lo, hi) { v[(t) * QPC] = lo; if (QPC == 2) v[(t) * QPC + QPC - 1] = hi; am = max(am, amax_bits(lo, hi)); }
+#define PUT_Y4(t, e, lo) { v[t] = lo; am = max(am, amax_bits(lo, vec4(0.0))); }
+#define PUT_Y1(t, e, o) { v[t] = o; am = max(am, amax_bits(vec4(o, 0.0, 0.0, 0.0), vec4(0.0))); }
+#else
+#define PUT_Y8(t, e, lo, hi) STORE8(y, (yb + e) >> 3, lo, hi)
+#define PUT_Y4(t, e, lo) WAT(y, (yb + e) >> 2) = from_f4(lo)
+#define PUT_Y1(t, e, o) ST(y, yb + e, o)
+#endif
+
 #if CHANNEL_AFFINE
 #include "activation.glsl"
 // Row `row` of this dispatch is group (row_base + row) % groups of its sample: cpg channels of
 // hw elements each, so element e belongs to channel group * cpg + e / hw. A VEC-element access
 // never straddles two channels (the host picks VEC dividing hw).
-bool per_channel() { return (pc.flags & FLAG_CHANNEL) != 0u; }
+bool per_channel() { return (ROW_FLAGS & FLAG_CHANNEL) != 0u; }
 uint channel_of(uint row, uint e) { return ((pc.row_base + row) % pc.groups) * pc.cpg + e / pc.hw; }
 #else
 bool per_channel() { return false; }
@@ -125,9 +173,9 @@ void main() {
 #if ADAPTIVE
   // This row's modulation row, counted from the first one this dispatch's views start at.
   const uint mr = (pc.row0 + row) / pc.mdiv - pc.row0 / pc.mdiv;
-  const uint scb = OFF(sc) + mr * pc.sc_rs, shb = OFF(sh) + mr * pc.sh_rs, gb = OFF(g) + mr * pc.g_rs;
+  const uint scb = OFF(sc) + mr * SC_RS, shb = OFF(sh) + mr * SH_RS, gb = OFF(g) + mr * G_RS;
 #endif
-  const float inv_d = 1.0 / float(pc.D);
+  const float inv_d = 1.0 / float(ROW_D);
   const uint step = LPR * VEC;  // elements between a lane's consecutive chunks
   float m, c, rs, var;
   if (VEC >= 4) {
@@ -144,7 +192,7 @@ void main() {
     for (uint t = 0; t < NC; ++t) {
       const uint e = lane * VEC + t * step;
       vec4 lo = vec4(0.0), hi = vec4(0.0);
-      if (ok && e < pc.D) LOAD_CHUNK(x, xb + e, lo, hi);
+      if (ok && e < ROW_D) LOAD_CHUNK(x, xb + e, lo, hi);
       v[t * QPC] = lo;
       if (QPC == 2) v[t * QPC + QPC - 1] = hi;  // index in range whatever QPC is
     }
@@ -153,7 +201,7 @@ void main() {
       for (uint t = 0; t < NC; ++t) {
         const uint e = lane * VEC + t * step;
         vec4 lo = vec4(0.0), hi = vec4(0.0);
-        if (ok && e < pc.D) LOAD_CHUNK(res, rb + e, lo, hi);
+        if (ok && e < ROW_D) LOAD_CHUNK(res, rb + e, lo, hi);
         rv[t * QPC] = lo;
         if (QPC == 2) rv[t * QPC + QPC - 1] = hi;
       }
@@ -163,7 +211,7 @@ void main() {
         for (uint t = 0; t < NC; ++t) {
           const uint e = lane * VEC + t * step;
           vec4 lo = vec4(0.0), hi = vec4(0.0);
-          if (ok && e < pc.D) LOAD_CHUNK(g, gb + e, lo, hi);
+          if (ok && e < ROW_D) LOAD_CHUNK(g, gb + e, lo, hi);
           v[t * QPC] = rv[t * QPC] + lo * v[t * QPC];
           if (QPC == 2) v[t * QPC + QPC - 1] = rv[t * QPC + QPC - 1] + hi * v[t * QPC + QPC - 1];
         }
@@ -175,7 +223,7 @@ void main() {
         for (uint t = 0; t < NC; ++t) {
           const uint e = lane * VEC + t * step;
           vec4 lo = vec4(0.0), hi = vec4(0.0);
-          if (ok && e < pc.D) LOAD_CHUNK(ab, OFF(ab) + e, lo, hi);
+          if (ok && e < ROW_D) LOAD_CHUNK(ab, OFF(ab) + e, lo, hi);
           v[t * QPC] = (v[t * QPC] + rv[t * QPC]) + lo;
           if (QPC == 2) v[t * QPC + QPC - 1] = (v[t * QPC + QPC - 1] + rv[t * QPC + QPC - 1]) + hi;
         }
@@ -185,10 +233,10 @@ void main() {
       {
         for (uint q = 0; q < NQ; ++q) v[q] = round_storage(v[q] + rv[q]);  // padding stays 0
       }
-      if ((pc.flags & FLAG_WRITE_RESIDUAL) != 0u && ok)
+      if ((ROW_FLAGS & FLAG_WRITE_RESIDUAL) != 0u && ok)
         for (uint t = 0; t < NC; ++t) {
           const uint e = lane * VEC + t * step;
-          if (e >= pc.D) break;
+          if (e >= ROW_D) break;
           STORE_CHUNK(ro, ob + e, v[t * QPC], (QPC == 2 ? v[t * QPC + QPC - 1] : vec4(0.0)));
         }
     }
@@ -201,11 +249,11 @@ void main() {
     for (uint t = 0; t < NC; ++t) {
       const uint e = lane * VEC + t * step;
       vec4 lo = vec4(0.0), hi = vec4(0.0);
-      if (ok && e < pc.D) LOAD_CHUNK(x, xb + e, lo, hi);
+      if (ok && e < ROW_D) LOAD_CHUNK(x, xb + e, lo, hi);
 #if ADAPTIVE
       if (ZGATE == 2u) {  // h = x * silu(z) in fp32 (padding: silu(0) = 0)
         vec4 zl = vec4(0.0), zh = vec4(0.0);
-        if (ok && e < pc.D) LOAD_CHUNK(g, gb + e, zl, zh);
+        if (ok && e < ROW_D) LOAD_CHUNK(g, gb + e, zl, zh);
         lo *= silu4(zl);
         hi *= silu4(zh);
       }
@@ -218,7 +266,7 @@ void main() {
     vec4 s1 = vec4(0.0), s2 = vec4(0.0);
     for (uint t = 0; t < NC; ++t) {
       const uint e = lane * VEC + t * step;
-      if (!(ok && e < pc.D)) continue;
+      if (!(ok && e < ROW_D)) continue;
       for (uint q = 0; q < QPC; ++q) {
         vec4 d = v[t * QPC + q] - m;
         s1 += d;
@@ -229,31 +277,34 @@ void main() {
     c = RMS ? 0.0 : sums.x;
     var = RMS ? sums.y : corrected_variance(sums.y, c);
     rs = 1.0 / sqrt(var + pc.eps);
+#if OUT_I8
+    uint am = 0u;  // this lane's max |y| (amax_bits)
+#endif
     if (ok)
       for (uint t = 0; t < NC; ++t) {
         const uint e = lane * VEC + t * step;
-        if (e >= pc.D) break;
+        if (e >= ROW_D) break;
         vec4 lo = ((v[t * QPC] - m) - c) * rs;
         vec4 hi = QPC == 2 ? ((v[t * QPC + QPC - 1] - m) - c) * rs : vec4(0.0);
         if (per_channel()) {
           const uint ch = channel_of(row, e);
-          const float wv = (pc.flags & FLAG_WEIGHT) != 0 ? PLD(w, OFF(w) + ch) : 1.0;
-          const float bv = (pc.flags & FLAG_BIAS) != 0 ? PLD(b, OFF(b) + ch) : 0.0;
+          const float wv = (ROW_FLAGS & FLAG_WEIGHT) != 0 ? PLD(w, OFF(w) + ch) : 1.0;
+          const float bv = (ROW_FLAGS & FLAG_BIAS) != 0 ? PLD(b, OFF(b) + ch) : 0.0;
           lo = activate(lo * wv + bv);
           hi = activate(hi * wv + bv);
           if (VEC == 8) {
-            STORE8(y, (yb + e) >> 3, lo, hi);
+            PUT_Y8(t, e, lo, hi);
           } else {
-            WAT(y, (yb + e) >> 2) = from_f4(lo);
+            PUT_Y4(t, e, lo);
           }
         } else if (VEC == 8) {
-          if ((pc.flags & FLAG_WEIGHT) != 0) {
+          if ((ROW_FLAGS & FLAG_WEIGHT) != 0) {
             vec4 wl, wh;
             PLOAD8(w, (OFF(w) + e) >> 3, wl, wh);
             lo *= wl;
             hi *= wh;
           }
-          if ((pc.flags & FLAG_BIAS) != 0) {
+          if ((ROW_FLAGS & FLAG_BIAS) != 0) {
             vec4 bl, bh;
             PLOAD8(b, (OFF(b) + e) >> 3, bl, bh);
             lo += bl;
@@ -279,18 +330,28 @@ void main() {
             hi *= silu4(zh);
           }
 #endif
-          STORE8(y, (yb + e) >> 3, lo, hi);
+          PUT_Y8(t, e, lo, hi);
         } else {
-          if ((pc.flags & FLAG_WEIGHT) != 0) lo *= PLD4(w, (OFF(w) + e) >> 2);
-          if ((pc.flags & FLAG_BIAS) != 0) lo += PLD4(b, (OFF(b) + e) >> 2);
+          if ((ROW_FLAGS & FLAG_WEIGHT) != 0) lo *= PLD4(w, (OFF(w) + e) >> 2);
+          if ((ROW_FLAGS & FLAG_BIAS) != 0) lo += PLD4(b, (OFF(b) + e) >> 2);
 #if ADAPTIVE
           if ((MOD & 1u) != 0u) lo *= pc.scale_offset + to_f4(WAT(sc, (scb + e) >> 2));
           if ((MOD & 2u) != 0u) lo += to_f4(WAT(sh, (shb + e) >> 2));
           if (ZGATE == 1u) lo *= silu4(to_f4(WAT(g, (gb + e) >> 2)));
 #endif
-          WAT(y, (yb + e) >> 2) = from_f4(lo);
+          PUT_Y4(t, e, lo);
         }
       }
+#if OUT_I8
+    // The row's max |y| (the statistics' reductions are done: one more, max only), then codes.
+    const float inv = inverse_scale(seg_sum_max(vec2(0.0, uintBitsToFloat(am)), LPR).y, ok && lane == 0, row);
+    if (ok)
+      for (uint t = 0; t < NC; ++t) {
+        const uint e = lane * VEC + t * step;
+        if (e >= ROW_D) break;
+        store_codes(yb + e, v[t * QPC], QPC == 2 ? v[t * QPC + QPC - 1] : vec4(0.0), inv);
+      }
+#endif
   } else {
     float v[NS];
     float acc = 0.0;
@@ -298,32 +359,32 @@ void main() {
     if (HAS_RES) {
     for (uint t = 0; t < NS; ++t) {  // loads first, as above
       const uint e = lane + t * LPR;
-      v[t] = (ok && e < pc.D) ? LD(x, xb + e) : 0.0;
+      v[t] = (ok && e < ROW_D) ? LD(x, xb + e) : 0.0;
     }
     {
       float rv[NS];
       for (uint t = 0; t < NS; ++t) {
         const uint e = lane + t * LPR;
-        rv[t] = (ok && e < pc.D) ? LD(res, rb + e) : 0.0;
+        rv[t] = (ok && e < ROW_D) ? LD(res, rb + e) : 0.0;
       }
       for (uint t = 0; t < NS; ++t) {  // padding stays 0
         const uint e = lane + t * LPR;
 #if ADAPTIVE
         if (RESIDUAL == 2u) {
-          const float gv = ok && e < pc.D ? LD(g, gb + e) : 0.0;
+          const float gv = ok && e < ROW_D ? LD(g, gb + e) : 0.0;
           v[t] = round_storage(vec4(rv[t] + gv * v[t])).x;
           continue;
         }
         const float bias = 0.0;
 #else
-        const float bias = ADD_BIAS != 0u && ok && e < pc.D ? LD(ab, OFF(ab) + e) : 0.0;
+        const float bias = ADD_BIAS != 0u && ok && e < ROW_D ? LD(ab, OFF(ab) + e) : 0.0;
 #endif
         v[t] = round_storage(vec4((v[t] + rv[t]) + bias)).x;
       }
-      if ((pc.flags & FLAG_WRITE_RESIDUAL) != 0u && ok)
+      if ((ROW_FLAGS & FLAG_WRITE_RESIDUAL) != 0u && ok)
         for (uint t = 0; t < NS; ++t) {
           const uint e = lane + t * LPR;
-          if (e >= pc.D) break;
+          if (e >= ROW_D) break;
           ST(ro, ob + e, v[t]);
         }
     }
@@ -332,9 +393,9 @@ void main() {
 #endif
     for (uint t = 0; t < NS; ++t) {
       const uint e = lane + t * LPR;
-      v[t] = (ok && e < pc.D) ? LD(x, xb + e) : 0.0;
+      v[t] = (ok && e < ROW_D) ? LD(x, xb + e) : 0.0;
 #if ADAPTIVE
-      if (ZGATE == 2u && ok && e < pc.D) v[t] *= silu4(vec4(LD(g, gb + e))).x;
+      if (ZGATE == 2u && ok && e < ROW_D) v[t] *= silu4(vec4(LD(g, gb + e))).x;
 #endif
       acc += v[t];
     }
@@ -343,35 +404,47 @@ void main() {
     for (uint t = 0; t < NS; ++t) {
       const uint e = lane + t * LPR;
       float d = v[t] - m;
-      if (ok && e < pc.D) { s1 += d; s2 += d * d; }
+      if (ok && e < ROW_D) { s1 += d; s2 += d * d; }
     }
     vec2 sums = seg_sum2(vec2(s1, s2), LPR) * inv_d;
     c = RMS ? 0.0 : sums.x;
     var = RMS ? sums.y : corrected_variance(sums.y, c);
     rs = 1.0 / sqrt(var + pc.eps);
+#if OUT_I8
+    uint am = 0u;  // as above
+#endif
     if (ok)
       for (uint t = 0; t < NS; ++t) {
         const uint e = lane + t * LPR;
-        if (e >= pc.D) break;
+        if (e >= ROW_D) break;
         float o = ((v[t] - m) - c) * rs;
         const uint ai = per_channel() ? channel_of(row, e) : e;
-        if ((pc.flags & FLAG_WEIGHT) != 0) o *= PLD(w, OFF(w) + ai);
-        if ((pc.flags & FLAG_BIAS) != 0) o += PLD(b, OFF(b) + ai);
+        if ((ROW_FLAGS & FLAG_WEIGHT) != 0) o *= PLD(w, OFF(w) + ai);
+        if ((ROW_FLAGS & FLAG_BIAS) != 0) o += PLD(b, OFF(b) + ai);
 #if ADAPTIVE
         if ((MOD & 1u) != 0u) o *= pc.scale_offset + LD(sc, scb + e);
         if ((MOD & 2u) != 0u) o += LD(sh, shb + e);
         if (ZGATE == 1u) o *= silu4(vec4(LD(g, gb + e))).x;
 #endif
-        ST(y, yb + e, activate(o));
+        PUT_Y1(t, e, activate(o));
       }
+#if OUT_I8
+    const float inv = inverse_scale(seg_sum_max(vec2(0.0, uintBitsToFloat(am)), LPR).y, ok && lane == 0, row);
+    if (ok)
+      for (uint t = 0; t < NS; ++t) {
+        const uint e = lane + t * LPR;
+        if (e >= ROW_D) break;
+        store_codes(yb + e, vec4(v[t], 0.0, 0.0, 0.0), vec4(0.0), inv);
+      }
+#endif
   }
 #if !ADAPTIVE
   if (ok && lane == 0) {
-    if ((pc.flags & FLAG_MEAN) != 0) FAT(mean, OFF(mean) + row) = m + c;
+    if ((ROW_FLAGS & FLAG_MEAN) != 0) FAT(mean, OFF(mean) + row) = m + c;
 #if CHANNEL_AFFINE
-    if ((pc.flags & FLAG_RSTD) != 0) FAT(rstd, OFF(rstd) + row) = (pc.flags & FLAG_VAR) != 0u ? var : rs;
+    if ((ROW_FLAGS & FLAG_RSTD) != 0) FAT(rstd, OFF(rstd) + row) = (ROW_FLAGS & FLAG_VAR) != 0u ? var : rs;
 #else
-    if ((pc.flags & FLAG_RSTD) != 0) FAT(rstd, OFF(rstd) + row) = rs;
+    if ((ROW_FLAGS & FLAG_RSTD) != 0) FAT(rstd, OFF(rstd) + row) = rs;
 #endif
   }
 #endif

@@ -219,8 +219,8 @@ VKNORM_C_TWINS(vknorm_device_limits, vknorm::DeviceLimits, VKNORM_C_FIELDS_limit
   F(eps) F(scratch)
 #define VKNORM_C_FIELDS_frobenius_norm(F) F(x) F(y) F(norm) F(scratch)
 #define VKNORM_C_FIELDS_ada_norm(F)                                                               \
-  F(x) F(residual) F(gate) F(residual_out) F(scale) F(shift) F(weight) F(bias) F(y) \
-  F(norm) F(scale_offset) F(eps) F(scratch)
+  F(x) F(residual) F(gate) F(residual_out) F(scale) F(shift) F(weight) F(bias) F(y) F(y_scale) \
+  F(static_scale) F(norm) F(scale_offset) F(eps) F(scratch)
 #define VKNORM_C_FIELDS_gated_rms_norm(F) F(x) F(z) F(weight) F(y) F(norm_before_gate) F(eps) F(scratch)
 #define VKNORM_C_FIELDS_qk_norm_rope(F)                                                         \
   F(q) F(k) F(q_out) F(k_out) F(q_weight) F(k_weight) F(positions) F(cos_sin_cache) F(rotary_dim) \

@@ -103,6 +103,8 @@ std::vector<InvarianceCase> batch_invariance_cases() {
       // ada_norm: (batch, D) rows, modulation per row; 16000 runs in registers (more items).
       {"ada_layer_norm", rows},      {"gated_ada_rms_norm", rows},  {"gated_rms_norm_gate_first", rows},
       {"rms_norm_last_fp8", rows},  // float8 codes: the int8 module with another QFMT
+      // ada_norm's quantized y: its own module, the max |y| reduction per row.
+      {"ada_layer_norm_q8", rows},   {"gated_ada_layer_norm_fp8", rows},
       // qk_norm_rope: (tokens, q_heads + kv_heads, head_dim), the batch is the token count.
       {"qk_norm_rope", {{0, 40, 128}, {0, 24, 256}}}, {"qk_norm_rope_gptj", {{0, 36, 128}}},
   };

@@ -3,11 +3,14 @@
 // DiT widths, modulation per sample, per token and for every row, DiT's chunked modulation
 // tensor (rows with a stride), scale_offset 0, scale-only and shift-only calls, the plain
 // residual add, in place, by address, misaligned, prepare(), and bad arguments refused before
-// anything is written.
+// anything is written. Quantized y (int8, float8 e4m3fn / e5m2): the registered quantized cases,
+// dynamic and static scales by hand in every format, an all-zero row, the modulation-stride
+// rule and the refusals.
 #include "test_common.h"
 
 #include "support/case_data.h"
 #include "support/dtype_convert.h"
+#include "support/ops/rms_norm_last.h"  // accept_quantized_ties
 #include "support/reference.h"
 
 #include <cmath>
@@ -21,6 +24,8 @@ using vknorm::Tensor;
 namespace {
 
 const char* const kForms[] = {"ada_layer_norm", "ada_rms_norm", "gated_ada_layer_norm", "gated_ada_rms_norm"};
+const char* const kQuantForms[] = {"ada_layer_norm_q8", "ada_layer_norm_fp8", "ada_rms_norm_fp8e5m2",
+                                   "gated_ada_layer_norm_fp8"};
 
 // A hand-built call: x (B, T, D) and the optional tensors, each modulation tensor a view of its
 // own buffer with the given shape and row stride; y and residual_out compared with
@@ -34,6 +39,11 @@ struct HandCall {
   int64_t mod_stride = 0;
   float scale_offset = 1.0f;
   bool in_place_residual = false;
+  // Quantized y: its dtype (f32: y in x's dtype), the static scale (0: dynamic, into y_scale)
+  // and whether row 0 of x is all zeros (with no shift / bias / residual: an all-zero y row).
+  DType q = DType::f32;
+  float static_scale = 0.0f;
+  bool zero_row = false;
 };
 
 void run_hand_call(HostDevice& dev, const HandCall& c, uint64_t seed) {
@@ -48,7 +58,11 @@ void run_hand_call(HostDevice& dev, const HandCall& c, uint64_t seed) {
     for (double& e : v) e = vknorm_support::quantize(center + spread * e, c.dt);
     return v;
   };
-  const std::vector<double> x = data(size_t(n), seed, 0.0, 1.0), r = data(size_t(n), seed + 1, 0.0, 1.0);
+  std::vector<double> x = data(size_t(n), seed, 0.0, 1.0);
+  const std::vector<double> r = data(size_t(n), seed + 1, 0.0, 1.0);
+  if (c.zero_row) std::fill(x.begin(), x.begin() + c.D, 0.0);
+  const bool quant = c.q != DType::f32;
+  const bool dynamic = quant && !(c.static_scale > 0);
   // Modulation buffers hold M rows of rs elements; the reference reads the first D of each.
   const std::vector<double> sc_buf = data(size_t(M * rs), seed + 2, 0.0, 0.5), sh_buf = data(size_t(M * rs), seed + 3, 0.0, 0.5),
                             g_buf = data(size_t(M * rs), seed + 4, 0.5, 0.25);
@@ -67,11 +81,15 @@ void run_hand_call(HostDevice& dev, const HandCall& c, uint64_t seed) {
   }
   auto xb = upload(dev, x, c.dt), rb = upload(dev, r, c.dt), scb = upload(dev, sc_buf, c.dt), shb = upload(dev, sh_buf, c.dt),
        gb = upload(dev, g_buf, c.dt), wb = upload(dev, w, c.dt), bb = upload(dev, b, c.dt);
-  TestBuffer yb(dev, VkDeviceSize(n) * vknorm::dtype_size(c.dt)), ob(dev, VkDeviceSize(n) * vknorm::dtype_size(c.dt));
+  const DType ydt = quant ? c.q : c.dt;
+  TestBuffer yb(dev, VkDeviceSize(n) * vknorm::dtype_size(ydt)), ob(dev, VkDeviceSize(n) * vknorm::dtype_size(c.dt)),
+      sb(dev, VkDeviceSize(c.B * c.T) * 4);
   const std::vector<int64_t> shape = {c.B, c.T, c.D};
   vknorm::AdaNormArgs a;
   a.x = view(*xb, c.dt, shape);
-  a.y = view(yb, c.dt, shape);
+  a.y = view(yb, ydt, shape);
+  if (dynamic) a.y_scale = view(sb, DType::f32, {c.B, c.T});
+  a.static_scale = c.static_scale;
   if (c.residual) {
     a.residual = view(*rb, c.dt, shape);
     a.residual_out = c.in_place_residual ? a.residual : view(ob, c.dt, shape);
@@ -103,7 +121,29 @@ void run_hand_call(HostDevice& dev, const HandCall& c, uint64_t seed) {
     for (size_t i = 0; i < ref.size(); ++i) worst = std::max(worst, std::fabs(got[i] - ref[i]) / (1.0 + std::fabs(ref[i])));
     CHECK(worst <= tol);
   };
-  compare("y", download(dev, yb, size_t(n), c.dt), y);
+  if (quant) {
+    std::vector<double> codes, scales, ratio;
+    vknorm_support::quantize_rows_reference(y, c.B * c.T, c.D, c.static_scale, c.q, &codes, &scales, &ratio);
+    std::vector<double> got = download(dev, yb, size_t(n), c.q);
+    // The other neighbour of a near-tie (support/ops/rms_norm_last.h): y is fp32 on the device
+    // (never rounded to x's dtype), so the fp32 tie window holds for every x dtype.
+    vknorm_support::accept_quantized_ties(codes, ratio, c.q, got);
+    size_t bad = 0;
+    for (size_t i = 0; i < codes.size(); ++i) bad += got[i] != codes[i];
+    CHECK(bad == 0);
+    if (dynamic) {
+      const std::vector<double> gs = download(dev, sb, size_t(c.B * c.T), DType::f32);
+      double worst = 0;
+      for (size_t i = 0; i < scales.size(); ++i) worst = std::max(worst, std::fabs(gs[i] - scales[i]) / (1e-30 + std::fabs(scales[i])));
+      CHECK(worst <= 2e-5);  // max |y| in fp32
+      if (c.zero_row) {
+        CHECK(gs[0] == 0.0);
+        for (int64_t j = 0; j < c.D; ++j) CHECK(got[size_t(j)] == 0.0);
+      }
+    }
+  } else {
+    compare("y", download(dev, yb, size_t(n), c.dt), y);
+  }
   if (c.residual) compare("residual_out", download(dev, c.in_place_residual ? *rb : ob, size_t(n), c.dt), h);
 }
 
@@ -310,6 +350,224 @@ TEST_SUITE("ada_norm") {
     longer.x = Tensor::strided(xb.buf.buffer, 0, DType::f32, {1, 300000}, {300000, 1});
     longer.y = Tensor::strided(yb.buf.buffer, 0, DType::f32, {1, 300000}, {300000, 1});
     refused(dev, Status::unsupported, "rows longer than one workgroup holds", longer, {&yb});
+  }
+
+  TEST_CASE("ada_norm quantized y: the int8 / float8 cases over widths, placements and a scalar config") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    if (!dev.info().supports(DType::i8)) return;
+    uint64_t seed = 900;
+    const vknorm::KernelConfig scalar = row_config(64, 4, 1, 4);
+    for (const char* form : kQuantForms)
+      for (DType dt : kAllDtypes) {
+        for (const std::vector<int64_t>& shape : {std::vector<int64_t>{2, 5, 33}, std::vector<int64_t>{3, 1152},
+                                                  std::vector<int64_t>{1, 1, 1}, std::vector<int64_t>{77}}) {
+          ++seed;
+          check_case(dev, op_spec(form, dt, shape, (seed % 2) == 0, DataKind::normal, seed));
+        }
+        const CaseSpec base = op_spec(form, dt, {2, 3, 48}, true, DataKind::large_mean, ++seed);
+        for (const CaseSpec& p : placements(base)) check_case(dev, p);
+        CaseSpec s = base;
+        s.config = &scalar;
+        check_case(dev, s);
+      }
+  }
+
+  TEST_CASE("ada_norm quantized y by hand: every format, dynamic and static scale, all-zero row, chunked modulation") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    if (!dev.info().supports(DType::i8)) return;
+    uint64_t seed = 1000;
+    for (DType q : {DType::i8, DType::f8_e4m3, DType::f8_e5m2})
+      for (DType dt : kAllDtypes) {
+        CAPTURE(vknorm::dtype_name(q));
+        HandCall c;
+        c.dt = dt;
+        c.q = q;
+        c.D = 64;
+        run_hand_call(dev, c, seed += 10);  // dynamic, LayerNorm, per sample
+        c.static_scale = float(2.0 / vknorm_support::quantized_max(q));  // static: |y| > 2 saturates
+        c.norm = NormKind::rms;
+        c.residual = c.gate = true;
+        c.mod_stride = 6 * c.D;  // DiT's chunked modulation
+        run_hand_call(dev, c, seed += 10);
+        c.static_scale = 0.0f;
+        c.D = 40;  // scalar path
+        c.mod_stride = 0;
+        c.mod_lead = {2, 3};  // per token
+        c.in_place_residual = true;
+        run_hand_call(dev, c, seed += 10);
+        HandCall z;  // an all-zero row: scale 0, codes 0
+        z.dt = dt;
+        z.q = q;
+        z.D = 48;
+        z.shift = false;
+        z.zero_row = true;
+        run_hand_call(dev, z, seed += 10);
+        z.norm = NormKind::rms;
+        z.D = 33;
+        run_hand_call(dev, z, seed += 10);
+      }
+  }
+
+  TEST_CASE("ada_norm quantized y: rows holding NaN / Inf get an Inf dynamic scale") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    if (!dev.info().supports(DType::i8)) return;
+    for (NormKind norm : {NormKind::layer, NormKind::rms})
+      for (DType q : {DType::i8, DType::f8_e4m3}) {
+        std::vector<double> x(4 * 36, 0.5);
+        for (size_t i = 0; i < x.size(); ++i) x[i] = 0.25 * double(i % 7) - 0.5;
+        x[3] = std::nan("");      // row 0
+        x[36 + 5] = INFINITY;     // row 1
+        x[72 + 7] = -INFINITY;    // row 2; row 3 finite
+        auto xb = upload(dev, x, DType::f32);
+        TestBuffer yb(dev, 4 * 36), sb(dev, 16);
+        vknorm::AdaNormArgs a;
+        a.x = view(*xb, DType::f32, {4, 36});
+        a.y = view(yb, q, {4, 36});
+        a.y_scale = view(sb, DType::f32, {4});
+        a.norm = norm;
+        Error err;
+        REQUIRE(dev.run([&](VkCommandBuffer cmd) { err = vknorm::record(dev.context(), cmd, a); }) == VK_SUCCESS);
+        REQUIRE_MESSAGE(err.ok(), err.message);
+        const std::vector<double> s = download(dev, sb, 4, DType::f32);
+        CHECK(std::isinf(s[0]));
+        CHECK(std::isinf(s[1]));
+        CHECK(std::isinf(s[2]));
+        CHECK(std::isfinite(s[3]));
+        CHECK(s[3] > 0);
+      }
+  }
+
+  TEST_CASE("ada_norm quantized y: bad arguments refused before anything is written") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    if (!dev.info().supports(DType::i8)) return;
+    TestBuffer xb(dev, 4096), rb(dev, 4096), yb(dev, 4096), ob(dev, 4096), mb(dev, 4096), sb(dev, 256);
+    vknorm::AdaNormArgs good;
+    good.x = view(xb, DType::f32, {2, 3, 40});
+    good.residual = view(rb, DType::f32, {2, 3, 40});
+    good.residual_out = view(ob, DType::f32, {2, 3, 40});
+    good.y = view(yb, DType::i8, {2, 3, 40});
+    good.y_scale = view(sb, DType::f32, {2, 3});
+    good.gate = view(mb, DType::f32, {2, 1, 40});
+    good.scale = view(mb, DType::f32, {2, 40}, 320);
+    good.shift = view(mb, DType::f32, {2, 40}, 640);
+    {
+      vknorm::KernelConfig cfg;
+      Error e = vknorm::select_config(dev.context(), good, &cfg);
+      REQUIRE_MESSAGE(e.ok(), e.message);
+    }
+    auto outs = {&yb, &ob, &sb};
+    for (DType q : {DType::i8, DType::f8_e4m3, DType::f8_e5m2}) {
+      CAPTURE(vknorm::dtype_name(q));
+      auto a = good;
+      a.y.dtype = q;
+      a.y_scale = Tensor{};
+      refused(dev, Status::invalid_argument, "a dynamic scale without y_scale", a, outs);
+      a.y_scale = view(sb, DType::f32, {5});
+      refused(dev, Status::invalid_argument, "y_scale too small", a, outs);
+      a.y_scale = view(sb, DType::f16, {2, 3});
+      refused(dev, Status::invalid_argument, "y_scale not fp32", a, outs);
+      a.y_scale = view(sb, DType::f32, {2, 3});
+      a.static_scale = 0.25f;
+      refused(dev, Status::invalid_argument, "y_scale with a static scale", a, outs);
+      a.y_scale = Tensor{};
+      a.static_scale = -1.0f;
+      refused(dev, Status::invalid_argument, "a negative static scale", a, outs);
+      a.static_scale = std::nanf("");
+      refused(dev, Status::invalid_argument, "a NaN static scale", a, outs);
+      a.static_scale = INFINITY;
+      refused(dev, Status::invalid_argument, "an infinite static scale", a, outs);
+      a = good;
+      a.y = view(xb, q, {2, 3, 40});
+      a.y_scale = Tensor{};
+      a.static_scale = 0.25f;
+      refused(dev, Status::invalid_argument, "a quantized y in place of x", a, {&xb, &ob});
+      a = good;
+      a.y.dtype = q;
+      a.shift = view_of(dev, mb, DType::f32, {2, 40}, {80, 1}, 640 * 4);  // scale / gate: stride 40
+      refused(dev, Status::unsupported, "modulation tensors of different row strides", a, outs);
+    }
+    auto a = good;
+    a.y = view(yb, DType::f32, {2, 3, 40});
+    refused(dev, Status::invalid_argument, "y_scale with a 16/32-bit y", a, outs);
+    a.y_scale = Tensor{};
+    a.static_scale = 0.5f;
+    refused(dev, Status::invalid_argument, "static_scale with a 16/32-bit y", a, outs);
+    a = good;
+    a.y.dtype = DType::i32;
+    refused(dev, Status::invalid_argument, "an i32 y", a, outs);
+    // One modulation row (every row alike): its stride never matters, so any is taken.
+    a = good;
+    a.gate = view(mb, DType::f32, {1, 40});
+    a.scale = view(mb, DType::f32, {40}, 320);
+    a.shift = view_of(dev, mb, DType::f32, {1, 40}, {80, 1}, 640 * 4);
+    vknorm::KernelConfig cfg;
+    Error e = vknorm::select_config(dev.context(), a, &cfg);
+    CHECK_MESSAGE(e.ok(), e.message);
+  }
+
+  TEST_CASE("ada_norm quantized y on a context without 8-bit storage: unsupported") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    vknorm::ContextCreateInfo ci{};
+    ci.instance = dev.instance();
+    ci.physical_device = dev.physical_device();
+    ci.device = dev.device();
+    ci.get_instance_proc_addr = vkGetInstanceProcAddr;
+    ci.enabled = dev.info().enabled;
+    ci.enabled.storage_buffer_8bit = false;
+    vknorm::Context* ctx = nullptr;
+    REQUIRE(vknorm::create_context(ci, &ctx).ok());
+    TestBuffer xb(dev, 4096), yb(dev, 4096), mb(dev, 4096);
+    for (DType q : {DType::i8, DType::f8_e4m3, DType::f8_e5m2}) {
+      CAPTURE(vknorm::dtype_name(q));
+      vknorm::AdaNormArgs a{};
+      a.x = view(xb, DType::f32, {4, 64});
+      a.y = view(yb, q, {4, 64});
+      a.scale = view(mb, DType::f32, {4, 64});
+      a.static_scale = 0.1f;
+      Error err;
+      REQUIRE(dev.run([&](VkCommandBuffer cmd) { err = vknorm::record(ctx, cmd, a); }) == VK_SUCCESS);
+      CHECK(err.status == Status::unsupported);
+      CHECK(err.message.find("storageBuffer8BitAccess") != std::string::npos);
+      CHECK(yb.poisoned());
+      vknorm::PrepareInfo info = vknorm::PrepareInfo::make(vknorm::Op::ada_norm, DType::f32, {4, 64});
+      info.output_dtype = q;
+      CHECK(vknorm::prepare(ctx, info).status == Status::unsupported);
+    }
+    vknorm::destroy_context(ctx);
+  }
+
+  TEST_CASE("ada_norm quantized y: prepare() creates the pipelines a call uses") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    if (!dev.info().supports(DType::i8)) return;
+    for (DType q : {DType::i8, DType::f8_e4m3, DType::f8_e5m2}) {
+      CAPTURE(vknorm::dtype_name(q));
+      vknorm::PrepareInfo info = vknorm::PrepareInfo::make(vknorm::Op::ada_norm, DType::f16, {2, 7, 1536});
+      info.residual = info.gate = true;
+      info.output_dtype = q;
+      REQUIRE(vknorm::prepare(dev.context(), info).ok());
+      const size_t before = vknorm::pipeline_count(dev.context());
+      TestBuffer xb(dev, 2 * 7 * 1536 * 2), rb(dev, 2 * 7 * 1536 * 2), yb(dev, 2 * 7 * 1536), mb(dev, 2 * 6 * 1536 * 2),
+          sb(dev, 64);
+      vknorm::AdaNormArgs a;
+      a.x = view(xb, DType::f16, {2, 7, 1536});
+      a.residual = view(rb, DType::f16, {2, 7, 1536});
+      a.residual_out = a.residual;
+      a.y = view(yb, q, {2, 7, 1536});
+      a.y_scale = view(sb, DType::f32, {2, 7});
+      a.gate = view_of(dev, mb, DType::f16, {2, 1536}, {6 * 1536, 1});
+      a.scale = view_of(dev, mb, DType::f16, {2, 1536}, {6 * 1536, 1}, 1536 * 2);
+      a.shift = view_of(dev, mb, DType::f16, {2, 1536}, {6 * 1536, 1}, 2 * 1536 * 2);
+      Error err;
+      REQUIRE(dev.run([&](VkCommandBuffer cmd) { err = vknorm::record(dev.context(), cmd, a); }) == VK_SUCCESS);
+      REQUIRE_MESSAGE(err.ok(), err.message);
+      CHECK(vknorm::pipeline_count(dev.context()) == before);
+    }
   }
 
   TEST_CASE("ada_norm zero rows record nothing") {

@@ -1362,6 +1362,29 @@ TEST_SUITE("c_api") {
     CHECK(contents(dev, out_cpp) == contents(dev, out_c));
     CHECK(std::string(vknorm_op_name(VKNORM_OP_ADA_NORM)) == "ada_norm");
 
+    // A quantized y (float8 e4m3fn codes) with its dynamic per-row scale: y_scale and
+    // static_scale map like the rms ones (the codes fill the first n / 4 floats of y's range,
+    // the scales follow).
+    if (dev.info().supports(DType::f8_e4m3)) {
+      CHECK(c.static_scale == vknorm::AdaNormArgs{}.static_scale);
+      a.y.dtype = DType::f8_e4m3;
+      a.y.size = B * T * D;
+      c.y.dtype = VKNORM_DTYPE_F8_E4M3;
+      c.y.size = B * T * D;
+      a.y_scale = cpp_view(oc, Y + 128, {B, T});
+      c.y_scale = c_view(oC, Y + 128, {B, T});
+      call_both(dev, VKNORM_TEST_C_ENTRY_POINTS(ada_norm), a, c);
+      CHECK(contents(dev, out_cpp) == contents(dev, out_c));
+      a.y_scale = Tensor{};
+      c.y_scale = vknorm_tensor{};
+      a.static_scale = c.static_scale = 0.05f;
+      call_both(dev, VKNORM_TEST_C_ENTRY_POINTS(ada_norm), a, c);
+      CHECK(contents(dev, out_cpp) == contents(dev, out_c));
+      a.y = cpp_view(oc, Y, shape);
+      c.y = c_view(oC, Y, shape);
+      a.static_scale = c.static_scale = 0.0f;
+    }
+
     // The prepare info's ada_norm fields create what the call uses.
     vknorm_prepare_info info;
     vknorm_prepare_info_init(&info);

@@ -685,6 +685,16 @@ enum class NormKind : uint32_t {
 // registers (a DiT width on a small device): correct, slower.
 // NaN / Inf in a row give NaN for the row (as LayerNorm). In place: y = x, residual_out =
 // residual. A zero-size x records nothing.
+// Quantized output (issue 22, as the LLM norms have it): y may have dtype i8, f8_e4m3 or
+// f8_e5m2 (8-bit codes; needs storageBuffer8BitAccess, refused as unsupported without it):
+// the fp32 y above (never rounded to x's dtype) goes out as codes exactly as RmsNormLastArgs's
+// quantized y (rounding, saturation, static_scale > 0 or the per-row dynamic scale
+// max|y| / QMAX written to y_scale, fp32 one per row, an all-zero row getting scale 0 and codes
+// 0). A row whose y holds NaN / Inf (from h or the modulation) gets unspecified codes and an
+// Inf dynamic scale (NaN counted as Inf). With more than
+// one modulation row, scale, shift and gate must then share one row stride (the quantized
+// kernel's push block is full; the chunks of one (B, 6 D) projection do): refused as
+// unsupported otherwise. In place y = x is refused with a quantized y.
 struct AdaNormArgs {
   Tensor x;
   Tensor residual;      // optional: h = residual + x (or + gate * x)
@@ -693,6 +703,8 @@ struct AdaNormArgs {
   Tensor scale, shift;  // optional, modulation shape
   Tensor weight, bias;  // optional, D contiguous elements of x's dtype
   Tensor y;
+  Tensor y_scale;             // quantized y with dynamic scale: fp32 per row (output)
+  float static_scale = 0.0f;  // quantized y: > 0 selects this static scale instead
   NormKind norm = NormKind::layer;
   float scale_offset = 1.0f;
   float eps = 1e-6f;
@@ -1113,9 +1125,9 @@ struct PrepareInfo {
   // column partials is added when the rows need several blocks). A backward call with neither
   // and no dx does nothing, so prepare does nothing for it either.
   bool weight_grads = true;
-  // rms_norm_last, add_rms_norm: y holds 8-bit codes (its own pipeline per format): int8_output
-  // (int8, as in 0.2), or output_dtype i8 / f8_e4m3 / f8_e5m2 (any other output_dtype: y has x's
-  // dtype). Other optional tensors (residual_out, rstd, weight, y_scale) do not change the pipelines.
+  // rms_norm_last, add_rms_norm, ada_norm: y holds 8-bit codes (its own pipeline per format):
+  // int8_output (int8, as in 0.2), or output_dtype i8 / f8_e4m3 / f8_e5m2 (any other
+  // output_dtype: y has x's dtype). Other optional tensors (residual_out, rstd, weight, y_scale) do not change the pipelines.
   bool int8_output = false;
   DType output_dtype = DType::f32;
   int64_t num_groups = 1;  // group_norm: as in the args (instance_norm: C, implied)

@@ -534,7 +534,9 @@ typedef struct vknorm_ada_norm_args {
   vknorm_tensor scale, shift;  /* optional, modulation shape ((B, D), (B, 1, D), (B, T, D), (D)..);
                                   scale, shift and gate have the same rows */
   vknorm_tensor weight, bias;  /* optional, D elements of x's dtype */
-  vknorm_tensor y;
+  vknorm_tensor y;             /* x's dtype, or i8 / f8_e4m3 / f8_e5m2 codes (quantized y) */
+  vknorm_tensor y_scale;       /* quantized y with a dynamic scale: fp32 output, one per row */
+  float static_scale;          /* quantized y: > 0 selects this static scale */
   vknorm_norm_kind norm;       /* default VKNORM_NORM_KIND_LAYER */
   float scale_offset;          /* default 1: y = n * (1 + scale) + shift */
   float eps;                   /* default 1e-6 */
@@ -604,8 +606,8 @@ typedef struct vknorm_prepare_info {
   VkBool32 by_address;            /* some tensor of the call is given by address */
   VkBool32 aligned;               /* every offset a multiple of 4 elements (default VK_TRUE) */
   VkBool32 weight_grads;          /* backward ops: dweight (or dbias) requested (default VK_TRUE) */
-  VkBool32 int8_output;           /* rms_norm_last, add_rms_norm: y is int8 */
-  vknorm_dtype output_dtype;      /* rms_norm_last, add_rms_norm: i8 / f8_e4m3 / f8_e5m2: y's codes (default f32: x's dtype) */
+  VkBool32 int8_output;           /* rms_norm_last, add_rms_norm, ada_norm: y is int8 */
+  vknorm_dtype output_dtype;      /* rms_norm_last, add_rms_norm, ada_norm: i8 / f8_e4m3 / f8_e5m2: y's codes (default f32: x's dtype) */
   int64_t num_groups;             /* group_norm: as in the args (default 1) */
   vknorm_activation activation;   /* group_norm: as in the args (default none) */
   VkBool32 add_bias;              /* add_layer_norm, add_rms_norm: the call has an add_bias */

@@ -59,6 +59,8 @@ Error plan_ada_norm(Context* ctx, const AdaNormArgs& a, Plan* plan, PlanResult* 
   ada.scale = &a.scale;
   ada.shift = &a.shift;
   ada.scale_offset = a.scale_offset;
+  ada.y_scale = &a.y_scale;
+  ada.static_scale = a.static_scale;
   LnCall call{Op::ada_norm, ln, &a.residual, &a.residual_out};
   call.ada = &ada;
   return plan_ln(ctx, call, plan, res);
@@ -70,7 +72,14 @@ Error ada_prepare(Context* ctx, const PrepareInfo& info, Placeholders* ph) {
   const std::vector<int64_t> mod = dims(info, std::max(0, info.rank - 1), info.rank);
   AdaNormArgs a;
   a.x = ph->tensor(info.dtype, shape);
-  a.y = ph->tensor(info.dtype, shape);
+  // A quantized y (its own module per format): int8_output or output_dtype i8 / f8_*.
+  const DType q = info.int8_output ? DType::i8 : info.output_dtype;
+  const bool quantized = q == DType::i8 || q == DType::f8_e4m3 || q == DType::f8_e5m2;
+  a.y = ph->tensor(quantized ? q : info.dtype, shape);
+  if (quantized) {
+    a.static_scale = 1.0f;  // the scale kind changes no pipeline
+    a.y_scale = Tensor{};
+  }
   if (info.residual) a.residual = ph->tensor(info.dtype, shape);
   if (info.gate) a.gate = ph->tensor(info.dtype, mod);
   if (info.scale) a.scale = ph->tensor(info.dtype, mod);

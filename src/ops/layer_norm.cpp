@@ -13,6 +13,7 @@
 #include "core/tensor_checks.h"
 
 #include "contracts/ada_norm_row.h"
+#include "contracts/ada_norm_row_q8.h"
 #include "contracts/add_layer_norm_row.h"
 #include "contracts/layer_norm_apply.h"
 #include "contracts/layer_norm_row.h"
@@ -20,6 +21,7 @@
 #include "contracts/residual_add.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 namespace vknorm {
@@ -76,7 +78,14 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   if ((e = check_tensor(ctx, a.x, "x")) || (e = check_tensor(ctx, a.y, "y"))) return e;
   if (!same_shape(a.x, a.y))
     return make_error(Status::invalid_argument, "y " + shape_string(a.y) + " must have x's shape " + shape_string(a.x));
-  if (a.x.dtype != a.y.dtype) return make_error(Status::invalid_argument, "y must have x's dtype");
+  // ada_norm: a quantized y (8-bit codes: int8 or float8) runs ada_norm_row_q8, the format a
+  // constant (check_tensor above refused it without storageBuffer8BitAccess).
+  const bool q8 = call.ada && call.ada->y_scale &&
+                  (a.y.dtype == DType::i8 || a.y.dtype == DType::f8_e4m3 || a.y.dtype == DType::f8_e5m2);
+  if (!q8 && a.x.dtype != a.y.dtype)
+    return make_error(Status::invalid_argument, std::string("y must have x's dtype") +
+                                                    (call.ada && call.ada->y_scale ? ", or i8 / f8_e4m3 / f8_e5m2, got " : ", got ") +
+                                                    dtype_name(a.y.dtype));
   if (Error de = check_float_dtype(a.x, "x")) return de;
   if ((e = check_eps(a.eps))) return e;
   RowLayout xl, yl, rl, ol;
@@ -119,6 +128,36 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   }
   const uint64_t R = xl.rows, D = xl.D;
   if (D == 0) return make_error(Status::invalid_argument, "the normalized size is 0: mean and variance are undefined");
+  static const Tensor no_scale;
+  const Tensor& y_scale = call.ada && call.ada->y_scale ? *call.ada->y_scale : no_scale;
+  const float static_scale = call.ada ? call.ada->static_scale : 0.0f;
+  const bool dynamic = q8 && !(static_scale > 0.0f);
+  if (q8) {
+    if (!std::isfinite(static_scale) || static_scale < 0.0f)
+      return make_error(Status::invalid_argument, "static_scale must be finite and >= 0 (0: dynamic per-row scale)");
+    if (dynamic && !y_scale.is_set())
+      return make_error(Status::invalid_argument, "a quantized y with a dynamic scale needs y_scale (fp32, one per row)");
+    if (!dynamic && y_scale.is_set())
+      return make_error(Status::invalid_argument, "y_scale is written only with a dynamic scale (static_scale = 0)");
+    if (dynamic && (e = check_f32_per_row(ctx, y_scale, R, "y_scale"))) return e;
+    // D shares a push word with the flags (below 2^20: ada_norm's longest rows are 1024 x 256).
+    if (D >= (uint64_t(1) << 20))
+      return make_error(Status::unsupported, "ada_norm with a quantized y takes rows of fewer than 2^20 elements");
+    // One row stride for the modulation tensors (the q8 kernel's push block is full): it
+    // matters only with more than one modulation row.
+    uint64_t m_rs = 0;
+    for (auto [t, l, name] : {std::tuple<const Tensor*, const RowLayout*, const char*>{&gate, &gl, "gate"}, {&scl, &sl, "scale"},
+                              {&shf, &hl, "shift"}}) {
+      if (!t->is_set() || l->rows <= 1) continue;
+      if (m_rs && l->row_stride != m_rs)
+        return make_error(Status::unsupported, std::string("with a quantized y, scale, shift and gate must share one row stride (") +
+                                                   name + "'s is " + std::to_string(l->row_stride) + ", another's " +
+                                                   std::to_string(m_rs) + ")");
+      m_rs = l->row_stride;
+    }
+  } else if (y_scale.is_set() || static_scale != 0.0f) {
+    return make_error(Status::invalid_argument, "y_scale and static_scale apply to a quantized (i8 / f8) y only");
+  }
   if (ada) {
     uint64_t wg = 1;  // the largest power-of-two workgroup (the selector's bound)
     while (wg * 2 <= std::min<uint64_t>({ctx->profile.max_workgroup_invocations, ctx->profile.max_workgroup_size_x, 1024}))
@@ -171,14 +210,18 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   const uint64_t h_bytes = h_in_scratch ? (wave_rows * D * es + 15) / 16 * 16 : 0;
   res->scratch_bytes = part_bytes + h_bytes;
   const Tensor scratch_arg = scratch_view(a.scratch, res->scratch_bytes);
-  if ((e = check_aliasing(ctx,
+  // A quantized y cannot be x in place (its codes are narrower than x's elements).
+  auto aliasing = [&](std::initializer_list<std::pair<const char*, const char*>> in_place) {
+    return check_aliasing(ctx,
                           {{&a.x, "x", false}, {&r, "residual", false}, {&a.weight, "weight", false},
                            {&a.bias, "bias", false}, {&ab, "add_bias", false}, {&gate, "gate", false},
                            {&scl, "scale", false}, {&shf, "shift", false}, {&a.y, "y", true},
                            {&ro, "residual_out", true},
-                           {&a.mean, "mean", true}, {&a.rstd, "rstd", true}, {&scratch_arg, "scratch", true}},
-                          {{"y", "x"}, {"residual_out", "residual"}})))
-    return e;
+                           {&a.mean, "mean", true}, {&a.rstd, "rstd", true}, {&scratch_arg, "scratch", true},
+                           {&y_scale, "y_scale", true}},
+                          in_place);
+  };
+  if ((e = q8 ? aliasing({{"residual_out", "residual"}}) : aliasing({{"y", "x"}, {"residual_out", "residual"}}))) return e;
   if (R == 0) {
     res->empty = true;
     return ok();
@@ -187,12 +230,12 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
   Tensor scratch;
   if ((e = check_scratch(ctx, a.scratch, res->scratch_bytes, &scratch))) return e;
   std::vector<const Tensor*> bound = {&a.x,    &a.y,    &r,      &ro,   &ab,  &a.weight, &a.bias,
-                                     &a.mean, &a.rstd, &scratch, &gate, &scl, &shf};
+                                     &a.mean, &a.rstd, &scratch, &gate, &scl, &shf, &y_scale};
   bound.insert(bound.end(), call.also_bound.begin(), call.also_bound.end());
   if ((e = choose_binding_mode(ctx, bound, &plan->address_mode))) return e;
   Planner pl(ctx, plan->address_mode);
 
-  const OuterSpan xs{xl.row_stride, D, es}, ys{yl.row_stride, D, es}, ms{1, 1, 4};
+  const OuterSpan xs{xl.row_stride, D, es}, ys{yl.row_stride, D, dtype_size(a.y.dtype)}, ms{1, 1, 4};
   const OuterSpan rs{add ? rl.row_stride : D, D, es}, os{write_res ? ol.row_stride : D, D, es};
   std::vector<OuterSpan> spans = {xs, ys, ms};
   if (add) spans.push_back(rs);
@@ -284,15 +327,48 @@ Error plan_ln(Context* ctx, const LnCall& call, Plan* plan, PlanResult* res) {
         const BufferView scv = mod_view(scl, sl, &pc.sc_rs);
         const BufferView shv = mod_view(shf, hl, &pc.sh_rs);
         const BufferView gv = mod_view(gate, gl, &pc.g_rs);
-        AdaRow::Spec sc = row_spec<AdaRow>(c);
-        sc.NORM = uint32_t(ada->norm);
-        sc.RESIDUAL = !add ? 0u : gate.is_set() ? 2u : 1u;
-        sc.ZGATE = ada->zgate;
-        sc.MOD = (scl.is_set() ? 1u : 0u) | (shf.is_set() ? 2u : 0u);
-        sc.PARAM_F32 = param_f32 ? 1u : 0u;
-        // Without a residual its bindings view x (read anyway) and y (written anyway).
-        d = plan_dispatch<AdaRow>(p.dtype, sc, pc, xv, yv, wv, bv, add ? resv : xv,
-                                  write_res ? rov : pl.dummy(a.y), scv, shv, gv);
+        // The specialization constants both ada kernels share.
+        auto ada_spec = [&](auto kernel) {
+          using K = decltype(kernel);
+          typename K::Spec sc = row_spec<K>(c);
+          sc.NORM = uint32_t(ada->norm);
+          sc.RESIDUAL = !add ? 0u : gate.is_set() ? 2u : 1u;
+          sc.ZGATE = ada->zgate;
+          sc.MOD = (scl.is_set() ? 1u : 0u) | (shf.is_set() ? 2u : 0u);
+          sc.PARAM_F32 = param_f32 ? 1u : 0u;
+          return sc;
+        };
+        if (q8) {
+          // 8-bit codes: D and the flags in one word, one modulation row stride (the push
+          // block is full: contracts/ada_norm_row_q8.h; strides checked above).
+          using Q8 = kernels::ada_norm_row_q8;
+          static_assert(AdaRow::FLAG_WEIGHT == Q8::FLAG_WEIGHT && AdaRow::FLAG_BIAS == Q8::FLAG_BIAS &&
+                            AdaRow::FLAG_WRITE_RESIDUAL == Q8::FLAG_WRITE_RESIDUAL && Q8::FLAG_DYNAMIC_SCALE < (1u << 12),
+                        "");
+          Q8::Push q{};
+          q.d_flags = uint32_t(D) | ((pc.flags | (dynamic ? Q8::FLAG_DYNAMIC_SCALE : 0u)) << 20);
+          q.x_rs = pc.x_rs;
+          q.y_rs = pc.y_rs;
+          q.rows = pc.rows;
+          q.eps = pc.eps;
+          q.res_rs = pc.res_rs;
+          q.ro_rs = pc.ro_rs;
+          q.m_rs = scl.is_set() && sl.rows > 1 ? pc.sc_rs : shf.is_set() && hl.rows > 1 ? pc.sh_rs
+                                                           : gate.is_set() && gl.rows > 1 ? pc.g_rs : 0u;
+          q.mdiv = pc.mdiv;
+          q.row0 = pc.row0;
+          q.scale_offset = pc.scale_offset;
+          q.static_scale = dynamic ? 0.0f : static_scale;
+          Q8::Spec sc = ada_spec(Q8{});
+          sc.QFMT = a.y.dtype == DType::f8_e4m3 ? 1u : a.y.dtype == DType::f8_e5m2 ? 2u : 0u;
+          const BufferView qv = dynamic ? pl.view(y_scale, r0, k) : pl.dummy(a.y);
+          d = plan_dispatch<Q8>(p.dtype, sc, q, xv, yv, wv, bv, add ? resv : xv, write_res ? rov : pl.dummy(a.y), scv, shv,
+                                gv, qv);
+        } else {
+          // Without a residual its bindings view x (read anyway) and y (written anyway).
+          d = plan_dispatch<AdaRow>(p.dtype, ada_spec(AdaRow{}), pc, xv, yv, wv, bv, add ? resv : xv,
+                                    write_res ? rov : pl.dummy(a.y), scv, shv, gv);
+        }
       } else if (!add) {
         Row::Push pc = push_of(Row{});
         set_group(pc, r0);

@@ -34,6 +34,10 @@ struct AdaCall {
   // gated_rms_norm: `gate` holds z (x's shape, no residual); 1 y *= silu(z) after the norm,
   // 2 the norm of x * silu(z) (the kernel's ZGATE).
   uint32_t zgate = 0;
+  // ada_norm: a quantized (i8 / f8) y may be given (ada_norm_row_q8) with these; null for
+  // gated_rms_norm (y then has x's dtype).
+  const Tensor* y_scale = nullptr;
+  float static_scale = 0.0f;
 };
 
 // The arguments of every form (LayerNormArgs has no residual).
