@@ -156,6 +156,16 @@ void check_same_outputs(const CaseResult& a, const CaseResult& b) {
     CHECK_MESSAGE(same_bits(a.outputs[k].got, b.outputs[k].got), a.outputs[k].name << " differs between two identical runs");
 }
 
+vknorm::ContextCreateInfo same_device_context_info(HostDevice& dev) {
+  vknorm::ContextCreateInfo ci{};
+  ci.instance = dev.instance();
+  ci.physical_device = dev.physical_device();
+  ci.device = dev.device();
+  ci.get_instance_proc_addr = vkGetInstanceProcAddr;
+  ci.enabled = dev.info().enabled;
+  return ci;
+}
+
 vknorm::KernelConfig row_config(uint32_t wg, uint32_t items, uint32_t vec, uint32_t rows, uint32_t split) {
   vknorm::KernelConfig c;
   c.workgroup_size = wg;

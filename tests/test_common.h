@@ -65,6 +65,9 @@ CaseSpec rms_bwd(DType dt, std::vector<int64_t> shape, int nr = 1, bool affine =
 // The outputs of two runs of one case: as many (REQUIRE) and each the same bits (CHECK).
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b);
 void check_same_outputs(const CaseResult& a, const CaseResult& b);
+// The create info of a second context on the host's device, with the features the host enabled
+// (a caller switches some off to see what a context without them refuses).
+vknorm::ContextCreateInfo same_device_context_info(HostDevice& dev);
 // A caller's config override of the row kernels' fields (the rest left to the selector).
 vknorm::KernelConfig row_config(uint32_t wg, uint32_t items, uint32_t vec, uint32_t rows, uint32_t split = 1);
 

@@ -196,12 +196,7 @@ void check_call(HostDevice& dev, Call& c) {
 
 // A context of its own (pipeline counts start at 0) on the shared host device.
 vknorm::Context* fresh_context(HostDevice& dev) {
-  vknorm::ContextCreateInfo ci{};
-  ci.instance = dev.instance();
-  ci.physical_device = dev.physical_device();
-  ci.device = dev.device();
-  ci.get_instance_proc_addr = vkGetInstanceProcAddr;
-  ci.enabled = dev.info().enabled;
+  const vknorm::ContextCreateInfo ci = same_device_context_info(dev);
   vknorm::Context* ctx = nullptr;
   const Error e = vknorm::create_context(ci, &ctx);
   REQUIRE_MESSAGE(e.ok(), e.message);

@@ -535,12 +535,7 @@ TEST_SUITE("errors") {
     ValidationScope vs(dev);
     // A second context on the same device that was told 16-bit storage and buffer device
     // address are not enabled.
-    vknorm::ContextCreateInfo ci{};
-    ci.instance = dev.instance();
-    ci.physical_device = dev.physical_device();
-    ci.device = dev.device();
-    ci.get_instance_proc_addr = vkGetInstanceProcAddr;
-    ci.enabled = dev.info().enabled;
+    vknorm::ContextCreateInfo ci = same_device_context_info(dev);
     ci.enabled.storage_buffer_16bit = false;
     ci.enabled.buffer_device_address = false;
     vknorm::Context* ctx = nullptr;

@@ -299,12 +299,7 @@ TEST_SUITE("rms_norm_last") {
   TEST_CASE("int8 / float8 output on a context without 8-bit storage: unsupported") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
-    vknorm::ContextCreateInfo ci{};
-    ci.instance = dev.instance();
-    ci.physical_device = dev.physical_device();
-    ci.device = dev.device();
-    ci.get_instance_proc_addr = vkGetInstanceProcAddr;
-    ci.enabled = dev.info().enabled;
+    vknorm::ContextCreateInfo ci = same_device_context_info(dev);
     ci.enabled.storage_buffer_8bit = false;
     vknorm::Context* ctx = nullptr;
     REQUIRE(vknorm::create_context(ci, &ctx).ok());
