@@ -16,6 +16,7 @@ cmake --build "$build" -j"${JOBS:-2}" --target vknorm_tests
 # library (scripts/tsan.supp, driver and loader libraries only; nothing of vknorm).
 # halt_on_error / exitcode: the first report fails the run.
 export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$PWD/scripts/tsan.supp:halt_on_error=1:exitcode=66:second_deadlock_stack=1:history_size=4}
+# Mesa's cache off, unless VKNORM_TEST_MESA_CACHE names a per-width root (support/mesa_cache.h).
 export MESA_SHADER_CACHE_DISABLE=true XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 export VKNORM_DEVICE=${VKNORM_DEVICE:-llvmpipe} VKNORM_VALIDATION=1 LP_NATIVE_VECTOR_WIDTH=256
 

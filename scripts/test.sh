@@ -17,9 +17,12 @@ build=${BUILD_DIR:-build}
 # add_subdirectory), each built and run; about a minute.
 echo "=== consumption paths"
 BUILD_DIR="$build" bash scripts/test-consume.sh
-# Mesa 22.3's shader cache ignores LP_NATIVE_VECTOR_WIDTH for some shaders: a warm cache would
-# run code compiled for another subgroup size.
-export MESA_SHADER_CACHE_DISABLE=true
+# Mesa's shader cache, one directory per lane width (support/mesa_cache.h: Mesa 22.3's cache
+# ignores LP_NATIVE_VECTOR_WIDTH for some shaders, so a shared one would run code compiled for
+# another subgroup size). The suites and every vknorm-check run of a width then compile each
+# pipeline once instead of once per process. VKNORM_TEST_MESA_CACHE= (empty) turns it off.
+case $build in /*) cache_root=$build/mesa-cache ;; *) cache_root=$PWD/$build/mesa-cache ;; esac
+export VKNORM_TEST_MESA_CACHE=${VKNORM_TEST_MESA_CACHE-$cache_root}
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp} VKNORM_DEVICE=${VKNORM_DEVICE:-llvmpipe} VKNORM_VALIDATION=1
 widths=${WIDTHS:-128 256 512 1024 2048}
 # 1024 and 2048 report 32 / 64 lanes but run 16, as 512 does: there only the suites whose
@@ -57,10 +60,10 @@ if [ "$VKNORM_HTML_CHECK" = 1 ]; then
   echo "=== vknorm-check --html ($(date +%T))"
   VKNORM_CHECK="$build/tools/check/vknorm-check" HTML_CHECK_REQUIRE_CHROMIUM=1 bash tools/check/html_check.sh
 fi
-# Sanitizers (SANITIZE=0 skips both): ASan + UBSan over the host-side suites and 20,000 fuzzer
+# Sanitizers (SANITIZE=0 skips both): ASan + UBSan over the host-side suites and 8,000 fuzzer
 # calls for each of two seeds (scripts/test-sanitize.sh), then the concurrency suite under TSan
-# (scripts/test-tsan.sh); their own build trees (build-asan/, build-tsan/): 16.3 + 2.5 minutes on
-# 2 cores from scratch on 2026-12-06 (34 op cases; the fuzzer's 2 x 20,000 calls 9.6 of them).
+# (scripts/test-tsan.sh); their own build trees (build-asan/, build-tsan/). On 2026-12-06 with
+# 2 x 20,000 calls they took 16.3 + 2.5 minutes on 2 cores from scratch, the fuzzer 9.6 of them.
 if [ "${SANITIZE:-1}" != 0 ]; then
   echo "=== ASan + UBSan: suites and vknorm-fuzz ($(date +%T))"
   JOBS=2 bash scripts/test-sanitize.sh

@@ -3,11 +3,14 @@
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
+#include "support/mesa_cache.h"
+
 namespace vknorm_test {
 void release_devices();
 }
 
 int main(int argc, char** argv) {
+  vknorm_support::use_per_width_mesa_cache();  // before any device exists
   doctest::Context context;
   context.applyCommandLine(argc, argv);
   const int rc = context.run();

@@ -53,7 +53,9 @@ mkdir -p "$out" || exit 2
 
 export VKNORM_DEVICE=${VKNORM_DEVICE:-llvmpipe}
 export VKNORM_VALIDATION=${VKNORM_VALIDATION:-1}
-export MESA_SHADER_CACHE_DISABLE=true  # a warm Mesa 22.3 cache ignores LP_NATIVE_VECTOR_WIDTH
+# A warm Mesa 22.3 cache ignores LP_NATIVE_VECTOR_WIDTH: off, unless VKNORM_TEST_MESA_CACHE names
+# a root that vknorm-check splits into one directory per width (support/mesa_cache.h).
+export MESA_SHADER_CACHE_DISABLE=true
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 widths=${WIDTHS:-128 256 512 1024 2048}
 random_count=${RANDOM_COUNT:-100}

@@ -45,6 +45,8 @@ mkdir -p "$out" || exit 2
 export VKNORM_DEVICE=${VKNORM_DEVICE:-llvmpipe}
 export VKNORM_VALIDATION=${VKNORM_VALIDATION:-1}
 export MESA_SHADER_CACHE_DISABLE=true
+# Another driver, another cache root (support/mesa_cache.h), beside 22.3's when one is set.
+if [ -n "${VKNORM_TEST_MESA_CACHE:-}" ]; then export VKNORM_TEST_MESA_CACHE=$VKNORM_TEST_MESA_CACHE-mesa25; fi
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 widths=${WIDTHS:-256 1024}
 run_timeout=${RUN_TIMEOUT:-600}

@@ -10,6 +10,7 @@
 #include "tools/check/report.h"
 #include "tools/check/runner.h"
 #include "support/batch_invariance.h"
+#include "support/mesa_cache.h"
 
 #include <chrono>
 #include <cmath>
@@ -280,4 +281,7 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace vknorm_check
 
-int main(int argc, char** argv) { return vknorm_check::run(argc, argv); }
+int main(int argc, char** argv) {
+  vknorm_support::use_per_width_mesa_cache();  // before any device exists
+  return vknorm_check::run(argc, argv);
+}

@@ -1,5 +1,6 @@
 // vknorm-fuzz: a deterministic, bounded fuzzer of vknorm's public entry points. See README.md.
 #include "support/host_device.h"
+#include "support/mesa_cache.h"
 #include "support/op_registry.h"
 #include "tools/fuzz/descriptor_fuzz.h"
 #include "tools/fuzz/parser_fuzz.h"
@@ -37,6 +38,7 @@ bool read_u64(int argc, char** argv, int* i, uint64_t* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  vknorm_support::use_per_width_mesa_cache();  // before any device exists
   vknorm_fuzz::DescriptorFuzzOptions opt;
   uint64_t parser_inputs = 0;
   bool parser_inputs_set = false;
