@@ -2,7 +2,9 @@
 #include "support/mesa_cache.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <string>
+namespace fs = std::filesystem;
 
 namespace vknorm_support {
 
@@ -12,6 +14,10 @@ const char* use_per_width_mesa_cache() {
   if (!root || !*root) return nullptr;
   const char* width = std::getenv("LP_NATIVE_VECTOR_WIDTH");
   dir = std::string(root) + "/lp" + (width && *width ? width : "-default");
+  // Mesa creates only the last component of the path; a missing parent disables the cache.
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return nullptr;  // no cache then, as without the variable
   setenv("MESA_SHADER_CACHE_DIR", dir.c_str(), 1);
   setenv("MESA_SHADER_CACHE_DISABLE", "false", 1);
   return dir.c_str();

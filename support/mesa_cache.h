@@ -13,7 +13,7 @@ namespace vknorm_support {
 // <root>/lp<LP_NATIVE_VECTOR_WIDTH> (<root>/lp-default when the width is not set), by setting
 // MESA_SHADER_CACHE_DIR and MESA_SHADER_CACHE_DISABLE=false. Otherwise it changes nothing. Call
 // it first thing in main, before any Vulkan instance exists and before any thread starts
-// (setenv). Returns the directory chosen, or nullptr.
+// (setenv). Creates the directory. Returns it, or nullptr (no variable, or no directory).
 const char* use_per_width_mesa_cache();
 
 }  // namespace vknorm_support
