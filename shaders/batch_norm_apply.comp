@@ -73,7 +73,7 @@ void main() {
       }
       for (uint t = 0; t < NV; ++t) {
         uint e = base + (lid + t * WG) * 4;
-        if (e < end) WAT(y, (yb + plane_index(e, pc.y_sn, pc.y_ss, n0, j0)) >> 2) = from_f4(((v[t] - k.x) - k.y) * k.z + k.w);
+        if (e < end) WAT(y, (yb + plane_index(e, pc.y_sn, pc.y_ss, n0, j0)) >> 2) = from_f4(centered(v[t], k.x, k.y) * k.z + k.w);
       }
     } else {
       float v[NV];
@@ -83,7 +83,7 @@ void main() {
       }
       for (uint t = 0; t < NV; ++t) {
         uint e = base + lid + t * WG;
-        if (e < end) ST(y, yb + plane_index(e, pc.y_sn, pc.y_ss, n0, j0), ((v[t] - k.x) - k.y) * k.z + k.w);
+        if (e < end) ST(y, yb + plane_index(e, pc.y_sn, pc.y_ss, n0, j0), centered(v[t], k.x, k.y) * k.z + k.w);
       }
     }
   }

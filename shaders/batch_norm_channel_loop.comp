@@ -62,7 +62,8 @@ void main() {
   for (uint base = 0; base < pc.NS; base += BATCH) {  // base is uniform: uniform control flow
     float v[ITEMS];
     const uint nb = load_batch(xb, base, lid, v);
-    float s = 0.0;
+    // precise (SPIR-V NoContraction): sums of x - shift may not be regrouped into sums of x
+    precise float s = 0.0;
     if (base == 0) {
       for (uint i = 0; i < ITEMS; ++i) s += v[i];  // unused items hold 0
       const vec2 first = wg_sum2(vec2(s, float(nb)));
@@ -119,9 +120,9 @@ void main() {
       if (e >= pc.NS) continue;
       if (VEC == 4) {
         const vec4 q = vec4(v[t * 4], v[t * 4 + 1], v[t * 4 + 2], v[t * 4 + 3]);
-        WAT(y, (yb + plane_index(e, pc.y_sn, pc.y_ss)) >> 2) = from_f4(((q - shift) - m) * a + bc);
+        WAT(y, (yb + plane_index(e, pc.y_sn, pc.y_ss)) >> 2) = from_f4(centered(q, shift, m) * a + bc);
       } else {
-        ST(y, yb + plane_index(e, pc.y_sn, pc.y_ss), ((v[t] - shift) - m) * a + bc);
+        ST(y, yb + plane_index(e, pc.y_sn, pc.y_ss), centered(v[t], shift, m) * a + bc);
       }
     }
     if (base == 0) break;

@@ -26,7 +26,9 @@ void main() {
   // Partial i holds (mean_i - shift_i, M2_i, count_i, shift_i); re-express each mean relative
   // to shift_0, then merge exactly: total mean, then sum of M2_i + n_i (mean_i - mean)^2.
   const float shift = V4AT(part, pb).w;
-  float s = 0.0;
+  // precise (NoContraction): (q.w - shift) + q.x regrouped as (q.w + q.x) - shift would round
+  // at the data's magnitude and undo the shift.
+  precise float s = 0.0;
   for (uint i = lid; i < pc.part_cs; i += WG) {
     vec4 q = V4AT(part, pb + i);
     s += float(floatBitsToUint(q.z)) * ((q.w - shift) + q.x);
@@ -35,7 +37,7 @@ void main() {
   float s2 = 0.0;
   for (uint i = lid; i < pc.part_cs; i += WG) {
     vec4 q = V4AT(part, pb + i);
-    float d = ((q.w - shift) + q.x) - m;
+    precise float d = ((q.w - shift) + q.x) - m;
     s2 += q.y + float(floatBitsToUint(q.z)) * d * d;
   }
   const float m2 = wg_sum(s2);

@@ -412,6 +412,20 @@ float corrected_variance(float mean_d2, float mean_d) {
   return v < 0.0 ? 0.0 : v;
 }
 
+// (x - shift) - m in that order: x centred on a mean kept as shift + m (the statistics of the
+// split and channels-last kernels), exact where x is near the shift. precise (SPIR-V
+// NoContraction) forbids regrouping it as x - (shift + m), which a compiler hoisting shift + m
+// out of a loop does (NVIDIA's did in the channels-last GroupNorm): shift + m then rounds to
+// fp32 at the data's magnitude, half an ulp of 1e4 being 0.08 sigma of the large_mean data.
+float centered(float x, float shift, float m) {
+  precise float d = (x - shift) - m;
+  return d;
+}
+vec4 centered(vec4 x, float shift, float m) {
+  precise vec4 d = (x - shift) - m;
+  return d;
+}
+
 // Chan/Welford merge of (count, mean, M2) statistics with integer counts.
 void chan_merge(inout uint n, inout float mean, inout float m2, uint nb, float meanb, float m2b) {
   if (nb == 0) return;

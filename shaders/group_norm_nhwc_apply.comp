@@ -48,7 +48,7 @@ void main() {
       const uint p = p0 + k * t.P;
       if (p >= t.len) break;
       const uint e = (t.row0 + p) * pc.C + c;
-      const vec4 o = ((v[k] - k4.x) - k4.y) * k4.z;
+      const vec4 o = centered(v[k], k4.x, k4.y) * k4.z;
       if (VEC == 4) WAT(y, (OFF(y) + e) >> 2) = from_f4(activate(o * wv + bv));
       else ST(y, OFF(y) + e, activate(o.x * wv.x + bv.x));
     }

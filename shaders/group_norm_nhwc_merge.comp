@@ -7,7 +7,9 @@
 // M2 = sum of M2_i + n_i (mean_i - mean)^2. Unlike a merge around the first partial's shift, a
 // short first chunk far from the group's mean (an outlier) costs no precision. Writes mean /
 // rstd (optional) and the apply coefficients (shift, mean - shift, rstd, 0) with shift = m0.
-// fp32 only: it reads no tensor data. grid = (groups of this dispatch, 1).
+// fp32 only: it reads no tensor data. grid = (groups of this dispatch, 1). The sums are
+// `precise` (NoContraction): (q.w - m0) + q.x regrouped as (q.w + q.x) - m0 would round at the
+// data's magnitude and undo the shift.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "contracts/group_norm_nhwc_merge.h"  // bindings, push constants pc
@@ -27,7 +29,7 @@ void main() {
     s0 += float(floatBitsToUint(q.z)) * (q.w + q.x);
   }
   const float m0 = wg_sum(s0) * inv_n;
-  float s = 0.0;
+  precise float s = 0.0;
   for (uint i = lid; i < pc.part_cs; i += WG) {
     const vec4 q = V4AT(part, pb + i);
     s += float(floatBitsToUint(q.z)) * ((q.w - m0) + q.x);
@@ -36,7 +38,7 @@ void main() {
   float s2 = 0.0;
   for (uint i = lid; i < pc.part_cs; i += WG) {
     const vec4 q = V4AT(part, pb + i);
-    const float d = ((q.w - m0) + q.x) - m;
+    precise float d = ((q.w - m0) + q.x) - m;
     s2 += q.y + float(floatBitsToUint(q.z)) * d * d;
   }
   const float m2 = wg_sum(s2);

@@ -95,13 +95,14 @@ void main() {
   if (t.owns)
     for (uint p0 = t.prow; p0 < t.len; p0 += t.P * ITEMS) {
       if (p0 != t.prow) nb = load_batch(t, c, p0, v, s);
-      s = 0.0;
+      // precise (NoContraction): the sums of x - shift may not be regrouped into sums of x.
+      precise float sb = 0.0;
       for (uint k = 0; k < ITEMS; ++k) {
         v[k] -= shift;
         if (VEC == 1) v[k].yzw = vec3(0.0);
-        if (p0 + k * t.P < t.len) s += (v[k].x + v[k].y) + (v[k].z + v[k].w);
+        if (p0 + k * t.P < t.len) sb += (v[k].x + v[k].y) + (v[k].z + v[k].w);
       }
-      const float mb = s / float(nb);
+      const float mb = sb / float(nb);
       float m2b = 0.0;
       for (uint k = 0; k < ITEMS; ++k) {
         vec4 d = v[k] - mb;

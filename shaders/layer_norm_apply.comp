@@ -87,7 +87,9 @@ void main() {
     // to shift_0 (nearby shifts subtract exactly), then merge exactly: total mean, then
     // sum of M2_i + n_i (mean_i - mean)^2.
     const float shift = V4AT(part, pb).w;
-    float s = 0.0;
+    // precise (NoContraction): (q.w - shift) + q.x regrouped as (q.w + q.x) - shift would round
+    // at the data's magnitude and undo the shift.
+    precise float s = 0.0;
     for (uint i = lid; i < pc.split; i += WG) {
       vec4 q = V4AT(part, pb + i);
       s += float(floatBitsToUint(q.z)) * ((q.w - shift) + q.x);
@@ -96,7 +98,7 @@ void main() {
     float s2 = 0.0;
     for (uint i = lid; i < pc.split; i += WG) {
       vec4 q = V4AT(part, pb + i);
-      float d = ((q.w - shift) + q.x) - m;
+      precise float d = ((q.w - shift) + q.x) - m;
       s2 += q.y + float(floatBitsToUint(q.z)) * d * d;
     }
     const float var = wg_sum(s2) * inv_d;
@@ -105,7 +107,7 @@ void main() {
       if (VEC == 4) {
         uint e = base + (lid + t * WG) * 4;
         if (e >= pc.D) continue;
-        vec4 o = ((xv[t] - shift) - m) * rs;
+        vec4 o = centered(xv[t], shift, m) * rs;
         if (per_channel) {
           const uint ch = channel_of(row, e);
           if ((pc.flags & FLAG_WEIGHT) != 0) o *= PLD(w, OFF(w) + ch);
@@ -119,7 +121,7 @@ void main() {
       } else {
         uint e = base + lid + t * WG;
         if (e >= pc.D) continue;
-        float o = ((xs[t] - shift) - m) * rs;
+        float o = centered(xs[t], shift, m) * rs;
         if (per_channel) {
           const uint ch = channel_of(row, e);
           if ((pc.flags & FLAG_WEIGHT) != 0) o *= PLD(w, OFF(w) + ch);

@@ -29,7 +29,8 @@ void main() {
   for (uint base = begin; base < end; base += WG * ITEMS) {
     float v[ITEMS];
     uint nb = 0;
-    float s = 0.0;
+    // precise (SPIR-V NoContraction): sums of x - shift may not be regrouped into sums of x
+    precise float s = 0.0;
     for (uint t = 0; t < NV; ++t) {
       if (VEC == 4) {
         uint e = base + (lid + t * WG) * 4;
