@@ -12,3 +12,12 @@ step() {
   echo "### $name: exit $rc after $((SECONDS - t0)) s" | tee -a "$log" >&2
   [ $rc -eq 0 ] || failed=$((failed + 1))
 }
+
+# `step_by NAME LIMIT_S LOG command...`: a step of a campaign with a deadline of $DEADLINE
+# seconds (of $SECONDS): skipped when fewer than 20 s are left, its limit cut to what is left.
+step_by() {
+  if [ $((SECONDS + 20)) -gt "$DEADLINE" ]; then echo "### $1: skipped (deadline)" | tee -a "$3"; return; fi
+  local lim=$2
+  [ $((SECONDS + lim)) -gt "$DEADLINE" ] && lim=$((DEADLINE - SECONDS))
+  step "$1" "$lim" "${@:3}"
+}

@@ -17,15 +17,10 @@ O=$OUT/r; mkdir -p $O
 export XDG_RUNTIME_DIR=/tmp PYTHONUNBUFFERED=1
 tar xJf gpu/bins.tar.xz -C gpu
 nvidia-smi -L > $O/nvidia-smi.txt 2>&1
-. bench/steps.sh
-run_step() {  # run_step NAME LIMIT LOG cmd..: step, unless the deadline has passed
-  if [ $((SECONDS + 20)) -gt $DEADLINE ]; then echo "### $1: skipped (deadline)" | tee -a "$3"; return; fi
-  local lim=$2; [ $((SECONDS + lim)) -gt $DEADLINE ] && lim=$((DEADLINE - SECONDS))
-  step "$1" $lim "${@:3}"
-}
+. bench/steps.sh  # step, step_by (a step within $DEADLINE)
 for b in base new; do
   chk=gpu/vknorm-check; [ $b = base ] && chk=gpu/base-check
-  run_step nhwc-$b 60 $O/check-nhwc.txt $chk --quick --no-validation --filter group_norm_nhwc
+  step_by nhwc-$b 60 $O/check-nhwc.txt $chk --quick --no-validation --filter group_norm_nhwc
 done
 NHWC=$(gpu/vknorm-bench --suite diffusion --list | python3 -c "
 import json,sys
@@ -36,17 +31,17 @@ print(','.join(c['name'] for c in json.load(sys.stdin)['cases'] if c['op'] in ('
 for i in 1 2; do
   for b in base new; do
     bench=gpu/vknorm-bench; [ $b = base ] && bench=gpu/base-bench
-    run_step kb-$b$i 50 $O/bench.txt $bench --suite kernelbench --no-check --no-profile --no-copy --json $O/kb-$b$i.json
-    run_step nhwc-$b$i 50 $O/bench.txt $bench --suite diffusion --case "$NHWC" --no-check --no-profile --no-copy --json $O/nhwc-$b$i.json
-    run_step zoo-$b$i 50 $O/bench.txt $bench --suite zoo --case "$ZOO" --no-check --no-profile --no-copy --json $O/zoo-$b$i.json
+    step_by kb-$b$i 50 $O/bench.txt $bench --suite kernelbench --no-check --no-profile --no-copy --json $O/kb-$b$i.json
+    step_by nhwc-$b$i 50 $O/bench.txt $bench --suite diffusion --case "$NHWC" --no-check --no-profile --no-copy --json $O/nhwc-$b$i.json
+    step_by zoo-$b$i 50 $O/bench.txt $bench --suite zoo --case "$ZOO" --no-check --no-profile --no-copy --json $O/zoo-$b$i.json
   done
 done
 python3 bench/side_by_side.py --base $O/kb-base*.json $O/nhwc-base*.json $O/zoo-base*.json \
   --new $O/kb-new*.json $O/nhwc-new*.json $O/zoo-new*.json \
   --title "precise centering (this build) against 2a37b7a: KernelBench, the zoo's GroupNorm / BatchNorm / InstanceNorm, channels-last GroupNorm" > $O/side-by-side.md
-run_step quick 300 $O/check-quick.txt gpu/vknorm-check --quick --no-validation
+step_by quick 300 $O/check-quick.txt gpu/vknorm-check --quick --no-validation
 for f in group_norm batch_norm instance_norm layer_norm; do
-  run_step binv-$f 90 $O/binv.txt gpu/vknorm-check --batch-invariance --no-validation --filter $f
+  step_by binv-$f 90 $O/binv.txt gpu/vknorm-check --batch-invariance --no-validation --filter $f
 done
 cat $O/nvidia-smi.txt; grep -E "^result" $O/check-*.txt $O/binv.txt; grep -h "###.*\(exit [^0]\|skipped\)" $O/*.txt
 grep -iE "geomean|all " $O/side-by-side.md | head -5

@@ -16,12 +16,7 @@ DEADLINE=${DEADLINE:-520}
 O=$OUT/p$part; mkdir -p $O
 export XDG_RUNTIME_DIR=/tmp PYTHONUNBUFFERED=1
 nvidia-smi -L > $O/nvidia-smi.txt 2>&1
-. bench/steps.sh
-run_step() {  # run_step NAME LIMIT LOG cmd..: step, unless the deadline has passed
-  if [ $((SECONDS + 20)) -gt $DEADLINE ]; then echo "### $1: skipped (deadline)" | tee -a "$3"; return; fi
-  local lim=$2; [ $((SECONDS + lim)) -gt $DEADLINE ] && lim=$((DEADLINE - SECONDS))
-  step "$1" $lim "${@:3}"
-}
+. bench/steps.sh  # step, step_by (a step within $DEADLINE)
 pick() {  # pick SUITE PYEXPR: the suite's case names for which PYEXPR (over c) holds
   gpu/vknorm-bench --suite $1 --list | python3 -c "
 import json,sys
@@ -29,29 +24,29 @@ print(','.join(c['name'] for c in json.load(sys.stdin)['cases'] if $2))"
 }
 if [ "$part" = 1 ]; then
   for f in gated_rms fp8 qk_norm_rope group_norm_nhwc; do
-    run_step binv-$f 40 $O/binv.txt gpu/vknorm-check --batch-invariance --no-validation --filter $f
+    step_by binv-$f 40 $O/binv.txt gpu/vknorm-check --batch-invariance --no-validation --filter $f
   done
   L=$(pick llm "any(t in c['name'] for t in ('rmslast_','addrms_','rmsq8','addrmsq8','fp8','addln_f32p','addln_16384x768','addln_4096x8192','addln_32x65536','qknormrope','gatedrms'))")
-  run_step vk-llm 150 $O/vk-llm.txt gpu/vknorm-bench --suite llm --case "$L" --json $O/vk-llm.json
-  run_step vk-dif 120 $O/vk-dif.txt gpu/vknorm-bench --suite diffusion --json $O/vk-dif.json
+  step_by vk-llm 150 $O/vk-llm.txt gpu/vknorm-bench --suite llm --case "$L" --json $O/vk-llm.json
+  step_by vk-dif 120 $O/vk-dif.txt gpu/vknorm-bench --suite diffusion --json $O/vk-dif.json
   for s in "2x256x1152 f16" "2x4096x1152 f16" "2x4096x1536 bf16" "1x4096x3072 bf16" "1x512x3072 bf16" "1x32760x1536 bf16" "1x32760x5120 bf16"; do
     set -- $s
-    run_step ln-$1-$2 25 $O/ln-baseline.txt gpu/vknorm-bench --op layer_norm --shape $1 --dtype $2 --no-roofline --json $O/ln_$1_$2.json
+    step_by ln-$1-$2 25 $O/ln-baseline.txt gpu/vknorm-bench --op layer_norm --shape $1 --dtype $2 --no-roofline --json $O/ln_$1_$2.json
   done
-  run_step rms-2x4096x2304 25 $O/ln-baseline.txt gpu/vknorm-bench --op rms_norm_last --shape 2x4096x2304 --dtype bf16 --no-roofline --json $O/rms_2x4096x2304_bf16.json
+  step_by rms-2x4096x2304 25 $O/ln-baseline.txt gpu/vknorm-bench --op rms_norm_last --shape 2x4096x2304 --dtype bf16 --no-roofline --json $O/rms_2x4096x2304_bf16.json
   for i in 1 2; do
-    run_step kb-base$i 45 $O/kb.txt gpu/base-bench --suite kernelbench --no-check --no-profile --no-copy --json $O/kb-base$i.json
-    run_step kb-new$i 45 $O/kb.txt gpu/vknorm-bench --suite kernelbench --no-check --no-profile --no-copy --json $O/kb-new$i.json
+    step_by kb-base$i 45 $O/kb.txt gpu/base-bench --suite kernelbench --no-check --no-profile --no-copy --json $O/kb-base$i.json
+    step_by kb-new$i 45 $O/kb.txt gpu/vknorm-bench --suite kernelbench --no-check --no-profile --no-copy --json $O/kb-new$i.json
   done
   ls $O/kb-base*.json $O/kb-new*.json >/dev/null 2>&1 && python3 bench/side_by_side.py --base $O/kb-base*.json --new $O/kb-new*.json \
     --title "KernelBench: this build against c472e3a (before issue 21's restructuring)" > $O/kb-side-by-side.md
 else
   T=$(pick llm "'qknormrope' in c['name'] or 'gatedrms' in c['name']")
-  run_step torch-llm 200 $O/torch-llm.log python3 bench/compare_torch.py --suite llm --case "$T" --bench gpu/vknorm-bench --sweep-budget-s 170 --json $O/torch-llm.json
+  step_by torch-llm 200 $O/torch-llm.log python3 bench/compare_torch.py --suite llm --case "$T" --bench gpu/vknorm-bench --sweep-budget-s 170 --json $O/torch-llm.json
   D=$(pick diffusion "c['op'] != 'group_norm'")
-  run_step torch-dif 200 $O/torch-dif.log python3 bench/compare_torch.py --suite diffusion --case "$D" --bench gpu/vknorm-bench --sweep-budget-s 170 --json $O/torch-dif.json
+  step_by torch-dif 200 $O/torch-dif.log python3 bench/compare_torch.py --suite diffusion --case "$D" --bench gpu/vknorm-bench --sweep-budget-s 170 --json $O/torch-dif.json
   for f in fp8 f32params qk_norm_rope group_norm_nhwc f32residual; do
-    run_step check-$f 40 $O/check.txt gpu/vknorm-check --quick --no-validation --filter $f
+    step_by check-$f 40 $O/check.txt gpu/vknorm-check --quick --no-validation --filter $f
   done
 fi
 cat $O/nvidia-smi.txt; grep -E "^result" $O/binv.txt $O/check.txt 2>/dev/null; grep -h "###.*\(exit [^0]\|skipped\)" $O/*.txt $O/*.log 2>/dev/null
