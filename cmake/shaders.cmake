@@ -39,9 +39,23 @@ set(VKNORM_BINDINGS desc addr)
 # ContextCreateInfo::virtual_subgroup_size selects: lane widths no device of ours runs.
 option(VKNORM_VIRTUAL_SUBGROUPS "Also embed the kernels on virtual 64- and 128-lane subgroups (testing)" OFF)
 
+# VKNORM_SPIRV_FROM: the spirv/ folder of another build tree of the same sources, whose modules
+# are copied instead of compiled (the sanitizer trees take the main build's: about 40 s of
+# glslang each on 2 cores). Its modules were validated and contract-checked where they were built.
+set(VKNORM_SPIRV_FROM "" CACHE PATH "Copy the SPIR-V modules from this build's spirv/ folder (testing)")
+
 # One module: glslang with the variant's defines, spirv-val, the contract check; appended to
 # VKNORM_SPV_FILES (embedded below).
 function(vknorm_shader_module src kernel bind out label)
+  if(VKNORM_SPIRV_FROM)
+    get_filename_component(name ${out} NAME)
+    add_custom_command(OUTPUT ${out}
+      COMMAND ${CMAKE_COMMAND} -E copy ${VKNORM_SPIRV_FROM}/${name} ${out}
+      DEPENDS ${VKNORM_SPIRV_FROM}/${name}
+      COMMENT "SPIR-V ${label} (from ${VKNORM_SPIRV_FROM})" VERBATIM)
+    set(VKNORM_SPV_FILES ${VKNORM_SPV_FILES} ${out} PARENT_SCOPE)
+    return()
+  endif()
   add_custom_command(OUTPUT ${out}
     COMMAND ${GLSLANG_VALIDATOR} --quiet --target-env vulkan1.1 -Os ${ARGN}
             -I${CMAKE_CURRENT_SOURCE_DIR}/shaders -o ${out} ${src}

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Install dependencies (Debian 12), build, then run the doctest suite (ctest) with the Khronos
 # validation layer at every LP_NATIVE_VECTOR_WIDTH lavapipe takes (128..2048: 4, 8, 16 lanes
-# really run; 1024 and 2048 report 32 / 64 but run 16), then the vknorm-check conformance matrix
-# at the same widths (reports in ${REPORT_DIR:-check-reports}/), with synchronization and
-# GPU-assisted validation at width 256, then the quick matrix on Mesa 25.0.7's lavapipe
-# compared with 22.3's. Fails on any test failure, validation message or new failure. Before
-# the tests, scripts/test-consume.sh builds and runs the three ways of consuming vknorm.
+# really run; 1024 and 2048 report 32 / 64 but run 16; every suite at 256, the kernel suites that
+# sweep row lengths at the others), then the vknorm-check conformance matrix at the same widths
+# (reports in ${REPORT_DIR:-check-reports}/), with synchronization and GPU-assisted validation,
+# virtual 64- / 128-lane subgroups and device-limit profiles at width 256, then the quick
+# matrix on Mesa 25.0.7's lavapipe compared with 22.3's, then the sanitizers. Fails on any
+# test failure, validation message or new failure. Before the tests, scripts/test-consume.sh
+# builds and runs the three ways of consuming vknorm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Headless chromium renders vknorm-check's HTML report at the end (HTML_CHECK=0 skips both).
@@ -25,24 +27,20 @@ case $build in /*) cache_root=$build/mesa-cache ;; *) cache_root=$PWD/$build/mes
 export VKNORM_TEST_MESA_CACHE=${VKNORM_TEST_MESA_CACHE-$cache_root}
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp} VKNORM_DEVICE=${VKNORM_DEVICE:-llvmpipe} VKNORM_VALIDATION=1
 widths=${WIDTHS:-128 256 512 1024 2048}
-# 512, 1024 and 2048 all run 16 lanes (1024 / 2048 report 32 / 64): there only the kernel
-# suites run (the host-side suites and the rest ran at 128 and 256; the conformance matrix
-# below covers every operator at every width, in full at 512). Until 2026-12-06 every suite
-# ran at 512 too: 8.7 of CI's minutes on a slow 2-core machine for 16 lanes the matrix covers.
-quick_widths=${QUICK_WIDTHS-512 1024 2048}
-# The sync suite (every operator's barriers under synchronization validation), the limits
-# suite (device-limit profiles; its shared-memory reduction runs no subgroup operations) and
-# the batch_invariance suite (209 s on 2 cores on 2026-12-06) run once, at the width of the sync matrix below
-# (256, else the first), instead of at each width.
-sync_width=${VALIDATION_WIDTH:-256}
-case " $widths " in *" $sync_width "*) ;; *) sync_width=${widths%% *} ;; esac
+# Every suite runs once, at the width of the sync matrix below (256, 8 lanes; else the first
+# width): the host-side suites, the sync suite (every operator's barriers under synchronization
+# validation), the limits suite (device-limit profiles), batch_invariance and every kernel
+# suite. The other widths run the kernel suites that sweep row lengths against the lane count
+# (rows, rms_norm, layer_norm, shared_reduction); the conformance matrix below covers every
+# operator at every width (in full at 128, 256 and 512). Until 2026-12-06 every suite ran at
+# 128 and 512 as well: 4 + 8.7 of CI's minutes on a slow 2-core machine for what the matrix
+# covers.
+suites_width=${VALIDATION_WIDTH:-256}
+case " $widths " in *" $suites_width "*) ;; *) suites_width=${widths%% *} ;; esac
 for w in $widths; do
   echo "=== ctest at LP_NATIVE_VECTOR_WIDTH=$w ($(date +%T))"
   select=()
-  case " $quick_widths " in
-    *" $w "*) select=(-R 'vknorm\.(rows|rms_norm|layer_norm|shared_reduction)$') ;;
-  esac
-  [ "$w" = "$sync_width" ] || select+=(-E 'vknorm\.(sync|limits|batch_invariance)$')
+  [ "$w" = "$suites_width" ] || select=(-R 'vknorm\.(rows|rms_norm|layer_norm|shared_reduction)$')
   LP_NATIVE_VECTOR_WIDTH=$w ctest --test-dir "$build" --output-on-failure -j2 --timeout 900 "${select[@]}"
 done
 echo "=== vknorm-check matrix ($(date +%T))"
@@ -67,8 +65,8 @@ fi
 # 2 x 20,000 calls they took 16.3 + 2.5 minutes on 2 cores from scratch, the fuzzer 9.6 of them.
 if [ "${SANITIZE:-1}" != 0 ]; then
   echo "=== ASan + UBSan: suites and vknorm-fuzz ($(date +%T))"
-  JOBS=2 bash scripts/test-sanitize.sh
+  JOBS=2 SPIRV_FROM="$build" bash scripts/test-sanitize.sh
   echo "=== TSan: threads on one context ($(date +%T))"
-  JOBS=2 bash scripts/test-tsan.sh
+  JOBS=2 SPIRV_FROM="$build" bash scripts/test-tsan.sh
 fi
 echo "=== done ($(date +%T))"

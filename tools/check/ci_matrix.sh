@@ -9,7 +9,8 @@
 # runs, with the validation layer on:
 #   matrix-lpW     the default conformance matrix (the quick one at $QUICK_WIDTHS, default
 #                  1024 2048: they run 16 lanes, as 512 does)
-#   shared-lpW     the quick matrix with --force-shared-reduction (the fallback path)
+#   shared-lpW     the quick matrix with --force-shared-reduction (the fallback path; not at
+#                  $QUICK_WIDTHS: it runs no subgroup operation, and 512 runs the same 16 lanes)
 #   random-lpW     $RANDOM_COUNT random shapes with seed $RANDOM_SEED (not at $QUICK_WIDTHS)
 # and, at the width $VALIDATION_WIDTH (default 256):
 #   sync-lpW       the quick matrix under synchronization validation (VKNORM_VALIDATION=sync)
@@ -101,17 +102,26 @@ run() {  # run NAME WIDTH ARGS...
 # kernels do not trust gl_SubgroupSize, which the quick matrix (and ctest) covers. The full
 # default matrix runs at the widths whose lane counts really differ (4, 8, 16).
 quick_widths=${QUICK_WIDTHS-1024 2048}
-width_runs() {  # the runs of one width, in order
-  local w=$1
-  case " $quick_widths " in
-    *" $w "*) run "matrix-lp$w" "$w" --quick ;;
-    *) run "matrix-lp$w" "$w"
-       run "random-lp$w" "$w" --random "$random_count" --seed "$random_seed" ;;
-  esac
-  run "shared-lp$w" "$w" --quick --force-shared-reduction
-  if [ "$w" = "${VALIDATION_WIDTH:-256}" ]; then
+validation_width=${VALIDATION_WIDTH:-256}
+# A job is a list of runs that stay in order (a width's matrix first: it fills that width's
+# shader cache for the runs after it). The validation width has two jobs, its own matrix and
+# validation modes (a) and the virtual subgroups and limit profiles (b), so that the runs of
+# 2026-12-06 (25 of their 52 minutes at 256) spread over both cores.
+job_runs() {  # job_runs WIDTH [a|b]: the runs of one job, in order
+  local w=$1 part=${2:-}
+  if [ "$part" != b ]; then
+    case " $quick_widths " in
+      *" $w "*) run "matrix-lp$w" "$w" --quick ;;
+      *) run "matrix-lp$w" "$w"
+         run "random-lp$w" "$w" --random "$random_count" --seed "$random_seed"
+         run "shared-lp$w" "$w" --quick --force-shared-reduction ;;
+    esac
+  fi
+  if [ "$part" = a ]; then
     VKNORM_VALIDATION=sync run "sync-lp$w" "$w" --quick
     VKNORM_VALIDATION=gpu run "gpuav-lp$w" "$w" --quick
+  fi
+  if [ "$part" = b ]; then
     for lanes in ${VIRTUAL_SUBGROUPS-64 128}; do
       run "virtual$lanes-lp$w" "$w" --virtual-subgroup "$lanes"
     done
@@ -120,18 +130,31 @@ width_runs() {  # the runs of one width, in order
     done
   fi
 }
+# The jobs, longest first (a free core takes the next): the validation width's two, the widths
+# of the full matrix, then the quick ones.
+jobs_list=()
+for w in $widths; do [ "$w" = "$validation_width" ] && jobs_list+=("$w:a" "$w:b"); done
 for w in $widths; do
-  while read -r name; do order+=("$name"); done < <(LIST_ONLY=1 width_runs "$w")
+  case " $quick_widths " in *" $w "*) ;; *) [ "$w" = "$validation_width" ] || jobs_list+=("$w") ;; esac
+done
+for w in $widths; do
+  case " $quick_widths " in *" $w "*) [ "$w" = "$validation_width" ] || jobs_list+=("$w") ;; esac
+done
+# The summary lists the runs width by width.
+for w in $widths; do
+  for j in "${jobs_list[@]}"; do
+    [ "${j%%:*}" = "$w" ] || continue
+    while read -r name; do order+=("$name"); done < <(LIST_ONLY=1 job_runs "${j%%:*}" "${j#*:}")
+  done
 done
 for name in "${order[@]}"; do rm -f "$out/$name.rc" "$out/$name.line"; done
-# The widths run $jobs at a time; a width's own runs stay in order.
 running=0
-for w in $widths; do
+for j in "${jobs_list[@]}"; do
   if [ "$running" -ge "$jobs" ]; then
     wait -n
     running=$((running - 1))
   fi
-  width_runs "$w" &
+  if [ "$j" = "${j%%:*}" ]; then job_runs "$j" & else job_runs "${j%%:*}" "${j#*:}" & fi
   running=$((running + 1))
 done
 wait
