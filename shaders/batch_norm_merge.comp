@@ -17,30 +17,17 @@ DECLARE_F32(save_invstd, writeonly restrict)
 DECLARE_F32(running_mean, restrict)
 DECLARE_F32(running_var, restrict)
 DECLARE_VEC4(part, restrict)
+#include "partial_merge.glsl"  // merge_partials
 
 void main() {
   const uint c = gl_WorkGroupID.x + pc.gx_base;
   const uint lid = gl_LocalInvocationIndex;
   const uint pb = pc.part_off + c * pc.part_cs;
   const float inv_n = 1.0 / float(pc.count);
-  // Partial i holds (mean_i - shift_i, M2_i, count_i, shift_i); re-express each mean relative
-  // to shift_0, then merge exactly: total mean, then sum of M2_i + n_i (mean_i - mean)^2.
+  // Merged around the first partial's shift.
   const float shift = V4AT(part, pb).w;
-  // precise (NoContraction): (q.w - shift) + q.x regrouped as (q.w + q.x) - shift would round
-  // at the data's magnitude and undo the shift.
-  precise float s = 0.0;
-  for (uint i = lid; i < pc.part_cs; i += WG) {
-    vec4 q = V4AT(part, pb + i);
-    s += float(floatBitsToUint(q.z)) * ((q.w - shift) + q.x);
-  }
-  const float m = wg_sum(s) * inv_n;
-  float s2 = 0.0;
-  for (uint i = lid; i < pc.part_cs; i += WG) {
-    vec4 q = V4AT(part, pb + i);
-    precise float d = ((q.w - shift) + q.x) - m;
-    s2 += q.y + float(floatBitsToUint(q.z)) * d * d;
-  }
-  const float m2 = wg_sum(s2);
+  const vec2 mm = merge_partials(pb, pc.part_cs, shift, inv_n);
+  const float m = mm.x, m2 = mm.y;
   if (lid != 0) return;
   const float mean = shift + m;
   const float invstd = 1.0 / sqrt(m2 * inv_n + pc.eps);

@@ -7,9 +7,7 @@
 // M2 = sum of M2_i + n_i (mean_i - mean)^2. Unlike a merge around the first partial's shift, a
 // short first chunk far from the group's mean (an outlier) costs no precision. Writes mean /
 // rstd (optional) and the apply coefficients (shift, mean - shift, rstd, 0) with shift = m0.
-// fp32 only: it reads no tensor data. grid = (groups of this dispatch, 1). The sums are
-// `precise` (NoContraction): (q.w - m0) + q.x regrouped as (q.w + q.x) - m0 would round at the
-// data's magnitude and undo the shift.
+// fp32 only: it reads no tensor data. grid = (groups of this dispatch, 1).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 #include "contracts/group_norm_nhwc_merge.h"  // bindings, push constants pc
@@ -17,6 +15,7 @@
 DECLARE_F32(mean, writeonly restrict)
 DECLARE_F32(rstd, writeonly restrict)
 DECLARE_VEC4(part, restrict)
+#include "partial_merge.glsl"  // merge_partials
 
 void main() {
   const uint r = gl_WorkGroupID.x + pc.gx_base;
@@ -29,19 +28,8 @@ void main() {
     s0 += float(floatBitsToUint(q.z)) * (q.w + q.x);
   }
   const float m0 = wg_sum(s0) * inv_n;
-  precise float s = 0.0;
-  for (uint i = lid; i < pc.part_cs; i += WG) {
-    const vec4 q = V4AT(part, pb + i);
-    s += float(floatBitsToUint(q.z)) * ((q.w - m0) + q.x);
-  }
-  const float m = wg_sum(s) * inv_n;
-  float s2 = 0.0;
-  for (uint i = lid; i < pc.part_cs; i += WG) {
-    const vec4 q = V4AT(part, pb + i);
-    precise float d = ((q.w - m0) + q.x) - m;
-    s2 += q.y + float(floatBitsToUint(q.z)) * d * d;
-  }
-  const float m2 = wg_sum(s2);
+  const vec2 mm = merge_partials(pb, pc.part_cs, m0, inv_n);
+  const float m = mm.x, m2 = mm.y;
   if (lid != 0) return;
   const float rs = 1.0 / sqrt(m2 * inv_n + pc.eps);
   V4AT(part, pc.coef_off + r) = vec4(m0, m, rs, 0.0);

@@ -26,6 +26,7 @@ DECLARE_PARAM_F32(b)
 DECLARE_F32(mean, writeonly restrict)
 DECLARE_F32(rstd, writeonly restrict)
 DECLARE_VEC4(part, readonly restrict)
+#include "partial_merge.glsl"  // merge_partials
 
 const uint NV = ITEMS / VEC;
 
@@ -83,25 +84,10 @@ void main() {
         xs[t] = e < pc.D ? LD(x, xb + e) : 0.0;
       }
     }
-    // Partial i holds (mean_i - shift_i, M2_i, count_i, shift_i); re-express each mean relative
-    // to shift_0 (nearby shifts subtract exactly), then merge exactly: total mean, then
-    // sum of M2_i + n_i (mean_i - mean)^2.
+    // Merged around the first partial's shift (partial_merge.glsl).
     const float shift = V4AT(part, pb).w;
-    // precise (NoContraction): (q.w - shift) + q.x regrouped as (q.w + q.x) - shift would round
-    // at the data's magnitude and undo the shift.
-    precise float s = 0.0;
-    for (uint i = lid; i < pc.split; i += WG) {
-      vec4 q = V4AT(part, pb + i);
-      s += float(floatBitsToUint(q.z)) * ((q.w - shift) + q.x);
-    }
-    const float m = wg_sum(s) * inv_d;
-    float s2 = 0.0;
-    for (uint i = lid; i < pc.split; i += WG) {
-      vec4 q = V4AT(part, pb + i);
-      precise float d = ((q.w - shift) + q.x) - m;
-      s2 += q.y + float(floatBitsToUint(q.z)) * d * d;
-    }
-    const float var = wg_sum(s2) * inv_d;
+    const vec2 mm = merge_partials(pb, pc.split, shift, inv_d);
+    const float m = mm.x, var = mm.y * inv_d;
     const float rs = 1.0 / sqrt(var + pc.eps);
     for (uint t = 0; t < NV; ++t) {
       if (VEC == 4) {
