@@ -32,9 +32,9 @@
 #
 # Environment: VKNORM_CHECK (the binary; default: build*/tools/check/vknorm-check),
 # VKNORM_DEVICE (default llvmpipe), WIDTHS, QUICK_WIDTHS, RANDOM_COUNT (100), RANDOM_SEED (1),
-# RUN_TIMEOUT (seconds per run, 600), EXTRA_ARGS (added to every run), JOBS (widths run at
+# RUN_TIMEOUT (seconds per run, 600), EXTRA_ARGS (added to every run), JOBS (jobs run at
 # once, default: the CPU count, at most 2: each vknorm-check compiles its pipelines on one
-# thread, so a second width uses the second core).
+# thread, so a second job uses the second core).
 set -u
 
 out=${1:-check-reports}
@@ -107,7 +107,7 @@ validation_width=${VALIDATION_WIDTH:-256}
 # shader cache for the runs after it). The validation width has two jobs, its own matrix and
 # validation modes (a) and the virtual subgroups and limit profiles (b), so that the runs of
 # 2026-12-06 (25 of their 52 minutes at 256) spread over both cores.
-job_runs() {  # job_runs WIDTH [a|b]: the runs of one job, in order
+job_runs() {  # job_runs WIDTH [a|b]: the runs of one job, in order (no part: the whole width)
   local w=$1 part=${2:-}
   if [ "$part" != b ]; then
     case " $quick_widths " in
@@ -133,12 +133,12 @@ job_runs() {  # job_runs WIDTH [a|b]: the runs of one job, in order
 # The jobs, longest first (a free core takes the next): the validation width's two, the widths
 # of the full matrix, then the quick ones.
 jobs_list=()
-for w in $widths; do [ "$w" = "$validation_width" ] && jobs_list+=("$w:a" "$w:b"); done
+for w in $widths; do [ "$w" = "$validation_width" ] && jobs_list+=("$w:a" "$w:b"); done  # WIDTH:PART
 for w in $widths; do
-  case " $quick_widths " in *" $w "*) ;; *) [ "$w" = "$validation_width" ] || jobs_list+=("$w") ;; esac
+  case " $quick_widths " in *" $w "*) ;; *) [ "$w" = "$validation_width" ] || jobs_list+=("$w:") ;; esac
 done
 for w in $widths; do
-  case " $quick_widths " in *" $w "*) [ "$w" = "$validation_width" ] || jobs_list+=("$w") ;; esac
+  case " $quick_widths " in *" $w "*) [ "$w" = "$validation_width" ] || jobs_list+=("$w:") ;; esac
 done
 # The summary lists the runs width by width.
 for w in $widths; do
@@ -154,7 +154,7 @@ for j in "${jobs_list[@]}"; do
     wait -n
     running=$((running - 1))
   fi
-  if [ "$j" = "${j%%:*}" ]; then job_runs "$j" & else job_runs "${j%%:*}" "${j#*:}" & fi
+  job_runs "${j%%:*}" "${j#*:}" &
   running=$((running + 1))
 done
 wait
@@ -178,7 +178,7 @@ for w in $widths; do
 done
 
 echo
-echo "vknorm-check CI matrix ($(( $(date +%s) - start_all ))s, $jobs width(s) at a time), reports in $out/:"
+echo "vknorm-check CI matrix ($(( $(date +%s) - start_all ))s, $jobs job(s) at a time), reports in $out/:"
 printf '  %s\n' "${summary[@]}"
 if [ "$worst" -ne 0 ]; then
   echo "FAILED (worst exit status $worst)"
