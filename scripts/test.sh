@@ -65,8 +65,8 @@ fi
 # 2 x 20,000 calls they took 16.3 + 2.5 minutes on 2 cores from scratch, the fuzzer 9.6 of them.
 if [ "${SANITIZE:-1}" != 0 ]; then
   echo "=== ASan + UBSan: suites and vknorm-fuzz ($(date +%T))"
-  JOBS=2 SPIRV_FROM="$build" bash scripts/test-sanitize.sh
+  JOBS=2 SPIRV_FROM="$build" BUILD_DIR=build-asan bash scripts/test-sanitize.sh
   echo "=== TSan: threads on one context ($(date +%T))"
-  JOBS=2 SPIRV_FROM="$build" bash scripts/test-tsan.sh
+  JOBS=2 SPIRV_FROM="$build" BUILD_DIR=build-tsan bash scripts/test-tsan.sh
 fi
 echo "=== done ($(date +%T))"
