@@ -34,7 +34,8 @@ widths=${WIDTHS:-128 256 512 1024 2048}
 # (rows, rms_norm, layer_norm, shared_reduction); the conformance matrix below covers every
 # operator at every width (in full at 128, 256 and 512). Until 2026-12-06 every suite ran at
 # 128 and 512 as well: 4 + 8.7 of CI's minutes on a slow 2-core machine for what the matrix
-# covers.
+# covers (less is saved: those suites warmed the shader cache that the matrix of the same
+# width then used; 2026-12-07: matrix-lp128 269 -> 351 s, matrix-lp512 238 -> 402 s).
 suites_width=${VALIDATION_WIDTH:-256}
 case " $widths " in *" $suites_width "*) ;; *) suites_width=${widths%% *} ;; esac
 for w in $widths; do
