@@ -14,16 +14,8 @@ build=${BUILD_DIR:-build-asan}
 calls=${FUZZ_CALLS:-5000}
 seeds=${FUZZ_SEEDS:-1 2}
 start=$(date +%s)
-# SPIRV_FROM: a build tree of the same sources whose SPIR-V modules are copied instead of
-# compiled again (scripts/test.sh passes its main build; empty: compile them).
-spirv_from=${SPIRV_FROM:+$(cd "$SPIRV_FROM" && pwd)/spirv}
-# -O1 -g1 (line tables for the reports' stacks) and the host-side suites alone
-# (VKNORM_TESTS_HOST_ONLY): the tree builds in about half the time of -O2 -g with every suite
-# (2026-12-06: 10 minutes on 2 cores for the ASan tree).
-cmake -S . -B "$build" -DVKNORM_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DVKNORM_TESTS_HOST_ONLY=ON \
-  -DVKNORM_SPIRV_FROM="$spirv_from" \
-  -DVKNORM_BUILD_EXAMPLES=OFF >/dev/null
+. scripts/sanitizer-tree.sh  # configure_sanitizer_tree
+configure_sanitizer_tree "$build" ON
 cmake --build "$build" -j"${JOBS:-$(nproc)}" --target vknorm_tests vknorm-fuzz
 
 # detect_leaks=0: LeakSanitizer reports allocations of the uninstrumented Vulkan loader,
@@ -36,12 +28,11 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export MESA_SHADER_CACHE_DISABLE=true XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 export VKNORM_DEVICE=${VKNORM_DEVICE:-llvmpipe} VKNORM_VALIDATION=1 LP_NATIVE_VECTOR_WIDTH=256
 
-for suite in errors aliasing config_text api c_api support concurrency; do
-  echo "== vknorm_tests --test-suite=$suite (ASan + UBSan)"
-  "$build/tests/vknorm_tests" --test-suite="$suite" --force-colors=0 >"$build/suite-$suite.log" 2>&1 ||
-    { cat "$build/suite-$suite.log"; exit 1; }
-  tail -n 3 "$build/suite-$suite.log"
-done
+# The tree's vknorm_tests holds the host-side suites only (VKNORM_TESTS_HOST_ONLY): errors,
+# aliasing, config_text, api, c_api, support, concurrency.
+echo "== vknorm_tests, host-side suites (ASan + UBSan)"
+"$build/tests/vknorm_tests" --force-colors=0 >"$build/suites.log" 2>&1 || { cat "$build/suites.log"; exit 1; }
+tail -n 3 "$build/suites.log"
 # The seeds run side by side (one process each: a core each on CI's 2 cores). The fuzzer's
 # stderr carries the validation layer's messages about the accepted calls whose descriptors lie
 # about their memory (recorded, never submitted; counted, not violations): only the violations

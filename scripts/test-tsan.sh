@@ -7,16 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build-tsan}
 start=$(date +%s)
-# SPIRV_FROM: a build tree of the same sources whose SPIR-V modules are copied instead of
-# compiled again (scripts/test.sh passes its main build; empty: compile them).
-spirv_from=${SPIRV_FROM:+$(cd "$SPIRV_FROM" && pwd)/spirv}
-# -O1 -g1 (line tables for the reports' stacks) and the host-side suites alone
-# (VKNORM_TESTS_HOST_ONLY): this script took 119 s on 2 cores instead of 271 with -O2 -g and
-# every suite (2026-12-07).
-cmake -S . -B "$build" -DVKNORM_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DVKNORM_TESTS_HOST_ONLY=ON \
-  -DVKNORM_SPIRV_FROM="$spirv_from" \
-  -DVKNORM_BUILD_EXAMPLES=OFF -DVKNORM_BUILD_TOOLS=OFF >/dev/null
+. scripts/sanitizer-tree.sh  # configure_sanitizer_tree
+configure_sanitizer_tree "$build" thread -DVKNORM_BUILD_TOOLS=OFF
 cmake --build "$build" -j"${JOBS:-2}" --target vknorm_tests
 
 # The Vulkan loader, lavapipe (its llvmpipe worker threads and LLVM) and the validation layer
