@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -151,6 +152,52 @@ TEST_SUITE("support") {
       auto nan_back = decode(encode({kNaN}, dt), dt);
       CHECK(std::isnan(nan_back[0]));
     }
+  }
+
+  TEST_CASE("quantize's bit-level rounding agrees with frexp / ldexp rounding") {
+    // quantize rounds the double's significand bits directly in the formats' normal range; this
+    // is the textbook form it replaced, over random values, exact ties and their neighbours,
+    // carries into the exponent, the subnormal range and overflow.
+    struct Format {
+      DType dtype;
+      int precision, emin;
+      double max_finite;
+    };
+    const Format formats[] = {{DType::f16, 11, -14, 65504.0},
+                              {DType::bf16, 8, -126, 3.3895313892515355e38},
+                              {DType::f8_e5m2, 3, -14, 57344.0}};
+    auto textbook = [](double v, const Format& f) {
+      int e = 0;
+      std::frexp(v, &e);
+      const int quantum = std::max(e - 1, f.emin) - (f.precision - 1);
+      const double r = std::ldexp(std::nearbyint(std::ldexp(v, -quantum)), quantum);
+      return std::fabs(r) > f.max_finite ? std::copysign(kInf, v) : r;
+    };
+    uint64_t state = 0x9e3779b97f4a7c15ull;
+    auto next = [&state] {
+      state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+      return state;
+    };
+    int64_t checked = 0;
+    for (const Format& f : formats) {
+      const int top = f.dtype == DType::bf16 ? 128 : 17;
+      for (int i = 0; i < 200000; ++i) {
+        const uint64_t r = next();
+        const int exp = f.emin - 12 + int(r % uint64_t(top - f.emin + 13));
+        double v = std::ldexp(1.0 + double(r >> 12) * std::ldexp(1.0, -52), exp);
+        // Every fourth value an exact tie of the format (plus or minus one double ulp).
+        if (i % 4 == 0) {
+          const int q = std::max(exp, f.emin) - (f.precision - 1);
+          v = std::ldexp(std::floor(std::ldexp(v, -q)) + 0.5, q);
+          if (i % 8 == 0) v = std::nextafter(v, (r & 2) ? kInf : 0.0);
+        }
+        if (r & 1) v = -v;
+        const double want = textbook(v, f), got = quantize(v, f.dtype);
+        if (got != want) FAIL_CHECK(dtype_name(f.dtype) << " " << v << ": " << got << " != " << want);
+        ++checked;
+      }
+    }
+    CHECK(checked == 600000);
   }
 
   TEST_CASE("compare: NaN / Inf rules, tolerance, nmse") {
