@@ -83,7 +83,7 @@ std::string InvarianceCase::label() const {
   return s;
 }
 
-std::vector<InvarianceCase> batch_invariance_cases() {
+std::vector<InvarianceCase> batch_invariance_cases(int64_t max_values) {
   struct Family {
     const char* op;
     std::vector<std::vector<int64_t>> shapes;  // shape[0] (the batch) is replaced
@@ -122,11 +122,10 @@ std::vector<InvarianceCase> batch_invariance_cases() {
         c.spec.dtype = dt;
         c.spec.shape = shape;
         c.spec.seed = 4242;
-        // 1, 7, 333 and 5000 rows; for long rows as many as keep a run under 4M values
-        // (lavapipe's time), the middle batch half of that. Until 2026-12-07 the middle batch
-        // stayed 333 whatever the row: 2 x 21M values for GroupNorm's (64, 1000) rows, most of
-        // the suite's 9 minutes on CI's 2 cores.
-        const int64_t most = std::clamp<int64_t>((int64_t(4) << 20) / per_batch, 16, 5000);
+        // 1, 7, 333 and 5000 rows; rows longer than 1024 elements as many as keep a run under
+        // max_values, the middle batch half that (the middle batch stayed 333 until
+        // 2026-12-07: 2 x 21M values for GroupNorm's (64, 1000) rows on CI's two cores).
+        const int64_t most = per_batch <= 1024 ? 5000 : std::clamp<int64_t>(max_values / per_batch, 16, 5000);
         c.batches = {1, 7, std::min<int64_t>(333, most / 2), most};
         out.push_back(c);
       }
