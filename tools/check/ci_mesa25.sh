@@ -6,9 +6,11 @@
 #
 # Needs scripts/install-mesa25.sh (prefix $VKNORM_MESA25, default /opt/vknorm-mesa25). For each
 # LP_NATIVE_VECTOR_WIDTH in $WIDTHS (default 256 1024) it runs, with the validation layer on,
-#   mesa25-matrix-lpW    vknorm-check --quick   (REPORT_DIR/mesa25-matrix-lpW.{json,xml,txt})
+#   mesa25-matrix-lpW-I-of-N    vknorm-check --quick --shard I/N, the N = $SHARDS (2) shards
+#                               side by side (REPORT_DIR/mesa25-matrix-lpW-I-of-N.{json,xml,txt};
+#                               SHARDS=1: one run, mesa25-matrix-lpW.*)
 # checks that the device really is Mesa 25 (not the system driver picked by mistake), and
-# compares it with REPORT_DIR/matrix-lpW.json (Mesa 22.3) into mesa25-compare-lpW.txt.
+# compares each with REPORT_DIR/matrix-lpW.json (Mesa 22.3) into mesa25-compare-lpW*.txt.
 # Where ci_matrix.sh ran the full default matrix at W (widths outside its QUICK_WIDTHS), the
 # quick cases are a subset of it and the cases only in the 22.3 report are not failures
 # (--allow-missing); an aborted Mesa 25 run still is.
@@ -20,8 +22,8 @@
 # Exit status: 0 when every run passed and no comparison found a new failure; else 1 (a case
 # failed or a new failure against 22.3), 2 (setup: missing binary, driver or 22.3 report,
 # wrong driver), 124 (a run timed out): the largest seen.
-# Environment: VKNORM_CHECK, VKNORM_DEVICE (llvmpipe), VKNORM_MESA25, WIDTHS, RUN_TIMEOUT (600),
-# EXTRA_ARGS (added to every run).
+# Environment: VKNORM_CHECK, VKNORM_DEVICE (llvmpipe), VKNORM_MESA25, WIDTHS, SHARDS (2),
+# RUN_TIMEOUT (600), EXTRA_ARGS (added to every run).
 # Time on the 2-core dev machine (loaded, validation on): 148 s at 256, 387 s at 1024 (22.3's
 # quick runs took 82 s / 110 s under the same load); WIDTHS=256 alone keeps it under 3 minutes.
 set -u
@@ -71,13 +73,18 @@ summary=()
 start_all=$(date +%s)
 note() { [ "$1" -gt "$worst" ] && worst=$1; summary+=("$2"); }
 
-for w in $widths; do
-  name=mesa25-matrix-lp$w
-  base=$out/matrix-lp$w.json
+# Each width's quick matrix runs as $SHARDS processes side by side (vknorm-check --shard:
+# whole operators each), so that both of CI's cores compile pipelines; every shard is compared
+# with 22.3 on its own (--allow-missing: the other shards hold the rest, and a shard that
+# stops early fails by its exit status).
+shards=${SHARDS:-2}
+run_shard() {  # run_shard WIDTH NAME SHARD_ARGS..: one vknorm-check, its line in $out/NAME.line
+  local w=$1 name=$2 t0 rc
+  shift 2
   t0=$(date +%s)
-  echo "=== $name (Mesa 25, LP_NATIVE_VECTOR_WIDTH=$w): vknorm-check --quick $extra" >&2
+  echo "=== $name (Mesa 25, LP_NATIVE_VECTOR_WIDTH=$w): vknorm-check --quick $* $extra" >&2
   # shellcheck disable=SC2086
-  LP_NATIVE_VECTOR_WIDTH=$w timeout "$run_timeout" "$with_mesa25" "$check" --quick $extra \
+  LP_NATIVE_VECTOR_WIDTH=$w timeout "$run_timeout" "$with_mesa25" "$check" --quick "$@" $extra \
     --suite-name "$name" --json "$out/$name.json" --junit "$out/$name.xml" > "$out/$name.txt"
   rc=$?
   tail -n 1 "$out/$name.txt" >&2
@@ -85,22 +92,37 @@ for w in $widths; do
     sed -n '/^FAILED/,$p' "$out/$name.txt" | head -n 40 >&2
     [ "$rc" -eq 124 ] && echo "$name: timed out after ${run_timeout}s" >&2
   fi
-  note "$rc" "$(printf '%-22s rc=%-3s %4ss  %s' "$name" "$rc" "$(( $(date +%s) - t0 ))" \
-    "$(tail -n 1 "$out/$name.txt")")"
+  echo "$rc" > "$out/$name.rc"
+  printf '%-26s rc=%-3s %4ss  %s\n' "$name" "$rc" "$(( $(date +%s) - t0 ))" "$(tail -n 1 "$out/$name.txt")" \
+    > "$out/$name.line"
+}
 
-  cmp=$out/mesa25-compare-lp$w.txt
-  if [ ! -f "$base" ]; then
-    echo "ci_mesa25.sh: no Mesa 22.3 report $base; run tools/check/ci_matrix.sh $out first" >&2
-    note 2 "$(printf '%-22s rc=2    no 22.3 report %s' "compare-lp$w" "$base")"
-    continue
-  fi
-  [ -f "$out/$name.json" ] || { note 2 "compare-lp$w: no Mesa 25 report"; continue; }
-  allow=()
-  grep -qE '"matrix": *"quick"' "$base" || allow=(--allow-missing)
-  "$check" --compare "$base" "$out/$name.json" "${allow[@]}" > "$cmp" 2>&1
-  crc=$?
-  [ "$crc" -ne 0 ] && sed -n '1,60p' "$cmp" >&2
-  note "$crc" "$(printf '%-22s rc=%-3s        %s' "compare-lp$w" "$crc" "$(tail -n 1 "$cmp")")"
+for w in $widths; do
+  base=$out/matrix-lp$w.json
+  names=()
+  for ((i = 1; i <= shards; i++)); do
+    name=mesa25-matrix-lp$w; [ "$shards" -gt 1 ] && name+=-$i-of-$shards
+    names+=("$name")
+    rm -f "$out/$name.rc" "$out/$name.line"
+    if [ "$shards" -gt 1 ]; then run_shard "$w" "$name" --shard "$i/$shards" & else run_shard "$w" "$name"; fi
+  done
+  wait
+  for name in "${names[@]}"; do
+    note "$(cat "$out/$name.rc" 2>/dev/null || echo 2)" "$(cat "$out/$name.line" 2>/dev/null || echo "$name: no result")"
+    cmp=$out/${name/matrix/compare}.txt
+    if [ ! -f "$base" ]; then
+      echo "ci_mesa25.sh: no Mesa 22.3 report $base; run tools/check/ci_matrix.sh $out first" >&2
+      note 2 "$(printf '%-26s rc=2    no 22.3 report %s' "${name/matrix/compare}" "$base")"
+      continue
+    fi
+    [ -f "$out/$name.json" ] || { note 2 "${name/matrix/compare}: no Mesa 25 report"; continue; }
+    allow=()
+    { [ "$shards" -gt 1 ] || ! grep -qE '"matrix": *"quick"' "$base"; } && allow=(--allow-missing)
+    "$check" --compare "$base" "$out/$name.json" "${allow[@]}" > "$cmp" 2>&1
+    crc=$?
+    [ "$crc" -ne 0 ] && sed -n '1,60p' "$cmp" >&2
+    note "$crc" "$(printf '%-26s rc=%-3s        %s' "${name/matrix/compare}" "$crc" "$(tail -n 1 "$cmp")")"
+  done
 done
 
 echo

@@ -12,7 +12,9 @@
 #include "support/batch_invariance.h"
 #include "support/mesa_cache.h"
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -22,10 +24,30 @@ namespace {
 
 constexpr int kExitPass = 0, kExitFail = 1, kExitUsage = 2;
 
+// --shard I/N: operators go, most cases first, to the shard with the fewest cases so far
+// (ties to the lower shard), so the N sets are disjoint, cover the selection and share no
+// operator's pipelines; a deterministic function of the selected cases.
+std::vector<CheckCase> take_shard(std::vector<CheckCase> cases, int shard, int shards) {
+  std::map<std::string, int64_t> per_op;
+  for (const auto& c : cases) ++per_op[c.spec.op->name()];
+  std::vector<std::pair<std::string, int64_t>> ops(per_op.begin(), per_op.end());
+  std::stable_sort(ops.begin(), ops.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::vector<int64_t> load(shards, 0);
+  std::map<std::string, int> owner;
+  for (const auto& op : ops) {
+    const int s = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+    owner[op.first] = s + 1;
+    load[s] += op.second;
+  }
+  std::vector<CheckCase> kept;
+  for (auto& c : cases)
+    if (owner[c.spec.op->name()] == shard) kept.push_back(std::move(c));
+  return kept;
+}
+
 std::vector<CheckCase> select_cases(const Options& o) {
   std::vector<CheckCase> all = o.random_count > 0 ? random_cases(o.random_count, o.seed, o.max_elements)
                                                   : build_matrix(o.matrix, o.seed);
-  if (o.filters.empty()) return all;
   std::vector<CheckCase> kept;
   for (auto& c : all) {
     const std::string label = c.label();
@@ -33,7 +55,7 @@ std::vector<CheckCase> select_cases(const Options& o) {
     for (const auto& f : o.filters) keep = keep && label.find(f) != std::string::npos;
     if (keep) kept.push_back(std::move(c));
   }
-  return kept;
+  return o.shards > 1 ? take_shard(std::move(kept), o.shard, o.shards) : kept;
 }
 
 // Coordinates of flat index `i` of output `name` of the case, e.g. "[2,1043]".

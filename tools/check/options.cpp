@@ -33,6 +33,9 @@ device and run:
   --quick | --full          smaller / bigger matrix (default: the CI matrix)
   --seed S                  base seed of the matrix, seed of --random, or of --case (1)
   --filter SUBSTR           run only cases whose label contains SUBSTR (repeatable: all)
+  --shard I/N               run the I-th (1..N) of N disjoint sets of the selected cases, whole
+                            operators each, balanced by case count: N processes side by side
+                            cover the run (each compiles only its operators' pipelines)
   --list                    print the selected cases' labels and exit
   --max-elements N          element cap of --random shapes (1048576)
 reports:
@@ -198,6 +201,17 @@ Parsed parse_general_option(ArgReader& in, Options* o, ParseState* st, std::stri
   } else if (a == "--filter") {
     if (!in.value(&v, error)) return Parsed::failed;
     o->filters.push_back(v);
+  } else if (a == "--shard") {
+    if (!in.value(&v, error)) return Parsed::failed;
+    const size_t slash = v.find('/');
+    uint64_t i = 0, n = 0;
+    if (slash == std::string::npos || !parse_u64(v.substr(0, slash), &i) || !parse_u64(v.substr(slash + 1), &n) ||
+        n < 1 || n > 64 || i < 1 || i > n) {
+      *error = "--shard needs I/N with 1 <= I <= N <= 64, got '" + v + "'";
+      return Parsed::failed;
+    }
+    o->shard = static_cast<int>(i);
+    o->shards = static_cast<int>(n);
   } else if (a == "--random") {
     if (!in.value(&v, error)) return Parsed::failed;
     uint64_t n = 0;
@@ -424,6 +438,10 @@ bool validate(const ParseState& st, Options* o, std::string* error) {
     if (!validate_single_case(st, o, error)) return false;
   } else if (!st.case_only_name.empty()) {
     *error = "option " + st.case_only_name + " needs --case";
+    return false;
+  }
+  if (o->shards > 0 && o->mode != Mode::matrix && o->mode != Mode::random) {
+    *error = "--shard applies to the matrix and --random";
     return false;
   }
   if (st.list) {
