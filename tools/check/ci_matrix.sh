@@ -17,7 +17,7 @@
 #   gpuav-lpW      the quick matrix under GPU-assisted validation (VKNORM_VALIDATION=gpu:
 #                  out-of-bounds accesses; tensors by device address, as the Debian 12 layer's
 #                  GPU-AV cannot see push descriptors, see support/host_device.cpp)
-#   virtualN-lpW   the default matrix on virtual subgroups of N = 64 and 128 lanes
+#   virtualN-lpW   the quick matrix on virtual subgroups of N = 64 and 128 lanes
 #                  (--virtual-subgroup N: subgroup operations emulated in shared memory, the
 #                  selection of an N-lane device; a build with -DVKNORM_VIRTUAL_SUBGROUPS=ON,
 #                  as scripts/build.sh makes). Lavapipe runs at most 16 real lanes.
@@ -104,11 +104,14 @@ run() {  # run NAME WIDTH ARGS...
 quick_widths=${QUICK_WIDTHS-1024 2048}
 validation_width=${VALIDATION_WIDTH:-256}
 # A job is a list of runs that stay in order (a width's matrix first: it fills that width's
-# shader cache for the runs after it). The validation width has two jobs, its own matrix and
-# validation modes (a) and the virtual subgroups and limit profiles (b), so that the runs of
-# 2026-12-06 (25 of their 52 minutes at 256) spread over both cores.
+# shader cache for the runs after it). The validation width has two jobs, so that its runs
+# (2026-12-07: 21 of the 50 lane-minutes) spread over both cores: (a) its own matrix, the
+# validation modes that reuse its pipelines and the first virtual subgroup size, (b) the runs
+# that compile pipelines of their own: GPU-assisted validation (instrumented shaders), the
+# other virtual subgroup sizes and the limit profiles.
 job_runs() {  # job_runs WIDTH [a|b]: the runs of one job, in order (no part: the whole width)
   local w=$1 part=${2:-}
+  local lanes_list=(${VIRTUAL_SUBGROUPS-64 128})
   if [ "$part" != b ]; then
     case " $quick_widths " in
       *" $w "*) run "matrix-lp$w" "$w" --quick ;;
@@ -119,12 +122,11 @@ job_runs() {  # job_runs WIDTH [a|b]: the runs of one job, in order (no part: th
   fi
   if [ "$part" = a ]; then
     VKNORM_VALIDATION=sync run "sync-lp$w" "$w" --quick
-    VKNORM_VALIDATION=gpu run "gpuav-lp$w" "$w" --quick
+    for lanes in "${lanes_list[@]:0:1}"; do run "virtual$lanes-lp$w" "$w" --quick --virtual-subgroup "$lanes"; done
   fi
   if [ "$part" = b ]; then
-    for lanes in ${VIRTUAL_SUBGROUPS-64 128}; do
-      run "virtual$lanes-lp$w" "$w" --virtual-subgroup "$lanes"
-    done
+    VKNORM_VALIDATION=gpu run "gpuav-lp$w" "$w" --quick
+    for lanes in "${lanes_list[@]:1}"; do run "virtual$lanes-lp$w" "$w" --quick --virtual-subgroup "$lanes"; done
     for p in ${LIMITS_PROFILES-mobile integrated}; do
       VKNORM_VALIDATION=sync run "limits-$p-lp$w" "$w" --quick --limits "$p"
     done
