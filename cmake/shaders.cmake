@@ -101,9 +101,16 @@ foreach(src ${VKNORM_SHADERS})
   endforeach()
 endforeach()
 
+# GCC / Clang on ELF targets embed the modules with the assembler's .incbin (the generated C++
+# is a few KB); elsewhere (MSVC, Mach-O, PE) as uint32_t arrays in C++.
+set(VKNORM_EMBED_INCBIN 0)
+if(CMAKE_CXX_COMPILER_ID MATCHES "^(GNU|Clang)$" AND NOT APPLE AND NOT WIN32)
+  set(VKNORM_EMBED_INCBIN 1)
+endif()
 set(VKNORM_SPIRV_CPP ${VKNORM_SPIRV_DIR}/embedded_spirv.cpp)
 add_custom_command(OUTPUT ${VKNORM_SPIRV_CPP}
   COMMAND ${CMAKE_COMMAND} -DOUT=${VKNORM_SPIRV_CPP} -DDIR=${VKNORM_SPIRV_DIR}
-          "-DFILES=${VKNORM_SPV_FILES}" -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/embed_spirv.cmake
+          "-DFILES=${VKNORM_SPV_FILES}" -DINCBIN=${VKNORM_EMBED_INCBIN}
+          -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/embed_spirv.cmake
   DEPENDS ${VKNORM_SPV_FILES} ${CMAKE_CURRENT_SOURCE_DIR}/cmake/embed_spirv.cmake
   COMMENT "embedding SPIR-V" VERBATIM)
