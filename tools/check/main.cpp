@@ -53,6 +53,7 @@ std::vector<CheckCase> select_cases(const Options& o) {
     const std::string label = c.label();
     bool keep = true;
     for (const auto& f : o.filters) keep = keep && label.find(f) != std::string::npos;
+    for (const auto& f : o.excludes) keep = keep && label.find(f) == std::string::npos;
     if (keep) kept.push_back(std::move(c));
   }
   return o.shards > 1 ? take_shard(std::move(kept), o.shard, o.shards) : kept;
@@ -178,6 +179,7 @@ int run_batch_invariance(const Options& o) {
     const std::string label = c.label();
     bool selected = true;
     for (const std::string& f : o.filters) selected = selected && label.find(f) != std::string::npos;
+    for (const std::string& f : o.excludes) selected = selected && label.find(f) == std::string::npos;
     if (!selected) continue;
     device->clear_validation_messages();
     vknorm_support::InvarianceResult r = vknorm_support::check_batch_invariance(*device, c.spec, c.batches);

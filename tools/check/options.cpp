@@ -33,6 +33,7 @@ device and run:
   --quick | --full          smaller / bigger matrix (default: the CI matrix)
   --seed S                  base seed of the matrix, seed of --random, or of --case (1)
   --filter SUBSTR           run only cases whose label contains SUBSTR (repeatable: all)
+  --exclude SUBSTR          leave out cases whose label contains SUBSTR (repeatable: any)
   --shard I/N               run the I-th (1..N) of N disjoint sets of the selected cases, whole
                             operators each, balanced by case count: N processes side by side
                             cover the run (each compiles only its operators' pipelines)
@@ -201,6 +202,9 @@ Parsed parse_general_option(ArgReader& in, Options* o, ParseState* st, std::stri
   } else if (a == "--filter") {
     if (!in.value(&v, error)) return Parsed::failed;
     o->filters.push_back(v);
+  } else if (a == "--exclude") {
+    if (!in.value(&v, error)) return Parsed::failed;
+    o->excludes.push_back(v);
   } else if (a == "--shard") {
     if (!in.value(&v, error)) return Parsed::failed;
     const size_t slash = v.find('/');
@@ -419,8 +423,9 @@ bool validate_html(Options* o, std::string* error) {
     *error = "unexpected argument '" + o->html_inputs.front() + "' (JSON reports follow --html OUT.html)";
     return false;
   }
-  if (o->mode != Mode::matrix || !o->json_path.empty() || !o->junit_path.empty() || !o->filters.empty()) {
-    *error = "--html OUT.html A.json .. renders existing reports: it takes no run, --json, --junit or --filter";
+  if (o->mode != Mode::matrix || !o->json_path.empty() || !o->junit_path.empty() || !o->filters.empty() ||
+      !o->excludes.empty()) {
+    *error = "--html OUT.html A.json .. renders existing reports: it takes no run, --json, --junit, --filter or --exclude";
     return false;
   }
   o->mode = Mode::html;

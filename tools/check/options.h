@@ -25,6 +25,7 @@ struct Options {
   int random_count = 0;               // --random N
   int64_t max_elements = 1 << 20;     // --max-elements (random run)
   std::vector<std::string> filters;   // --filter SUBSTR (all must match the label)
+  std::vector<std::string> excludes;  // --exclude SUBSTR (none may match the label)
   int shard = 0, shards = 0;          // --shard I/N: the I-th of N sets of whole operators
   std::string json_path, junit_path, suite_name;
   std::string html_path;              // --html: the page of the reports below, or of this run
