@@ -24,8 +24,8 @@
 # wrong driver), 124 (a run timed out): the largest seen.
 # Environment: VKNORM_CHECK, VKNORM_DEVICE (llvmpipe), VKNORM_MESA25, WIDTHS, SHARDS (2),
 # RUN_TIMEOUT (600), EXTRA_ARGS (added to every run).
-# Time on the 2-core dev machine (loaded, validation on): 148 s at 256, 387 s at 1024 (22.3's
-# quick runs took 82 s / 110 s under the same load); WIDTHS=256 alone keeps it under 3 minutes.
+# Time on the 2-core dev machine (validation on, a cold shader cache): 370 s at 256 as one
+# process, 189 s as two shards (CI, 2026-12-07); 1024 took about 2.6 times 256's time.
 set -u
 
 out=${1:?usage: ci_mesa25.sh REPORT_DIR}
