@@ -14,9 +14,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <memory>
 
 namespace vknorm_check {

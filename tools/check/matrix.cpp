@@ -450,8 +450,8 @@ std::vector<CheckCase> build_matrix(MatrixSize size, uint64_t base_seed) {
   // Shapes above this many elements run a reduced eps x data product (all data kinds at
   // eps=1e-5, eps 0 and 10 with normal data); the quick matrix does so for every shape. So do
   // the many-row shapes (a leading dimension above 16384): they are there for the grid and the
-  // dweight / dbias reductions over rows, and on lavapipe their per-row loop made three
-  // LayerNorm-backward shapes of a few rows' worth of elements a quarter of the matrix's time.
+  // dweight / dbias reductions over rows, and on lavapipe the per-row loop made three
+  // LayerNorm-backward shapes of 1 to 7 elements a row a quarter of the matrix's time.
   const int64_t heavy = size == MatrixSize::full ? int64_t{1} << 21 : int64_t{1} << 18;
   const int64_t many_rows = size == MatrixSize::full ? int64_t{1} << 20 : int64_t{1} << 14;
   std::vector<CheckCase> cases;
