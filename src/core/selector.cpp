@@ -172,6 +172,10 @@ void fill_row_config(const SelectorLimits& lim, const Problem& p, KernelConfig* 
   if (!c->workgroup_size) c->workgroup_size = L * c->rows_per_workgroup;
 }
 
+uint32_t one_row_min_workgroup(const SelectorLimits& lim) {
+  return std::min(lim.max_wg, pow2_ceil(std::max<uint32_t>(1, lim.device.subgroup_size)));
+}
+
 uint64_t resident_workgroups(const SelectorLimits& lim, uint32_t wg, uint32_t regs) {
   const ClassTable& t = lim.table;
   if (!t.threads_per_sm || !wg) return lim.target_wgs;

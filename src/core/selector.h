@@ -63,6 +63,12 @@ uint64_t resident_workgroups(const SelectorLimits& limits, uint32_t workgroup_si
                              uint32_t registers_per_invocation = 0);
 // What the backward kernels' rules assume (the H200 compiled them to 60 registers).
 constexpr uint32_t kBackwardRegisters = 64;
+// Smallest workgroup of the backward main passes that hold a row in registers (split 1): they
+// reduce one row at a time over the whole workgroup, so lanes beyond what the row needs idle
+// and every subgroup past the first adds a barrier round per row. One subgroup (at least), not
+// min_wg's 32: the same on 32- and 64-lane devices; on lavapipe's 8 lanes LayerNorm backward
+// (140000, 7) bf16 took 466 ms at 32 invocations, 47 ms at 8 (2026-12-07).
+uint32_t one_row_min_workgroup(const SelectorLimits& limits);
 
 // "<op>/<dtype><op's case_shape>/<v1|v4|v8>": the shape class of p.
 std::string case_class(const Problem& p);

@@ -59,7 +59,7 @@ void fill_split_config(const SelectorLimits& lim, const Problem& p, bool backwar
     it_default = std::max<uint32_t>(it_default, 2 * t.bwd_items);
   if (!c->workgroup_size)
     c->workgroup_size = c->split == 1
-        ? std::max(min_wg, std::min(max_wg, pow2_ceil(ceil_div(D, it_default))))
+        ? std::max(bwd ? one_row_min_workgroup(lim) : min_wg, std::min(max_wg, pow2_ceil(ceil_div(D, it_default))))
         : std::min(t.workgroup_size, max_wg);
   if (!c->items_per_invocation) {
     uint32_t it = it_default;

@@ -167,7 +167,7 @@ constexpr uint32_t kMaxRegisterItems = 16;
 //   2. Single pass (split 1) when the row fits one workgroup with items_per_invocation in
 //      registers: items = the class's bwd_items, doubled (up to 16) while the row does not fit
 //      max_wg x items; workgroup_size = the smallest power of two covering the row (at least
-//      the subgroup / 32). Longer rows: split = workgroups per row of the row-sums pass
+//      one subgroup: one_row_min_workgroup). Longer rows: split = workgroups per row of the row-sums pass
 //      (enough to fill the device with the rows given), workgroup_size = the class's, items =
 //      bwd_items; the main pass then covers a row with ceil(D / (wg x items)) workgroups.
 //   3. rows_per_workgroup: one wave of resident workgroups. Resident per SM = the class's
@@ -199,8 +199,8 @@ void rmsb_fill_config(const SelectorLimits& lim, const Problem& p, KernelConfig*
       c->items_per_invocation = it;
     }
     if (!c->workgroup_size)
-      c->workgroup_size = std::max(lim.min_wg, std::min(lim.max_wg, pow2_ceil(ceil_div(D, c->items_per_invocation))));
-    if (!c->workgroup_size) c->workgroup_size = lim.min_wg;
+      c->workgroup_size =
+          std::max(one_row_min_workgroup(lim), std::min(lim.max_wg, pow2_ceil(ceil_div(D, c->items_per_invocation))));
     // Short rows: shrink the register arrays to what the row needs.
     if (!items_given && D <= uint64_t(c->workgroup_size) * c->items_per_invocation / 2) {
       uint32_t it = c->items_per_invocation;
