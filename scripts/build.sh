@@ -4,5 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}
 # The virtual 64- / 128-lane subgroup modules: the tests and the CI matrix run them.
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} -DVKNORM_VIRTUAL_SUBGROUPS=ON >/dev/null
+# DEBUG_INFO: the debug-information flag of a RelWithDebInfo build (default -g; CI's -g1).
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} -DVKNORM_VIRTUAL_SUBGROUPS=ON \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 ${DEBUG_INFO:--g} -DNDEBUG" \
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 ${DEBUG_INFO:--g} -DNDEBUG" >/dev/null
 cmake --build "$build" -j"$(nproc)"

@@ -6,16 +6,44 @@
 # 512: 16 lanes, and 2048: reports 64, runs 16; reports in ${REPORT_DIR:-check-reports}/), with
 # synchronization and GPU-assisted validation, virtual 64- / 128-lane subgroups and
 # device-limit profiles at width 256, then the quick matrix on Mesa 25.0.7's lavapipe
-# compared with 22.3's (two processes), then the sanitizers. Fails on any
-# test failure, validation message or new failure. Before the tests, scripts/test-consume.sh
+# compared with 22.3's (two processes). The sanitizers (ASan + UBSan, TSan) run beside all of
+# that at the lowest priority, from the end of the build. Fails on any test failure,
+# validation message, sanitizer report or new failure. Before the tests, scripts/test-consume.sh
 # builds and runs the three ways of consuming vknorm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Headless chromium renders vknorm-check's HTML report at the end (HTML_CHECK=0 skips both).
 export VKNORM_HTML_CHECK=${HTML_CHECK:-1}
 bash scripts/install-deps.sh
-bash scripts/build.sh
+# Line tables only (-g1) in CI's build: enough for a failing test's stack, and the build takes
+# a quarter less CPU than with -g (2026-12-07: test_c_api.cpp 24.1 -> 17.9 s).
+DEBUG_INFO=${DEBUG_INFO:--g1} bash scripts/build.sh
 build=${BUILD_DIR:-build}
+# Sanitizers (SANITIZE=0 skips both): ASan + UBSan over the host-side suites and 5,000 fuzzer
+# calls for each of two seeds (scripts/test-sanitize.sh), then the concurrency suite under TSan
+# (scripts/test-tsan.sh); their own build trees (build-asan/, build-tsan/). They need only the
+# main build's SPIR-V, so they start now, in the background at the lowest priority: they take
+# the cores the stages below leave idle (single-process tails of ctest and the matrix, the
+# consumption builds' links), about 7 of CI's 91 core-minutes on 2026-12-07, and finish at full
+# speed after them. Their output goes to $build/sanitizers.log, printed at the end.
+sanitize_pid=
+if [ "${SANITIZE:-1}" != 0 ]; then
+  sanitize_log=$build/sanitizers.log
+  set -m  # the background job gets its own process group: a failure below stops all of it
+  (
+    set -e
+    renice -n 19 -p "$BASHPID" >/dev/null  # before anything starts: every child inherits it
+    echo "=== ASan + UBSan: suites and vknorm-fuzz ($(date +%T))"
+    JOBS=2 SPIRV_FROM="$build" BUILD_DIR=build-asan bash scripts/test-sanitize.sh
+    echo "=== TSan: threads on one context ($(date +%T))"
+    JOBS=2 SPIRV_FROM="$build" BUILD_DIR=build-tsan bash scripts/test-tsan.sh
+    echo "=== sanitizers done ($(date +%T))"
+  ) >"$sanitize_log" 2>&1 &
+  sanitize_pid=$!
+  set +m
+  # A failing stage below ends the script: the sanitizers' process group goes with it.
+  trap '[ -z "$sanitize_pid" ] || kill -- -"$sanitize_pid" 2>/dev/null || true' EXIT
+fi
 # The three ways an engine consumes vknorm (install + find_package, pkg-config,
 # add_subdirectory), each built and run; about a minute.
 echo "=== consumption paths"
@@ -64,14 +92,13 @@ if [ "$VKNORM_HTML_CHECK" = 1 ]; then
   echo "=== vknorm-check --html ($(date +%T))"
   VKNORM_CHECK="$build/tools/check/vknorm-check" HTML_CHECK_REQUIRE_CHROMIUM=1 bash tools/check/html_check.sh
 fi
-# Sanitizers (SANITIZE=0 skips both): ASan + UBSan over the host-side suites and 5,000 fuzzer
-# calls for each of two seeds (scripts/test-sanitize.sh), then the concurrency suite under TSan
-# (scripts/test-tsan.sh); their own build trees (build-asan/, build-tsan/). On 2026-12-06 with
-# 2 x 20,000 calls they took 16.3 + 2.5 minutes on 2 cores from scratch, the fuzzer 9.6 of them.
-if [ "${SANITIZE:-1}" != 0 ]; then
-  echo "=== ASan + UBSan: suites and vknorm-fuzz ($(date +%T))"
-  JOBS=2 SPIRV_FROM="$build" BUILD_DIR=build-asan bash scripts/test-sanitize.sh
-  echo "=== TSan: threads on one context ($(date +%T))"
-  JOBS=2 SPIRV_FROM="$build" BUILD_DIR=build-tsan bash scripts/test-tsan.sh
+# The sanitizers started after the build: wait for them, then show what they printed.
+if [ -n "$sanitize_pid" ]; then
+  echo "=== sanitizers (started $(head -n 1 "$sanitize_log" | sed 's/.*(\(.*\))/\1/'), waiting: $(date +%T))"
+  rc=0
+  wait "$sanitize_pid" || rc=$?
+  sanitize_pid=
+  cat "$sanitize_log"
+  [ "$rc" -eq 0 ] || { echo "sanitizers failed (exit $rc)"; exit "$rc"; }
 fi
 echo "=== done ($(date +%T))"
