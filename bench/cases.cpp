@@ -281,6 +281,9 @@ std::vector<BenchCase> llm_suite() {
   add("addrmsfp8", "add_rms_norm_fp8", {4096, 8192});
   add("rmsfp8e5m2", "rms_norm_last_fp8e5m2", {4096, 4096});
   add("addrmsfp8e5m2", "add_rms_norm_fp8e5m2", {4096, 8192});
+  // float8 with a scale per 128 elements (DeepSeek-V3's hidden size 7168, and 4096 x 8192 as above).
+  for (auto sh : std::vector<std::vector<int64_t>>{{1, 7168}, {4096, 7168}, {4096, 8192}})
+    add("addrmsfp8g128", "add_rms_norm_fp8_g128", sh);
   // RMSNorm backward (dx and dweight from the forward's rstd).
   for (auto sh : std::vector<std::vector<int64_t>>{{4096, 4096}, {32768, 8192}}) add("rmsbwd", "rms_norm_backward", sh);
   // Fused residual add + LayerNorm (BERT / GPT-2 hidden sizes, and one row too long for a workgroup).

@@ -28,7 +28,8 @@ cases
   --op OP                rms_norm | layer_norm | layer_norm_backward | rms_norm_backward |
                          layer_norm_fwd_bwd | rms_norm_last | add_rms_norm | rms_norm_last_q8 |
                          add_rms_norm_q8 | rms_norm_last_fp8 | add_rms_norm_fp8 |
-                         rms_norm_last_fp8e5m2 | add_rms_norm_fp8e5m2 | batch_norm |
+                         rms_norm_last_fp8e5m2 | add_rms_norm_fp8e5m2 |
+                         add_rms_norm_fp8_g128 | batch_norm |
                          batch_norm_eval | l1_norm | l2_norm | group_norm | group_norm_nhwc |
                          instance_norm | instance_norm_eval | frobenius_norm | any other op case
                          of --list (group_norm_nhwc: N x spatial.. x C, channels_last)

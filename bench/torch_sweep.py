@@ -11,6 +11,7 @@ import fnmatch
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import time
@@ -237,7 +238,8 @@ def make_fns(torch, c, device):
             return one(x[:, :hq], wq), one(x[:, hq:], wk)
         return forward(qk_norm_rope, x, param([D], 1.0), param([D], 1.0), cache, positions)
     if op in ("rms_norm_last", "add_rms_norm", "rms_norm_last_q8", "add_rms_norm_q8", "rms_norm_last_fp8",
-              "add_rms_norm_fp8", "rms_norm_last_fp8e5m2", "add_rms_norm_fp8e5m2", "rms_norm_backward"):
+              "add_rms_norm_fp8", "rms_norm_last_fp8e5m2", "add_rms_norm_fp8e5m2", "add_rms_norm_fp8_g128",
+              "rms_norm_backward"):
         return rms_last_fns(torch, c, x, param([D], 1.0, pdt), randn, eps)
     if op == "group_norm_nhwc":
         # vknorm's (N, spatial.., C) is torch's channels_last memory format: x stays in that
@@ -304,6 +306,10 @@ def rms_last_fns(torch, c, x, w, randn, eps):
     clamped to +-QMAX, then torch's conversion)."""
     F = torch.nn.functional
     op, D = c["op"], c["shape"][-1]
+    # <op>_g<G>: a dynamic scale per G elements of a row (vLLM's per-token-group fp8 quant).
+    group = 0
+    if re.search(r"_g\d+$", op):
+        op, group = op[:op.rfind("_g")], int(op[op.rfind("_g") + 2:])
     if hasattr(F, "rms_norm"):
         rms = F.rms_norm
     else:  # torch < 2.4: the same math by hand
@@ -325,6 +331,11 @@ def rms_last_fns(torch, c, x, w, randn, eps):
         return (torch.round(v) if qtype is torch.int8 else v).to(qtype)
 
     def quant(y):
+        if group:  # per group of G elements, the last one shorter where G does not divide D
+            pad = -D % group
+            yg = F.pad(y, (0, pad)).unflatten(-1, (-1, group))
+            s = yg.abs().amax(-1, keepdim=True) / qmax
+            return code(yg / s).flatten(-2)[..., :D], s.squeeze(-1)
         if add:  # the add_* forms: static scale, as the vknorm case
             return code(y / scale)
         s = y.abs().amax(-1, keepdim=True) / qmax

@@ -10,7 +10,9 @@
 //   r = 1 / sqrt(mean(h^2) + eps);  rstd = r                     [FLAG_WRITE_RSTD]
 //   y = h * r * (weight_offset + w)   (w = weight, or 1 without) [FLAG_WEIGHT]
 //   OUT_I8: q = code(clamp(y / s, -QMAX, QMAX)) with s = max|y| / QMAX per row, written to
-//   y_scale [FLAG_DYNAMIC_SCALE], or the static scale pc.static_scale; QFMT 0: int8 (roundEven,
+//   y_scale [FLAG_DYNAMIC_SCALE], or per group of pc.scale_group consecutive elements of a row
+//   (FLAG_DYNAMIC_SCALE and scale_group > 0: y_scale is rows x ceil(D / G); the row in
+//   registers, G a multiple of VEC), or the static scale pc.static_scale; QFMT 0: int8 (roundEven,
 //   QMAX 127), 1: float8 e4m3fn (QMAX 448), 2: float8 e5m2 (QMAX 57344), rounded to nearest even
 //   (the codes: quantize.glsl, shared with ada_norm_row_q8).
 // A workgroup handles WG / LPR rows with LPR lanes per row; each lane keeps up to ITEMS
@@ -109,6 +111,32 @@ float max_abs(vec4 a, vec4 b) {
 
 #if OUT_I8
 void store_y(uint i, vec4 lo, vec4 hi, float inv) { store_codes(i, lo, hi, inv); }
+
+// Per-group dynamic scales (pc.scale_group = G > 0): max |h * w| of every group of the
+// workgroup's rows through shared-memory atomics on its bits (a non-negative float's bits
+// order as the float does, and a maximum is exact: the result does not depend on the order
+// the lanes arrive in). GSLOTS = rows per workgroup x the most groups a row in registers has.
+// The callers are in uniform control flow (the barriers), rows past pc.rows included.
+shared uint group_max[GSLOTS];
+uint group_base() { return (row_slot() / LPR) * (GSLOTS / (WG / LPR)); }
+void group_max_begin(uint base, uint groups, uint lane) {
+  for (uint j = lane; j < groups; j += LPR) group_max[base + j] = 0u;
+  barrier();
+}
+// Element e of the row starts a chunk whose elements (max |h * w| = m) share one group.
+void group_max_add(uint base, uint e, float m) { atomicMax(group_max[base + e / pc.scale_group], floatBitsToUint(m)); }
+// After every group_max_add: the row's scales max|y| / QMAX, y = h * w * r (row r of the dispatch).
+void group_max_end(uint base, uint groups, uint lane, bool ok, uint row, float r) {
+  barrier();
+  if (ok)
+    for (uint j = lane; j < groups; j += LPR)
+      FAT(scale, OFF(scale) + row * groups + j) = uintBitsToFloat(group_max[base + j]) * r / QMAX;
+}
+// 1 / scale of the group holding element e (as inverse_scale: an all-zero group gets 0).
+float group_inverse(uint base, uint e, float r) {
+  const float amax = uintBitsToFloat(group_max[base + e / pc.scale_group]) * r;
+  return amax > 0.0 ? QMAX / amax : 0.0;
+}
 #else
 void store_y(uint i, vec4 lo, vec4 hi, float inv) { STORE_CHUNK(y, i, lo, hi); }
 #endif
@@ -128,12 +156,17 @@ void main() {
   const uint step = LPR * VEC;  // elements between a lane's consecutive chunks
   const bool writer = ok && lane == 0;
 #if OUT_I8
-  const bool need_max = DYNAMIC;
+  // A dynamic scale needs y before any store: the registers take h * w (weight_first). One
+  // scale per row: max|h * w| joins the row's reduction (need_max); per group: group_max.
+  const bool grouped = DYNAMIC && pc.scale_group != 0u;
+  const bool weight_first = DYNAMIC, need_max = DYNAMIC && !grouped;
+  const uint groups = grouped ? (pc.D + pc.scale_group - 1u) / pc.scale_group : 0u;
 #else
-  const bool need_max = false;
+  const bool grouped = false, weight_first = false, need_max = false;
 #endif
 
   if (pc.D > LPR * ITEMS) {
+    // (Per-group scales never come here: the host keeps their rows in registers.)
     // Streamed: sum of squares (writing residual_out) [and max |h * w|], then the output pass.
     float ss = 0.0, hw_max = 0.0;
     if (ok)
@@ -212,7 +245,7 @@ void main() {
     // Without it (need_max is a constant false in the 16/32-bit module) the weight is applied
     // in the store loop, the shape the compiler keeps in registers best.
     float hw_max = 0.0;
-    if (need_max && ok)
+    if (weight_first && ok)
       for (uint t = 0; t < NC; ++t) {
         const uint e = lane * VEC + t * step;
         if (e >= pc.D) break;
@@ -225,13 +258,33 @@ void main() {
     const vec2 red = need_max ? seg_sum_max(vec2(ss, hw_max), LPR) : seg_sum2(vec2(ss, 0.0), LPR);
     const float r = 1.0 / sqrt(red.x * inv_d + pc.eps);
     if (WRITE_RSTD && writer) FAT(rstd, OFF(rstd) + row) = r;
+#if OUT_I8
+    if (grouped) {
+      const uint gb = group_base();
+      group_max_begin(gb, groups, lane);
+      if (ok)
+        for (uint t = 0; t < NC; ++t) {
+          const uint e = lane * VEC + t * step;
+          if (e >= pc.D) break;
+          group_max_add(gb, e, max_abs(v[t * QPC], QPC == 2 ? v[t * QPC + QPC - 1] : vec4(0.0)));
+        }
+      group_max_end(gb, groups, lane, ok, row, r);
+      if (!ok) return;
+      for (uint t = 0; t < NC; ++t) {
+        const uint e = lane * VEC + t * step;
+        if (e >= pc.D) break;
+        store_y(yb + e, v[t * QPC] * r, QPC == 2 ? v[t * QPC + QPC - 1] * r : vec4(0.0), group_inverse(gb, e, r));
+      }
+      return;
+    }
+#endif
     const float inv = inverse_scale(red.y * r, writer, row);
     if (!ok) return;
     for (uint t = 0; t < NC; ++t) {
       const uint e = lane * VEC + t * step;
       if (e >= pc.D) break;
       vec4 wa = vec4(1.0), wc = vec4(1.0);
-      if (!need_max) load_w(e, wa, wc);
+      if (!weight_first) load_w(e, wa, wc);
       const vec4 a = v[t * QPC] * (r * wa);
       const vec4 b = QPC == 2 ? v[t * QPC + QPC - 1] * (r * wc) : vec4(0.0);
       store_y(yb + e, a, b, inv);
@@ -274,6 +327,29 @@ void main() {
     const vec2 red = need_max ? seg_sum_max(vec2(ss, hw_max), LPR) : seg_sum2(vec2(ss, 0.0), LPR);
     const float r = 1.0 / sqrt(red.x * inv_d + pc.eps);
     if (WRITE_RSTD && writer) FAT(rstd, OFF(rstd) + row) = r;
+#if OUT_I8
+    if (grouped) {
+      const uint gb = group_base();
+      group_max_begin(gb, groups, lane);
+      if (ok)
+        for (uint t = 0; t < NS; ++t) {
+          const uint e = lane + t * LPR;
+          if (e >= pc.D) break;
+          vec4 wa, wc;
+          load_w(e, wa, wc);
+          v[t] *= wa.x;
+          group_max_add(gb, e, abs(v[t]));
+        }
+      group_max_end(gb, groups, lane, ok, row, r);
+      if (!ok) return;
+      for (uint t = 0; t < NS; ++t) {
+        const uint e = lane + t * LPR;
+        if (e >= pc.D) break;
+        store_y(yb + e, vec4(v[t] * r, 0.0, 0.0, 0.0), vec4(0.0), group_inverse(gb, e, r));
+      }
+      return;
+    }
+#endif
     const float inv = inverse_scale(red.y * r, writer, row);
     if (!ok) return;
     for (uint t = 0; t < NS; ++t) {

@@ -205,7 +205,8 @@ VKNORM_C_TWINS(vknorm_device_limits, vknorm::DeviceLimits, VKNORM_C_FIELDS_limit
 #define VKNORM_C_FIELDS_rms_norm_backward(F) \
   F(dy) F(x) F(weight) F(weight_offset) F(rstd) F(dx) F(dweight) F(normalized_rank) F(scratch)
 #define VKNORM_C_FIELDS_rms_norm_last(F) \
-  F(x) F(y) F(weight) F(weight_offset) F(rstd) F(y_scale) F(static_scale) F(normalized_rank) F(eps)
+  F(x) F(y) F(weight) F(weight_offset) F(rstd) F(y_scale) F(static_scale) F(scale_group_size) F(normalized_rank) \
+  F(eps)
 #define VKNORM_C_FIELDS_add_rms_norm(F) VKNORM_C_FIELDS_rms_norm_last(F) F(residual) F(residual_out) F(add_bias)
 #define VKNORM_C_FIELDS_add_layer_norm(F) VKNORM_C_FIELDS_layer_norm(F) F(residual) F(residual_out) F(add_bias)
 #define VKNORM_C_FIELDS_lp_norm(F) F(x) F(y) F(p)
@@ -608,6 +609,7 @@ vknorm_status vknorm_prepare(vknorm_context ctx, const vknorm_prepare_info* info
     p.weight_grads = info->weight_grads != VK_FALSE;
     p.int8_output = info->int8_output != VK_FALSE;
     p.output_dtype = static_cast<DType>(info->output_dtype);
+    p.scale_group_size = info->scale_group_size;
     p.num_groups = info->num_groups;
     p.activation = static_cast<Activation>(info->activation);
     p.add_bias = info->add_bias != VK_FALSE;

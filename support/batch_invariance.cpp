@@ -104,6 +104,7 @@ std::vector<InvarianceCase> batch_invariance_cases(int64_t max_values) {
       // ada_norm: (batch, D) rows, modulation per row; 16000 runs in registers (more items).
       {"ada_layer_norm", rows},      {"gated_ada_rms_norm", rows},  {"gated_rms_norm_gate_first", rows},
       {"rms_norm_last_fp8", rows},  // float8 codes: the int8 module with another QFMT
+      {"add_rms_norm_fp8_g128", rows},  // per-group maxima: shared-memory atomics (exact)
       // ada_norm's quantized y: its own module, the max |y| reduction per row.
       {"ada_layer_norm_q8", rows},   {"gated_ada_layer_norm_fp8", rows},
       // qk_norm_rope: (tokens, q_heads + kv_heads, head_dim), the batch is the token count.

@@ -159,24 +159,29 @@ double quantized_max(vknorm::DType qdtype) {
 
 void quantize_rows_reference(const std::vector<double>& y, int64_t rows, int64_t D, double static_scale,
                              vknorm::DType qdtype, std::vector<double>* codes, std::vector<double>* scales,
-                             std::vector<double>* ratio) {
+                             std::vector<double>* ratio, int64_t group) {
   const double qmax = quantized_max(qdtype);
+  const int64_t G = group > 0 && !(static_scale > 0) ? std::min(group, std::max<int64_t>(D, 1)) : std::max<int64_t>(D, 1);
+  const int64_t groups = (std::max<int64_t>(D, 1) + G - 1) / G;
   codes->assign(y.size(), 0.0);
   ratio->assign(y.size(), 0.0);
-  scales->assign(static_cast<size_t>(rows), 0.0);
+  scales->assign(static_cast<size_t>(rows * groups), 0.0);
   for (int64_t r = 0; r < rows; ++r) {
-    double s = static_scale;
-    if (!(static_scale > 0)) {
-      double amax = 0;
-      for (int64_t j = 0; j < D; ++j) amax = std::max(amax, std::fabs(y[static_cast<size_t>(r * D + j)]));
-      s = amax / qmax;
-    }
-    (*scales)[static_cast<size_t>(r)] = s;
-    for (int64_t j = 0; j < D; ++j) {
-      const size_t i = static_cast<size_t>(r * D + j);
-      const double q = s > 0 ? y[i] / s : 0.0;
-      (*ratio)[i] = q;
-      (*codes)[i] = quantize(std::min(qmax, std::max(-qmax, q)), qdtype);
+    for (int64_t g = 0; g < groups; ++g) {
+      const int64_t j0 = g * G, j1 = std::min(D, j0 + G);
+      double s = static_scale;
+      if (!(static_scale > 0)) {
+        double amax = 0;
+        for (int64_t j = j0; j < j1; ++j) amax = std::max(amax, std::fabs(y[static_cast<size_t>(r * D + j)]));
+        s = amax / qmax;
+      }
+      (*scales)[static_cast<size_t>(r * groups + g)] = s;
+      for (int64_t j = j0; j < j1; ++j) {
+        const size_t i = static_cast<size_t>(r * D + j);
+        const double q = s > 0 ? y[i] / s : 0.0;
+        (*ratio)[i] = q;
+        (*codes)[i] = quantize(std::min(qmax, std::max(-qmax, q)), qdtype);
+      }
     }
   }
 }

@@ -64,13 +64,15 @@ void gated_rms_norm_reference(const std::vector<double>& x, const std::vector<do
                               double eps, std::vector<double>* y);
 
 // Quantized codes of y rows in `qdtype` (i8, f8_e4m3, f8_e5m2; QMAX 127 / 448 / 57344):
-// s = static_scale (> 0) or max|y| / QMAX per row (scales), ratio = y / s (0 where s = 0) and
-// codes = the value of clamp(ratio, -QMAX, QMAX) in the format, rounded to nearest even (i8:
-// the integer; float8: the value torch's conversion gives).
+// s = static_scale (> 0) or max|y| / QMAX per row (scales), or with group > 0 per group of
+// `group` consecutive elements of a row (scales: rows x ceil(D / group), the last group of a
+// row shorter where group does not divide D), ratio = y / s (0 where s = 0) and codes = the
+// value of clamp(ratio, -QMAX, QMAX) in the format, rounded to nearest even (i8: the integer;
+// float8: the value torch's conversion gives).
 double quantized_max(vknorm::DType qdtype);
 void quantize_rows_reference(const std::vector<double>& y, int64_t rows, int64_t D, double static_scale,
                              vknorm::DType qdtype, std::vector<double>* codes, std::vector<double>* scales,
-                             std::vector<double>* ratio);
+                             std::vector<double>* ratio, int64_t group = 0);
 
 // RMSNorm over rows of D: rstd[r] = 1 / sqrt(mean_j(x[r, j]^2) + eps) (rows values).
 void rms_rstd_reference(const std::vector<double>& x, std::vector<double>* rstd, int64_t rows,

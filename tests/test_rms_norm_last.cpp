@@ -6,6 +6,7 @@
 #include "test_common.h"
 
 #include "support/dtype_convert.h"
+#include "support/ops/rms_norm_last.h"  // RmsLastCase: group sizes outside the registry
 #include "support/reference.h"
 
 #include <cmath>
@@ -20,7 +21,7 @@ namespace {
 
 const char* const kOps[] = {"rms_norm_last",        "rms_norm_last_q8",     "add_rms_norm",
                              "add_rms_norm_q8",      "rms_norm_last_fp8",    "add_rms_norm_fp8",
-                             "rms_norm_last_fp8e5m2", "add_rms_norm_fp8e5m2"};
+                             "rms_norm_last_fp8e5m2", "add_rms_norm_fp8e5m2", "add_rms_norm_fp8_g128"};
 
 CaseSpec spec_of(const char* op, DType dt, std::vector<int64_t> shape, int nr = 1, uint64_t seed = 1) {
   CaseSpec s = op_spec(op, dt, std::move(shape), true, DataKind::normal, seed);
@@ -91,6 +92,7 @@ TEST_SUITE("rms_norm_last") {
       for (DType dt : kAllDtypes)
         for (Cfg c : {Cfg{64, 4, 4, 1}, Cfg{128, 8, 1, 4}, Cfg{256, 16, 4, 2}, Cfg{128, 8, 8, 1}}) {
           if (c.vec == 8 && dt == DType::f32) continue;
+          if (std::string(op).find("_g128") != std::string::npos) continue;  // rows in registers: below
           vknorm::KernelConfig cfg;
           cfg.workgroup_size = c.wg;
           cfg.items_per_invocation = c.items;
@@ -105,6 +107,93 @@ TEST_SUITE("rms_norm_last") {
           s.shape = {33, 96};
           check_case(dev, s);
         }
+  }
+
+  // A dynamic scale per G elements: G = 96 (8-wide accesses, not a power of two), 50 (scalar
+  // accesses only), 1 (a scale per element), and G >= D (one group: the per-row scale); both
+  // forms, int8 and both float8 formats, rows from one short group to rows that need more items
+  // per lane than the default config holds (kept in registers).
+  TEST_CASE("per-group dynamic scales: group sizes, formats, row lengths, in place, misaligned") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    if (!dev.info().supports(DType::i8)) return;  // every 8-bit y needs 8-bit storage
+    using vknorm_support::RmsLastCase;
+    struct Grouped {
+      RmsLastCase op;
+      std::vector<std::vector<int64_t>> shapes;
+    };
+    const Grouped cases[] = {
+        {RmsLastCase("rms_norm_last_fp8_g96", 44, false, DType::f8_e4m3, 96), {{5, 33}, {3, 4097}, {7, 768}, {2, 16384}}},
+        {RmsLastCase("add_rms_norm_q8_g50", 43, true, DType::i8, 50), {{5, 33}, {9, 4, 100}, {3, 1001}}},
+        {RmsLastCase("rms_norm_last_fp8e5m2_g1", 46, false, DType::f8_e5m2, 1), {{5, 33}, {4, 256}}},
+        {RmsLastCase("add_rms_norm_fp8_g4097", 45, true, DType::f8_e4m3, 4097), {{3, 4097}, {2, 4096}}},
+    };
+    uint64_t seed = 3000;
+    auto spec = [&](const RmsLastCase& op, DType dt, const std::vector<int64_t>& shape) {
+      CaseSpec s;  // as op_spec(), for an op case outside the registry
+      s.op = &op;
+      s.dtype = dt;
+      s.shape = shape;
+      s.seed = ++seed;
+      return s;
+    };
+    for (const Grouped& g : cases)
+      for (DType dt : kAllDtypes)
+        for (const std::vector<int64_t>& shape : g.shapes) {
+          CAPTURE(g.op.name());
+          CaseSpec s = spec(g.op, dt, shape);
+          check_case(dev, s);
+          s.data = DataKind::outlier_first;  // one group's scale far above the others'
+          s.in_place = true;                 // residual_out = residual (the add form)
+          check_case(dev, s);
+          s = spec(g.op, dt, shape);
+          s.misalign_bytes = g.op.misalign_bytes(dt);
+          s.affine = false;
+          s.optional_outputs = false;
+          check_case(dev, s);
+        }
+  }
+
+  TEST_CASE("per-group dynamic scales: forced configs hold the row or are refused") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    if (!dev.info().supports(DType::i8)) return;
+    const vknorm_support::OpCase* op = op_case("add_rms_norm_fp8_g128");
+    REQUIRE(op);
+    struct Cfg {
+      uint32_t wg, items, vec, rows;
+    };
+    // Rows of 1032 elements held by 64 lanes x 17 items, 128 lanes (two or four rows per
+    // workgroup) x 12 or 9, 128 x 16 with 8-wide accesses; 64 x 4 would stream them: refused.
+    for (DType dt : kAllDtypes)
+      for (Cfg c : {Cfg{64, 17, 1, 1}, Cfg{256, 12, 4, 2}, Cfg{128, 16, 8, 1}, Cfg{512, 9, 1, 4}}) {
+        if (c.vec == 8 && dt == DType::f32) continue;
+        vknorm::KernelConfig cfg;
+        cfg.workgroup_size = c.wg;
+        cfg.items_per_invocation = c.items;
+        cfg.vector_width = c.vec;
+        cfg.rows_per_workgroup = c.rows;
+        CAPTURE(c.wg);
+        CAPTURE(c.vec);
+        CaseSpec s = op_spec("add_rms_norm_fp8_g128", dt, {9, 1032}, true, DataKind::normal, 950 + c.wg + c.vec);
+        s.config = &cfg;
+        check_case(dev, s);
+      }
+    TestBuffer xb(dev, 1 << 16), rb(dev, 1 << 16), yb(dev, 1 << 16), sb(dev, 1 << 10);
+    vknorm::AddRmsNormArgs a{};
+    a.x = view_of(dev, xb, DType::f32, {9, 1032}, {1032, 1});
+    a.residual = view_of(dev, rb, DType::f32, {9, 1032}, {1032, 1});
+    a.y = view_of(dev, yb, DType::f8_e4m3, {9, 1032}, {1032, 1});
+    a.y_scale = view_of(dev, sb, DType::f32, {9, 9}, {9, 1});
+    a.scale_group_size = 128;
+    vknorm::KernelConfig cfg;
+    cfg.workgroup_size = 64;
+    cfg.items_per_invocation = 4;  // 256 < 1032: the streamed path, which has no per-group maxima
+    cfg.vector_width = 4;
+    cfg.rows_per_workgroup = 1;
+    a.config = &cfg;
+    expect_args_refused(dev, Status::unsupported, "a forced config that streams the row", a, {&yb},
+                        RefusedBy::select_and_prepare);
   }
 
   TEST_CASE("QK-norm: per-head views of a fused QKV buffer, in place, weight offset") {
@@ -276,6 +365,36 @@ TEST_SUITE("rms_norm_last") {
       a.y = view_of(dev, xb, DType::i8, {4, 64}, {64, 1});
       a.static_scale = 0.25f;
       refused(a, Status::invalid_argument, "int8 y in place of x");
+      // Per-group scales: 64 elements in groups of 16 give 4 scales per row.
+      a = base();
+      a.y = view_of(dev, yb, DType::i8, {4, 64}, {64, 1});
+      a.y_scale = view_of(dev, sb, f, {4, 4}, {4, 1});
+      a.scale_group_size = 16;
+      REQUIRE(vknorm::prepare_add_rms_norm(ctx, a).ok());
+      a.scale_group_size = -16;
+      refused(a, Status::invalid_argument, "negative scale_group_size");
+      a.scale_group_size = 16;
+      a.y_scale = view_of(dev, sb, f, {4}, {1});
+      refused(a, Status::invalid_argument, "y_scale of one scale per row with groups of 16");
+      a.y_scale = view_of(dev, sb, f, {4, 4}, {8, 1});
+      refused(a, Status::invalid_argument, "y_scale rows not contiguous");
+      a.y_scale = Tensor{};
+      a.static_scale = 0.25f;
+      refused(a, Status::invalid_argument, "scale_group_size with a static scale");
+      a = base();
+      a.scale_group_size = 16;
+      refused(a, Status::invalid_argument, "scale_group_size with a 16/32-bit y");
+      // A scale per element of a long row: its maxima exceed shared memory.
+      TestBuffer big_x(dev, VkDeviceSize(4) << 20), big_r(dev, VkDeviceSize(4) << 20), big_y(dev, VkDeviceSize(1) << 20),
+          big_s(dev, VkDeviceSize(4) << 20);
+      a = base();
+      a.x = view_of(dev, big_x, f, {1, 1 << 18}, {1 << 18, 1});
+      a.residual = view_of(dev, big_r, f, {1, 1 << 18}, {1 << 18, 1});
+      a.y = view_of(dev, big_y, DType::i8, {1, 1 << 18}, {1 << 18, 1});
+      a.y_scale = view_of(dev, big_s, f, {1, 1 << 18}, {1 << 18, 1});
+      a.scale_group_size = 1;
+      expect_args_refused(dev, Status::unsupported, "per-group maxima beyond shared memory / registers", a, {&big_y},
+                          RefusedBy::select_and_prepare);
       for (DType q : {DType::f8_e4m3, DType::f8_e5m2}) {
         a = base();
         a.y = view_of(dev, yb, q, {4, 64}, {64, 1});
@@ -339,5 +458,20 @@ TEST_SUITE("rms_norm_last") {
         REQUIRE(vknorm::prepare(dev.context(), info).ok());
         CHECK(vknorm::pipeline_count(dev.context()) == n);
       }
+    // Per-group scales: a pipeline of their own (the maxima's shared memory), created once. A
+    // fresh context: the suite's context may hold it already.
+    if (!dev.info().supports(DType::f8_e4m3)) return;
+    vknorm::Context* ctx = nullptr;
+    REQUIRE(vknorm::create_context(same_device_context_info(dev), &ctx).ok());
+    vknorm::PrepareInfo info = vknorm::PrepareInfo::make(vknorm::Op::add_rms_norm, DType::f16, {32, 4096});
+    info.output_dtype = DType::f8_e4m3;
+    REQUIRE(vknorm::prepare(ctx, info).ok());
+    const size_t n = vknorm::pipeline_count(ctx);
+    info.scale_group_size = 128;
+    REQUIRE(vknorm::prepare(ctx, info).ok());
+    CHECK(vknorm::pipeline_count(ctx) == n + 1);
+    REQUIRE(vknorm::prepare(ctx, info).ok());
+    CHECK(vknorm::pipeline_count(ctx) == n + 1);
+    vknorm::destroy_context(ctx);
   }
 }

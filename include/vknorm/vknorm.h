@@ -512,7 +512,14 @@ struct RmsNormArgs {
 //        so both formats saturate (no Inf or NaN code from an overflow); subnormals are kept
 // with s = static_scale when static_scale > 0, else the per-row dynamic scale
 // s = max|y| / QMAX written as fp32 to y_scale (one per row; an all-zero row gets s = 0 and
-// codes 0), as vLLM's rms_norm_dynamic_per_token_quant (int8 and fp8). y / s is computed as
+// codes 0), as vLLM's rms_norm_dynamic_per_token_quant (int8 and fp8). With a dynamic scale and
+// scale_group_size G > 0, one scale per group of G consecutive elements of a row instead
+// (DeepSeek-V3's 1 x 128 blocks, vLLM's per-token-group fp8 quantization: G = 128): s of a
+// group = max|y over the group| / QMAX, y_scale holds ceil(D / G) fp32 per row, contiguous
+// (rows, ceil(D / G)) (the last group of a row is shorter where G does not divide D; G >= D is
+// one group: the per-row scale). The row stays in registers: rows longer than the device's
+// workgroup x 256 elements are refused (unsupported), as are groups whose maxima do not fit
+// shared memory; 4- / 8-element accesses need G to be a multiple of 4 / 8. y / s is computed as
 // y * (1 / s) in fp32: a value within a few fp32 ulps of a rounding tie may take either code.
 // NaN/Inf: a row holding NaN gives NaN for the whole row; a row holding +-Inf (and no NaN) gives
 // 0 for its finite elements and NaN for the infinite ones (x / inf). With a quantized y such a
@@ -525,6 +532,7 @@ struct RmsNormLastArgs {
   Tensor rstd;                // optional output
   Tensor y_scale;             // quantized y with dynamic scale: fp32 per row (output)
   float static_scale = 0.0f;  // quantized y: > 0 selects this static scale instead
+  int64_t scale_group_size = 0;  // dynamic scale: 0 one per row; G > 0 one per G elements
   int normalized_rank = 1;
   float eps = 1e-6f;
   const KernelConfig* config = nullptr;
@@ -552,6 +560,7 @@ struct AddRmsNormArgs {
   Tensor rstd;                // optional output
   Tensor y_scale;             // quantized y with dynamic scale
   float static_scale = 0.0f;
+  int64_t scale_group_size = 0;
   int normalized_rank = 1;
   float eps = 1e-6f;
   const KernelConfig* config = nullptr;
@@ -1130,6 +1139,9 @@ struct PrepareInfo {
   // output_dtype: y has x's dtype). Other optional tensors (residual_out, rstd, weight, y_scale) do not change the pipelines.
   bool int8_output = false;
   DType output_dtype = DType::f32;
+  // rms_norm_last, add_rms_norm: a quantized y's dynamic scale per group of this many elements
+  // (as in the args; each group size has its own pipelines). 0: one scale per row.
+  int64_t scale_group_size = 0;
   int64_t num_groups = 1;  // group_norm: as in the args (instance_norm: C, implied)
   Activation activation = Activation::none;  // group_norm: as in the args (its own pipelines)
   bool add_bias = false;  // add_layer_norm, add_rms_norm: the call has an add_bias (its own pipelines)

@@ -408,8 +408,9 @@ typedef struct vknorm_rms_norm_backward_args {
 VKNORM_DECLARE_OPERATOR(rms_norm_backward);
 
 /* RMSNorm over the trailing dims and the fused residual add (vknorm::RmsNormLastArgs,
- * vknorm::AddRmsNormArgs: strided rows, weight offset, optional rstd, int8 y with a dynamic
- * per-row scale in y_scale or a static scale). args_init: normalized_rank = 1, eps = 1e-6.
+ * vknorm::AddRmsNormArgs: strided rows, weight offset, optional rstd, int8 / float8 y with a
+ * dynamic scale per row (or per scale_group_size elements) in y_scale, or a static scale).
+ * args_init: normalized_rank = 1, eps = 1e-6.
  * Scratch: always 0 bytes. */
 typedef struct vknorm_rms_norm_last_args {
   vknorm_tensor x, y;
@@ -418,6 +419,7 @@ typedef struct vknorm_rms_norm_last_args {
   vknorm_tensor rstd;        /* optional fp32 output, one per row */
   vknorm_tensor y_scale;     /* int8 y with a dynamic scale: fp32 output, one per row */
   float static_scale;        /* int8 y: > 0 selects this static scale */
+  int64_t scale_group_size;  /* dynamic scale: 0 one per row; G > 0 one per G elements of a row */
   int32_t normalized_rank;   /* default 1 */
   float eps;                 /* default 1e-6 */
   const vknorm_kernel_config* config;
@@ -433,6 +435,7 @@ typedef struct vknorm_add_rms_norm_args {
   float weight_offset;
   vknorm_tensor rstd, y_scale;
   float static_scale;
+  int64_t scale_group_size;
   int32_t normalized_rank;
   float eps;
   const vknorm_kernel_config* config;
@@ -608,6 +611,7 @@ typedef struct vknorm_prepare_info {
   VkBool32 weight_grads;          /* backward ops: dweight (or dbias) requested (default VK_TRUE) */
   VkBool32 int8_output;           /* rms_norm_last, add_rms_norm, ada_norm: y is int8 */
   vknorm_dtype output_dtype;      /* rms_norm_last, add_rms_norm, ada_norm: i8 / f8_e4m3 / f8_e5m2: y's codes (default f32: x's dtype) */
+  int64_t scale_group_size;       /* rms_norm_last, add_rms_norm: as in the args (default 0) */
   int64_t num_groups;             /* group_norm: as in the args (default 1) */
   vknorm_activation activation;   /* group_norm: as in the args (default none) */
   VkBool32 add_bias;              /* add_layer_norm, add_rms_norm: the call has an add_bias */

@@ -18,7 +18,8 @@
   F(uint, flags)                              /* FLAG_*: which optional tensors the call has */ \
   F(float, eps)                               \
   F(float, weight_offset)                     \
-  F(float, static_scale)                      /* int8 y without FLAG_DYNAMIC_SCALE */
+  F(float, static_scale)                      /* int8 y without FLAG_DYNAMIC_SCALE */ \
+  F(uint, scale_group)                        /* dynamic scale per this many elements (0: per row) */
 // Push flags, not specialization constants: optional tensors do not multiply pipelines
 // (prepare() knows only the shape).
 #define RMS_NORM_LAST_FLAGS(B) \
@@ -32,5 +33,6 @@
                                   a constant: the code a push flag kept cost the H200 5-16% */ \
   S(6, QFMT, 0)                /* rms_norm_last_q8: y's codes, 0 int8, 1 float8 e4m3fn, 2 float8 e5m2 */ \
   S(7, PARAM_F32, 0)           /* 1: weight is fp32 beside 16-bit x */ \
-  S(8, RES_F32, 0)             /* 1: residual / residual_out are fp32 beside 16-bit x */
+  S(8, RES_F32, 0)             /* 1: residual / residual_out are fp32 beside 16-bit x */ \
+  S(9, GSLOTS, 1)              /* per-group scales: rows per workgroup x groups per row (shared words) */
 #endif

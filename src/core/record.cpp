@@ -75,8 +75,8 @@ static Error check_dispatch_limits(const DeviceProfile& dp, const PlannedDispatc
                     " exceed maxComputeWorkGroupCount " + std::to_string(dp.max_workgroup_count[i]));
   const SpirvReflection& sm = module_reflection(d.module);
   if (!sm.error.empty()) return refuse("shared memory cannot be sized: " + sm.error);
-  if (sm.shared_bytes(wg) > dp.max_shared_memory_bytes)
-    return refuse(std::to_string(sm.shared_bytes(wg)) + " bytes of shared memory exceed maxComputeSharedMemorySize " +
+  if (sm.shared_bytes(d.spec) > dp.max_shared_memory_bytes)
+    return refuse(std::to_string(sm.shared_bytes(d.spec)) + " bytes of shared memory exceed maxComputeSharedMemorySize " +
                   std::to_string(dp.max_shared_memory_bytes));
   if (address_mode) return ok();
   for (size_t i = 0; i < d.bindings.size(); ++i) {

@@ -1,9 +1,9 @@
 // What the library reads from a compute module's SPIR-V before recording it:
 //  - the workgroup (shared) memory it declares, as per_invocation x WG + fixed bytes, WG being
-//    specialization constant 0 (every kernel's workgroup size): each dispatch is checked
-//    against the device's (or a limits profile's) maxComputeSharedMemorySize; the build's
-//    contract check refuses a kernel whose shared arrays have another form, so the figure is
-//    never a guess;
+//    specialization constant 0 (every kernel's workgroup size), plus arrays sized by another
+//    specialization constant (bytes per unit of it): each dispatch is checked against the
+//    device's (or a limits profile's) maxComputeSharedMemorySize; the build's contract check
+//    refuses a kernel whose shared arrays have another form, so the figure is never a guess;
 //  - which storage-buffer bindings of descriptor set 0 it may write (a binding none of whose
 //    variables is NonWritable): the recorder orders dispatches whose bound ranges overlap.
 // Header-only: the library and tools/contract_check share it.
@@ -20,9 +20,21 @@ namespace vknorm::detail {
 struct SpirvReflection {
   uint64_t per_invocation = 0;  // shared bytes per workgroup invocation (arrays sized by WG)
   uint64_t fixed = 0;           // shared bytes of arrays of constant length and scalars
+  // Arrays sized by specialization constant id (> 0): (id, bytes per unit, default value).
+  struct BySpec {
+    uint32_t id;
+    uint64_t bytes_per_unit, default_value;
+  };
+  std::vector<BySpec> by_spec;
   uint32_t written_bindings = 0;  // bit b: binding b of set 0 may be written
   std::string error;            // non-empty: a shared variable of another form (why)
-  uint64_t shared_bytes(uint32_t workgroup_size) const { return per_invocation * workgroup_size + fixed; }
+  // spec[i]: the value of specialization constant i (spec[0] = WG), as a dispatch sets them;
+  // a constant past its end keeps the module's default.
+  uint64_t shared_bytes(const std::vector<uint32_t>& spec) const {
+    uint64_t b = per_invocation * (spec.empty() ? 1 : spec[0]) + fixed;
+    for (const BySpec& s : by_spec) b += s.bytes_per_unit * (s.id < spec.size() ? spec[s.id] : s.default_value);
+    return b;
+  }
 };
 
 // Sizes are the tight sum of the members (no padding): the std430-like layouts drivers use
@@ -113,16 +125,19 @@ inline SpirvReflection reflect_spirv(const uint32_t* w, size_t count) {
       out.fixed += b;
       continue;
     }
-    // An array whose length is specialization constant 0 (WG) of elements of a fixed size.
+    // An array whose length is a specialization constant (0: WG) of elements of a fixed size.
     if (array.count(t)) {
       const auto [elem, len] = array[t];
-      if (is_spec[len] && spec_id.count(len) && spec_id[len] == 0 && fixed_bytes(fixed_bytes, elem, 0, &b)) {
-        out.per_invocation += b;
+      if (is_spec[len] && spec_id.count(len) && fixed_bytes(fixed_bytes, elem, 0, &b)) {
+        if (spec_id[len] == 0)
+          out.per_invocation += b;
+        else
+          out.by_spec.push_back({spec_id[len], b, constant[len]});
         continue;
       }
     }
     out.error = "a shared variable (type %" + std::to_string(t) +
-                ") is neither of constant size nor an array of WG (specialization constant 0) elements";
+                ") is neither of constant size nor an array sized by a specialization constant";
     return out;
   }
   return out;

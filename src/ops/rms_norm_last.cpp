@@ -38,6 +38,7 @@ struct LastArgs {
   const Tensor* rstd;
   const Tensor* y_scale;
   float static_scale;
+  int64_t scale_group;  // dynamic scale per this many elements of a row (0: per row)
   int normalized_rank;
   float eps;
   const KernelConfig* config;
@@ -107,6 +108,38 @@ Error row_grid(const std::vector<const Tensor*>& ts, const std::vector<const cha
   return ok();
 }
 
+// Shared-memory words of the per-group maxima: rows per workgroup x the groups a row in
+// registers can have (rms_norm_last.glsl, GSLOTS).
+uint64_t group_slots(const KernelConfig& c, uint64_t G) {
+  const uint64_t lanes = c.workgroup_size / c.rows_per_workgroup;
+  return uint64_t(c.rows_per_workgroup) * ceil_div(lanes * c.items_per_invocation, G);
+}
+
+// Per-group scales keep the row in registers (the kernel's streamed path has no per-group
+// maxima): a default config whose row does not fit its lanes takes more items per lane (at
+// most 256); a given one must fit already. Then the maxima must fit shared memory beside the
+// row reduction's.
+Error keep_row_in_registers(const Context* ctx, const Problem& p, const KernelConfig* given, uint64_t G,
+                            KernelConfig* c) {
+  const uint64_t D = p.reduce, lanes = c->workgroup_size / c->rows_per_workgroup, vec = c->vector_width;
+  if (D > lanes * c->items_per_invocation) {
+    const uint64_t items = vec * ceil_div(ceil_div(D, vec), lanes);
+    if ((given && given->items_per_invocation) || items > 256)
+      return make_error(Status::unsupported,
+                        "per-group scales keep a row in registers: rows of " + std::to_string(D) + " elements need " +
+                            std::to_string(items) + " items per invocation at " + std::to_string(lanes) +
+                            " lanes per row (at most 256" + (given && given->items_per_invocation ? ", or a config that holds the row" : "") + ")");
+    c->items_per_invocation = uint32_t(items);
+  }
+  const uint64_t bytes = group_slots(*c, G) * 4 + shared_bytes(p.op, c->workgroup_size);
+  if (bytes > ctx->profile.max_shared_memory_bytes)
+    return make_error(Status::unsupported, "the maxima of groups of " + std::to_string(G) + " elements need " +
+                                               std::to_string(bytes) + " bytes of shared memory (the device has " +
+                                               std::to_string(ctx->profile.max_shared_memory_bytes) +
+                                               "): choose a larger scale_group_size");
+  return ok();
+}
+
 Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
   if (!ctx) return make_error(Status::invalid_argument, "context is null");
   Error e;
@@ -156,14 +189,24 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
   if (add_bias && (e = check_vector(ctx, *a.add_bias, D, x.dtype, "add_bias"))) return e;
   if (a.rstd->is_set() && (e = check_f32_per_row(ctx, *a.rstd, R, "rstd"))) return e;
   const bool dynamic = q8 && !(a.static_scale > 0.0f);
+  // Per-group dynamic scales: G elements per scale, ceil(D / G) scales per row.
+  const uint64_t G = a.scale_group > 0 ? uint64_t(a.scale_group) : 0;
+  const uint64_t groups = G ? ceil_div(D, G) : 1;
+  if (a.scale_group < 0) return make_error(Status::invalid_argument, "scale_group_size must be >= 0 (0: one scale per row)");
+  if (G > 0xFFFFFFFFull) return make_error(Status::invalid_argument, "scale_group_size must be < 2^32");
+  if (G && !dynamic)
+    return make_error(Status::invalid_argument,
+                      "scale_group_size applies to a quantized (i8 / f8) y with a dynamic scale (static_scale = 0)");
   if (q8) {
     if (!std::isfinite(a.static_scale) || a.static_scale < 0.0f)
       return make_error(Status::invalid_argument, "static_scale must be finite and >= 0 (0: dynamic per-row scale)");
     if (dynamic && !a.y_scale->is_set())
-      return make_error(Status::invalid_argument, "a quantized y with a dynamic scale needs y_scale (fp32, one per row)");
+      return make_error(Status::invalid_argument, G ? "a quantized y with per-group scales needs y_scale (fp32, rows x ceil(D / scale_group_size))"
+                                                    : "a quantized y with a dynamic scale needs y_scale (fp32, one per row)");
     if (!dynamic && a.y_scale->is_set())
       return make_error(Status::invalid_argument, "y_scale is written only with a dynamic scale (static_scale = 0)");
-    if (dynamic && (e = check_f32_per_row(ctx, *a.y_scale, R, "y_scale"))) return e;
+    if (dynamic && (e = check_f32_per_row(ctx, *a.y_scale, R * groups, G ? "y_scale (rows x ceil(D / scale_group_size))" : "y_scale")))
+      return e;
   } else if (a.y_scale->is_set() || a.static_scale != 0.0f) {
     return make_error(Status::invalid_argument, "y_scale and static_scale apply to a quantized (i8 / f8) y only");
   }
@@ -189,9 +232,11 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
     }
     return vec_aligned(*a.weight, v) && vec_aligned(*a.add_bias, v);
   };
-  p.vec4_ok = aligned(4);
-  p.vec8_ok = p.dtype != DType::f32 && aligned(8);
+  // A chunk (one access) must lie in one group: G a multiple of the vector width.
+  p.vec4_ok = aligned(4) && G % 4 == 0;
+  p.vec8_ok = p.dtype != DType::f32 && aligned(8) && G % 8 == 0;
   if ((e = choose_config(ctx, p, a.config, &res->config))) return e;
+  if (G && (e = keep_row_in_registers(ctx, p, a.config, G, &res->config))) return e;
   const KernelConfig& c = res->config;
   if (R == 0) {
     res->empty = true;
@@ -258,6 +303,7 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
       sc.QFMT = y.dtype == DType::f8_e4m3 ? 1u : y.dtype == DType::f8_e5m2 ? 2u : 0u;
       sc.PARAM_F32 = param_f32 ? 1u : 0u;
       sc.RES_F32 = res_f32 ? 1u : 0u;
+      sc.GSLOTS = G ? uint32_t(group_slots(c, G)) : 1u;
       typename KK::Push pc{};
       pc.D = uint32_t(D);
       pc.rows = uint32_t(rows);
@@ -266,6 +312,7 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
       pc.eps = a.eps;
       pc.weight_offset = a.weight_offset;
       pc.static_scale = a.static_scale;
+      pc.scale_group = uint32_t(G);
       // A row tensor's view of this window, and its two strides (0 where the index is always 0).
       // Unused bindings: an input slot views x, an output slot y (written here anyway), so that
       // synchronization validation never sees a write binding on an input.
@@ -286,7 +333,7 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
       const BufferView wv = a.weight->is_set() ? pl.view(*a.weight, 0, D) : pl.dummy(x);
       const uint64_t r0 = o0 * g.inner;
       const BufferView sv = a.rstd->is_set() ? pl.view(*a.rstd, r0, rows) : pl.dummy(y);
-      const BufferView qv = dynamic ? pl.view(*a.y_scale, r0, rows) : pl.dummy(y);
+      const BufferView qv = dynamic ? pl.view(*a.y_scale, r0 * groups, rows * groups) : pl.dummy(y);
       const BufferView abv = add_bias ? pl.view(*a.add_bias, 0, D) : pl.dummy(x);
       return plan_dispatch<KK>(p.dtype, sc, pc, xv, rv, ov, yv, wv, sv, qv, abv);
     };
@@ -301,11 +348,11 @@ Error plan_last(Context* ctx, const LastArgs& a, Plan* plan, PlanResult* res) {
 LastArgs from(const RmsNormLastArgs& a) {
   static const Tensor unset;
   return {Op::rms_norm_last, &a.x, &unset, &unset, &unset, &a.y, &a.weight, a.weight_offset, &a.rstd, &a.y_scale,
-          a.static_scale, a.normalized_rank, a.eps, a.config};
+          a.static_scale, a.scale_group_size, a.normalized_rank, a.eps, a.config};
 }
 LastArgs from(const AddRmsNormArgs& a) {
   return {Op::add_rms_norm, &a.x, &a.residual, &a.residual_out, &a.add_bias, &a.y, &a.weight, a.weight_offset,
-          &a.rstd, &a.y_scale, a.static_scale, a.normalized_rank, a.eps, a.config};
+          &a.rstd, &a.y_scale, a.static_scale, a.scale_group_size, a.normalized_rank, a.eps, a.config};
 }
 Error plan_rms_norm_last(Context* ctx, const RmsNormLastArgs& a, Plan* plan, PlanResult* res) {
   return plan_last(ctx, from(a), plan, res);
@@ -339,8 +386,14 @@ void fill_prepare_args(const PrepareInfo& info, Placeholders* ph, Args* a, Tenso
   a->y = ph->tensor(quantized ? q : info.dtype, shape);
   if (quantized) {
     const int lead = std::max(0, info.rank - info.normalized_rank);
-    *y_scale = ph->tensor(DType::f32, {product(dims(info, 0, lead))});
+    int64_t groups = 1;
+    if (info.scale_group_size > 0) {
+      const int64_t D = product(dims(info, lead, info.rank));
+      groups = std::max<int64_t>(1, (D + info.scale_group_size - 1) / info.scale_group_size);
+    }
+    *y_scale = ph->tensor(DType::f32, {product(dims(info, 0, lead)) * groups});
   }
+  a->scale_group_size = quantized ? info.scale_group_size : 0;
   if (info.f32_params) a->weight = ph->tensor(DType::f32, dims(info, std::max(0, info.rank - info.normalized_rank), info.rank));
   a->normalized_rank = info.normalized_rank;
   a->config = info.config;

@@ -6,6 +6,8 @@
 //   add_rms_norm_q8        int8 y, static scale 4 / 127 (|y| > 4 saturates at +-127)
 //   rms_norm_last_fp8      float8 e4m3fn y, dynamic scale;  add_rms_norm_fp8: static 4 / 448
 //   rms_norm_last_fp8e5m2  float8 e5m2 y, dynamic scale;    add_rms_norm_fp8e5m2: static 4 / 57344
+//   add_rms_norm_fp8_g128  float8 e4m3fn y, a dynamic scale per 128 elements (DeepSeek-V3's
+//                          1 x 128 blocks; y_scale (rows, ceil(D / 128)))
 #pragma once
 
 #include "support/bound_args.h"
@@ -40,9 +42,10 @@ inline void accept_quantized_ties(const std::vector<double>& codes, const std::v
 
 class RmsLastCase : public RowNormCase {
  public:
-  // quant: the dtype of a quantized y (i8, f8_e4m3, f8_e5m2), or f32 for y in x's dtype.
-  RmsLastCase(const char* name, int order, bool add, vknorm::DType quant = vknorm::DType::f32)
-      : name_(name), order_(order), add_(add), q8_(quant != vknorm::DType::f32), quant_(quant) {}
+  // quant: the dtype of a quantized y (i8, f8_e4m3, f8_e5m2), or f32 for y in x's dtype;
+  // group > 0: a dynamic scale per `group` elements of a row (scale_group_size).
+  RmsLastCase(const char* name, int order, bool add, vknorm::DType quant = vknorm::DType::f32, int64_t group = 0)
+      : name_(name), order_(order), add_(add), q8_(quant != vknorm::DType::f32), quant_(quant), group_(group) {}
   const char* name() const override { return name_; }
   std::vector<std::string> aliases() const override { return {}; }
   int order() const override { return order_; }
@@ -56,8 +59,13 @@ class RmsLastCase : public RowNormCase {
   bool accepts_f32_residual() const override { return add_; }
 
   double weight_offset() const { return add_ ? 1.0 : 0.0; }
-  double static_scale() const { return add_ && q8_ ? 4.0 / quantized_max(quant_) : 0.0; }
+  double static_scale() const { return add_ && q8_ && !group_ ? 4.0 / quantized_max(quant_) : 0.0; }
   vknorm::DType y_dtype(vknorm::DType x) const { return q8_ ? quant_ : x; }
+  // y_scale of a dynamic scale: the leading shape, and ceil(D / group) per row with groups.
+  std::vector<int64_t> scale_shape(std::vector<int64_t> lead, int64_t D) const {
+    if (group_ > 0) lead.push_back(std::max<int64_t>(1, (D + group_ - 1) / group_));
+    return lead;
+  }
 
   CaseInputs make_inputs(const CaseSpec& spec) const override {
     CaseInputs in;
@@ -87,7 +95,7 @@ class RmsLastCase : public RowNormCase {
     t.push_back({"y", true, y_dtype(spec.dtype), spec.shape, nullptr});
     if (spec.affine) t.push_back({"weight", false, spec.param_dtype(), norm, &in.weight});
     if (spec.optional_outputs) t.push_back({"rstd", true, vknorm::DType::f32, lead, nullptr});
-    if (q8_ && !(static_scale() > 0)) t.push_back({"y_scale", true, vknorm::DType::f32, lead, nullptr});
+    if (q8_ && !(static_scale() > 0)) t.push_back({"y_scale", true, vknorm::DType::f32, scale_shape(lead, in.D), nullptr});
     return t;
   }
 
@@ -100,6 +108,7 @@ class RmsLastCase : public RowNormCase {
     a->rstd = v("rstd");
     a->y_scale = v("y_scale");
     a->static_scale = static_cast<float>(static_scale());
+    a->scale_group_size = group_;
     a->normalized_rank = p.normalized_rank;
     a->eps = static_cast<float>(p.eps);
     a->config = p.config;
@@ -127,7 +136,7 @@ class RmsLastCase : public RowNormCase {
     if (add_ && (spec.optional_outputs || spec.in_place)) check("residual_out", h, tolerance_for(spec.res_dtype()), nullptr);
     if (q8_) {
       std::vector<double> codes, scales, ratio;
-      quantize_rows_reference(y, in.rows, in.D, static_scale(), quant_, &codes, &scales, &ratio);
+      quantize_rows_reference(y, in.rows, in.D, static_scale(), quant_, &codes, &scales, &ratio, group_);
       // Accept the other neighbour of a near-tie (see kInt8TieWindow).
       auto ties = [&](std::vector<double>& got) { accept_quantized_ties(codes, ratio, quant_, got); };
       check("y", codes, tolerance_for(quant_), ties);
@@ -150,7 +159,8 @@ class RmsLastCase : public RowNormCase {
     const RowBytes b = row_bytes(s);
     const uint64_t n = static_cast<uint64_t>(s.numel());
     const uint64_t y = n * vknorm::dtype_size(y_dtype(s.dtype));
-    const uint64_t scales = q8_ && !(static_scale() > 0) ? b.stat : 0;
+    const int64_t D = row_length(s.shape, s.normalized_rank);
+    const uint64_t scales = q8_ && !(static_scale() > 0) ? b.stat * uint64_t(group_ > 0 ? std::max<int64_t>(1, (D + group_ - 1) / group_) : 1) : 0;
     const uint64_t res = add_ ? 2 * n * vknorm::dtype_size(s.res_dtype()) : 0;
     return b.big + y + res + (add_ && s.add_bias ? 2 : 1) * b.param + scales;
   }
@@ -165,7 +175,12 @@ class RmsLastCase : public RowNormCase {
       if (s.add_bias) t.push_back({"add_bias", s.dtype, normalized(s)});
     }
     if (s.affine) t.push_back({"weight", s.param_dtype(), normalized(s)});
-    if (q8_ && !(static_scale() > 0)) t.push_back({"y_scale", vknorm::DType::f32, leading(s)});
+    if (q8_ && !(static_scale() > 0) && group_ > 0) {  // (rows, groups)
+      const int64_t D = row_length(s.shape, s.normalized_rank);
+      t.push_back({"y_scale", vknorm::DType::f32, {s.numel() / std::max<int64_t>(D, 1), (D + group_ - 1) / group_}});
+    } else if (q8_ && !(static_scale() > 0)) {
+      t.push_back({"y_scale", vknorm::DType::f32, leading(s)});
+    }
     return t;
   }
 
@@ -187,7 +202,7 @@ class RmsLastCase : public RowNormCase {
       std::vector<double> xa = xrow, ra = rrow;
       if (add_ && s.add_bias) skip_bias_terms(run.param("add_bias"), &xa, &ra);
       rms_norm_last_reference(xa, ra, w, w.empty() ? 0.0 : weight_offset(), s.res_dtype(), 1, D, eps, &h, &yrow, &r);
-      if (q8_) quantize_rows_reference(yrow, 1, D, static_scale(), quant_, &codes, &scales, &ratio);
+      if (q8_) quantize_rows_reference(yrow, 1, D, static_scale(), quant_, &codes, &scales, &ratio, group_);
       const std::vector<double>& out = q8_ ? codes : yrow;
       for (int64_t j : cols) {
         ref.push_back(out[static_cast<size_t>(j)]);
@@ -207,6 +222,7 @@ class RmsLastCase : public RowNormCase {
   int order_;
   bool add_, q8_;
   vknorm::DType quant_;
+  int64_t group_;
 };
 
 }  // namespace vknorm_support

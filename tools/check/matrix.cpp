@@ -249,6 +249,17 @@ const ShapeEntry kShapes[] = {
   {"add_rms_norm_fp8e5m2", {5, 33}, 1, 0, "D=33"},
   {"add_rms_norm_fp8e5m2", {3, 4097}, 1, 3, "D=4097"},
   {"add_rms_norm_fp8e5m2", {1025, 257}, 1, 3, "many rows"},
+  // A float8 scale per 128 elements of a row (per-group maxima in shared memory; the row stays
+  // in registers, long rows with more items per lane): one short group, a 1-element last group,
+  // DeepSeek-V3's hidden size, per-head views.
+  {"add_rms_norm_fp8_g128", {5, 33}, 1, 0, "D=33 (one short group)"},
+  {"add_rms_norm_fp8_g128", {3, 4097}, 1, 1, "D=4097 (a 1-element last group)"},
+  {"add_rms_norm_fp8_g128", {2, 7168}, 1, 0, "DeepSeek-V3 hidden size"},
+  {"add_rms_norm_fp8_g128", {2, 65535}, 1, 3, "D=65535 (in registers)"},
+  {"add_rms_norm_fp8_g128", {9, 4, 64}, 1, 3, "(tokens, heads, head_dim)"},
+  {"add_rms_norm_fp8_g128", {1025, 257}, 1, 3, "many rows"},
+  {"add_rms_norm_fp8_g128", {64, 8192}, 1, 2, "LLM hidden size"},
+  {"add_rms_norm_fp8_g128", {5, 33}, 1, 1, "D=33, skip bias", 0, kNoAct, true},
   // add_layer_norm: rows in registers and split rows (h through residual_out or scratch).
   {"add_layer_norm", {7, 1}, 1, 3, "D=1"},
   {"add_layer_norm", {5, 33}, 1, 0, "D=33"},
