@@ -8,11 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build-asan}
-# 5,000 calls per seed in CI (2026-12-06: 20,000 took 9.6 of CI's minutes, 8,000 took 8.0 on a
-# slower machine); calls are deterministic per seed, so a longer run replays these first and
-# goes on.
-calls=${FUZZ_CALLS:-5000}
-seeds=${FUZZ_SEEDS:-1 2}
+# 5,000 calls per seed (FUZZ_CALLS, FUZZ_SEEDS: scripts/fuzz.sh; 2026-12-06: 20,000 took 9.6 of
+# CI's minutes, 8,000 took 8.0 on a slower machine); calls are deterministic per seed, so a
+# longer run replays these first and goes on.
 start=$(date +%s)
 . scripts/sanitizer-tree.sh  # configure_sanitizer_tree
 configure_sanitizer_tree "$build" ON
@@ -33,29 +31,6 @@ export VKNORM_DEVICE=${VKNORM_DEVICE:-llvmpipe} VKNORM_VALIDATION=1 LP_NATIVE_VE
 echo "== vknorm_tests, host-side suites (ASan + UBSan)"
 "$build/tests/vknorm_tests" --force-colors=0 >"$build/suites.log" 2>&1 || { cat "$build/suites.log"; exit 1; }
 tail -n 3 "$build/suites.log"
-# The seeds run side by side (one process each: a core each on CI's 2 cores). The fuzzer's
-# stderr carries the validation layer's messages about the accepted calls whose descriptors lie
-# about their memory (recorded, never submitted; counted, not violations): only the violations
-# and the summary are kept on the console.
-pids=()
-for seed in $seeds; do
-  echo "== vknorm-fuzz --calls $calls --seed $seed (ASan + UBSan) ($(date +%T))"
-  "$build/tools/fuzz/vknorm-fuzz" --calls "$calls" --seed "$seed" \
-    >"$build/fuzz-seed$seed.stdout" 2>"$build/fuzz-seed$seed.stderr" &
-  pids+=($!)
-done
-failed=0
-i=0
-for seed in $seeds; do
-  rc=0
-  wait "${pids[$i]}" || rc=$?
-  i=$((i + 1))
-  grep -E '^(VIOLATION|vknorm-fuzz)' "$build/fuzz-seed$seed.stdout" || true
-  if [ "$rc" -ne 0 ]; then
-    echo "vknorm-fuzz seed $seed: exit $rc"
-    tail -n 100 "$build/fuzz-seed$seed.stderr"
-    failed=1
-  fi
-done
-[ "$failed" -eq 0 ] || exit 1
+# The seeds run side by side (one process each: a core each on CI's 2 cores).
+bash scripts/fuzz.sh "$build"
 echo "test-sanitize.sh: $(( $(date +%s) - start )) s"

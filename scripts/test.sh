@@ -6,8 +6,8 @@
 # 512: 16 lanes, and 2048: reports 64, runs 16; reports in ${REPORT_DIR:-check-reports}/), with
 # synchronization and GPU-assisted validation, virtual 64- / 128-lane subgroups and
 # device-limit profiles at width 256, then the quick matrix on Mesa 25.0.7's lavapipe
-# compared with 22.3's (two processes). The sanitizers (ASan + UBSan, TSan) run beside all of
-# that at the lowest priority, from the end of the build. Fails on any test failure,
+# compared with 22.3's (two processes). The sanitizers (ASan + UBSan, TSan) and the fuzzer run
+# beside all of that at the lowest priority, from the end of the build. Fails on any test failure,
 # validation message, sanitizer report or new failure. Before the tests, scripts/test-consume.sh
 # builds and runs the three ways of consuming vknorm.
 set -euo pipefail
@@ -19,41 +19,48 @@ bash scripts/install-deps.sh
 # a quarter less CPU than with -g (2026-12-07: test_c_api.cpp 24.1 -> 17.9 s).
 DEBUG_INFO=${DEBUG_INFO:--g1} bash scripts/build.sh
 build=${BUILD_DIR:-build}
-# Sanitizers (SANITIZE=0 skips both): ASan + UBSan over the host-side suites and 5,000 fuzzer
-# calls for each of two seeds (scripts/test-sanitize.sh), then the concurrency suite under TSan
-# (scripts/test-tsan.sh); their own build trees (build-asan/, build-tsan/). They need only the
-# main build's SPIR-V, so they start now, in the background at the lowest priority: they take
-# the cores the stages below leave idle (single-process tails of ctest and the matrix, the
-# consumption builds' links), about 7 of CI's 91 core-minutes on 2026-12-07, and finish at full
-# speed after them. Their output goes to $build/sanitizers.log, printed at the end.
-sanitize_pid=
+# Mesa's shader cache, one directory per lane width (support/mesa_cache.h: Mesa 22.3's cache
+# ignores LP_NATIVE_VECTOR_WIDTH for some shaders, so a shared one would run code compiled for
+# another subgroup size). The suites, every vknorm-check run and the fuzzers of a width then
+# compile each pipeline once instead of once per process (set before the fuzzers start: they
+# ran without it on 2026-12-07, 351 s instead of 290). VKNORM_TEST_MESA_CACHE= (empty) turns it
+# off.
+case $build in /*) cache_root=$build/mesa-cache ;; *) cache_root=$PWD/$build/mesa-cache ;; esac
+export VKNORM_TEST_MESA_CACHE=${VKNORM_TEST_MESA_CACHE-$cache_root}
+# Sanitizers and the fuzzer (SANITIZE=0 skips them), two chains side by side: ASan + UBSan over
+# the host-side suites and 5,000 fuzzer calls of seed 1 (scripts/test-sanitize.sh, build-asan/);
+# the concurrency suite under TSan (scripts/test-tsan.sh, build-tsan/), then 10,000 fuzzer calls
+# of seed 2 on the main build (scripts/fuzz.sh: validation and guard regions, no ASan, at a sixth
+# of its time per call; until 2026-12-07 seed 2 ran 5,000 calls under ASan: 6 of CI's
+# core-minutes). They need only the main build's SPIR-V, so they start now, in the background at
+# the lowest priority: they take the cores the stages below leave idle (single-process tails of
+# ctest and the matrix, the consumption builds' links) and finish at full speed after them.
+# Their output goes to $build/sanitize-*.log, printed at the end.
+sanitize_pids=()
 if [ "${SANITIZE:-1}" != 0 ]; then
-  sanitize_log=$build/sanitizers.log
-  set -m  # the background job gets its own process group: a failure below stops all of it
+  set -m  # each chain gets its own process group: a failure below stops all of it
   (
     set -e
     renice -n 19 -p "$BASHPID" >/dev/null  # before anything starts: every child inherits it
-    echo "=== ASan + UBSan: suites and vknorm-fuzz ($(date +%T))"
-    JOBS=2 SPIRV_FROM="$build" BUILD_DIR=build-asan bash scripts/test-sanitize.sh
+    echo "=== ASan + UBSan: suites and vknorm-fuzz seed 1 ($(date +%T))"
+    JOBS=2 SPIRV_FROM="$build" BUILD_DIR=build-asan FUZZ_SEEDS=1 bash scripts/test-sanitize.sh
+  ) >"$build/sanitize-asan.log" 2>&1 &
+  sanitize_pids+=($!)
+  (
+    set -e
+    renice -n 19 -p "$BASHPID" >/dev/null
     echo "=== TSan: threads on one context ($(date +%T))"
     JOBS=2 SPIRV_FROM="$build" BUILD_DIR=build-tsan bash scripts/test-tsan.sh
-    echo "=== sanitizers done ($(date +%T))"
-  ) >"$sanitize_log" 2>&1 &
-  sanitize_pid=$!
+    echo "=== vknorm-fuzz seed 2 on the main build ($(date +%T))"
+    FUZZ_SEEDS=2 FUZZ_CALLS=10000 bash scripts/fuzz.sh "$build"
+  ) >"$build/sanitize-tsan-fuzz.log" 2>&1 &
+  sanitize_pids+=($!)
   set +m
-  # A failing stage below ends the script: the sanitizers' process group goes with it.
-  trap '[ -z "$sanitize_pid" ] || kill -- -"$sanitize_pid" 2>/dev/null || true' EXIT
+  # A failing stage below ends the script: the chains' process groups go with it.
+  trap 'for p in "${sanitize_pids[@]}"; do kill -- -"$p" 2>/dev/null || true; done' EXIT
 fi
-# The three ways an engine consumes vknorm (install + find_package, pkg-config,
-# add_subdirectory), each built and run; about a minute.
 echo "=== consumption paths"
 BUILD_DIR="$build" bash scripts/test-consume.sh
-# Mesa's shader cache, one directory per lane width (support/mesa_cache.h: Mesa 22.3's cache
-# ignores LP_NATIVE_VECTOR_WIDTH for some shaders, so a shared one would run code compiled for
-# another subgroup size). The suites and every vknorm-check run of a width then compile each
-# pipeline once instead of once per process. VKNORM_TEST_MESA_CACHE= (empty) turns it off.
-case $build in /*) cache_root=$build/mesa-cache ;; *) cache_root=$PWD/$build/mesa-cache ;; esac
-export VKNORM_TEST_MESA_CACHE=${VKNORM_TEST_MESA_CACHE-$cache_root}
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp} VKNORM_DEVICE=${VKNORM_DEVICE:-llvmpipe} VKNORM_VALIDATION=1
 widths=${WIDTHS:-128 256 512 1024 2048}
 # Every suite runs once, at the width of the sync matrix below (256, 8 lanes; else the first
@@ -92,13 +99,13 @@ if [ "$VKNORM_HTML_CHECK" = 1 ]; then
   echo "=== vknorm-check --html ($(date +%T))"
   VKNORM_CHECK="$build/tools/check/vknorm-check" HTML_CHECK_REQUIRE_CHROMIUM=1 bash tools/check/html_check.sh
 fi
-# The sanitizers started after the build: wait for them, then show what they printed.
-if [ -n "$sanitize_pid" ]; then
-  echo "=== sanitizers (started $(head -n 1 "$sanitize_log" | sed 's/.*(\(.*\))/\1/'), waiting: $(date +%T))"
+# The sanitizer chains started after the build: wait for them, then show what they printed.
+if [ "${#sanitize_pids[@]}" -gt 0 ]; then
+  echo "=== sanitizers and fuzzer (started after the build; waiting: $(date +%T))"
   rc=0
-  wait "$sanitize_pid" || rc=$?
-  sanitize_pid=
-  cat "$sanitize_log"
-  [ "$rc" -eq 0 ] || { echo "sanitizers failed (exit $rc)"; exit "$rc"; }
+  for p in "${sanitize_pids[@]}"; do wait "$p" || rc=$?; done
+  sanitize_pids=()
+  cat "$build/sanitize-asan.log" "$build/sanitize-tsan-fuzz.log"
+  [ "$rc" -eq 0 ] || { echo "sanitizers or fuzzer failed (exit $rc)"; exit "$rc"; }
 fi
 echo "=== done ($(date +%T))"
