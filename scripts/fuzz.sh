@@ -2,15 +2,19 @@
 # vknorm-fuzz of one build tree: FUZZ_CALLS calls (default 5,000) for each seed of FUZZ_SEEDS
 # (default "1 2"), one process per seed side by side, on lavapipe at one subgroup width with
 # validation on. Fails on a fuzzer violation (vknorm-fuzz exits 1), a crash or a sanitizer
-# report. scripts/test-sanitize.sh runs it on its ASan + UBSan tree (ASAN_OPTIONS from there),
-# scripts/test.sh also on the main build (another seed, more calls: a sixth of ASan's time per
-# call). See docs/fuzzing.md.
+# report; a submission that takes over 20 s is a violation too, so run it where no other process
+# takes its CPU. scripts/test-sanitize.sh runs it on its ASan + UBSan tree, scripts/test.sh on
+# that tree and on the main build (another seed, more calls: a sixth of ASan's time per call).
+# See docs/fuzzing.md.
 #   scripts/fuzz.sh BUILD_DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:?usage: scripts/fuzz.sh BUILD_DIR}
 calls=${FUZZ_CALLS:-5000}
 seeds=${FUZZ_SEEDS:-1 2}
+# An ASan + UBSan build stops at the first report (scripts/test-sanitize.sh says why these).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:strict_string_checks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # Mesa's cache off, unless VKNORM_TEST_MESA_CACHE names a per-width root (support/mesa_cache.h).
 export MESA_SHADER_CACHE_DISABLE=true XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 export VKNORM_DEVICE=${VKNORM_DEVICE:-llvmpipe} VKNORM_VALIDATION=1 LP_NATIVE_VECTOR_WIDTH=${LP_NATIVE_VECTOR_WIDTH:-256}

@@ -6,8 +6,8 @@
 # 512: 16 lanes, and 2048: reports 64, runs 16; reports in ${REPORT_DIR:-check-reports}/), with
 # synchronization and GPU-assisted validation, virtual 64- / 128-lane subgroups and
 # device-limit profiles at width 256, then the quick matrix on Mesa 25.0.7's lavapipe
-# compared with 22.3's (two processes). The sanitizers (ASan + UBSan, TSan) and the fuzzer run
-# beside all of that at the lowest priority, from the end of the build. Fails on any test failure,
+# compared with 22.3's (two processes). The sanitizers' builds and suites (ASan + UBSan, TSan)
+# run beside all of that at the lowest priority, from the end of the build; the fuzzer last. Fails on any test failure,
 # validation message, sanitizer report or new failure. Before the tests, scripts/test-consume.sh
 # builds and runs the three ways of consuming vknorm.
 set -euo pipefail
@@ -27,23 +27,21 @@ build=${BUILD_DIR:-build}
 # off.
 case $build in /*) cache_root=$build/mesa-cache ;; *) cache_root=$PWD/$build/mesa-cache ;; esac
 export VKNORM_TEST_MESA_CACHE=${VKNORM_TEST_MESA_CACHE-$cache_root}
-# Sanitizers and the fuzzer (SANITIZE=0 skips them), two chains side by side: ASan + UBSan over
-# the host-side suites and 5,000 fuzzer calls of seed 1 (scripts/test-sanitize.sh, build-asan/);
-# the concurrency suite under TSan (scripts/test-tsan.sh, build-tsan/), then 10,000 fuzzer calls
-# of seed 2 on the main build (scripts/fuzz.sh: validation and guard regions, no ASan, at a sixth
-# of its time per call; until 2026-12-07 seed 2 ran 5,000 calls under ASan: 6 of CI's
-# core-minutes). They need only the main build's SPIR-V, so they start now, in the background at
-# the lowest priority: they take the cores the stages below leave idle (single-process tails of
-# ctest and the matrix, the consumption builds' links) and finish at full speed after them.
-# Their output goes to $build/sanitize-*.log, printed at the end.
+# Sanitizers (SANITIZE=0 skips them and the fuzzer): two build-and-test chains side by side,
+# ASan + UBSan over the host-side suites (scripts/test-sanitize.sh, build-asan/) and the
+# concurrency suite under TSan (scripts/test-tsan.sh, build-tsan/). They need only the main
+# build's SPIR-V, so they start now, in the background at the lowest priority: they take the
+# cores the stages below leave idle (single-process tails of ctest and the matrix, the
+# consumption builds' links) and finish at full speed after them. Their output goes to
+# $build/sanitize-*.log, printed at the end. The fuzzer runs after them (below).
 sanitize_pids=()
 if [ "${SANITIZE:-1}" != 0 ]; then
   set -m  # each chain gets its own process group: a failure below stops all of it
   (
     set -e
     renice -n 19 -p "$BASHPID" >/dev/null  # before anything starts: every child inherits it
-    echo "=== ASan + UBSan: suites and vknorm-fuzz seed 1 ($(date +%T))"
-    JOBS=2 SPIRV_FROM="$build" BUILD_DIR=build-asan FUZZ_SEEDS=1 bash scripts/test-sanitize.sh
+    echo "=== ASan + UBSan: host-side suites ($(date +%T))"
+    JOBS=2 SPIRV_FROM="$build" BUILD_DIR=build-asan FUZZ=0 bash scripts/test-sanitize.sh
   ) >"$build/sanitize-asan.log" 2>&1 &
   sanitize_pids+=($!)
   (
@@ -51,9 +49,7 @@ if [ "${SANITIZE:-1}" != 0 ]; then
     renice -n 19 -p "$BASHPID" >/dev/null
     echo "=== TSan: threads on one context ($(date +%T))"
     JOBS=2 SPIRV_FROM="$build" BUILD_DIR=build-tsan bash scripts/test-tsan.sh
-    echo "=== vknorm-fuzz seed 2 on the main build ($(date +%T))"
-    FUZZ_SEEDS=2 FUZZ_CALLS=10000 bash scripts/fuzz.sh "$build"
-  ) >"$build/sanitize-tsan-fuzz.log" 2>&1 &
+  ) >"$build/sanitize-tsan.log" 2>&1 &
   sanitize_pids+=($!)
   set +m
   # A failing stage below ends the script: the chains' process groups go with it.
@@ -100,12 +96,25 @@ if [ "$VKNORM_HTML_CHECK" = 1 ]; then
   VKNORM_CHECK="$build/tools/check/vknorm-check" HTML_CHECK_REQUIRE_CHROMIUM=1 bash tools/check/html_check.sh
 fi
 # The sanitizer chains started after the build: wait for them, then show what they printed.
+# Then the fuzzer, at normal priority with nothing else running (its 20-second watchdog on a
+# submission; niced beside the matrix it flagged two slow JITs on 2026-12-07): 5,000 calls of
+# seed 1 under ASan + UBSan and 10,000 of seed 2 on the main build (validation and guard
+# regions, no ASan, a sixth of the time per call; until 2026-12-07 both seeds ran 5,000 calls
+# under ASan: 6 more of CI's core-minutes), side by side.
 if [ "${#sanitize_pids[@]}" -gt 0 ]; then
-  echo "=== sanitizers and fuzzer (started after the build; waiting: $(date +%T))"
+  echo "=== sanitizers (started after the build; waiting: $(date +%T))"
   rc=0
   for p in "${sanitize_pids[@]}"; do wait "$p" || rc=$?; done
   sanitize_pids=()
-  cat "$build/sanitize-asan.log" "$build/sanitize-tsan-fuzz.log"
-  [ "$rc" -eq 0 ] || { echo "sanitizers or fuzzer failed (exit $rc)"; exit "$rc"; }
+  cat "$build/sanitize-asan.log" "$build/sanitize-tsan.log"
+  [ "$rc" -eq 0 ] || { echo "sanitizers failed (exit $rc)"; exit "$rc"; }
+  echo "=== vknorm-fuzz: seed 1 under ASan + UBSan, seed 2 on the main build ($(date +%T))"
+  FUZZ_SEEDS=1 bash scripts/fuzz.sh build-asan > build-asan/fuzz.log 2>&1 &
+  asan_fuzz=$!
+  rc=0
+  FUZZ_SEEDS=2 FUZZ_CALLS=10000 bash scripts/fuzz.sh "$build" || rc=$?
+  wait "$asan_fuzz" || rc=$?
+  cat build-asan/fuzz.log
+  [ "$rc" -eq 0 ] || { echo "vknorm-fuzz failed (exit $rc)"; exit "$rc"; }
 fi
 echo "=== done ($(date +%T))"
