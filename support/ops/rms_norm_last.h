@@ -61,9 +61,11 @@ class RmsLastCase : public RowNormCase {
   double weight_offset() const { return add_ ? 1.0 : 0.0; }
   double static_scale() const { return add_ && q8_ && !group_ ? 4.0 / quantized_max(quant_) : 0.0; }
   vknorm::DType y_dtype(vknorm::DType x) const { return q8_ ? quant_ : x; }
-  // y_scale of a dynamic scale: the leading shape, and ceil(D / group) per row with groups.
+  // Dynamic scales per row: ceil(D / group) with groups, else 1.
+  int64_t scales_per_row(int64_t D) const { return group_ > 0 ? std::max<int64_t>(1, (D + group_ - 1) / group_) : 1; }
+  // y_scale of a dynamic scale: the leading shape, and the scales of a row with groups.
   std::vector<int64_t> scale_shape(std::vector<int64_t> lead, int64_t D) const {
-    if (group_ > 0) lead.push_back(std::max<int64_t>(1, (D + group_ - 1) / group_));
+    if (group_ > 0) lead.push_back(scales_per_row(D));
     return lead;
   }
 
@@ -160,7 +162,7 @@ class RmsLastCase : public RowNormCase {
     const uint64_t n = static_cast<uint64_t>(s.numel());
     const uint64_t y = n * vknorm::dtype_size(y_dtype(s.dtype));
     const int64_t D = row_length(s.shape, s.normalized_rank);
-    const uint64_t scales = q8_ && !(static_scale() > 0) ? b.stat * uint64_t(group_ > 0 ? std::max<int64_t>(1, (D + group_ - 1) / group_) : 1) : 0;
+    const uint64_t scales = q8_ && !(static_scale() > 0) ? b.stat * uint64_t(scales_per_row(D)) : 0;
     const uint64_t res = add_ ? 2 * n * vknorm::dtype_size(s.res_dtype()) : 0;
     return b.big + y + res + (add_ && s.add_bias ? 2 : 1) * b.param + scales;
   }
@@ -177,7 +179,7 @@ class RmsLastCase : public RowNormCase {
     if (s.affine) t.push_back({"weight", s.param_dtype(), normalized(s)});
     if (q8_ && !(static_scale() > 0) && group_ > 0) {  // (rows, groups)
       const int64_t D = row_length(s.shape, s.normalized_rank);
-      t.push_back({"y_scale", vknorm::DType::f32, {s.numel() / std::max<int64_t>(D, 1), (D + group_ - 1) / group_}});
+      t.push_back({"y_scale", vknorm::DType::f32, {s.numel() / std::max<int64_t>(D, 1), scales_per_row(D)}});
     } else if (q8_ && !(static_scale() > 0)) {
       t.push_back({"y_scale", vknorm::DType::f32, leading(s)});
     }
