@@ -32,22 +32,35 @@ layout(buffer_reference, std430, buffer_reference_align = 8) buffer U32x2Ref { u
 #define Q4AT(i) U32Ref(pc.y).v[i]
 #define Q8AT(i) U32x2Ref(pc.y).v[i]
 #endif
-// The float8 code of v, |v| <= QMAX (clamped by the caller), rounded to nearest even in integer
-// arithmetic as torch's float -> float8 conversion rounds (Vulkan 1.3 on Debian 12 has no float8
-// type). Rows holding NaN / Inf get unspecified codes (the int8 rule).
+// The 8-bit codes are rounded by one correctly rounded fp32 addition (round to nearest even, as
+// torch converts) instead of integer rounding or roundEven: no conversion instruction, which
+// NVIDIA runs at a quarter of the integer rate (the integer float8 rounding, whose subnormal
+// branch took a roundEven and a float -> uint conversion per element, left the plain float8
+// RMSNorm compute-bound: 1.2x the 16-bit output's time on an H100, 2026-12-06). `precise` keeps
+// a compiler from contracting or reassociating the addition. Rows holding NaN / Inf get
+// unspecified codes.
+//
+// float8 (Vulkan 1.3 on Debian 12 has no float8 type): for |v| <= QMAX (clamped by the caller),
+// M = 2^(E + 23 - MB) with E the exponent of v, at least the format's smallest normal one, has
+// an ulp equal to the float8 step at v, so |v| + M rounds |v| to that step and its low bits
+// count the steps: k = bits(|v| + M) - bits(M) (8..16 for a normal v: its mantissa with the
+// leading 1 and a carry into the next exponent; 0..8 below the smallest normal: a subnormal
+// code). The code is then (E + BIAS - 1) << MB, plus k.
 uint fp8_code(float v) {
-  const uint MB = QFMT == 1u ? 3u : 2u, BIAS = QFMT == 1u ? 7u : 15u, SH = 23u - MB;
-  uint b = floatBitsToUint(v);
-  const uint sign = (b >> 24) & 0x80u;
-  b &= 0x7fffffffu;
-  if (b < ((128u - BIAS) << 23))  // below the smallest normal: count smallest subnormals (exact scaling)
-    return sign | uint(roundEven(uintBitsToFloat(b) * float(1u << (BIAS - 1u + MB))));
-  b -= (127u - BIAS) << 23;  // rebias the exponent; a mantissa carry bumps it, as IEEE rounding does
-  return sign | ((b + ((1u << (SH - 1u)) - 1u) + ((b >> SH) & 1u)) >> SH);
+  const uint MB = QFMT == 1u ? 3u : 2u, BIAS = QFMT == 1u ? 7u : 15u;
+  const uint b = floatBitsToUint(v);
+  const uint e = max(b & 0x7f800000u, (128u - BIAS) << 23);  // exponent field, >= the smallest normal's
+  const uint m = e + ((23u - MB) << 23);                       // bits of M
+  precise float a = abs(v) + uintBitsToFloat(m);
+  return ((b >> 24) & 0x80u) | ((e >> (23u - MB)) - ((128u - BIAS) << MB) + (floatBitsToUint(a) - m));
 }
-// The 8-bit code of v / scale (inv = 1 / scale) in the low byte.
+// The 8-bit code of v / scale (inv = 1 / scale) in the low byte. int8: 1.5 * 2^23 added to a
+// value in [-127, 127] leaves it rounded, in two's complement, in the sum's low bits.
 uint code8(float v, float inv) {
-  if (QFMT == 0u) return uint(int(clamp(roundEven(v * inv), -127.0, 127.0))) & 0xffu;
+  if (QFMT == 0u) {
+    precise float a = clamp(v * inv, -127.0, 127.0) + 12582912.0;
+    return (floatBitsToUint(a) - 0x4B400000u) & 0xffu;
+  }
   return fp8_code(clamp(v * inv, -QMAX, QMAX));
 }
 uint pack4(vec4 v, float inv) {

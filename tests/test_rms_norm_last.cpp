@@ -109,6 +109,76 @@ TEST_SUITE("rms_norm_last") {
         }
   }
 
+  // The 8-bit encoders (quantize.glsl) against torch's rounding, value by value: every code of
+  // each format, every midpoint between neighbouring codes (a tie: nearest even) and the fp32
+  // values just beside it, subnormals, signed zeros, values past QMAX (saturated). The op cases
+  // accept either code where y / s lies at a tie within the reference's tolerance; here y / s
+  // is exact. Row: x = (2^40, the test values, zeros), D = 4096, eps = 0: the test values'
+  // squares (< 2^44 in all) are absorbed by 2^80 in any summation order, so r = 2^-34 exactly
+  // and weight 2^34 gives y = x; static scale 1. Registers with 4-wide and scalar accesses, and
+  // the streamed path.
+  TEST_CASE("int8 / float8 codes: every code, ties to even, subnormals, saturation, exactly") {
+    HostDevice& dev = host();
+    ValidationScope vs(dev);
+    if (!dev.info().supports(DType::i8)) return;
+    constexpr int64_t D = 4096;
+    for (DType q : {DType::i8, DType::f8_e4m3, DType::f8_e5m2}) {
+      const std::string format = vknorm::dtype_name(q);
+      CAPTURE(format);
+      const double qmax = q == DType::i8 ? 127.0 : q == DType::f8_e4m3 ? 448.0 : 57344.0;
+      // The format's non-negative finite values (decoded from every code up to QMAX's).
+      std::vector<double> codes;
+      for (int c = 0; c < 128; ++c) {
+        const double v = q == DType::i8 ? double(c) : vknorm_support::decode({uint8_t(c)}, q)[0];
+        if (v <= qmax) codes.push_back(v);
+      }
+      std::vector<double> t;
+      for (size_t i = 0; i + 1 < codes.size(); ++i) {
+        const float mid = float((codes[i] + codes[i + 1]) / 2);  // exact: one more mantissa bit
+        t.insert(t.end(), {codes[i], mid, std::nextafter(mid, 0.0f), std::nextafter(mid, 1e9f)});
+      }
+      const double step = codes.back() - codes[codes.size() - 2];
+      t.insert(t.end(), {qmax, qmax + step / 2, qmax + step, qmax * 1.5, 1e-30, std::ldexp(1.0, -20)});
+      const size_t n = t.size();
+      for (size_t i = 0; i < n; ++i) t.push_back(-t[i]);
+      t.push_back(-0.0);
+      REQUIRE(t.size() < size_t(D));
+      std::vector<double> x(D, 0.0), w(D, std::ldexp(1.0, 34));
+      x[0] = std::ldexp(1.0, 40);
+      std::copy(t.begin(), t.end(), x.begin() + 1);
+      std::vector<double> want(D);
+      for (int64_t j = 0; j < D; ++j) {
+        x[j] = float(x[j]);  // as stored
+        want[j] = vknorm_support::quantize(std::max(-qmax, std::min(qmax, x[j])), q);
+      }
+      auto xb = upload(dev, x, DType::f32), wb = upload(dev, w, DType::f32);
+      TestBuffer yb(dev, D);
+      const vknorm::KernelConfig forced[] = {row_config(256, 16, 4, 1), row_config(512, 8, 1, 1),
+                                             row_config(64, 4, 4, 1) /* 256 < D: streamed */};
+      for (int k = -1; k < 3; ++k) {
+        CAPTURE(k);  // -1: the selector's config
+        vknorm::RmsNormLastArgs a{};
+        a.x = view(*xb, DType::f32, {1, D});
+        a.weight = view(*wb, DType::f32, {D});
+        a.y = view(yb, q, {1, D});
+        a.static_scale = 1.0f;
+        a.eps = 0.0f;
+        if (k >= 0) a.config = &forced[k];
+        yb.poison();
+        Error err;
+        REQUIRE(dev.run([&](VkCommandBuffer cmd) { err = vknorm::record_rms_norm_last(dev.context(), cmd, a); }) ==
+                VK_SUCCESS);
+        REQUIRE(err.ok());
+        const std::vector<double> got = download(dev, yb, size_t(D), q);
+        int bad = 0;
+        for (int64_t j = 0; j < D; ++j)
+          if ((got[j] != want[j] || (q != DType::i8 && std::signbit(got[j]) != std::signbit(want[j]))) && ++bad <= 8)
+            FAIL_CHECK("x = " << x[j] << ": the code of " << got[j] << ", torch rounds to " << want[j]);
+        CHECK(bad == 0);
+      }
+    }
+  }
+
   // A dynamic scale per G elements: G = 96 (8-wide accesses, not a power of two), 50 (scalar
   // accesses only), 1 (a scale per element), and G >= D (one group: the per-row scale); both
   // forms, int8 and both float8 formats, rows from one short group to rows that need more items
