@@ -114,7 +114,9 @@ TEST_SUITE("limits") {
       for (const std::vector<int64_t>& shape :
            std::vector<std::vector<int64_t>>{{3, 20, 33}, {2, 9, 700}, {40, 1000}, {1, 3, 1500}}) {
         if (int64_t(shape.size()) < op->min_rank()) continue;
-        for (DType dt : kAllDtypes) {
+        // f32 and f16: the windows and grid splits depend on the element size (bf16's is f16's),
+        // and each pipeline within these limits is compiled for this test alone (CI's time).
+        for (DType dt : {DType::f32, DType::f16}) {
           CaseSpec s;
           s.op = op;
           s.dtype = dt;
