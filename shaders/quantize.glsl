@@ -34,11 +34,11 @@ layout(buffer_reference, std430, buffer_reference_align = 8) buffer U32x2Ref { u
 #endif
 // The 8-bit codes are rounded by one correctly rounded fp32 addition (round to nearest even, as
 // torch converts) instead of integer rounding or roundEven: no conversion instruction, which
-// NVIDIA runs at a quarter of the integer rate (the integer float8 rounding, whose subnormal
-// branch took a roundEven and a float -> uint conversion per element, left the plain float8
-// RMSNorm compute-bound: 1.2x the 16-bit output's time on an H100, 2026-12-06). `precise` keeps
-// a compiler from contracting or reassociating the addition. Rows holding NaN / Inf get
-// unspecified codes.
+// NVIDIA runs at a quarter of the integer rate (the integer float8 rounding took a roundEven and
+// a float -> uint conversion per element for its subnormal branch, int8 a roundEven and a
+// float -> int). On an H100 the plain RMSNorm's int8 output got 1.09-1.11x faster, float8
+// 1.01-1.07x (bench/results/2026-12-07). `precise` keeps a compiler from contracting or
+// reassociating the addition. Rows holding NaN / Inf get unspecified codes.
 //
 // float8 (Vulkan 1.3 on Debian 12 has no float8 type): for |v| <= QMAX (clamped by the caller),
 // M = 2^(E + 23 - MB) with E the exponent of v, at least the format's smallest normal one, has
