@@ -4,7 +4,7 @@
 # validation on. Fails on a fuzzer violation (vknorm-fuzz exits 1), a crash or a sanitizer
 # report; a submission that takes over 20 s is a violation too, so run it where no other process
 # takes its CPU. scripts/test-sanitize.sh runs it on its ASan + UBSan tree, scripts/test.sh on
-# that tree and on the main build (another seed, more calls: a sixth of ASan's time per call).
+# that tree and on the main build (the same seed, more calls: a sixth of ASan's time per call).
 # See docs/fuzzing.md.
 #   scripts/fuzz.sh BUILD_DIR
 set -euo pipefail
