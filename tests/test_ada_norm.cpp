@@ -23,7 +23,7 @@ using vknorm::Tensor;
 
 namespace {
 
-const char* const kForms[] = {"ada_layer_norm", "ada_rms_norm", "gated_ada_layer_norm", "gated_ada_rms_norm"};
+const char* const kAdaForms[] = {"ada_layer_norm", "ada_rms_norm", "gated_ada_layer_norm", "gated_ada_rms_norm"};
 const char* const kQuantForms[] = {"ada_layer_norm_q8", "ada_layer_norm_fp8", "ada_rms_norm_fp8e5m2",
                                    "gated_ada_layer_norm_fp8"};
 
@@ -159,7 +159,7 @@ TEST_SUITE("ada_norm") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
     uint64_t seed = 300;
-    for (const char* form : kForms)
+    for (const char* form : kAdaForms)
       for (DType dt : kAllDtypes)
         for (const std::vector<int64_t>& shape : {std::vector<int64_t>{2, 5, 33}, std::vector<int64_t>{3, 1152},
                                                   std::vector<int64_t>{2, 4, 3072}, std::vector<int64_t>{1, 1, 1},
@@ -174,7 +174,7 @@ TEST_SUITE("ada_norm") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
     uint64_t seed = 400;
-    for (const char* form : kForms)
+    for (const char* form : kAdaForms)
       for (DType dt : kAllDtypes)
         for (DataKind data : {DataKind::large_mean, DataKind::outlier_first, DataKind::nan_inf, DataKind::uniform01})
           for (double eps : {0.0, 10.0}) {
@@ -189,7 +189,7 @@ TEST_SUITE("ada_norm") {
     ValidationScope vs(dev);
     uint64_t seed = 500;
     const vknorm::KernelConfig scalar = row_config(64, 4, 1, 4);  // 1-element accesses, several rows per workgroup
-    for (const char* form : kForms)
+    for (const char* form : kAdaForms)
       for (DType dt : kAllDtypes) {
         const CaseSpec base = op_spec(form, dt, {2, 3, 48}, true, DataKind::normal, ++seed);
         for (const CaseSpec& p : placements(base)) check_case(dev, p);

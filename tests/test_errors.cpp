@@ -85,8 +85,8 @@ void expect_noop(HostDevice& dev, const std::string& what, const std::function<E
   for (TestBuffer* b : outputs) CHECK_MESSAGE(b->poisoned(), what << ": an output was written");
 }
 
-const float kNaN = std::numeric_limits<float>::quiet_NaN();
-const float kInf = std::numeric_limits<float>::infinity();
+const float kNaNf = std::numeric_limits<float>::quiet_NaN();
+const float kInff = std::numeric_limits<float>::infinity();
 
 }  // namespace
 
@@ -149,9 +149,9 @@ TEST_SUITE("errors") {
     a = good;
     a.eps = -1e-5f;
     rms_refused(dev, bad, "negative eps", a, {&yb});
-    a.eps = kNaN;
+    a.eps = kNaNf;
     rms_refused(dev, bad, "NaN eps", a, {&yb});
-    a.eps = kInf;
+    a.eps = kInff;
     rms_refused(dev, bad, "Inf eps", a, {&yb});
     a = good;
     a.x.address = 4096;  // both set
@@ -285,7 +285,7 @@ TEST_SUITE("errors") {
     a = good;
     a.eps = -1.0f;
     ln_refused(dev, bad, "negative eps", a, outs);
-    a.eps = kNaN;
+    a.eps = kNaNf;
     ln_refused(dev, bad, "NaN eps", a, outs);
     a = good;
     a.y.address = 64;

@@ -18,7 +18,7 @@ using vknorm::Tensor;
 
 namespace {
 
-const char* const kForms[] = {"gated_rms_norm", "gated_rms_norm_gate_first"};
+const char* const kGatedForms[] = {"gated_rms_norm", "gated_rms_norm_gate_first"};
 
 }  // namespace
 
@@ -27,7 +27,7 @@ TEST_SUITE("gated_rms_norm") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
     uint64_t seed = 900;
-    for (const char* form : kForms)
+    for (const char* form : kGatedForms)
       for (DType dt : kAllDtypes)
         for (const std::vector<int64_t>& shape : {std::vector<int64_t>{5, 33}, std::vector<int64_t>{3, 8, 128},
                                                   std::vector<int64_t>{2, 5120}, std::vector<int64_t>{1, 1},
@@ -42,7 +42,7 @@ TEST_SUITE("gated_rms_norm") {
     ValidationScope vs(dev);
     uint64_t seed = 950;
     const vknorm::KernelConfig scalar = row_config(64, 4, 1, 4);  // 1-element accesses, several rows per workgroup
-    for (const char* form : kForms)
+    for (const char* form : kGatedForms)
       for (DType dt : kAllDtypes) {
         for (DataKind data : {DataKind::large_mean, DataKind::outlier_first, DataKind::nan_inf, DataKind::uniform01})
           for (double eps : {0.0, 10.0}) {

@@ -10,7 +10,7 @@ using vknorm_support::CaseInputs;
 
 namespace {
 
-void shapes(DType dt) {
+void ln_bwd_shapes(DType dt) {
   HostDevice& dev = host();
   ValidationScope vs(dev);
   uint64_t seed = 400;
@@ -45,7 +45,7 @@ double loss_all(const std::vector<double>& x, const std::vector<double>& w,
   return L;
 }
 
-void finite_difference(const CaseSpec& spec) {
+void ln_bwd_finite_difference(const CaseSpec& spec) {
   HostDevice& dev = host();
   CAPTURE(spec.label());
   CaseResult res = check_case(dev, spec, true);
@@ -95,9 +95,9 @@ void finite_difference(const CaseSpec& spec) {
 }  // namespace
 
 TEST_SUITE("layer_norm_backward") {
-  TEST_CASE("layer_norm_backward f32 shapes") { shapes(DType::f32); }
-  TEST_CASE("layer_norm_backward f16 shapes") { shapes(DType::f16); }
-  TEST_CASE("layer_norm_backward bf16 shapes") { shapes(DType::bf16); }
+  TEST_CASE("layer_norm_backward f32 shapes") { ln_bwd_shapes(DType::f32); }
+  TEST_CASE("layer_norm_backward f16 shapes") { ln_bwd_shapes(DType::f16); }
+  TEST_CASE("layer_norm_backward bf16 shapes") { ln_bwd_shapes(DType::bf16); }
 
   TEST_CASE("layer_norm_backward few long rows, f32") {
     HostDevice& dev = host();
@@ -140,12 +140,12 @@ TEST_SUITE("layer_norm_backward") {
   TEST_CASE("layer_norm_backward matches finite differences of the fp64 forward") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
-    finite_difference(ln_bwd(DType::f32, {6, 37}, 1, true, DataKind::normal, 461));
-    finite_difference(ln_bwd(DType::f32, {3, 1025}, 1, true, DataKind::normal, 462));
-    finite_difference(ln_bwd(DType::f32, {4, 3, 11}, 2, false, DataKind::normal, 463));
+    ln_bwd_finite_difference(ln_bwd(DType::f32, {6, 37}, 1, true, DataKind::normal, 461));
+    ln_bwd_finite_difference(ln_bwd(DType::f32, {3, 1025}, 1, true, DataKind::normal, 462));
+    ln_bwd_finite_difference(ln_bwd(DType::f32, {4, 3, 11}, 2, false, DataKind::normal, 463));
     auto s = ln_bwd(DType::f32, {5, 64}, 1, true, DataKind::uniform01, 464);
     s.eps = 0.1;
-    finite_difference(s);
+    ln_bwd_finite_difference(s);
   }
 
   TEST_CASE("layer_norm_backward in place (dx = dy): the bits of out of place, on every path") {

@@ -12,7 +12,7 @@ using vknorm::Tensor;
 
 namespace {
 
-const char* const kOps[] = {"l1_norm", "l2_norm"};
+const char* const kLpOps[] = {"l1_norm", "l2_norm"};
 
 CaseSpec spec_of(const char* op, DType dt, std::vector<int64_t> shape, uint64_t seed) {
   CaseSpec s;
@@ -33,7 +33,7 @@ TEST_SUITE("lp_norm") {
     const std::vector<std::vector<int64_t>> shapes = {{7, 1},    {5, 33},        {3, 1000},     {2, 65535},
                                                       {9, 1, 7}, {2, 3, 33},     {2, 64, 257},  {1, 1000, 7},
                                                       {300, 64}, {2, 4, 5, 6},   {3, 4096, 1, 1}};
-    for (const char* op : kOps)
+    for (const char* op : kLpOps)
       for (DType dt : kAllDtypes)
         for (const auto& shape : shapes) {
           CAPTURE(op);
@@ -45,7 +45,7 @@ TEST_SUITE("lp_norm") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
     uint64_t seed = 90;
-    for (const char* op : kOps)
+    for (const char* op : kLpOps)
       for (DType dt : kAllDtypes)
         for (const std::vector<int64_t>& shape : {std::vector<int64_t>{5, 33}, std::vector<int64_t>{2, 64, 33}}) {
           CAPTURE(op);
@@ -69,7 +69,7 @@ TEST_SUITE("lp_norm") {
   TEST_CASE("forced configs: streamed rows and columns, several rows per workgroup") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
-    for (const char* op : kOps)
+    for (const char* op : kLpOps)
       for (DType dt : {DType::f32, DType::bf16}) {
         vknorm::KernelConfig rows;
         rows.workgroup_size = 64;

@@ -19,7 +19,7 @@ using vknorm::Tensor;
 
 namespace {
 
-const char* const kForms[] = {"qk_norm_rope", "qk_norm_rope_gptj"};
+const char* const kQkForms[] = {"qk_norm_rope", "qk_norm_rope_gptj"};
 
 double tol_of(DType dt) { return dt == DType::f32 ? 2e-5 : dt == DType::f16 ? 2e-3 : 1.6e-2; }
 
@@ -135,7 +135,7 @@ TEST_SUITE("qk_norm_rope") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
     uint64_t seed = 1200;
-    for (const char* form : kForms)
+    for (const char* form : kQkForms)
       for (DType dt : kAllDtypes)
         for (const std::vector<int64_t>& shape :
              {std::vector<int64_t>{3, 5, 64}, std::vector<int64_t>{7, 2, 34}, std::vector<int64_t>{1, 40, 128},
@@ -150,7 +150,7 @@ TEST_SUITE("qk_norm_rope") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
     uint64_t seed = 1300;
-    for (const char* form : kForms)
+    for (const char* form : kQkForms)
       for (int64_t kv : {1, 3, 4, 8}) {
         CaseSpec s = op_spec(form, DType::f32, {5, 12, 64}, true, DataKind::normal, ++seed);
         s.groups = kv;  // 11 + 1, 9 + 3, 8 + 4, 4 + 8 (more k heads than q heads is allowed too)
@@ -170,7 +170,7 @@ TEST_SUITE("qk_norm_rope") {
     wide.workgroup_size = 128;
     wide.items_per_invocation = 2;
     wide.rows_per_workgroup = 1;
-    for (const char* form : kForms)
+    for (const char* form : kQkForms)
       for (DType dt : kAllDtypes) {
         for (DataKind data : {DataKind::large_mean, DataKind::outlier_first, DataKind::nan_inf, DataKind::uniform01})
           for (double eps : {0.0, 10.0}) {

@@ -16,7 +16,7 @@ using vknorm_support::CaseInputs;
 
 namespace {
 
-void shapes(DType dt) {
+void rms_bwd_shapes(DType dt) {
   HostDevice& dev = host();
   ValidationScope vs(dev);
   uint64_t seed = 800;
@@ -55,7 +55,7 @@ double loss_all(const std::vector<double>& x, const std::vector<double>& weff,
   return L;
 }
 
-void finite_difference(const CaseSpec& spec) {
+void rms_bwd_finite_difference(const CaseSpec& spec) {
   HostDevice& dev = host();
   CAPTURE(spec.label());
   CaseResult res = check_case(dev, spec, true);
@@ -144,9 +144,9 @@ vknorm::KernelConfig config(uint32_t wg, uint32_t items, uint32_t vec, uint32_t 
 }  // namespace
 
 TEST_SUITE("rms_norm_backward") {
-  TEST_CASE("rms_norm_backward f32 shapes") { shapes(DType::f32); }
-  TEST_CASE("rms_norm_backward f16 shapes") { shapes(DType::f16); }
-  TEST_CASE("rms_norm_backward bf16 shapes") { shapes(DType::bf16); }
+  TEST_CASE("rms_norm_backward f32 shapes") { rms_bwd_shapes(DType::f32); }
+  TEST_CASE("rms_norm_backward f16 shapes") { rms_bwd_shapes(DType::f16); }
+  TEST_CASE("rms_norm_backward bf16 shapes") { rms_bwd_shapes(DType::bf16); }
 
   TEST_CASE("rms_norm_backward weight_offset 1 (Gemma)") {
     HostDevice& dev = host();
@@ -250,13 +250,13 @@ TEST_SUITE("rms_norm_backward") {
   TEST_CASE("rms_norm_backward matches finite differences of the fp64 forward") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
-    finite_difference(rms_bwd(DType::f32, {6, 37}, 1, true, DataKind::normal, 851));
-    finite_difference(rms_bwd(DType::f32, {3, 1025}, 1, true, DataKind::normal, 852));
-    finite_difference(rms_bwd(DType::f32, {4, 3, 11}, 2, false, DataKind::normal, 853));
+    rms_bwd_finite_difference(rms_bwd(DType::f32, {6, 37}, 1, true, DataKind::normal, 851));
+    rms_bwd_finite_difference(rms_bwd(DType::f32, {3, 1025}, 1, true, DataKind::normal, 852));
+    rms_bwd_finite_difference(rms_bwd(DType::f32, {4, 3, 11}, 2, false, DataKind::normal, 853));
     auto s = rms_bwd(DType::f32, {5, 64}, 1, true, DataKind::uniform01, 854);
     s.eps = 0.1;
     s.weight_offset = 1.0;
-    finite_difference(s);
+    rms_bwd_finite_difference(s);
   }
 
   TEST_CASE("rms_norm_backward is deterministic") {

@@ -19,7 +19,7 @@ using vknorm::Tensor;
 
 namespace {
 
-const char* const kOps[] = {"rms_norm_last",        "rms_norm_last_q8",     "add_rms_norm",
+const char* const kRmsLastOps[] = {"rms_norm_last",        "rms_norm_last_q8",     "add_rms_norm",
                              "add_rms_norm_q8",      "rms_norm_last_fp8",    "add_rms_norm_fp8",
                              "rms_norm_last_fp8e5m2", "add_rms_norm_fp8e5m2", "add_rms_norm_fp8_g128"};
 
@@ -39,7 +39,7 @@ TEST_SUITE("rms_norm_last") {
     const std::vector<std::pair<std::vector<int64_t>, int>> shapes = {
         {{7, 1}, 1},   {{5, 33}, 1},     {{3, 4097}, 1}, {{2, 65535}, 1}, {{4096}, 1},
         {{9, 4, 64}, 1}, {{3, 5, 128}, 2}, {{300, 128}, 1}, {{2, 8192}, 1}, {{1, 1}, 1}};
-    for (const char* op : kOps)
+    for (const char* op : kRmsLastOps)
       for (DType dt : kAllDtypes)
         for (const auto& [shape, nr] : shapes) {
           CAPTURE(op);
@@ -51,7 +51,7 @@ TEST_SUITE("rms_norm_last") {
     HostDevice& dev = host();
     ValidationScope vs(dev);
     uint64_t seed = 700;
-    for (const char* op : kOps)
+    for (const char* op : kRmsLastOps)
       for (DType dt : kAllDtypes)
         for (const std::vector<int64_t>& shape : {std::vector<int64_t>{5, 33}, std::vector<int64_t>{3, 4097}}) {
           CAPTURE(op);
@@ -88,7 +88,7 @@ TEST_SUITE("rms_norm_last") {
     struct Cfg {
       uint32_t wg, items, vec, rows;
     };
-    for (const char* op : kOps)
+    for (const char* op : kRmsLastOps)
       for (DType dt : kAllDtypes)
         for (Cfg c : {Cfg{64, 4, 4, 1}, Cfg{128, 8, 1, 4}, Cfg{256, 16, 4, 2}, Cfg{128, 8, 8, 1}}) {
           if (c.vec == 8 && dt == DType::f32) continue;

@@ -53,7 +53,7 @@ std::string token_soup(Rng& rng) {
   return s;
 }
 
-vknorm::KernelConfig random_config(Rng& rng) {
+vknorm::KernelConfig random_config_for_text(Rng& rng) {
   vknorm::KernelConfig c;
   c.workgroup_size = static_cast<uint32_t>(rng.below(2) ? rng.below(1025) : rng.next());
   c.items_per_invocation = static_cast<uint32_t>(rng.below(65));
@@ -112,14 +112,14 @@ class ParserFuzzer {
     switch (rng.below(3)) {
       case 0: return random_bytes(rng, 64);
       case 1: return token_soup(rng);
-      default: return mutate(rng, vknorm::to_string(random_config(rng)));
+      default: return mutate(rng, vknorm::to_string(random_config_for_text(rng)));
     }
   }
 
   void config_text(Rng& rng, uint64_t i) {
     // Valid texts must round-trip; mutated ones must either parse (and then round-trip) or
     // leave *out unchanged.
-    const vknorm::KernelConfig original = random_config(rng);
+    const vknorm::KernelConfig original = random_config_for_text(rng);
     const std::string text = rng.chance(20) ? vknorm::to_string(original) : config_source(rng);
     vknorm::KernelConfig out = original;
     const vknorm::Error e = vknorm::parse_config(text, &out);
@@ -141,7 +141,7 @@ class ParserFuzzer {
     for (int k = 0; k < 4; ++k) {
       vknorm::TuningCacheEntry e;
       e.case_class = "fuzz_class_" + std::to_string(k);
-      e.config = random_config(rng);
+      e.config = random_config_for_text(rng);
       e.config.source.clear();
       e.tuned_ms = 0.5 * k;
       e.baseline_ms = 1.0 + k;
