@@ -19,9 +19,9 @@ using vknorm::Tensor;
 
 namespace {
 
-const char* const kRmsLastOps[] = {"rms_norm_last",        "rms_norm_last_q8",     "add_rms_norm",
-                             "add_rms_norm_q8",      "rms_norm_last_fp8",    "add_rms_norm_fp8",
-                             "rms_norm_last_fp8e5m2", "add_rms_norm_fp8e5m2", "add_rms_norm_fp8_g128"};
+const char* const kRmsLastOps[] = {"rms_norm_last",         "rms_norm_last_q8",     "add_rms_norm",
+                                   "add_rms_norm_q8",       "rms_norm_last_fp8",    "add_rms_norm_fp8",
+                                   "rms_norm_last_fp8e5m2", "add_rms_norm_fp8e5m2", "add_rms_norm_fp8_g128"};
 
 CaseSpec spec_of(const char* op, DType dt, std::vector<int64_t> shape, int nr = 1, uint64_t seed = 1) {
   CaseSpec s = op_spec(op, dt, std::move(shape), true, DataKind::normal, seed);
@@ -158,9 +158,9 @@ TEST_SUITE("rms_norm_last") {
       for (int k = -1; k < 3; ++k) {
         CAPTURE(k);  // -1: the selector's config
         vknorm::RmsNormLastArgs a{};
-        a.x = view(*xb, DType::f32, {1, D});
-        a.weight = view(*wb, DType::f32, {D});
-        a.y = view(yb, q, {1, D});
+        a.x = view_of(dev, *xb, DType::f32, {1, D}, {D, 1});
+        a.weight = view_of(dev, *wb, DType::f32, {D}, {1});
+        a.y = view_of(dev, yb, q, {1, D}, {D, 1});
         a.static_scale = 1.0f;
         a.eps = 0.0f;
         if (k >= 0) a.config = &forced[k];
