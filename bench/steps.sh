@@ -1,4 +1,4 @@
-# Sourced by run_sweep.sh and run_zoo.sh: `step NAME LIMIT_S LOG command...` runs one step of a
+# Sourced by run_sweep.sh, run_zoo.sh and the leases under results/: `step NAME LIMIT_S LOG command...` runs one step of a
 # GPU-host campaign under its own time limit, appending its output to LOG; a failing step does
 # not stop the others and adds 1 to $failed (the scripts' exit status).
 failed=0
@@ -20,4 +20,12 @@ step_by() {
   local lim=$2
   [ $((SECONDS + lim)) -gt "$DEADLINE" ] && lim=$((DEADLINE - SECONDS))
   step "$1" "$lim" "${@:3}"
+}
+
+# `pick SUITE PYEXPR`: the comma-separated names of the suite's cases (gpu/vknorm-bench --list)
+# for which the Python expression PYEXPR, over the case `c`, holds (a lease's --case list).
+pick() {
+  gpu/vknorm-bench --suite "$1" --list | python3 -c "
+import json,sys
+print(','.join(c['name'] for c in json.load(sys.stdin)['cases'] if $2))"
 }

@@ -16,12 +16,7 @@ DEADLINE=${DEADLINE:-520}
 O=$OUT/p$part; mkdir -p $O
 export XDG_RUNTIME_DIR=/tmp PYTHONUNBUFFERED=1
 nvidia-smi -L > $O/nvidia-smi.txt 2>&1
-. bench/steps.sh  # step, step_by (a step within $DEADLINE)
-pick() {  # pick SUITE PYEXPR: the suite's case names for which PYEXPR (over c) holds
-  gpu/vknorm-bench --suite $1 --list | python3 -c "
-import json,sys
-print(','.join(c['name'] for c in json.load(sys.stdin)['cases'] if $2))"
-}
+. bench/steps.sh  # step, step_by (a step within $DEADLINE), pick (a suite's case names)
 if [ "$part" = 1 ]; then
   for f in gated_rms fp8 qk_norm_rope group_norm_nhwc; do
     step_by binv-$f 40 $O/binv.txt gpu/vknorm-check --batch-invariance --no-validation --filter $f

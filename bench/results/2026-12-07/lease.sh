@@ -18,12 +18,7 @@ O=$OUT/p$part; mkdir -p $O
 export XDG_RUNTIME_DIR=/tmp PYTHONUNBUFFERED=1
 (cd gpu && xz -dc bins.tar.xz | tar xf -)
 nvidia-smi -L > $O/nvidia-smi.txt 2>&1
-. bench/steps.sh  # step, step_by (a step within $DEADLINE)
-pick() {  # pick SUITE PYEXPR: the suite's case names for which PYEXPR (over c) holds
-  gpu/vknorm-bench --suite $1 --list | python3 -c "
-import json,sys
-print(','.join(c['name'] for c in json.load(sys.stdin)['cases'] if $2))"
-}
+. bench/steps.sh  # step, step_by (a step within $DEADLINE), pick (a suite's case names)
 if [ "$part" = 1 ]; then
   step_by codes 60 $O/check.txt env VKNORM_VALIDATION=0 gpu/vknorm_tests -tc='int8 / float8 codes*'
   L=$(pick llm "any(t in c['name'] for t in ('q8','fp8','rmslast_4096','rmslast_32768','rmslast_1x','addrms_4096','addrms_1x'))")

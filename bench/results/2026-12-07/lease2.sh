@@ -9,10 +9,8 @@ DEADLINE=${DEADLINE:-300}
 O=$OUT/p3; mkdir -p $O
 export XDG_RUNTIME_DIR=/tmp
 (cd gpu && xz -dc bins2.tar.xz | tar xf -)
-. bench/steps.sh
-L=$(gpu/vknorm-bench --suite llm --list | python3 -c "
-import json,sys
-print(','.join(c['name'] for c in json.load(sys.stdin)['cases'] if any(t in c['name'] for t in ('q8','fp8','rmslast_4096','rmslast_32768','addrms_4096'))))")
+. bench/steps.sh  # step_by, pick
+L=$(pick llm "any(t in c['name'] for t in ('q8','fp8','rmslast_4096','rmslast_32768','addrms_4096'))")
 for i in 1 2; do
   step_by base$i 45 $O/bench.txt gpu/base-bench --suite llm --case "$L" --no-check --no-profile --no-copy --json $O/llm-base$i.json
   step_by new$i 45 $O/bench.txt gpu/vknorm-bench --suite llm --case "$L" --no-check --no-profile --no-copy --json $O/llm-new$i.json
