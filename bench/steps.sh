@@ -1,6 +1,7 @@
 # Sourced by run_sweep.sh, run_zoo.sh and the leases under results/: `step NAME LIMIT_S LOG
 # command...` runs one step of a GPU-host campaign under its own time limit, appending its
-# output to LOG; a failing step does not stop the others and adds 1 to $failed (the scripts' exit status).
+# output to LOG; a failing step does not stop the others and adds 1 to $failed (the scripts'
+# exit status).
 failed=0
 step() {
   local name=$1 limit=$2 log=$3
